@@ -1,0 +1,36 @@
+import { scanCommand } from '../functions/local/cli/scan-command.js';
+import { UsageError } from '../functions/local/cli/usage-error.js';
+
+const USAGE = `Usage: scanfleet <command> [options]
+
+Commands:
+  scan     scan a watchlist over the bundled data (or --data DIR) and print the signals
+
+Run "scanfleet <command> --help" for a command's options.`;
+
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+const [command, ...rest] = process.argv.slice(2);
+
+try {
+  switch (command) {
+    case 'scan':
+      await scanCommand(rest, io);
+      break;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      break;
+    default:
+      throw new UsageError(`unknown command "${command}"; run "scanfleet --help"`);
+  }
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`scanfleet: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`scanfleet: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

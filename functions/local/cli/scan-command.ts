@@ -1,0 +1,150 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../../core/errors.js';
+import { DEFAULT_LOOKBACK_BARS, type ParamOverrides, parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scanners.js';
+import { parseWatchlist } from '../../core/symbols.js';
+import { requireIsoDay } from '../../core/trading-day.js';
+import { CsvMarketData } from '../../adapters/market-data/csv-market-data.js';
+import { runLocalScan } from '../local-scan.js';
+import { renderScanReport } from '../scan-report.js';
+import { UsageError } from './usage-error.js';
+
+export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));
+
+export const SCAN_USAGE = `Usage: scanfleet scan [options]
+
+Scans a watchlist for MACD crossovers, TTM Squeezes and volume-price breakouts.
+
+Options:
+  --data DIR              directory of <SYMBOL>.csv files in Yahoo's CSV format (default: the bundled data set)
+  --watchlist FILE        symbols, one a line (default: watchlist.txt in the data directory)
+  --symbols A,B,C         scan these symbols instead of a watchlist
+  --as-of YYYY-MM-DD      use only bars dated on or before this day (default: the latest)
+  --scanners LIST         comma-separated, from ${SCANNER_NAMES.join(', ')} (default: all)
+  --set SCANNER.KEY=N     override a scanner parameter, e.g. --set macd.fastPeriod=8 (repeatable)
+  --lookback N            bars fetched per symbol (default: ${DEFAULT_LOOKBACK_BARS})
+  --json                  print one JSON document instead of tables
+  -h, --help              show this help`;
+
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export async function scanCommand(argv: readonly string[], io: CommandIo): Promise<void> {
+  const args = parseScanArgs(argv);
+  if (args.help) {
+    io.stdout.write(`${SCAN_USAGE}\n`);
+    return;
+  }
+  const started = performance.now();
+  const showProgress = !args.json && io.stderr.isTTY === true;
+  const report = await runLocalScan({
+    marketData: new CsvMarketData(args.dataDir),
+    symbols: args.symbols,
+    plan: args.plan,
+    asOf: args.asOf,
+    onProgress: showProgress ? (done, total) => io.stderr.write(`\rScanning ${done}/${total} symbols…`) : undefined,
+  });
+  if (showProgress) io.stderr.write('\r\u001b[2K');
+  if (args.json) {
+    const document = {
+      asOf: report.asOf,
+      symbols: report.symbols,
+      scanners: args.plan.scanners.map((s) => s.name),
+      results: report.outcomes,
+      summary: report.summary,
+      dataIssues: report.dataIssues,
+    };
+    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    return;
+  }
+  const figures = { wallMs: performance.now() - started, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+  io.stdout.write(renderScanReport(report, figures, { color }));
+}
+
+export interface ScanArgs {
+  readonly help: boolean;
+  readonly json: boolean;
+  readonly dataDir: string;
+  readonly symbols: string[];
+  readonly asOf?: number;
+  readonly plan: ReturnType<typeof planScan>;
+}
+
+export function parseScanArgs(argv: readonly string[]): ScanArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        data: { type: 'string' },
+        watchlist: { type: 'string' },
+        symbols: { type: 'string' },
+        'as-of': { type: 'string' },
+        scanners: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        lookback: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true, json: false, dataDir: '', symbols: [], plan: planScan() };
+  try {
+    const dataDir = resolve(values.data ?? BUNDLED_DATA_DIR);
+    if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
+      throw new UsageError(`--data: directory not found: ${dataDir}`);
+    }
+    if (values.watchlist !== undefined && values.symbols !== undefined) {
+      throw new UsageError('give either --watchlist or --symbols, not both');
+    }
+    const symbols = values.symbols !== undefined ? parseWatchlist(values.symbols, '--symbols') : readWatchlist(values.watchlist ?? join(dataDir, 'watchlist.txt'), values.watchlist === undefined);
+    const asOf = values['as-of'] === undefined ? undefined : requireIsoDay(values['as-of'], '--as-of');
+    const names = values.scanners === undefined ? SCANNER_NAMES : parseScannerNames(values.scanners, '--scanners');
+    const lookback = values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
+    const plan = planScan(names, parseOverrides(values.set ?? []), lookback);
+    return { help: false, json: values.json, dataDir, symbols, asOf, plan };
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function readWatchlist(file: string, isDefault: boolean): string[] {
+  const path = resolve(file);
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new UsageError(isDefault ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C` : `--watchlist: file not found: ${path}`);
+  }
+  return parseWatchlist(readFileSync(path, 'utf8'), `--watchlist ${file}`);
+}
+
+function parsePositiveInteger(text: string, parameter: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${parameter} must be a whole number ≥ 1, got "${text}"`);
+  return value;
+}
+
+/** "macd.fastPeriod=8" → { macd: { fastPeriod: 8 } }. */
+function parseOverrides(entries: readonly string[]): ParamOverrides {
+  const overrides: ParamOverrides = {};
+  for (const entry of entries) {
+    const match = /^([a-z-]+)\.([A-Za-z]+)=(.+)$/.exec(entry);
+    if (!match) throw new UsageError(`--set must look like SCANNER.KEY=NUMBER (e.g. macd.fastPeriod=8), got "${entry}"`);
+    const [, scanner, key, raw] = match as unknown as [string, string, string, string];
+    const names = parseScannerNames(scanner, '--set');
+    const value = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(value)) throw new UsageError(`--set ${scanner}.${key}: "${raw}" is not a number`);
+    const name = names[0] as ScannerName;
+    overrides[name] = { ...overrides[name], [key]: value };
+  }
+  return overrides;
+}
