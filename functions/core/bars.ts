@@ -175,3 +175,17 @@ export function addIssueCounts(into: RowIssueCounts, from: RowIssueCounts): RowI
   }
   return into;
 }
+
+/** Bars start … end − 1 as views on the same memory (no copy). */
+export function sliceBars(bars: Bars, start: number, end: number): Bars {
+  return {
+    symbol: bars.symbol,
+    length: Math.max(0, end - start),
+    day: bars.day.subarray(start, end),
+    open: bars.open.subarray(start, end),
+    high: bars.high.subarray(start, end),
+    low: bars.low.subarray(start, end),
+    close: bars.close.subarray(start, end),
+    volume: bars.volume.subarray(start, end),
+  };
+}

@@ -30,7 +30,7 @@ const SCANNER_COLUMNS: Record<ScannerName, Column<Row>[]> = {
   'ttm-squeeze': [
     { header: 'Momentum', align: 'right', cell: num('momentum', 3) },
     { header: 'Direction', cell: text('momentumDirection') },
-    { header: 'Duration', align: 'right', cell: (row) => `${String(row.values.duration)} bars` },
+    { header: 'Duration', align: 'right', cell: (row) => (row.values.duration === 1 ? '1 bar' : `${String(row.values.duration)} bars`) },
   ],
   vpb: [
     { header: 'Vol surge %', align: 'right', cell: num('volumeSurgePct', 0) },

@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+interface Result {
+  symbol: string;
+  scanner: string;
+  status: string;
+  signal: string | null;
+  values: Record<string, unknown> | null;
+  reason?: string;
+}
+
+const reference = JSON.parse(readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8')) as {
+  signals: Record<string, Record<string, string>>;
+  aboveSma50: number;
+};
+
+describe('scanfleet scan --json --as-of 2024-01-19', () => {
+  const run = runCli(['scan', '--json', '--as-of', '2024-01-19']);
+  const doc = JSON.parse(run.stdout) as { asOf: string; symbols: string[]; scanners: string[]; results: Result[]; summary: { breadth: { aboveSma50: number; measured: number } } };
+
+  it('exits 0 and prints one JSON document with one entry per symbol and scanner', () => {
+    expect(run.status).toBe(0);
+    expect(doc.asOf).toBe('2024-01-19');
+    expect(doc.symbols).toHaveLength(150);
+    expect(doc.scanners).toEqual(['macd', 'ttm-squeeze', 'vpb']);
+    expect(doc.results).toHaveLength(450);
+    const keys = new Set(doc.results.map((r) => `${r.symbol}/${r.scanner}`));
+    expect(keys.size).toBe(450);
+    for (const symbol of doc.symbols) for (const scanner of doc.scanners) expect(keys.has(`${symbol}/${scanner}`)).toBe(true);
+    expect(doc.results.every((r) => r.status === 'ok')).toBe(true);
+  });
+
+  it('finds exactly the signals an independent Python implementation finds', () => {
+    for (const scanner of ['macd', 'ttm-squeeze', 'vpb']) {
+      const found = Object.fromEntries(doc.results.filter((r) => r.scanner === scanner && r.signal !== null).map((r) => [r.symbol, r.signal]));
+      expect(found, scanner).toEqual(reference.signals[scanner]);
+    }
+    expect(doc.summary.breadth.aboveSma50).toBe(reference.aboveSma50);
+    expect(doc.summary.breadth.measured).toBe(150);
+  });
+
+  it('carries the values a trader reads', () => {
+    const aapl = doc.results.find((r) => r.symbol === 'AAPL' && r.scanner === 'macd');
+    expect(aapl?.values).toMatchObject({ price: 191.559998, trend: 'bearish' });
+    expect(aapl?.values?.histogram).toBeCloseTo(0.2025574909452239, 9);
+  });
+});
+
+describe('scanfleet scan (tables)', () => {
+  it('prints a table per scanner, the breadth line and the summary for all 150 symbols', () => {
+    const run = runCli(['scan']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^macd — .*: \d+ signals?$/m);
+    expect(run.stdout).toMatch(/^ttm-squeeze — .*: \d+ signals?$/m);
+    expect(run.stdout).toMatch(/^vpb — .*: \d+ signals?$/m);
+    expect(run.stdout).toMatch(/^Symbol\s+Signal\s+Price\s+Chg %\s+MACD\s+Signal line\s+Histogram\s+Trend$/m);
+    // The 2024-03-08 breakouts pinned in the vpb unit test.
+    expect(run.stdout).toMatch(/^GE\s+buy\s+167\.96\s+\+0\.88\s+171\s+breakout_20d_high/m);
+    expect(run.stdout).toMatch(/^MDB\s+sell\s+383\.42\s+-6\.94\s+363\s+breakdown_20d_low/m);
+    expect(run.stdout).toMatch(/^Market breadth: \d+\/150 above their 50-day SMA/m);
+    expect(run.stdout).toMatch(/^Scanned 150 symbols as of 2024-03-08 · signals: macd \d+.* · 0 with errors, 0 with insufficient data · [\d.]+ s · peak RSS \d+ MB$/m);
+    // Not a terminal: no progress line, no colour codes.
+    expect(run.stderr).toBe('');
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('accounts for short histories and unknown symbols instead of failing the run', () => {
+    const run = runCli(['scan', '--symbols', 'ARM,kvue,ZZZZ', '--as-of', '2023-10-05', '--json']);
+    expect(run.status).toBe(0);
+    const { results } = JSON.parse(run.stdout) as { results: Result[] };
+    expect(results.map((r) => [r.symbol, r.scanner, r.status, r.reason])).toEqual([
+      ['ARM', 'macd', 'insufficient_data', '16 bars, macd needs at least 35'],
+      ['ARM', 'ttm-squeeze', 'insufficient_data', '16 bars, ttm-squeeze needs at least 40'],
+      ['ARM', 'vpb', 'insufficient_data', '16 bars, vpb needs at least 21'],
+      ['KVUE', 'macd', 'ok', undefined],
+      ['KVUE', 'ttm-squeeze', 'ok', undefined],
+      ['KVUE', 'vpb', 'ok', undefined],
+      ['ZZZZ', 'macd', 'error', expect.stringMatching(/^no data for ZZZZ: ZZZZ\.csv is not in /)],
+      ['ZZZZ', 'ttm-squeeze', 'error', expect.stringMatching(/^no data for ZZZZ/)],
+      ['ZZZZ', 'vpb', 'error', expect.stringMatching(/^no data for ZZZZ/)],
+    ]);
+    const tables = runCli(['scan', '--symbols', 'ARM,ZZZZ', '--as-of', '2023-10-05']);
+    expect(tables.stdout).toContain('Symbols without a full result (2):');
+    expect(tables.stdout).toContain('  ARM: insufficient data — 16 bars, macd needs at least 35; insufficient data — 16 bars, ttm-squeeze needs at least 40');
+    expect(tables.stdout).toMatch(/Scanned 2 symbols as of 2023-10-05 .* 1 with errors, 1 with insufficient data/);
+  });
+
+  it('scans a data directory with odd rows and reports what the row rules set aside', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scanfleet-odd-'));
+    const rows = ['Date,Open,High,Low,Close,Adj Close,Volume'];
+    const start = Date.UTC(2024, 0, 1);
+    for (let i = 0, day = 0; i < 60; day++) {
+      const date = new Date(start + day * 86_400_000);
+      if (date.getUTCDay() === 0 || date.getUTCDay() === 6) continue;
+      const close = 100 + i;
+      rows.push(`${date.toISOString().slice(0, 10)},${close},${close + 1},${close - 1},${close},${close},${1000 + i}`);
+      i++;
+    }
+    rows.push('2024-03-30,200,201,199,200,200,5000'); // a Saturday
+    rows.push('2024-03-29,160,161,159,160,160,0'); // zero volume
+    rows.push('2024-03-28,null,null,null,null,null,null');
+    writeFileSync(join(dir, 'ODD.csv'), rows.join('\n'));
+    writeFileSync(join(dir, 'watchlist.txt'), 'ODD\n');
+    const run = runCli(['scan', '--data', dir, '--json']);
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as { asOf: string; results: Result[]; dataIssues: Record<string, number> };
+    expect(doc.dataIssues).toEqual({ invalid_price: 1, zero_volume: 1, weekend: 1 });
+    // The odd rows are gone: the last bar is the 60th weekday, 2024-03-22, close 159.
+    expect(doc.asOf).toBe('2024-03-22');
+    expect(doc.results.find((r) => r.scanner === 'vpb')?.values?.price).toBe(159);
+    const tables = runCli(['scan', '--data', dir]);
+    expect(tables.stdout).toContain('Data rows set aside by the row rules: 1 invalid_price, 1 zero_volume, 1 weekend');
+  });
+});
+
+describe('scanfleet scan with bad arguments', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown scanner', ['--scanners', 'macd,rsi'], /^scanfleet: unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb$/],
+    ['a bad date', ['--as-of', '2024-02-30'], /^scanfleet: --as-of must be a real date as YYYY-MM-DD, got "2024-02-30"$/],
+    ['a missing data directory', ['--data', '/nonexistent/prices'], /^scanfleet: --data: directory not found: \/nonexistent\/prices$/],
+    ['an empty symbol list', ['--symbols', ' , '], /^scanfleet: --symbols is empty: no symbols in it$/],
+    ['a missing watchlist file', ['--watchlist', '/nonexistent/list.txt'], /^scanfleet: --watchlist: file not found: \/nonexistent\/list\.txt$/],
+    ['an unknown option', ['--fast'], /^scanfleet: Unknown option '--fast'/],
+    ['both --watchlist and --symbols', ['--watchlist', 'x', '--symbols', 'AAPL'], /^scanfleet: give either --watchlist or --symbols, not both$/],
+    ['a bad parameter override', ['--set', 'macd.fastPeriod=30'], /^scanfleet: macd\.fastPeriod \(30\) must be shorter than macd\.slowPeriod \(26\)$/],
+    ['a malformed override', ['--set', 'fast=3'], /^scanfleet: --set must look like SCANNER\.KEY=NUMBER/],
+    ['a bad lookback', ['--lookback', '0'], /^scanfleet: --lookback must be a whole number ≥ 1, got "0"$/],
+  ];
+
+  it.each(cases)('rejects %s with exit 2 and one line naming the problem', (_, args, message) => {
+    const run = runCli(['scan', ...args]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr.trimEnd()).toMatch(message);
+  });
+
+  it('rejects an empty watchlist file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scanfleet-empty-'));
+    writeFileSync(join(dir, 'list.txt'), '# nothing yet\n');
+    const run = runCli(['scan', '--watchlist', join(dir, 'list.txt')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/is empty: no symbols in it/);
+  });
+
+  it('rejects an unknown command and prints help on request', () => {
+    expect(runCli(['scna']).stderr).toBe('scanfleet: unknown command "scna"; run "scanfleet --help"\n');
+    const help = runCli(['scan', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--as-of YYYY-MM-DD');
+  });
+});
