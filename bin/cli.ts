@@ -1,3 +1,4 @@
+import { Console } from 'node:console';
 import { scanCommand } from '../functions/local/cli/scan-command.js';
 import { UsageError } from '../functions/local/cli/usage-error.js';
 
@@ -7,6 +8,10 @@ Commands:
   scan     scan a watchlist over the bundled data (or --data DIR) and print the signals
 
 Run "scanfleet <command> --help" for a command's options.`;
+
+// stdout is the command's output (tables or one JSON document); whatever libraries print
+// through the global console (the handlers' structured logs) goes to stderr.
+globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 const [command, ...rest] = process.argv.slice(2);

@@ -1,9 +1,22 @@
 import { ROW_ISSUES } from '../core/bars.js';
 import { formatBreadth } from '../core/run-summary.js';
+import type { RowIssueCounts } from '../core/bars.js';
+import type { RunSummary } from '../core/run-summary.js';
 import type { ScanOutcome } from '../core/scan-symbol.js';
 import { SCANNERS, type ScannerName } from '../core/scanners.js';
-import type { LocalScanReport } from './local-scan.js';
 import { type Column, renderTable } from './text-table.js';
+
+/** What a scan report shows: a finished run's outcomes and totals. */
+export interface ScanReport {
+  readonly runId: string;
+  /** The requested as-of date, or the newest bar date seen. */
+  readonly asOf: string | null;
+  readonly symbols: readonly string[];
+  readonly outcomes: readonly ScanOutcome[];
+  readonly summary: RunSummary;
+  /** Raw rows dropped or reordered by the row rules, summed over all symbols. */
+  readonly dataIssues: RowIssueCounts;
+}
 
 export interface ReportStyle {
   readonly color: boolean;
@@ -41,7 +54,7 @@ const SCANNER_COLUMNS: Record<ScannerName, Column<Row>[]> = {
 };
 
 /** The human report: a table per scanner of the symbols with a signal, then the problems and the summary. */
-export function renderScanReport(report: LocalScanReport, figures: RunFigures, style: ReportStyle): string {
+export function renderScanReport(report: ScanReport, figures: RunFigures, style: ReportStyle): string {
   const paint = painter(style.color);
   const sections: string[] = [];
   const scanners = Object.keys(report.summary.signals) as ScannerName[];
@@ -81,7 +94,7 @@ export function renderScanReport(report: LocalScanReport, figures: RunFigures, s
       `Data rows set aside by the row rules: ${dropped.length > 0 ? dropped.join(', ') : 'none'}`,
       paint(
         'bold',
-        `Scanned ${summary.symbols} symbols as of ${report.asOf ?? '–'} · signals: ${perScanner} · ` +
+        `Run ${report.runId}: scanned ${summary.symbols} symbols as of ${report.asOf ?? '–'} · signals: ${perScanner} · ` +
           `${summary.symbolsWithErrors} with errors, ${summary.symbolsInsufficient} with insufficient data · ` +
           `${(figures.wallMs / 1000).toFixed(2)} s · peak RSS ${(figures.peakRssBytes / 1_048_576).toFixed(0)} MB`,
       ),

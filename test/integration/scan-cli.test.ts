@@ -62,7 +62,7 @@ describe('scanfleet scan (tables)', () => {
     expect(run.stdout).toMatch(/^GE\s+buy\s+167\.96\s+\+0\.88\s+171\s+breakout_20d_high/m);
     expect(run.stdout).toMatch(/^MDB\s+sell\s+383\.42\s+-6\.94\s+363\s+breakdown_20d_low/m);
     expect(run.stdout).toMatch(/^Market breadth: \d+\/150 above their 50-day SMA/m);
-    expect(run.stdout).toMatch(/^Scanned 150 symbols as of 2024-03-08 · signals: macd \d+.* · 0 with errors, 0 with insufficient data · [\d.]+ s · peak RSS \d+ MB$/m);
+    expect(run.stdout).toMatch(/^Run \d{8}T\d{6}Z-default: scanned 150 symbols as of 2024-03-08 · signals: macd \d+.* · 0 with errors, 0 with insufficient data · [\d.]+ s · peak RSS \d+ MB$/m);
     // Not a terminal: no progress line, no colour codes.
     expect(run.stderr).toBe('');
     expect(run.stdout).not.toContain('\u001b[');
@@ -86,7 +86,7 @@ describe('scanfleet scan (tables)', () => {
     const tables = runCli(['scan', '--symbols', 'ARM,ZZZZ', '--as-of', '2023-10-05']);
     expect(tables.stdout).toContain('Symbols without a full result (2):');
     expect(tables.stdout).toContain('  ARM: insufficient data — 16 bars, macd needs at least 35; insufficient data — 16 bars, ttm-squeeze needs at least 40');
-    expect(tables.stdout).toMatch(/Scanned 2 symbols as of 2023-10-05 .* 1 with errors, 1 with insufficient data/);
+    expect(tables.stdout).toMatch(/Run \d{8}T\d{6}Z-symbols-asof20231005: scanned 2 symbols as of 2023-10-05 .* 1 with errors, 1 with insufficient data/);
   });
 
   it('scans a data directory with odd rows and reports what the row rules set aside', () => {

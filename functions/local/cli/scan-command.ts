@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
 import { DEFAULT_LOOKBACK_BARS, type ParamOverrides, parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scanners.js';
 import { parseWatchlist } from '../../core/symbols.js';
 import { requireIsoDay } from '../../core/trading-day.js';
-import { CsvMarketData } from '../../adapters/market-data/csv-market-data.js';
-import { runLocalScan } from '../local-scan.js';
-import { renderScanReport } from '../scan-report.js';
+import { runLocalPipeline } from '../local-pipeline.js';
+import { renderScanReport, type ScanReport } from '../scan-report.js';
+import { runSummaryOf } from '../../adapters/store/run-record.js';
 import { UsageError } from './usage-error.js';
 
 export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));
@@ -25,7 +25,9 @@ Options:
   --scanners LIST         comma-separated, from ${SCANNER_NAMES.join(', ')} (default: all)
   --set SCANNER.KEY=N     override a scanner parameter, e.g. --set macd.fastPeriod=8 (repeatable)
   --lookback N            bars fetched per symbol (default: ${DEFAULT_LOOKBACK_BARS})
+  --db DIR                keep the embedded store's data under DIR (default: in memory)
   --json                  print one JSON document instead of tables
+  --verbose               show the handlers' structured logs on stderr
   -h, --help              show this help`;
 
 export interface CommandIo {
@@ -42,37 +44,60 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   }
   const started = performance.now();
   const showProgress = !args.json && io.stderr.isTTY === true;
-  const report = await runLocalScan({
-    marketData: new CsvMarketData(args.dataDir),
+  if (args.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  const { run, outcomes, deadLetters } = await runLocalPipeline({
+    watchlist: args.watchlistName,
     symbols: args.symbols,
-    plan: args.plan,
-    asOf: args.asOf,
+    scanners: args.plan.scanners.map((s) => s.name),
+    params: args.overrides,
+    lookback: args.plan.lookback,
+    dataDir: args.dataDir,
+    asOf: args.asOfText,
+    dbPath: args.dbPath,
     onProgress: showProgress ? (done, total) => io.stderr.write(`\rScanning ${done}/${total} symbols…`) : undefined,
   });
   if (showProgress) io.stderr.write('\r\u001b[2K');
+  for (const { message, reason } of deadLetters) {
+    io.stderr.write(`scanfleet: batch ${message.batch} (${message.symbols.length} symbols) failed every delivery: ${reason}\n`);
+  }
+  const report: ScanReport = {
+    runId: run.runId,
+    asOf: run.asOf ?? outcomes.reduce<string | null>((newest, o) => (o.barDate && (newest === null || o.barDate > newest) ? o.barDate : newest), null),
+    symbols: run.symbols,
+    outcomes: outcomes.map(({ runId: _r, scheduledAt: _s, asOf: _a, ...outcome }) => outcome),
+    summary: runSummaryOf(run),
+    dataIssues: Object.fromEntries(Object.entries(run.dataIssues).filter(([, n]) => (n ?? 0) > 0)),
+  };
   if (args.json) {
     const document = {
+      runId: report.runId,
       asOf: report.asOf,
       symbols: report.symbols,
-      scanners: args.plan.scanners.map((s) => s.name),
+      scanners: run.scanners,
       results: report.outcomes,
       summary: report.summary,
       dataIssues: report.dataIssues,
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-    return;
+  } else {
+    const figures = { wallMs: performance.now() - started, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+    io.stdout.write(renderScanReport(report, figures, { color }));
   }
-  const figures = { wallMs: performance.now() - started, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
-  const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
-  io.stdout.write(renderScanReport(report, figures, { color }));
+  if (deadLetters.length > 0) process.exitCode = 1;
 }
 
 export interface ScanArgs {
   readonly help: boolean;
   readonly json: boolean;
+  readonly verbose: boolean;
   readonly dataDir: string;
+  readonly dbPath?: string;
+  /** "default" for the bundled watchlist, else the watchlist file's name, or "symbols". */
+  readonly watchlistName: string;
   readonly symbols: string[];
-  readonly asOf?: number;
+  readonly asOfText?: string;
+  readonly overrides: ParamOverrides;
   readonly plan: ReturnType<typeof planScan>;
 }
 
@@ -89,7 +114,9 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
         scanners: { type: 'string' },
         set: { type: 'string', multiple: true },
         lookback: { type: 'string' },
+        db: { type: 'string' },
         json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -98,7 +125,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.help) return { help: true, json: false, dataDir: '', symbols: [], plan: planScan() };
+  if (values.help) return { help: true, json: false, verbose: false, dataDir: '', watchlistName: '', symbols: [], overrides: {}, plan: planScan() };
   try {
     const dataDir = resolve(values.data ?? BUNDLED_DATA_DIR);
     if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
@@ -108,11 +135,15 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       throw new UsageError('give either --watchlist or --symbols, not both');
     }
     const symbols = values.symbols !== undefined ? parseWatchlist(values.symbols, '--symbols') : readWatchlist(values.watchlist ?? join(dataDir, 'watchlist.txt'), values.watchlist === undefined);
-    const asOf = values['as-of'] === undefined ? undefined : requireIsoDay(values['as-of'], '--as-of');
+    const asOfText = values['as-of'];
+    if (asOfText !== undefined) requireIsoDay(asOfText, '--as-of');
     const names = values.scanners === undefined ? SCANNER_NAMES : parseScannerNames(values.scanners, '--scanners');
     const lookback = values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
-    const plan = planScan(names, parseOverrides(values.set ?? []), lookback);
-    return { help: false, json: values.json, dataDir, symbols, asOf, plan };
+    const overrides = parseOverrides(values.set ?? []);
+    const plan = planScan(names, overrides, lookback);
+    const watchlistName = values.symbols !== undefined ? 'symbols' : values.watchlist === undefined ? 'default' : watchlistNameOf(values.watchlist);
+    const dbPath = values.db === undefined ? undefined : resolve(values.db);
+    return { help: false, json: values.json, verbose: values.verbose, dataDir, dbPath, watchlistName, symbols, asOfText, overrides, plan };
   } catch (error) {
     if (error instanceof ValidationError) throw new UsageError(error.message);
     throw error;
@@ -125,6 +156,12 @@ function readWatchlist(file: string, isDefault: boolean): string[] {
     throw new UsageError(isDefault ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C` : `--watchlist: file not found: ${path}`);
   }
   return parseWatchlist(readFileSync(path, 'utf8'), `--watchlist ${file}`);
+}
+
+/** "lists/Tech Stocks.txt" → "tech-stocks": a run id needs a tidy name. */
+function watchlistNameOf(file: string): string {
+  const name = basename(file).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return name.length > 0 ? name : 'watchlist';
 }
 
 function parsePositiveInteger(text: string, parameter: string): number {

@@ -1,0 +1,96 @@
+import { ROW_ISSUES, type RowIssueCounts } from '../../core/bars.js';
+import type { RunSummary } from '../../core/run-summary.js';
+import { SCANNERS, type ScannerName } from '../../core/scanners.js';
+
+export type RunStatus = 'running' | 'complete' | 'skipped';
+
+/** A run as stored: what was asked, its progress, and its running totals. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly watchlist: string;
+  readonly status: RunStatus;
+  readonly scheduledAt: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** The exchange's calendar date (New York) of the scheduled time. */
+  readonly sessionDate: string;
+  readonly asOf?: string;
+  readonly symbols: string[];
+  readonly scanners: ScannerName[];
+  readonly batchSize: number;
+  readonly batchesExpected: number;
+  readonly batchesDone: number;
+  /** Batch numbers already counted; a re-delivered batch is not counted twice. */
+  readonly doneBatches: number[];
+  /** Batches that failed on their last delivery and went to the dead-letter queue. */
+  readonly failedBatches: number[];
+  readonly lastBatchError?: string;
+  readonly symbolsDone: number;
+  readonly signalCounts: Record<string, Record<string, number>>;
+  readonly symbolsWithErrors: number;
+  readonly symbolsInsufficient: number;
+  readonly aboveSma50: number;
+  readonly measured: number;
+  readonly bullishSignals: number;
+  readonly bearishSignals: number;
+  readonly dataIssues: RowIssueCounts;
+  readonly skippedReason?: string;
+  readonly expiresAt: number;
+}
+
+export interface NewRun {
+  readonly runId: string;
+  readonly watchlist: string;
+  readonly scheduledAt: string;
+  readonly startedAt: string;
+  readonly sessionDate: string;
+  readonly asOf?: string;
+  readonly symbols: string[];
+  readonly scanners: ScannerName[];
+  readonly batchSize: number;
+  readonly batchesExpected: number;
+  readonly skippedReason?: string;
+}
+
+/** A fresh record: every counter the batches add to starts at zero (nested maps must exist). */
+export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
+  const signalCounts: Record<string, Record<string, number>> = {};
+  for (const name of run.scanners) {
+    signalCounts[name] = Object.fromEntries((SCANNERS[name].signals as readonly string[]).map((s) => [s, 0]));
+  }
+  return {
+    ...run,
+    status: run.skippedReason ? 'skipped' : 'running',
+    ...(run.skippedReason && { finishedAt: run.startedAt }),
+    batchesDone: 0,
+    doneBatches: [],
+    failedBatches: [],
+    symbolsDone: 0,
+    signalCounts,
+    symbolsWithErrors: 0,
+    symbolsInsufficient: 0,
+    aboveSma50: 0,
+    measured: 0,
+    bullishSignals: 0,
+    bearishSignals: 0,
+    dataIssues: Object.fromEntries(ROW_ISSUES.map((issue) => [issue, 0])),
+    expiresAt,
+  };
+}
+
+/** What one batch adds to its run. */
+export interface BatchTally {
+  readonly summary: RunSummary;
+  readonly dataIssues: RowIssueCounts;
+}
+
+/** The run's totals in the shape the reports use. */
+export function runSummaryOf(run: RunRecord): RunSummary {
+  return {
+    symbols: run.symbolsDone,
+    signals: Object.fromEntries(run.scanners.map((name) => [name, Object.fromEntries(Object.entries(run.signalCounts[name] ?? {}).filter(([, n]) => n > 0))])),
+    symbolsInsufficient: run.symbolsInsufficient,
+    symbolsWithErrors: run.symbolsWithErrors,
+    breadth: { aboveSma50: run.aboveSma50, measured: run.measured, bullishSignals: run.bullishSignals, bearishSignals: run.bearishSignals },
+  };
+}

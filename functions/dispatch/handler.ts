@@ -1,0 +1,149 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_BATCH_SIZE } from '../core/batching.js';
+import { planDispatch } from '../core/dispatch-plan.js';
+import { ValidationError } from '../core/errors.js';
+import { requireWatchlistName } from '../core/run-id.js';
+import { parseScannerNames, SCANNER_NAMES } from '../core/scanners.js';
+import { parseWatchlist } from '../core/symbols.js';
+import { requireIsoDay } from '../core/trading-day.js';
+import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
+import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { ResultStore } from '../adapters/store/result-store.js';
+
+/** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
+const dispatchEventSchema = z.strictObject({
+  watchlist: z.string(),
+  /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
+  symbols: z.array(z.string()).optional(),
+  scanners: z.array(z.string()).optional(),
+  scheduledAt: z.string().optional(),
+  asOf: z.string().optional(),
+  params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+});
+export type DispatchEvent = z.input<typeof dispatchEventSchema>;
+
+export interface DispatchResult {
+  readonly runId: string;
+  readonly status: 'dispatched' | 'already_complete' | 'skipped_holiday';
+  readonly symbols: number;
+  readonly batches: number;
+  readonly reason?: string;
+}
+
+export interface DispatchDeps {
+  readonly store: ResultStore;
+  readonly queue: ScanQueue;
+  /** Symbols of a named watchlist. */
+  readonly watchlist: (name: string) => string[];
+  readonly batchSize: number;
+  readonly now: () => Date;
+}
+
+const { logger, metrics } = createTelemetry('dispatch');
+const isColdStart = coldStartTracker();
+
+/**
+ * Creates the run record and sends its batches. A re-invoked schedule derives the same run id:
+ * a complete run is left alone, an unfinished one has its batches sent again (scan-batch
+ * counts each batch once).
+ */
+export function createDispatchHandler(deps: () => DispatchDeps) {
+  const dispatch = async (event: DispatchEvent, _context: Context): Promise<DispatchResult> => {
+    const started = performance.now();
+    const { store, queue, watchlist, batchSize, now } = deps();
+    const input = parseEvent(event);
+    const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : now();
+    if (Number.isNaN(scheduledAt.getTime())) throw new ValidationError('scheduledAt', `scheduledAt is not a time: "${input.scheduledAt}"`);
+    const name = requireWatchlistName(input.watchlist);
+    const symbols = input.symbols ? parseWatchlist(input.symbols.join('\n'), 'symbols') : watchlist(name);
+    const scanners = input.scanners ? parseScannerNames(input.scanners.join(','), 'scanners') : SCANNER_NAMES;
+    const asOf = input.asOf === undefined ? undefined : (requireIsoDay(input.asOf, 'asOf'), input.asOf);
+    const plan = planDispatch({ watchlist: name, symbols, scanners, scheduledAt, asOf, params: input.params, batchSize });
+
+    const { created, run } = await store.createRun({
+      runId: plan.runId,
+      watchlist: name,
+      scheduledAt: scheduledAt.toISOString(),
+      startedAt: now().toISOString(),
+      sessionDate: plan.sessionDate,
+      ...(asOf && { asOf }),
+      symbols,
+      scanners,
+      batchSize,
+      batchesExpected: plan.messages.length,
+      ...(plan.holiday && { skippedReason: `NYSE closed: ${plan.holiday}` }),
+    });
+
+    let result: DispatchResult;
+    if (plan.holiday) {
+      result = { runId: plan.runId, status: 'skipped_holiday', symbols: symbols.length, batches: 0, reason: `NYSE closed: ${plan.holiday}` };
+    } else if (!created && run.status === 'complete') {
+      result = { runId: plan.runId, status: 'already_complete', symbols: symbols.length, batches: 0 };
+    } else {
+      const pending = plan.messages.filter((m) => !run.doneBatches.includes(m.batch));
+      await queue.send(pending);
+      result = { runId: plan.runId, status: 'dispatched', symbols: symbols.length, batches: pending.length };
+      metrics.addMetric('BatchesDispatched', MetricUnit.Count, pending.length);
+    }
+    const memory = memoryFigures();
+    metrics.addMetric('MaxRss', MetricUnit.Megabytes, memory.maxRssMb);
+    logger.info('dispatch finished', {
+      ...result,
+      watchlist: name,
+      rerun: !created,
+      durationMs: Math.round(performance.now() - started),
+      rssMb: memory.rssMb,
+      heapUsedMb: memory.heapUsedMb,
+      coldStart: isColdStart(),
+    });
+    return result;
+  };
+  return middy(dispatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+function parseEvent(event: unknown) {
+  const parsed = dispatchEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(issue.path.join('.') || 'event', `bad dispatch event: ${issue.path.join('.') || 'event'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Dependencies from the environment, created once per container. */
+export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): DispatchDeps {
+  const watchlists = new Map<string, string[]>();
+  return {
+    store: new ResultStore(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
+      tableName: requireEnv(ENV.tableName),
+      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
+    }),
+    queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), requireEnv(ENV.queueUrl)),
+    watchlist: (name) => {
+      if (watchlists.size === 0) {
+        const file = requireEnv(ENV.watchlistsFile);
+        for (const [key, list] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>)) {
+          watchlists.set(key, parseWatchlist(list.join('\n'), `watchlist ${key}`));
+        }
+      }
+      const symbols = watchlists.get(name);
+      if (!symbols) throw new ValidationError('watchlist', `unknown watchlist "${name}"; configured: ${[...watchlists.keys()].join(', ')}`);
+      return symbols;
+    },
+    batchSize: numberEnv(ENV.batchSize, DEFAULT_BATCH_SIZE),
+    now: () => new Date(),
+    ...overrides,
+  };
+}
+
+let deps: DispatchDeps | undefined;
+export const handler = createDispatchHandler(() => (deps ??= dispatchDepsFromEnv()));

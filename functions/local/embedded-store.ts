@@ -1,0 +1,69 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import { TABLE_KEYS } from '../adapters/store/table-schema.js';
+
+export const LOCAL_TABLE_NAME = 'scanfleet-results';
+
+export interface EmbeddedStore {
+  /** http://127.0.0.1:<port> — a DynamoDB API server on loopback. */
+  readonly endpoint: string;
+  readonly tableName: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts dynalite (a DynamoDB-compatible server, LevelDB underneath) on loopback, in memory or
+ * persisted under `path`, and creates the results table with the stack's key schema.
+ */
+export async function startEmbeddedStore(options: { path?: string; tableName?: string } = {}): Promise<EmbeddedStore> {
+  const server = dynalite({ createTableMs: 0, ...(options.path && { path: options.path }) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tableName = options.tableName ?? LOCAL_TABLE_NAME;
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await createResultsTable(client, tableName);
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    tableName,
+    close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+async function createResultsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, sortKey, runsIndex, symbolIndex } = TABLE_KEYS;
+  const attributes = [partitionKey, sortKey, runsIndex.partitionKey, runsIndex.sortKey, symbolIndex.partitionKey, symbolIndex.sortKey];
+  const index = (i: typeof runsIndex | typeof symbolIndex) => ({
+    IndexName: i.name,
+    KeySchema: [
+      { AttributeName: i.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: i.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [index(runsIndex), index(symbolIndex)],
+      }),
+    );
+  } catch (error) {
+    // A persisted store (--db DIR) already has the table.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await client.send(new DescribeTableCommand({ TableName: tableName }));
+}

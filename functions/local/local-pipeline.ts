@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSEvent } from 'aws-lambda';
+import type { ScanMessage } from '../core/scan-message.js';
+import type { ParamOverrides, ScannerName } from '../core/scanners.js';
+import { ENV } from '../adapters/env.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
+import type { RunRecord } from '../adapters/store/run-record.js';
+import { startEmbeddedStore } from './embedded-store.js';
+import { InProcessQueue } from './in-process-queue.js';
+import { localLambdaContext } from './lambda-context.js';
+
+export interface LocalPipelineOptions {
+  readonly watchlist: string;
+  readonly symbols: readonly string[];
+  readonly scanners: readonly ScannerName[];
+  readonly dataDir: string;
+  readonly lookback: number;
+  readonly asOf?: string;
+  readonly params?: ParamOverrides;
+  /** Persist the store under this directory (dynalite + LevelDB); in memory when absent. */
+  readonly dbPath?: string;
+  readonly batchSize?: number;
+  /** Batches in flight at once, like the event source's maxConcurrency. */
+  readonly concurrency?: number;
+  readonly maxReceives?: number;
+  readonly onProgress?: (symbolsDone: number, symbolsTotal: number) => void;
+}
+
+export interface LocalPipelineResult {
+  readonly run: RunRecord;
+  /** Every stored outcome of the run, in watchlist order then scanner order. */
+  readonly outcomes: StoredOutcome[];
+  /** Messages that failed every delivery (what SQS would move to the DLQ), with the reason. */
+  readonly deadLetters: { message: ScanMessage; reason: string }[];
+}
+
+/**
+ * The pipeline in one process: a DynamoDB-compatible server on loopback, the dispatch handler
+ * with an in-process queue, the scan-batch handler for every message (bounded concurrency,
+ * redelivered up to maxReceives like SQS), then the run read back from the store.
+ */
+export async function runLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipelineResult> {
+  // Locally: logs through the global console at WARN unless asked for more, no EMF metrics,
+  // and no warning that the AWS SDK will want Node 22 (the deployed runtime is newer).
+  process.env.POWERTOOLS_DEV ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const store = await startEmbeddedStore({ path: options.dbPath });
+  const maxReceives = options.maxReceives ?? 3;
+  Object.assign(process.env, {
+    [ENV.tableName]: store.tableName,
+    [ENV.dynamodbEndpoint]: store.endpoint,
+    [ENV.provider]: 'csv',
+    [ENV.dataDir]: options.dataDir,
+    [ENV.lookbackBars]: String(options.lookback),
+    [ENV.maxReceives]: String(maxReceives),
+    ...(options.batchSize && { [ENV.batchSize]: String(options.batchSize) }),
+  });
+  const client = createDocumentClient(store.endpoint);
+  try {
+    // Imported here, after the environment is set: the handlers read it when first used.
+    const { createDispatchHandler, dispatchDepsFromEnv } = await import('../dispatch/handler.js');
+    const { createScanBatchHandler, scanBatchDepsFromEnv } = await import('../scan-batch/handler.js');
+    const queue = new InProcessQueue();
+    const dispatch = createDispatchHandler(() => dispatchDepsFromEnv({ queue }));
+    const { runId } = await dispatch(
+      {
+        watchlist: options.watchlist,
+        symbols: [...options.symbols],
+        scanners: [...options.scanners],
+        scheduledAt: new Date().toISOString(),
+        ...(options.asOf && { asOf: options.asOf }),
+        ...(options.params && { params: options.params }),
+      },
+      localLambdaContext('dispatch'),
+    );
+
+    const scanDeps = scanBatchDepsFromEnv();
+    const scanBatch = createScanBatchHandler(() => scanDeps);
+    const deadLetters: { message: ScanMessage; reason: string }[] = [];
+    const pending = queue.messages.map((message) => ({ message, receives: 0 }));
+    let symbolsDone = 0;
+    const worker = async () => {
+      for (let next = pending.shift(); next; next = pending.shift()) {
+        next.receives++;
+        const response = await scanBatch(sqsEvent(next.message, next.receives), localLambdaContext('scan-batch'));
+        if (response.batchItemFailures.length === 0) {
+          symbolsDone += next.message.symbols.length;
+          options.onProgress?.(symbolsDone, options.symbols.length);
+        } else if (next.receives < maxReceives) {
+          pending.push(next);
+        } else {
+          const run = await scanDeps.store.getRun(runId);
+          deadLetters.push({ message: next.message, reason: run?.lastBatchError ?? 'failed every delivery' });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+
+    const results = new ResultStore(client, { tableName: store.tableName });
+    const run = await results.getRun(runId);
+    if (!run) throw new Error(`run ${runId} vanished from the local store`);
+    const outcomes: StoredOutcome[] = [];
+    for await (const outcome of results.allRunResults(runId)) outcomes.push(outcome);
+    const order = new Map(run.symbols.map((symbol, i) => [symbol, i]));
+    const scannerOrder = new Map(run.scanners.map((name, i) => [name, i]));
+    outcomes.sort((a, b) => (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) || (scannerOrder.get(a.scanner) ?? 0) - (scannerOrder.get(b.scanner) ?? 0));
+    return { run, outcomes, deadLetters };
+  } finally {
+    client.destroy();
+    await store.close();
+  }
+}
+
+/** The SQS event Lambda would pass for one message on its nth delivery. */
+function sqsEvent(message: ScanMessage, receives: number): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: 'local',
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: String(receives),
+          SentTimestamp: String(Date.now()),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:scan-queue',
+        awsRegion: 'local',
+      },
+    ],
+  };
+}

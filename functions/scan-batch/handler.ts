@@ -1,0 +1,134 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { RowIssueCounts } from '../core/bars.js';
+import { addIssueCounts } from '../core/bars.js';
+import { RunSummaryBuilder } from '../core/run-summary.js';
+import { parseScanMessage } from '../core/scan-message.js';
+import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
+import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
+import { parseIsoDay } from '../core/trading-day.js';
+import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
+import { createMarketData } from '../adapters/market-data/create-market-data.js';
+import type { MarketData } from '../adapters/market-data/market-data.js';
+import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { ResultStore } from '../adapters/store/result-store.js';
+
+export interface ScanBatchDeps {
+  readonly store: ResultStore;
+  readonly marketData: MarketData;
+  readonly lookbackBars: number;
+  /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
+  readonly maxReceives: number;
+}
+
+export const MAX_RECEIVES = 3;
+
+const { logger, metrics } = createTelemetry('scan-batch');
+const isColdStart = coldStartTracker();
+
+/**
+ * One queue message = one batch of a run: fetch its bars, run the scanners, write one item per
+ * symbol and scanner, then count the batch on the run (once) and complete the run if it was the
+ * last. A failed message is reported in batchItemFailures; SQS redelivers it and, after
+ * maxReceives, moves it to the DLQ.
+ */
+export function createScanBatchHandler(deps: () => ScanBatchDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    const started = performance.now();
+    const cold = isColdStart();
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    let message;
+    try {
+      message = parseScanMessage(record.body);
+    } catch (error) {
+      logger.error('malformed scan message', { messageId: record.messageId, receives, reason: (error as Error).message, bodyPreview: record.body.slice(0, 200) });
+      metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
+      throw error;
+    }
+    const { store, marketData, lookbackBars, maxReceives } = deps();
+    const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
+    try {
+      const run = await store.getRun(message.runId);
+      if (!run) throw new Error(`run ${message.runId} not found (never created, or expired)`);
+      if (run.doneBatches.includes(message.batch)) {
+        logger.info('batch already counted; nothing to do', context);
+        return;
+      }
+      const plan = planScan(message.scanners, message.params, lookbackBars);
+      const asOf = message.asOf === undefined ? undefined : parseIsoDay(message.asOf);
+      // A provider failing the whole batch throws here: the batch is retried, not half-written.
+      const fetched = await marketData.fetchDailyBars({ symbols: message.symbols, asOf, lookback: plan.lookback });
+      const dataIssues: RowIssueCounts = {};
+      const scans: SymbolScan[] = fetched.map((entry) => {
+        if (!entry.ok) return failedSymbol(entry.symbol, plan, entry.reason);
+        addIssueCounts(dataIssues, entry.issues);
+        return scanSymbol(entry.bars, plan, asOf);
+      });
+      const summary = new RunSummaryBuilder(message.scanners);
+      for (const scan of scans) summary.add(scan);
+      const tally = summary.build();
+
+      await store.writeOutcomes(run, scans.flatMap((s) => s.outcomes));
+      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues });
+      const completed = updated !== undefined && updated.batchesDone >= updated.batchesExpected && (await store.completeRun(message.runId));
+
+      const signals = Object.values(tally.signals).reduce((sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0), 0);
+      const memory = memoryFigures();
+      metrics.addMetric('SignalsFound', MetricUnit.Count, signals);
+      metrics.addMetric('SymbolsFailed', MetricUnit.Count, tally.symbolsWithErrors);
+      metrics.addMetric('MaxRss', MetricUnit.Megabytes, memory.maxRssMb);
+      if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
+      logger.info('batch finished', {
+        ...context,
+        symbols: message.symbols.length,
+        signals,
+        errors: tally.symbolsWithErrors,
+        insufficientData: tally.symbolsInsufficient,
+        counted: updated !== undefined,
+        runComplete: completed,
+        durationMs: Math.round(performance.now() - started),
+        rssMb: memory.rssMb,
+        maxRssMb: memory.maxRssMb,
+        heapUsedMb: memory.heapUsedMb,
+        coldStart: cold,
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.error('batch failed', { ...context, reason, lastDelivery: receives >= maxReceives });
+      if (receives >= maxReceives) {
+        await store.recordBatchFailure(message.runId, message.batch, reason).catch((recordError: Error) => {
+          logger.error('could not record the batch failure on the run', { ...context, reason: recordError.message });
+        });
+      }
+      throw error;
+    }
+  };
+
+  const scanBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    // A failed record is reported, not thrown, so the function does not count as errored.
+    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+
+  return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+export function scanBatchDepsFromEnv(): ScanBatchDeps {
+  return {
+    store: new ResultStore(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
+      tableName: requireEnv(ENV.tableName),
+      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
+    }),
+    marketData: createMarketData(process.env[ENV.provider] ?? 'csv', { dataDir: process.env[ENV.dataDir] }),
+    lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
+    maxReceives: numberEnv(ENV.maxReceives, MAX_RECEIVES),
+  };
+}
+
+let deps: ScanBatchDeps | undefined;
+export const handler = createScanBatchHandler(() => (deps ??= scanBatchDepsFromEnv()));

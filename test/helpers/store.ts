@@ -1,0 +1,21 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** A dynalite server on loopback with the results table, for the tests of one file. */
+export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => DynamoDBDocumentClient } {
+  let store: EmbeddedStore;
+  let client: DynamoDBDocumentClient;
+  beforeAll(async () => {
+    store = await startEmbeddedStore();
+    client = createDocumentClient(store.endpoint);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await store.close();
+  });
+  return { store: () => store, client: () => client };
+}
