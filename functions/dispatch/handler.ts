@@ -66,7 +66,8 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     const name = requireWatchlistName(input.watchlist);
     const symbols = input.symbols ? parseWatchlist(input.symbols.join('\n'), 'symbols') : watchlist(name);
     const scanners = input.scanners ? parseScannerNames(input.scanners.join(','), 'scanners') : SCANNER_NAMES;
-    const asOf = input.asOf === undefined ? undefined : (requireIsoDay(input.asOf, 'asOf'), input.asOf);
+    const asOf = input.asOf;
+    if (asOf !== undefined) requireIsoDay(asOf, 'asOf');
     const plan = planDispatch({ watchlist: name, symbols, scanners, scheduledAt, asOf, params: input.params, batchSize });
 
     const { created, run } = await store.createRun({
