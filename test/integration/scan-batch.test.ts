@@ -11,7 +11,8 @@ import { useEmbeddedStore } from '../helpers/store.js';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_DEV = 'true';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  // Dev mode would switch EMF metrics off; these tests read them.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 });
 const { createScanBatchHandler } = await import('../../functions/scan-batch/handler.js');
 
@@ -78,6 +79,13 @@ describe('scan-batch handler', () => {
     for (const key of ['durationMs', 'rssMb', 'maxRssMb', 'heapUsedMb']) expect(line?.[key], key).toBeGreaterThan(0);
     expect(typeof line?.coldStart).toBe('boolean');
     expect(line?.function_request_id).toBe(context.awsRequestId);
+    // CloudWatch embedded metric format: one document per invocation, namespace "scanfleet".
+    const emf = logs.lines().find((l) => l._aws !== undefined) as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, number>;
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('scanfleet');
+    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m) => `${m.Name}:${m.Unit}`).sort()).toEqual(['MaxRss:Megabytes', 'RunsCompleted:Count', 'SignalsFound:Count', 'SymbolsFailed:Count']);
+    expect(emf.SignalsFound).toBe(1);
+    expect(emf.SymbolsFailed).toBe(0);
+    expect(emf.MaxRss).toBeGreaterThan(30);
   });
 
   it('does not count a re-delivered batch twice, delivered again later or twice at once', async () => {
