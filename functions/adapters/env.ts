@@ -13,8 +13,24 @@ export const ENV = {
   lookbackBars: 'LOOKBACK_BARS',
   /** The scan queue's maxReceiveCount: on the last delivery a failing batch is noted on its run. */
   maxReceives: 'MAX_RECEIVES',
-  /** Market-data provider: "csv" (bundled data set) for now. */
+  /** Market-data provider: csv (bundled data set), schwab, alpaca or yahoo. */
   provider: 'PROVIDER',
+  /** Symbols a per-symbol provider (Schwab, Yahoo) fetches at once. */
+  providerConcurrency: 'PROVIDER_CONCURRENCY',
+  /** Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken } / { keyId, secretKey }. */
+  schwabSecretId: 'SCHWAB_SECRET_ID',
+  alpacaSecretId: 'ALPACA_SECRET_ID',
+  /** Credentials from the environment (local runs). */
+  schwabAppKey: 'SCHWAB_APP_KEY',
+  schwabAppSecret: 'SCHWAB_APP_SECRET',
+  schwabRefreshToken: 'SCHWAB_REFRESH_TOKEN',
+  alpacaKeyId: 'ALPACA_KEY_ID',
+  alpacaSecretKey: 'ALPACA_SECRET_KEY',
+  alpacaFeed: 'ALPACA_FEED',
+  /** Provider endpoints, overridable (tests point them at loopback servers). */
+  schwabBaseUrl: 'SCHWAB_BASE_URL',
+  alpacaDataUrl: 'ALPACA_DATA_URL',
+  yahooBaseUrl: 'YAHOO_BASE_URL',
   /** Directory of the CSV provider's files. */
   dataDir: 'DATA_DIR',
   /** JSON file { "<watchlist name>": ["AAPL", …] } that dispatch resolves names from. */

@@ -1,10 +1,10 @@
 import { splitIntoBatches } from './batching.js';
 import { ValidationError } from './errors.js';
-import { newYorkDay, nyseHoliday } from './market-calendar.js';
+import { nyseHoliday } from './market-calendar.js';
 import { deriveRunId } from './run-id.js';
 import type { ScanMessage } from './scan-message.js';
 import { type ParamOverrides, planScan, type ScannerName } from './scanners.js';
-import { isoDay } from './trading-day.js';
+import { isoDay, newYorkDay } from './trading-day.js';
 
 export interface DispatchRequest {
   readonly watchlist: string;

@@ -1,5 +1,6 @@
 import { type EpochDay, epochDayOf, isoDay } from './trading-day.js';
 
+
 /**
  * NYSE full-day closures, by the exchange's rules (NYSE Rule 7.2): a holiday on a Saturday
  * closes the Friday before, one on a Sunday the Monday after — except New Year's Day on a
@@ -21,13 +22,6 @@ export function nyseHolidays(year: number): { date: string; name: string }[] {
   return all.sort((a, b) => a.date.localeCompare(b.date));
 }
 
-/** The calendar date in New York at an instant (what "today" means to the exchange). */
-export function newYorkDay(instant: Date): EpochDay {
-  const parts = NEW_YORK_DATE.formatToParts(instant);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return epochDayOf(part('year'), part('month'), part('day'));
-}
-
 /** Closures outside the rules: national days of mourning, Hurricane Sandy. */
 const SPECIAL_CLOSURES = new Map<string, string>([
   ['2012-10-29', 'Hurricane Sandy'],
@@ -35,8 +29,6 @@ const SPECIAL_CLOSURES = new Map<string, string>([
   ['2018-12-05', 'National Day of Mourning for President George H. W. Bush'],
   ['2025-01-09', 'National Day of Mourning for President Jimmy Carter'],
 ]);
-
-const NEW_YORK_DATE = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', year: 'numeric', month: 'numeric', day: 'numeric' });
 
 function holidaysOf(year: number): [string, EpochDay][] {
   const list: [string, EpochDay][] = [];

@@ -14,6 +14,8 @@ export interface LocalPipelineOptions {
   readonly watchlist: string;
   readonly symbols: readonly string[];
   readonly scanners: readonly ScannerName[];
+  /** csv (default: the files in dataDir), schwab, alpaca or yahoo (credentials from the environment). */
+  readonly provider?: string;
   readonly dataDir: string;
   readonly lookback: number;
   readonly asOf?: string;
@@ -52,7 +54,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
   Object.assign(process.env, {
     [ENV.tableName]: store.tableName,
     [ENV.dynamodbEndpoint]: store.endpoint,
-    [ENV.provider]: 'csv',
+    [ENV.provider]: options.provider ?? 'csv',
     [ENV.dataDir]: options.dataDir,
     [ENV.lookbackBars]: String(options.lookback),
     [ENV.maxReceives]: String(maxReceives),

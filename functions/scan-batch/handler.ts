@@ -124,7 +124,7 @@ export function scanBatchDepsFromEnv(): ScanBatchDeps {
       tableName: requireEnv(ENV.tableName),
       retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
     }),
-    marketData: createMarketData(process.env[ENV.provider] ?? 'csv', { dataDir: process.env[ENV.dataDir] }),
+    marketData: createMarketData(process.env),
     lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
     maxReceives: numberEnv(ENV.maxReceives, MAX_RECEIVES),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newYorkDay, nyseHoliday, nyseHolidays } from '../../functions/core/market-calendar.js';
-import { isoDay, parseIsoDay } from '../../functions/core/trading-day.js';
+import { nyseHoliday, nyseHolidays } from '../../functions/core/market-calendar.js';
+import { isoDay, newYorkDay, parseIsoDay } from '../../functions/core/trading-day.js';
 
 // The exchange's published holiday calendars.
 const PUBLISHED: Record<number, string[]> = {

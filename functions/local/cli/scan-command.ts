@@ -6,6 +6,7 @@ import { ValidationError } from '../../core/errors.js';
 import { DEFAULT_LOOKBACK_BARS, type ParamOverrides, parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scanners.js';
 import { parseWatchlist } from '../../core/symbols.js';
 import { requireIsoDay } from '../../core/trading-day.js';
+import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
 import { runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runSummaryOf } from '../../adapters/store/run-record.js';
@@ -18,6 +19,7 @@ export const SCAN_USAGE = `Usage: scanfleet scan [options]
 Scans a watchlist for MACD crossovers, TTM Squeezes and volume-price breakouts.
 
 Options:
+  --provider NAME         market data: csv (default), schwab, alpaca or yahoo (see the README for credentials)
   --data DIR              directory of <SYMBOL>.csv files in Yahoo's CSV format (default: the bundled data set)
   --watchlist FILE        symbols, one a line (default: watchlist.txt in the data directory)
   --symbols A,B,C         scan these symbols instead of a watchlist
@@ -51,6 +53,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
     scanners: args.plan.scanners.map((s) => s.name),
     params: args.overrides,
     lookback: args.plan.lookback,
+    provider: args.provider,
     dataDir: args.dataDir,
     asOf: args.asOfText,
     dbPath: args.dbPath,
@@ -91,6 +94,7 @@ export interface ScanArgs {
   readonly help: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
+  readonly provider: ProviderName;
   readonly dataDir: string;
   readonly dbPath?: string;
   /** "default" for the bundled watchlist, else the watchlist file's name, or "symbols". */
@@ -107,6 +111,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
+        provider: { type: 'string' },
         data: { type: 'string' },
         watchlist: { type: 'string' },
         symbols: { type: 'string' },
@@ -125,8 +130,11 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.help) return { help: true, json: false, verbose: false, dataDir: '', watchlistName: '', symbols: [], overrides: {}, plan: planScan() };
+  if (values.help) return { help: true, json: false, verbose: false, provider: 'csv', dataDir: '', watchlistName: '', symbols: [], overrides: {}, plan: planScan() };
   try {
+    const provider = values.provider ?? 'csv';
+    if (!isProviderName(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
+    if (provider !== 'csv' && values.data !== undefined) throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
     const dataDir = resolve(values.data ?? BUNDLED_DATA_DIR);
     if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
       throw new UsageError(`--data: directory not found: ${dataDir}`);
@@ -143,7 +151,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     const plan = planScan(names, overrides, lookback);
     const watchlistName = values.symbols !== undefined ? 'symbols' : values.watchlist === undefined ? 'default' : watchlistNameOf(values.watchlist);
     const dbPath = values.db === undefined ? undefined : resolve(values.db);
-    return { help: false, json: values.json, verbose: values.verbose, dataDir, dbPath, watchlistName, symbols, asOfText, overrides, plan };
+    return { help: false, json: values.json, verbose: values.verbose, provider, dataDir, dbPath, watchlistName, symbols, asOfText, overrides, plan };
   } catch (error) {
     if (error instanceof ValidationError) throw new UsageError(error.message);
     throw error;

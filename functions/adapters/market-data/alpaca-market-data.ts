@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ProviderError } from '../../core/errors.js';
+import { isoDay, newYorkDayOfIso } from '../../core/trading-day.js';
+import { HttpJsonClient, HttpStatusError } from './http-client.js';
+import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
+import { barsFromRows, calendarDaysFor, numeric } from './provider-batch.js';
+
+export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
+
+export interface AlpacaCredentials {
+  readonly keyId: string;
+  readonly secretKey: string;
+}
+
+const barSchema = z.object({ t: z.string(), o: z.unknown(), h: z.unknown(), l: z.unknown(), c: z.unknown(), v: z.unknown() }).loose();
+const pageSchema = z.object({
+  bars: z.record(z.string(), z.array(barSchema).nullable()).nullable(),
+  next_page_token: z.string().nullable().optional(),
+});
+type AlpacaBar = z.infer<typeof barSchema>;
+
+export interface AlpacaOptions {
+  readonly credentials: () => Promise<AlpacaCredentials>;
+  readonly baseUrl?: string;
+  /** "iex" (free plan) or "sip" (paid). */
+  readonly feed?: string;
+  readonly http?: HttpJsonClient;
+  readonly now?: () => Date;
+  /** Pages followed at most per batch (10,000 bars a page). */
+  readonly maxPages?: number;
+}
+
+/**
+ * Alpaca Market Data v2: one multi-symbol bars request per batch (symbols=A,B,C), following
+ * next_page_token. Split-adjusted daily bars, dated by their New York session.
+ */
+export class AlpacaMarketData implements MarketData {
+  readonly name = 'alpaca';
+  private readonly baseUrl: string;
+  private readonly http: HttpJsonClient;
+
+  constructor(private readonly options: AlpacaOptions) {
+    this.baseUrl = (options.baseUrl ?? ALPACA_DATA_URL).replace(/\/$/, '');
+    this.http = options.http ?? new HttpJsonClient('alpaca');
+  }
+
+  async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
+    const { keyId, secretKey } = await this.options.credentials();
+    const endDay = request.asOf ?? Math.floor((this.options.now?.() ?? new Date()).getTime() / 86_400_000);
+    const query = new URLSearchParams({
+      symbols: request.symbols.join(','),
+      timeframe: '1Day',
+      start: isoDay(endDay - calendarDaysFor(request.lookback)),
+      end: isoDay(endDay),
+      limit: '10000',
+      adjustment: 'split',
+      feed: this.options.feed ?? 'iex',
+      sort: 'asc',
+    });
+    const collected = new Map<string, AlpacaBar[]>();
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      if (pageToken) query.set('page_token', pageToken);
+      let json: unknown;
+      try {
+        json = await this.http.json({
+          url: `${this.baseUrl}/v2/stocks/bars?${query.toString()}`,
+          headers: { 'APCA-API-KEY-ID': keyId, 'APCA-API-SECRET-KEY': secretKey, accept: 'application/json' },
+          label: `bars page ${pages + 1} for ${request.symbols.length} symbols`,
+        });
+      } catch (error) {
+        if (error instanceof HttpStatusError && (error.status === 401 || error.status === 403)) {
+          throw new ProviderError('alpaca', `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.options.feed ?? 'iex'}" is in your plan`);
+        }
+        throw error;
+      }
+      const page = pageSchema.safeParse(json);
+      if (!page.success) throw new ProviderError('alpaca', `bars response is not in the expected format (${page.error.issues[0].path.join('.')}: ${page.error.issues[0].message})`);
+      for (const [symbol, bars] of Object.entries(page.data.bars ?? {})) {
+        const list = collected.get(symbol) ?? [];
+        list.push(...(bars ?? []));
+        collected.set(symbol, list);
+      }
+      pageToken = page.data.next_page_token ?? undefined;
+      pages++;
+    } while (pageToken && pages < (this.options.maxPages ?? 20));
+    if (pageToken) throw new ProviderError('alpaca', `bars did not end after ${pages} pages; narrow the lookback or the batch`);
+
+    return request.symbols.map((symbol): SymbolBars => {
+      const bars = collected.get(symbol);
+      if (!bars || bars.length === 0) {
+        return { symbol, ok: false, code: 'unknown_symbol', reason: `Alpaca returned no bars for ${symbol} (unknown symbol, or no trades on the ${this.options.feed ?? 'iex'} feed in the window)` };
+      }
+      return barsFromRows(symbol, bars.length, (i) => [newYorkDayOfIso(bars[i].t), numeric(bars[i].o), numeric(bars[i].h), numeric(bars[i].l), numeric(bars[i].c), numeric(bars[i].v)], {
+        asOf: request.asOf,
+        lookback: request.lookback,
+      });
+    });
+  }
+}

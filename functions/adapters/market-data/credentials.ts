@@ -1,0 +1,62 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ProviderError } from '../../core/errors.js';
+import { ENV } from '../env.js';
+import type { AlpacaCredentials } from './alpaca-market-data.js';
+import type { SchwabCredentials } from './schwab-market-data.js';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads a JSON secret from Secrets Manager once per container and keeps it for the container's
+ * life (a single small object: nothing that grows). Errors name the secret, never its value.
+ */
+export function secretJson(secretId: string, client: () => SecretsManagerClient = () => new SecretsManagerClient({})): () => Promise<Record<string, unknown>> {
+  let cached: Promise<Record<string, unknown>> | undefined;
+  return () =>
+    (cached ??= (async () => {
+      const { SecretString } = await client().send(new GetSecretValueCommand({ SecretId: secretId }));
+      try {
+        const value = JSON.parse(SecretString ?? '') as unknown;
+        if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+      } catch {
+        // reported below without the content
+      }
+      throw new ProviderError('secrets', `secret ${secretId} is not a JSON object`);
+    })().catch((error: unknown) => {
+      cached = undefined; // a failed read is tried again on the next batch
+      throw error;
+    }));
+}
+
+function required(source: Record<string, unknown>, keys: Record<string, string>, where: string): Record<string, string> {
+  const missing = Object.entries(keys).filter(([, key]) => typeof source[key] !== 'string' || (source[key] as string).length === 0);
+  if (missing.length > 0) throw new ProviderError('credentials', `${where} lacks ${missing.map(([, key]) => key).join(', ')}`);
+  return Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, source[key] as string]));
+}
+
+export interface CredentialSource<T> {
+  readonly load: () => Promise<T>;
+  /** Where they come from, for error messages: a secret id or variable names. */
+  readonly description: string;
+}
+
+export function schwabCredentials(env: Env, secrets?: () => SecretsManagerClient): CredentialSource<SchwabCredentials> {
+  const secretId = env[ENV.schwabSecretId];
+  if (secretId) {
+    const read = secretJson(secretId, secrets);
+    return { description: `secret ${secretId} (refreshToken)`, load: async () => required(await read(), { appKey: 'appKey', appSecret: 'appSecret', refreshToken: 'refreshToken' }, `secret ${secretId}`) as unknown as SchwabCredentials };
+  }
+  return {
+    description: ENV.schwabRefreshToken,
+    load: async () => required(env, { appKey: ENV.schwabAppKey, appSecret: ENV.schwabAppSecret, refreshToken: ENV.schwabRefreshToken }, 'the environment') as unknown as SchwabCredentials,
+  };
+}
+
+export function alpacaCredentials(env: Env, secrets?: () => SecretsManagerClient): CredentialSource<AlpacaCredentials> {
+  const secretId = env[ENV.alpacaSecretId];
+  if (secretId) {
+    const read = secretJson(secretId, secrets);
+    return { description: `secret ${secretId}`, load: async () => required(await read(), { keyId: 'keyId', secretKey: 'secretKey' }, `secret ${secretId}`) as unknown as AlpacaCredentials };
+  }
+  return { description: `${ENV.alpacaKeyId} / ${ENV.alpacaSecretKey}`, load: async () => required(env, { keyId: ENV.alpacaKeyId, secretKey: ENV.alpacaSecretKey }, 'the environment') as unknown as AlpacaCredentials };
+}

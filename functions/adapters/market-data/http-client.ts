@@ -1,0 +1,126 @@
+import { ProviderError } from '../../core/errors.js';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Per-request timeout. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 8_000, timeoutMs: 10_000 };
+
+export interface HttpRequest {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** How the request is named in errors: never the URL with its query, which may carry keys. */
+  readonly label: string;
+}
+
+/** A response outside 2xx that retries did not cure (or that is not worth retrying). */
+export class HttpStatusError extends ProviderError {
+  constructor(
+    provider: string,
+    readonly status: number,
+    message: string,
+    readonly body: string,
+  ) {
+    super(provider, message);
+  }
+}
+
+/**
+ * JSON over HTTP with the provider rules: a timeout on every request; retries with capped
+ * exponential backoff and full jitter on 429 (waiting at least what Retry-After asks), on 5xx,
+ * on timeouts and on dropped connections; no retry on other 4xx. Bodies that are not JSON
+ * (truncated, HTML error pages) are a ProviderError naming the request.
+ */
+export class HttpJsonClient {
+  constructor(
+    readonly provider: string,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async json(request: HttpRequest): Promise<unknown> {
+    const text = await this.text(request);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new ProviderError(this.provider, `${request.label}: the response is not valid JSON (${text.length} bytes${text.length > 0 ? `, starts "${text.slice(0, 40).replace(/\s+/g, ' ')}"` : ''})`);
+    }
+  }
+
+  async text(request: HttpRequest): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(request.url, {
+          method: request.method ?? 'GET',
+          headers: request.headers,
+          body: request.body,
+          signal: AbortSignal.timeout(this.policy.timeoutMs),
+        });
+      } catch (error) {
+        const reason = describeFetchError(error, this.policy.timeoutMs);
+        if (attempt >= this.policy.maxAttempts) throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`);
+        await this.sleep(this.backoff(attempt));
+        continue;
+      }
+      let body: string;
+      try {
+        body = await response.text();
+      } catch (error) {
+        // The connection dropped mid-body: as retryable as a dropped connection.
+        if (attempt >= this.policy.maxAttempts) throw new ProviderError(this.provider, `${request.label}: ${describeFetchError(error, this.policy.timeoutMs)} while reading the body (after ${attempt} attempts)`);
+        await this.sleep(this.backoff(attempt));
+        continue;
+      }
+      if (response.ok) return body;
+      const retryable = response.status === 429 || response.status >= 500;
+      if (!retryable || attempt >= this.policy.maxAttempts) {
+        const tries = retryable ? ` (after ${attempt} attempts)` : '';
+        throw new HttpStatusError(this.provider, response.status, `${request.label}: HTTP ${response.status}${tries}`, body.slice(0, 2000));
+      }
+      const retryAfter = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+      await this.sleep(Math.min(this.policy.maxDelayMs, Math.max(retryAfter ?? 0, this.backoff(attempt))));
+    }
+  }
+
+  /** Full jitter: a random wait up to base × 2^(attempt−1), capped. */
+  private backoff(attempt: number): number {
+    return Math.random() * Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+  }
+}
+
+/** Retry-After in seconds or as an HTTP date → milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no response within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ? `connection failed (${cause.code})` : `request failed (${error instanceof Error ? error.message : String(error)})`;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

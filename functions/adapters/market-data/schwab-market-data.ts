@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { ProviderError } from '../../core/errors.js';
+import { newYorkDay } from '../../core/trading-day.js';
+import { HttpJsonClient, HttpStatusError, mapWithConcurrency } from './http-client.js';
+import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
+import { barsFromRows, calendarDaysFor, numeric, settleBatch, symbolFailure } from './provider-batch.js';
+
+export const SCHWAB_BASE_URL = 'https://api.schwabapi.com';
+
+export interface SchwabCredentials {
+  readonly appKey: string;
+  readonly appSecret: string;
+  readonly refreshToken: string;
+}
+
+const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string().optional() }).loose();
+const historySchema = z.object({
+  symbol: z.string().optional(),
+  empty: z.boolean().optional(),
+  candles: z.array(z.object({ datetime: z.number(), open: z.unknown(), high: z.unknown(), low: z.unknown(), close: z.unknown(), volume: z.unknown() }).loose()),
+});
+
+/** Refresh this long before the token says it expires (Schwab's last 30 minutes). */
+const REFRESH_MARGIN_MS = 60_000;
+
+export interface SchwabOptions {
+  readonly credentials: () => Promise<SchwabCredentials>;
+  readonly baseUrl?: string;
+  /** Requests in flight: Schwab allows ~120 market-data requests a minute per app. */
+  readonly concurrency?: number;
+  /** Where the refresh token lives, named in the error when it is rejected. */
+  readonly credentialsSource?: string;
+  readonly http?: HttpJsonClient;
+  readonly now?: () => Date;
+}
+
+/**
+ * Schwab Trader API market data: pricehistory, one request per symbol (it has no multi-symbol
+ * history endpoint), daily candles. The access token (30 minutes) comes from the OAuth
+ * refresh-token grant and is kept on this object, so a warm container reuses it.
+ */
+export class SchwabMarketData implements MarketData {
+  readonly name = 'schwab';
+  private readonly baseUrl: string;
+  private readonly http: HttpJsonClient;
+  private token: { value: string; expiresAt: number } | undefined;
+  private refreshing: Promise<string> | undefined;
+
+  constructor(private readonly options: SchwabOptions) {
+    this.baseUrl = (options.baseUrl ?? SCHWAB_BASE_URL).replace(/\/$/, '');
+    this.http = options.http ?? new HttpJsonClient('schwab');
+  }
+
+  async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
+    await this.accessToken(); // a rejected refresh token fails the batch once, not 30 times
+    const now = this.options.now?.() ?? new Date();
+    const endMs = request.asOf !== undefined ? (request.asOf + 1) * 86_400_000 - 1 : now.getTime();
+    const startMs = endMs - calendarDaysFor(request.lookback) * 86_400_000;
+    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) => this.fetchSymbol(symbol, startMs, endMs, request).catch((error: unknown) => symbolFailure(symbol, error)));
+    return settleBatch(this.name, results);
+  }
+
+  private async fetchSymbol(symbol: string, startMs: number, endMs: number, request: BarsRequest): Promise<SymbolBars> {
+    const query = new URLSearchParams({
+      symbol,
+      periodType: 'year',
+      frequencyType: 'daily',
+      frequency: '1',
+      startDate: String(startMs),
+      endDate: String(endMs),
+      needExtendedHoursData: 'false',
+    });
+    const url = `${this.baseUrl}/marketdata/v1/pricehistory?${query.toString()}`;
+    let json: unknown;
+    try {
+      json = await this.http.json({ url, headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' }, label: `pricehistory ${symbol}` });
+    } catch (error) {
+      if (!(error instanceof HttpStatusError)) throw error;
+      if (error.status === 401) {
+        // The token was revoked or expired early: refresh once and try again.
+        this.token = undefined;
+        json = await this.http.json({ url, headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' }, label: `pricehistory ${symbol}` });
+      } else if (error.status === 400 || error.status === 404) {
+        return { symbol, ok: false, code: 'unknown_symbol', reason: `Schwab does not know ${symbol} (HTTP ${error.status})` };
+      } else {
+        throw error;
+      }
+    }
+    const parsed = historySchema.safeParse(json);
+    if (!parsed.success) return { symbol, ok: false, code: 'bad_data', reason: `Schwab pricehistory for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})` };
+    const { candles } = parsed.data;
+    if (parsed.data.empty || candles.length === 0) {
+      return { symbol, ok: false, code: 'unknown_symbol', reason: `Schwab has no daily bars for ${symbol} in the window (unknown or delisted symbol)` };
+    }
+    return barsFromRows(symbol, candles.length, (i) => [newYorkDay(new Date(candles[i].datetime)), numeric(candles[i].open), numeric(candles[i].high), numeric(candles[i].low), numeric(candles[i].close), numeric(candles[i].volume)], {
+      asOf: request.asOf,
+      lookback: request.lookback,
+    });
+  }
+
+  /** The cached access token, refreshed (once, for all concurrent callers) when near expiry. */
+  private async accessToken(): Promise<string> {
+    const now = (this.options.now?.() ?? new Date()).getTime();
+    if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > now) return this.token.value;
+    this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async refresh(): Promise<string> {
+    const { appKey, appSecret, refreshToken } = await this.options.credentials();
+    let json: unknown;
+    try {
+      json = await this.http.json({
+        url: `${this.baseUrl}/v1/oauth/token`,
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${appKey}:${appSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+        label: 'OAuth token refresh',
+      });
+    } catch (error) {
+      if (error instanceof HttpStatusError && (error.status === 400 || error.status === 401)) {
+        const where = this.options.credentialsSource ?? 'SCHWAB_REFRESH_TOKEN';
+        throw new ProviderError(
+          'schwab',
+          `Schwab rejected the refresh token (HTTP ${error.status}${oauthError(error.body)}). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in ${where}.`,
+        );
+      }
+      throw error;
+    }
+    const token = tokenSchema.safeParse(json);
+    if (!token.success) throw new ProviderError('schwab', 'OAuth token response is not in the expected format');
+    const now = (this.options.now?.() ?? new Date()).getTime();
+    this.token = { value: token.data.access_token, expiresAt: now + token.data.expires_in * 1000 };
+    return this.token.value;
+  }
+}
+
+/** ": invalid_grant" from an OAuth error body, without echoing anything else it holds. */
+function oauthError(body: string): string {
+  try {
+    const code = (JSON.parse(body) as { error?: unknown }).error;
+    return typeof code === 'string' && /^[a-z_]{1,60}$/.test(code) ? `: ${code}` : '';
+  } catch {
+    return '';
+  }
+}

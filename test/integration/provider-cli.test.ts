@@ -1,0 +1,109 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/market-data/credentials.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { type ProviderServer, startAlpacaServer, startSchwabServer, startYahooServer } from '../helpers/provider-servers.js';
+
+const SCHWAB = { appKey: 'fake-app-key-1111', appSecret: 'fake-app-secret-2222', refreshToken: 'fake-refresh-token-3333' };
+const ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
+const SECRETS = [...Object.values(SCHWAB), ...Object.values(ALPACA), Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64')];
+const ARGS = ['scan', '--symbols', 'AAPL,MSFT,NVDA,GE,MDB,DDOG,ARM,ZZZZ', '--as-of', '2024-03-08', '--json'];
+
+interface Doc {
+  results: { symbol: string; scanner: string; status: string; signal: string | null; values: unknown; reason?: string }[];
+}
+
+let yahoo: ProviderServer;
+let alpaca: ProviderServer;
+let schwab: ProviderServer;
+let csv: Doc;
+beforeAll(async () => {
+  [yahoo, alpaca, schwab] = await Promise.all([startYahooServer(), startAlpacaServer(ALPACA), startSchwabServer(SCHWAB)]);
+  csv = JSON.parse((await runCliAsync(ARGS)).stdout) as Doc;
+});
+afterAll(() => Promise.all([yahoo, alpaca, schwab].map((s) => s.close())));
+
+const env = () => ({
+  YAHOO_BASE_URL: yahoo.url,
+  ALPACA_DATA_URL: alpaca.url,
+  ALPACA_KEY_ID: ALPACA.keyId,
+  ALPACA_SECRET_KEY: ALPACA.secretKey,
+  SCHWAB_BASE_URL: schwab.url,
+  SCHWAB_APP_KEY: SCHWAB.appKey,
+  SCHWAB_APP_SECRET: SCHWAB.appSecret,
+  SCHWAB_REFRESH_TOKEN: SCHWAB.refreshToken,
+});
+
+describe.each(['yahoo', 'alpaca', 'schwab'])('scanfleet scan --provider %s', (provider) => {
+  it('scans over HTTP and finds what the bundled CSV finds, symbol for symbol', async () => {
+    const run = await runCliAsync([...ARGS, '--provider', provider, '--verbose'], env());
+    expect(run.status, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as Doc;
+    expect(doc.results).toHaveLength(24);
+    const comparable = (d: Doc) => d.results.filter((r) => r.symbol !== 'ZZZZ').map((r) => [r.symbol, r.scanner, r.status, r.signal, r.values]);
+    expect(comparable(doc)).toEqual(comparable(csv));
+    expect(doc.results.filter((r) => r.symbol === 'ZZZZ').map((r) => r.status)).toEqual(['error', 'error', 'error']);
+    expect(doc.results.find((r) => r.symbol === 'ZZZZ')?.reason).toMatch(/ZZZZ/);
+    // The handlers' logs (stderr, --verbose) and the results carry no credential.
+    expect(run.stderr).toContain('batch finished');
+    for (const secret of SECRETS) {
+      expect(run.stdout).not.toContain(secret);
+      expect(run.stderr).not.toContain(secret);
+    }
+  });
+});
+
+describe('credentials', () => {
+  it('names the missing variables, never values, when credentials are absent', async () => {
+    const run = await runCliAsync([...ARGS, '--provider', 'alpaca'], { ALPACA_DATA_URL: alpaca.url, ALPACA_KEY_ID: ALPACA.keyId, ALPACA_SECRET_KEY: '' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('the environment lacks ALPACA_SECRET_KEY');
+    expect(run.stderr).not.toContain(ALPACA.keyId);
+  });
+
+  it('reports an expired Schwab refresh token with what to do, and no secret in any output', async () => {
+    const run = await runCliAsync([...ARGS, '--provider', 'schwab', '--verbose'], { ...env(), SCHWAB_REFRESH_TOKEN: 'fake-expired-refresh-token-6666' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('Schwab rejected the refresh token (HTTP 400: invalid_grant)');
+    expect(run.stderr).toContain('store the new refresh token in SCHWAB_REFRESH_TOKEN');
+    for (const secret of [...SECRETS, 'fake-expired-refresh-token-6666']) {
+      expect(run.stdout).not.toContain(secret);
+      expect(run.stderr).not.toContain(secret);
+    }
+  });
+
+  it('reads them from Secrets Manager when a secret id is configured', async () => {
+    const secrets: Record<string, string> = {
+      'scanfleet/schwab': JSON.stringify({ appKey: SCHWAB.appKey, appSecret: SCHWAB.appSecret, refreshToken: SCHWAB.refreshToken }),
+      'scanfleet/alpaca': JSON.stringify({ keyId: ALPACA.keyId }),
+    };
+    const calls: string[] = [];
+    // Secrets Manager's JSON 1.1 protocol, as the AWS SDK speaks it: GetSecretValue only.
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        calls.push(`${String(req.headers['x-amz-target'])} ${SecretId}`);
+        const value = secrets[SecretId];
+        res.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(value ? { ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`, Name: SecretId, SecretString: value } : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const client = () => new SecretsManagerClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      const schwabCreds = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, client);
+      expect(await schwabCreds.load()).toEqual(SCHWAB);
+      expect(await schwabCreds.load()).toEqual(SCHWAB);
+      expect(calls).toEqual(['secretsmanager.GetSecretValue scanfleet/schwab']);
+      expect(schwabCreds.description).toBe('secret scanfleet/schwab (refreshToken)');
+      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/alpaca' }, client).load()).rejects.toThrow('secret scanfleet/alpaca lacks secretKey');
+      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/missing' }, client).load()).rejects.toThrow('Secrets Manager cannot find the specified secret.');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
