@@ -17,6 +17,8 @@ export const ENV = {
   provider: 'PROVIDER',
   /** Symbols a per-symbol provider (Schwab, Yahoo) fetches at once. */
   providerConcurrency: 'PROVIDER_CONCURRENCY',
+  /** Requests a minute a per-symbol provider makes from one container (Schwab 50, Yahoo 100). */
+  providerRequestsPerMinute: 'PROVIDER_REQUESTS_PER_MINUTE',
   /** Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken } / { keyId, secretKey }. */
   schwabSecretId: 'SCHWAB_SECRET_ID',
   alpacaSecretId: 'ALPACA_SECRET_ID',

@@ -26,6 +26,7 @@ beforeAll(async () => {
 afterAll(() => Promise.all([yahoo, alpaca, schwab].map((s) => s.close())));
 
 const env = () => ({
+  PROVIDER_REQUESTS_PER_MINUTE: 'Infinity',
   YAHOO_BASE_URL: yahoo.url,
   ALPACA_DATA_URL: alpaca.url,
   ALPACA_KEY_ID: ALPACA.keyId,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoDay } from '../../functions/core/trading-day.js';
 import { AlpacaMarketData } from '../../functions/adapters/market-data/alpaca-market-data.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
-import { HttpJsonClient, parseRetryAfter } from '../../functions/adapters/market-data/http-client.js';
+import { HttpJsonClient, parseRetryAfter, RequestPacer } from '../../functions/adapters/market-data/http-client.js';
 import type { MarketData, SymbolBars } from '../../functions/adapters/market-data/market-data.js';
 import { SchwabMarketData } from '../../functions/adapters/market-data/schwab-market-data.js';
 import { YahooMarketData } from '../../functions/adapters/market-data/yahoo-market-data.js';
@@ -51,7 +51,7 @@ const cases: Case[] = [
   {
     name: 'yahoo',
     start: startYahooServer,
-    create: (url, http) => new YahooMarketData({ baseUrl: url, http }),
+    create: (url, http) => new YahooMarketData({ baseUrl: url, http, requestsPerMinute: Infinity }),
     dataRequest: (symbol) => (r) => r.path === `/v8/finance/chart/${symbol}`,
   },
   {
@@ -63,7 +63,7 @@ const cases: Case[] = [
   {
     name: 'schwab',
     start: () => startSchwabServer(SCHWAB),
-    create: (url, http) => new SchwabMarketData({ baseUrl: url, http, credentials: async () => SCHWAB }),
+    create: (url, http) => new SchwabMarketData({ baseUrl: url, http, credentials: async () => SCHWAB, requestsPerMinute: Infinity }),
     dataRequest: (symbol) => (r) => r.path === '/marketdata/v1/pricehistory' && r.query.get('symbol') === symbol,
   },
 ];
@@ -171,7 +171,7 @@ describe('schwab OAuth', () => {
   it('refreshes the access token once and reuses it across batches, and again when it expires', async () => {
     const server = await startSchwabServer(SCHWAB, { tokenLifetimeSeconds: 1800 });
     let now = new Date('2026-11-24T15:00:00Z');
-    const schwab = new SchwabMarketData({ baseUrl: server.url, credentials: async () => SCHWAB, now: () => now });
+    const schwab = new SchwabMarketData({ baseUrl: server.url, credentials: async () => SCHWAB, now: () => now, requestsPerMinute: Infinity });
     try {
       await schwab.fetchDailyBars(REQUEST);
       await schwab.fetchDailyBars(REQUEST);
@@ -198,6 +198,32 @@ describe('schwab OAuth', () => {
       // One refresh attempt for the batch, not one per symbol.
       expect(server.requests.filter((r) => r.path === '/v1/oauth/token')).toHaveLength(1);
       expectNoSecrets(`${error?.message} ${error?.stack}`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('request pacing', () => {
+  it('spaces request starts to the configured rate, and lets a quiet period pass without waiting', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const pacer = new RequestPacer(120, () => now, async (ms) => {
+      waits.push(ms);
+    });
+    await Promise.all([pacer.wait(), pacer.wait(), pacer.wait()]);
+    expect(waits).toEqual([500, 1000]);
+    now = 10_000;
+    await pacer.wait();
+    expect(waits).toEqual([500, 1000]);
+  });
+
+  it('paces a Schwab batch: 5 symbols at 600 a minute take at least 400 ms', async () => {
+    const server = await startSchwabServer(SCHWAB);
+    try {
+      const started = Date.now();
+      await new SchwabMarketData({ baseUrl: server.url, credentials: async () => SCHWAB, requestsPerMinute: 600 }).fetchDailyBars({ ...REQUEST, symbols: BATCH.slice(0, 5) });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     } finally {
       await server.close();
     }

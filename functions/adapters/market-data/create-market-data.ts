@@ -17,6 +17,7 @@ export function isProviderName(name: string): name is ProviderName {
 export function createMarketData(env: Record<string, string | undefined>): MarketData {
   const provider = env[ENV.provider] ?? 'csv';
   const concurrency = env[ENV.providerConcurrency] ? Number(env[ENV.providerConcurrency]) : undefined;
+  const requestsPerMinute = env[ENV.providerRequestsPerMinute] ? Number(env[ENV.providerRequestsPerMinute]) : undefined;
   switch (provider) {
     case 'csv': {
       const dataDir = env[ENV.dataDir];
@@ -25,12 +26,12 @@ export function createMarketData(env: Record<string, string | undefined>): Marke
     }
     case 'schwab': {
       const credentials = schwabCredentials(env);
-      return new SchwabMarketData({ credentials: credentials.load, credentialsSource: credentials.description, baseUrl: env[ENV.schwabBaseUrl], concurrency });
+      return new SchwabMarketData({ credentials: credentials.load, credentialsSource: credentials.description, baseUrl: env[ENV.schwabBaseUrl], concurrency, requestsPerMinute });
     }
     case 'alpaca':
       return new AlpacaMarketData({ credentials: alpacaCredentials(env).load, baseUrl: env[ENV.alpacaDataUrl], feed: env[ENV.alpacaFeed] });
     case 'yahoo':
-      return new YahooMarketData({ baseUrl: env[ENV.yahooBaseUrl], concurrency });
+      return new YahooMarketData({ baseUrl: env[ENV.yahooBaseUrl], concurrency, requestsPerMinute });
     default:
       throw new Error(`unknown market-data provider "${provider}"; available: ${PROVIDERS.join(', ')}`);
   }

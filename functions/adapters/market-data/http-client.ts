@@ -124,3 +124,26 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Spaces request starts to at most `perMinute` a minute within this container. With the
+ * pipeline's maxConcurrency workers each pacing itself, the provider sees at most
+ * perMinute × maxConcurrency. State: the next free slot, one number.
+ */
+export class RequestPacer {
+  private nextSlot = 0;
+
+  constructor(
+    readonly perMinute: number,
+    private readonly clock: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async wait(): Promise<void> {
+    if (!Number.isFinite(this.perMinute)) return;
+    const now = this.clock();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + 60_000 / this.perMinute;
+    if (slot > now) await this.sleep(slot - now);
+  }
+}

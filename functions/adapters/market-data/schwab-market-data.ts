@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkDay } from '../../core/trading-day.js';
-import { HttpJsonClient, HttpStatusError, mapWithConcurrency } from './http-client.js';
+import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { barsFromRows, calendarDaysFor, numeric, settleBatch, symbolFailure } from './provider-batch.js';
 
@@ -26,10 +26,12 @@ const REFRESH_MARGIN_MS = 60_000;
 export interface SchwabOptions {
   readonly credentials: () => Promise<SchwabCredentials>;
   readonly baseUrl?: string;
-  /** Requests in flight: Schwab allows ~120 market-data requests a minute per app. */
+  /** Requests in flight at once (default 4). */
   readonly concurrency?: number;
   /** Where the refresh token lives, named in the error when it is rejected. */
   readonly credentialsSource?: string;
+  /** Requests a minute from this container (default 50); Infinity turns pacing off. */
+  readonly requestsPerMinute?: number;
   readonly http?: HttpJsonClient;
   readonly now?: () => Date;
 }
@@ -43,12 +45,14 @@ export class SchwabMarketData implements MarketData {
   readonly name = 'schwab';
   private readonly baseUrl: string;
   private readonly http: HttpJsonClient;
+  private readonly pacer: RequestPacer;
   private token: { value: string; expiresAt: number } | undefined;
   private refreshing: Promise<string> | undefined;
 
   constructor(private readonly options: SchwabOptions) {
     this.baseUrl = (options.baseUrl ?? SCHWAB_BASE_URL).replace(/\/$/, '');
     this.http = options.http ?? new HttpJsonClient('schwab');
+    this.pacer = new RequestPacer(options.requestsPerMinute ?? 50);
   }
 
   async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
@@ -72,6 +76,7 @@ export class SchwabMarketData implements MarketData {
     });
     const url = `${this.baseUrl}/marketdata/v1/pricehistory?${query.toString()}`;
     let json: unknown;
+    await this.pacer.wait();
     try {
       json = await this.http.json({ url, headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' }, label: `pricehistory ${symbol}` });
     } catch (error) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpJsonClient, HttpStatusError, mapWithConcurrency } from './http-client.js';
+import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { barsFromRows, calendarDaysFor, numeric, settleBatch, symbolFailure } from './provider-batch.js';
 
@@ -25,6 +25,8 @@ export interface YahooOptions {
   readonly baseUrl?: string;
   /** Symbols fetched at once: Yahoo has no batch endpoint and no published limit; stay polite. */
   readonly concurrency?: number;
+  /** Requests a minute from this container (default 100); Infinity turns pacing off. */
+  readonly requestsPerMinute?: number;
   readonly http?: HttpJsonClient;
   readonly now?: () => Date;
 }
@@ -34,10 +36,12 @@ export class YahooMarketData implements MarketData {
   readonly name = 'yahoo';
   private readonly baseUrl: string;
   private readonly http: HttpJsonClient;
+  private readonly pacer: RequestPacer;
 
   constructor(private readonly options: YahooOptions = {}) {
     this.baseUrl = (options.baseUrl ?? YAHOO_BASE_URL).replace(/\/$/, '');
     this.http = options.http ?? new HttpJsonClient('yahoo');
+    this.pacer = new RequestPacer(options.requestsPerMinute ?? 100);
   }
 
   async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
@@ -50,6 +54,7 @@ export class YahooMarketData implements MarketData {
   private async fetchSymbol(symbol: string, period1: number, period2: number, request: BarsRequest): Promise<SymbolBars> {
     const url = `${this.baseUrl}/v8/finance/chart/${encodeURIComponent(symbol)}?period1=${period1}&period2=${period2}&interval=1d&events=div%2Csplits`;
     let json: unknown;
+    await this.pacer.wait();
     try {
       json = await this.http.json({ url, label: `chart ${symbol}` });
     } catch (error) {
