@@ -7,3 +7,6 @@ export function splitIntoBatches<T>(items: readonly T[], size = DEFAULT_BATCH_SI
   for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
   return batches;
 }
+
+/** Deliveries of a batch message before SQS moves it to the dead-letter queue (maxReceiveCount). */
+export const MAX_RECEIVES = 3;

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { RowIssueCounts } from '../core/bars.js';
 import { addIssueCounts } from '../core/bars.js';
+import { MAX_RECEIVES } from '../core/batching.js';
 import { RunSummaryBuilder } from '../core/run-summary.js';
 import { parseScanMessage } from '../core/scan-message.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
@@ -25,8 +26,6 @@ export interface ScanBatchDeps {
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
   readonly maxReceives: number;
 }
-
-export const MAX_RECEIVES = 3;
 
 const { logger, metrics } = createTelemetry('scan-batch');
 const isColdStart = coldStartTracker();

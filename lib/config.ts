@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { DEFAULT_BATCH_SIZE } from '../functions/core/batching.js';
+import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scanners.js';
+import { parseWatchlist } from '../functions/core/symbols.js';
+import { isProviderName, PROVIDERS, type ProviderName } from '../functions/adapters/market-data/create-market-data.js';
+import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
+
+/** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */
+export interface ScanfleetConfig {
+  /** The full watchlist, one symbol a line; relative to the project root. */
+  readonly watchlistFile: string;
+  /** Off-hours runs scan the first N symbols of the full watchlist. */
+  readonly reducedWatchlistSize: number;
+  readonly timeZone: string;
+  readonly schedules: {
+    /** Full watchlist during market hours, Mon–Fri. */
+    readonly marketHours: string;
+    /** Full watchlist once after the close. */
+    readonly afterClose: string;
+    /** Reduced watchlist outside market hours. */
+    readonly offHours: string[];
+  };
+  readonly provider: ProviderName;
+  /** Secrets Manager secret (name or ARN) with the provider's credentials; required for schwab and alpaca. */
+  readonly providerSecret?: string;
+  readonly alpacaFeed: string;
+  readonly retention: { readonly resultsDays: number; readonly runsDays: number };
+  readonly batchSize: number;
+  readonly lookbackBars: number;
+  readonly dispatch: { readonly memoryMb: number; readonly timeoutSeconds: number };
+  readonly scanBatch: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly maxConcurrency: number };
+  /** Alarm notifications go to this address when set. */
+  readonly alarmEmail?: string;
+}
+
+export interface ResolvedConfig extends ScanfleetConfig {
+  readonly watchlists: { readonly full: string[]; readonly reduced: string[] };
+}
+
+/**
+ * Defaults. Memory: the bundled worker peaks at ~87 MB RSS for one 30-symbol batch and at
+ * ~144 MB over 1,000 warm invocations (see "Memory" in the README); 256 MB leaves headroom
+ * and buys a larger CPU share for the same GB-seconds.
+ */
+export const DEFAULT_CONFIG: ScanfleetConfig = {
+  watchlistFile: 'data/daily/watchlist.txt',
+  reducedWatchlistSize: 50,
+  timeZone: 'America/New_York',
+  schedules: {
+    marketHours: 'cron(30 9-15 ? * MON-FRI *)',
+    afterClose: 'cron(15 16 ? * MON-FRI *)',
+    offHours: ['cron(0 0,4,8,20 ? * MON-FRI *)', 'cron(0 0/4 ? * SAT-SUN *)'],
+  },
+  provider: 'csv',
+  alpacaFeed: 'iex',
+  retention: { ...DEFAULT_RETENTION },
+  batchSize: DEFAULT_BATCH_SIZE,
+  lookbackBars: DEFAULT_LOOKBACK_BARS,
+  dispatch: { memoryMb: 256, timeoutSeconds: 30 },
+  scanBatch: { memoryMb: 256, timeoutSeconds: 60, maxConcurrency: 2 },
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Merges the context over the defaults, validates every key, and reads the watchlist. */
+export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {
+  const raw = context === undefined ? {} : typeof context === 'string' ? parseJson(context) : context;
+  if (!isObject(raw)) throw new ConfigError('scanfleet must be an object of settings');
+  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['providerSecret', 'alarmEmail']));
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`scanfleet.${key} is not a setting (known: ${[...known].join(', ')})`);
+
+  const config: ScanfleetConfig = {
+    watchlistFile: text(raw, 'watchlistFile', DEFAULT_CONFIG.watchlistFile),
+    reducedWatchlistSize: integer(raw, 'reducedWatchlistSize', DEFAULT_CONFIG.reducedWatchlistSize, 1),
+    timeZone: text(raw, 'timeZone', DEFAULT_CONFIG.timeZone),
+    schedules: schedules(raw.schedules),
+    provider: provider(raw.provider),
+    providerSecret: optionalText(raw, 'providerSecret'),
+    alpacaFeed: text(raw, 'alpacaFeed', DEFAULT_CONFIG.alpacaFeed),
+    retention: {
+      resultsDays: integer(section(raw, 'retention'), 'resultsDays', DEFAULT_CONFIG.retention.resultsDays, 1, 'retention.'),
+      runsDays: integer(section(raw, 'retention'), 'runsDays', DEFAULT_CONFIG.retention.runsDays, 1, 'retention.'),
+    },
+    batchSize: integer(raw, 'batchSize', DEFAULT_CONFIG.batchSize, 1, '', 100),
+    lookbackBars: integer(raw, 'lookbackBars', DEFAULT_CONFIG.lookbackBars, 50),
+    dispatch: {
+      memoryMb: integer(section(raw, 'dispatch'), 'memoryMb', DEFAULT_CONFIG.dispatch.memoryMb, 128, 'dispatch.', 10_240),
+      timeoutSeconds: integer(section(raw, 'dispatch'), 'timeoutSeconds', DEFAULT_CONFIG.dispatch.timeoutSeconds, 1, 'dispatch.', 900),
+    },
+    scanBatch: {
+      memoryMb: integer(section(raw, 'scanBatch'), 'memoryMb', DEFAULT_CONFIG.scanBatch.memoryMb, 128, 'scanBatch.', 10_240),
+      // SQS visibility timeout is 6 × this and may not exceed 12 hours; a batch never needs 15 minutes.
+      timeoutSeconds: integer(section(raw, 'scanBatch'), 'timeoutSeconds', DEFAULT_CONFIG.scanBatch.timeoutSeconds, 1, 'scanBatch.', 900),
+      maxConcurrency: integer(section(raw, 'scanBatch'), 'maxConcurrency', DEFAULT_CONFIG.scanBatch.maxConcurrency, 2, 'scanBatch.', 1000),
+    },
+    alarmEmail: optionalText(raw, 'alarmEmail'),
+  };
+  if (config.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail)) {
+    throw new ConfigError(`scanfleet.alarmEmail must be an e-mail address, got "${config.alarmEmail}"`);
+  }
+  if ((config.provider === 'schwab' || config.provider === 'alpaca') && !config.providerSecret) {
+    throw new ConfigError(`scanfleet.providerSecret is required for provider "${config.provider}": the name or ARN of a Secrets Manager secret with its credentials`);
+  }
+  try {
+    Intl.DateTimeFormat('en-US', { timeZone: config.timeZone });
+  } catch {
+    throw new ConfigError(`scanfleet.timeZone must be an IANA time zone such as America/New_York, got "${config.timeZone}"`);
+  }
+
+  const path = isAbsolute(config.watchlistFile) ? config.watchlistFile : join(projectRoot, config.watchlistFile);
+  let text_: string;
+  try {
+    text_ = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`scanfleet.watchlistFile: cannot read ${path}`);
+  }
+  let full: string[];
+  try {
+    full = parseWatchlist(text_, 'scanfleet.watchlistFile');
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return { ...config, watchlists: { full, reduced: full.slice(0, config.reducedWatchlistSize) } };
+}
+
+const CRON = /^cron\((\S+ ){5}\S+\)$/;
+
+function schedules(value: unknown): ScanfleetConfig['schedules'] {
+  const raw = value === undefined ? {} : value;
+  if (!isObject(raw)) throw new ConfigError('scanfleet.schedules must be an object { marketHours, afterClose, offHours }');
+  const cron = (key: string, v: unknown) => {
+    if (typeof v !== 'string' || !CRON.test(v)) throw new ConfigError(`scanfleet.schedules.${key} must be a cron(…) expression with six fields, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const offHours = raw.offHours ?? DEFAULT_CONFIG.schedules.offHours;
+  if (!Array.isArray(offHours)) throw new ConfigError('scanfleet.schedules.offHours must be a list of cron(…) expressions');
+  return {
+    marketHours: cron('marketHours', raw.marketHours ?? DEFAULT_CONFIG.schedules.marketHours),
+    afterClose: cron('afterClose', raw.afterClose ?? DEFAULT_CONFIG.schedules.afterClose),
+    offHours: offHours.map((v, i) => cron(`offHours[${i}]`, v)),
+  };
+}
+
+function provider(value: unknown): ProviderName {
+  if (value === undefined) return DEFAULT_CONFIG.provider;
+  if (typeof value !== 'string' || !isProviderName(value)) throw new ConfigError(`scanfleet.provider must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = raw[key];
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new ConfigError(`scanfleet.${key} must be an object`);
+  return value;
+}
+
+function integer(raw: Record<string, unknown>, key: string, fallback: number, min: number, prefix = '', max = Number.MAX_SAFE_INTEGER): number {
+  const value = raw[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`scanfleet.${prefix}${key} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function text(raw: Record<string, unknown>, key: string, fallback: string): string {
+  const value = raw[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`scanfleet.${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalText(raw: Record<string, unknown>, key: string): string | undefined {
+  return raw[key] === undefined ? undefined : text(raw, key, '');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ConfigError('scanfleet must be JSON when given on the command line (-c scanfleet=\'{"provider":"yahoo"}\')');
+  }
+}

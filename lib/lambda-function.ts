@@ -1,0 +1,68 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+
+/** The newest Node.js runtime aws-cdk-lib knows. */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface ScanfleetFunctionProps {
+  readonly projectRoot: string;
+  /** functions/<name>/handler.ts */
+  readonly name: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Record<string, string>;
+  /** Extra files copied next to the bundle (shell commands run after esbuild). */
+  readonly afterBundling?: (outputDir: string) => string[];
+}
+
+/**
+ * One Lambda function as scanfleet deploys them: Node 24 on ARM64, bundled by the local esbuild
+ * (no Docker) into one minified ESM file, its own role (no managed policy: each construct grants
+ * exactly what its function calls) and its own log group with a retention.
+ */
+export class ScanfleetFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ScanfleetFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.TWO_WEEKS, removalPolicy: RemovalPolicy.DESTROY });
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `scanfleet ${props.name}` });
+    this.logGroup.grantWrite(this.role);
+    const hooks: ICommandHooks = {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir, outputDir) => props.afterBundling?.(outputDir) ?? [],
+    };
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(props.projectRoot, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { POWERTOOLS_LOG_LEVEL: 'INFO', ...props.environment },
+      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      projectRoot: props.projectRoot,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        // The AWS SDK is bundled, not taken from the runtime: pinned versions, tree-shaken.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        forceDockerBundling: false,
+        commandHooks: hooks,
+      },
+    });
+  }
+}

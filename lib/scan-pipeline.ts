@@ -1,0 +1,79 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/adapters/env.js';
+import { MAX_RECEIVES } from '../functions/core/batching.js';
+import type { ResolvedConfig } from './config.js';
+import { ScanfleetFunction } from './lambda-function.js';
+
+export interface ScanPipelineProps {
+  readonly config: ResolvedConfig;
+  readonly table: Table;
+  readonly projectRoot: string;
+}
+
+/** dispatch → SQS scan queue (with its DLQ) → scan-batch, and exactly the permissions they use. */
+export class ScanPipeline extends Construct {
+  readonly dispatch: ScanfleetFunction;
+  readonly scanBatch: ScanfleetFunction;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly providerSecret?: ISecret;
+
+  constructor(scope: Construct, id: string, props: ScanPipelineProps) {
+    super(scope, id);
+    const { config, table, projectRoot } = props;
+    const ttl = { [ENV.tableName]: table.tableName, [ENV.resultsTtlDays]: String(config.retention.resultsDays), [ENV.runsTtlDays]: String(config.retention.runsDays) };
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.queue = new Queue(this, 'ScanQueue', {
+      // A message stays invisible for 6 × the worker's timeout, so it is never handed to a second
+      // worker while the first may still be running (AWS's guidance for Lambda event sources).
+      visibilityTimeout: Duration.seconds(6 * config.scanBatch.timeoutSeconds),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVES },
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    const watchlists = JSON.stringify(config.watchlists);
+    this.dispatch = new ScanfleetFunction(this, 'Dispatch', {
+      projectRoot,
+      name: 'dispatch',
+      memoryMb: config.dispatch.memoryMb,
+      timeoutSeconds: config.dispatch.timeoutSeconds,
+      environment: { ...ttl, [ENV.queueUrl]: this.queue.queueUrl, [ENV.batchSize]: String(config.batchSize), [ENV.watchlistsFile]: '/var/task/watchlists.json' },
+      // Symbols are [A-Z0-9.-] only, so the JSON is safe inside single quotes.
+      afterBundling: (outputDir) => [`echo '${watchlists}' > "${outputDir}/watchlists.json"`],
+    });
+
+    const providerEnv: Record<string, string> = { [ENV.provider]: config.provider };
+    if (config.provider === 'csv') providerEnv[ENV.dataDir] = '/var/task/data/daily';
+    if (config.provider === 'alpaca') providerEnv[ENV.alpacaFeed] = config.alpacaFeed;
+    if (config.providerSecret) {
+      this.providerSecret = config.providerSecret.startsWith('arn:')
+        ? Secret.fromSecretCompleteArn(this, 'ProviderSecret', config.providerSecret)
+        : Secret.fromSecretNameV2(this, 'ProviderSecret', config.providerSecret);
+      providerEnv[config.provider === 'schwab' ? ENV.schwabSecretId : ENV.alpacaSecretId] = this.providerSecret.secretArn;
+    }
+    this.scanBatch = new ScanfleetFunction(this, 'ScanBatch', {
+      projectRoot,
+      name: 'scan-batch',
+      memoryMb: config.scanBatch.memoryMb,
+      timeoutSeconds: config.scanBatch.timeoutSeconds,
+      environment: { ...ttl, ...providerEnv, [ENV.lookbackBars]: String(config.lookbackBars), [ENV.maxReceives]: String(MAX_RECEIVES) },
+      afterBundling: (outputDir) => (config.provider === 'csv' ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`] : []),
+    });
+    this.scanBatch.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: config.scanBatch.maxConcurrency }));
+
+    // Exactly the calls each function makes: no index access, no Scan, no DeleteItem.
+    this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+    this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+    this.providerSecret?.grantRead(this.scanBatch.role);
+  }
+}

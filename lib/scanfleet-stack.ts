@@ -1,0 +1,37 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { ResolvedConfig } from './config.js';
+import { Observability } from './observability.js';
+import { ResultsTable } from './results-table.js';
+import { ScanPipeline } from './scan-pipeline.js';
+import { ScanSchedules } from './scan-schedules.js';
+
+export interface ScanfleetStackProps extends StackProps {
+  readonly config: ResolvedConfig;
+  readonly projectRoot: string;
+}
+
+/** scanfleet on AWS: results table, scan pipeline, schedules, observability. */
+export class ScanfleetStack extends Stack {
+  readonly results: ResultsTable;
+  readonly pipeline: ScanPipeline;
+  readonly schedules: ScanSchedules;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: ScanfleetStackProps) {
+    super(scope, id, props);
+    const { config, projectRoot } = props;
+    this.results = new ResultsTable(this, 'Results');
+    this.pipeline = new ScanPipeline(this, 'Pipeline', { config, table: this.results.table, projectRoot });
+    this.schedules = new ScanSchedules(this, 'Schedules', { config, dispatch: this.pipeline.dispatch.fn });
+    this.observability = new Observability(this, 'Observability', {
+      functions: { Dispatch: this.pipeline.dispatch.fn, ScanBatch: this.pipeline.scanBatch.fn },
+      deadLetterQueues: { ScanQueueDlq: this.pipeline.deadLetterQueue, SchedulerDlq: this.schedules.deadLetterQueue },
+      alarmEmail: config.alarmEmail,
+    });
+    new CfnOutput(this, 'TableName', { value: this.results.table.tableName });
+    new CfnOutput(this, 'ScanQueueUrl', { value: this.pipeline.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DispatchFunctionName', { value: this.pipeline.dispatch.fn.functionName });
+  }
+}

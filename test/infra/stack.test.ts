@@ -1,0 +1,233 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+function synth(context: unknown = {}, extra?: (stack: Stack) => void) {
+  const app = new App();
+  const stack = new ScanfleetStack(app, 'Scanfleet', { config: loadConfig(context, projectRoot), projectRoot });
+  extra?.(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, template: () => Template.fromStack(stack) };
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let template: Template;
+let resources: Resources;
+beforeAll(() => {
+  template = synth().template();
+  resources = template.toJSON().Resources as Resources;
+}, 60_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const functionId = (name: string) => ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(`Pipeline${name}Function`))?.[0] as string;
+const roleOf = (fnId: string) => (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+/** Every statement of every policy attached to a role. */
+function statementsOf(roleId: string): Statement[] {
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const actionsOf = (roleId: string) => statementsOf(roleId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('results table', () => {
+  it('is on-demand, with TTL on expiresAt, point-in-time recovery and the two indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] }),
+        Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }] }),
+      ],
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('scan pipeline', () => {
+  it('sends a batch to the DLQ after 3 receives, with a visibility timeout of 6 × the worker timeout', () => {
+    const scanBatchTimeout = resources[functionId('ScanBatch')].Properties.Timeout as number;
+    expect(scanBatchTimeout).toBe(60);
+    const queues = ofType('AWS::SQS::Queue').filter(([, q]) => q.Properties.RedrivePolicy);
+    expect(queues).toHaveLength(1);
+    const [, queue] = queues[0];
+    expect(queue.Properties.VisibilityTimeout).toBe(6 * scanBatchTimeout);
+    expect((queue.Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBe(3);
+    expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('feeds scan-batch one message at a time, reporting partial failures, at most 2 at once', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('ScanBatch') },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('runs every function on Node.js 24, ARM64, as an ESM bundle, with its settings in the environment', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(2);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+      expect(fn.Properties.MemorySize).toBe(256);
+    }
+    const env = (name: string) => (resources[functionId(name)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env('Dispatch')).toMatchObject({ BATCH_SIZE: '30', RESULTS_TTL_DAYS: '7', RUNS_TTL_DAYS: '30', WATCHLISTS_FILE: '/var/task/watchlists.json', TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) }, QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) } });
+    expect(env('ScanBatch')).toMatchObject({ PROVIDER: 'csv', DATA_DIR: '/var/task/data/daily', LOOKBACK_BARS: '150', MAX_RECEIVES: '3', TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) } });
+    expect(env('ScanBatch').QUEUE_URL).toBeUndefined();
+  });
+});
+
+describe('least privilege', () => {
+  it('grants no wildcard action to anyone', () => {
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        for (const action of [statement.Action].flat()) expect(action, id).not.toMatch(/(^\*$|:\*$)/);
+      }
+    }
+    expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
+  });
+
+  it('lets dispatch create and update runs and send batches — nothing else', () => {
+    const role = roleOf(functionId('Dispatch'));
+    expect(actionsOf(role).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    const table = statementsOf(role).find((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(table?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] });
+  });
+
+  it('lets scan-batch write results and progress and consume its queue — and never send to it', () => {
+    const actions = actionsOf(roleOf(functionId('ScanBatch')));
+    expect(actions.sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('dynamodb:BatchWriteItem');
+    expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('sqs:ReceiveMessage');
+  });
+
+  it('lets the schedules invoke dispatch only', () => {
+    const schedulerRole = ofType('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))?.[0] as string;
+    expect(actionsOf(schedulerRole).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    const invoke = statementsOf(schedulerRole).find((s) => s.Action === 'lambda:InvokeFunction');
+    expect(JSON.stringify(invoke?.Resource)).toContain(functionId('Dispatch'));
+    expect(JSON.stringify(invoke?.Resource)).not.toContain(functionId('ScanBatch'));
+  });
+});
+
+describe('schedules', () => {
+  it('scan the full watchlist in market hours and after the close, the reduced one off-hours, in New York time', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule').map(([, s]) => ({
+      expression: s.Properties.ScheduleExpression,
+      timeZone: s.Properties.ScheduleExpressionTimezone,
+      input: JSON.parse((s.Properties.Target as { Input: string }).Input) as { watchlist: string; scheduledAt: string },
+      retries: (s.Properties.Target as { RetryPolicy: { MaximumRetryAttempts: number } }).RetryPolicy.MaximumRetryAttempts,
+    }));
+    expect(schedules.map((s) => [s.expression, s.input.watchlist])).toEqual([
+      ['cron(30 9-15 ? * MON-FRI *)', 'full'],
+      ['cron(15 16 ? * MON-FRI *)', 'full'],
+      ['cron(0 0,4,8,20 ? * MON-FRI *)', 'reduced'],
+      ['cron(0 0/4 ? * SAT-SUN *)', 'reduced'],
+    ]);
+    for (const s of schedules) {
+      expect(s.timeZone).toBe('America/New_York');
+      expect(s.input.scheduledAt).toBe('<aws.scheduler.scheduled-time>');
+      expect(s.retries).toBe(2);
+    }
+  });
+
+  it('bundle the watchlists dispatch resolves: 150 symbols full, the first 50 reduced', () => {
+    const config = loadConfig({}, projectRoot);
+    expect(config.watchlists.full).toHaveLength(150);
+    expect(config.watchlists.reduced).toEqual(config.watchlists.full.slice(0, 50));
+    expect(config.watchlists.reduced.slice(0, 3)).toEqual(['AAPL', 'MSFT', 'NVDA']);
+  });
+});
+
+describe('observability', () => {
+  it('alarms on any dead letter and on any function error', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const byMetric = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();
+    expect(byMetric).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/SQS/ApproximateNumberOfMessagesVisible', 'AWS/SQS/ApproximateNumberOfMessagesVisible']);
+    for (const alarm of alarms) {
+      expect(alarm.Threshold).toBe(0);
+      expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ObservabilityAlarms/) }]);
+    }
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ retention: { resultsDays: 'x' } }, 'scanfleet.retention.resultsDays must be a whole number from 1 up, got "x"'],
+    [{ batchSize: 0 }, 'scanfleet.batchSize must be a whole number from 1 to 100, got 0'],
+    [{ scanBatch: { maxConcurrency: 1 } }, 'scanfleet.scanBatch.maxConcurrency must be a whole number from 2 to 1000, got 1'],
+    [{ schedules: { marketHours: 'every hour' } }, 'scanfleet.schedules.marketHours must be a cron(…) expression with six fields, got "every hour"'],
+    [{ provider: 'bloomberg' }, 'scanfleet.provider must be one of csv, schwab, alpaca, yahoo, got "bloomberg"'],
+    [{ provider: 'schwab' }, 'scanfleet.providerSecret is required for provider "schwab"'],
+    [{ timeZone: 'Mars/Olympus' }, 'scanfleet.timeZone must be an IANA time zone'],
+    [{ watchlistFile: 'nope.txt' }, 'scanfleet.watchlistFile: cannot read'],
+    [{ alarmEmail: 'ops' }, 'scanfleet.alarmEmail must be an e-mail address, got "ops"'],
+    [{ batchsize: 30 }, 'scanfleet.batchsize is not a setting'],
+    ['{not json', 'scanfleet must be JSON when given on the command line'],
+  ])('rejects %j naming the key', (context, message) => {
+    expect(() => loadConfig(context, projectRoot)).toThrow(ConfigError);
+    expect(() => loadConfig(context, projectRoot)).toThrow(message);
+  });
+});
+
+describe('live providers', () => {
+  it('wires the Schwab secret into scan-batch only, readable by it alone', () => {
+    const schwab = synth({ provider: 'schwab', providerSecret: 'scanfleet/schwab' }).template().toJSON().Resources as Resources;
+    const fn = Object.entries(schwab).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'));
+    const env = (fn?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.PROVIDER).toBe('schwab');
+    expect(JSON.stringify(env.SCHWAB_SECRET_ID)).toContain('secret:scanfleet/schwab');
+    expect(env.DATA_DIR).toBeUndefined();
+    const policies = Object.values(schwab).filter((r) => r.Type === 'AWS::IAM::Policy');
+    const readers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'));
+    expect(readers).toHaveLength(1);
+    expect(JSON.stringify(readers[0].Properties.Roles)).toContain('PipelineScanBatchRole');
+  });
+
+  it('wires an Alpaca secret given by ARN, with the feed', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scanfleet/alpaca-AbCdEf';
+    const alpaca = synth({ provider: 'alpaca', providerSecret: arn, alpacaFeed: 'sip' }).template();
+    alpaca.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PROVIDER: 'alpaca', ALPACA_SECRET_ID: arn, ALPACA_FEED: 'sip' }) } });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with every acknowledgment justified in code', () => {
+    const { app } = synth();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('is a check that can fail: an unencrypted queue without a DLQ fails synthesis', () => {
+    const { app } = synth({}, (stack) => new Queue(stack, 'Careless', { enforceSSL: false }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS(3|4)/);
+  });
+});
