@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCANNER_NAMES } from '../../functions/core/scanners.js';
@@ -10,6 +9,7 @@ import { startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { ResultStore } from '../../functions/adapters/store/result-store.js';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const watchlist = parseWatchlist(readFileSync(join(BUNDLED_DATA_DIR, 'watchlist.txt'), 'utf8'));
 const reference = JSON.parse(readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8')) as { signals: Record<string, Record<string, string>> };
@@ -42,7 +42,7 @@ describe('local pipeline: dispatch → 5 batches → scan-batch → embedded Dyn
   });
 
   it('keeps runs in a store directory across invocations with --db', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scanfleet-db-'));
+    const dir = tempDir('db');
     const first = runCli(['scan', '--symbols', 'AAPL,MSFT', '--db', dir, '--json']);
     const second = runCli(['scan', '--symbols', 'GE', '--db', dir, '--json', '--as-of', '2024-03-08']);
     expect(first.status).toBe(0);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 interface Result {
   symbol: string;
@@ -90,7 +90,7 @@ describe('scanfleet scan (tables)', () => {
   });
 
   it('scans a data directory with odd rows and reports what the row rules set aside', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scanfleet-odd-'));
+    const dir = tempDir('odd');
     const rows = ['Date,Open,High,Low,Close,Adj Close,Volume'];
     const start = Date.UTC(2024, 0, 1);
     for (let i = 0, day = 0; i < 60; day++) {
@@ -140,7 +140,7 @@ describe('scanfleet scan with bad arguments', () => {
   });
 
   it('rejects an empty watchlist file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scanfleet-empty-'));
+    const dir = tempDir('empty');
     writeFileSync(join(dir, 'list.txt'), '# nothing yet\n');
     const run = runCli(['scan', '--watchlist', join(dir, 'list.txt')]);
     expect(run.status).toBe(2);
