@@ -38,19 +38,8 @@ export interface RunRecord {
   readonly expiresAt: number;
 }
 
-export interface NewRun {
-  readonly runId: string;
-  readonly watchlist: string;
-  readonly scheduledAt: string;
-  readonly startedAt: string;
-  readonly sessionDate: string;
-  readonly asOf?: string;
-  readonly symbols: string[];
-  readonly scanners: ScannerName[];
-  readonly batchSize: number;
-  readonly batchesExpected: number;
-  readonly skippedReason?: string;
-}
+/** What dispatch knows when it creates a run; the counters start at zero. */
+export type NewRun = Pick<RunRecord, 'runId' | 'watchlist' | 'scheduledAt' | 'startedAt' | 'sessionDate' | 'asOf' | 'symbols' | 'scanners' | 'batchSize' | 'batchesExpected' | 'skippedReason'>;
 
 /** A fresh record: every counter the batches add to starts at zero (nested maps must exist). */
 export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
