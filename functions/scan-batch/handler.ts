@@ -75,7 +75,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       const tally = summary.build();
 
       await store.writeOutcomes(run, scans.flatMap((s) => s.outcomes));
-      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues });
+      const barDates = [...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined)))];
+      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates });
       const completed = updated !== undefined && updated.batchesDone >= updated.batchesExpected && (await store.completeRun(message.runId));
 
       const signals = Object.values(tally.signals).reduce((sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0), 0);

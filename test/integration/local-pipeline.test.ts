@@ -29,6 +29,7 @@ describe('local pipeline: dispatch → 5 batches → scan-batch → embedded Dyn
     expect(deadLetters).toEqual([]);
     expect(run).toMatchObject({ status: 'complete', batchesExpected: 5, batchesDone: 5, doneBatches: [0, 1, 2, 3, 4], failedBatches: [], symbolsDone: 150, symbolsWithErrors: 0, asOf: '2024-01-19' });
     expect(run.runId).toMatch(/^\d{8}T\d{6}Z-default-asof20240119$/);
+    expect(run.barDates).toEqual(['2024-01-19']);
     expect(batchesSeen).toEqual([30, 60, 90, 120, 150]);
     expect(outcomes).toHaveLength(450);
     expect(new Set(outcomes.map((o) => `${o.symbol}/${o.scanner}`)).size).toBe(450);

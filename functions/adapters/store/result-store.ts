@@ -71,7 +71,7 @@ export class ResultStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...runKey(run.runId), ...runIndexKey(run.scheduledAt, run.runId), type: 'run', ...record, doneBatches: undefined, failedBatches: undefined },
+          Item: { ...runKey(run.runId), ...runIndexKey(run.scheduledAt, run.runId), type: 'run', ...record, doneBatches: undefined, failedBatches: undefined, barDates: undefined },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -128,6 +128,10 @@ export class ResultStore {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':one': 1, ':batchSet': new Set([batch]), ':batch': batch };
     const adds = ['batchesDone :one', 'doneBatches :batchSet'];
+    if (tally.barDates && tally.barDates.length > 0) {
+      adds.push('barDates :barDates');
+      values[':barDates'] = new Set(tally.barDates);
+    }
     const { summary } = tally;
     const totals: Record<string, number> = {
       symbolsDone: summary.symbols,
@@ -355,8 +359,9 @@ function runIndexKey(scheduledAt: string, runId: string) {
 }
 
 function toRunRecord(item: Record<string, unknown>): RunRecord {
-  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g1s, doneBatches, failedBatches, ...rest } = item;
-  return { ...(rest as unknown as RunRecord), doneBatches: sortedNumbers(doneBatches), failedBatches: sortedNumbers(failedBatches) };
+  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g1s, doneBatches, failedBatches, barDates, ...rest } = item;
+  const dates = barDates instanceof Set ? [...(barDates as Set<string>)].sort() : [];
+  return { ...(rest as unknown as RunRecord), doneBatches: sortedNumbers(doneBatches), failedBatches: sortedNumbers(failedBatches), barDates: dates };
 }
 
 function sortedNumbers(set: unknown): number[] {

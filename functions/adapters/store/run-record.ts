@@ -34,6 +34,8 @@ export interface RunRecord {
   readonly bullishSignals: number;
   readonly bearishSignals: number;
   readonly dataIssues: RowIssueCounts;
+  /** Last-bar dates seen across the run's symbols; the newest is the run's as-of date. */
+  readonly barDates: string[];
   readonly skippedReason?: string;
   readonly expiresAt: number;
 }
@@ -54,6 +56,7 @@ export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
     batchesDone: 0,
     doneBatches: [],
     failedBatches: [],
+    barDates: [],
     symbolsDone: 0,
     signalCounts,
     symbolsWithErrors: 0,
@@ -71,6 +74,13 @@ export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
 export interface BatchTally {
   readonly summary: RunSummary;
   readonly dataIssues: RowIssueCounts;
+  readonly barDates?: readonly string[];
+}
+
+/** The run's as-of date: the one asked for, else the newest bar date its symbols had. */
+export function runAsOf(run: RunRecord): string | null {
+  if (run.asOf) return run.asOf;
+  return run.barDates.reduce<string | null>((newest, d) => (newest === null || d > newest ? d : newest), null);
 }
 
 /** The run's totals in the shape the reports use. */

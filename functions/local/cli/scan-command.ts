@@ -9,7 +9,7 @@ import { requireIsoDay } from '../../core/trading-day.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
 import { runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
-import { runSummaryOf } from '../../adapters/store/run-record.js';
+import { runAsOf, runSummaryOf } from '../../adapters/store/run-record.js';
 import { UsageError } from './usage-error.js';
 
 export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));
@@ -65,7 +65,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   }
   const report: ScanReport = {
     runId: run.runId,
-    asOf: run.asOf ?? outcomes.reduce<string | null>((newest, o) => (o.barDate && (newest === null || o.barDate > newest) ? o.barDate : newest), null),
+    asOf: runAsOf(run),
     symbols: run.symbols,
     outcomes: outcomes.map(({ runId: _r, scheduledAt: _s, asOf: _a, ...outcome }) => outcome),
     summary: runSummaryOf(run),
