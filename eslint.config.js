@@ -14,4 +14,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  {
+    files: ['functions/api/dashboard/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', fetch: 'readonly' } },
+  },
 );

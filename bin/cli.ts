@@ -1,4 +1,5 @@
 import { Console } from 'node:console';
+import { devCommand } from '../functions/local/cli/dev-command.js';
 import { scanCommand } from '../functions/local/cli/scan-command.js';
 import { UsageError } from '../functions/local/cli/usage-error.js';
 
@@ -6,6 +7,7 @@ const USAGE = `Usage: scanfleet <command> [options]
 
 Commands:
   scan     scan a watchlist over the bundled data (or --data DIR) and print the signals
+  dev      scan, then serve the API and the dashboard on 127.0.0.1:8787
 
 Run "scanfleet <command> --help" for a command's options.`;
 
@@ -20,6 +22,9 @@ try {
   switch (command) {
     case 'scan':
       await scanCommand(rest, io);
+      break;
+    case 'dev':
+      await devCommand(rest, io);
       break;
     case undefined:
     case '-h':

@@ -33,6 +33,16 @@ export const ENV = {
   schwabBaseUrl: 'SCHWAB_BASE_URL',
   alpacaDataUrl: 'ALPACA_DATA_URL',
   yahooBaseUrl: 'YAHOO_BASE_URL',
+  /** The dashboard's files, and the chart library's standalone build. */
+  dashboardDir: 'DASHBOARD_DIR',
+  chartsFile: 'CHARTS_FILE',
+  /** "true" turns on GET /api/debug/memory. */
+  debugMemory: 'DEBUG_MEMORY',
+  /** Optional bearer token for the API: a Secrets Manager secret id (AWS) or the token (local). */
+  apiTokenSecretId: 'API_TOKEN_SECRET_ID',
+  apiToken: 'API_TOKEN',
+  corsOrigin: 'CORS_ORIGIN',
+  appVersion: 'APP_VERSION',
   /** Directory of the CSV provider's files. */
   dataDir: 'DATA_DIR',
   /** JSON file { "<watchlist name>": ["AAPL", …] } that dispatch resolves names from. */

@@ -6,7 +6,7 @@ import { ENV } from '../adapters/env.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
 import type { RunRecord } from '../adapters/store/run-record.js';
-import { startEmbeddedStore } from './embedded-store.js';
+import { type EmbeddedStore, startEmbeddedStore } from './embedded-store.js';
 import { InProcessQueue } from './in-process-queue.js';
 import { localLambdaContext } from './lambda-context.js';
 
@@ -22,6 +22,8 @@ export interface LocalPipelineOptions {
   readonly params?: ParamOverrides;
   /** Persist the store under this directory (dynalite + LevelDB); in memory when absent. */
   readonly dbPath?: string;
+  /** A store already running (the dev server keeps it after the scan); started and closed here otherwise. */
+  readonly store?: EmbeddedStore;
   readonly batchSize?: number;
   /** Batches in flight at once, like the event source's maxConcurrency. */
   readonly concurrency?: number;
@@ -43,13 +45,8 @@ export interface LocalPipelineResult {
  * redelivered up to maxReceives like SQS), then the run read back from the store.
  */
 export async function runLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipelineResult> {
-  // Locally: logs through the global console at WARN unless asked for more, no EMF metrics,
-  // and no warning that the AWS SDK will want Node 22 (the deployed runtime is newer).
-  process.env.POWERTOOLS_DEV ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const store = await startEmbeddedStore({ path: options.dbPath });
+  configureLocalEnvironment();
+  const store = options.store ?? (await startEmbeddedStore({ path: options.dbPath }));
   const maxReceives = options.maxReceives ?? 3;
   Object.assign(process.env, {
     [ENV.tableName]: store.tableName,
@@ -112,8 +109,19 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     return { run, outcomes, deadLetters };
   } finally {
     client.destroy();
-    await store.close();
+    if (!options.store) await store.close();
   }
+}
+
+/**
+ * Locally: handler logs through the global console at WARN unless asked for more, no EMF
+ * metrics, and no warning that the AWS SDK will want Node 22 (the deployed runtime is newer).
+ */
+export function configureLocalEnvironment(): void {
+  process.env.POWERTOOLS_DEV ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 /** The SQS event Lambda would pass for one message on its nth delivery. */

@@ -1,0 +1,211 @@
+// scanfleet dashboard: plain browser JavaScript over the same origin's /api (no build step).
+'use strict';
+
+const BULLISH = new Set(['bullish_cross', 'fired_long', 'buy']);
+const BEARISH = new Set(['bearish_cross', 'fired_short', 'sell']);
+const SIGNALS = { 'ttm-squeeze': ['squeeze_on', 'fired_long', 'fired_short'], vpb: ['buy', 'sell'], macd: ['bullish_cross', 'bearish_cross'] };
+
+const num = (digits) => (v) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const signed = (v) => (typeof v === 'number' ? `${v > 0 ? '+' : ''}${v.toFixed(2)}` : '–');
+const fireDirection = (row) => (row.signal === 'fired_long' ? 'long' : row.signal === 'fired_short' ? 'short' : '–');
+
+/** The columns of the seed dashboard, per scanner: [header, value for sorting, text, css class]. */
+const COLUMNS = {
+  'ttm-squeeze': [
+    ['Symbol', (r) => r.symbol],
+    ['Signal', (r) => r.signal ?? '', null, signalClass],
+    ['Momentum', (r) => r.values?.momentumDirection ?? '', null, (r) => (r.values?.momentumDirection === 'rising' ? 'up' : 'down')],
+    ['Duration', (r) => r.values?.duration ?? -1, (r) => (r.values ? `${r.values.duration} bars` : '–'), () => 'num'],
+    ['Fire direction', fireDirection, null, (r) => signalClass(r)],
+    ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
+  ],
+  vpb: [
+    ['Symbol', (r) => r.symbol],
+    ['Signal', (r) => r.signal ?? '', null, signalClass],
+    ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
+    ['Change %', (r) => r.values?.changePct ?? -Infinity, (r) => signed(r.values?.changePct), (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`],
+    ['Volume surge %', (r) => r.values?.volumeSurgePct ?? -Infinity, (r) => num(0)(r.values?.volumeSurgePct), () => 'num'],
+    ['Pattern', (r) => r.values?.pattern ?? ''],
+  ],
+  macd: [
+    ['Symbol', (r) => r.symbol],
+    ['Signal', (r) => r.signal ?? '', null, signalClass],
+    ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
+    ['Change %', (r) => r.values?.changePct ?? -Infinity, (r) => signed(r.values?.changePct), (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`],
+    ['MACD', (r) => r.values?.macd ?? -Infinity, (r) => num(3)(r.values?.macd), () => 'num'],
+    ['Histogram', (r) => r.values?.histogram ?? -Infinity, (r) => num(3)(r.values?.histogram), () => 'num'],
+    ['Trend', (r) => r.values?.trend ?? '', null, (r) => (r.values?.trend === 'bullish' ? 'up' : 'down')],
+  ],
+};
+
+function signalClass(row) {
+  if (!row.signal) return '';
+  return BULLISH.has(row.signal) ? 'bullish' : BEARISH.has(row.signal) ? 'bearish' : 'neutral';
+}
+
+const state = { scanner: 'ttm-squeeze', rows: [], sort: null, cache: new Map() };
+const $ = (id) => document.getElementById(id);
+
+async function api(path) {
+  const token = localStorage.getItem('scanfleet-token');
+  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (response.status === 401) {
+    $('auth').hidden = false;
+    throw new Error('a token is needed');
+  }
+  const body = await response.json();
+  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  return body;
+}
+
+async function loadScanner(scanner) {
+  if (state.cache.has(scanner)) return state.cache.get(scanner);
+  let rows = [];
+  let cursor;
+  let run;
+  do {
+    const page = await api(`/api/scans/${scanner}?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    rows = rows.concat(page.results);
+    run = page.run;
+    cursor = page.cursor;
+  } while (cursor);
+  const loaded = { rows, run };
+  state.cache.set(scanner, loaded);
+  return loaded;
+}
+
+function showRun(run) {
+  const age = run.ageSeconds < 3600 ? `${Math.round(run.ageSeconds / 60)} min ago` : run.ageSeconds < 172800 ? `${Math.round(run.ageSeconds / 3600)} h ago` : `${Math.round(run.ageSeconds / 86400)} days ago`;
+  $('run-header').textContent = `As of ${run.asOf ?? '–'} · run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data`;
+  const b = run.breadth;
+  const pct = b.measured > 0 ? Math.round((b.aboveSma50 / b.measured) * 100) : 0;
+  $('breadth').textContent = `Breadth: ${b.aboveSma50}/${b.measured} above their 50-day SMA (${pct}%) · ${b.bullishSignals} bullish vs ${b.bearishSignals} bearish signals`;
+}
+
+function fillSignalFilter() {
+  const select = $('signal-filter');
+  const options = [['signals', 'Any signal'], ...SIGNALS[state.scanner].map((s) => [s, s]), ['all', 'All symbols']];
+  select.replaceChildren(...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })));
+}
+
+function render() {
+  const columns = COLUMNS[state.scanner];
+  const filter = $('signal-filter').value;
+  const search = $('symbol-search').value.trim().toUpperCase();
+  let rows = state.rows.filter((r) => (filter === 'all' ? true : filter === 'signals' ? r.signal !== null : r.signal === filter));
+  if (search) rows = rows.filter((r) => r.symbol.includes(search));
+  if (state.sort) {
+    const [index, direction] = state.sort;
+    const key = columns[index][1];
+    rows = [...rows].sort((a, b) => {
+      const x = key(a);
+      const y = key(b);
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * direction;
+    });
+  }
+  const head = document.createElement('tr');
+  columns.forEach(([label, , , cls], i) => {
+    const th = Object.assign(document.createElement('th'), { textContent: label, scope: 'col' });
+    if (cls && cls({ values: {} }) === 'num') th.className = 'num';
+    if (state.sort?.[0] === i) th.setAttribute('aria-sort', state.sort[1] > 0 ? 'ascending' : 'descending');
+    th.addEventListener('click', () => {
+      state.sort = state.sort?.[0] === i ? [i, -state.sort[1]] : [i, 1];
+      render();
+    });
+    head.append(th);
+  });
+  $('results').tHead.replaceChildren(head);
+  $('results').tBodies[0].replaceChildren(
+    ...rows.map((row) => {
+      const tr = document.createElement('tr');
+      tr.dataset.symbol = row.symbol;
+      for (const [, key, text, cls] of columns) {
+        const td = Object.assign(document.createElement('td'), { textContent: text ? text(row) : String(key(row) || '–') });
+        if (cls) td.className = cls(row);
+        tr.append(td);
+      }
+      tr.addEventListener('click', () => openSymbol(row.symbol));
+      return tr;
+    }),
+  );
+  $('row-count').textContent = `${rows.length} of ${state.rows.length} symbols`;
+}
+
+async function selectScanner(scanner) {
+  state.scanner = scanner;
+  state.sort = null;
+  for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.scanner === scanner));
+  fillSignalFilter();
+  try {
+    const { rows, run } = await loadScanner(scanner);
+    state.rows = rows;
+    showRun(run);
+    $('message').hidden = true;
+  } catch (error) {
+    state.rows = [];
+    $('message').textContent = `Could not load ${scanner}: ${error.message}`;
+    $('message').hidden = false;
+  }
+  render();
+}
+
+let charts = [];
+async function openSymbol(symbol) {
+  $('symbol-view').hidden = false;
+  $('symbol-title').textContent = symbol;
+  for (const chart of charts) chart.remove();
+  charts = [];
+  const [info, series] = await Promise.all([api(`/api/symbols/${encodeURIComponent(symbol)}`), api(`/api/symbols/${encodeURIComponent(symbol)}/chart`)]);
+  $('symbol-latest').tBodies[0].replaceChildren(
+    ...info.latest.map((r) => {
+      const tr = document.createElement('tr');
+      tr.append(Object.assign(document.createElement('td'), { textContent: r.scanner }), Object.assign(document.createElement('td'), { textContent: r.signal ?? r.reason ?? 'no signal', className: signalClass(r) }), Object.assign(document.createElement('td'), { textContent: r.barDate ?? '' }));
+      return tr;
+    }),
+  );
+  $('signal-history').replaceChildren(
+    ...(info.history.length > 0 ? info.history : [{ scanner: '', signal: 'no signals in the retained runs' }]).map((h) => Object.assign(document.createElement('li'), { textContent: `${h.barDate ?? ''} ${h.scanner} ${h.signal}`.trim(), className: signalClass(h) })),
+  );
+  drawCharts(series, info.history);
+}
+
+function drawCharts(series, history) {
+  const LC = window.LightweightCharts;
+  const options = (el) => ({ width: el.clientWidth, height: el.clientHeight, layout: { background: { color: '#171d24' }, textColor: '#d7dde4' }, grid: { vertLines: { color: '#1f2830' }, horzLines: { color: '#1f2830' } }, timeScale: { borderColor: '#26303b' }, rightPriceScale: { borderColor: '#26303b' } });
+  const line = (values) => series.bars.map((b, i) => (values[i] === null ? { time: b.time } : { time: b.time, value: values[i] }));
+  const priceEl = $('price-chart');
+  const price = LC.createChart(priceEl, options(priceEl));
+  const candles = price.addSeries(LC.CandlestickSeries, { upColor: '#26a65b', downColor: '#e0464e', borderVisible: false, wickUpColor: '#26a65b', wickDownColor: '#e0464e' });
+  candles.setData(series.bars.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })));
+  for (const [values, color, style] of [[series.bollinger.upper, '#4aa3ff', 0], [series.bollinger.lower, '#4aa3ff', 0], [series.keltner.upper, '#e2a33d', 2], [series.keltner.lower, '#e2a33d', 2]]) {
+    price.addSeries(LC.LineSeries, { color, lineWidth: 1, lineStyle: style, priceLineVisible: false, lastValueVisible: false }).setData(line(values));
+  }
+  const dates = new Set(series.bars.map((b) => b.time));
+  const markers = history
+    .filter((h) => dates.has(h.barDate))
+    .map((h) => ({ time: h.barDate, position: BEARISH.has(h.signal) ? 'aboveBar' : 'belowBar', color: BULLISH.has(h.signal) ? '#26a65b' : BEARISH.has(h.signal) ? '#e0464e' : '#e2a33d', shape: BEARISH.has(h.signal) ? 'arrowDown' : 'arrowUp', text: h.signal }))
+    .sort((a, b) => a.time.localeCompare(b.time));
+  if (markers.length > 0 && LC.createSeriesMarkers) LC.createSeriesMarkers(candles, markers);
+  price.timeScale().fitContent();
+
+  const macdEl = $('macd-chart');
+  const macd = LC.createChart(macdEl, options(macdEl));
+  macd.addSeries(LC.HistogramSeries, { priceLineVisible: false }).setData(series.bars.map((b, i) => (series.macd.histogram[i] === null ? { time: b.time } : { time: b.time, value: series.macd.histogram[i], color: series.macd.histogram[i] >= 0 ? '#26a65b' : '#e0464e' })));
+  macd.addSeries(LC.LineSeries, { color: '#4aa3ff', lineWidth: 1, priceLineVisible: false }).setData(line(series.macd.macd));
+  macd.addSeries(LC.LineSeries, { color: '#e2a33d', lineWidth: 1, priceLineVisible: false }).setData(line(series.macd.signal));
+  macd.timeScale().fitContent();
+  charts = [price, macd];
+}
+
+document.querySelectorAll('[role=tab]').forEach((tab) => tab.addEventListener('click', () => selectScanner(tab.dataset.scanner)));
+$('signal-filter').addEventListener('change', render);
+$('symbol-search').addEventListener('input', render);
+$('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));
+$('auth').addEventListener('submit', (event) => {
+  event.preventDefault();
+  localStorage.setItem('scanfleet-token', $('auth-token').value);
+  $('auth').hidden = true;
+  state.cache.clear();
+  selectScanner(state.scanner);
+});
+selectScanner(state.scanner);

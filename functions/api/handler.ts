@@ -1,0 +1,75 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_LOOKBACK_BARS } from '../core/scanners.js';
+import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
+import { createMarketData } from '../adapters/market-data/create-market-data.js';
+import { secretJson } from '../adapters/market-data/credentials.js';
+import type { MarketData } from '../adapters/market-data/market-data.js';
+import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { ResultStore } from '../adapters/store/result-store.js';
+import { DashboardAssets } from './dashboard-assets.js';
+import { type ApiResponse, json } from './http.js';
+import { type ApiDeps, handleApiRequest } from './routes.js';
+
+const { logger } = createTelemetry('api');
+const isColdStart = coldStartTracker();
+
+/** API Gateway HTTP API (payload 2.0) → the API's routes → JSON or dashboard files. */
+export function createApiHandler(deps: () => ApiDeps) {
+  const api = async (event: APIGatewayProxyEventV2, context: Context): Promise<ApiResponse> => {
+    const started = performance.now();
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+    const request = {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+      headers,
+      rawQuery: event.rawQueryString ?? '',
+    };
+    let response: ApiResponse;
+    try {
+      response = await handleApiRequest(request, deps());
+    } catch (error) {
+      // Whatever went wrong stays in the log; the client gets the request id, nothing internal.
+      logger.error('request failed', { path: request.path, error: error as Error });
+      response = json(500, { error: { code: 'internal', message: 'internal error; quote this request id when reporting it', requestId: context.awsRequestId } });
+    }
+    const memory = memoryFigures();
+    logger.info('request', { method: request.method, path: request.path.slice(0, 200), status: response.statusCode, durationMs: Math.round(performance.now() - started), rssMb: memory.rssMb, heapUsedMb: memory.heapUsedMb, coldStart: isColdStart() });
+    return response;
+  };
+  return middy(api).use(injectLambdaContext(logger));
+}
+
+/** Dependencies from the environment, created once per container. */
+export function apiDepsFromEnv(env: Record<string, string | undefined> = process.env): ApiDeps {
+  let marketData: MarketData | undefined;
+  const tokenSecret = env[ENV.apiTokenSecretId];
+  const readToken = tokenSecret ? secretJson(tokenSecret, () => new SecretsManagerClient({})) : undefined;
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return {
+    store: new ResultStore(createDocumentClient(env[ENV.dynamodbEndpoint]), { tableName: requireEnv(ENV.tableName) }),
+    marketData: () => (marketData ??= createMarketData(env)),
+    assets: new DashboardAssets(env[ENV.dashboardDir] ?? `${here}dashboard`, env[ENV.chartsFile] ?? standaloneChartsBuild()),
+    version: env[ENV.appVersion] ?? 'dev',
+    debugMemory: env[ENV.debugMemory] === 'true',
+    apiToken: readToken ? async () => (await readToken()).token as string | undefined : env[ENV.apiToken] ? async () => env[ENV.apiToken] : undefined,
+    corsOrigin: env[ENV.corsOrigin],
+    lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
+    now: () => new Date(),
+  };
+}
+
+/** lightweight-charts' exports map hides dist/; its standalone build sits beside the entry. */
+function standaloneChartsBuild(): string {
+  return join(dirname(fileURLToPath(import.meta.resolve('lightweight-charts'))), 'lightweight-charts.standalone.production.js');
+}
+
+let deps: ApiDeps | undefined;
+export const handler = createApiHandler(() => (deps ??= apiDepsFromEnv()));

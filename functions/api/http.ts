@@ -1,0 +1,44 @@
+/** A request as the API sees it, whatever carried it (API Gateway, the local dev server). */
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string>;
+  /** The raw query string, for its length. */
+  readonly rawQuery: string;
+}
+
+export interface ApiResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly isBase64Encoded?: boolean;
+}
+
+/** An error the client caused or must know about: status, a code, a message, the parameter. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly parameter?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function json(status: number, body: unknown, cacheSeconds = 0): ApiResponse {
+  return {
+    statusCode: status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': cacheSeconds > 0 ? `public, max-age=${cacheSeconds}` : 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(error: HttpError): ApiResponse {
+  return json(error.status, { error: { code: error.code, message: error.message, ...(error.parameter && { parameter: error.parameter }) } });
+}

@@ -1,0 +1,237 @@
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { timingSafeEqual } from 'node:crypto';
+import { chartSeries } from '../core/chart-series.js';
+import { ValidationError } from '../core/errors.js';
+import type { MacdParams } from '../core/macd.js';
+import { isScannerName, planScan, SCANNERS, type ScannerName } from '../core/scanners.js';
+import { isSymbol } from '../core/symbols.js';
+import type { TtmSqueezeParams } from '../core/ttm-squeeze.js';
+import type { MarketData } from '../adapters/market-data/market-data.js';
+import { memoryFigures } from '../adapters/observability.js';
+import type { ResultStore, StoredOutcome } from '../adapters/store/result-store.js';
+import { type RunRecord, runAsOf, runSummaryOf } from '../adapters/store/run-record.js';
+import type { DashboardAssets } from './dashboard-assets.js';
+import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
+
+export interface ApiDeps {
+  readonly store: ResultStore;
+  readonly marketData: () => MarketData;
+  readonly assets: DashboardAssets;
+  readonly version: string;
+  /** /api/debug/memory answers only when this is on (off in the stack by default). */
+  readonly debugMemory: boolean;
+  /** When set, /api/* (but /api/health) requires "Authorization: Bearer <token>". */
+  readonly apiToken?: () => Promise<string | undefined>;
+  readonly corsOrigin?: string;
+  readonly lookbackBars: number;
+  readonly now: () => Date;
+}
+
+const MAX_QUERY_LENGTH = 1024;
+const RUN_ID = /^\d{8}T\d{6}Z-[a-z0-9-]{1,60}$/;
+const RESULTS_CACHE_SECONDS = 60;
+
+/** Every route: GET only, parameters checked strictly, errors as JSON naming the parameter. */
+export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  let response: ApiResponse;
+  try {
+    response = await route(request, deps);
+  } catch (error) {
+    if (error instanceof HttpError) response = errorResponse(error);
+    else if (error instanceof ValidationError) response = errorResponse(new HttpError(400, 'bad_parameter', error.message, error.parameter));
+    else throw error;
+  }
+  return deps.corsOrigin ? { ...response, headers: { ...response.headers, 'access-control-allow-origin': deps.corsOrigin, vary: 'origin' } } : response;
+}
+
+async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed; this API is read-only (GET)`);
+  if (request.rawQuery.length > MAX_QUERY_LENGTH) throw new HttpError(400, 'query_too_long', `the query string is ${request.rawQuery.length} characters; at most ${MAX_QUERY_LENGTH}`);
+  const segments = request.path.split('/').filter((s) => s.length > 0);
+  if (segments[0] !== 'api') return deps.assets.serve(request);
+
+  const [, resource, id, sub, ...rest] = segments;
+  if (resource === 'health') {
+    allowQuery(request, []);
+    return health(deps);
+  }
+  await authorize(request, deps);
+  if (rest.length > 0) throw notFound(request.path);
+  switch (resource) {
+    case 'scans':
+      if (!id || sub) throw notFound(request.path);
+      return latestScan(request, deps, id);
+    case 'symbols':
+      if (!id) throw notFound(request.path);
+      if (sub === 'chart') return symbolChart(request, deps, id);
+      if (sub) throw notFound(request.path);
+      return symbolResults(request, deps, id);
+    case 'runs':
+      if (sub) throw notFound(request.path);
+      return id ? runDetail(request, deps, id) : listRuns(request, deps);
+    case 'debug':
+      if (id !== 'memory' || sub) throw notFound(request.path);
+      return debugMemory(request, deps);
+    default:
+      throw notFound(request.path);
+  }
+}
+
+/** GET /api/scans/{scanner}?signal=&limit=&cursor= — the latest complete run's results. */
+async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: string): Promise<ApiResponse> {
+  allowQuery(request, ['signal', 'limit', 'cursor']);
+  const scanner = requireScanner(scannerParam);
+  const signal = request.query.signal;
+  const signals = SCANNERS[scanner].signals as readonly string[];
+  if (signal !== undefined && !signals.includes(signal)) {
+    throw new HttpError(400, 'bad_parameter', `signal must be one of ${signals.join(', ')} for ${scanner}`, 'signal');
+  }
+  const limit = parseLimit(request.query.limit, 200);
+  const run = await deps.store.latestRun('complete');
+  if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
+  const page = await deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, request.query.cursor);
+  return json(200, { scanner, run: runView(run, deps.now()), results: page.items.map(resultView), ...(page.cursor && { cursor: page.cursor }) }, RESULTS_CACHE_SECONDS);
+}
+
+/** GET /api/symbols/{symbol} — every scanner's latest result and the recent signal history. */
+async function symbolResults(request: ApiRequest, deps: ApiDeps, symbolParam: string): Promise<ApiResponse> {
+  allowQuery(request, ['limit']);
+  const symbol = requireSymbolParam(symbolParam);
+  const limit = parseLimit(request.query.limit, 300);
+  const { items } = await deps.store.symbolHistory(symbol, limit);
+  if (items.length === 0) throw new HttpError(404, 'unknown_symbol', `no results for ${symbol} in the retained runs`, 'symbol');
+  const latestRun = items[0].runId;
+  const latest = items.filter((o) => o.runId === latestRun).map(resultView);
+  const history = items.filter((o) => o.signal !== null).map((o) => ({ runId: o.runId, scheduledAt: o.scheduledAt, barDate: o.barDate, scanner: o.scanner, signal: o.signal }));
+  return json(200, { symbol, runId: latestRun, latest, history }, RESULTS_CACHE_SECONDS);
+}
+
+/** GET /api/symbols/{symbol}/chart — bars with Bollinger/Keltner and MACD overlays. */
+async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: string): Promise<ApiResponse> {
+  allowQuery(request, []);
+  const symbol = requireSymbolParam(symbolParam);
+  const plan = planScan(['macd', 'ttm-squeeze'], {}, deps.lookbackBars);
+  const [entry] = await deps.marketData().fetchDailyBars({ symbols: [symbol], lookback: plan.lookback });
+  if (!entry.ok) throw new HttpError(entry.code === 'unknown_symbol' ? 404 : 502, entry.code, entry.reason, 'symbol');
+  const params = (name: ScannerName) => plan.scanners.find((s) => s.name === name)?.params;
+  return json(200, chartSeries(entry.bars, params('ttm-squeeze') as TtmSqueezeParams, params('macd') as MacdParams), RESULTS_CACHE_SECONDS);
+}
+
+/** GET /api/runs?limit=&cursor= — newest first. */
+async function listRuns(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  allowQuery(request, ['limit', 'cursor']);
+  const page = await deps.store.listRuns(parseLimit(request.query.limit, 20, 100), request.query.cursor);
+  return json(200, { runs: page.items.map((run) => runView(run, deps.now())), ...(page.cursor && { cursor: page.cursor }) });
+}
+
+/** GET /api/runs/{runId} — progress, totals and the per-symbol errors. */
+async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Promise<ApiResponse> {
+  allowQuery(request, []);
+  if (!RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
+  const run = await deps.store.getRun(runId);
+  if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
+  const errors: StoredOutcome[] = [];
+  for (const status of ['error', 'insufficient_data'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.runResults(runId, { status }, 500, cursor);
+      errors.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return json(200, {
+    ...runView(run, deps.now()),
+    symbols: run.symbols,
+    doneBatches: run.doneBatches,
+    failedBatches: run.failedBatches,
+    ...(run.lastBatchError && { lastBatchError: run.lastBatchError }),
+    dataIssues: run.dataIssues,
+    problems: errors.map((o) => ({ symbol: o.symbol, scanner: o.scanner, status: o.status, reason: o.reason })),
+  });
+}
+
+async function health(deps: ApiDeps): Promise<ApiResponse> {
+  const run = await deps.store.latestRun('complete');
+  const now = deps.now();
+  const memory = memoryFigures();
+  return json(200, {
+    status: 'ok',
+    version: deps.version,
+    lastRun: run ? { runId: run.runId, finishedAt: run.finishedAt, ageSeconds: ageSeconds(run, now) } : null,
+    memory: { rssMb: memory.rssMb, heapUsedMb: memory.heapUsedMb, heapTotalMb: memory.heapTotalMb },
+  });
+}
+
+function debugMemory(request: ApiRequest, deps: ApiDeps): ApiResponse {
+  allowQuery(request, []);
+  if (!deps.debugMemory) throw new HttpError(403, 'forbidden', 'the memory breakdown is disabled; enable it in the configuration (debugMemory)');
+  const heap = getHeapStatistics();
+  return json(200, {
+    process: memoryFigures(),
+    heap: { totalHeapSize: heap.total_heap_size, usedHeapSize: heap.used_heap_size, heapSizeLimit: heap.heap_size_limit, mallocedMemory: heap.malloced_memory, peakMallocedMemory: heap.peak_malloced_memory, nativeContexts: heap.number_of_native_contexts, detachedContexts: heap.number_of_detached_contexts },
+    heapSpaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, size: s.space_size, used: s.space_used_size, available: s.space_available_size })),
+  });
+}
+
+function runView(run: RunRecord, now: Date) {
+  return {
+    runId: run.runId,
+    watchlist: run.watchlist,
+    status: run.status,
+    scheduledAt: run.scheduledAt,
+    startedAt: run.startedAt,
+    ...(run.finishedAt && { finishedAt: run.finishedAt }),
+    ageSeconds: ageSeconds(run, now),
+    asOf: runAsOf(run),
+    progress: { batchesDone: run.batchesDone, batchesExpected: run.batchesExpected, symbolsDone: run.symbolsDone, symbols: run.symbols.length },
+    ...runSummaryOf(run),
+    ...(run.skippedReason && { skippedReason: run.skippedReason }),
+  };
+}
+
+function resultView(o: StoredOutcome) {
+  return { symbol: o.symbol, scanner: o.scanner, status: o.status, signal: o.signal, values: o.values, barDate: o.barDate, ...(o.reason && { reason: o.reason }) };
+}
+
+function ageSeconds(run: RunRecord, now: Date): number {
+  return Math.max(0, Math.round((now.getTime() - Date.parse(run.finishedAt ?? run.startedAt)) / 1000));
+}
+
+function allowQuery(request: ApiRequest, allowed: string[]): void {
+  for (const key of Object.keys(request.query)) {
+    if (!allowed.includes(key)) {
+      throw new HttpError(400, 'bad_parameter', `unknown query parameter "${key.slice(0, 40)}"${allowed.length > 0 ? `; allowed: ${allowed.join(', ')}` : ''}`, key.slice(0, 40));
+    }
+  }
+}
+
+function parseLimit(text: string | undefined, fallback: number, max = 500): number {
+  if (text === undefined) return fallback;
+  const limit = Number(text);
+  if (!/^\d{1,4}$/.test(text) || limit < 1 || limit > max) throw new HttpError(400, 'bad_parameter', `limit must be a whole number from 1 to ${max}`, 'limit');
+  return limit;
+}
+
+function requireScanner(name: string): ScannerName {
+  if (!isScannerName(name)) throw new HttpError(404, 'unknown_scanner', `no scanner "${name.slice(0, 40)}"; scanners: ${Object.keys(SCANNERS).join(', ')}`, 'scanner');
+  return name;
+}
+
+function requireSymbolParam(text: string): string {
+  const symbol = text.toUpperCase();
+  if (!isSymbol(symbol)) throw new HttpError(400, 'bad_parameter', 'symbol must be a ticker (letters and digits, optional .X or -X class suffix)', 'symbol');
+  return symbol;
+}
+
+function notFound(path: string): HttpError {
+  return new HttpError(404, 'not_found', `no route for ${path.slice(0, 100)}`);
+}
+
+async function authorize(request: ApiRequest, deps: ApiDeps): Promise<void> {
+  const expected = await deps.apiToken?.();
+  if (!expected) return;
+  const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'unauthorized', 'this API needs "Authorization: Bearer <token>"');
+}

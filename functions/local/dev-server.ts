@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { localLambdaContext } from './lambda-context.js';
+
+type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof localLambdaContext>) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string; isBase64Encoded?: boolean }>;
+
+export interface DevServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a Lambda HTTP handler on loopback the way API Gateway's HTTP API would call it:
+ * each request becomes a payload-2.0 event, the handler's response becomes the reply.
+ */
+export async function startDevServer(handler: Handler, options: { port?: number; host?: string } = {}): Promise<DevServer> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+        const query: Record<string, string> = {};
+        for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+        const body = Buffer.concat(chunks);
+        const event = {
+          version: '2.0',
+          routeKey: '$default',
+          rawPath: url.pathname,
+          rawQueryString: url.search.slice(1),
+          headers,
+          ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+          requestContext: {
+            accountId: 'local',
+            apiId: 'local',
+            domainName: req.headers.host ?? 'localhost',
+            domainPrefix: 'local',
+            http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+            requestId: randomUUID(),
+            routeKey: '$default',
+            stage: '$default',
+            time: new Date().toUTCString(),
+            timeEpoch: Date.now(),
+          },
+          ...(body.length > 0 && { body: body.toString('base64'), isBase64Encoded: true }),
+        } as APIGatewayProxyEventV2;
+        try {
+          const response = await handler(event, localLambdaContext('api'));
+          res.writeHead(response.statusCode, response.headers ?? {});
+          res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
+        } catch {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'bad_gateway', message: 'the handler failed' } }));
+        }
+      })();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+
+const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'ZZZZ'];
+let stack: LocalStack;
+beforeAll(async () => {
+  process.env.API_TOKEN = '';
+  stack = await startLocalStack({ watchlist: 'api-test', symbols: SYMBOLS, scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-08', port: 0 });
+}, 60_000);
+afterAll(() => stack.close());
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack.url}${path}`, { headers });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  // Bodies are JSON asserted field by field below; typing each route's shape here would repeat the API.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, headers: response.headers, body: body as Record<string, any>, text };
+}
+
+describe('GET /api/scans/{scanner}', () => {
+  it('answers the latest complete run’s results, with the run and as-of date', async () => {
+    const { status, body, headers } = await get('/api/scans/vpb');
+    expect(status).toBe(200);
+    expect(headers.get('cache-control')).toBe('public, max-age=60');
+    expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(body.run).toMatchObject({ runId: stack.run.runId, status: 'complete', asOf: '2024-03-08', progress: { batchesDone: 1, batchesExpected: 1, symbolsDone: 7, symbols: 7 }, symbolsWithErrors: 1, breadth: { measured: 6 } });
+    expect(body.results.map((r: { symbol: string }) => r.symbol)).toEqual(['AAPL', 'ARM', 'COST', 'DDOG', 'GE', 'MDB', 'ZZZZ']);
+    expect(body.results.find((r: { symbol: string }) => r.symbol === 'GE')).toMatchObject({ signal: 'buy', status: 'ok', barDate: '2024-03-08', values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 } });
+  });
+
+  it('filters by signal and pages with a cursor', async () => {
+    expect((await get('/api/scans/vpb?signal=sell')).body.results.map((r: { symbol: string }) => r.symbol)).toEqual(['MDB']);
+    const first = await get('/api/scans/macd?limit=3');
+    expect(first.body.results).toHaveLength(3);
+    const second = await get(`/api/scans/macd?limit=3&cursor=${first.body.cursor}`);
+    const third = await get(`/api/scans/macd?limit=3&cursor=${second.body.cursor}`);
+    expect([...first.body.results, ...second.body.results, ...third.body.results].map((r: { symbol: string }) => r.symbol)).toEqual(['AAPL', 'ARM', 'COST', 'DDOG', 'GE', 'MDB', 'ZZZZ']);
+    expect(third.body.cursor).toBeUndefined();
+  });
+});
+
+describe('GET /api/symbols/{symbol}', () => {
+  it('answers every scanner’s latest result and the signal history', async () => {
+    const { status, body } = await get('/api/symbols/ddog');
+    expect(status).toBe(200);
+    expect(body.symbol).toBe('DDOG');
+    expect(body.latest.map((r: { scanner: string; signal: string | null }) => [r.scanner, r.signal])).toEqual([
+      ['vpb', null],
+      ['ttm-squeeze', 'fired_short'],
+      ['macd', null],
+    ]);
+    expect(body.history).toEqual([{ runId: stack.run.runId, scheduledAt: stack.run.scheduledAt, barDate: '2024-03-08', scanner: 'ttm-squeeze', signal: 'fired_short' }]);
+  });
+
+  it('answers the chart series: 150 bars with Bollinger, Keltner and MACD overlays', async () => {
+    const { status, body } = await get('/api/symbols/GE/chart');
+    expect(status).toBe(200);
+    expect(body.bars).toHaveLength(150);
+    // The last row of data/daily/GE.csv.
+    expect(body.bars[149]).toEqual({ time: '2024-03-08', open: 169.509995, high: 175.809998, low: 167.350006, close: 167.960007, volume: 16940300 });
+    expect(body.bollinger.upper.slice(0, 19).every((v: unknown) => v === null)).toBe(true);
+    expect(body.bollinger.upper[19]).toBeGreaterThan(body.bollinger.lower[19]);
+    expect(body.keltner.upper[19]).toBeNull();
+    expect(body.keltner.upper[20]).toBeGreaterThan(body.keltner.lower[20]);
+    // EMA(26) from bar 25, then EMA(9) of the MACD line from bar 25 + 8.
+    expect(body.macd.histogram[32]).toBeNull();
+    expect(typeof body.macd.histogram[33]).toBe('number');
+  });
+});
+
+describe('GET /api/runs', () => {
+  it('lists runs newest first and answers one run with progress and per-symbol problems', async () => {
+    const list = await get('/api/runs');
+    expect(list.body.runs.map((r: { runId: string }) => r.runId)).toEqual([stack.run.runId]);
+    expect(list.headers.get('cache-control')).toBe('no-store');
+    const { status, body } = await get(`/api/runs/${stack.run.runId}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ runId: stack.run.runId, status: 'complete', doneBatches: [0], failedBatches: [], symbols: SYMBOLS });
+    expect(body.problems).toEqual([
+      { symbol: 'ZZZZ', scanner: 'macd', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
+      { symbol: 'ZZZZ', scanner: 'ttm-squeeze', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
+      { symbol: 'ZZZZ', scanner: 'vpb', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
+    ]);
+  });
+});
+
+describe('GET /api/health and /api/debug/memory', () => {
+  it('reports status, version, the last run’s age and this container’s memory', async () => {
+    const { status, body } = await get('/api/health');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: 'ok', version: 'dev', lastRun: { runId: stack.run.runId } });
+    expect(body.lastRun.ageSeconds).toBeGreaterThanOrEqual(0);
+    expect(body.memory.rssMb).toBeGreaterThan(20);
+    expect(body.memory.heapUsedMb).toBeGreaterThan(1);
+  });
+
+  it('gives the memory breakdown when enabled (the dev server enables it)', async () => {
+    const { status, body } = await get('/api/debug/memory');
+    expect(status).toBe(200);
+    expect(body.process.rssMb).toBeGreaterThan(20);
+    expect(body.heapSpaces.map((s: { name: string }) => s.name)).toContain('old_space');
+  });
+});
+
+describe('rejected requests', () => {
+  const cases: [string, number, string, string | undefined][] = [
+    ['/api/scans/rsi', 404, 'unknown_scanner', 'scanner'],
+    ['/api/scans/vpb?signal=bullish_cross', 400, 'bad_parameter', 'signal'],
+    ['/api/scans/vpb?limit=0', 400, 'bad_parameter', 'limit'],
+    ['/api/scans/vpb?limit=501', 400, 'bad_parameter', 'limit'],
+    ['/api/scans/vpb?limit=1e2', 400, 'bad_parameter', 'limit'],
+    ['/api/scans/vpb?cursor=not-a-cursor', 400, 'bad_parameter', 'cursor'],
+    ['/api/scans/vpb?sort=price', 400, 'bad_parameter', 'sort'],
+    ['/api/symbols/..%2F..%2Fetc%2Fpasswd', 400, 'bad_parameter', 'symbol'],
+    ['/api/symbols/AAPL;DROP', 400, 'bad_parameter', 'symbol'],
+    ['/api/symbols/NVDA', 404, 'unknown_symbol', 'symbol'],
+    ['/api/symbols/ZZZZ/chart', 404, 'unknown_symbol', 'symbol'],
+    ['/api/runs/latest', 400, 'bad_parameter', 'runId'],
+    ['/api/runs/20200101T000000Z-gone', 404, 'unknown_run', 'runId'],
+    ['/api/runs?limit=101', 400, 'bad_parameter', 'limit'],
+    ['/api/nothing', 404, 'not_found', undefined],
+    ['/api/scans/vpb/extra', 404, 'not_found', undefined],
+    [`/api/scans/vpb?signal=${'x'.repeat(1100)}`, 400, 'query_too_long', undefined],
+    ['/secret.txt', 404, 'not_found', undefined],
+  ];
+
+  it.each(cases)('%s → %i %s', async (path, status, code, parameter) => {
+    const response = await get(path);
+    expect(response.status).toBe(status);
+    expect(response.body.error.code).toBe(code);
+    expect(response.body.error.parameter).toBe(parameter);
+    expect(response.text).not.toMatch(/at .*\.(ts|js):\d+|node_modules|ResultStore|DynamoDB/);
+  });
+
+  it('answers 405 to anything but GET', async () => {
+    const response = await fetch(`${stack.url}/api/scans/vpb`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(405);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+  });
+});
+
+describe('dashboard files', () => {
+  it('serves the page, its script and style, and the chart library, gzipped on request', async () => {
+    for (const [path, type] of [['/', 'text/html'], ['/app.js', 'text/javascript'], ['/style.css', 'text/css'], ['/vendor/lightweight-charts.js', 'text/javascript']]) {
+      const response = await fetch(`${stack.url}${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type')).toContain(type);
+      expect(response.headers.get('content-encoding')).toBe('gzip');
+    }
+    const page = await get('/');
+    expect(page.text).toContain('<title>scanfleet</title>');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+});
