@@ -45,7 +45,8 @@ export class DashboardAssets {
       // The page is small and changes with deploys; the chart library only with upgrades.
       'cache-control': request.path === CHARTS_PATH ? 'public, max-age=86400' : 'public, max-age=300',
       'x-content-type-options': 'nosniff',
-      ...(request.path.endsWith('.html') || request.path === '/' ? { 'content-security-policy': "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'" } : {}),
+      // The chart library sets inline styles; scripts stay same-origin only.
+      ...(request.path.endsWith('.html') || request.path === '/' ? { 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'" } : {}),
       ...(gzip && { 'content-encoding': 'gzip' }),
       vary: 'accept-encoding',
     };

@@ -15,8 +15,8 @@ const COLUMNS = {
     ['Symbol', (r) => r.symbol],
     ['Signal', (r) => r.signal ?? '', null, signalClass],
     ['Momentum', (r) => r.values?.momentumDirection ?? '', null, (r) => (r.values?.momentumDirection === 'rising' ? 'up' : 'down')],
-    ['Duration', (r) => r.values?.duration ?? -1, (r) => (r.values ? `${r.values.duration} bars` : '–'), () => 'num'],
-    ['Fire direction', fireDirection, null, (r) => signalClass(r)],
+    ['Duration', (r) => r.values?.duration ?? -1, (r) => (r.values ? `${r.values.duration} ${r.values.duration === 1 ? 'bar' : 'bars'}` : '–'), () => 'num'],
+    ['Fire direction', fireDirection, null, (r) => (fireDirection(r) === '–' ? '' : signalClass(r))],
     ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
   ],
   vpb: [

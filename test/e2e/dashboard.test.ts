@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCANNER_NAMES } from '../../functions/core/scanners.js';
+import { parseWatchlist } from '../../functions/core/symbols.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+
+/** Debian's chromium (`.ci/run` installs it); never a downloaded browser. */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const reference = JSON.parse(readFileSync(new URL('../fixtures/reference-signals-2024-03-08.json', import.meta.url), 'utf8')) as { signals: Record<string, Record<string, string>>; aboveSma50: number };
+
+let stack: LocalStack;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the browser tests use Debian's package)`);
+  stack = await startLocalStack({
+    watchlist: 'default',
+    symbols: parseWatchlist(readFileSync(`${BUNDLED_DATA_DIR}/watchlist.txt`, 'utf8')),
+    scanners: SCANNER_NAMES,
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    port: 0,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  await page.goto(`${stack.url}/`);
+  await page.waitForSelector('#results tbody tr');
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+const rowSymbols = () => page.$$eval('#results tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.symbol));
+const column = (index: number) => page.$$eval('#results tbody tr', (rows, i) => rows.map((r) => r.children[i].textContent ?? ''), index);
+const sortedSymbols = (scanner: string, filter?: (signal: string) => boolean) =>
+  Object.entries(reference.signals[scanner])
+    .filter(([, signal]) => !filter || filter(signal))
+    .map(([symbol]) => symbol)
+    .sort();
+
+describe('dashboard in headless Chromium', () => {
+  it('shows the run header and the market breadth line', async () => {
+    const header = await page.textContent('#run-header');
+    expect(header).toMatch(/^As of 2024-03-08 · run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/);
+    expect(await page.textContent('#breadth')).toMatch(new RegExp(`^Breadth: ${reference.aboveSma50}/150 above their 50-day SMA \\(71%\\)`));
+  });
+
+  it('opens on TTM Squeeze with the seed dashboard’s columns and the symbols a Python reference finds', async () => {
+    expect(await page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent))).toEqual(['Symbol', 'Signal', 'Momentum', 'Duration', 'Fire direction', 'Price']);
+    expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('ttm-squeeze'));
+    expect(await page.textContent('#row-count')).toBe(`42 of 150 symbols`);
+  });
+
+  it('switches tabs, colour-codes buy and sell', async () => {
+    await page.click('[role=tab][data-scanner=vpb]');
+    await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(6)')?.textContent === 'Pattern');
+    expect(await page.getAttribute('[data-scanner=vpb]', 'aria-selected')).toBe('true');
+    expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('vpb'));
+    expect(await page.getAttribute('#results tr[data-symbol=GE] td:nth-child(2)', 'class')).toBe('bullish');
+    expect(await page.getAttribute('#results tr[data-symbol=MDB] td:nth-child(2)', 'class')).toBe('bearish');
+    expect(await page.textContent('#results tr[data-symbol=GE] td:nth-child(6)')).toBe('breakout_20d_high');
+  });
+
+  it('sorts by a column, ascending then descending', async () => {
+    await page.click('[role=tab][data-scanner=macd]');
+    await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(7)')?.textContent === 'Trend');
+    expect(await page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent))).toEqual(['Symbol', 'Signal', 'Price', 'Change %', 'MACD', 'Histogram', 'Trend']);
+    await page.click('#results thead th:nth-child(3)');
+    const ascending = (await column(2)).map((t) => Number(t.replace(/,/g, '')));
+    expect(ascending).toHaveLength(6);
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    expect(await page.getAttribute('#results thead th:nth-child(3)', 'aria-sort')).toBe('ascending');
+    await page.click('#results thead th:nth-child(3)');
+    const descending = (await column(2)).map((t) => Number(t.replace(/,/g, '')));
+    expect(descending).toEqual([...ascending].reverse());
+  });
+
+  it('filters by signal and by symbol search', async () => {
+    await page.selectOption('#signal-filter', 'bearish_cross');
+    expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('macd', (s) => s === 'bearish_cross'));
+    await page.fill('#symbol-search', 'co');
+    expect(await rowSymbols()).toEqual(sortedSymbols('macd', (s) => s === 'bearish_cross').filter((s) => s.includes('CO')));
+    await page.fill('#symbol-search', '');
+    await page.selectOption('#signal-filter', 'all');
+    expect(await page.textContent('#row-count')).toBe('150 of 150 symbols');
+    await page.selectOption('#signal-filter', 'signals');
+  });
+
+  it('opens a symbol view that draws its chart with the overlays and lists its signal history', async () => {
+    await page.click('[role=tab][data-scanner=vpb]');
+    await page.waitForSelector('#results tr[data-symbol=GE]');
+    await page.click('#results tr[data-symbol=GE]');
+    await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+    expect(await page.textContent('#symbol-title')).toBe('GE');
+    await page.waitForFunction(() => document.querySelectorAll('#signal-history li').length > 0);
+    expect(await page.$$eval('#signal-history li', (items) => items.map((li) => li.textContent))).toEqual(['2024-03-08 vpb buy']);
+    // The chart's canvases are drawn: count pixels that differ from the panel background.
+    const painted = await page.$$eval('#price-chart canvas, #macd-chart canvas', (canvases) =>
+      canvases.map((canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        const context = c.getContext('2d');
+        if (!context || c.width === 0 || c.height === 0) return 0;
+        const { data } = context.getImageData(0, 0, c.width, c.height);
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && !(data[i] === 0x17 && data[i + 1] === 0x1d && data[i + 2] === 0x24)) count++;
+        return count;
+      }),
+    );
+    expect(Math.max(...painted)).toBeGreaterThan(5000);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: new URL('dashboard-symbol.png', ARTIFACTS).pathname, fullPage: true });
+    await page.click('#close-symbol');
+    expect(await page.isHidden('#symbol-view')).toBe(true);
+    await page.click('[role=tab][data-scanner=ttm-squeeze]');
+    await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(5)')?.textContent === 'Fire direction');
+    await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });
+  });
+
+  it('raised no error in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
