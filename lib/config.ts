@@ -30,6 +30,19 @@ export interface ScanfleetConfig {
   readonly lookbackBars: number;
   readonly dispatch: { readonly memoryMb: number; readonly timeoutSeconds: number };
   readonly scanBatch: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly maxConcurrency: number };
+  readonly api: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    /** Stage throttling: steady requests per second, and the burst above it. */
+    readonly throttleRate: number;
+    readonly throttleBurst: number;
+    /** Browser origin allowed to call the API from another site (CORS); none by default. */
+    readonly corsOrigin?: string;
+    /** Serve GET /api/debug/memory (403 otherwise). */
+    readonly debugMemory: boolean;
+    /** Secrets Manager secret with {"token": "…"}: when set, /api/* needs "Authorization: Bearer <token>". */
+    readonly tokenSecret?: string;
+  };
   /** Alarm notifications go to this address when set. */
   readonly alarmEmail?: string;
 }
@@ -59,6 +72,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   lookbackBars: DEFAULT_LOOKBACK_BARS,
   dispatch: { memoryMb: 256, timeoutSeconds: 30 },
   scanBatch: { memoryMb: 256, timeoutSeconds: 60, maxConcurrency: 2 },
+  api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false },
 };
 
 export class ConfigError extends Error {
@@ -96,6 +110,7 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
       timeoutSeconds: integer(section(raw, 'scanBatch'), 'timeoutSeconds', DEFAULT_CONFIG.scanBatch.timeoutSeconds, 1, 'scanBatch.', 900),
       maxConcurrency: integer(section(raw, 'scanBatch'), 'maxConcurrency', DEFAULT_CONFIG.scanBatch.maxConcurrency, 2, 'scanBatch.', 1000),
     },
+    api: apiSettings(section(raw, 'api')),
     alarmEmail: optionalText(raw, 'alarmEmail'),
   };
   if (config.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail)) {
@@ -124,6 +139,24 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
     throw new ConfigError((error as Error).message);
   }
   return { ...config, watchlists: { full, reduced: full.slice(0, config.reducedWatchlistSize) } };
+}
+
+function apiSettings(raw: Record<string, unknown>): ScanfleetConfig['api'] {
+  const defaults = DEFAULT_CONFIG.api;
+  const known = ['memoryMb', 'timeoutSeconds', 'throttleRate', 'throttleBurst', 'corsOrigin', 'debugMemory', 'tokenSecret'];
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`scanfleet.api.${key} is not a setting (known: ${known.join(', ')})`);
+  if (raw.debugMemory !== undefined && typeof raw.debugMemory !== 'boolean') throw new ConfigError(`scanfleet.api.debugMemory must be true or false, got ${JSON.stringify(raw.debugMemory)}`);
+  const corsOrigin = raw.corsOrigin === undefined ? undefined : text(raw, 'corsOrigin', '');
+  if (corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(corsOrigin)) throw new ConfigError(`scanfleet.api.corsOrigin must be an origin such as https://example.com, got "${corsOrigin}"`);
+  return {
+    memoryMb: integer(raw, 'memoryMb', defaults.memoryMb, 128, 'api.', 10_240),
+    timeoutSeconds: integer(raw, 'timeoutSeconds', defaults.timeoutSeconds, 1, 'api.', 29),
+    throttleRate: integer(raw, 'throttleRate', defaults.throttleRate, 1, 'api.', 10_000),
+    throttleBurst: integer(raw, 'throttleBurst', defaults.throttleBurst, 1, 'api.', 5_000),
+    debugMemory: (raw.debugMemory as boolean | undefined) ?? defaults.debugMemory,
+    ...(corsOrigin && { corsOrigin }),
+    ...(raw.tokenSecret !== undefined && { tokenSecret: text(raw, 'tokenSecret', '') }),
+  };
 }
 
 const CRON = /^cron\((\S+ ){5}\S+\)$/;

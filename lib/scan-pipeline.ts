@@ -16,6 +16,15 @@ export interface ScanPipelineProps {
   readonly projectRoot: string;
 }
 
+/** The market-data provider's settings, for every function that fetches bars. */
+export function providerEnvironment(config: ResolvedConfig, secret?: ISecret): Record<string, string> {
+  const env: Record<string, string> = { [ENV.provider]: config.provider };
+  if (config.provider === 'csv') env[ENV.dataDir] = '/var/task/data/daily';
+  if (config.provider === 'alpaca') env[ENV.alpacaFeed] = config.alpacaFeed;
+  if (secret) env[config.provider === 'schwab' ? ENV.schwabSecretId : ENV.alpacaSecretId] = secret.secretArn;
+  return env;
+}
+
 /** dispatch → SQS scan queue (with its DLQ) → scan-batch, and exactly the permissions they use. */
 export class ScanPipeline extends Construct {
   readonly dispatch: ScanfleetFunction;
@@ -51,15 +60,12 @@ export class ScanPipeline extends Construct {
       afterBundling: (outputDir) => [`echo '${watchlists}' > "${outputDir}/watchlists.json"`],
     });
 
-    const providerEnv: Record<string, string> = { [ENV.provider]: config.provider };
-    if (config.provider === 'csv') providerEnv[ENV.dataDir] = '/var/task/data/daily';
-    if (config.provider === 'alpaca') providerEnv[ENV.alpacaFeed] = config.alpacaFeed;
     if (config.providerSecret) {
       this.providerSecret = config.providerSecret.startsWith('arn:')
         ? Secret.fromSecretCompleteArn(this, 'ProviderSecret', config.providerSecret)
         : Secret.fromSecretNameV2(this, 'ProviderSecret', config.providerSecret);
-      providerEnv[config.provider === 'schwab' ? ENV.schwabSecretId : ENV.alpacaSecretId] = this.providerSecret.secretArn;
     }
+    const providerEnv = providerEnvironment(config, this.providerSecret);
     this.scanBatch = new ScanfleetFunction(this, 'ScanBatch', {
       projectRoot,
       name: 'scan-batch',

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedConfig } from './config.js';
 import { Observability } from './observability.js';
+import { QueryApi } from './query-api.js';
 import { ResultsTable } from './results-table.js';
 import { ScanPipeline } from './scan-pipeline.js';
 import { ScanSchedules } from './scan-schedules.js';
@@ -16,6 +17,7 @@ export class ScanfleetStack extends Stack {
   readonly results: ResultsTable;
   readonly pipeline: ScanPipeline;
   readonly schedules: ScanSchedules;
+  readonly queryApi: QueryApi;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ScanfleetStackProps) {
@@ -24,14 +26,16 @@ export class ScanfleetStack extends Stack {
     this.results = new ResultsTable(this, 'Results');
     this.pipeline = new ScanPipeline(this, 'Pipeline', { config, table: this.results.table, projectRoot });
     this.schedules = new ScanSchedules(this, 'Schedules', { config, dispatch: this.pipeline.dispatch.fn });
+    this.queryApi = new QueryApi(this, 'Query', { config, table: this.results.table, projectRoot, providerSecret: this.pipeline.providerSecret });
     this.observability = new Observability(this, 'Observability', {
-      functions: { Dispatch: this.pipeline.dispatch.fn, ScanBatch: this.pipeline.scanBatch.fn },
+      functions: { Dispatch: this.pipeline.dispatch.fn, ScanBatch: this.pipeline.scanBatch.fn, Api: this.queryApi.handler.fn },
       deadLetterQueues: { ScanQueueDlq: this.pipeline.deadLetterQueue, SchedulerDlq: this.schedules.deadLetterQueue },
       alarmEmail: config.alarmEmail,
     });
     new CfnOutput(this, 'TableName', { value: this.results.table.tableName });
     new CfnOutput(this, 'ScanQueueUrl', { value: this.pipeline.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DashboardUrl', { value: this.queryApi.api.apiEndpoint, description: 'The dashboard; the API is under /api' });
     new CfnOutput(this, 'DispatchFunctionName', { value: this.pipeline.dispatch.fn.functionName });
   }
 }

@@ -29,7 +29,7 @@ beforeAll(() => {
 }, 60_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const functionId = (name: string) => ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(`Pipeline${name}Function`))?.[0] as string;
+const functionId = (name: string) => ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(name === 'Api' ? 'QueryApiFunction' : `Pipeline${name}Function`))?.[0] as string;
 const roleOf = (fnId: string) => (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 /** Every statement of every policy attached to a role. */
 function statementsOf(roleId: string): Statement[] {
@@ -81,7 +81,7 @@ describe('scan pipeline', () => {
 
   it('runs every function on Node.js 24, ARM64, as an ESM bundle, with its settings in the environment', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -130,6 +130,15 @@ describe('least privilege', () => {
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('sqs:ReceiveMessage');
   });
 
+  it('lets the API read runs and results (items and the two indexes) — and write nothing', () => {
+    const role = roleOf(functionId('Api'));
+    expect(actionsOf(role).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const read = statementsOf(role).find((s) => [s.Action].flat().includes('dynamodb:Query'));
+    expect(JSON.stringify(read?.Resource)).toContain('/index/gsi1');
+    expect(JSON.stringify(read?.Resource)).toContain('/index/gsi2');
+    expect(JSON.stringify(read?.Resource)).not.toContain('/index/*');
+  });
+
   it('lets the schedules invoke dispatch only', () => {
     const schedulerRole = ofType('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))?.[0] as string;
     expect(actionsOf(schedulerRole).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
@@ -168,11 +177,37 @@ describe('schedules', () => {
   });
 });
 
+describe('query API', () => {
+  it('puts the API function behind an HTTP API whose stage is throttled and access-logged', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      AccessLogSettings: { DestinationArn: Match.anyValue() },
+    });
+    const env = (resources[functionId('Api')].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({ DASHBOARD_DIR: '/var/task/dashboard', CHARTS_FILE: '/var/task/dashboard/vendor/lightweight-charts.js', PROVIDER: 'csv', APP_VERSION: '0.1.0' });
+    expect(env.DEBUG_MEMORY).toBeUndefined();
+    expect(env.API_TOKEN_SECRET_ID).toBeUndefined();
+    expect(resources[functionId('Api')].Properties.Timeout).toBe(10);
+  });
+
+  it('wires the optional bearer token secret, CORS origin and debug endpoint from configuration', () => {
+    const custom = synth({ api: { tokenSecret: 'scanfleet/api-token', corsOrigin: 'https://trader.example.com', debugMemory: true, throttleRate: 5 } }).template();
+    custom.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEBUG_MEMORY: 'true', CORS_ORIGIN: 'https://trader.example.com', API_TOKEN_SECRET_ID: Match.anyValue() }) } });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://trader.example.com'] }) });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 5 }) });
+  });
+});
+
 describe('observability', () => {
   it('alarms on any dead letter and on any function error', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const byMetric = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();
-    expect(byMetric).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/SQS/ApproximateNumberOfMessagesVisible', 'AWS/SQS/ApproximateNumberOfMessagesVisible']);
+    expect(byMetric).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/SQS/ApproximateNumberOfMessagesVisible', 'AWS/SQS/ApproximateNumberOfMessagesVisible']);
     for (const alarm of alarms) {
       expect(alarm.Threshold).toBe(0);
       expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
@@ -192,6 +227,9 @@ describe('configuration', () => {
     [{ timeZone: 'Mars/Olympus' }, 'scanfleet.timeZone must be an IANA time zone'],
     [{ watchlistFile: 'nope.txt' }, 'scanfleet.watchlistFile: cannot read'],
     [{ alarmEmail: 'ops' }, 'scanfleet.alarmEmail must be an e-mail address, got "ops"'],
+    [{ api: { corsOrigin: '*' } }, 'scanfleet.api.corsOrigin must be an origin such as https://example.com, got "*"'],
+    [{ api: { debugMemory: 'yes' } }, 'scanfleet.api.debugMemory must be true or false, got "yes"'],
+    [{ api: { timeoutSeconds: 60 } }, 'scanfleet.api.timeoutSeconds must be a whole number from 1 to 29, got 60'],
     [{ batchsize: 30 }, 'scanfleet.batchsize is not a setting'],
     ['{not json', 'scanfleet must be JSON when given on the command line'],
   ])('rejects %j naming the key', (context, message) => {
@@ -210,8 +248,11 @@ describe('live providers', () => {
     expect(env.DATA_DIR).toBeUndefined();
     const policies = Object.values(schwab).filter((r) => r.Type === 'AWS::IAM::Policy');
     const readers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'));
-    expect(readers).toHaveLength(1);
-    expect(JSON.stringify(readers[0].Properties.Roles)).toContain('PipelineScanBatchRole');
+    // The worker fetches bars; the API fetches them for its chart. Dispatch never reads it.
+    const roles = readers.map((p) => JSON.stringify(p.Properties.Roles));
+    expect(roles).toHaveLength(2);
+    expect(roles.filter((r) => r.includes('PipelineScanBatchRole'))).toHaveLength(1);
+    expect(roles.filter((r) => r.includes('QueryApiRole'))).toHaveLength(1);
   });
 
   it('wires an Alpaca secret given by ARN, with the feed', () => {
