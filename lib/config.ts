@@ -63,7 +63,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   schedules: {
     marketHours: 'cron(30 9-15 ? * MON-FRI *)',
     afterClose: 'cron(15 16 ? * MON-FRI *)',
-    offHours: ['cron(0 0,4,8,20 ? * MON-FRI *)', 'cron(0 0/4 ? * SAT-SUN *)'],
+    offHours: ['cron(0 0,4,8,20 ? * MON-FRI *)', 'cron(0 0/4 ? * SAT,SUN *)'],
   },
   provider: 'csv',
   alpacaFeed: 'iex',

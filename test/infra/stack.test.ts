@@ -160,7 +160,7 @@ describe('schedules', () => {
       ['cron(30 9-15 ? * MON-FRI *)', 'full'],
       ['cron(15 16 ? * MON-FRI *)', 'full'],
       ['cron(0 0,4,8,20 ? * MON-FRI *)', 'reduced'],
-      ['cron(0 0/4 ? * SAT-SUN *)', 'reduced'],
+      ['cron(0 0/4 ? * SAT,SUN *)', 'reduced'],
     ]);
     for (const s of schedules) {
       expect(s.timeZone).toBe('America/New_York');
