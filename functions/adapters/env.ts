@@ -42,6 +42,17 @@ export const ENV = {
   apiTokenSecretId: 'API_TOKEN_SECRET_ID',
   apiToken: 'API_TOKEN',
   corsOrigin: 'CORS_ORIGIN',
+  /** Discord: a Secrets Manager secret {"publicKey", "webhookUrl"} (AWS), or these two (local). */
+  discordSecretId: 'DISCORD_SECRET_ID',
+  discordPublicKey: 'DISCORD_PUBLIC_KEY',
+  discordWebhookUrl: 'DISCORD_WEBHOOK_URL',
+  /** Discord's REST API base, overridable for tests. */
+  discordApiUrl: 'DISCORD_API_URL',
+  /** The dispatch function /scan-now starts (AWS). */
+  dispatchFunction: 'DISPATCH_FUNCTION',
+  /** JSON ["cron(…)", …] of the schedules, for /status's next run. */
+  schedules: 'SCHEDULES',
+  scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
   appVersion: 'APP_VERSION',
   /** Directory of the CSV provider's files. */
   dataDir: 'DATA_DIR',

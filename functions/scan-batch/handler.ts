@@ -13,6 +13,9 @@ import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.j
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
 import { parseIsoDay } from '../core/trading-day.js';
 import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
+import { DiscordClient } from '../adapters/discord/discord-client.js';
+import { discordSettings } from '../adapters/discord/discord-settings.js';
+import { type AlertOutcome, alertRun } from '../adapters/discord/run-alert.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
@@ -21,6 +24,8 @@ import { ResultStore } from '../adapters/store/result-store.js';
 
 export interface ScanBatchDeps {
   readonly store: ResultStore;
+  /** Where the completed run's alert goes; absent or resolving to undefined: no alerts. */
+  readonly alerts?: { readonly discord: DiscordClient; readonly webhookUrl: () => Promise<string | undefined> };
   readonly marketData: MarketData;
   readonly lookbackBars: number;
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
@@ -51,7 +56,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
-    const { store, marketData, lookbackBars, maxReceives } = deps();
+    const { store, marketData, lookbackBars, maxReceives, alerts } = deps();
     const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
     try {
       const run = await store.getRun(message.runId);
@@ -79,6 +84,15 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates });
       const completed = updated !== undefined && updated.batchesDone >= updated.batchesExpected && (await store.completeRun(message.runId));
 
+      // The one invocation that completed the run sends its alert (failures are recorded, not thrown).
+      let alert: AlertOutcome | undefined;
+      const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
+      const finished = webhookUrl ? await store.getRun(message.runId) : undefined;
+      if (alerts && webhookUrl && finished) {
+        alert = await alertRun(finished, store, alerts.discord, webhookUrl);
+        if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
+        if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
+      }
       const signals = Object.values(tally.signals).reduce((sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0), 0);
       const memory = memoryFigures();
       metrics.addMetric('SignalsFound', MetricUnit.Count, signals);
@@ -93,6 +107,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         insufficientData: tally.symbolsInsufficient,
         counted: updated !== undefined,
         runComplete: completed,
+        ...(alert && { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) }),
         durationMs: Math.round(performance.now() - started),
         rssMb: memory.rssMb,
         maxRssMb: memory.maxRssMb,
@@ -127,6 +142,7 @@ export function scanBatchDepsFromEnv(): ScanBatchDeps {
     marketData: createMarketData(process.env),
     lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
     maxReceives: numberEnv(ENV.maxReceives, MAX_RECEIVES),
+    alerts: { discord: new DiscordClient(), webhookUrl: discordSettings(process.env).webhookUrl },
   };
 }
 

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ROW_ISSUES } from '../../core/bars.js';
 import { ValidationError } from '../../core/errors.js';
 import type { OutcomeStatus, ScanOutcome } from '../../core/scan-symbol.js';
@@ -196,6 +196,55 @@ export class ResultStore {
         UpdateExpression: 'ADD failedBatches :batchSet SET lastBatchError = :reason',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':batchSet': new Set([batch]), ':reason': `batch ${batch}: ${reason.slice(0, 500)}` },
+      }),
+    );
+  }
+
+  /**
+   * Claims the alert of one signal: true for the first caller, false when that symbol's signal
+   * on that bar date was alerted before (a conditional put, exact under retries).
+   */
+  async claimAlert(runId: string, scanner: string, symbol: string, barDate: string, signal: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `ALERT#${scanner}#${symbol}`, sk: `${barDate}#${signal}`, type: 'alert', runId, expiresAt: this.expiry(this.retention.resultsDays) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Gives a claim back (the alert could not be sent), so a later run may send it. */
+  async releaseAlert(runId: string, scanner: string, symbol: string, barDate: string, signal: string): Promise<void> {
+    await this.client
+      .send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: `ALERT#${scanner}#${symbol}`, sk: `${barDate}#${signal}` },
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  /** Notes on the run what became of its alert. */
+  async recordAlert(runId: string, alert: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string }): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: runKey(runId),
+        UpdateExpression: 'SET alert = :alert',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':alert': { ...alert, at: this.now().toISOString() } },
       }),
     );
   }

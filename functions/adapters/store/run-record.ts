@@ -37,6 +37,8 @@ export interface RunRecord {
   /** Last-bar dates seen across the run's symbols; the newest is the run's as-of date. */
   readonly barDates: string[];
   readonly skippedReason?: string;
+  /** What became of the run's Discord alert, once it completed. */
+  readonly alert?: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string; at: string };
   readonly expiresAt: number;
 }
 

@@ -1,0 +1,24 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV } from '../env.js';
+import { secretJson } from '../market-data/credentials.js';
+
+export interface DiscordSettings {
+  /** The application's Ed25519 public key (hex), for verifying interactions. */
+  publicKey(): Promise<string | undefined>;
+  /** The channel webhook alerts go to; undefined turns alerts off. */
+  webhookUrl(): Promise<string | undefined>;
+}
+
+/** From Secrets Manager ({"publicKey", "webhookUrl"}) when a secret is named, else the environment. */
+export function discordSettings(env: Record<string, string | undefined>): DiscordSettings {
+  const secretId = env[ENV.discordSecretId];
+  if (secretId) {
+    const read = secretJson(secretId, () => new SecretsManagerClient({}));
+    const field = async (key: string) => {
+      const value = (await read())[key];
+      return typeof value === 'string' && value.length > 0 ? value : undefined;
+    };
+    return { publicKey: () => field('publicKey'), webhookUrl: () => field('webhookUrl') };
+  }
+  return { publicKey: async () => env[ENV.discordPublicKey] || undefined, webhookUrl: async () => env[ENV.discordWebhookUrl] || undefined };
+}
