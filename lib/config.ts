@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scanners.js';
+import { DEFAULT_SCHEDULES } from '../functions/core/schedules.js';
 import { parseWatchlist } from '../functions/core/symbols.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../functions/adapters/market-data/create-market-data.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
@@ -60,11 +61,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
   reducedWatchlistSize: 50,
   timeZone: 'America/New_York',
-  schedules: {
-    marketHours: 'cron(30 9-15 ? * MON-FRI *)',
-    afterClose: 'cron(15 16 ? * MON-FRI *)',
-    offHours: ['cron(0 0,4,8,20 ? * MON-FRI *)', 'cron(0 0/4 ? * SAT,SUN *)'],
-  },
+  schedules: { ...DEFAULT_SCHEDULES, offHours: [...DEFAULT_SCHEDULES.offHours] },
   provider: 'csv',
   alpacaFeed: 'iex',
   retention: { ...DEFAULT_RETENTION },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { localLambdaContext } from './lambda-context.js';
 
-type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof localLambdaContext>) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string; isBase64Encoded?: boolean }>;
+type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof localLambdaContext>) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string; isBase64Encoded?: boolean } | undefined>;
 
 export interface DevServer {
   readonly url: string;
@@ -16,7 +16,7 @@ export interface DevServer {
  * Serves a Lambda HTTP handler on loopback the way API Gateway's HTTP API would call it:
  * each request becomes a payload-2.0 event, the handler's response becomes the reply.
  */
-export async function startDevServer(handler: Handler, options: { port?: number; host?: string } = {}): Promise<DevServer> {
+export async function startDevServer(routes: { api: Handler; discord?: Handler }, options: { port?: number; host?: string } = {}): Promise<DevServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,7 +50,10 @@ export async function startDevServer(handler: Handler, options: { port?: number;
           ...(body.length > 0 && { body: body.toString('base64'), isBase64Encoded: true }),
         } as APIGatewayProxyEventV2;
         try {
-          const response = await handler(event, localLambdaContext('api'));
+          // Two integrations on one HTTP API, as in the stack: interactions, and everything else.
+          const handler = url.pathname === '/discord/interactions' && routes.discord ? routes.discord : routes.api;
+          const response = await handler(event, localLambdaContext(handler === routes.api ? 'api' : 'discord'));
+          if (!response) throw new Error('the handler gave no response');
           res.writeHead(response.statusCode, response.headers ?? {});
           res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);
         } catch {

@@ -28,6 +28,8 @@ export interface LocalPipelineOptions {
   /** Batches in flight at once, like the event source's maxConcurrency. */
   readonly concurrency?: number;
   readonly maxReceives?: number;
+  /** The run's scheduled time (its id derives from it); now when absent. */
+  readonly scheduledAt?: Date;
   readonly onProgress?: (symbolsDone: number, symbolsTotal: number) => void;
 }
 
@@ -69,7 +71,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
         watchlist: options.watchlist,
         symbols: [...options.symbols],
         scanners: [...options.scanners],
-        scheduledAt: new Date().toISOString(),
+        scheduledAt: (options.scheduledAt ?? new Date()).toISOString(),
         ...(options.asOf && { asOf: options.asOf }),
         ...(options.params && { params: options.params }),
       },

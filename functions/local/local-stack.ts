@@ -1,12 +1,17 @@
 import type { RunRecord } from '../adapters/store/run-record.js';
 import { ENV } from '../adapters/env.js';
+import type { DiscordDeps, Interaction } from '../discord/handler.js';
+import { DEFAULT_SCHEDULES } from '../core/schedules.js';
 import { type DevServer, startDevServer } from './dev-server.js';
+import { localLambdaContext } from './lambda-context.js';
 import { startEmbeddedStore } from './embedded-store.js';
 import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from './local-pipeline.js';
 
 export interface LocalStack {
   readonly url: string;
   readonly run: RunRecord;
+  /** Resolves when background work (a /scan-now run, a deferred reply) has finished. */
+  background(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -14,7 +19,7 @@ export interface LocalStack {
  * What `scanfleet dev` runs: the embedded store, one scan through the pipeline so there is data
  * to see, then the API handler (API + dashboard) on loopback over the same store.
  */
-export async function startLocalStack(options: Omit<LocalPipelineOptions, 'store'> & { port?: number; host?: string }): Promise<LocalStack> {
+export async function startLocalStack(options: Omit<LocalPipelineOptions, 'store'> & { port?: number; host?: string; discord?: Partial<DiscordDeps> }): Promise<LocalStack> {
   configureLocalEnvironment();
   const store = await startEmbeddedStore({ path: options.dbPath });
   let server: DevServer | undefined;
@@ -23,13 +28,31 @@ export async function startLocalStack(options: Omit<LocalPipelineOptions, 'store
     process.env[ENV.debugMemory] ??= 'true';
     const { createApiHandler, apiDepsFromEnv } = await import('../api/handler.js');
     const api = createApiHandler(() => apiDepsFromEnv());
-    server = await startDevServer(api, { port: options.port, host: options.host });
+    const { createDiscordHandler, discordDepsFromEnv } = await import('../discord/handler.js');
+    // Locally the two asynchronous invocations run in the background of this process.
+    const background = new Set<Promise<unknown>>();
+    const inBackground = (work: Promise<unknown>) => {
+      const tracked = work.catch(() => undefined).finally(() => background.delete(tracked));
+      background.add(tracked);
+    };
+    const discordDeps = {
+      ...discordDepsFromEnv(),
+      // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
+      startScan: async (watchlist: string, scheduledAt: Date) => inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, store })),
+      deferToSelf: async (interaction: Interaction) => inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),
+      schedules: Object.values(DEFAULT_SCHEDULES).flat(),
+      ...options.discord,
+    };
+    const discordHandler = createDiscordHandler(() => discordDeps);
+    server = await startDevServer({ api, discord: discordHandler }, { port: options.port, host: options.host });
     const started = server;
     return {
       url: started.url,
       run,
+      background: () => Promise.all([...background]).then(() => undefined),
       close: async () => {
         await started.close();
+        await Promise.all([...background]);
         await store.close();
       },
     };

@@ -1,0 +1,124 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { InteractionResponseType, InteractionType } from 'discord-interactions';
+import { ENV, requireEnv } from '../adapters/env.js';
+import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-client.js';
+import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
+import { verifyDiscordRequest } from '../adapters/discord/verify-request.js';
+import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { ResultStore } from '../adapters/store/result-store.js';
+import { type CommandData, type CommandDeps, runCommand } from './commands.js';
+
+export interface Interaction {
+  readonly type: number;
+  readonly application_id: string;
+  readonly token: string;
+  readonly data?: CommandData;
+}
+
+export interface DiscordDeps extends CommandDeps {
+  readonly settings: DiscordSettings;
+  readonly discord: DiscordClient;
+  readonly apiUrl: string;
+  /** Finishes a command asynchronously (a new invocation) and edits the deferred reply. */
+  readonly deferToSelf: (interaction: Interaction) => Promise<void>;
+  /** Discord wants an answer within 3 s; a command still running after this is deferred. */
+  readonly deadlineMs: number;
+}
+
+interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const { logger } = createTelemetry('discord');
+const isColdStart = coldStartTracker();
+const reply = (status: number, body: unknown): HttpResponse => ({ statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/**
+ * POST /discord/interactions: the signature is checked before anything else, then PING is
+ * answered and slash commands run. `{ followUp }` events (from deferToSelf) finish a deferred
+ * command and edit its original response through the interaction webhook.
+ */
+export function createDiscordHandler(deps: () => DiscordDeps) {
+  const discord = async (event: APIGatewayProxyEventV2 | { followUp: Interaction }, _context: Context): Promise<HttpResponse | undefined> => {
+    const started = performance.now();
+    const { settings } = deps();
+    if ('followUp' in event) {
+      await followUp(event.followUp, deps());
+      return undefined;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const publicKey = await settings.publicKey();
+    if (!publicKey) return reply(503, { error: 'Discord is not configured (no application public key)' });
+    const verdict = await verifyDiscordRequest(headers, body, publicKey, deps().now());
+    if (!verdict.ok) {
+      logger.warn('interaction refused', { reason: verdict.reason, status: verdict.status });
+      return reply(verdict.status, { error: verdict.reason });
+    }
+    let interaction: Interaction;
+    try {
+      interaction = JSON.parse(body.toString('utf8')) as Interaction;
+    } catch {
+      return reply(400, { error: 'body is not JSON' });
+    }
+    let response: HttpResponse;
+    if (interaction.type === InteractionType.PING) {
+      response = reply(200, { type: InteractionResponseType.PONG });
+    } else if (interaction.type === InteractionType.APPLICATION_COMMAND && interaction.data) {
+      response = reply(200, await answer(interaction, deps()));
+    } else {
+      response = reply(400, { error: `unsupported interaction type ${Number(interaction.type)}` });
+    }
+    const memory = memoryFigures();
+    logger.info('interaction', { type: interaction.type, command: interaction.data?.name, status: response.statusCode, durationMs: Math.round(performance.now() - started), rssMb: memory.rssMb, heapUsedMb: memory.heapUsedMb, coldStart: isColdStart() });
+    return response;
+  };
+  return middy(discord).use(injectLambdaContext(logger));
+}
+
+/** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */
+async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unknown> {
+  const command = runCommand(interaction.data as CommandData, deps).then((data) => ({ type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE, data }));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.deadlineMs)));
+  const first = await Promise.race([command, late]).finally(() => clearTimeout(timer));
+  if (first !== 'late') return first;
+  command.catch(() => undefined); // its result is no longer wanted here
+  await deps.deferToSelf(interaction);
+  return { type: InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE };
+}
+
+async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<void> {
+  const data = await runCommand(interaction.data as CommandData, deps).catch((error: Error) => ({ content: `Sorry, that failed: ${error.message}`.slice(0, 2000) }));
+  const url = `${deps.apiUrl}/webhooks/${encodeURIComponent(interaction.application_id)}/${encodeURIComponent(interaction.token)}/messages/@original`;
+  await deps.discord.send(url, 'PATCH', data, 'interaction follow-up');
+  logger.info('follow-up sent', { command: interaction.data?.name });
+}
+
+/** Dependencies from the environment, created once per container. */
+export function discordDepsFromEnv(env: Record<string, string | undefined> = process.env): DiscordDeps {
+  const lambda = new LambdaClient({});
+  const invoke = (functionName: string, payload: unknown) => lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) })).then(() => undefined);
+  return {
+    store: new ResultStore(createDocumentClient(env[ENV.dynamodbEndpoint]), { tableName: requireEnv(ENV.tableName) }),
+    settings: discordSettings(env),
+    discord: new DiscordClient(),
+    apiUrl: env[ENV.discordApiUrl] ?? DISCORD_API_URL,
+    startScan: (watchlist, scheduledAt) => invoke(requireEnv(ENV.dispatchFunction), { watchlist, scheduledAt: scheduledAt.toISOString() }),
+    deferToSelf: (interaction) => invoke(requireEnv('AWS_LAMBDA_FUNCTION_NAME'), { followUp: interaction }),
+    schedules: JSON.parse(env[ENV.schedules] ?? '[]') as string[],
+    timeZone: env[ENV.scheduleTimeZone] ?? 'America/New_York',
+    deadlineMs: 2500,
+    now: () => new Date(),
+  };
+}
+
+let deps: DiscordDeps | undefined;
+export const handler = createDiscordHandler(() => (deps ??= discordDepsFromEnv()));

@@ -1,0 +1,77 @@
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface DiscordKeys {
+  /** Hex of the raw 32-byte Ed25519 public key, as the developer portal shows it. */
+  readonly publicKey: string;
+  readonly privateKey: KeyObject;
+}
+
+/** A real Ed25519 key pair, as Discord's application key. */
+export function discordKeys(): DiscordKeys {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+  return { publicKey: raw.toString('hex'), privateKey };
+}
+
+/** The headers Discord sends: Ed25519 signature over timestamp + body. */
+export function signedHeaders(keys: DiscordKeys, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = sign(null, Buffer.from(`${timestamp}${body}`), keys.privateKey).toString('hex');
+  return { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestamp) };
+}
+
+export interface Received {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface FakeDiscord {
+  readonly url: string;
+  readonly received: Received[];
+  /** The next `times` requests get this status (429 with retry_after, or 5xx). */
+  failNext(status: number, times: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback server answering like Discord's REST API for what scanfleet calls: channel
+ * webhooks (204), interaction follow-up edits, and bulk command registration. It records
+ * every request so tests assert the exact messages.
+ */
+export async function startFakeDiscord(): Promise<FakeDiscord> {
+  const received: Received[] = [];
+  let failures = { status: 0, times: 0 };
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => {
+      const body = text ? (JSON.parse(text) as unknown) : undefined;
+      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      if (failures.times > 0) {
+        failures.times--;
+        res.writeHead(failures.status, { 'content-type': 'application/json', ...(failures.status === 429 && { 'retry-after': '1' }) });
+        res.end(JSON.stringify(failures.status === 429 ? { message: 'You are being rate limited.', retry_after: 0.05, global: false } : { message: 'Internal Server Error', code: 0 }));
+        return;
+      }
+      if (req.method === 'POST' && /^\/api\/webhooks\/\d+\/[\w-]+$/.test(req.url ?? '')) {
+        res.writeHead(204).end();
+      } else if (req.method === 'PATCH' && /^\/webhooks\/\d+\/[\w.-]+\/messages\/@original$/.test(req.url ?? '')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: '1', ...(body as object) }));
+      } else if (req.method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(req.url ?? '')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify((body as object[]).map((c, i) => ({ id: String(1000 + i), ...c }))));
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    failNext: (status, times) => (failures = { status, times }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISCORD_COMMANDS } from '../../functions/core/discord-commands.js';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { ResultStore } from '../../functions/adapters/store/result-store.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { type DiscordKeys, discordKeys, type FakeDiscord, signedHeaders, startFakeDiscord } from '../helpers/discord.js';
+
+const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST'];
+const WEBHOOK_PATH = '/api/webhooks/123456789/fake-webhook-token';
+let keys: DiscordKeys;
+let discord: FakeDiscord;
+let stack: LocalStack;
+let storeCalls = 0;
+
+beforeAll(async () => {
+  keys = discordKeys();
+  discord = await startFakeDiscord();
+  process.env.DISCORD_WEBHOOK_URL = `${discord.url}${WEBHOOK_PATH}`;
+  stack = await startLocalStack({
+    watchlist: 'discord-test',
+    symbols: SYMBOLS,
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf: '2024-03-08',
+    port: 0,
+    discord: { store: countingStore(), settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` }, apiUrl: discord.url },
+  });
+}, 60_000);
+
+/** The real store (on the stack's dynalite), counting every call made to it. */
+function countingStore(): ResultStore {
+  let real: ResultStore | undefined;
+  return new Proxy({} as ResultStore, {
+    get(_, property) {
+      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), { tableName: process.env.TABLE_NAME as string });
+      const value = (real as unknown as Record<string | symbol, unknown>)[property];
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        storeCalls++;
+        return (value as (...a: unknown[]) => unknown).apply(real, args);
+      };
+    },
+  });
+}
+afterAll(async () => {
+  delete process.env.DISCORD_WEBHOOK_URL;
+  await stack.close();
+  await discord.close();
+});
+
+async function interact(body: unknown, headers?: Record<string, string>) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body: text, headers: headers ?? signedHeaders(keys, text) });
+  return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+const command = (name: string, options: { name: string; value: string }[] = []) => ({ type: 2, application_id: '123456789', token: 'fake-interaction-token', data: { name, options } });
+
+describe('alerts', () => {
+  it('posts one summary of the first run’s signals, grouped by scanner and colour-coded', () => {
+    const posts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
+    expect(posts).toHaveLength(1);
+    const message = posts[0].body as { content: string; embeds: { title: string; description: string; color: number; footer: { text: string } }[] };
+    expect(message.content).toBe('scanfleet: 4 new signals');
+    expect(message.embeds.map((e) => [e.title, e.color])).toEqual([
+      ['New signals as of 2024-03-08 — macd (1)', 0xe0464e],
+      ['New signals as of 2024-03-08 — ttm-squeeze (1)', 0xe0464e],
+      ['New signals as of 2024-03-08 — vpb (2)', 0xe2a33d],
+    ]);
+    expect(message.embeds[2].description).toBe('**GE** buy — $167.96 (+0.88%), volume +171%, breakout_20d_high\n**MDB** sell — $383.42 (-6.94%), volume +363%, breakdown_20d_low');
+    expect(message.embeds[0].description).toMatch(/^\*\*COST\*\* bearish_cross — \$725\.56 \(-7\.64%\), hist -0\.736, trend bullish$/);
+    expect(message.embeds[0].footer.text).toBe(`run ${stack.run.runId} · 5 symbols · 0 with errors`);
+  });
+
+  it('does not send a signal again: a second run of the same bars alerts nothing', async () => {
+    const before = discord.received.filter((r) => r.path === WEBHOOK_PATH).length;
+    const { body } = await interact(command('scan-now'));
+    expect(body.type).toBe(4);
+    expect(body.data.content).toMatch(/^Started a scan of the full watchlist: run \d{8}T\d{6}Z-full\./);
+    await stack.background();
+    expect(discord.received.filter((r) => r.path === WEBHOOK_PATH)).toHaveLength(before);
+    const runs = (await (await fetch(`${stack.url}/api/runs`)).json()) as { runs: { runId: string; status: string }[] };
+    expect(runs.runs.map((r) => r.status)).toEqual(['complete', 'complete']);
+  });
+});
+
+describe('interactions endpoint: signatures', () => {
+  const ping = JSON.stringify({ type: 1, application_id: '123456789', token: 't' });
+
+  it('answers a signed PING with PONG', async () => {
+    expect(await interact(ping)).toEqual({ status: 200, body: { type: 1 } });
+  });
+
+  it.each([
+    ['no signature headers', () => ({ 'content-type': 'application/json' }), ping, 401, 'missing signature headers'],
+    ['a malformed signature', () => ({ ...signedHeaders(keys, ping), 'x-signature-ed25519': 'zz' }), ping, 401, 'malformed signature'],
+    ['a tampered body', () => signedHeaders(keys, ping), ping.replace('"type":1', '"type":2'), 401, 'invalid signature'],
+    ['another key', () => signedHeaders(discordKeys(), ping), ping, 401, 'invalid signature'],
+    ['a replayed, stale request (6 minutes old)', () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) - 360), ping, 401, 'stale timestamp'],
+    ['a request from the future', () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) + 3600), ping, 401, 'stale timestamp'],
+  ])('refuses %s', async (_, headers, body, status, reason) => {
+    const calls = storeCalls;
+    const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body, headers: headers() });
+    expect(response.status).toBe(status);
+    expect(await response.json()).toEqual({ error: reason });
+    expect(storeCalls).toBe(calls);
+  });
+
+  it('refuses an oversized body before checking it, and a signed non-JSON body as a bad request', async () => {
+    const big = 'x'.repeat(70_000);
+    expect((await interact(big, signedHeaders(keys, big))).status).toBe(413);
+    expect(await interact('not json')).toEqual({ status: 400, body: { error: 'body is not JSON' } });
+  });
+});
+
+describe('slash commands', () => {
+  it('/scan answers the latest signals of a scanner as an embed, optionally one signal', async () => {
+    const { body } = await interact(command('scan', [{ name: 'scanner', value: 'vpb' }]));
+    expect(body.type).toBe(4);
+    expect(body.data.embeds[0].title).toBe('Latest signals — vpb (2)');
+    expect(body.data.embeds[0].description).toContain('**GE** buy');
+    const sell = await interact(command('scan', [{ name: 'scanner', value: 'vpb' }, { name: 'signal', value: 'sell' }]));
+    expect(sell.body.data.embeds[0].title).toBe('Latest sell — vpb (1)');
+    expect(sell.body.data.embeds[0].description).not.toContain('GE');
+  });
+
+  it('/symbol answers every scanner for one symbol', async () => {
+    const { body } = await interact(command('symbol', [{ name: 'ticker', value: 'ddog' }]));
+    const embed = body.data.embeds[0];
+    expect(embed.title).toBe('DDOG — as of 2024-03-08');
+    expect(embed.fields.map((f: { name: string }) => f.name).sort()).toEqual(['macd', 'ttm-squeeze', 'vpb']);
+    expect(embed.fields.find((f: { name: string }) => f.name === 'ttm-squeeze').value).toMatch(/^fired_short — \$121\.31, 17 bars, momentum -6\.324 falling$/);
+    expect(embed.description).toMatch(/Signal history:\n2024-03-08 ttm-squeeze fired_short/);
+  });
+
+  it('/status answers the last run, its age and errors, and the next scheduled run', async () => {
+    const { body } = await interact(command('status'));
+    const fields = Object.fromEntries(body.data.embeds[0].fields.map((f: { name: string; value: string }) => [f.name, f.value]));
+    expect(fields['Last run']).toMatch(/^\d{8}T\d{6}Z-full: complete, 1\/1 batches, started \d+ min ago$/);
+    expect(fields['Last complete run']).toMatch(/^as of 2024-03-08, finished \d+ min ago: 5 symbols, 0 with errors, 0 short of data$/);
+    expect(fields['Next scheduled run']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z \(in \d+ (min|h)\)$/);
+  });
+
+  it.each([
+    [command('scan', [{ name: 'scanner', value: 'rsi' }]), 'There is no scanner "rsi". Choose one of macd, ttm-squeeze, vpb.'],
+    [command('scan', [{ name: 'scanner', value: 'vpb' }, { name: 'signal', value: 'squeeze_on' }]), 'vpb has no signal "squeeze_on"; its signals are buy, sell.'],
+    [command('symbol', [{ name: 'ticker', value: '$$$' }]), '"$$$" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).'],
+    [command('symbol', [{ name: 'ticker', value: 'NVDA' }]), 'No results for NVDA in the retained runs: is it on the watchlist?'],
+    [command('buy-everything'), 'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status or /scan-now.'],
+  ])('answers a bad command or option with an ephemeral, helpful message', async (interaction, message) => {
+    const { body } = await interact(interaction);
+    expect(body).toEqual({ type: 4, data: { content: message, flags: 64 } });
+  });
+});
+
+describe('deferred replies', () => {
+  it('defers a command that misses the deadline and edits the reply through the follow-up webhook', async () => {
+    const slow = await startLocalStack({
+      watchlist: 'deferred',
+      symbols: ['GE'],
+      scanners: ['vpb'],
+      dataDir: BUNDLED_DATA_DIR,
+      lookback: 150,
+      asOf: '2024-03-08',
+      port: 0,
+      discord: { settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined }, apiUrl: discord.url, deadlineMs: 0 },
+    });
+    try {
+      const text = JSON.stringify(command('scan', [{ name: 'scanner', value: 'vpb' }]));
+      const response = await fetch(`${slow.url}/discord/interactions`, { method: 'POST', body: text, headers: signedHeaders(keys, text) });
+      expect(await response.json()).toEqual({ type: 5 });
+      await slow.background();
+      const edit = discord.received.find((r) => r.method === 'PATCH');
+      expect(edit?.path).toBe('/webhooks/123456789/fake-interaction-token/messages/@original');
+      expect((edit?.body as { embeds: { title: string }[] }).embeds[0].title).toBe('Latest signals — vpb (1)');
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('scanfleet discord register', () => {
+  it('puts the commands, in one guild or globally, with the bot token', async () => {
+    const env = { DISCORD_API_URL: discord.url, DISCORD_APPLICATION_ID: '123456789', DISCORD_BOT_TOKEN: 'fake-bot-token-7777' };
+    const guild = await runCliAsync(['discord', 'register', '--guild', '987654321'], env);
+    expect(guild.status, guild.stderr).toBe(0);
+    expect(guild.stdout).toBe('Registered 4 commands in server 987654321: /scan, /symbol, /status, /scan-now\n');
+    const put = discord.received.filter((r) => r.method === 'PUT');
+    expect(put[0].path).toBe('/applications/123456789/guilds/987654321/commands');
+    expect(put[0].headers.authorization).toBe('Bot fake-bot-token-7777');
+    expect(put[0].body).toEqual(JSON.parse(JSON.stringify(DISCORD_COMMANDS)));
+    const global = await runCliAsync(['discord', 'register'], env);
+    expect(global.stdout).toContain('globally');
+    expect(discord.received.filter((r) => r.method === 'PUT')[1].path).toBe('/applications/123456789/commands');
+    expect(`${guild.stdout}${guild.stderr}${global.stdout}${global.stderr}`).not.toContain('fake-bot-token-7777');
+  });
+
+  it('names what is missing', async () => {
+    const run = await runCliAsync(['discord', 'register'], { DISCORD_APPLICATION_ID: '123456789', DISCORD_BOT_TOKEN: '' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('scanfleet: set DISCORD_BOT_TOKEN to your bot token (Discord developer portal → Bot)\n');
+  });
+});
