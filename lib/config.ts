@@ -44,6 +44,11 @@ export interface ScanfleetConfig {
     /** Secrets Manager secret with {"token": "…"}: when set, /api/* needs "Authorization: Bearer <token>". */
     readonly tokenSecret?: string;
   };
+  /**
+   * Secrets Manager secret {"publicKey": "…", "webhookUrl": "…"}: turns on the Discord
+   * interactions endpoint (publicKey) and run alerts (webhookUrl).
+   */
+  readonly discordSecret?: string;
   /** Alarm notifications go to this address when set. */
   readonly alarmEmail?: string;
 }
@@ -80,7 +85,7 @@ export class ConfigError extends Error {
 export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {
   const raw = context === undefined ? {} : typeof context === 'string' ? parseJson(context) : context;
   if (!isObject(raw)) throw new ConfigError('scanfleet must be an object of settings');
-  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['providerSecret', 'alarmEmail']));
+  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['providerSecret', 'alarmEmail', 'discordSecret']));
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`scanfleet.${key} is not a setting (known: ${[...known].join(', ')})`);
 
   const config: ScanfleetConfig = {
@@ -108,6 +113,7 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
       maxConcurrency: integer(section(raw, 'scanBatch'), 'maxConcurrency', DEFAULT_CONFIG.scanBatch.maxConcurrency, 2, 'scanBatch.', 1000),
     },
     api: apiSettings(section(raw, 'api')),
+    discordSecret: optionalText(raw, 'discordSecret'),
     alarmEmail: optionalText(raw, 'alarmEmail'),
   };
   if (config.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail)) {

@@ -13,6 +13,8 @@ export interface ScanfleetFunctionProps {
   readonly projectRoot: string;
   /** functions/<name>/handler.ts */
   readonly name: string;
+  /** A fixed function name (only where something must know it before deploy). */
+  readonly functionName?: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly environment: Record<string, string>;
@@ -43,6 +45,7 @@ export class ScanfleetFunction extends Construct {
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(props.projectRoot, 'functions', props.name, 'handler.ts'),
       handler: 'handler',
+      ...(props.functionName && { functionName: props.functionName }),
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb,

@@ -14,6 +14,8 @@ export interface ScanPipelineProps {
   readonly config: ResolvedConfig;
   readonly table: Table;
   readonly projectRoot: string;
+  /** Discord settings; with them the worker posts run alerts. */
+  readonly discordSecret?: ISecret;
 }
 
 /** The market-data provider's settings, for every function that fetches bars. */
@@ -71,7 +73,13 @@ export class ScanPipeline extends Construct {
       name: 'scan-batch',
       memoryMb: config.scanBatch.memoryMb,
       timeoutSeconds: config.scanBatch.timeoutSeconds,
-      environment: { ...ttl, ...providerEnv, [ENV.lookbackBars]: String(config.lookbackBars), [ENV.maxReceives]: String(MAX_RECEIVES) },
+      environment: {
+        ...ttl,
+        ...providerEnv,
+        [ENV.lookbackBars]: String(config.lookbackBars),
+        [ENV.maxReceives]: String(MAX_RECEIVES),
+        ...(props.discordSecret && { [ENV.discordSecretId]: props.discordSecret.secretArn }),
+      },
       afterBundling: (outputDir) => (config.provider === 'csv' ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`] : []),
     });
     this.scanBatch.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: config.scanBatch.maxConcurrency }));
@@ -81,5 +89,10 @@ export class ScanPipeline extends Construct {
     this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
     this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     this.providerSecret?.grantRead(this.scanBatch.role);
+    if (props.discordSecret) {
+      // Alerts: read the run's results, claim each signal once (conditional put), give claims back on failure.
+      this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
+      props.discordSecret.grantRead(this.scanBatch.role);
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedConfig } from './config.js';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { DiscordBot } from './discord-bot.js';
 import { Observability } from './observability.js';
 import { QueryApi } from './query-api.js';
 import { ResultsTable } from './results-table.js';
@@ -18,17 +20,26 @@ export class ScanfleetStack extends Stack {
   readonly pipeline: ScanPipeline;
   readonly schedules: ScanSchedules;
   readonly queryApi: QueryApi;
+  readonly discord?: DiscordBot;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ScanfleetStackProps) {
     super(scope, id, props);
     const { config, projectRoot } = props;
     this.results = new ResultsTable(this, 'Results');
-    this.pipeline = new ScanPipeline(this, 'Pipeline', { config, table: this.results.table, projectRoot });
+    const discordSecret = config.discordSecret
+      ? config.discordSecret.startsWith('arn:')
+        ? Secret.fromSecretCompleteArn(this, 'DiscordSecret', config.discordSecret)
+        : Secret.fromSecretNameV2(this, 'DiscordSecret', config.discordSecret)
+      : undefined;
+    this.pipeline = new ScanPipeline(this, 'Pipeline', { config, table: this.results.table, projectRoot, discordSecret });
     this.schedules = new ScanSchedules(this, 'Schedules', { config, dispatch: this.pipeline.dispatch.fn });
     this.queryApi = new QueryApi(this, 'Query', { config, table: this.results.table, projectRoot, providerSecret: this.pipeline.providerSecret });
+    this.discord = discordSecret
+      ? new DiscordBot(this, 'Discord', { config, table: this.results.table, api: this.queryApi.api, dispatch: this.pipeline.dispatch.fn, secret: discordSecret, projectRoot })
+      : undefined;
     this.observability = new Observability(this, 'Observability', {
-      functions: { Dispatch: this.pipeline.dispatch.fn, ScanBatch: this.pipeline.scanBatch.fn, Api: this.queryApi.handler.fn },
+      functions: { Dispatch: this.pipeline.dispatch.fn, ScanBatch: this.pipeline.scanBatch.fn, Api: this.queryApi.handler.fn, ...(this.discord && { Discord: this.discord.handler.fn }) },
       deadLetterQueues: { ScanQueueDlq: this.pipeline.deadLetterQueue, SchedulerDlq: this.schedules.deadLetterQueue },
       alarmEmail: config.alarmEmail,
     });

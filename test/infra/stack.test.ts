@@ -262,10 +262,53 @@ describe('live providers', () => {
   });
 });
 
+describe('discord', () => {
+  it('adds the interactions function and route only when a Discord secret is configured, with exactly its permissions', () => {
+    expect(ofType('AWS::Lambda::Function').some(([id]) => id.startsWith('DiscordInteractions'))).toBe(false);
+    const withDiscord = synth({ discordSecret: 'scanfleet/discord' }).template();
+    const res = withDiscord.toJSON().Resources as Resources;
+    withDiscord.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /discord/interactions' });
+    const [fnId, fn] = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('DiscordInteractionsFunction')) ?? [];
+    expect(fn?.Properties.FunctionName).toBe('Scanfleet-discord');
+    const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.parse(env.SCHEDULES as string)).toHaveLength(4);
+    expect(env.SCHEDULE_TIME_ZONE).toBe('America/New_York');
+    const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const statements = Object.values(res)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === roleId))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'lambda:InvokeFunction',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    const invoke = JSON.stringify(statements.find((st) => st.Action === 'lambda:InvokeFunction')?.Resource);
+    expect(invoke).toContain('PipelineDispatchFunction');
+    expect(invoke).toContain(':function:Scanfleet-discord');
+    expect(invoke).not.toContain('ScanBatch');
+    expect(fnId).toBeDefined();
+    // The worker may now post alerts: claim, release and read results, and read the Discord secret.
+    const scanBatch = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'))?.[1];
+    const scanRole = (scanBatch?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const scanActions = Object.values(res)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === scanRole))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap((st) => [st.Action].flat());
+    expect(scanActions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue']));
+    expect((scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID).toBeDefined();
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('passes with every acknowledgment justified in code', () => {
     const { app } = synth();
     expect(() => app.synth()).not.toThrow();
+    const { app: full } = synth({ discordSecret: 'scanfleet/discord', provider: 'schwab', providerSecret: 'scanfleet/schwab', api: { tokenSecret: 'scanfleet/api' } });
+    expect(() => full.synth()).not.toThrow();
   });
 
   it('is a check that can fail: an unencrypted queue without a DLQ fails synthesis', () => {

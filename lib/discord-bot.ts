@@ -1,0 +1,57 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/adapters/env.js';
+import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
+import type { ResolvedConfig } from './config.js';
+import { ScanfleetFunction } from './lambda-function.js';
+
+export interface DiscordBotProps {
+  readonly config: ResolvedConfig;
+  readonly table: Table;
+  readonly api: HttpApi;
+  readonly dispatch: IFunction;
+  readonly secret: ISecret;
+  readonly projectRoot: string;
+}
+
+/** POST /discord/interactions on the HTTP API: slash commands, with nothing long-running. */
+export class DiscordBot extends Construct {
+  readonly handler: ScanfleetFunction;
+
+  constructor(scope: Construct, id: string, props: DiscordBotProps) {
+    super(scope, id);
+    const { config, table, api, dispatch, secret, projectRoot } = props;
+    // A fixed name lets the function invoke itself for deferred replies without a reference cycle.
+    const functionName = `${Stack.of(this).stackName}-discord`;
+    this.handler = new ScanfleetFunction(this, 'Interactions', {
+      projectRoot,
+      name: 'discord',
+      functionName,
+      memoryMb: 256,
+      timeoutSeconds: 10,
+      environment: {
+        [ENV.tableName]: table.tableName,
+        [ENV.discordSecretId]: secret.secretArn,
+        [ENV.dispatchFunction]: dispatch.functionName,
+        [ENV.schedules]: JSON.stringify([config.schedules.marketHours, config.schedules.afterClose, ...config.schedules.offHours]),
+        [ENV.scheduleTimeZone]: config.timeZone,
+      },
+    });
+    const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map((name) => `${table.tableArn}/index/${name}`);
+    this.handler.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }));
+    this.handler.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [dispatch.functionArn, Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    secret.grantRead(this.handler.role);
+    api.addRoutes({ path: '/discord/interactions', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('Interactions', this.handler.fn) });
+  }
+}
