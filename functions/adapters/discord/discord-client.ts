@@ -1,5 +1,6 @@
 import { ProviderError } from '../../core/errors.js';
 import type { Embed } from '../../core/discord-embeds.js';
+import { headerValue, send, TransportError, type TransportResponse } from '../http-transport.js';
 
 export const DISCORD_API_URL = 'https://discord.com/api/v10';
 
@@ -24,18 +25,19 @@ export class DiscordClient {
     const maxAttempts = this.options.maxAttempts ?? 4;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
+      let response: TransportResponse;
       try {
-        response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
-      } catch {
+        response = await send(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), timeoutMs: this.options.timeoutMs ?? 10_000 });
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
         if (attempt >= maxAttempts) throw new ProviderError('discord', `${label}: no response after ${attempt} attempts`);
         await sleep(250 * 2 ** (attempt - 1));
         continue;
       }
-      const text = await response.text();
-      if (response.ok) return text ? (JSON.parse(text) as unknown) : undefined;
+      const text = response.body;
+      if (response.status >= 200 && response.status < 300) return text ? (JSON.parse(text) as unknown) : undefined;
       if ((response.status === 429 || response.status >= 500) && attempt < maxAttempts) {
-        const retryAfter = response.status === 429 ? retryAfterMs(text, response.headers.get('retry-after')) : 250 * 2 ** (attempt - 1);
+        const retryAfter = response.status === 429 ? retryAfterMs(text, headerValue(response.headers['retry-after'])) : 250 * 2 ** (attempt - 1);
         await sleep(Math.min(this.options.maxWaitMs ?? 30_000, retryAfter));
         continue;
       }

@@ -1,4 +1,5 @@
 import { ProviderError } from '../../core/errors.js';
+import { headerValue, send, TransportError, type TransportResponse } from '../http-transport.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -56,36 +57,24 @@ export class HttpJsonClient {
 
   async text(request: HttpRequest): Promise<string> {
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
+      let response: TransportResponse;
       try {
-        response = await fetch(request.url, {
-          method: request.method ?? 'GET',
-          headers: request.headers,
-          body: request.body,
-          signal: AbortSignal.timeout(this.policy.timeoutMs),
-        });
+        response = await send(request.url, { method: request.method, headers: request.headers, body: request.body, timeoutMs: this.policy.timeoutMs });
       } catch (error) {
-        const reason = describeFetchError(error, this.policy.timeoutMs);
+        if (!(error instanceof TransportError)) throw error;
+        // A connection dropped mid-body is as retryable as one that never answered.
+        const reason = `${error.message}${error.duringBody ? ' while reading the body' : ''}`;
         if (attempt >= this.policy.maxAttempts) throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`);
         await this.sleep(this.backoff(attempt));
         continue;
       }
-      let body: string;
-      try {
-        body = await response.text();
-      } catch (error) {
-        // The connection dropped mid-body: as retryable as a dropped connection.
-        if (attempt >= this.policy.maxAttempts) throw new ProviderError(this.provider, `${request.label}: ${describeFetchError(error, this.policy.timeoutMs)} while reading the body (after ${attempt} attempts)`);
-        await this.sleep(this.backoff(attempt));
-        continue;
-      }
-      if (response.ok) return body;
+      if (response.status >= 200 && response.status < 300) return response.body;
       const retryable = response.status === 429 || response.status >= 500;
       if (!retryable || attempt >= this.policy.maxAttempts) {
         const tries = retryable ? ` (after ${attempt} attempts)` : '';
-        throw new HttpStatusError(this.provider, response.status, `${request.label}: HTTP ${response.status}${tries}`, body.slice(0, 2000));
+        throw new HttpStatusError(this.provider, response.status, `${request.label}: HTTP ${response.status}${tries}`, response.body.slice(0, 2000));
       }
-      const retryAfter = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+      const retryAfter = response.status === 429 ? parseRetryAfter(headerValue(response.headers['retry-after'])) : undefined;
       await this.sleep(Math.min(this.policy.maxDelayMs, Math.max(retryAfter ?? 0, this.backoff(attempt))));
     }
   }
@@ -103,12 +92,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no response within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ? `connection failed (${cause.code})` : `request failed (${error instanceof Error ? error.message : String(error)})`;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; results in input order. */
