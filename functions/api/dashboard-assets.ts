@@ -33,7 +33,8 @@ export class DashboardAssets {
 
   constructor(
     private readonly dir: string,
-    private readonly chartsFile: string,
+    /** Resolved when the files are first read, so a missing library cannot break the API routes. */
+    private readonly chartsFile: () => string,
   ) {}
 
   serve(request: ApiRequest): ApiResponse {
@@ -72,7 +73,7 @@ export class DashboardAssets {
       byFile.set(file, asset);
       this.assets.set(path, asset);
     }
-    this.assets.set(CHARTS_PATH, read(this.chartsFile));
+    this.assets.set(CHARTS_PATH, read(this.chartsFile()));
     return this.assets;
   }
 }

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -9,14 +10,14 @@ import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import { secretJson } from '../adapters/market-data/credentials.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
-import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore } from '../adapters/store/result-store.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { type ApiResponse, json } from './http.js';
 import { type ApiDeps, handleApiRequest } from './routes.js';
 
-const { logger } = createTelemetry('api');
+const { logger, metrics } = createTelemetry('api');
 const isColdStart = coldStartTracker();
 
 /** API Gateway HTTP API (payload 2.0) → the API's routes → JSON or dashboard files. */
@@ -40,11 +41,10 @@ export function createApiHandler(deps: () => ApiDeps) {
       logger.error('request failed', { path: request.path, error: error as Error });
       response = json(500, { error: { code: 'internal', message: 'internal error; quote this request id when reporting it', requestId: context.awsRequestId } });
     }
-    const memory = memoryFigures();
-    logger.info('request', { method: request.method, path: request.path.slice(0, 200), status: response.statusCode, durationMs: Math.round(performance.now() - started), rssMb: memory.rssMb, heapUsedMb: memory.heapUsedMb, coldStart: isColdStart() });
+    logger.info('request', { method: request.method, path: request.path.slice(0, 200), status: response.statusCode, ...invocationFigures(metrics, started, isColdStart()) });
     return response;
   };
-  return middy(api).use(injectLambdaContext(logger));
+  return middy(api).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
 /** Dependencies from the environment, created once per container. */
@@ -56,7 +56,7 @@ export function apiDepsFromEnv(env: Record<string, string | undefined> = process
   return {
     store: new ResultStore(createDocumentClient(env[ENV.dynamodbEndpoint]), { tableName: requireEnv(ENV.tableName) }),
     marketData: () => (marketData ??= createMarketData(env)),
-    assets: new DashboardAssets(env[ENV.dashboardDir] ?? `${here}dashboard`, env[ENV.chartsFile] ?? standaloneChartsBuild()),
+    assets: new DashboardAssets(env[ENV.dashboardDir] ?? `${here}dashboard`, () => env[ENV.chartsFile] ?? standaloneChartsBuild()),
     version: env[ENV.appVersion] ?? 'dev',
     debugMemory: env[ENV.debugMemory] === 'true',
     apiToken: readToken ? async () => (await readToken()).token as string | undefined : env[ENV.apiToken] ? async () => env[ENV.apiToken] : undefined,
