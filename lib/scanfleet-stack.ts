@@ -47,6 +47,7 @@ export class ScanfleetStack extends Stack {
     new CfnOutput(this, 'ScanQueueUrl', { value: this.pipeline.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DashboardUrl', { value: this.queryApi.api.apiEndpoint, description: 'The dashboard; the API is under /api' });
+    new CfnOutput(this, 'CloudWatchDashboard', { value: this.observability.dashboard.dashboardName });
     new CfnOutput(this, 'DispatchFunctionName', { value: this.pipeline.dispatch.fn.functionName });
   }
 }

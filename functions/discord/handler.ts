@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -7,7 +8,7 @@ import { ENV, requireEnv } from '../adapters/env.js';
 import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-client.js';
 import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
 import { verifyDiscordRequest } from '../adapters/discord/verify-request.js';
-import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore } from '../adapters/store/result-store.js';
 import { type CommandData, type CommandDeps, runCommand } from './commands.js';
@@ -35,7 +36,7 @@ interface HttpResponse {
   body: string;
 }
 
-const { logger } = createTelemetry('discord');
+const { logger, metrics } = createTelemetry('discord');
 const isColdStart = coldStartTracker();
 const reply = (status: number, body: unknown): HttpResponse => ({ statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -76,11 +77,10 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
     } else {
       response = reply(400, { error: `unsupported interaction type ${Number(interaction.type)}` });
     }
-    const memory = memoryFigures();
-    logger.info('interaction', { type: interaction.type, command: interaction.data?.name, status: response.statusCode, durationMs: Math.round(performance.now() - started), rssMb: memory.rssMb, heapUsedMb: memory.heapUsedMb, coldStart: isColdStart() });
+    logger.info('interaction', { type: interaction.type, command: interaction.data?.name, status: response.statusCode, ...invocationFigures(metrics, started, isColdStart()) });
     return response;
   };
-  return middy(discord).use(injectLambdaContext(logger));
+  return middy(discord).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
 /** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */

@@ -14,7 +14,7 @@ import { parseScannerNames, SCANNER_NAMES } from '../core/scanners.js';
 import { parseWatchlist } from '../core/symbols.js';
 import { requireIsoDay } from '../core/trading-day.js';
 import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
-import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore } from '../adapters/store/result-store.js';
@@ -95,16 +95,11 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       result = { runId: plan.runId, status: 'dispatched', symbols: symbols.length, batches: pending.length };
       metrics.addMetric('BatchesDispatched', MetricUnit.Count, pending.length);
     }
-    const memory = memoryFigures();
-    metrics.addMetric('MaxRss', MetricUnit.Megabytes, memory.maxRssMb);
     logger.info('dispatch finished', {
       ...result,
       watchlist: name,
       rerun: !created,
-      durationMs: Math.round(performance.now() - started),
-      rssMb: memory.rssMb,
-      heapUsedMb: memory.heapUsedMb,
-      coldStart: isColdStart(),
+      ...invocationFigures(metrics, started, isColdStart()),
     });
     return result;
   };

@@ -18,7 +18,7 @@ import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { type AlertOutcome, alertRun } from '../adapters/discord/run-alert.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
-import { coldStartTracker, createTelemetry, memoryFigures } from '../adapters/observability.js';
+import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore } from '../adapters/store/result-store.js';
 
@@ -94,10 +94,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
       }
       const signals = Object.values(tally.signals).reduce((sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0), 0);
-      const memory = memoryFigures();
       metrics.addMetric('SignalsFound', MetricUnit.Count, signals);
       metrics.addMetric('SymbolsFailed', MetricUnit.Count, tally.symbolsWithErrors);
-      metrics.addMetric('MaxRss', MetricUnit.Megabytes, memory.maxRssMb);
       if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
       logger.info('batch finished', {
         ...context,
@@ -108,11 +106,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         counted: updated !== undefined,
         runComplete: completed,
         ...(alert && { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) }),
-        durationMs: Math.round(performance.now() - started),
-        rssMb: memory.rssMb,
-        maxRssMb: memory.maxRssMb,
-        heapUsedMb: memory.heapUsedMb,
-        coldStart: cold,
+        ...invocationFigures(metrics, started, cold),
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -4,6 +4,8 @@ import { createDocumentClient } from '../../functions/adapters/store/dynamodb-cl
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// Handler tests read logs, not EMF metrics (the scan-batch test turns them on for itself).
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 /** A dynalite server on loopback with the results table, for the tests of one file. */
 export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => DynamoDBDocumentClient } {

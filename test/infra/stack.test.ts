@@ -204,6 +204,12 @@ describe('query API', () => {
 });
 
 describe('observability', () => {
+  it('has a dashboard of memory (MaxRss), duration, errors, dead letters and signals', () => {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const text of ['Peak RSS of a container (MB)', '"scanfleet\\",\\"MaxRss\\"', 'Duration p99 (ms)', 'Dead letters waiting', 'SignalsFound', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(text);
+  });
+
   it('alarms on any dead letter and on any function error', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const byMetric = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();

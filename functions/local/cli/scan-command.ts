@@ -7,6 +7,7 @@ import { DEFAULT_LOOKBACK_BARS, type ParamOverrides, parseScannerNames, planScan
 import { parseWatchlist } from '../../core/symbols.js';
 import { requireIsoDay } from '../../core/trading-day.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
+import { peakRssBytes } from '../../adapters/observability.js';
 import { runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../adapters/store/run-record.js';
@@ -83,7 +84,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const figures = { wallMs: performance.now() - started, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    const figures = { wallMs: performance.now() - started, peakRssBytes: peakRssBytes() };
     const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
     io.stdout.write(renderScanReport(report, figures, { color }));
   }
