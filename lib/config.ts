@@ -58,9 +58,10 @@ export interface ResolvedConfig extends ScanfleetConfig {
 }
 
 /**
- * Defaults. Memory: the bundled worker peaks at ~87 MB RSS for one 30-symbol batch and at
- * ~144 MB over 1,000 warm invocations (see "Memory" in the README); 256 MB leaves headroom
- * and buys a larger CPU share for the same GB-seconds.
+ * Defaults. Memory, from `npm run bench` (README, "Benchmark"): the bundled worker peaks at
+ * ~78 MB for a fresh container's first 30-symbol batch and levels off at ~115 MB over 1,000 warm
+ * invocations; dispatch peaks at ~71 MB, the API at ~88 MB. 256 MB is over 2× the highest peak,
+ * and its CPU share keeps a batch well under a second.
  */
 export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
