@@ -21,6 +21,7 @@ import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore } from '../adapters/store/result-store.js';
+import type { RunRecord } from '../adapters/store/run-record.js';
 
 export interface ScanBatchDeps {
   readonly store: ResultStore;
@@ -56,13 +57,15 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
-    const { store, marketData, lookbackBars, maxReceives, alerts } = deps();
+    const { store, marketData, lookbackBars, maxReceives } = deps();
     const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
     try {
       const run = await store.getRun(message.runId);
       if (!run) throw new Error(`run ${message.runId} not found (never created, or expired)`);
       if (run.doneBatches.includes(message.batch)) {
-        logger.info('batch already counted; nothing to do', context);
+        // An earlier delivery counted it and may have stopped before completing the run.
+        const finish = await finishRun(run, deps());
+        logger.info('batch already counted; nothing to scan', { ...context, runComplete: finish.completed, ...finish.log });
         return;
       }
       const plan = planScan(message.scanners, message.params, lookbackBars);
@@ -82,21 +85,13 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       await store.writeOutcomes(run, scans.flatMap((s) => s.outcomes));
       const barDates = [...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined)))];
       const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates });
-      const completed = updated !== undefined && updated.batchesDone >= updated.batchesExpected && (await store.completeRun(message.runId));
-
-      // The one invocation that completed the run sends its alert (failures are recorded, not thrown).
-      let alert: AlertOutcome | undefined;
-      const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
-      const finished = webhookUrl ? await store.getRun(message.runId) : undefined;
-      if (alerts && webhookUrl && finished) {
-        alert = await alertRun(finished, store, alerts.discord, webhookUrl);
-        if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
-        if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
-      }
+      // Undefined: counted already, by a concurrent copy or by this very update whose response was
+      // lost and retried. The run as it stands decides whether it is complete.
+      const current = updated ?? (await store.getRun(message.runId));
+      const { completed, log: alertLog } = current ? await finishRun(current, deps()) : { completed: false, log: {} };
       const signals = Object.values(tally.signals).reduce((sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0), 0);
       metrics.addMetric('SignalsFound', MetricUnit.Count, signals);
       metrics.addMetric('SymbolsFailed', MetricUnit.Count, tally.symbolsWithErrors);
-      if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
       logger.info('batch finished', {
         ...context,
         symbols: message.symbols.length,
@@ -105,7 +100,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         insufficientData: tally.symbolsInsufficient,
         counted: updated !== undefined,
         runComplete: completed,
-        ...(alert && { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) }),
+        ...alertLog,
         ...invocationFigures(metrics, started, cold),
       });
     } catch (error) {
@@ -118,6 +113,22 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       }
       throw error;
     }
+  };
+
+  /**
+   * Completes the run once all its batches are counted (a conditional update: exactly one caller
+   * does it), and that one invocation sends the run's alert (failures are recorded, not thrown).
+   */
+  const finishRun = async (run: RunRecord, { store, alerts }: ScanBatchDeps): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
+    const completed = run.status === 'running' && run.batchesDone >= run.batchesExpected && (await store.completeRun(run.runId));
+    if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
+    const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
+    const finished = webhookUrl ? await store.getRun(run.runId) : undefined;
+    if (!alerts || !webhookUrl || !finished) return { completed, log: {} };
+    const alert: AlertOutcome = await alertRun(finished, store, alerts.discord, webhookUrl);
+    if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
+    if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
+    return { completed, log: { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) } };
   };
 
   const scanBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

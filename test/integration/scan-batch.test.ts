@@ -93,13 +93,29 @@ describe('scan-batch handler', () => {
     const [one, two] = await newRun(store, '20261124T143000Z-c', [['GE', 'MDB'], ['DDOG', 'AAPL']]);
     await handler(event(one), context);
     await handler(event(one, 2), context);
-    expect(logs.lines().some((l) => l.message === 'batch already counted; nothing to do')).toBe(true);
+    expect(logs.lines().some((l) => l.message === 'batch already counted; nothing to scan')).toBe(true);
     const [a, b] = await Promise.all([handler(event(two), context), handler(event(two), context)]);
     expect([a, b]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
     const run = await store.getRun(one.runId);
     expect(run).toMatchObject({ status: 'complete', batchesDone: 2, symbolsDone: 4, bullishSignals: 1, bearishSignals: 2 });
     expect((await store.runResults(one.runId, {}, 100)).items).toHaveLength(12);
     expect(logs.lines().filter((l) => l.message === 'batch finished' && l.runComplete === true)).toHaveLength(1);
+  });
+
+  it('completes the run when the delivery that counted the last batch stopped before completing it', async () => {
+    const { store, handler } = setup();
+    const [one, two] = await newRun(store, '20261124T143000Z-e', [['GE'], ['MDB']]);
+    await handler(event(one), context);
+    // The first delivery of batch 1 counted it, then died (or lost the update's response).
+    const empty = { symbols: 0, symbolsWithErrors: 0, symbolsInsufficient: 0, breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 }, signals: {} };
+    await store.recordBatch(two.runId, two.batch, { summary: empty, dataIssues: {} });
+    expect(await store.getRun(two.runId)).toMatchObject({ status: 'running', batchesDone: 2 });
+    expect(await handler(event(two, 2), context)).toEqual({ batchItemFailures: [] });
+    expect(await store.getRun(two.runId)).toMatchObject({ status: 'complete', batchesDone: 2 });
+    expect(logs.lines().find((l) => l.message === 'batch already counted; nothing to scan')).toMatchObject({ batch: 1, runComplete: true });
+    // A third delivery finds it complete and completes nothing.
+    await handler(event(two, 3), context);
+    expect(logs.lines().filter((l) => l.message === 'batch already counted; nothing to scan').map((l) => l.runComplete)).toEqual([true, false]);
   });
 
   it('reports malformed messages as failed (for the DLQ) without touching any run', async () => {
