@@ -78,8 +78,8 @@ export class Observability extends Construct {
         ],
       }),
       new GraphWidget({
-        title: 'Runs completed and alerts',
-        left: ['RunsCompleted', 'AlertsSent', 'AlertsFailed'].map((metricName) => new Metric({ namespace: 'scanfleet', metricName, dimensionsMap: { service: 'scan-batch' }, statistic: 'Sum', period: Duration.hours(1) })),
+        title: 'Runs completed, batch failures and alerts',
+        left: ['RunsCompleted', 'BatchesFailed', 'MalformedMessages', 'AlertsSent', 'AlertsFailed'].map((metricName) => new Metric({ namespace: 'scanfleet', metricName, dimensionsMap: { service: 'scan-batch' }, statistic: 'Sum', period: Duration.hours(1) })),
       }),
     );
   }

@@ -43,8 +43,6 @@ const isColdStart = coldStartTracker();
  * maxReceives, moves it to the DLQ.
  */
 export function createScanBatchHandler(deps: () => ScanBatchDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
-
   const processRecord = async (record: SQSRecord): Promise<void> => {
     const started = performance.now();
     const cold = isColdStart();
@@ -53,7 +51,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     try {
       message = parseScanMessage(record.body);
     } catch (error) {
-      logger.error('malformed scan message', { messageId: record.messageId, receives, reason: (error as Error).message, bodyPreview: record.body.slice(0, 200) });
+      logger.error('malformed scan message', { messageId: record.messageId, receives, reason: (error as Error).message, bodyPreview: record.body.slice(0, 200), ...invocationFigures(metrics, started, cold) });
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
@@ -65,7 +63,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       if (run.doneBatches.includes(message.batch)) {
         // An earlier delivery counted it and may have stopped before completing the run.
         const finish = await finishRun(run, deps());
-        logger.info('batch already counted; nothing to scan', { ...context, runComplete: finish.completed, ...finish.log });
+        logger.info('batch already counted; nothing to scan', { ...context, runComplete: finish.completed, ...finish.log, ...invocationFigures(metrics, started, cold) });
         return;
       }
       const plan = planScan(message.scanners, message.params, lookbackBars);
@@ -105,7 +103,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      logger.error('batch failed', { ...context, reason, lastDelivery: receives >= maxReceives });
+      metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);
+      logger.error('batch failed', { ...context, reason, lastDelivery: receives >= maxReceives, ...invocationFigures(metrics, started, cold) });
       if (receives >= maxReceives) {
         await store.recordBatchFailure(message.runId, message.batch, reason).catch((recordError: Error) => {
           logger.error('could not record the batch failure on the run', { ...context, reason: recordError.message });
@@ -132,8 +131,10 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
   };
 
   const scanBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    // A failed record is reported, not thrown, so the function does not count as errored.
-    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+    // A failed record is reported, not thrown, so the function does not count as errored. A
+    // processor holds one event's successes and failures: one per invocation, or invocations
+    // running side by side in one process (the local runtime) would report each other's.
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
 
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
