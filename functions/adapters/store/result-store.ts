@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ROW_ISSUES } from '../../core/bars.js';
@@ -205,17 +206,20 @@ export class ResultStore {
    * on that bar date was alerted before (a conditional put, exact under retries).
    */
   async claimAlert(runId: string, scanner: string, symbol: string, barDate: string, signal: string): Promise<boolean> {
+    const key = { pk: `ALERT#${scanner}#${symbol}`, sk: `${barDate}#${signal}` };
+    // As in completeRun: a retried put whose first try succeeded finds its own token.
+    const token = randomUUID();
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `ALERT#${scanner}#${symbol}`, sk: `${barDate}#${signal}`, type: 'alert', runId, expiresAt: this.expiry(this.retention.resultsDays) },
+          Item: { ...key, type: 'alert', runId, claimedBy: token, expiresAt: this.expiry(this.retention.resultsDays) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return (await this.tokenOf(key, 'claimedBy')) === token;
       throw error;
     }
   }
@@ -249,24 +253,35 @@ export class ResultStore {
     );
   }
 
-  /** Marks a running run complete; true for the one caller that did it. */
+  /**
+   * Marks a running run complete; true for the one caller that did it. The update carries a
+   * token of this call: when its response is lost and the SDK's retry fails the condition, the
+   * stored token tells whether it was this call that completed the run.
+   */
   async completeRun(runId: string): Promise<boolean> {
+    const token = randomUUID();
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: runKey(runId),
-          UpdateExpression: 'SET #status = :complete, finishedAt = :now',
+          UpdateExpression: 'SET #status = :complete, finishedAt = :now, completedBy = :token',
           ConditionExpression: '#status = :running AND batchesDone >= batchesExpected',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':complete': 'complete', ':running': 'running', ':now': this.now().toISOString() },
+          ExpressionAttributeValues: { ':complete': 'complete', ':running': 'running', ':now': this.now().toISOString(), ':token': token },
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return (await this.tokenOf(runKey(runId), 'completedBy')) === token;
       throw error;
     }
+  }
+
+  /** A token attribute of an item, read consistently. */
+  private async tokenOf(key: Record<string, string>, attribute: string): Promise<unknown> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: '#t', ExpressionAttributeNames: { '#t': attribute } }));
+    return Item?.[attribute];
   }
 
   /** Runs, newest first. */
