@@ -19,6 +19,8 @@ export const ENV = {
   providerConcurrency: 'PROVIDER_CONCURRENCY',
   /** Requests a minute a per-symbol provider makes from one container (Schwab 50, Yahoo 100). */
   providerRequestsPerMinute: 'PROVIDER_REQUESTS_PER_MINUTE',
+  /** A provider request's timeout, each attempt (default 10,000 ms). */
+  providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
   /** Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken } / { keyId, secretKey }. */
   schwabSecretId: 'SCHWAB_SECRET_ID',
   alpacaSecretId: 'ALPACA_SECRET_ID',

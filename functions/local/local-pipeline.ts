@@ -80,25 +80,17 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
 
     const scanDeps = scanBatchDepsFromEnv();
     const scanBatch = createScanBatchHandler(() => scanDeps);
-    const deadLetters: { message: ScanMessage; reason: string }[] = [];
-    const pending = queue.messages.map((message) => ({ message, receives: 0 }));
     let symbolsDone = 0;
-    const worker = async () => {
-      for (let next = pending.shift(); next; next = pending.shift()) {
-        next.receives++;
-        const response = await scanBatch(sqsEvent(next.message, next.receives), localLambdaContext('scan-batch'));
-        if (response.batchItemFailures.length === 0) {
-          symbolsDone += next.message.symbols.length;
-          options.onProgress?.(symbolsDone, options.symbols.length);
-        } else if (next.receives < maxReceives) {
-          pending.push(next);
-        } else {
-          const run = await scanDeps.store.getRun(runId);
-          deadLetters.push({ message: next.message, reason: run?.lastBatchError ?? 'failed every delivery' });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+    const dead = await deliverMessages(scanBatch, queue.messages.map((message) => JSON.stringify(message)), {
+      maxReceives,
+      concurrency: options.concurrency ?? 2,
+      onDelivered: (body) => {
+        symbolsDone += (JSON.parse(body) as ScanMessage).symbols.length;
+        options.onProgress?.(symbolsDone, options.symbols.length);
+      },
+    });
+    const lastError = dead.length > 0 ? (await scanDeps.store.getRun(runId))?.lastBatchError : undefined;
+    const deadLetters = dead.map(({ body }) => ({ message: JSON.parse(body) as ScanMessage, reason: lastError ?? 'failed every delivery' }));
 
     const results = new ResultStore(client, { tableName: store.tableName });
     const run = await results.getRun(runId);
@@ -126,14 +118,37 @@ export function configureLocalEnvironment(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
+type ScanBatchHandler = (event: SQSEvent, context: ReturnType<typeof localLambdaContext>) => Promise<{ batchItemFailures: unknown[] }>;
+
+/**
+ * SQS as the worker sees it, in one process: every body is delivered (one record an event, at
+ * most `concurrency` at once) until the handler accepts it or it has been received
+ * `maxReceives` times; what never succeeds is returned, as SQS would move it to the DLQ.
+ */
+export async function deliverMessages(scanBatch: ScanBatchHandler, bodies: readonly string[], options: { maxReceives: number; concurrency: number; onDelivered?: (body: string) => void }): Promise<{ body: string; receives: number }[]> {
+  const dead: { body: string; receives: number }[] = [];
+  const pending = bodies.map((body) => ({ body, receives: 0 }));
+  const worker = async () => {
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      next.receives++;
+      const response = await scanBatch(sqsEvent(next.body, next.receives), localLambdaContext('scan-batch'));
+      if (response.batchItemFailures.length === 0) options.onDelivered?.(next.body);
+      else if (next.receives < options.maxReceives) pending.push(next);
+      else dead.push(next);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  return dead;
+}
+
 /** The SQS event Lambda would pass for one message on its nth delivery. */
-function sqsEvent(message: ScanMessage, receives: number): SQSEvent {
+function sqsEvent(body: string, receives: number): SQSEvent {
   return {
     Records: [
       {
         messageId: randomUUID(),
         receiptHandle: 'local',
-        body: JSON.stringify(message),
+        body,
         attributes: {
           ApproximateReceiveCount: String(receives),
           SentTimestamp: String(Date.now()),
