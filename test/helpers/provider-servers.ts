@@ -61,6 +61,10 @@ export interface ProviderServer {
   readonly requests: SeenRequest[];
   /** Applies `fault` to the next `times` requests that `match` (Infinity: always). */
   inject(match: (request: SeenRequest) => boolean, fault: Fault, times?: number): void;
+  /** Drops every injection not used up yet. */
+  clearFaults(): void;
+  /** Requests a fault was applied to, so far. */
+  faultsApplied(): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +74,7 @@ type Route = (request: SeenRequest, nulls: string[] | undefined, empty: boolean)
 async function startServer(route: Route): Promise<ProviderServer> {
   const requests: SeenRequest[] = [];
   const injections: Injection[] = [];
+  let applied = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -78,7 +83,10 @@ async function startServer(route: Route): Promise<ProviderServer> {
       const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
       requests.push(seen);
       const injection = injections.find((i) => i.times > 0 && i.match(seen));
-      if (injection) injection.times--;
+      if (injection) {
+        injection.times--;
+        applied++;
+      }
       const fault = injection?.fault;
       if (fault?.kind === 'timeout') return; // never answers; the client's timeout ends it
       if (fault?.kind === 'reset') {
@@ -101,6 +109,8 @@ async function startServer(route: Route): Promise<ProviderServer> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     inject: (match, fault, times = 1) => injections.push({ match, fault, times }),
+    clearFaults: () => injections.splice(0),
+    faultsApplied: () => applied,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
