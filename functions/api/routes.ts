@@ -8,7 +8,7 @@ import { isSymbol } from '../core/symbols.js';
 import type { TtmSqueezeParams } from '../core/ttm-squeeze.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { memoryFigures } from '../adapters/observability.js';
-import type { ResultStore, StoredOutcome } from '../adapters/store/result-store.js';
+import { decodeCursor, type ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
 import { type RunRecord, runAsOf, runSummaryOf } from '../adapters/store/run-record.js';
 import type { DashboardAssets } from './dashboard-assets.js';
 import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
@@ -89,7 +89,7 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
   const limit = parseLimit(request.query.limit, 200);
   const run = await deps.store.latestRun('complete');
   if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
-  const page = await deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, request.query.cursor);
+  const page = await withCursor(request.query.cursor, (cursor) => deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor));
   return json(200, { scanner, run: runView(run, deps.now()), results: page.items.map(resultView), ...(page.cursor && { cursor: page.cursor }) }, RESULTS_CACHE_SECONDS);
 }
 
@@ -120,7 +120,8 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
 /** GET /api/runs?limit=&cursor= — newest first. */
 async function listRuns(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   allowQuery(request, ['limit', 'cursor']);
-  const page = await deps.store.listRuns(parseLimit(request.query.limit, 20, 100), request.query.cursor);
+  const limit = parseLimit(request.query.limit, 20, 100);
+  const page = await withCursor(request.query.cursor, (cursor) => deps.store.listRuns(limit, cursor));
   return json(200, { runs: page.items.map((run) => runView(run, deps.now())), ...(page.cursor && { cursor: page.cursor }) });
 }
 
@@ -210,6 +211,22 @@ function parseLimit(text: string | undefined, fallback: number, max = 500): numb
   const limit = Number(text);
   if (!/^\d{1,4}$/.test(text) || limit < 1 || limit > max) throw new HttpError(400, 'bad_parameter', `limit must be a whole number from 1 to ${max}`, 'limit');
   return limit;
+}
+
+/**
+ * A cursor that decodes but is no key of this query (tampered with, or from another route) is a
+ * 400 like any bad cursor: every key attribute of the table is a string, and a key the table
+ * refuses comes back as a ValidationException.
+ */
+async function withCursor<T>(cursor: string | undefined, query: (cursor: string | undefined) => Promise<T>): Promise<T> {
+  const invalid = () => new HttpError(400, 'bad_parameter', 'cursor is not valid: pass back the cursor of a previous page unchanged', 'cursor');
+  if (cursor !== undefined && !Object.values(decodeCursor(cursor) ?? {}).every((value) => typeof value === 'string')) throw invalid();
+  try {
+    return await query(cursor);
+  } catch (error) {
+    if (cursor !== undefined && (error as { name?: unknown }).name === 'ValidationException') throw invalid();
+    throw error;
+  }
 }
 
 function requireScanner(name: string): ScannerName {
