@@ -63,12 +63,14 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
       logger.warn('interaction refused', { reason: verdict.reason, status: verdict.status });
       return reply(verdict.status, { error: verdict.reason });
     }
-    let interaction: Interaction;
+    let parsed: unknown;
     try {
-      interaction = JSON.parse(body.toString('utf8')) as Interaction;
+      parsed = JSON.parse(body.toString('utf8'));
     } catch {
       return reply(400, { error: 'body is not JSON' });
     }
+    if (!isInteraction(parsed)) return reply(400, { error: 'body is not an interaction' });
+    const interaction = parsed;
     let response: HttpResponse;
     if (interaction.type === InteractionType.PING) {
       response = reply(200, { type: InteractionResponseType.PONG });
@@ -81,6 +83,16 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
     return response;
   };
   return middy(discord).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+/** The fields the handler reads, of the types it reads them as: anything else is a 400, not a crash. */
+function isInteraction(value: unknown): value is Interaction {
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'number') return false;
+  const data = (value as { data?: unknown }).data;
+  if (data === undefined || data === null) return true;
+  if (typeof data !== 'object' || typeof (data as { name?: unknown }).name !== 'string') return false;
+  const options = (data as { options?: unknown }).options;
+  return options === undefined || (Array.isArray(options) && options.every((o) => typeof o === 'object' && o !== null));
 }
 
 /** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */
