@@ -1,0 +1,262 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config.js';
+import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
+
+// Every role of the full stack (a Discord secret, a provider secret and an API token secret, so
+// that every function and grant exists), read statement by statement: which role may do what to
+// which resource. The expectations are what lib/ means each function to do, and no more.
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const FULL = { discordSecret: 'scanfleet/discord', provider: 'schwab', providerSecret: 'scanfleet/schwab', api: { tokenSecret: 'scanfleet/api-token' } };
+
+type Statement = { Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; NotResource?: unknown; Principal?: unknown; NotPrincipal?: unknown; Condition?: unknown };
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+type RoleName = 'dispatch' | 'scan-batch' | 'api' | 'discord' | 'scheduler';
+/** One action a role may take on one resource (the resource as its template JSON). */
+interface Grant {
+  role: RoleName;
+  action: string;
+  resource: string;
+}
+
+function synth(extra?: (stack: ScanfleetStack) => void): Resources {
+  const app = new App();
+  const stack = new ScanfleetStack(app, 'Scanfleet', { config: loadConfig(FULL, projectRoot), projectRoot });
+  // cdk-nag would refuse a careless stack (its wildcards) before the analysis below could look at it.
+  if (extra) extra(stack);
+  else Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return Template.fromStack(stack).toJSON().Resources as Resources;
+}
+
+/** The template's functions, roles and grants, by the names lib/ gives them. */
+function model(resources: Resources) {
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const idOf = (type: string, prefix: string) => {
+    const found = ofType(type).filter(([id]) => id.startsWith(prefix));
+    expect(found.map(([id]) => id), `${type} ${prefix}`).toHaveLength(1);
+    return found[0][0];
+  };
+  const functions: Record<Exclude<RoleName, 'scheduler'>, string> = {
+    dispatch: idOf('AWS::Lambda::Function', 'PipelineDispatchFunction'),
+    'scan-batch': idOf('AWS::Lambda::Function', 'PipelineScanBatchFunction'),
+    api: idOf('AWS::Lambda::Function', 'QueryApiFunction'),
+    discord: idOf('AWS::Lambda::Function', 'DiscordInteractionsFunction'),
+  };
+  const roleOfFunction = (fnId: string) => (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const schedulerRoles = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'));
+  expect(schedulerRoles).toHaveLength(1);
+  const roles: Record<RoleName, string> = {
+    dispatch: roleOfFunction(functions.dispatch),
+    'scan-batch': roleOfFunction(functions['scan-batch']),
+    api: roleOfFunction(functions.api),
+    discord: roleOfFunction(functions.discord),
+    scheduler: schedulerRoles[0][0],
+  };
+  const roleName = (roleId: string) => (Object.entries(roles).find(([, id]) => id === roleId)?.[0] ?? `unknown role ${roleId}`) as RoleName;
+  const policies = ofType('AWS::IAM::Policy');
+  const statements = policies.flatMap(([, p]) =>
+    (p.Properties.Roles as { Ref: string }[]).flatMap((r) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((statement) => ({ role: roleName(r.Ref), statement }))),
+  );
+  const grants: Grant[] = statements.flatMap(({ role, statement }) =>
+    [statement.Action ?? []].flat().flatMap((action) => [statement.Resource ?? []].flat().map((resource) => ({ role, action, resource: JSON.stringify(resource) }))),
+  );
+  const table = idOf('AWS::DynamoDB::Table', 'ResultsTable');
+  const scanQueue = idOf('AWS::SQS::Queue', 'PipelineScanQueue');
+  const pipelineDlq = idOf('AWS::SQS::Queue', 'PipelineDeadLetterQueue');
+  const schedulerDlq = idOf('AWS::SQS::Queue', 'SchedulesDeadLetterQueue');
+  /** The roles that may take an action matching `action` on a resource whose JSON contains `resource`. */
+  const who = (action: RegExp, resource: string) => [...new Set(grants.filter((g) => action.test(g.action) && g.resource.includes(resource)).map((g) => g.role))].sort();
+  return { resources, ofType, functions, roles, statements, grants, table, scanQueue, pipelineDlq, schedulerDlq, who };
+}
+
+const TABLE_WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQLInsert|PartiQLUpdate|PartiQLDelete|DeleteTable|UpdateTable|CreateTable)$/;
+const TABLE_READS = /^dynamodb:(GetItem|BatchGetItem|Query|Scan|TransactGetItems|PartiQLSelect)$/;
+const SECRET_READ = /^secretsmanager:(GetSecretValue|DescribeSecret|\*)$/;
+const SECRETS = { provider: 'secret:scanfleet/schwab-', apiToken: 'secret:scanfleet/api-token-', discord: 'secret:scanfleet/discord-' };
+
+let m: ReturnType<typeof model>;
+beforeAll(() => {
+  m = model(synth());
+}, 60_000);
+
+describe('roles', () => {
+  it('gives every function a role of its own, assumed by Lambda alone, with no managed or inline policies', () => {
+    const roleIds = Object.values(m.roles);
+    expect(new Set(roleIds).size).toBe(5);
+    expect(m.ofType('AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roleIds].sort());
+    for (const [name, id] of Object.entries(m.roles)) {
+      const role = m.resources[id].Properties;
+      const principals = (role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement.map((s) => s.Principal);
+      expect(principals, name).toEqual([{ Service: name === 'scheduler' ? 'scheduler.amazonaws.com' : 'lambda.amazonaws.com' }]);
+      expect(role.ManagedPolicyArns, name).toBeUndefined();
+      expect(role.Policies, name).toBeUndefined();
+    }
+  });
+
+  it('grants by Allow statements with explicit resources only: no NotAction, NotResource or NotPrincipal', () => {
+    for (const { role, statement } of m.statements) {
+      expect(statement.Effect, role).toBe('Allow');
+      expect(statement.NotAction ?? statement.NotResource ?? statement.NotPrincipal, role).toBeUndefined();
+      expect(statement.Resource, role).toBeDefined();
+    }
+  });
+
+  it('grants no action and no data-plane resource by wildcard', () => {
+    for (const grant of m.grants) {
+      expect(grant.action, grant.role).not.toMatch(/\*/);
+      if (!/^(dynamodb|sqs|secretsmanager|lambda):/.test(grant.action)) continue;
+      expect(grant.resource, `${grant.role} ${grant.action}`).not.toBe('"*"');
+      if (!grant.resource.includes('*')) continue;
+      // The one wildcard lib/ means: Scheduler may invoke dispatch's versions (<dispatch ARN>:*, acknowledged in scan-schedules.ts).
+      expect({ role: grant.role, action: grant.action, resource: grant.resource }).toEqual({ role: 'scheduler', action: 'lambda:InvokeFunction', resource: JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [m.functions.dispatch, 'Arn'] }, ':*']] }) });
+    }
+  });
+
+  it('lets each function write its own log group only', () => {
+    for (const [name, fnId] of Object.entries(m.functions)) {
+      const logGroup = (m.resources[fnId].Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const logs = m.grants.filter((g) => g.role === name && g.action.startsWith('logs:'));
+      expect(logs.map((g) => g.action).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      for (const grant of logs) expect(grant.resource, name).toBe(JSON.stringify({ 'Fn::GetAtt': [logGroup, 'Arn'] }));
+    }
+    expect(m.grants.filter((g) => g.role === 'scheduler' && g.action.startsWith('logs:'))).toEqual([]);
+  });
+});
+
+describe('the results table', () => {
+  it('is written by dispatch and scan-batch only', () => {
+    expect(m.who(TABLE_WRITES, m.table)).toEqual(['dispatch', 'scan-batch']);
+  });
+
+  it('is only read by the API and the Discord function: GetItem and Query, on the table and its two indexes', () => {
+    for (const role of ['api', 'discord'] as const) {
+      const table = m.grants.filter((g) => g.role === role && g.action.startsWith('dynamodb:'));
+      expect([...new Set(table.map((g) => g.action))].sort(), role).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      expect(table.every((g) => TABLE_READS.test(g.action)), role).toBe(true);
+      const arn = { 'Fn::GetAtt': [m.table, 'Arn'] };
+      const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [arn, `/index/${name}`]] });
+      expect([...new Set(table.map((g) => g.resource))].sort(), role).toEqual([JSON.stringify(arn), index('gsi1'), index('gsi2')].sort());
+    }
+  });
+
+  it('is touched by no other role, and by nobody through an index it does not query', () => {
+    expect(m.who(/^dynamodb:/, m.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch']);
+    expect(m.who(/^dynamodb:/, '/index/')).toEqual(['api', 'discord']);
+  });
+});
+
+describe('the scan queue and the dead-letter queues', () => {
+  it('is sent to by dispatch only', () => {
+    expect(m.who(/^sqs:SendMessage(Batch)?$/, m.scanQueue)).toEqual(['dispatch']);
+  });
+
+  it('is consumed (received, deleted, its visibility changed) by scan-batch only', () => {
+    expect(m.who(/^sqs:ReceiveMessage$/, m.scanQueue)).toEqual(['scan-batch']);
+    expect(m.who(/^sqs:DeleteMessage(Batch)?$/, m.scanQueue)).toEqual(['scan-batch']);
+    expect(m.who(/^sqs:ChangeMessageVisibility(Batch)?$/, m.scanQueue)).toEqual(['scan-batch']);
+    expect(m.who(/^sqs:/, m.scanQueue)).toEqual(['dispatch', 'scan-batch']);
+    expect(m.grants.filter((g) => g.role === 'dispatch' && g.action.startsWith('sqs:')).map((g) => g.action)).toEqual(['sqs:SendMessage']);
+  });
+
+  it('moves dead letters by SQS redrive alone: no role may touch the pipeline’s DLQ', () => {
+    expect(m.who(/^sqs:/, m.pipelineDlq)).toEqual([]);
+  });
+
+  it('lets Scheduler send undeliverable invocations to its own DLQ, and nothing else touch it', () => {
+    expect(m.who(/^sqs:/, m.schedulerDlq)).toEqual(['scheduler']);
+    expect(m.grants.filter((g) => g.role === 'scheduler' && g.action.startsWith('sqs:')).map((g) => [g.action, g.resource])).toEqual([['sqs:SendMessage', JSON.stringify({ 'Fn::GetAtt': [m.schedulerDlq, 'Arn'] })]]);
+  });
+
+  it('has queue policies that only deny (insecure transport), never allow a principal', () => {
+    const policies = m.ofType('AWS::SQS::QueuePolicy');
+    expect(policies).toHaveLength(3);
+    for (const [id, policy] of policies) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        expect(statement.Effect, id).toBe('Deny');
+        expect(statement.Condition, id).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      }
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('lets the worker read the provider secret, and the API for its chart endpoint (which fetches bars) — no one else', () => {
+    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'scan-batch']);
+  });
+
+  it('lets the API alone read the API token secret', () => {
+    expect(m.who(SECRET_READ, SECRETS.apiToken)).toEqual(['api']);
+  });
+
+  it('lets the Discord function read the Discord secret, and the worker for the alert webhook — no one else', () => {
+    expect(m.who(SECRET_READ, SECRETS.discord)).toEqual(['discord', 'scan-batch']);
+  });
+
+  it('grants only reads of those three secrets, and nothing on any other secret', () => {
+    const secrets = m.grants.filter((g) => g.action.startsWith('secretsmanager:'));
+    expect([...new Set(secrets.map((g) => g.action))].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    for (const grant of secrets) expect(Object.values(SECRETS).filter((s) => grant.resource.includes(s)), `${grant.role} ${grant.resource}`).toHaveLength(1);
+    expect(m.who(/^secretsmanager:/, 'secret:')).toEqual(['api', 'discord', 'scan-batch']);
+  });
+});
+
+describe('invocations', () => {
+  /** The functions a role may invoke, by name. */
+  const targets = (role: RoleName) =>
+    [
+      ...new Set(
+        m.grants
+          .filter((g) => g.role === role && g.action.startsWith('lambda:'))
+          .map((g) => {
+            expect(g.action).toBe('lambda:InvokeFunction');
+            if (g.resource.includes(m.functions.dispatch)) return 'dispatch';
+            if (g.resource.includes(':function:Scanfleet-discord"')) return 'discord';
+            return `unexpected ${g.resource}`;
+          }),
+      ),
+    ].sort();
+
+  it('lets the schedules invoke dispatch (and its versions) only', () => {
+    expect(targets('scheduler')).toEqual(['dispatch']);
+  });
+
+  it('lets the Discord function invoke dispatch (/scan-now) and itself (deferred replies) only', () => {
+    expect(targets('discord')).toEqual(['discord', 'dispatch']);
+    expect(m.resources[m.functions.discord].Properties.FunctionName).toBe('Scanfleet-discord');
+  });
+
+  it('lets no other role invoke any function', () => {
+    for (const role of ['dispatch', 'scan-batch', 'api'] as const) expect(targets(role), role).toEqual([]);
+  });
+
+  it('lets API Gateway invoke the API function and, on its one route, the Discord function — nothing else', () => {
+    const permissions = m.ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    const api = m.ofType('AWS::ApiGatewayV2::Api')[0][0];
+    expect(permissions.map((p) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]).sort()).toEqual([m.functions.discord, m.functions.api].sort());
+    for (const permission of permissions) {
+      expect(permission.Principal).toBe('apigateway.amazonaws.com');
+      expect(permission.Action).toBe('lambda:InvokeFunction');
+      expect(JSON.stringify(permission.SourceArn)).toContain(`{"Ref":"${api}"}`);
+    }
+    const discord = permissions.find((p) => JSON.stringify(p.FunctionName).includes(m.functions.discord));
+    expect(JSON.stringify(discord?.SourceArn)).toMatch(/\/discord\/interactions"\]\]\}$/);
+  });
+});
+
+describe('the analysis', () => {
+  it('catches a grant too many: the API given queue sends and table writes', () => {
+    const careless = model(
+      synth((stack) => {
+        stack.pipeline.queue.grantSendMessages(stack.queryApi.handler.role);
+        stack.results.table.grantWriteData(stack.queryApi.handler.role);
+        stack.pipeline.providerSecret?.grantRead(stack.pipeline.dispatch.role);
+      }),
+    );
+    expect(careless.who(/^sqs:SendMessage$/, careless.scanQueue)).toEqual(['api', 'dispatch']);
+    expect(careless.who(TABLE_WRITES, careless.table)).toEqual(['api', 'dispatch', 'scan-batch']);
+    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'dispatch', 'scan-batch']);
+  }, 60_000);
+});
