@@ -84,14 +84,18 @@ export class ScanPipeline extends Construct {
     });
     this.scanBatch.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: config.scanBatch.maxConcurrency }));
 
-    // Exactly the calls each function makes: no index access, no Scan, no DeleteItem.
+    // Exactly the calls each function makes: no index access, no Scan.
     this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
     this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     this.providerSecret?.grantRead(this.scanBatch.role);
     if (props.discordSecret) {
-      // Alerts: read the run's results, claim each signal once (conditional put), give claims back on failure.
-      this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
+      // Alerts: read the run's results, claim each signal once (conditional put) and give claims
+      // back on failure, on alert claims only (partition keys ALERT#…), never on runs or results.
+      this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }));
+      this.scanBatch.role.addToPolicy(
+        new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ALERT#*'] } } }),
+      );
       props.discordSecret.grantRead(this.scanBatch.role);
     }
   }

@@ -305,6 +305,12 @@ describe('discord', () => {
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .flatMap((st) => [st.Action].flat());
     expect(scanActions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue']));
+    // Claims only: its puts and deletes are limited to partition keys ALERT#….
+    const claims = Object.values(res)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === scanRole))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: (Statement & { Condition?: unknown })[] }).Statement)
+      .filter((st) => [st.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:DeleteItem'));
+    expect(claims.map((st) => [[st.Action].flat().sort(), st.Condition])).toEqual([[['dynamodb:DeleteItem', 'dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ALERT#*'] } }]]);
     expect((scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID).toBeDefined();
   });
 });
