@@ -108,16 +108,17 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
     { item: 'Scheduler', quantity: runs, unit: 'invocations', usd: (runs / 1e6) * PRICES.schedulerPerMillionInvocations },
     { item: 'HTTP API', quantity: inputs.apiRequests, unit: 'requests', usd: (inputs.apiRequests / 1e6) * PRICES.httpApiPerMillionRequests },
   ];
-  const free = (item: string, quantity: number, allowance: number) => {
+  // The part of a line's cost an allowance covers.
+  const free = (item: string, allowance: number) => {
     const line = lines.find((l) => l.item === item) as CostLine;
     return line.quantity > 0 ? line.usd * Math.min(1, allowance / line.quantity) : 0;
   };
   const freeUsd =
-    free('Lambda requests', lambdaRequests, FREE_TIER.lambdaRequests) +
-    free('Lambda compute', gbSeconds, FREE_TIER.lambdaGbSeconds) +
-    free('SQS', sqsRequests, FREE_TIER.sqsRequests) +
-    free('Scheduler', runs, FREE_TIER.schedulerInvocations) +
-    free('DynamoDB storage', storedGb, FREE_TIER.dynamoStorageGb);
+    free('Lambda requests', FREE_TIER.lambdaRequests) +
+    free('Lambda compute', FREE_TIER.lambdaGbSeconds) +
+    free('SQS', FREE_TIER.sqsRequests) +
+    free('Scheduler', FREE_TIER.schedulerInvocations) +
+    free('DynamoDB storage', FREE_TIER.dynamoStorageGb);
   const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);
   return { lines, totalUsd, afterFreeTierUsd: Math.max(0, totalUsd - freeUsd) };
 }

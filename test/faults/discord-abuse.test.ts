@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { ResultStore } from '../../functions/adapters/store/result-store.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { countingStore } from '../helpers/store.js';
 import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord.js';
 
 // The real interactions handler on loopback, over the store of one local run, with every call
@@ -12,7 +11,7 @@ const WINDOW_SECONDS = 5 * 60;
 const MAX_BODY_BYTES = 64 * 1024;
 let keys: DiscordKeys;
 let stack: LocalStack;
-let storeCalls = 0;
+const counted = countingStore();
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
@@ -25,26 +24,11 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-08',
     port: 0,
-    discord: { store: countingStore(), settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined } },
+    discord: { store: counted.store, settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined } },
   });
 }, 60_000);
 afterAll(() => stack.close());
 
-/** The real store (on the stack's dynalite), counting every call made to it. */
-function countingStore(): ResultStore {
-  let real: ResultStore | undefined;
-  return new Proxy({} as ResultStore, {
-    get(_, property) {
-      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), { tableName: process.env.TABLE_NAME as string });
-      const value = (real as unknown as Record<string | symbol, unknown>)[property];
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        storeCalls++;
-        return (value as (...a: unknown[]) => unknown).apply(real, args);
-      };
-    },
-  });
-}
 
 async function post(body: string, headers: Record<string, string>) {
   const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body, headers });
@@ -68,11 +52,11 @@ const realSignature = () => signedHeaders(keys, status)['x-signature-ed25519'];
 
 describe('the interactions endpoint under abuse', () => {
   it('is watched by a store counter that counts (a signed command reads the store)', async () => {
-    const before = storeCalls;
+    const before = counted.calls();
     const { status: code, text } = await post(status, signedHeaders(keys, status));
     expect(code).toBe(200);
     expect(JSON.parse(text)).toMatchObject({ type: 4, data: { embeds: [{ title: 'scanfleet status' }] } });
-    expect(storeCalls).toBeGreaterThan(before);
+    expect(counted.calls()).toBeGreaterThan(before);
   });
 
   it('accepts a signature just inside the window, either side of now', async () => {
@@ -119,11 +103,11 @@ describe('the interactions endpoint under abuse', () => {
 
   it.each(cases)('refuses %s: %i %s, before any store call', async (_, code, reason, request) => {
     const { body, headers } = request();
-    const before = storeCalls;
+    const before = counted.calls();
     const response = await post(body, headers);
     expect(response.status).toBe(code);
     expect(response.type).toBe('application/json');
     expect(JSON.parse(response.text)).toEqual({ error: reason });
-    expect(storeCalls).toBe(before);
+    expect(counted.calls()).toBe(before);
   });
 });

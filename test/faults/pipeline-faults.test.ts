@@ -175,7 +175,7 @@ describe('store faults: nothing lost, nothing counted twice', () => {
     expect(result.run.symbolsDone).toBe(SYMBOLS.length);
   }, 60_000);
 
-  it('lost responses: a counted batch, a created run, a completed run and a claimed alert are each recognised on retry', async () => {
+  it('lost responses: a counted batch, a created run and a completed run are each recognised on retry (alert claims: queue-and-alerts)', async () => {
     proxy.inject('UpdateItem', { kind: 'lost-response' }, 2, (body) => String(body.UpdateExpression).startsWith('ADD batchesDone'));
     proxy.inject('PutItem', { kind: 'lost-response' }, 1, (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S) === 'RUN');
     proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) => String(body.UpdateExpression).includes('completedBy'));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { ResultStore } from '../../functions/adapters/store/result-store.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -20,4 +21,25 @@ export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => 
     await store.close();
   });
   return { store: () => store, client: () => client };
+}
+
+/**
+ * The real store (on the local stack's dynalite, from TABLE_NAME and DYNAMODB_ENDPOINT as the
+ * stack sets them, read on first use), counting every call made to it.
+ */
+export function countingStore(): { store: ResultStore; calls: () => number } {
+  let real: ResultStore | undefined;
+  let calls = 0;
+  const store = new Proxy({} as ResultStore, {
+    get(_, property) {
+      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), { tableName: process.env.TABLE_NAME as string });
+      const value = (real as unknown as Record<string | symbol, unknown>)[property];
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls++;
+        return (value as (...a: unknown[]) => unknown).apply(real, args);
+      };
+    },
+  });
+  return { store, calls: () => calls };
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCORD_COMMANDS } from '../../functions/core/discord-commands.js';
-import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { ResultStore } from '../../functions/adapters/store/result-store.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';
+import { countingStore } from '../helpers/store.js';
 import { type DiscordKeys, discordKeys, type FakeDiscord, signedHeaders, startFakeDiscord } from '../helpers/discord.js';
 
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST'];
@@ -12,7 +11,7 @@ const WEBHOOK_PATH = '/api/webhooks/123456789/fake-webhook-token';
 let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;
-let storeCalls = 0;
+const counted = countingStore();
 
 beforeAll(async () => {
   keys = discordKeys();
@@ -26,25 +25,10 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-08',
     port: 0,
-    discord: { store: countingStore(), settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` }, apiUrl: discord.url },
+    discord: { store: counted.store, settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` }, apiUrl: discord.url },
   });
 }, 60_000);
 
-/** The real store (on the stack's dynalite), counting every call made to it. */
-function countingStore(): ResultStore {
-  let real: ResultStore | undefined;
-  return new Proxy({} as ResultStore, {
-    get(_, property) {
-      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), { tableName: process.env.TABLE_NAME as string });
-      const value = (real as unknown as Record<string | symbol, unknown>)[property];
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        storeCalls++;
-        return (value as (...a: unknown[]) => unknown).apply(real, args);
-      };
-    },
-  });
-}
 afterAll(async () => {
   delete process.env.DISCORD_WEBHOOK_URL;
   await stack.close();
@@ -101,11 +85,11 @@ describe('interactions endpoint: signatures', () => {
     ['a replayed, stale request (6 minutes old)', () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) - 360), ping, 401, 'stale timestamp'],
     ['a request from the future', () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) + 3600), ping, 401, 'stale timestamp'],
   ])('refuses %s', async (_, headers, body, status, reason) => {
-    const calls = storeCalls;
+    const calls = counted.calls();
     const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body, headers: headers() });
     expect(response.status).toBe(status);
     expect(await response.json()).toEqual({ error: reason });
-    expect(storeCalls).toBe(calls);
+    expect(counted.calls()).toBe(calls);
   });
 
   it('refuses an oversized body before checking it, and a signed non-JSON body as a bad request', async () => {

@@ -1,5 +1,5 @@
 import { startLocalStack } from '../local-stack.js';
-import { type CommandIo, parseScanArgs, SCAN_USAGE } from './scan-command.js';
+import { type CommandIo, parseScanArgs, pipelineOptions, SCAN_USAGE } from './scan-command.js';
 import { UsageError } from './usage-error.js';
 
 export const DEV_USAGE = `Usage: scanfleet dev [--port N] [--host ADDRESS] [scan options]
@@ -35,19 +35,7 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
   if (args.json) throw new UsageError('--json is for scanfleet scan; dev serves the results over HTTP');
   if (args.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   io.stderr.write(`Scanning ${args.symbols.length} symbols…\n`);
-  const stack = await startLocalStack({
-    watchlist: args.watchlistName,
-    symbols: args.symbols,
-    scanners: args.plan.scanners.map((s) => s.name),
-    params: args.overrides,
-    lookback: args.plan.lookback,
-    provider: args.provider,
-    dataDir: args.dataDir,
-    asOf: args.asOfText,
-    dbPath: args.dbPath,
-    port,
-    host,
-  });
+  const stack = await startLocalStack({ ...pipelineOptions(args), port, host });
   io.stdout.write(`Run ${stack.run.runId}: ${stack.run.symbolsDone} symbols scanned.\nDashboard: ${stack.url}/\nAPI:       ${stack.url}/api/health\nPress Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

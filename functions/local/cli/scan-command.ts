@@ -8,7 +8,7 @@ import { parseWatchlist } from '../../core/symbols.js';
 import { requireIsoDay } from '../../core/trading-day.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
 import { peakRssBytes } from '../../adapters/observability.js';
-import { runLocalPipeline } from '../local-pipeline.js';
+import { type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../adapters/store/run-record.js';
 import { UsageError } from './usage-error.js';
@@ -49,15 +49,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   const showProgress = !args.json && io.stderr.isTTY === true;
   if (args.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   const { run, outcomes, deadLetters } = await runLocalPipeline({
-    watchlist: args.watchlistName,
-    symbols: args.symbols,
-    scanners: args.plan.scanners.map((s) => s.name),
-    params: args.overrides,
-    lookback: args.plan.lookback,
-    provider: args.provider,
-    dataDir: args.dataDir,
-    asOf: args.asOfText,
-    dbPath: args.dbPath,
+    ...pipelineOptions(args),
     onProgress: showProgress ? (done, total) => io.stderr.write(`\rScanning ${done}/${total} symbols…`) : undefined,
   });
   if (showProgress) io.stderr.write('\r\u001b[2K');
@@ -104,6 +96,21 @@ export interface ScanArgs {
   readonly asOfText?: string;
   readonly overrides: ParamOverrides;
   readonly plan: ReturnType<typeof planScan>;
+}
+
+/** The local pipeline's options from the scan arguments (shared by scan and dev). */
+export function pipelineOptions(args: ScanArgs): Omit<LocalPipelineOptions, 'store'> {
+  return {
+    watchlist: args.watchlistName,
+    symbols: args.symbols,
+    scanners: args.plan.scanners.map((s) => s.name),
+    params: args.overrides,
+    lookback: args.plan.lookback,
+    provider: args.provider,
+    dataDir: args.dataDir,
+    asOf: args.asOfText,
+    dbPath: args.dbPath,
+  };
 }
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs {
