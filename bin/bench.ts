@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     const scheduledAt = new Date(Date.UTC(2026, 0, 1) + runCount++ * 60_000).toISOString();
     const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-bench`;
     const batches = Math.ceil(symbols.length / batchSize);
-    await results.createRun({ runId, watchlist: 'bench', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-01-01', asOf: '2024-03-08', symbols, scanners: [...SCANNER_NAMES], batchSize, batchesExpected: batches });
+    await results.createRun({ runId, watchlist: 'bench', kind: 'manual', session: '2024-03-08', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-01-01', asOf: '2024-03-08', symbols, scanners: [...SCANNER_NAMES], batchSize, batchesExpected: batches });
     return Array.from({ length: batches }, (_, batch): ScanMessage => ({ runId, batch, symbols: symbols.slice(batch * batchSize, (batch + 1) * batchSize), scanners: [...SCANNER_NAMES], scheduledAt, asOf: '2024-03-08' }));
   };
 

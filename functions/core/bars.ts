@@ -189,3 +189,10 @@ export function sliceBars(bars: Bars, start: number, end: number): Bars {
     volume: bars.volume.subarray(start, end),
   };
 }
+
+/** The same bars with the last bar's volume replaced (a new volume column; the rest shared). */
+export function withLastVolume(bars: Bars, volume: number): Bars {
+  const column = Float64Array.from(bars.volume);
+  column[column.length - 1] = volume;
+  return { ...bars, volume: column };
+}

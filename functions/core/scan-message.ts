@@ -14,6 +14,10 @@ export interface ScanMessage {
   readonly scheduledAt: string;
   /** Scan bars dated on or before this day; the latest when absent. */
   readonly asOf?: string;
+  /** An explicit instant the run stands at (`--now`, a replay); the worker's clock when absent. */
+  readonly now?: string;
+  /** The evening run that re-fetches the closed session: its events are derived again. */
+  readonly refetch?: boolean;
   readonly params?: ParamOverrides;
 }
 
@@ -24,6 +28,8 @@ const scanMessageSchema = z.strictObject({
   scanners: z.array(z.string().refine(isScannerName, 'unknown scanner')).min(1),
   scheduledAt: z.iso.datetime(),
   asOf: z.string().refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date').optional(),
+  now: z.iso.datetime({ offset: true }).optional(),
+  refetch: z.boolean().optional(),
   params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 

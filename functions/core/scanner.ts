@@ -26,6 +26,11 @@ export interface Scanner<Params extends ScannerParams = ScannerParams, Signal ex
   readonly integerParams: readonly (keyof Params & string)[];
   /** Rejects parameter combinations that make no sense (a ValidationError naming the key). */
   checkParams?(params: Params): void;
+  /**
+   * True when the scanner compares the last bar's volume with full days: on a bar still trading
+   * it is given the day's projected volume, and before 10:00 New York time it withholds a signal.
+   */
+  readonly volumeBased?: boolean;
   /** Fewest bars for which the scanner can say anything about the last bar and the one before it. */
   minBars(params: Params): number;
   /** Precondition: bars.length >= minBars(params). */

@@ -69,6 +69,7 @@ export const vpbScanner: Scanner<VpbParams, VpbSignal> = {
   bearishSignals: ['sell'],
   defaults: { lookback: 20, volumeMultiple: 1.5 },
   integerParams: ['lookback'],
+  volumeBased: true,
   minBars: (p) => p.lookback + 1,
   scan: scanVpb,
 };

@@ -26,6 +26,11 @@ const dispatchEventSchema = z.strictObject({
   symbols: z.array(z.string()).optional(),
   scanners: z.array(z.string()).optional(),
   scheduledAt: z.string().optional(),
+  /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
+  kind: z.enum(['scheduled', 'manual', 'replay']).optional(),
+  purpose: z.enum(['market-hours', 'after-close', 'refetch']).optional(),
+  /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
+  now: z.iso.datetime({ offset: true }).optional(),
   asOf: z.string().optional(),
   params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
@@ -33,7 +38,7 @@ export type DispatchEvent = z.input<typeof dispatchEventSchema>;
 
 export interface DispatchResult {
   readonly runId: string;
-  readonly status: 'dispatched' | 'already_complete' | 'skipped_holiday';
+  readonly status: 'dispatched' | 'already_complete' | 'skipped';
   readonly symbols: number;
   readonly batches: number;
   readonly reason?: string;
@@ -68,11 +73,17 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     const scanners = input.scanners ? parseScannerNames(input.scanners.join(','), 'scanners') : SCANNER_NAMES;
     const asOf = input.asOf;
     if (asOf !== undefined) requireIsoDay(asOf, 'asOf');
-    const plan = planDispatch({ watchlist: name, symbols, scanners, scheduledAt, asOf, params: input.params, batchSize });
+    const kind = input.kind ?? (input.purpose ? 'scheduled' : 'manual');
+    const explicitNow = input.now ? new Date(input.now) : undefined;
+    const plan = planDispatch({ watchlist: name, symbols, scanners, scheduledAt, kind, purpose: input.purpose, now: explicitNow, asOf, params: input.params, batchSize });
 
     const { created, run } = await store.createRun({
       runId: plan.runId,
       watchlist: name,
+      kind,
+      ...(input.purpose && { purpose: input.purpose }),
+      session: plan.session,
+      ...(explicitNow && { now: explicitNow.toISOString() }),
       scheduledAt: scheduledAt.toISOString(),
       startedAt: now().toISOString(),
       sessionDate: plan.sessionDate,
@@ -81,12 +92,12 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       scanners,
       batchSize,
       batchesExpected: plan.messages.length,
-      ...(plan.holiday && { skippedReason: `NYSE closed: ${plan.holiday}` }),
+      ...(plan.skippedReason && { skippedReason: plan.skippedReason }),
     });
 
     let result: DispatchResult;
-    if (plan.holiday) {
-      result = { runId: plan.runId, status: 'skipped_holiday', symbols: symbols.length, batches: 0, reason: `NYSE closed: ${plan.holiday}` };
+    if (plan.skippedReason) {
+      result = { runId: plan.runId, status: 'skipped', symbols: symbols.length, batches: 0, reason: plan.skippedReason };
     } else if (!created && run.status === 'complete') {
       result = { runId: plan.runId, status: 'already_complete', symbols: symbols.length, batches: 0 };
     } else {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
+import type { RunKind, RunPurpose } from '../core/dispatch-plan.js';
 import type { ScanMessage } from '../core/scan-message.js';
 import type { ParamOverrides, ScannerName } from '../core/scanners.js';
 import { ENV } from '../adapters/env.js';
+import type { MarketData } from '../adapters/market-data/market-data.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
 import type { RunRecord } from '../adapters/store/run-record.js';
@@ -28,8 +30,16 @@ export interface LocalPipelineOptions {
   /** Batches in flight at once, like the event source's maxConcurrency. */
   readonly concurrency?: number;
   readonly maxReceives?: number;
-  /** The run's scheduled time (its id derives from it); now when absent. */
+  /** The run's scheduled time (its id derives from it); `now`, else the clock, when absent. */
   readonly scheduledAt?: Date;
+  /** An explicit instant the run stands at (`--now`, a replay's instant): the market clock reads it. */
+  readonly now?: Date;
+  readonly kind?: RunKind;
+  readonly purpose?: RunPurpose;
+  /** Market data to use instead of the configured provider (the replay's synthetic intraday bars). */
+  readonly marketData?: MarketData;
+  /** Alert partial-bar signals as forming (config alerts.intraday). */
+  readonly intraday?: boolean;
   readonly onProgress?: (symbolsDone: number, symbolsTotal: number) => void;
 }
 
@@ -57,6 +67,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     [ENV.dataDir]: options.dataDir,
     [ENV.lookbackBars]: String(options.lookback),
     [ENV.maxReceives]: String(maxReceives),
+    [ENV.alertsIntraday]: String(options.intraday === true),
     ...(options.batchSize && { [ENV.batchSize]: String(options.batchSize) }),
   });
   const client = createDocumentClient(store.endpoint);
@@ -71,14 +82,17 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
         watchlist: options.watchlist,
         symbols: [...options.symbols],
         scanners: [...options.scanners],
-        scheduledAt: (options.scheduledAt ?? new Date()).toISOString(),
+        scheduledAt: (options.scheduledAt ?? options.now ?? new Date()).toISOString(),
+        kind: options.kind ?? 'manual',
+        ...(options.purpose && { purpose: options.purpose }),
+        ...(options.now && { now: options.now.toISOString() }),
         ...(options.asOf && { asOf: options.asOf }),
         ...(options.params && { params: options.params }),
       },
       localLambdaContext('dispatch'),
     );
 
-    const scanDeps = scanBatchDepsFromEnv();
+    const scanDeps = scanBatchDepsFromEnv(options.marketData ? { marketData: options.marketData } : {});
     const scanBatch = createScanBatchHandler(() => scanDeps);
     let symbolsDone = 0;
     const dead = await deliverMessages(scanBatch, queue.messages.map((message) => JSON.stringify(message)), {

@@ -66,7 +66,7 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
     const tone = (signal: string | null) => ((scanner.bullishSignals as readonly string[]).includes(signal ?? '') ? 'green' : (scanner.bearishSignals as readonly string[]).includes(signal ?? '') ? 'red' : 'yellow');
     const columns: Column<Row>[] = [
       { header: 'Symbol', cell: (row) => row.symbol },
-      { header: 'Signal', cell: (row) => row.signal ?? '', style: (t, row) => paint(tone(row.signal), t) },
+      { header: 'Signal', cell: (row) => `${row.signal ?? ''}${row.partial ? ' (forming)' : ''}`, style: (t, row) => paint(tone(row.signal), t) },
       { header: 'Price', align: 'right', cell: num('price') },
       { header: 'Chg %', align: 'right', cell: (row) => formatSigned(row.values.changePct) },
       ...SCANNER_COLUMNS[name],
@@ -87,6 +87,7 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
       return `${name} ${total}${detail.length > 0 ? ` (${detail.join(', ')})` : ''}`;
     })
     .join(', ');
+  const forming = new Set(report.outcomes.filter((o) => o.partial).map((o) => o.symbol)).size;
   const dropped = ROW_ISSUES.filter((issue) => report.dataIssues[issue]).map((issue) => `${report.dataIssues[issue]} ${issue}`);
   sections.push(
     [
@@ -94,7 +95,8 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
       `Data rows set aside by the row rules: ${dropped.length > 0 ? dropped.join(', ') : 'none'}`,
       paint(
         'bold',
-        `Run ${report.runId}: scanned ${summary.symbols} symbols as of ${report.asOf ?? '–'} · signals: ${perScanner} · ` +
+        `Run ${report.runId}: scanned ${summary.symbols} symbols as of ${report.asOf ?? '–'}` +
+          `${forming > 0 ? ` (${forming} on a bar still trading: forming, may change by the close)` : ''} · signals: ${perScanner} · ` +
           `${summary.symbolsWithErrors} with errors, ${summary.symbolsInsufficient} with insufficient data · ` +
           `${(figures.wallMs / 1000).toFixed(2)} s · peak RSS ${(figures.peakRssBytes / 1_048_576).toFixed(0)} MB`,
       ),

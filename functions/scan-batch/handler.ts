@@ -9,8 +9,11 @@ import { addIssueCounts } from '../core/bars.js';
 import { MAX_RECEIVES } from '../core/batching.js';
 import { RunSummaryBuilder } from '../core/run-summary.js';
 import { parseScanMessage } from '../core/scan-message.js';
+import { type Bars, sliceBars } from '../core/bars.js';
+import { referenceInstant } from '../core/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
+import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/signal-events.js';
 import { parseIsoDay } from '../core/trading-day.js';
 import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
@@ -20,17 +23,30 @@ import { createMarketData } from '../adapters/market-data/create-market-data.js'
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { EventStore } from '../adapters/store/event-store.js';
 import { ResultStore } from '../adapters/store/result-store.js';
 import type { RunRecord } from '../adapters/store/run-record.js';
+import { recordEvents, type ScannedSymbol } from './record-events.js';
+
+export interface AlertSettings {
+  /** Alert partial-bar signals as forming, then confirm or retract each at the close. */
+  readonly intraday: boolean;
+  /** Sessions a cross or breakout is held back after an alerted one of the same symbol and signal. */
+  readonly cooldownSessions: number;
+}
 
 export interface ScanBatchDeps {
   readonly store: ResultStore;
+  readonly events: EventStore;
+  readonly alertSettings: AlertSettings;
   /** Where the completed run's alert goes; absent or resolving to undefined: no alerts. */
   readonly alerts?: { readonly discord: DiscordClient; readonly webhookUrl: () => Promise<string | undefined> };
   readonly marketData: MarketData;
   readonly lookbackBars: number;
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
   readonly maxReceives: number;
+  /** The worker's clock; a message's explicit instant (`--now`, a replay) stands in for it. */
+  readonly now: () => Date;
 }
 
 const { logger, metrics } = createTelemetry('scan-batch');
@@ -55,7 +71,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
-    const { store, marketData, lookbackBars, maxReceives } = deps();
+    const { store, events, alertSettings, marketData, lookbackBars, maxReceives, now } = deps();
     const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
     try {
       const run = await store.getRun(message.runId);
@@ -68,21 +84,37 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       }
       const plan = planScan(message.scanners, message.params, lookbackBars);
       const asOf = message.asOf === undefined ? undefined : parseIsoDay(message.asOf);
+      const explicit = message.now !== undefined;
+      const newestDataDay = explicit || asOf !== undefined ? undefined : await marketData.newestDay?.();
+      const reference = referenceInstant({ clockMs: explicit ? Date.parse(message.now as string) : now().getTime(), explicit, asOf, delayMs: marketData.delayMs, newestDataDay });
       // A provider failing the whole batch throws here: the batch is retried, not half-written.
-      const fetched = await marketData.fetchDailyBars({ symbols: message.symbols, asOf, lookback: plan.lookback });
+      // The extra bars let events of the last sessions be derived from full windows (gap-fill).
+      const fetched = await marketData.fetchDailyBars({ symbols: message.symbols, asOf: reference.cutDay, lookback: plan.lookback + MAX_GAP_FILL_SESSIONS + 1, now: reference.referenceMs });
       const dataIssues: RowIssueCounts = {};
+      const scanned: ScannedSymbol[] = [];
       const scans: SymbolScan[] = fetched.map((entry) => {
         if (!entry.ok) return failedSymbol(entry.symbol, plan, entry.reason);
         addIssueCounts(dataIssues, entry.issues);
-        return scanSymbol(entry.bars, plan, asOf);
+        const window = lastBars(entry.bars, plan.lookback);
+        const scan = scanSymbol(window, plan, reference);
+        if (!scan.outcomes.every((o) => o.status === 'error')) scanned.push({ bars: entry.bars, window, scan });
+        return scan;
       });
       const summary = new RunSummaryBuilder(message.scanners);
       for (const scan of scans) summary.add(scan);
       const tally = summary.build();
 
       await store.writeOutcomes(run, scans.flatMap((s) => s.outcomes));
+      const { logged } = await recordEvents(events, plan, scanned, {
+        runId: run.runId,
+        at: new Date(reference.referenceMs).toISOString(),
+        newestClosed: reference.lastClosedSession,
+        refetch: message.refetch === true,
+        ...alertSettings,
+      });
+      const symbolsPartial = scans.filter((s) => s.outcomes.some((o) => o.partial === true)).length;
       const barDates = [...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined)))];
-      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates });
+      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates, symbolsPartial });
       // Undefined: counted already, by a concurrent copy or by this very update whose response was
       // lost and retried. The run as it stands decides whether it is complete.
       const current = updated ?? (await store.getRun(message.runId));
@@ -96,6 +128,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         signals,
         errors: tally.symbolsWithErrors,
         insufficientData: tally.symbolsInsufficient,
+        partial: symbolsPartial,
+        eventsLogged: logged,
         counted: updated !== undefined,
         runComplete: completed,
         ...alertLog,
@@ -118,13 +152,13 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
    * Completes the run once all its batches are counted (a conditional update: exactly one caller
    * does it), and that one invocation sends the run's alert (failures are recorded, not thrown).
    */
-  const finishRun = async (run: RunRecord, { store, alerts }: ScanBatchDeps): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
+  const finishRun = async (run: RunRecord, { store, events, alerts }: ScanBatchDeps): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
     const completed = run.status === 'running' && run.batchesDone >= run.batchesExpected && (await store.completeRun(run.runId));
     if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
     const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
     const finished = webhookUrl ? await store.getRun(run.runId) : undefined;
     if (!alerts || !webhookUrl || !finished) return { completed, log: {} };
-    const alert: AlertOutcome = await alertRun(finished, store, alerts.discord, webhookUrl);
+    const alert: AlertOutcome = await alertRun(finished, store, events, alerts.discord, webhookUrl);
     if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
     if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
     return { completed, log: { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) } };
@@ -139,17 +173,25 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-export function scanBatchDepsFromEnv(): ScanBatchDeps {
+export function scanBatchDepsFromEnv(overrides: Partial<ScanBatchDeps> = {}): ScanBatchDeps {
+  const client = createDocumentClient(process.env[ENV.dynamodbEndpoint]);
+  const runsDays = numberEnv(ENV.runsTtlDays, 30);
   return {
-    store: new ResultStore(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
-      tableName: requireEnv(ENV.tableName),
-      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
-    }),
-    marketData: createMarketData(process.env),
+    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName), retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays } }),
+    events: new EventStore(client, { tableName: requireEnv(ENV.tableName), retentionDays: runsDays }),
+    alertSettings: { intraday: process.env[ENV.alertsIntraday] === 'true', cooldownSessions: numberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS) },
+    now: () => new Date(),
+    marketData: overrides.marketData ?? createMarketData(process.env),
     lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
     maxReceives: numberEnv(ENV.maxReceives, MAX_RECEIVES),
     alerts: { discord: new DiscordClient(), webhookUrl: discordSettings(process.env).webhookUrl },
+    ...overrides,
   };
+}
+
+/** The newest `count` bars (a view, no copy). */
+function lastBars(bars: Bars, count: number): Bars {
+  return sliceBars(bars, Math.max(0, bars.length - count), bars.length);
 }
 
 let deps: ScanBatchDeps | undefined;

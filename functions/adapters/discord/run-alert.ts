@@ -1,4 +1,5 @@
-import { type SignalLine, signalDetail, signalEmbeds } from '../../core/discord-embeds.js';
+import { alertMessages } from '../../core/alert-messages.js';
+import type { EventStore } from '../store/event-store.js';
 import type { ResultStore } from '../store/result-store.js';
 import { type RunRecord, runAsOf } from '../store/run-record.js';
 import type { DiscordClient } from './discord-client.js';
@@ -9,32 +10,45 @@ export interface AlertOutcome {
   readonly error?: string;
 }
 
+/** A sender that started this long ago and never finished has died (longer than any function's timeout). */
+export const STALE_OUTBOX_MS = 15 * 60_000;
+
 /**
- * The summary of a completed run to the alert webhook: its new signals only, grouped by
- * scanner. Each signal is claimed first (symbol, scanner, bar date, signal) so it is sent once
- * across runs and retries; if the post fails, the claims are given back and the failure is
- * recorded on the run — never thrown, so the run stays complete.
+ * Sends a completed run's alert log to the webhook: its new events, forming events and the
+ * confirmation or retraction of earlier forming ones (held-back events are logged, not sent).
+ * First, runs whose alerts failed or whose sender died are sent again. While a run's alerts are
+ * being sent, its outbox entry stays; a failure is recorded on the run, never thrown, and the
+ * next completed run sends them (at least once: a crash between Discord's answer and the
+ * record may repeat one message).
  */
-export async function alertRun(run: RunRecord, store: ResultStore, discord: DiscordClient, webhookUrl: string): Promise<AlertOutcome> {
-  const claimed: { scanner: SignalLine['scanner']; symbol: string; barDate: string; signal: string; detail: string }[] = [];
+export async function alertRun(run: RunRecord, store: ResultStore, events: EventStore, discord: DiscordClient, webhookUrl: string): Promise<AlertOutcome> {
+  for (const earlier of await events.undelivered(STALE_OUTBOX_MS).catch(() => [])) {
+    if (earlier.runId === run.runId) continue;
+    const previous = await store.getRun(earlier.runId);
+    if (previous) await deliver(previous, store, events, discord, webhookUrl);
+  }
+  return deliver(run, store, events, discord, webhookUrl);
+}
+
+async function deliver(run: RunRecord, store: ResultStore, events: EventStore, discord: DiscordClient, webhookUrl: string): Promise<AlertOutcome> {
   let outcome: AlertOutcome;
+  let sending = 0;
   try {
-    for await (const result of store.allRunResults(run.runId)) {
-      if (result.signal === null || !result.barDate) continue;
-      if (await store.claimAlert(run.runId, result.scanner, result.symbol, result.barDate, result.signal)) {
-        claimed.push({ scanner: result.scanner, symbol: result.symbol, barDate: result.barDate, signal: result.signal, detail: signalDetail(result.scanner, result.values) });
-      }
-    }
-    if (claimed.length === 0) {
+    const lines = (await events.alertLog(run.runId)).filter((entry) => entry.suppressedBy === undefined);
+    sending = lines.length;
+    if (lines.length === 0) {
       outcome = { status: 'nothing_new', newSignals: 0 };
     } else {
-      const embeds = signalEmbeds(`New signals as of ${runAsOf(run) ?? '–'}`, claimed, `run ${run.runId} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors`);
-      await discord.send(webhookUrl, 'POST', { content: `scanfleet: ${claimed.length} new signal${claimed.length === 1 ? '' : 's'}`, embeds }, 'alert webhook');
-      outcome = { status: 'sent', newSignals: claimed.length };
+      await events.openOutbox(run.runId);
+      const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors`;
+      for (const message of alertMessages(lines, footer)) await discord.send(webhookUrl, 'POST', message, 'alert webhook');
+      await events.closeOutbox(run.runId);
+      outcome = { status: 'sent', newSignals: lines.length };
     }
   } catch (error) {
-    await Promise.all(claimed.map((c) => store.releaseAlert(run.runId, c.scanner, c.symbol, c.barDate, c.signal).catch(() => undefined)));
-    outcome = { status: 'failed', newSignals: claimed.length, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    await events.failOutbox(run.runId, message).catch(() => undefined);
+    outcome = { status: 'failed', newSignals: sending, error: message };
   }
   await store.recordAlert(run.runId, outcome).catch(() => undefined);
   return outcome;

@@ -7,6 +7,11 @@ export interface BarsRequest {
   readonly asOf?: EpochDay;
   /** Bars wanted per symbol (the newest ones up to as-of). */
   readonly lookback: number;
+  /**
+   * The instant the data is wanted as of (epoch ms): the end of the request window. Absent: the
+   * real clock. A provider serving a past instant answers with what it would have served then.
+   */
+  readonly now?: number;
 }
 
 export type SymbolBars =
@@ -20,5 +25,17 @@ export type SymbolBars =
  */
 export interface MarketData {
   readonly name: string;
+  /** How far the provider's data lags the market (ms): a session's bar is final this long after its close. */
+  readonly delayMs: number;
+  /**
+   * True when the provider only has complete daily bars (files written after the close): a
+   * session still trading at the request's instant has no bar from it, never a partial one.
+   */
+  readonly completeBarsOnly: boolean;
+  /**
+   * The newest bar date in the provider's whole data set, for a provider of fixed history (csv):
+   * that day stands for "today" when no instant or as-of is given. Absent for live providers.
+   */
+  newestDay?(): Promise<EpochDay | undefined>;
   fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]>;
 }

@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ROW_ISSUES } from '../../core/bars.js';
 import { ValidationError } from '../../core/errors.js';
 import type { OutcomeStatus, ScanOutcome } from '../../core/scan-symbol.js';
 import type { ScanValues } from '../../core/scanner.js';
 import type { ScannerName } from '../../core/scanners.js';
+import { batchWriteAll, StoreError } from './batch-write.js';
 import { type BatchTally, initialRunRecord, type NewRun, type RunRecord } from './run-record.js';
 import { DEFAULT_RETENTION, TABLE_KEYS } from './table-schema.js';
 
 const { runsIndex, symbolIndex } = TABLE_KEYS;
 const DAY_SECONDS = 86_400;
-const BATCH_WRITE_LIMIT = 25;
 
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-}
+export { StoreError };
 
 export interface StoreOptions {
   readonly tableName: string;
@@ -111,14 +109,13 @@ export class ResultStore {
           signal: o.signal,
           values: o.values,
           barDate: o.barDate,
+          partial: o.partial,
           reason: o.reason,
           expiresAt,
         },
       },
     }));
-    for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
-      await this.batchWrite(items.slice(i, i + BATCH_WRITE_LIMIT));
-    }
+    await batchWriteAll(this.client, this.tableName, items, { maxAttempts: this.maxWriteAttempts, sleep: this.sleep });
   }
 
   /**
@@ -136,6 +133,7 @@ export class ResultStore {
     const { summary } = tally;
     const totals: Record<string, number> = {
       symbolsDone: summary.symbols,
+      symbolsPartial: tally.symbolsPartial ?? 0,
       symbolsWithErrors: summary.symbolsWithErrors,
       symbolsInsufficient: summary.symbolsInsufficient,
       aboveSma50: summary.breadth.aboveSma50,
@@ -201,45 +199,6 @@ export class ResultStore {
     );
   }
 
-  /**
-   * Claims the alert of one signal: true for the first caller, false when that symbol's signal
-   * on that bar date was alerted before (a conditional put, exact under retries).
-   */
-  async claimAlert(runId: string, scanner: string, symbol: string, barDate: string, signal: string): Promise<boolean> {
-    const key = { pk: `ALERT#${scanner}#${symbol}`, sk: `${barDate}#${signal}` };
-    // As in completeRun: a retried put whose first try succeeded finds its own token.
-    const token = randomUUID();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'alert', runId, claimedBy: token, expiresAt: this.expiry(this.retention.resultsDays) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return (await this.tokenOf(key, 'claimedBy')) === token;
-      throw error;
-    }
-  }
-
-  /** Gives a claim back (the alert could not be sent), so a later run may send it. */
-  async releaseAlert(runId: string, scanner: string, symbol: string, barDate: string, signal: string): Promise<void> {
-    await this.client
-      .send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: `ALERT#${scanner}#${symbol}`, sk: `${barDate}#${signal}` },
-          ConditionExpression: 'runId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
-  }
-
   /** Notes on the run what became of its alert. */
   async recordAlert(runId: string, alert: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string }): Promise<void> {
     await this.client.send(
@@ -300,12 +259,13 @@ export class ResultStore {
     return { items: page.items.map(toRunRecord), cursor: page.cursor };
   }
 
-  /** The newest run with the given status (complete by default). */
-  async latestRun(status: RunRecord['status'] = 'complete'): Promise<RunRecord | undefined> {
+  /** The newest run with one of the given statuses (complete by default). */
+  async latestRun(...statuses: RunRecord['status'][]): Promise<RunRecord | undefined> {
+    const wanted = statuses.length > 0 ? statuses : ['complete'];
     let cursor: string | undefined;
     do {
       const page = await this.listRuns(20, cursor);
-      const found = page.items.find((run) => run.status === status);
+      const found = page.items.find((run) => wanted.includes(run.status));
       if (found) return found;
       cursor = page.cursor;
     } while (cursor);
@@ -391,20 +351,6 @@ export class ResultStore {
     return { items, cursor: startKey ? encodeCursor(startKey) : undefined };
   }
 
-  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      pending = (UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
-      if (pending.length === 0) return;
-      if (attempt >= this.maxWriteAttempts) {
-        throw new StoreError(`${pending.length} of ${requests.length} items still unprocessed after ${attempt} BatchWriteItem attempts`);
-      }
-      // Capped exponential backoff with full jitter: 50 ms, 100 ms … up to 2 s.
-      await this.sleep(Math.random() * Math.min(2000, 50 * 2 ** (attempt - 1)));
-    }
-  }
-
   private expiry(days: number): number {
     return Math.floor(this.now().getTime() / 1000) + days * DAY_SECONDS;
   }
@@ -425,7 +371,9 @@ function runIndexKey(scheduledAt: string, runId: string) {
 function toRunRecord(item: Record<string, unknown>): RunRecord {
   const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g1s, doneBatches, failedBatches, barDates, ...rest } = item;
   const dates = barDates instanceof Set ? [...(barDates as Set<string>)].sort() : [];
-  return { ...(rest as unknown as RunRecord), doneBatches: sortedNumbers(doneBatches), failedBatches: sortedNumbers(failedBatches), barDates: dates };
+  const run = rest as unknown as RunRecord;
+  // Runs written before runs knew their kind and session read as scheduled runs of their date.
+  return { ...run, kind: run.kind ?? 'scheduled', session: run.session ?? run.sessionDate, symbolsPartial: run.symbolsPartial ?? 0, doneBatches: sortedNumbers(doneBatches), failedBatches: sortedNumbers(failedBatches), barDates: dates };
 }
 
 function sortedNumbers(set: unknown): number[] {
@@ -443,6 +391,7 @@ function toStoredOutcome(item: Record<string, unknown>): StoredOutcome {
     signal: (item.signal as string | null) ?? null,
     values: (item.values as ScanValues | null) ?? null,
     ...(item.barDate !== undefined && { barDate: item.barDate as string }),
+    ...(item.barDate !== undefined && { partial: item.partial === true }),
     ...(item.reason !== undefined && { reason: item.reason as string }),
   };
 }

@@ -1,14 +1,26 @@
 import { ROW_ISSUES, type RowIssueCounts } from '../../core/bars.js';
 import type { RunSummary } from '../../core/run-summary.js';
+import type { RunKind, RunPurpose } from '../../core/dispatch-plan.js';
 import { SCANNERS, type ScannerName } from '../../core/scanners.js';
 
-export type RunStatus = 'running' | 'complete' | 'skipped';
+/**
+ * `partial`: ended with some batches missing (set by the operations sweeper); its results are
+ * what it has. Not to be confused with a result's `partial` flag (its bar was still trading).
+ */
+export type RunStatus = 'running' | 'complete' | 'partial' | 'skipped';
 
 /** A run as stored: what was asked, its progress, and its running totals. */
 export interface RunRecord {
   readonly runId: string;
   readonly watchlist: string;
   readonly status: RunStatus;
+  readonly kind: RunKind;
+  /** The schedule a scheduled (or replayed) run comes from. */
+  readonly purpose?: RunPurpose;
+  /** The session the run covers (YYYY-MM-DD): the one trading or closed at its instant, else the last closed one. */
+  readonly session: string;
+  /** The explicit instant it stands at (`--now`, a replay). */
+  readonly now?: string;
   readonly scheduledAt: string;
   readonly startedAt: string;
   readonly finishedAt?: string;
@@ -26,6 +38,8 @@ export interface RunRecord {
   readonly failedBatches: number[];
   readonly lastBatchError?: string;
   readonly symbolsDone: number;
+  /** Symbols whose last bar was still trading at the run's instant (their results are provisional). */
+  readonly symbolsPartial: number;
   readonly signalCounts: Record<string, Record<string, number>>;
   readonly symbolsWithErrors: number;
   readonly symbolsInsufficient: number;
@@ -43,7 +57,7 @@ export interface RunRecord {
 }
 
 /** What dispatch knows when it creates a run; the counters start at zero. */
-export type NewRun = Pick<RunRecord, 'runId' | 'watchlist' | 'scheduledAt' | 'startedAt' | 'sessionDate' | 'asOf' | 'symbols' | 'scanners' | 'batchSize' | 'batchesExpected' | 'skippedReason'>;
+export type NewRun = Pick<RunRecord, 'runId' | 'watchlist' | 'kind' | 'purpose' | 'session' | 'now' | 'scheduledAt' | 'startedAt' | 'sessionDate' | 'asOf' | 'symbols' | 'scanners' | 'batchSize' | 'batchesExpected' | 'skippedReason'>;
 
 /** A fresh record: every counter the batches add to starts at zero (nested maps must exist). */
 export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
@@ -60,6 +74,7 @@ export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
     failedBatches: [],
     barDates: [],
     symbolsDone: 0,
+    symbolsPartial: 0,
     signalCounts,
     symbolsWithErrors: 0,
     symbolsInsufficient: 0,
@@ -77,6 +92,7 @@ export interface BatchTally {
   readonly summary: RunSummary;
   readonly dataIssues: RowIssueCounts;
   readonly barDates?: readonly string[];
+  readonly symbolsPartial?: number;
 }
 
 /** The run's as-of date: the one asked for, else the newest bar date its symbols had. */

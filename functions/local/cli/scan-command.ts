@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
 import { DEFAULT_LOOKBACK_BARS, type ParamOverrides, parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scanners.js';
 import { parseWatchlist } from '../../core/symbols.js';
-import { requireIsoDay } from '../../core/trading-day.js';
+import { newYorkDayOfMs, parseInstant } from '../../core/market-clock.js';
+import { isoDay, requireIsoDay } from '../../core/trading-day.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
 import { peakRssBytes } from '../../adapters/observability.js';
 import { type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
@@ -25,6 +26,8 @@ Options:
   --watchlist FILE        symbols, one a line (default: watchlist.txt in the data directory)
   --symbols A,B,C         scan these symbols instead of a watchlist
   --as-of YYYY-MM-DD      use only bars dated on or before this day (default: the latest)
+  --now INSTANT           scan as at this instant, ISO 8601 with Z or an offset (e.g. 2024-03-08T12:30:00-05:00):
+                          bars after its New York date are ignored, a session still trading is a partial bar
   --scanners LIST         comma-separated, from ${SCANNER_NAMES.join(', ')} (default: all)
   --set SCANNER.KEY=N     override a scanner parameter, e.g. --set macd.fastPeriod=8 (repeatable)
   --lookback N            bars fetched per symbol (default: ${DEFAULT_LOOKBACK_BARS})
@@ -94,6 +97,8 @@ export interface ScanArgs {
   readonly watchlistName: string;
   readonly symbols: string[];
   readonly asOfText?: string;
+  /** The explicit instant of --now. */
+  readonly now?: Date;
   readonly overrides: ParamOverrides;
   readonly plan: ReturnType<typeof planScan>;
 }
@@ -109,6 +114,7 @@ export function pipelineOptions(args: ScanArgs): Omit<LocalPipelineOptions, 'sto
     provider: args.provider,
     dataDir: args.dataDir,
     asOf: args.asOfText,
+    ...(args.now && { now: args.now }),
     dbPath: args.dbPath,
   };
 }
@@ -124,6 +130,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
         watchlist: { type: 'string' },
         symbols: { type: 'string' },
         'as-of': { type: 'string' },
+        now: { type: 'string' },
         scanners: { type: 'string' },
         set: { type: 'string', multiple: true },
         lookback: { type: 'string' },
@@ -153,17 +160,27 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     const symbols = values.symbols !== undefined ? parseWatchlist(values.symbols, '--symbols') : readWatchlist(values.watchlist ?? join(dataDir, 'watchlist.txt'), values.watchlist === undefined);
     const asOfText = values['as-of'];
     if (asOfText !== undefined) requireIsoDay(asOfText, '--as-of');
+    const now = values.now === undefined ? undefined : parseNowOption(values.now, asOfText);
     const names = values.scanners === undefined ? SCANNER_NAMES : parseScannerNames(values.scanners, '--scanners');
     const lookback = values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
     const overrides = parseOverrides(values.set ?? []);
     const plan = planScan(names, overrides, lookback);
     const watchlistName = values.symbols !== undefined ? 'symbols' : values.watchlist === undefined ? 'default' : watchlistNameOf(values.watchlist);
     const dbPath = values.db === undefined ? undefined : resolve(values.db);
-    return { help: false, json: values.json, verbose: values.verbose, provider, dataDir, dbPath, watchlistName, symbols, asOfText, overrides, plan };
+    return { help: false, json: values.json, verbose: values.verbose, provider, dataDir, dbPath, watchlistName, symbols, asOfText, now, overrides, plan };
   } catch (error) {
     if (error instanceof ValidationError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** --now: an instant with its zone; with --as-of, both must name the same New York date. */
+export function parseNowOption(text: string, asOfText?: string): Date {
+  const ms = parseInstant(text);
+  if (ms === null) throw new UsageError(`--now must be an ISO-8601 instant with Z or an offset (e.g. 2024-03-08T12:30:00-05:00), got "${text}"`);
+  const day = isoDay(newYorkDayOfMs(ms));
+  if (asOfText !== undefined && asOfText !== day) throw new UsageError(`--now ${text} is ${day} in New York but --as-of is ${asOfText}: give one, or the same day`);
+  return new Date(ms);
 }
 
 function readWatchlist(file: string, isDefault: boolean): string[] {

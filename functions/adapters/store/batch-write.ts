@@ -1,0 +1,30 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+const BATCH_WRITE_LIMIT = 25;
+
+export interface BatchWriteOptions {
+  readonly maxAttempts: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** BatchWriteItem in calls of 25, retrying unprocessed items with capped exponential backoff and full jitter. */
+export async function batchWriteAll(client: DynamoDBDocumentClient, tableName: string, requests: readonly Record<string, unknown>[], options: BatchWriteOptions): Promise<void> {
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
+    const chunk = requests.slice(i, i + BATCH_WRITE_LIMIT);
+    let pending = chunk;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      pending = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+      if (pending.length === 0) break;
+      if (attempt >= options.maxAttempts) {
+        throw new StoreError(`${pending.length} of ${chunk.length} items still unprocessed after ${attempt} BatchWriteItem attempts`);
+      }
+      // 50 ms, 100 ms … up to 2 s.
+      await options.sleep(Math.random() * Math.min(2000, 50 * 2 ** (attempt - 1)));
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { type Bars, sliceBars } from '../core/bars.js';
+import { scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
+import type { ScanPlan } from '../core/scanners.js';
+import { type EpochDay, parseIsoDay } from '../core/trading-day.js';
+import { eventsOfScan, planEvents, sessionsToDerive } from '../core/signal-events.js';
+import { mapWithConcurrency } from '../adapters/market-data/http-client.js';
+import type { AlertLogEntry, EventStore } from '../adapters/store/event-store.js';
+
+export interface EventRun {
+  readonly runId: string;
+  /** The run's reference instant, ISO: when its events were seen. */
+  readonly at: string;
+  readonly newestClosed: EpochDay;
+  /** Intraday alerts: partial-bar signals are alerted as forming. */
+  readonly intraday: boolean;
+  readonly cooldownSessions: number;
+  /** The evening re-fetch: the newest closed session is derived again. */
+  readonly refetch: boolean;
+}
+
+/** One symbol as the batch fetched and scanned it: all its bars, the window scanned, the scan. */
+export interface ScannedSymbol {
+  readonly bars: Bars;
+  readonly window: Bars;
+  readonly scan: SymbolScan;
+}
+
+/**
+ * Derives and records each symbol's signal events for this run: the closed sessions since its
+ * recorded one (gap-fill, at most 5), forming events of a partial bar when intraday alerts are
+ * on, and confirmations or retractions. What this run alerts goes to its alert log; the symbol's
+ * state moves on last, so a redelivered batch derives the same claims and finds them its own.
+ */
+export async function recordEvents(store: EventStore, plan: ScanPlan, symbols: readonly ScannedSymbol[], run: EventRun): Promise<{ logged: number }> {
+  const states = await store.readStates(symbols.map((s) => s.bars.symbol));
+  let logged = 0;
+  await mapWithConcurrency(symbols, 8, async ({ bars, window, scan }) => {
+    const symbol = bars.symbol;
+    const stored = states.get(symbol);
+    if (stored && run.newestClosed < parseIsoDay(stored.state.session)) return;
+    const days = sessionsToDerive(stored?.state ?? null, run.newestClosed, bars.day, run.refetch);
+    const closed = days.map((day) => {
+      const end = indexOf(bars, day) + 1;
+      const closedWindow = sliceBars(bars, Math.max(0, end - plan.lookback), end);
+      return { day, events: eventsOfScan(scanSymbol(closedWindow, plan), closedWindow) };
+    });
+    const partial = scan.outcomes.some((o) => o.partial === true);
+    const forming = run.intraday && partial ? eventsOfScan(scan, window) : undefined;
+    const { records, state } = planEvents({ state: stored?.state ?? null, closed, newestClosed: run.newestClosed, forming, cooldownSessions: run.cooldownSessions });
+    const log: AlertLogEntry[] = [];
+    for (const record of records) {
+      const ours = record.kind === 'confirmed' || record.kind === 'retracted' ? await store.resolveForming(run.runId, symbol, record, run.at) : await store.claimEvent(run.runId, symbol, record, run.at);
+      if (!ours || record.kind === 'seen') continue;
+      log.push({
+        runId: run.runId,
+        symbol,
+        scanner: record.scanner,
+        signal: record.signal,
+        kind: record.kind,
+        barDate: record.barDate,
+        start: record.start,
+        at: run.at,
+        ...(record.late && { late: true }),
+        ...(record.suppressedBy && { suppressedBy: record.suppressedBy }),
+        values: record.values,
+      });
+    }
+    if (log.length > 0) await store.writeAlertLog(log);
+    logged += log.length;
+    if (!stored || JSON.stringify(stored.state) !== JSON.stringify(state)) await store.writeState(symbol, state, stored?.version);
+  });
+  return { logged };
+}
+
+function indexOf(bars: Bars, day: EpochDay): number {
+  for (let i = bars.length - 1; i >= 0; i--) if (bars.day[i] === day) return i;
+  return -1;
+}
