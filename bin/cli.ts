@@ -1,6 +1,7 @@
 import { Console } from 'node:console';
 import { devCommand } from '../functions/local/cli/dev-command.js';
 import { discordCommand } from '../functions/local/cli/discord-command.js';
+import { replayCommand } from '../functions/local/cli/replay-command.js';
 import { scanCommand } from '../functions/local/cli/scan-command.js';
 import { UsageError } from '../functions/local/cli/usage-error.js';
 
@@ -9,6 +10,7 @@ const USAGE = `Usage: scanfleet <command> [options]
 Commands:
   scan     scan a watchlist over the bundled data (or --data DIR) and print the signals
   dev      scan, then serve the API, the dashboard and the Discord endpoint on 127.0.0.1:8787
+  replay   replay the schedule over past sessions: what would the Discord channel have received?
   discord  register the Discord slash commands (discord register [--guild ID])
 
 Run "scanfleet <command> --help" for a command's options.`;
@@ -27,6 +29,9 @@ try {
       break;
     case 'dev':
       await devCommand(rest, io);
+      break;
+    case 'replay':
+      await replayCommand(rest, io);
       break;
     case 'discord':
       await discordCommand(rest, io);

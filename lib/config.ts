@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scanners.js';
 import { DEFAULT_SCHEDULES } from '../functions/core/schedules.js';
+import { DEFAULT_COOLDOWN_SESSIONS } from '../functions/core/signal-events.js';
 import { parseWatchlist } from '../functions/core/symbols.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../functions/adapters/market-data/create-market-data.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
@@ -11,21 +12,28 @@ import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
 export interface ScanfleetConfig {
   /** The full watchlist, one symbol a line; relative to the project root. */
   readonly watchlistFile: string;
-  /** Off-hours runs scan the first N symbols of the full watchlist. */
-  readonly reducedWatchlistSize: number;
   readonly timeZone: string;
   readonly schedules: {
-    /** Full watchlist during market hours, Mon–Fri. */
+    /** During market hours, Mon–Fri: results on the bar still trading (partial). */
     readonly marketHours: string;
-    /** Full watchlist once after the close. */
+    /** Once the close has passed the provider's delay: the closed session's events are alerted. */
     readonly afterClose: string;
-    /** Reduced watchlist outside market hours. */
-    readonly offHours: string[];
+    /** The evening run that re-fetches the closed session (providers correct late prints). */
+    readonly refetch: string;
+  };
+  readonly alerts: {
+    /** Alert signals on the bar still trading as forming; the close confirms or retracts each. */
+    readonly intraday: boolean;
+    /** Sessions a cross or breakout is held back after an alerted one of the same symbol and signal. */
+    readonly cooldownSessions: number;
   };
   readonly provider: ProviderName;
   /** Secrets Manager secret (name or ARN) with the provider's credentials; required for schwab and alpaca. */
   readonly providerSecret?: string;
+  /** "sip" (consolidated volume; free plan: ≥ 15 minutes old) or "iex" (one exchange: a few % of the volume). */
   readonly alpacaFeed: string;
+  /** How far Yahoo's or Schwab's daily bar lags the market, in minutes: a bar is closed this long after the close. */
+  readonly providerDelayMinutes: number;
   readonly retention: { readonly resultsDays: number; readonly runsDays: number };
   readonly batchSize: number;
   readonly lookbackBars: number;
@@ -54,7 +62,7 @@ export interface ScanfleetConfig {
 }
 
 export interface ResolvedConfig extends ScanfleetConfig {
-  readonly watchlists: { readonly full: string[]; readonly reduced: string[] };
+  readonly watchlists: { readonly full: string[] };
 }
 
 /**
@@ -65,11 +73,12 @@ export interface ResolvedConfig extends ScanfleetConfig {
  */
 export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
-  reducedWatchlistSize: 50,
   timeZone: 'America/New_York',
-  schedules: { ...DEFAULT_SCHEDULES, offHours: [...DEFAULT_SCHEDULES.offHours] },
+  schedules: { ...DEFAULT_SCHEDULES },
+  alerts: { intraday: false, cooldownSessions: DEFAULT_COOLDOWN_SESSIONS },
   provider: 'csv',
-  alpacaFeed: 'iex',
+  alpacaFeed: 'sip',
+  providerDelayMinutes: 10,
   retention: { ...DEFAULT_RETENTION },
   batchSize: DEFAULT_BATCH_SIZE,
   lookbackBars: DEFAULT_LOOKBACK_BARS,
@@ -86,17 +95,19 @@ export class ConfigError extends Error {
 export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {
   const raw = context === undefined ? {} : typeof context === 'string' ? parseJson(context) : context;
   if (!isObject(raw)) throw new ConfigError('scanfleet must be an object of settings');
+  if (raw.reducedWatchlistSize !== undefined) throw new ConfigError('scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it');
   const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['providerSecret', 'alarmEmail', 'discordSecret']));
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`scanfleet.${key} is not a setting (known: ${[...known].join(', ')})`);
 
   const config: ScanfleetConfig = {
     watchlistFile: text(raw, 'watchlistFile', DEFAULT_CONFIG.watchlistFile),
-    reducedWatchlistSize: integer(raw, 'reducedWatchlistSize', DEFAULT_CONFIG.reducedWatchlistSize, 1),
     timeZone: text(raw, 'timeZone', DEFAULT_CONFIG.timeZone),
     schedules: schedules(raw.schedules),
+    alerts: alertSettings(section(raw, 'alerts')),
     provider: provider(raw.provider),
     providerSecret: optionalText(raw, 'providerSecret'),
-    alpacaFeed: text(raw, 'alpacaFeed', DEFAULT_CONFIG.alpacaFeed),
+    alpacaFeed: alpacaFeed(raw.alpacaFeed),
+    providerDelayMinutes: integer(raw, 'providerDelayMinutes', DEFAULT_CONFIG.providerDelayMinutes, 0, '', 120),
     retention: {
       resultsDays: integer(section(raw, 'retention'), 'resultsDays', DEFAULT_CONFIG.retention.resultsDays, 1, 'retention.'),
       runsDays: integer(section(raw, 'retention'), 'runsDays', DEFAULT_CONFIG.retention.runsDays, 1, 'retention.'),
@@ -142,7 +153,7 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  return { ...config, watchlists: { full, reduced: full.slice(0, config.reducedWatchlistSize) } };
+  return { ...config, watchlists: { full } };
 }
 
 function apiSettings(raw: Record<string, unknown>): ScanfleetConfig['api'] {
@@ -167,18 +178,32 @@ const CRON = /^cron\((\S+ ){5}\S+\)$/;
 
 function schedules(value: unknown): ScanfleetConfig['schedules'] {
   const raw = value === undefined ? {} : value;
-  if (!isObject(raw)) throw new ConfigError('scanfleet.schedules must be an object { marketHours, afterClose, offHours }');
-  const cron = (key: string, v: unknown) => {
+  if (!isObject(raw)) throw new ConfigError('scanfleet.schedules must be an object { marketHours, afterClose, refetch }');
+  if (raw.offHours !== undefined) throw new ConfigError('scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it');
+  const known = ['marketHours', 'afterClose', 'refetch'];
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`scanfleet.schedules.${key} is not a setting (known: ${known.join(', ')})`);
+  const cron = (key: 'marketHours' | 'afterClose' | 'refetch') => {
+    const v = raw[key] ?? DEFAULT_CONFIG.schedules[key];
     if (typeof v !== 'string' || !CRON.test(v)) throw new ConfigError(`scanfleet.schedules.${key} must be a cron(…) expression with six fields, got ${JSON.stringify(v)}`);
     return v;
   };
-  const offHours = raw.offHours ?? DEFAULT_CONFIG.schedules.offHours;
-  if (!Array.isArray(offHours)) throw new ConfigError('scanfleet.schedules.offHours must be a list of cron(…) expressions');
+  return { marketHours: cron('marketHours'), afterClose: cron('afterClose'), refetch: cron('refetch') };
+}
+
+function alertSettings(raw: Record<string, unknown>): ScanfleetConfig['alerts'] {
+  const known = ['intraday', 'cooldownSessions'];
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`scanfleet.alerts.${key} is not a setting (known: ${known.join(', ')})`);
+  if (raw.intraday !== undefined && typeof raw.intraday !== 'boolean') throw new ConfigError(`scanfleet.alerts.intraday must be true or false, got ${JSON.stringify(raw.intraday)}`);
   return {
-    marketHours: cron('marketHours', raw.marketHours ?? DEFAULT_CONFIG.schedules.marketHours),
-    afterClose: cron('afterClose', raw.afterClose ?? DEFAULT_CONFIG.schedules.afterClose),
-    offHours: offHours.map((v, i) => cron(`offHours[${i}]`, v)),
+    intraday: (raw.intraday as boolean | undefined) ?? DEFAULT_CONFIG.alerts.intraday,
+    cooldownSessions: integer(raw, 'cooldownSessions', DEFAULT_CONFIG.alerts.cooldownSessions, 0, 'alerts.', 20),
   };
+}
+
+function alpacaFeed(value: unknown): string {
+  if (value === undefined) return DEFAULT_CONFIG.alpacaFeed;
+  if (value !== 'sip' && value !== 'iex') throw new ConfigError(`scanfleet.alpacaFeed must be "sip" or "iex", got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function provider(value: unknown): ProviderName {

@@ -39,7 +39,8 @@ export class DiscordBot extends Construct {
         [ENV.tableName]: table.tableName,
         [ENV.discordSecretId]: secret.secretArn,
         [ENV.dispatchFunction]: dispatch.functionName,
-        [ENV.schedules]: JSON.stringify([config.schedules.marketHours, config.schedules.afterClose, ...config.schedules.offHours]),
+        [ENV.schedules]: JSON.stringify([config.schedules.marketHours, config.schedules.afterClose, config.schedules.refetch]),
+        [ENV.alertsIntraday]: String(config.alerts.intraday),
         [ENV.scheduleTimeZone]: config.timeZone,
       },
     });

@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/env.js';
 import { MAX_RECEIVES } from '../functions/core/batching.js';
+import { KEY_PREFIXES } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
 
@@ -23,6 +24,7 @@ export function providerEnvironment(config: ResolvedConfig, secret?: ISecret): R
   const env: Record<string, string> = { [ENV.provider]: config.provider };
   if (config.provider === 'csv') env[ENV.dataDir] = '/var/task/data/daily';
   if (config.provider === 'alpaca') env[ENV.alpacaFeed] = config.alpacaFeed;
+  if (config.provider === 'yahoo' || config.provider === 'schwab') env[ENV.providerDelayMinutes] = String(config.providerDelayMinutes);
   if (secret) env[config.provider === 'schwab' ? ENV.schwabSecretId : ENV.alpacaSecretId] = secret.secretArn;
   return env;
 }
@@ -78,6 +80,8 @@ export class ScanPipeline extends Construct {
         ...providerEnv,
         [ENV.lookbackBars]: String(config.lookbackBars),
         [ENV.maxReceives]: String(MAX_RECEIVES),
+        [ENV.alertsIntraday]: String(config.alerts.intraday),
+        [ENV.alertCooldownSessions]: String(config.alerts.cooldownSessions),
         ...(props.discordSecret && { [ENV.discordSecretId]: props.discordSecret.secretArn }),
       },
       afterBundling: (outputDir) => (config.provider === 'csv' ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`] : []),
@@ -87,16 +91,14 @@ export class ScanPipeline extends Construct {
     // Exactly the calls each function makes: no index access, no Scan.
     this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
     this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
-    this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
+    this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], resources: [table.tableArn] }));
+    // Signal events: each symbol's state read in one call, events claimed once (conditional put),
+    // the outbox entry of a run whose alerts are being sent: on those partitions only, never on runs or results.
+    const eventKeys = [`${KEY_PREFIXES.event}*`, KEY_PREFIXES.outbox];
+    this.scanBatch.role.addToPolicy(
+      new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': eventKeys } } }),
+    );
     this.providerSecret?.grantRead(this.scanBatch.role);
-    if (props.discordSecret) {
-      // Alerts: read the run's results, claim each signal once (conditional put) and give claims
-      // back on failure, on alert claims only (partition keys ALERT#…), never on runs or results.
-      this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }));
-      this.scanBatch.role.addToPolicy(
-        new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ALERT#*'] } } }),
-      );
-      props.discordSecret.grantRead(this.scanBatch.role);
-    }
+    props.discordSecret?.grantRead(this.scanBatch.role);
   }
 }

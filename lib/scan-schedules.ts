@@ -5,6 +5,7 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { RunPurpose } from '../functions/core/dispatch-plan.js';
 import type { ResolvedConfig } from './config.js';
 
 export interface ScanSchedulesProps {
@@ -13,9 +14,11 @@ export interface ScanSchedulesProps {
 }
 
 /**
- * EventBridge Scheduler, in the exchange's time zone: the full watchlist hourly in market hours
- * and once after the close, the reduced one off-hours. Each invocation carries its scheduled
- * time, from which dispatch derives the run id (a retried invocation is the same run).
+ * EventBridge Scheduler, in the exchange's time zone: the full watchlist hourly in market hours,
+ * once after the close (past the provider's delay) and once in the evening to re-fetch the
+ * closed session. Each invocation carries its scheduled time, from which dispatch derives the run
+ * id (a retried invocation is the same run), and its purpose; dispatch records a run the market
+ * clock says has nothing new (a holiday) as skipped.
  */
 export class ScanSchedules extends Construct {
   readonly schedules: Schedule[] = [];
@@ -37,19 +40,19 @@ export class ScanSchedules extends Construct {
       reason: 'aws-scheduler-targets grants lambda:InvokeFunction on the dispatch function and its versions (ARN:*); it names that one function and nothing else.',
     });
     const timeZone = TimeZone.of(config.timeZone);
-    const entries: [string, string, 'full' | 'reduced', string][] = [
-      ['MarketHours', config.schedules.marketHours, 'full', 'Full watchlist, hourly during market hours'],
-      ['AfterClose', config.schedules.afterClose, 'full', 'Full watchlist after the close'],
-      ...config.schedules.offHours.map((cron, i): [string, string, 'reduced', string] => [`OffHours${i + 1}`, cron, 'reduced', `First ${config.reducedWatchlistSize} symbols, off-hours`]),
+    const entries: [string, string, RunPurpose, string][] = [
+      ['MarketHours', config.schedules.marketHours, 'market-hours', 'Full watchlist during market hours (bars still trading)'],
+      ['AfterClose', config.schedules.afterClose, 'after-close', "Full watchlist once the close has passed the provider's delay: the session's events are alerted"],
+      ['Refetch', config.schedules.refetch, 'refetch', 'Full watchlist in the evening: the closed session re-fetched (late prints corrected)'],
     ];
-    for (const [name, cron, watchlist, description] of entries) {
+    for (const [name, cron, purpose, description] of entries) {
       this.schedules.push(
         new Schedule(this, name, {
           schedule: ScheduleExpression.expression(cron, timeZone),
           description,
           target: new LambdaInvoke(dispatch, {
             role,
-            input: ScheduleTargetInput.fromObject({ watchlist, scheduledAt: ContextAttribute.scheduledTime }),
+            input: ScheduleTargetInput.fromObject({ watchlist: 'full', purpose, scheduledAt: ContextAttribute.scheduledTime }),
             retryAttempts: 2,
             maxEventAge: Duration.minutes(30),
             deadLetterQueue: this.deadLetterQueue,

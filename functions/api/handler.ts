@@ -12,6 +12,7 @@ import { secretJson } from '../adapters/market-data/credentials.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { EventStore } from '../adapters/store/event-store.js';
 import { ResultStore } from '../adapters/store/result-store.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { type ApiResponse, json } from './http.js';
@@ -53,8 +54,10 @@ export function apiDepsFromEnv(env: Record<string, string | undefined> = process
   const tokenSecret = env[ENV.apiTokenSecretId];
   const readToken = tokenSecret ? secretJson(tokenSecret, () => new SecretsManagerClient({})) : undefined;
   const here = fileURLToPath(new URL('.', import.meta.url));
+  const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
   return {
-    store: new ResultStore(createDocumentClient(env[ENV.dynamodbEndpoint]), { tableName: requireEnv(ENV.tableName) }),
+    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
+    events: new EventStore(client, { tableName: requireEnv(ENV.tableName) }),
     marketData: () => (marketData ??= createMarketData(env)),
     assets: new DashboardAssets(env[ENV.dashboardDir] ?? `${here}dashboard`, () => env[ENV.chartsFile] ?? standaloneChartsBuild()),
     version: env[ENV.appVersion] ?? 'dev',

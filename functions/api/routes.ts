@@ -5,9 +5,11 @@ import { ValidationError } from '../core/errors.js';
 import type { MacdParams } from '../core/macd.js';
 import { isScannerName, planScan, SCANNERS, type ScannerName } from '../core/scanners.js';
 import { isSymbol } from '../core/symbols.js';
+import { parseIsoDay } from '../core/trading-day.js';
 import type { TtmSqueezeParams } from '../core/ttm-squeeze.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { memoryFigures } from '../adapters/observability.js';
+import type { EventStore, StoredEvent } from '../adapters/store/event-store.js';
 import { decodeCursor, type ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
 import { type RunRecord, runAsOf, runSummaryOf } from '../adapters/store/run-record.js';
 import type { DashboardAssets } from './dashboard-assets.js';
@@ -15,6 +17,8 @@ import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } fro
 
 export interface ApiDeps {
   readonly store: ResultStore;
+  /** Signal events, read only: each symbol's history. */
+  readonly events: Pick<EventStore, 'eventsOf'>;
   readonly marketData: () => MarketData;
   readonly assets: DashboardAssets;
   readonly version: string;
@@ -77,7 +81,10 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   }
 }
 
-/** GET /api/scans/{scanner}?signal=&limit=&cursor= — the latest complete run's results. */
+/** The run the dashboard shows: the newest that completed, or ended partial (some batches missing). */
+const SHOWN_RUN_STATUSES = ['complete', 'partial'] as const;
+
+/** GET /api/scans/{scanner}?signal=&limit=&cursor= — the latest complete (or partial) run's results. */
 async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: string): Promise<ApiResponse> {
   allowQuery(request, ['signal', 'limit', 'cursor']);
   const scanner = requireScanner(scannerParam);
@@ -87,31 +94,43 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
     throw new HttpError(400, 'bad_parameter', `signal must be one of ${signals.join(', ')} for ${scanner}`, 'signal');
   }
   const limit = parseLimit(request.query.limit, 200);
-  const run = await deps.store.latestRun('complete');
+  const run = await deps.store.latestRun(...SHOWN_RUN_STATUSES);
   if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
   const page = await withCursor(request.query.cursor, (cursor) => deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor));
   return json(200, { scanner, run: runView(run, deps.now()), results: page.items.map(resultView), ...(page.cursor && { cursor: page.cursor }) }, RESULTS_CACHE_SECONDS);
 }
 
-/** GET /api/symbols/{symbol} — every scanner's latest result and the recent signal history. */
+/** GET /api/symbols/{symbol}?limit= — every scanner's latest result and the symbol's signal events, each once. */
 async function symbolResults(request: ApiRequest, deps: ApiDeps, symbolParam: string): Promise<ApiResponse> {
   allowQuery(request, ['limit']);
   const symbol = requireSymbolParam(symbolParam);
-  const limit = parseLimit(request.query.limit, 300);
-  const { items } = await deps.store.symbolHistory(symbol, limit);
+  const limit = parseLimit(request.query.limit, 100);
+  const [{ items }, events] = await Promise.all([deps.store.symbolHistory(symbol, 10), deps.events.eventsOf(symbol, limit)]);
   if (items.length === 0) throw new HttpError(404, 'unknown_symbol', `no results for ${symbol} in the retained runs`, 'symbol');
   const latestRun = items[0].runId;
   const latest = items.filter((o) => o.runId === latestRun).map(resultView);
-  const history = items.filter((o) => o.signal !== null).map((o) => ({ runId: o.runId, scheduledAt: o.scheduledAt, barDate: o.barDate, scanner: o.scanner, signal: o.signal }));
-  return json(200, { symbol, runId: latestRun, latest, history }, RESULTS_CACHE_SECONDS);
+  return json(200, { symbol, runId: latestRun, latest, history: events.map(eventView) }, RESULTS_CACHE_SECONDS);
 }
 
-/** GET /api/symbols/{symbol}/chart — bars with Bollinger/Keltner and MACD overlays. */
+/**
+ * GET /api/symbols/{symbol}/chart?runId= — bars with Bollinger/Keltner and MACD overlays, up to
+ * the as-of of the run (the given one, else the one the dashboard shows), as it saw them.
+ */
 async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: string): Promise<ApiResponse> {
-  allowQuery(request, []);
+  allowQuery(request, ['runId']);
   const symbol = requireSymbolParam(symbolParam);
+  const runId = request.query.runId;
+  if (runId !== undefined && !RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
+  const run = runId === undefined ? await deps.store.latestRun(...SHOWN_RUN_STATUSES) : await deps.store.getRun(runId);
+  if (runId !== undefined && !run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
+  const asOf = run ? runAsOf(run) : null;
   const plan = planScan(['macd', 'ttm-squeeze'], {}, deps.lookbackBars);
-  const [entry] = await deps.marketData().fetchDailyBars({ symbols: [symbol], lookback: plan.lookback });
+  const [entry] = await deps.marketData().fetchDailyBars({
+    symbols: [symbol],
+    lookback: plan.lookback,
+    ...(asOf && { asOf: parseIsoDay(asOf) }),
+    ...(run?.now && { now: Date.parse(run.now) }),
+  });
   if (!entry.ok) throw new HttpError(entry.code === 'unknown_symbol' ? 404 : 502, entry.code, entry.reason, 'symbol');
   const params = (name: ScannerName) => plan.scanners.find((s) => s.name === name)?.params;
   return json(200, chartSeries(entry.bars, params('ttm-squeeze') as TtmSqueezeParams, params('macd') as MacdParams), RESULTS_CACHE_SECONDS);
@@ -152,7 +171,7 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
 }
 
 async function health(deps: ApiDeps): Promise<ApiResponse> {
-  const run = await deps.store.latestRun('complete');
+  const run = await deps.store.latestRun(...SHOWN_RUN_STATUSES);
   const now = deps.now();
   const memory = memoryFigures();
   return json(200, {
@@ -179,19 +198,39 @@ function runView(run: RunRecord, now: Date) {
     runId: run.runId,
     watchlist: run.watchlist,
     status: run.status,
+    kind: run.kind,
+    ...(run.purpose && { purpose: run.purpose }),
+    session: run.session,
+    ...(run.now && { now: run.now }),
     scheduledAt: run.scheduledAt,
     startedAt: run.startedAt,
     ...(run.finishedAt && { finishedAt: run.finishedAt }),
     ageSeconds: ageSeconds(run, now),
     asOf: runAsOf(run),
     progress: { batchesDone: run.batchesDone, batchesExpected: run.batchesExpected, symbolsDone: run.symbolsDone, symbols: run.symbols.length },
+    /** Symbols whose bar was still trading at the run's instant: their results are provisional ("forming"). */
+    symbolsPartial: run.symbolsPartial,
     ...runSummaryOf(run),
     ...(run.skippedReason && { skippedReason: run.skippedReason }),
   };
 }
 
 function resultView(o: StoredOutcome) {
-  return { symbol: o.symbol, scanner: o.scanner, status: o.status, signal: o.signal, values: o.values, barDate: o.barDate, ...(o.reason && { reason: o.reason }) };
+  return { symbol: o.symbol, scanner: o.scanner, status: o.status, signal: o.signal, values: o.values, barDate: o.barDate, ...(o.barDate !== undefined && { partial: o.partial === true }), ...(o.reason && { reason: o.reason }) };
+}
+
+function eventView(e: StoredEvent) {
+  return {
+    scanner: e.scanner,
+    signal: e.signal,
+    barDate: e.barDate,
+    start: e.start,
+    status: e.status,
+    firstSeenAt: e.firstSeenAt,
+    ...(e.confirmedAt && { confirmedAt: e.confirmedAt }),
+    ...(e.late && { late: true }),
+    ...(e.suppressedBy && { suppressedBy: e.suppressedBy }),
+  };
 }
 
 function ageSeconds(run: RunRecord, now: Date): number {

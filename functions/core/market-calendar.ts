@@ -1,4 +1,4 @@
-import { type EpochDay, epochDayOf, isoDay } from './trading-day.js';
+import { type EpochDay, epochDayOf, isoDay, parseIsoDay } from './trading-day.js';
 
 
 /**
@@ -9,11 +9,20 @@ import { type EpochDay, epochDayOf, isoDay } from './trading-day.js';
  */
 export function nyseHoliday(day: EpochDay): string | null {
   const year = new Date(day * 86_400_000).getUTCFullYear();
-  const special = SPECIAL_CLOSURES.get(isoDay(day));
-  if (special) return special;
-  for (const [name, holiday] of holidaysOf(year)) if (holiday === day) return name;
-  return null;
+  let holidays = BY_YEAR.get(year);
+  if (!holidays) {
+    holidays = new Map(holidaysOf(year).map(([name, d]) => [d, name]));
+    for (const [date, name] of SPECIAL_CLOSURES) if (date.startsWith(`${year}-`)) holidays.set(parseIsoDay(date), name);
+    BY_YEAR.set(year, holidays);
+  }
+  return holidays.get(day) ?? null;
 }
+
+/**
+ * Each year's closures, built on first use: the market clock asks for every day it steps over.
+ * Bounded by the years a process looks at (a handful), not by its invocations.
+ */
+const BY_YEAR = new Map<number, Map<EpochDay, string>>();
 
 /** Every NYSE full-day holiday of a year, in date order (rule-based; special closures aside). */
 export function nyseHolidays(year: number): { date: string; name: string }[] {

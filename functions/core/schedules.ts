@@ -1,6 +1,11 @@
-/** The default schedules (EventBridge cron, New York time): the stack's and /status's. */
+/**
+ * The default schedules (EventBridge cron, New York time): the stack's, /status's and the
+ * replay's. Hourly while the market trades; 16:45, once the close has passed the providers' data
+ * delay (Alpaca's SIP: 16 minutes), to alert the closed session's events; 20:00 to re-fetch the
+ * closed session (providers correct late prints). Daily bars cannot change at other times.
+ */
 export const DEFAULT_SCHEDULES = {
   marketHours: 'cron(30 9-15 ? * MON-FRI *)',
-  afterClose: 'cron(15 16 ? * MON-FRI *)',
-  offHours: ['cron(0 0,4,8,20 ? * MON-FRI *)', 'cron(0 0/4 ? * SAT,SUN *)'],
+  afterClose: 'cron(45 16 ? * MON-FRI *)',
+  refetch: 'cron(0 20 ? * MON-FRI *)',
 } as const;

@@ -187,3 +187,10 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
 function retraction(f: FormingEntry): EventRecord {
   return { key: f.key, scanner: f.scanner, signal: f.signal, start: f.start, barDate: f.session, kind: 'retracted', values: null };
 }
+
+/** Whether two states say the same (a stored state's maps come back in any key order). */
+export function sameEventState(a: EventState, b: EventState): boolean {
+  const entries = (r: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(r).sort(([x], [y]) => x.localeCompare(y)));
+  const keys = (list: readonly FormingEntry[]) => JSON.stringify(list.map((f) => `${f.key}@${f.session}`).sort());
+  return a.session === b.session && entries(a.lastEvent) === entries(b.lastEvent) && JSON.stringify([...a.ongoing].sort()) === JSON.stringify([...b.ongoing].sort()) && keys(a.forming) === keys(b.forming);
+}

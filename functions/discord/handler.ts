@@ -10,6 +10,7 @@ import { type DiscordSettings, discordSettings } from '../adapters/discord/disco
 import { verifyDiscordRequest } from '../adapters/discord/verify-request.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { EventStore } from '../adapters/store/event-store.js';
 import { ResultStore } from '../adapters/store/result-store.js';
 import { type CommandData, type CommandDeps, runCommand } from './commands.js';
 
@@ -118,12 +119,15 @@ async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<vo
 export function discordDepsFromEnv(env: Record<string, string | undefined> = process.env): DiscordDeps {
   const lambda = new LambdaClient({});
   const invoke = (functionName: string, payload: unknown) => lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) })).then(() => undefined);
+  const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
   return {
-    store: new ResultStore(createDocumentClient(env[ENV.dynamodbEndpoint]), { tableName: requireEnv(ENV.tableName) }),
+    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
+    events: new EventStore(client, { tableName: requireEnv(ENV.tableName) }),
+    intradayAlerts: env[ENV.alertsIntraday] === 'true',
     settings: discordSettings(env),
     discord: new DiscordClient(),
     apiUrl: env[ENV.discordApiUrl] ?? DISCORD_API_URL,
-    startScan: (watchlist, scheduledAt) => invoke(requireEnv(ENV.dispatchFunction), { watchlist, scheduledAt: scheduledAt.toISOString() }),
+    startScan: (watchlist, scheduledAt) => invoke(requireEnv(ENV.dispatchFunction), { watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString() }),
     deferToSelf: (interaction) => invoke(requireEnv('AWS_LAMBDA_FUNCTION_NAME'), { followUp: interaction }),
     schedules: JSON.parse(env[ENV.schedules] ?? '[]') as string[],
     timeZone: env[ENV.scheduleTimeZone] ?? 'America/New_York',

@@ -41,6 +41,8 @@ export interface LocalPipelineOptions {
   /** Alert partial-bar signals as forming (config alerts.intraday). */
   readonly intraday?: boolean;
   readonly onProgress?: (symbolsDone: number, symbolsTotal: number) => void;
+  /** Read every outcome of the run back (default); a replay reads only its alert log. */
+  readonly collectOutcomes?: boolean;
 }
 
 export interface LocalPipelineResult {
@@ -110,7 +112,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     const run = await results.getRun(runId);
     if (!run) throw new Error(`run ${runId} vanished from the local store`);
     const outcomes: StoredOutcome[] = [];
-    for await (const outcome of results.allRunResults(runId)) outcomes.push(outcome);
+    if (options.collectOutcomes !== false) for await (const outcome of results.allRunResults(runId)) outcomes.push(outcome);
     const order = new Map(run.symbols.map((symbol, i) => [symbol, i]));
     const scannerOrder = new Map(run.scanners.map((name, i) => [name, i]));
     outcomes.sort((a, b) => (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) || (scannerOrder.get(a.scanner) ?? 0) - (scannerOrder.get(b.scanner) ?? 0));

@@ -15,7 +15,7 @@ import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.j
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
 import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/signal-events.js';
 import { parseIsoDay } from '../core/trading-day.js';
-import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
+import { ENV, numberEnv, requireEnv, wholeNumberEnv } from '../adapters/env.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { type AlertOutcome, alertRun } from '../adapters/discord/run-alert.js';
@@ -179,7 +179,7 @@ export function scanBatchDepsFromEnv(overrides: Partial<ScanBatchDeps> = {}): Sc
   return {
     store: new ResultStore(client, { tableName: requireEnv(ENV.tableName), retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays } }),
     events: new EventStore(client, { tableName: requireEnv(ENV.tableName), retentionDays: runsDays }),
-    alertSettings: { intraday: process.env[ENV.alertsIntraday] === 'true', cooldownSessions: numberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS) },
+    alertSettings: { intraday: process.env[ENV.alertsIntraday] === 'true', cooldownSessions: wholeNumberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS) },
     now: () => new Date(),
     marketData: overrides.marketData ?? createMarketData(process.env),
     lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),

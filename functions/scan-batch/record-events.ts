@@ -2,7 +2,7 @@ import { type Bars, sliceBars } from '../core/bars.js';
 import { scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
 import type { ScanPlan } from '../core/scanners.js';
 import { type EpochDay, parseIsoDay } from '../core/trading-day.js';
-import { eventsOfScan, planEvents, sessionsToDerive } from '../core/signal-events.js';
+import { eventsOfScan, planEvents, sameEventState, sessionsToDerive } from '../core/signal-events.js';
 import { mapWithConcurrency } from '../adapters/market-data/http-client.js';
 import type { AlertLogEntry, EventStore } from '../adapters/store/event-store.js';
 
@@ -67,7 +67,7 @@ export async function recordEvents(store: EventStore, plan: ScanPlan, symbols: r
     }
     if (log.length > 0) await store.writeAlertLog(log);
     logged += log.length;
-    if (!stored || JSON.stringify(stored.state) !== JSON.stringify(state)) await store.writeState(symbol, state, stored?.version);
+    if (!stored || !sameEventState(stored.state, state)) await store.writeState(symbol, state, stored?.version);
   });
   return { logged };
 }

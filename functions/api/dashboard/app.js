@@ -13,7 +13,7 @@ const fireDirection = (row) => (row.signal === 'fired_long' ? 'long' : row.signa
 const COLUMNS = {
   'ttm-squeeze': [
     ['Symbol', (r) => r.symbol],
-    ['Signal', (r) => r.signal ?? '', null, signalClass],
+    ['Signal', (r) => r.signal ?? '', signalText, signalClass],
     ['Momentum', (r) => r.values?.momentumDirection ?? '', null, (r) => (r.values?.momentumDirection === 'rising' ? 'up' : 'down')],
     ['Duration', (r) => r.values?.duration ?? -1, (r) => (r.values ? `${r.values.duration} ${r.values.duration === 1 ? 'bar' : 'bars'}` : '–'), () => 'num'],
     ['Fire direction', fireDirection, null, (r) => (fireDirection(r) === '–' ? '' : signalClass(r))],
@@ -21,7 +21,7 @@ const COLUMNS = {
   ],
   vpb: [
     ['Symbol', (r) => r.symbol],
-    ['Signal', (r) => r.signal ?? '', null, signalClass],
+    ['Signal', (r) => r.signal ?? '', signalText, signalClass],
     ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
     ['Change %', (r) => r.values?.changePct ?? -Infinity, (r) => signed(r.values?.changePct), (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`],
     ['Volume surge %', (r) => r.values?.volumeSurgePct ?? -Infinity, (r) => num(0)(r.values?.volumeSurgePct), () => 'num'],
@@ -29,7 +29,7 @@ const COLUMNS = {
   ],
   macd: [
     ['Symbol', (r) => r.symbol],
-    ['Signal', (r) => r.signal ?? '', null, signalClass],
+    ['Signal', (r) => r.signal ?? '', signalText, signalClass],
     ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
     ['Change %', (r) => r.values?.changePct ?? -Infinity, (r) => signed(r.values?.changePct), (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`],
     ['MACD', (r) => r.values?.macd ?? -Infinity, (r) => num(3)(r.values?.macd), () => 'num'],
@@ -38,12 +38,17 @@ const COLUMNS = {
   ],
 };
 
+/** A result on a bar still trading is provisional: "forming". */
+function signalText(row) {
+  return `${row.signal ?? '–'}${row.partial ? ' · forming' : ''}`;
+}
+
 function signalClass(row) {
   if (!row.signal) return '';
   return BULLISH.has(row.signal) ? 'bullish' : BEARISH.has(row.signal) ? 'bearish' : 'neutral';
 }
 
-const state = { scanner: 'ttm-squeeze', rows: [], sort: null, cache: new Map() };
+const state = { scanner: 'ttm-squeeze', rows: [], run: null, sort: null, cache: new Map() };
 const $ = (id) => document.getElementById(id);
 
 async function api(path) {
@@ -76,7 +81,9 @@ async function loadScanner(scanner) {
 
 function showRun(run) {
   const age = run.ageSeconds < 3600 ? `${Math.round(run.ageSeconds / 60)} min ago` : run.ageSeconds < 172800 ? `${Math.round(run.ageSeconds / 3600)} h ago` : `${Math.round(run.ageSeconds / 86400)} days ago`;
-  $('run-header').textContent = `As of ${run.asOf ?? '–'} · run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data`;
+  const forming = run.symbolsPartial > 0 ? ` · ${run.symbolsPartial} on a bar still trading (forming)` : '';
+  const partial = run.status === 'partial' ? ' · partial run: some batches missing' : '';
+  $('run-header').textContent = `As of ${run.asOf ?? '–'} · session ${run.session} · ${run.kind} run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data${forming}${partial}`;
   const b = run.breadth;
   const pct = b.measured > 0 ? Math.round((b.aboveSma50 / b.measured) * 100) : 0;
   $('breadth').textContent = `Breadth: ${b.aboveSma50}/${b.measured} above their 50-day SMA (${pct}%) · ${b.bullishSignals} bullish vs ${b.bearishSignals} bearish signals`;
@@ -119,6 +126,7 @@ function render() {
     ...rows.map((row) => {
       const tr = document.createElement('tr');
       tr.dataset.symbol = row.symbol;
+      if (row.partial) tr.classList.add('forming');
       for (const [, key, text, cls] of columns) {
         const td = Object.assign(document.createElement('td'), { textContent: text ? text(row) : String(key(row) || '–') });
         if (cls) td.className = cls(row);
@@ -139,6 +147,7 @@ async function selectScanner(scanner) {
   try {
     const { rows, run } = await loadScanner(scanner);
     state.rows = rows;
+    state.run = run;
     showRun(run);
     $('message').hidden = true;
   } catch (error) {
@@ -155,18 +164,31 @@ async function openSymbol(symbol) {
   $('symbol-title').textContent = symbol;
   for (const chart of charts) chart.remove();
   charts = [];
-  const [info, series] = await Promise.all([api(`/api/symbols/${encodeURIComponent(symbol)}`), api(`/api/symbols/${encodeURIComponent(symbol)}/chart`)]);
+  const chartQuery = state.run ? `?runId=${encodeURIComponent(state.run.runId)}` : '';
+  const [info, series] = await Promise.all([api(`/api/symbols/${encodeURIComponent(symbol)}`), api(`/api/symbols/${encodeURIComponent(symbol)}/chart${chartQuery}`)]);
   $('symbol-latest').tBodies[0].replaceChildren(
     ...info.latest.map((r) => {
       const tr = document.createElement('tr');
-      tr.append(Object.assign(document.createElement('td'), { textContent: r.scanner }), Object.assign(document.createElement('td'), { textContent: r.signal ?? r.reason ?? 'no signal', className: signalClass(r) }), Object.assign(document.createElement('td'), { textContent: r.barDate ?? '' }));
+      tr.append(
+        Object.assign(document.createElement('td'), { textContent: r.scanner }),
+        Object.assign(document.createElement('td'), { textContent: `${r.signal ?? r.reason ?? 'no signal'}${r.partial ? ' · forming' : ''}`, className: signalClass(r) }),
+        Object.assign(document.createElement('td'), { textContent: r.barDate ?? '' }),
+      );
       return tr;
     }),
   );
   $('signal-history').replaceChildren(
-    ...(info.history.length > 0 ? info.history : [{ scanner: '', signal: 'no signals in the retained runs' }]).map((h) => Object.assign(document.createElement('li'), { textContent: `${h.barDate ?? ''} ${h.scanner} ${h.signal}`.trim(), className: signalClass(h) })),
+    ...(info.history.length > 0 ? info.history.map(historyLine) : [{ text: 'no signal events recorded yet', cls: '' }]).map(({ text, cls }) => Object.assign(document.createElement('li'), { textContent: text, className: cls })),
   );
   drawCharts(series, info.history);
+}
+
+/** One event, once: its bar, what it is, and when it was first seen and confirmed at the close. */
+function historyLine(h) {
+  const time = (iso) => iso.slice(0, 16).replace('T', ' ');
+  const seen = h.status === 'forming' ? `forming since ${time(h.firstSeenAt)}` : h.confirmedAt && h.confirmedAt !== h.firstSeenAt ? `seen ${time(h.firstSeenAt)}, confirmed ${time(h.confirmedAt)}` : `seen ${time(h.firstSeenAt)}`;
+  const status = h.status === 'alerted' || h.status === 'seen' ? '' : ` (${h.status}${h.suppressedBy ? ` by ${h.suppressedBy}` : ''})`;
+  return { text: `${h.barDate} ${h.scanner} ${h.signal}${status}${h.late ? ' · late' : ''} · ${seen}`, cls: signalClass(h) };
 }
 
 function drawCharts(series, history) {
@@ -182,7 +204,7 @@ function drawCharts(series, history) {
   }
   const dates = new Set(series.bars.map((b) => b.time));
   const markers = history
-    .filter((h) => dates.has(h.barDate))
+    .filter((h) => dates.has(h.barDate) && h.status !== 'retracted')
     .map((h) => ({ time: h.barDate, position: BEARISH.has(h.signal) ? 'aboveBar' : 'belowBar', color: BULLISH.has(h.signal) ? '#26a65b' : BEARISH.has(h.signal) ? '#e0464e' : '#e2a33d', shape: BEARISH.has(h.signal) ? 'arrowDown' : 'arrowUp', text: h.signal }))
     .sort((a, b) => a.time.localeCompare(b.time));
   if (markers.length > 0 && LC.createSeriesMarkers) LC.createSeriesMarkers(candles, markers);

@@ -150,14 +150,11 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     const provider = values.provider ?? 'csv';
     if (!isProviderName(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
     if (provider !== 'csv' && values.data !== undefined) throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
-    const dataDir = resolve(values.data ?? BUNDLED_DATA_DIR);
-    if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
-      throw new UsageError(`--data: directory not found: ${dataDir}`);
-    }
+    const dataDir = resolveDataDir(values.data);
     if (values.watchlist !== undefined && values.symbols !== undefined) {
       throw new UsageError('give either --watchlist or --symbols, not both');
     }
-    const symbols = values.symbols !== undefined ? parseWatchlist(values.symbols, '--symbols') : readWatchlist(values.watchlist ?? join(dataDir, 'watchlist.txt'), values.watchlist === undefined);
+    const symbols = values.symbols !== undefined ? parseWatchlist(values.symbols, '--symbols') : readWatchlist(values.watchlist, dataDir);
     const asOfText = values['as-of'];
     if (asOfText !== undefined) requireIsoDay(asOfText, '--as-of');
     const now = values.now === undefined ? undefined : parseNowOption(values.now, asOfText);
@@ -183,16 +180,24 @@ export function parseNowOption(text: string, asOfText?: string): Date {
   return new Date(ms);
 }
 
-function readWatchlist(file: string, isDefault: boolean): string[] {
-  const path = resolve(file);
+/** --data: an existing directory (default: the bundled data set). */
+export function resolveDataDir(data: string | undefined): string {
+  const dataDir = resolve(data ?? BUNDLED_DATA_DIR);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) throw new UsageError(`--data: directory not found: ${dataDir}`);
+  return dataDir;
+}
+
+/** --watchlist FILE, else watchlist.txt in the data directory. */
+export function readWatchlist(file: string | undefined, dataDir: string): string[] {
+  const path = resolve(file ?? join(dataDir, 'watchlist.txt'));
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new UsageError(isDefault ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C` : `--watchlist: file not found: ${path}`);
+    throw new UsageError(file === undefined ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C` : `--watchlist: file not found: ${path}`);
   }
-  return parseWatchlist(readFileSync(path, 'utf8'), `--watchlist ${file}`);
+  return parseWatchlist(readFileSync(path, 'utf8'), `--watchlist ${file ?? path}`);
 }
 
 /** "lists/Tech Stocks.txt" → "tech-stocks": a run id needs a tidy name. */
-function watchlistNameOf(file: string): string {
+export function watchlistNameOf(file: string): string {
   const name = basename(file).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
   return name.length > 0 ? name : 'watchlist';
 }
