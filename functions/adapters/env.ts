@@ -21,6 +21,11 @@ export const ENV = {
   providerRequestsPerMinute: 'PROVIDER_REQUESTS_PER_MINUTE',
   /** A provider request's timeout, each attempt (default 10,000 ms). */
   providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
+  /**
+   * How many minutes Yahoo's and Schwab's data lag the market (default 10): a session's bar is
+   * taken as final this long after the close. A non-negative number. Alpaca's follows its feed.
+   */
+  providerDelayMinutes: 'PROVIDER_DELAY_MINUTES',
   /** Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken } / { keyId, secretKey }. */
   schwabSecretId: 'SCHWAB_SECRET_ID',
   alpacaSecretId: 'ALPACA_SECRET_ID',
@@ -35,6 +40,8 @@ export const ENV = {
   schwabBaseUrl: 'SCHWAB_BASE_URL',
   alpacaDataUrl: 'ALPACA_DATA_URL',
   yahooBaseUrl: 'YAHOO_BASE_URL',
+  /** Where Yahoo's session cookie is fetched for the crumb handshake (default https://fc.yahoo.com). */
+  yahooCookieUrl: 'YAHOO_COOKIE_URL',
   /** The dashboard's files, and the chart library's standalone build. */
   dashboardDir: 'DASHBOARD_DIR',
   chartsFile: 'CHARTS_FILE',
@@ -58,6 +65,10 @@ export const ENV = {
   appVersion: 'APP_VERSION',
   /** Directory of the CSV provider's files. */
   dataDir: 'DATA_DIR',
+  /** "true": partial-bar signals are alerted as forming, then confirmed or retracted at the close. */
+  alertsIntraday: 'ALERTS_INTRADAY',
+  /** Sessions a cross or breakout is held back after an alerted one (default 3). */
+  alertCooldownSessions: 'ALERT_COOLDOWN_SESSIONS',
   /** JSON file { "<watchlist name>": ["AAPL", …] } that dispatch resolves names from. */
   watchlistsFile: 'WATCHLISTS_FILE',
 } as const;
@@ -73,5 +84,14 @@ export function numberEnv(name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+/** A whole number ≥ 0 from the environment (0 allowed: "none"), else the fallback. */
+export function wholeNumberEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`environment variable ${name} must be a whole number ≥ 0, got "${raw}"`);
   return value;
 }

@@ -188,7 +188,8 @@ function lastSunday(year: number, month: number): EpochDay {
 
 /** "2024-03-08T12:30:00-05:00" or "…Z": an instant with its zone; anything else is null. */
 export function parseInstant(text: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return null;
+  const match = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!match || Number.isNaN(epochDayOf(Number(match[1]), Number(match[2]), Number(match[3])))) return null;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
 }

@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { newYorkDayOfMs, newYorkTimeMs, sessionElapsed, sessionOn } from '../../functions/core/market-clock.js';
+import { parseIsoDay } from '../../functions/core/trading-day.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { partialBar } from '../../functions/local/replay/intraday-model.js';
 
 /** One bundled CSV row, as the providers would serve it. */
-interface Row {
+export interface Row {
   date: string;
   open: number | null;
   high: number | null;
@@ -68,7 +73,7 @@ export interface ProviderServer {
   close(): Promise<void>;
 }
 
-type Answer = { status: number; json: unknown } | { status: number; text: string };
+type Answer = ({ status: number; json: unknown } | { status: number; text: string }) & { headers?: OutgoingHttpHeaders };
 type Route = (request: SeenRequest, nulls: string[] | undefined, empty: boolean) => Answer;
 
 async function startServer(route: Route): Promise<ProviderServer> {
@@ -100,7 +105,7 @@ async function startServer(route: Route): Promise<ProviderServer> {
       }
       const answer = route(seen, fault?.kind === 'nulls' ? fault.dates : undefined, fault?.kind === 'empty');
       const text = 'json' in answer ? JSON.stringify(answer.json) : answer.text;
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.writeHead(answer.status, { 'content-type': 'json' in answer ? 'application/json' : 'text/plain;charset=utf-8', ...answer.headers });
       res.end(fault?.kind === 'truncated' ? text.slice(0, Math.floor(text.length / 2)) : text);
     });
   });
@@ -119,19 +124,113 @@ async function startServer(route: Route): Promise<ProviderServer> {
   };
 }
 
-const inRange = (rows: Row[], from: string, to: string) => rows.filter((r) => r.date >= from && r.date <= to);
 const withNulls = (row: Row, nulls: string[] | undefined): Row => (nulls?.includes(row.date) ? { ...row, open: null, high: null, low: null, close: null } : row);
-const isoOfSeconds = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
 
-/** Yahoo Finance chart API (v8): /v8/finance/chart/{symbol}?period1&period2&interval=1d. */
-export function startYahooServer(): Promise<ProviderServer> {
+/** The instant a fixture's "real" service lives at (epoch ms); Date.now unless a test injects one. */
+export type Clock = () => number;
+
+/**
+ * The rows a service serves as of `instantMs` (the earlier of its clock and the request's end):
+ * none dated after that instant's New York date; that date's, while its session trades, as the
+ * partial bar of the intraday model (none before the open); earlier days whole.
+ */
+export function servedAt(symbol: string, rows: Row[], instantMs: number): Row[] {
+  const today = newYorkDayOfMs(instantMs);
+  const served: Row[] = [];
+  for (const row of rows) {
+    const day = parseIsoDay(row.date);
+    if (day > today) continue;
+    const session = day === today ? sessionOn(day) : null;
+    if (session && instantMs < session.closeMs) {
+      const bar = { open: row.open ?? Number.NaN, high: row.high ?? Number.NaN, low: row.low ?? Number.NaN, close: row.close ?? Number.NaN, volume: row.volume ?? Number.NaN };
+      const partial = partialBar(bar, sessionElapsed(session, instantMs), `${symbol}:${row.date}`);
+      if (partial) served.push({ date: row.date, ...partial });
+    } else {
+      served.push(row);
+    }
+  }
+  return served;
+}
+
+/** 09:30 New York on a row's date: Yahoo's stamp for a daily bar. */
+const sessionOpenMs = (date: string) => newYorkTimeMs(parseIsoDay(date), 9 * 60 + 30);
+/** Midnight New York on a row's date: Alpaca's stamp for a daily bar. */
+const newYorkMidnightMs = (date: string) => newYorkTimeMs(parseIsoDay(date), 0);
+/** Midnight US Central (01:00 New York) on a row's date: Schwab's stamp for a daily candle. */
+const centralMidnightMs = (date: string) => newYorkTimeMs(parseIsoDay(date), 60);
+const isoInstant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** A browser's User-Agent, as Yahoo wants one: not node's (none), curl's, python-requests'… */
+export const isBrowserUserAgent = (ua: string | undefined) => ua !== undefined && /^Mozilla\/5\.0 \(/.test(ua) && /(Chrome|Firefox|Safari|Edg)\/\d/.test(ua);
+
+export interface YahooServerOptions {
+  now?: Clock;
+  /**
+   * Chart requests need a session, as Yahoo asks of some clients: the cookie the cookie
+   * endpoint (GET /) sets, and the crumb /v1/test/getcrumb gives for it (&crumb=…); without
+   * them, Yahoo's "Unauthorized" JSON with this status (default 401).
+   */
+  crumb?: boolean;
+  crumbStatus?: 401 | 429;
+}
+
+export type YahooServer = ProviderServer & {
+  /** Cookies issued by the cookie endpoint: one per handshake. */
+  handshakes: () => number;
+  /** Every cookie value and crumb issued, to check no error shows them. */
+  issued: () => string[];
+};
+
+const yahooRefusal = (key: 'chart' | 'finance', description: string) => ({ [key]: { result: null, error: { code: 'Unauthorized', description } } });
+
+/**
+ * Yahoo Finance chart API (v8): /v8/finance/chart/{symbol}?period1&period2&interval=1d. Refuses
+ * non-browser clients (429 "Too Many Requests", text), and in crumb mode requests without the
+ * session; serves the cookie endpoint (/) and /v1/test/getcrumb for the handshake.
+ */
+export function startYahooServer(options: YahooServerOptions = {}): Promise<YahooServer> {
+  const clock = options.now ?? Date.now;
+  /** A3 cookie value → its crumb (once asked for). */
+  const sessions = new Map<string, string | undefined>();
+  let handshakes = 0;
+  const sessionCookie = (request: SeenRequest) => {
+    const pair = String(request.headers.cookie ?? '')
+      .split(';')
+      .map((p) => p.trim())
+      .find((p) => p.startsWith('A3='));
+    const value = pair?.slice(3);
+    return value !== undefined && sessions.has(value) ? value : undefined;
+  };
   return startServer((request, nulls, empty) => {
+    if (!isBrowserUserAgent(request.headers['user-agent'])) return { status: 429, text: 'Too Many Requests' };
+    if (request.path === '/') {
+      // fc.yahoo.com: a 404 page that sets the session cookie.
+      handshakes++;
+      const value = `d=AQABBA${randomBytes(18).toString('base64url')}&S=AQAAA${randomBytes(9).toString('base64url')}`;
+      sessions.set(value, undefined);
+      return { status: 404, text: '<html><body>Not Found</body></html>', headers: { 'set-cookie': [`A3=${value}; Max-Age=31557600; Domain=.yahoo.com; Path=/; SameSite=None; Secure; HttpOnly`] } };
+    }
+    if (request.path === '/v1/test/getcrumb') {
+      const cookie = sessionCookie(request);
+      if (cookie === undefined) return { status: 401, json: yahooRefusal('finance', 'Invalid Cookie') };
+      const crumb = sessions.get(cookie) ?? `${randomBytes(4).toString('base64url')}/${randomBytes(3).toString('base64url')}.`;
+      sessions.set(cookie, crumb);
+      return { status: 200, text: crumb };
+    }
+    if (!request.path.startsWith('/v8/finance/chart/')) return { status: 404, json: { finance: { result: null, error: { code: 'Not Found', description: 'HTTP 404 Not Found' } } } };
+    if (options.crumb) {
+      const cookie = sessionCookie(request);
+      if (cookie === undefined) return { status: options.crumbStatus ?? 401, json: yahooRefusal('chart', 'Invalid Cookie') };
+      if (sessions.get(cookie) === undefined || request.query.get('crumb') !== sessions.get(cookie)) return { status: options.crumbStatus ?? 401, json: yahooRefusal('chart', 'Invalid Crumb') };
+    }
     const symbol = decodeURIComponent(request.path.replace('/v8/finance/chart/', ''));
     const rows = bundledRows(symbol);
     if (!rows) return { status: 404, json: { chart: { result: null, error: { code: 'Not Found', description: 'No data found, symbol may be delisted' } } } };
-    const chosen = empty ? [] : inRange(rows, isoOfSeconds(Number(request.query.get('period1'))), isoOfSeconds(Number(request.query.get('period2')))).map((r) => withNulls(r, nulls));
-    // Yahoo stamps a daily bar with the session's open: 09:30 New York (14:30 UTC in winter).
-    const timestamp = chosen.map((r) => Date.parse(`${r.date}T14:30:00Z`) / 1000);
+    const from = Number(request.query.get('period1')) * 1000;
+    const to = Number(request.query.get('period2')) * 1000;
+    const chosen = empty ? [] : servedAt(symbol, rows, Math.min(clock(), to)).filter((r) => sessionOpenMs(r.date) >= from && sessionOpenMs(r.date) <= to).map((r) => withNulls(r, nulls));
+    // Yahoo stamps a daily bar with the session's open (09:30 New York), in epoch seconds.
+    const timestamp = chosen.map((r) => sessionOpenMs(r.date) / 1000);
     return {
       status: 200,
       json: {
@@ -150,47 +249,90 @@ export function startYahooServer(): Promise<ProviderServer> {
         },
       },
     };
-  });
+  }).then((server) => ({ ...server, handshakes: () => handshakes, issued: () => [...sessions].flatMap(([cookie, crumb]) => (crumb ? [cookie, crumb] : [cookie])) }));
 }
 
-/** Alpaca Market Data v2: /v2/stocks/bars?symbols=…&timeframe=1Day, page tokens, key headers. */
-export function startAlpacaServer(keys: { keyId: string; secretKey: string }, pageSize = 10_000): Promise<ProviderServer> {
+/** Alpaca's answer when a plan without real-time SIP asks for SIP data under 15 minutes old. */
+export const ALPACA_RECENT_SIP_BODY = { message: 'subscription does not permit querying recent SIP data' };
+
+export interface AlpacaServerOptions {
+  /** Bars a page at most (the request's limit caps it too). */
+  pageSize?: number;
+  now?: Clock;
+}
+
+/**
+ * Alpaca's start/end: RFC-3339 instants, or YYYY-MM-DD New York dates (start: that midnight;
+ * end: the whole date). NaN when neither.
+ */
+function alpacaBound(text: string, edge: 'start' | 'end'): number {
+  const day = parseIsoDay(text);
+  if (!Number.isNaN(day)) return edge === 'start' ? newYorkTimeMs(day, 0) : newYorkTimeMs(day + 1, 0) - 1;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return Number.NaN;
+  return Date.parse(text);
+}
+
+/**
+ * Alpaca Market Data v2: /v2/stocks/bars?symbols=…&timeframe=1Day, page tokens, key headers. On
+ * the SIP feed (the default) it refuses, as a free plan's account, a window ending less than 15
+ * minutes before its clock.
+ */
+export function startAlpacaServer(keys: { keyId: string; secretKey: string }, options: AlpacaServerOptions = {}): Promise<ProviderServer> {
+  const clock = options.now ?? Date.now;
+  const pageSize = options.pageSize ?? 10_000;
   return startServer((request, nulls, empty) => {
     if (request.headers['apca-api-key-id'] !== keys.keyId || request.headers['apca-api-secret-key'] !== keys.secretKey) {
       return { status: 401, json: { message: 'unauthorized.' } };
     }
+    const now = clock();
+    const sip = (request.query.get('feed') ?? 'sip') === 'sip';
+    const start = request.query.has('start') ? alpacaBound(request.query.get('start') ?? '', 'start') : newYorkTimeMs(newYorkDayOfMs(now), 0);
+    const end = request.query.has('end') ? alpacaBound(request.query.get('end') ?? '', 'end') : now - (sip ? 15 * 60_000 : 0);
+    if (Number.isNaN(start) || Number.isNaN(end)) return { status: 400, json: { message: 'invalid start or end: RFC-3339 or YYYY-MM-DD' } };
+    if (sip && end > now - 15 * 60_000) return { status: 403, json: ALPACA_RECENT_SIP_BODY };
     const symbols = (request.query.get('symbols') ?? '').split(',');
-    const start = request.query.get('start') ?? '';
-    const end = request.query.get('end') ?? '';
     const all: [string, Row][] = [];
-    for (const symbol of symbols) for (const row of empty ? [] : inRange(bundledRows(symbol) ?? [], start, end)) all.push([symbol, withNulls(row, nulls)]);
+    for (const symbol of symbols) {
+      const rows = empty ? [] : servedAt(symbol, bundledRows(symbol) ?? [], Math.min(now, end)).filter((r) => newYorkMidnightMs(r.date) >= start && newYorkMidnightMs(r.date) <= end);
+      for (const row of rows) all.push([symbol, withNulls(row, nulls)]);
+    }
     const offset = Number(request.query.get('page_token') ?? '0');
     const page = all.slice(offset, offset + Math.min(pageSize, Number(request.query.get('limit') ?? 1000)));
     const bars: Record<string, unknown[]> = {};
     for (const [symbol, r] of page) {
       // Alpaca dates a daily bar by midnight New York, in UTC.
-      (bars[symbol] ??= []).push({ t: `${r.date}T05:00:00Z`, o: r.open, h: r.high, l: r.low, c: r.close, v: r.volume, n: 1000, vw: r.close });
+      (bars[symbol] ??= []).push({ t: isoInstant(newYorkMidnightMs(r.date)), o: r.open, h: r.high, l: r.low, c: r.close, v: r.volume, n: 1000, vw: r.close });
     }
     const next = offset + page.length < all.length ? String(offset + page.length) : null;
     return { status: 200, json: { bars, next_page_token: next } };
   });
 }
 
+export interface SchwabServerOptions {
+  tokenLifetimeSeconds?: number;
+  now?: Clock;
+}
+
 /** Schwab Trader API: POST /v1/oauth/token (refresh grant) and GET /marketdata/v1/pricehistory. */
-export function startSchwabServer(secrets: { appKey: string; appSecret: string; refreshToken: string }, options: { tokenLifetimeSeconds?: number } = {}): Promise<ProviderServer & { tokensIssued: () => number; revokeAll: () => void }> {
+export function startSchwabServer(
+  secrets: { appKey: string; appSecret: string; refreshToken: string },
+  options: SchwabServerOptions = {},
+): Promise<ProviderServer & { tokensIssued: () => number; revokeAll: () => void; rotateRefreshToken: (refreshToken: string) => void }> {
+  const clock = options.now ?? Date.now;
   const live = new Set<string>();
+  let refreshToken = secrets.refreshToken;
   let issued = 0;
   return startServer((request, nulls, empty) => {
     if (request.path === '/v1/oauth/token') {
       const basic = `Basic ${Buffer.from(`${secrets.appKey}:${secrets.appSecret}`).toString('base64')}`;
       const form = new URLSearchParams(request.body);
       if (request.headers.authorization !== basic) return { status: 401, json: { error: 'invalid_client', error_description: 'Unauthorized' } };
-      if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== secrets.refreshToken) {
+      if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== refreshToken) {
         return { status: 400, json: { error: 'invalid_grant', error_description: 'refresh token invalid or expired' } };
       }
       const token = `access-${++issued}`;
       live.add(token);
-      return { status: 200, json: { expires_in: options.tokenLifetimeSeconds ?? 1800, token_type: 'Bearer', scope: 'api', refresh_token: secrets.refreshToken, access_token: token, id_token: 'id' } };
+      return { status: 200, json: { expires_in: options.tokenLifetimeSeconds ?? 1800, token_type: 'Bearer', scope: 'api', refresh_token: refreshToken, access_token: token, id_token: 'id' } };
     }
     if (request.path === '/marketdata/v1/pricehistory') {
       const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -198,13 +340,59 @@ export function startSchwabServer(secrets: { appKey: string; appSecret: string; 
       const symbol = request.query.get('symbol') ?? '';
       const rows = bundledRows(symbol);
       if (!rows) return { status: 200, json: { candles: [], symbol, empty: true } };
-      const from = new Date(Number(request.query.get('startDate'))).toISOString().slice(0, 10);
-      const to = new Date(Number(request.query.get('endDate'))).toISOString().slice(0, 10);
-      const chosen = empty ? [] : inRange(rows, from, to).map((r) => withNulls(r, nulls));
+      const from = Number(request.query.get('startDate'));
+      const to = Number(request.query.get('endDate'));
+      const chosen = empty ? [] : servedAt(symbol, rows, Math.min(clock(), to)).filter((r) => centralMidnightMs(r.date) >= from && centralMidnightMs(r.date) <= to).map((r) => withNulls(r, nulls));
       // Schwab dates a daily candle by midnight US Central time, as epoch milliseconds.
-      const candles = chosen.map((r) => ({ open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, datetime: Date.parse(`${r.date}T06:00:00Z`) }));
+      const candles = chosen.map((r) => ({ open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, datetime: centralMidnightMs(r.date) }));
       return { status: 200, json: { candles, symbol, empty: candles.length === 0 } };
     }
     return { status: 404, json: { message: 'no such route' } };
-  }).then((server) => ({ ...server, tokensIssued: () => issued, revokeAll: () => live.clear() }));
+  }).then((server) => ({
+    ...server,
+    tokensIssued: () => issued,
+    revokeAll: () => live.clear(),
+    // The user signed in again: only the new refresh token is accepted from now on.
+    rotateRefreshToken: (token: string) => {
+      refreshToken = token;
+    },
+  }));
+}
+
+export interface SecretsManagerServer {
+  /** A client of this server, as the credential sources take one. */
+  readonly client: () => SecretsManagerClient;
+  /** "secretsmanager.GetSecretValue <SecretId>", one per call. */
+  readonly calls: string[];
+  /** Secret id → SecretString; change a value to rotate the secret. */
+  readonly secrets: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Secrets Manager's JSON 1.1 protocol, as the AWS SDK speaks it: GetSecretValue only. */
+export async function startSecretsManagerServer(secrets: Record<string, string>): Promise<SecretsManagerServer> {
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const { SecretId } = JSON.parse(body) as { SecretId: string };
+      calls.push(`${String(req.headers['x-amz-target'])} ${SecretId}`);
+      const value = secrets[SecretId];
+      res.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(value ? { ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`, Name: SecretId, SecretString: value } : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    client: () => new SecretsManagerClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    calls,
+    secrets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,10 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/market-data/credentials.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { type ProviderServer, startAlpacaServer, startSchwabServer, startYahooServer } from '../helpers/provider-servers.js';
+import { type ProviderServer, startAlpacaServer, startSchwabServer, startSecretsManagerServer, startYahooServer } from '../helpers/provider-servers.js';
 
 const SCHWAB = { appKey: 'fake-app-key-1111', appSecret: 'fake-app-secret-2222', refreshToken: 'fake-refresh-token-3333' };
 const ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
@@ -80,21 +77,8 @@ describe('credentials', () => {
       'scanfleet/schwab': JSON.stringify({ appKey: SCHWAB.appKey, appSecret: SCHWAB.appSecret, refreshToken: SCHWAB.refreshToken }),
       'scanfleet/alpaca': JSON.stringify({ keyId: ALPACA.keyId }),
     };
-    const calls: string[] = [];
-    // Secrets Manager's JSON 1.1 protocol, as the AWS SDK speaks it: GetSecretValue only.
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const { SecretId } = JSON.parse(body) as { SecretId: string };
-        calls.push(`${String(req.headers['x-amz-target'])} ${SecretId}`);
-        const value = secrets[SecretId];
-        res.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(value ? { ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`, Name: SecretId, SecretString: value } : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const client = () => new SecretsManagerClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const server = await startSecretsManagerServer(secrets);
+    const { client, calls } = server;
     try {
       const schwabCreds = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, client);
       expect(await schwabCreds.load()).toEqual(SCHWAB);
@@ -103,8 +87,39 @@ describe('credentials', () => {
       expect(schwabCreds.description).toBe('secret scanfleet/schwab (refreshToken)');
       await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/alpaca' }, client).load()).rejects.toThrow('secret scanfleet/alpaca lacks secretKey');
       await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/missing' }, client).load()).rejects.toThrow('Secrets Manager cannot find the specified secret.');
+      // A re-read after reload(), once: a secret rotated while the container was warm.
+      schwabCreds.reload();
+      expect(await schwabCreds.load()).toEqual(SCHWAB);
+      expect(await schwabCreds.load()).toEqual(SCHWAB);
+      expect(calls.filter((c) => c.endsWith('scanfleet/schwab'))).toEqual(['secretsmanager.GetSecretValue scanfleet/schwab', 'secretsmanager.GetSecretValue scanfleet/schwab']);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
+  });
+});
+
+describe('provider settings from the environment', () => {
+  it('Yahoo asking for a session: the handshake goes to YAHOO_COOKIE_URL, and the scan finds what the CSV finds', async () => {
+    const crumbed = await startYahooServer({ crumb: true });
+    try {
+      const run = await runCliAsync([...ARGS, '--provider', 'yahoo'], { ...env(), YAHOO_BASE_URL: crumbed.url, YAHOO_COOKIE_URL: crumbed.url });
+      expect(run.status, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as Doc;
+      const comparable = (d: Doc) => d.results.filter((r) => r.symbol !== 'ZZZZ').map((r) => [r.symbol, r.scanner, r.status, r.signal, r.values]);
+      expect(comparable(doc)).toEqual(comparable(csv));
+      expect(crumbed.handshakes()).toBeGreaterThanOrEqual(1);
+      for (const secret of crumbed.issued()) {
+        expect(run.stdout).not.toContain(secret);
+        expect(run.stderr).not.toContain(secret);
+      }
+    } finally {
+      await crumbed.close();
+    }
+  });
+
+  it('refuses a PROVIDER_DELAY_MINUTES that is not a non-negative number, saying so', async () => {
+    const run = await runCliAsync([...ARGS, '--provider', 'yahoo'], { ...env(), PROVIDER_DELAY_MINUTES: '-5' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('PROVIDER_DELAY_MINUTES must be a non-negative number of minutes');
   });
 });

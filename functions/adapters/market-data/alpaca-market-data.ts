@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
+import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market-clock.js';
 import { isoDay, newYorkDayOfIso } from '../../core/trading-day.js';
 import { HttpJsonClient, HttpStatusError } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { barsFromRows, calendarDaysFor, numeric } from './provider-batch.js';
 
 export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
+/**
+ * How old SIP data is asked for: the free plan serves SIP data only once it is 15 minutes old,
+ * so the window ends 16 minutes back (a minute's margin for clock skew).
+ */
+export const ALPACA_SIP_DELAY_MS = 16 * 60_000;
 
 export interface AlpacaCredentials {
   readonly keyId: string;
@@ -22,7 +28,10 @@ type AlpacaBar = z.infer<typeof barSchema>;
 export interface AlpacaOptions {
   readonly credentials: () => Promise<AlpacaCredentials>;
   readonly baseUrl?: string;
-  /** "iex" (free plan) or "sip" (paid). */
+  /**
+   * "sip" (default: every US exchange; on the free plan only 15 minutes old, so the window ends
+   * 16 minutes back) or "iex" (real time, but IEX alone: a few percent of the volume).
+   */
   readonly feed?: string;
   readonly http?: HttpJsonClient;
   readonly now?: () => Date;
@@ -36,25 +45,38 @@ export interface AlpacaOptions {
  */
 export class AlpacaMarketData implements MarketData {
   readonly name = 'alpaca';
+  readonly feed: string;
+  /** SIP: what the window leaves out (16 minutes); IEX: real time. */
+  readonly delayMs: number;
+  readonly completeBarsOnly = false;
   private readonly baseUrl: string;
   private readonly http: HttpJsonClient;
+  private readonly clock: () => Date;
 
   constructor(private readonly options: AlpacaOptions) {
     this.baseUrl = (options.baseUrl ?? ALPACA_DATA_URL).replace(/\/$/, '');
     this.http = options.http ?? new HttpJsonClient('alpaca');
+    this.clock = options.now ?? (() => new Date());
+    this.feed = options.feed ?? 'sip';
+    this.delayMs = this.feed === 'iex' ? 0 : ALPACA_SIP_DELAY_MS;
   }
 
   async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
     const { keyId, secretKey } = await this.options.credentials();
-    const endDay = request.asOf ?? Math.floor((this.options.now?.() ?? new Date()).getTime() / 86_400_000);
+    // The window ends at the request's instant less the feed's delay, and never after the
+    // as-of day (New York); it starts on a New York date.
+    let endMs = (request.now ?? this.clock().getTime()) - this.delayMs;
+    if (request.asOf !== undefined) endMs = Math.min(endMs, newYorkTimeMs(request.asOf + 1, 0) - 1000);
+    endMs = Math.floor(endMs / 1000) * 1000;
+    const endDay = newYorkDayOfMs(endMs);
     const query = new URLSearchParams({
       symbols: request.symbols.join(','),
       timeframe: '1Day',
       start: isoDay(endDay - calendarDaysFor(request.lookback)),
-      end: isoDay(endDay),
+      end: new Date(endMs).toISOString().replace('.000Z', 'Z'),
       limit: '10000',
       adjustment: 'split',
-      feed: this.options.feed ?? 'iex',
+      feed: this.feed,
       sort: 'asc',
     });
     const collected = new Map<string, AlpacaBar[]>();
@@ -70,8 +92,14 @@ export class AlpacaMarketData implements MarketData {
           label: `bars page ${pages + 1} for ${request.symbols.length} symbols`,
         });
       } catch (error) {
+        if (error instanceof HttpStatusError && error.status === 403 && /recent sip data/i.test(error.body)) {
+          throw new ProviderError(
+            'alpaca',
+            `Alpaca refused recent SIP data (HTTP 403): without a paid data plan, SIP data must be at least 15 minutes old. scanfleet asks for data 16 minutes old, so check this machine's clock; or set ALPACA_FEED=iex for real-time IEX data (one exchange, a few percent of the volume)`,
+          );
+        }
         if (error instanceof HttpStatusError && (error.status === 401 || error.status === 403)) {
-          throw new ProviderError('alpaca', `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.options.feed ?? 'iex'}" is in your plan`);
+          throw new ProviderError('alpaca', `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.feed}" is in your plan`);
         }
         throw error;
       }
@@ -90,7 +118,7 @@ export class AlpacaMarketData implements MarketData {
     return request.symbols.map((symbol): SymbolBars => {
       const bars = collected.get(symbol);
       if (!bars || bars.length === 0) {
-        return { symbol, ok: false, code: 'unknown_symbol', reason: `Alpaca returned no bars for ${symbol} (unknown symbol, or no trades on the ${this.options.feed ?? 'iex'} feed in the window)` };
+        return { symbol, ok: false, code: 'unknown_symbol', reason: `Alpaca returned no bars for ${symbol} (unknown symbol, or no trades on the ${this.feed} feed in the window)` };
       }
       return barsFromRows(symbol, bars.length, (i) => [newYorkDayOfIso(bars[i].t), numeric(bars[i].o), numeric(bars[i].h), numeric(bars[i].l), numeric(bars[i].c), numeric(bars[i].v)], {
         asOf: request.asOf,

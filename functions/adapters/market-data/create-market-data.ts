@@ -21,6 +21,7 @@ export function createMarketData(env: Record<string, string | undefined>): Marke
   const requestsPerMinute = env[ENV.providerRequestsPerMinute] ? Number(env[ENV.providerRequestsPerMinute]) : undefined;
   const timeoutMs = env[ENV.providerTimeoutMs] ? Number(env[ENV.providerTimeoutMs]) : DEFAULT_RETRY.timeoutMs;
   if (!(timeoutMs > 0)) throw new Error(`${ENV.providerTimeoutMs} must be a positive number of milliseconds, got "${env[ENV.providerTimeoutMs]}"`);
+  const delayMs = providerDelayMs(env);
   const http = new HttpJsonClient(provider, { ...DEFAULT_RETRY, timeoutMs });
   switch (provider) {
     case 'csv': {
@@ -30,13 +31,32 @@ export function createMarketData(env: Record<string, string | undefined>): Marke
     }
     case 'schwab': {
       const credentials = schwabCredentials(env);
-      return new SchwabMarketData({ credentials: credentials.load, credentialsSource: credentials.description, baseUrl: env[ENV.schwabBaseUrl], concurrency, requestsPerMinute, http });
+      return new SchwabMarketData({
+        credentials: credentials.load,
+        reloadCredentials: credentials.reload,
+        credentialsSource: credentials.description,
+        baseUrl: env[ENV.schwabBaseUrl],
+        concurrency,
+        requestsPerMinute,
+        http,
+        delayMs,
+      });
     }
     case 'alpaca':
-      return new AlpacaMarketData({ credentials: alpacaCredentials(env).load, baseUrl: env[ENV.alpacaDataUrl], feed: env[ENV.alpacaFeed], http });
+      // SIP (every exchange, 15 minutes old on the free plan) unless IEX is asked for.
+      return new AlpacaMarketData({ credentials: alpacaCredentials(env).load, baseUrl: env[ENV.alpacaDataUrl], feed: env[ENV.alpacaFeed] || 'sip', http });
     case 'yahoo':
-      return new YahooMarketData({ baseUrl: env[ENV.yahooBaseUrl], concurrency, requestsPerMinute, http });
+      return new YahooMarketData({ baseUrl: env[ENV.yahooBaseUrl], cookieUrl: env[ENV.yahooCookieUrl] || undefined, concurrency, requestsPerMinute, http, delayMs });
     default:
       throw new Error(`unknown market-data provider "${provider}"; available: ${PROVIDERS.join(', ')}`);
   }
+}
+
+/** PROVIDER_DELAY_MINUTES in ms (undefined when unset: the provider's default, 10 minutes). */
+function providerDelayMs(env: Record<string, string | undefined>): number | undefined {
+  const raw = env[ENV.providerDelayMinutes];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const minutes = Number(raw);
+  if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`${ENV.providerDelayMinutes} must be a non-negative number of minutes (how far the provider's data lags the market), got "${raw}"`);
+  return minutes * 60_000;
 }

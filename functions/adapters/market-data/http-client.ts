@@ -19,6 +19,11 @@ export interface HttpRequest {
   readonly body?: string;
   /** How the request is named in errors: never the URL with its query, which may carry keys. */
   readonly label: string;
+  /**
+   * Answers that are final as they stand: thrown at once as an HttpStatusError, never retried
+   * (e.g. a 429 whose body says the session is refused, which backing off cannot cure).
+   */
+  readonly isFinal?: (status: number, body: string) => boolean;
 }
 
 /** A response outside 2xx that retries did not cure (or that is not worth retrying). */
@@ -56,6 +61,20 @@ export class HttpJsonClient {
   }
 
   async text(request: HttpRequest): Promise<string> {
+    const { response, exhausted, attempts } = await this.exchange(request);
+    if (response.status >= 200 && response.status < 300) return response.body;
+    throw new HttpStatusError(this.provider, response.status, `${request.label}: HTTP ${response.status}${exhausted ? ` (after ${attempts} attempts)` : ''}`, response.body.slice(0, 2000));
+  }
+
+  /**
+   * The final response whatever its status, headers included (a cookie endpoint answers 404
+   * with the cookie): retried like text() on 429, 5xx, timeouts and dropped connections.
+   */
+  async response(request: HttpRequest): Promise<TransportResponse> {
+    return (await this.exchange(request)).response;
+  }
+
+  private async exchange(request: HttpRequest): Promise<{ response: TransportResponse; exhausted: boolean; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       let response: TransportResponse;
       try {
@@ -68,12 +87,10 @@ export class HttpJsonClient {
         await this.sleep(this.backoff(attempt));
         continue;
       }
-      if (response.status >= 200 && response.status < 300) return response.body;
-      const retryable = response.status === 429 || response.status >= 500;
-      if (!retryable || attempt >= this.policy.maxAttempts) {
-        const tries = retryable ? ` (after ${attempt} attempts)` : '';
-        throw new HttpStatusError(this.provider, response.status, `${request.label}: HTTP ${response.status}${tries}`, response.body.slice(0, 2000));
-      }
+      if (response.status >= 200 && response.status < 300) return { response, exhausted: false, attempts: attempt };
+      const retryable = (response.status === 429 || response.status >= 500) && !request.isFinal?.(response.status, response.body);
+      if (!retryable) return { response, exhausted: false, attempts: attempt };
+      if (attempt >= this.policy.maxAttempts) return { response, exhausted: true, attempts: attempt };
       const retryAfter = response.status === 429 ? parseRetryAfter(headerValue(response.headers['retry-after'])) : undefined;
       await this.sleep(Math.min(this.policy.maxDelayMs, Math.max(retryAfter ?? 0, this.backoff(attempt))));
     }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
+import { newYorkTimeMs } from '../../core/market-clock.js';
 import { newYorkDay } from '../../core/trading-day.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
-import { barsFromRows, calendarDaysFor, numeric, settleBatch, symbolFailure } from './provider-batch.js';
+import { barsFromRows, calendarDaysFor, DEFAULT_PROVIDER_DELAY_MS, numeric, settleBatch, symbolFailure } from './provider-batch.js';
 
 export const SCHWAB_BASE_URL = 'https://api.schwabapi.com';
 
@@ -25,6 +26,11 @@ const REFRESH_MARGIN_MS = 60_000;
 
 export interface SchwabOptions {
   readonly credentials: () => Promise<SchwabCredentials>;
+  /**
+   * Drops any kept copy of the credentials (CredentialSource.reload): called once when Schwab
+   * rejects the refresh token, so that a secret rotated while the container was warm is read.
+   */
+  readonly reloadCredentials?: () => void;
   readonly baseUrl?: string;
   /** Requests in flight at once (default 4). */
   readonly concurrency?: number;
@@ -34,6 +40,8 @@ export interface SchwabOptions {
   readonly requestsPerMinute?: number;
   readonly http?: HttpJsonClient;
   readonly now?: () => Date;
+  /** How far the data lags the market (default 10 minutes; PROVIDER_DELAY_MINUTES). */
+  readonly delayMs?: number;
 }
 
 /**
@@ -43,7 +51,10 @@ export interface SchwabOptions {
  */
 export class SchwabMarketData implements MarketData {
   readonly name = 'schwab';
+  readonly delayMs: number;
+  readonly completeBarsOnly = false;
   private readonly baseUrl: string;
+  private readonly clock: () => Date;
   private readonly http: HttpJsonClient;
   private readonly pacer: RequestPacer;
   private token: { value: string; expiresAt: number } | undefined;
@@ -53,12 +64,15 @@ export class SchwabMarketData implements MarketData {
     this.baseUrl = (options.baseUrl ?? SCHWAB_BASE_URL).replace(/\/$/, '');
     this.http = options.http ?? new HttpJsonClient('schwab');
     this.pacer = new RequestPacer(options.requestsPerMinute ?? 50);
+    this.clock = options.now ?? (() => new Date());
+    this.delayMs = options.delayMs ?? DEFAULT_PROVIDER_DELAY_MS;
   }
 
   async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
     await this.accessToken(); // a rejected refresh token fails the batch once, not 30 times
-    const now = this.options.now?.() ?? new Date();
-    const endMs = request.asOf !== undefined ? (request.asOf + 1) * 86_400_000 - 1 : now.getTime();
+    // The window ends at the request's instant, and never after the as-of day (New York).
+    let endMs = request.now ?? this.clock().getTime();
+    if (request.asOf !== undefined) endMs = Math.min(endMs, newYorkTimeMs(request.asOf + 1, 0) - 1);
     const startMs = endMs - calendarDaysFor(request.lookback) * 86_400_000;
     const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) => this.fetchSymbol(symbol, startMs, endMs, request).catch((error: unknown) => symbolFailure(symbol, error)));
     return settleBatch(this.name, results);
@@ -105,39 +119,62 @@ export class SchwabMarketData implements MarketData {
 
   /** The cached access token, refreshed (once, for all concurrent callers) when near expiry. */
   private async accessToken(): Promise<string> {
-    const now = (this.options.now?.() ?? new Date()).getTime();
+    const now = this.clock().getTime();
     if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > now) return this.token.value;
     this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
+  /**
+   * The refresh-token grant. When Schwab rejects the refresh token, the credentials are read
+   * once more (a secret rotated since this container read it) and, if they changed, tried.
+   */
   private async refresh(): Promise<string> {
-    const { appKey, appSecret, refreshToken } = await this.options.credentials();
-    let json: unknown;
+    const credentials = await this.options.credentials();
+    let rejection: HttpStatusError;
     try {
-      json = await this.http.json({
-        url: `${this.baseUrl}/v1/oauth/token`,
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${appKey}:${appSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-        label: 'OAuth token refresh',
-      });
+      return await this.grant(credentials);
     } catch (error) {
-      if (error instanceof HttpStatusError && (error.status === 400 || error.status === 401)) {
-        const where = this.options.credentialsSource ?? 'SCHWAB_REFRESH_TOKEN';
-        throw new ProviderError(
-          'schwab',
-          `Schwab rejected the refresh token (HTTP ${error.status}${oauthError(error.body)}). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in ${where}.`,
-        );
-      }
-      throw error;
+      if (!isRejection(error)) throw error;
+      rejection = error;
     }
+    if (this.options.reloadCredentials) {
+      this.options.reloadCredentials();
+      const reread = await this.options.credentials();
+      if (reread.refreshToken !== credentials.refreshToken || reread.appKey !== credentials.appKey || reread.appSecret !== credentials.appSecret) {
+        try {
+          return await this.grant(reread);
+        } catch (error) {
+          if (!isRejection(error)) throw error;
+          rejection = error;
+        }
+      }
+    }
+    const where = this.options.credentialsSource ?? 'SCHWAB_REFRESH_TOKEN';
+    throw new ProviderError(
+      'schwab',
+      `Schwab rejected the refresh token (HTTP ${rejection.status}${oauthError(rejection.body)}). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in ${where}.`,
+    );
+  }
+
+  private async grant({ appKey, appSecret, refreshToken }: SchwabCredentials): Promise<string> {
+    const json = await this.http.json({
+      url: `${this.baseUrl}/v1/oauth/token`,
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${appKey}:${appSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+      label: 'OAuth token refresh',
+    });
     const token = tokenSchema.safeParse(json);
     if (!token.success) throw new ProviderError('schwab', 'OAuth token response is not in the expected format');
-    const now = (this.options.now?.() ?? new Date()).getTime();
-    this.token = { value: token.data.access_token, expiresAt: now + token.data.expires_in * 1000 };
+    this.token = { value: token.data.access_token, expiresAt: this.clock().getTime() + token.data.expires_in * 1000 };
     return this.token.value;
   }
+}
+
+/** A 400/401 from the token endpoint: the refresh token (or the app's key) is refused. */
+function isRejection(error: unknown): error is HttpStatusError {
+  return error instanceof HttpStatusError && (error.status === 400 || error.status === 401);
 }
 
 /** ": invalid_grant" from an OAuth error body, without echoing anything else it holds. */

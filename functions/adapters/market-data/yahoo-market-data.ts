@@ -1,9 +1,24 @@
 import { z } from 'zod';
-import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
+import { ProviderError } from '../../core/errors.js';
+import { newYorkTimeMs } from '../../core/market-clock.js';
+import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
-import { barsFromRows, calendarDaysFor, numeric, settleBatch, symbolFailure } from './provider-batch.js';
+import { barsFromRows, calendarDaysFor, DEFAULT_PROVIDER_DELAY_MS, numeric, settleBatch, symbolFailure } from './provider-batch.js';
 
 export const YAHOO_BASE_URL = 'https://query1.finance.yahoo.com';
+/** Answers any request with Yahoo's session cookie (a 404 page that sets it). */
+export const YAHOO_COOKIE_URL = 'https://fc.yahoo.com';
+
+/**
+ * Yahoo answers 429 "Too Many Requests" to clients that do not look like a browser (no
+ * User-Agent, or node's, curl's, python-requests'), whatever the rate: every request carries a
+ * current desktop Chrome's headers.
+ */
+export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
+  'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
+  accept: 'application/json,text/plain,*/*',
+  'accept-language': 'en-US,en;q=0.9',
+};
 
 const quoteArray = z.array(z.unknown());
 const chartSchema = z.object({
@@ -20,43 +35,80 @@ const chartSchema = z.object({
     error: z.object({ code: z.string(), description: z.string() }).nullable().optional(),
   }),
 });
+/** Yahoo's refusal of a missing or stale session: {"chart"|"finance": {"error": {"code": "Unauthorized", …}}}. */
+const refusalSchema = z.union([
+  z.object({ chart: z.object({ error: z.object({ code: z.string(), description: z.string() }) }) }),
+  z.object({ finance: z.object({ error: z.object({ code: z.string(), description: z.string() }) }) }),
+]);
 
 export interface YahooOptions {
   readonly baseUrl?: string;
+  /** Where the session cookie for the crumb handshake comes from (default https://fc.yahoo.com). */
+  readonly cookieUrl?: string;
   /** Symbols fetched at once: Yahoo has no batch endpoint and no published limit; stay polite. */
   readonly concurrency?: number;
   /** Requests a minute from this container (default 100); Infinity turns pacing off. */
   readonly requestsPerMinute?: number;
   readonly http?: HttpJsonClient;
   readonly now?: () => Date;
+  /** How far the data lags the market (default 10 minutes; PROVIDER_DELAY_MINUTES). */
+  readonly delayMs?: number;
 }
 
-/** Yahoo Finance's chart endpoint (v8), one request per symbol, no key. */
+/** A session Yahoo issued: its cookie pairs and the crumb that goes with them. Never logged. */
+interface YahooSession {
+  readonly cookie: string;
+  readonly crumb: string;
+}
+
+/** What one batch learnt: a handshake that failed is not tried again for each of its symbols. */
+interface BatchState {
+  handshakeError?: unknown;
+}
+
+/**
+ * Yahoo Finance's chart endpoint (v8), one request per symbol, no key. When Yahoo asks for a
+ * session (a 401/429 whose body says the cookie or crumb is invalid), one cookie + crumb
+ * handshake, shared by the requests in flight, and the refused request is sent again with
+ * them; the session is kept on this object for later requests.
+ */
 export class YahooMarketData implements MarketData {
   readonly name = 'yahoo';
+  readonly delayMs: number;
+  readonly completeBarsOnly = false;
   private readonly baseUrl: string;
+  private readonly cookieUrl: string;
   private readonly http: HttpJsonClient;
   private readonly pacer: RequestPacer;
+  private readonly clock: () => Date;
+  private session: YahooSession | undefined;
+  private handshaking: Promise<YahooSession> | undefined;
 
   constructor(private readonly options: YahooOptions = {}) {
     this.baseUrl = (options.baseUrl ?? YAHOO_BASE_URL).replace(/\/$/, '');
+    this.cookieUrl = options.cookieUrl ?? YAHOO_COOKIE_URL;
     this.http = options.http ?? new HttpJsonClient('yahoo');
     this.pacer = new RequestPacer(options.requestsPerMinute ?? 100);
+    this.clock = options.now ?? (() => new Date());
+    this.delayMs = options.delayMs ?? DEFAULT_PROVIDER_DELAY_MS;
   }
 
   async fetchDailyBars(request: BarsRequest): Promise<SymbolBars[]> {
-    const end = request.asOf !== undefined ? (request.asOf + 1) * 86_400 : Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000);
+    // The window ends at the request's instant, and never after the as-of day (New York).
+    let endMs = request.now ?? this.clock().getTime();
+    if (request.asOf !== undefined) endMs = Math.min(endMs, newYorkTimeMs(request.asOf + 1, 0));
+    const end = Math.floor(endMs / 1000);
     const start = end - calendarDaysFor(request.lookback) * 86_400;
-    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) => this.fetchSymbol(symbol, start, end, request).catch((error: unknown) => symbolFailure(symbol, error)));
+    const batch: BatchState = {};
+    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) => this.fetchSymbol(symbol, start, end, request, batch).catch((error: unknown) => symbolFailure(symbol, error)));
     return settleBatch(this.name, results);
   }
 
-  private async fetchSymbol(symbol: string, period1: number, period2: number, request: BarsRequest): Promise<SymbolBars> {
+  private async fetchSymbol(symbol: string, period1: number, period2: number, request: BarsRequest, batch: BatchState): Promise<SymbolBars> {
     const url = `${this.baseUrl}/v8/finance/chart/${encodeURIComponent(symbol)}?period1=${period1}&period2=${period2}&interval=1d&events=div%2Csplits`;
     let json: unknown;
-    await this.pacer.wait();
     try {
-      json = await this.http.json({ url, label: `chart ${symbol}` });
+      json = await this.chart(symbol, url, batch);
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) {
         const description = chartSchema.safeParse(safeJson(error.body)).data?.chart.error?.description;
@@ -85,6 +137,81 @@ export class YahooMarketData implements MarketData {
       { asOf: request.asOf, lookback: request.lookback },
     );
   }
+
+  /** One chart request; refused for want of a session: one handshake (shared) and one retry with it. */
+  private async chart(symbol: string, url: string, batch: BatchState): Promise<unknown> {
+    await this.pacer.wait();
+    const used = this.session;
+    try {
+      return await this.http.json(this.chartRequest(symbol, url, used));
+    } catch (error) {
+      if (!sessionRefusal(error)) throw error;
+    }
+    const session = await this.freshSession(used, batch);
+    await this.pacer.wait();
+    try {
+      return await this.http.json(this.chartRequest(symbol, url, session));
+    } catch (error) {
+      const refusal = sessionRefusal(error);
+      if (refusal) throw new ProviderError('yahoo', `chart ${symbol}: Yahoo refused the cookie and crumb it had just issued (HTTP ${refusal.status}: ${refusal.description})`, symbol);
+      throw error;
+    }
+  }
+
+  private chartRequest(symbol: string, url: string, session: YahooSession | undefined): HttpRequest {
+    return {
+      url: session ? `${url}&crumb=${encodeURIComponent(session.crumb)}` : url,
+      headers: session ? { ...BROWSER_HEADERS, cookie: session.cookie } : { ...BROWSER_HEADERS },
+      label: `chart ${symbol}`,
+      // A session refusal is not a rate limit: straight to the handshake, no backing off.
+      isFinal: (status, body) => refusalIn(status, body) !== undefined,
+    };
+  }
+
+  /** A session newer than the one refused: another request's, or one handshake for all waiting. */
+  private async freshSession(refused: YahooSession | undefined, batch: BatchState): Promise<YahooSession> {
+    if (this.session && this.session !== refused) return this.session;
+    if (batch.handshakeError !== undefined) throw batch.handshakeError;
+    this.handshaking ??= this.handshake().finally(() => (this.handshaking = undefined));
+    try {
+      return await this.handshaking;
+    } catch (error) {
+      batch.handshakeError = error;
+      throw error;
+    }
+  }
+
+  /** The cookie endpoint's Set-Cookie pairs, then the crumb that goes with them. */
+  private async handshake(): Promise<YahooSession> {
+    const answer = await this.http.response({ url: this.cookieUrl, headers: { ...BROWSER_HEADERS }, label: 'Yahoo session cookie' });
+    const setCookie = answer.headers['set-cookie'] ?? [];
+    const cookie = setCookie
+      .map((line) => line.split(';')[0].trim())
+      .filter((pair) => /^[^=\s]+=/.test(pair))
+      .join('; ');
+    if (cookie === '') throw new ProviderError('yahoo', `Yahoo asked for a session, and its cookie endpoint set no cookie (HTTP ${answer.status})`);
+    const text = await this.http.text({ url: `${this.baseUrl}/v1/test/getcrumb`, headers: { ...BROWSER_HEADERS, cookie }, label: 'Yahoo crumb' });
+    const crumb = text.trim();
+    // A crumb is a short token; "Too Many Requests" or an HTML page is not one.
+    if (!/^[\x21-\x7e]{1,128}$/.test(crumb) || /[<>{}"]/.test(crumb)) throw new ProviderError('yahoo', `Yahoo's crumb endpoint answered with something that is not a crumb (${text.length} characters)`);
+    this.session = { cookie, crumb };
+    return this.session;
+  }
+}
+
+/** Yahoo's "Unauthorized: Invalid Crumb / Invalid Cookie" answer (401, or 429), if that is what this is. */
+function refusalIn(status: number, body: string): { status: number; description: string } | undefined {
+  if (status !== 401 && status !== 429) return undefined;
+  const parsed = refusalSchema.safeParse(safeJson(body));
+  if (!parsed.success) return undefined;
+  const { code, description } = 'chart' in parsed.data ? parsed.data.chart.error : parsed.data.finance.error;
+  if (code !== 'Unauthorized' && !/crumb|cookie/i.test(description)) return undefined;
+  // Yahoo's own short wording only; anything else is not repeated.
+  return { status, description: /^[A-Za-z ]{1,40}$/.test(description) ? description : code };
+}
+
+function sessionRefusal(error: unknown): { status: number; description: string } | undefined {
+  return error instanceof HttpStatusError ? refusalIn(error.status, error.body) : undefined;
 }
 
 function safeJson(text: string): unknown {
@@ -94,4 +221,3 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-
