@@ -84,13 +84,37 @@ describe('dispatch handler', () => {
     expect(sqs.received.length).toBe(afterComplete);
   });
 
-  it('skips NYSE holidays and says so in the run record', async () => {
+  it('records scheduled runs with nothing new by the market clock as skipped: holidays, before the open, long after the close', async () => {
     const { dispatch, store } = handlerWith();
     const before = sqs.received.length;
-    const result = await dispatch({ watchlist: 'full', scheduledAt: '2026-11-26T15:30:00Z' }, context);
-    expect(result).toEqual({ runId: '20261126T153000Z-full', status: 'skipped_holiday', symbols: 150, batches: 0, reason: 'NYSE closed: Thanksgiving Day' });
+    const result = await dispatch({ watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-26T15:30:00Z' }, context);
+    expect(result).toEqual({ runId: '20261126T153000Z-full', status: 'skipped', symbols: 150, batches: 0, reason: 'unchanged: NYSE closed (Thanksgiving Day)' });
+    expect(await store.getRun('20261126T153000Z-full')).toMatchObject({ status: 'skipped', kind: 'scheduled', purpose: 'market-hours', session: '2026-11-25', skippedReason: 'unchanged: NYSE closed (Thanksgiving Day)', batchesExpected: 0 });
+    const skipped = async (scheduledAt: string, purpose: string) => (await dispatch({ watchlist: 'full', purpose: purpose as 'market-hours', scheduledAt }, context)).reason;
+    expect(await skipped('2026-11-28T15:30:00Z', 'market-hours')).toBe('unchanged: NYSE closed (weekend)');
+    expect(await skipped('2026-11-24T13:00:00Z', 'market-hours')).toBe('unchanged: before the open, the last session is already scanned'); // 08:00
+    expect(await skipped('2026-11-25T02:00:00Z', 'after-close')).toBe('unchanged: the session closed hours ago and was scanned'); // 21:00
+    expect(await skipped('2026-11-27T01:00:00Z', 'refetch')).toBe('unchanged: NYSE closed (Thanksgiving Day)'); // 20:00 on the holiday
     expect(sqs.received.length).toBe(before);
-    expect(await store.getRun('20261126T153000Z-full')).toMatchObject({ status: 'skipped', skippedReason: 'NYSE closed: Thanksgiving Day', batchesExpected: 0 });
+  });
+
+  it('never skips the evening re-fetch of a session, nor a manual run', async () => {
+    const { dispatch, store } = handlerWith();
+    expect(await dispatch({ watchlist: 'full', purpose: 'refetch', scheduledAt: '2026-11-25T01:00:00Z' }, context)).toMatchObject({ status: 'dispatched', batches: 5 }); // 20:00 on the 24th
+    const refetch = sentSince(sqs.received.length - 5);
+    expect(refetch.every((m) => m.refetch === true)).toBe(true);
+    expect(await store.getRun('20261125T010000Z-full')).toMatchObject({ kind: 'scheduled', purpose: 'refetch', session: '2026-11-24' });
+    // A person asking on Thanksgiving gets the last closed session scanned.
+    expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-26T16:00:00Z' }, context)).toMatchObject({ status: 'dispatched', batches: 5 });
+    expect(await store.getRun('20261126T160000Z-full')).toMatchObject({ kind: 'manual', session: '2026-11-25', status: 'running' });
+  });
+
+  it('passes an explicit instant to the batches and records the session it covers', async () => {
+    const { dispatch, store } = handlerWith();
+    const before = sqs.received.length;
+    await dispatch({ watchlist: 'full', kind: 'replay', purpose: 'market-hours', scheduledAt: '2024-03-08T17:30:00Z', now: '2024-03-08T12:30:00-05:00' }, context);
+    expect(sentSince(before)[0]).toMatchObject({ now: '2024-03-08T17:30:00.000Z', scheduledAt: '2024-03-08T17:30:00.000Z' });
+    expect(await store.getRun('20240308T173000Z-full')).toMatchObject({ kind: 'replay', session: '2024-03-08', now: '2024-03-08T17:30:00.000Z' });
   });
 
   it('retries entries SQS reports as failed, and fails loudly when they keep failing', async () => {
@@ -120,6 +144,8 @@ describe('dispatch handler', () => {
       [{ watchlist: 'full', symbols: ['AAPL', '$$$'] }, 'symbols has 1 invalid symbol(s): "$$$"'],
       [{ watchlist: 'full', params: { macd: { fastPeriod: 40 } } }, 'macd.fastPeriod (40) must be shorter than macd.slowPeriod (26)'],
       [{ watchlist: 'full', extra: 1 }, 'bad dispatch event: event: Unrecognized key: "extra"'],
+      [{ watchlist: 'full', now: '2024-03-08T12:30:00' }, 'bad dispatch event: now: Invalid ISO datetime'],
+      [{ watchlist: 'full', purpose: 'lunch' }, 'bad dispatch event: purpose: Invalid option: expected one of "market-hours"|"after-close"|"refetch"'],
     ];
     for (const [event, message] of cases) {
       await expect(dispatch(event as never, context), JSON.stringify(event)).rejects.toThrow(message);

@@ -14,7 +14,7 @@ let clock = new Date('2026-11-25T15:30:00Z');
 const storeOf = (client = db.client(), extra = {}) => new ResultStore(client, { tableName: db.store().tableName, now: () => clock, sleep: async () => {}, ...extra });
 
 function newRun(runId: string, symbols: string[], scheduledAt = '2026-11-25T15:30:00.000Z'): NewRun {
-  return { runId, watchlist: 'full', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-25', symbols, scanners: ['macd', 'ttm-squeeze', 'vpb'], batchSize: 30, batchesExpected: 2 };
+  return { runId, watchlist: 'full', kind: 'scheduled', purpose: 'market-hours', session: '2026-11-25', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-25', symbols, scanners: ['macd', 'ttm-squeeze', 'vpb'], batchSize: 30, batchesExpected: 2 };
 }
 
 async function batchOf(symbols: string[]) {
@@ -25,6 +25,7 @@ async function batchOf(symbols: string[]) {
 }
 
 describe('result store on dynalite', () => {
+
   it('creates a run once; the same run id returns the stored record', async () => {
     const store = storeOf();
     const first = await store.createRun(newRun('20261125T153000Z-full', ['AAPL']));
@@ -138,5 +139,14 @@ describe('result store on dynalite', () => {
     await expect(storeOf(never, { maxWriteAttempts: 3 }).writeOutcomes({ runId, scheduledAt: '2026-11-25T18:30:00.000Z' }, outcomes)).rejects.toThrow(
       new StoreError('3 of 3 items still unprocessed after 3 BatchWriteItem attempts'),
     );
+  });
+});
+
+describe('result store: runs of the previous version', () => {
+  it('reads a run written before runs had a kind and a session as a scheduled run of its date', async () => {
+    const store = storeOf();
+    const { kind: _kind, purpose: _purpose, session: _session, ...old } = newRun('20261125T143000Z-old', ['AAPL']);
+    await store.createRun(old as NewRun);
+    expect(await store.getRun('20261125T143000Z-old')).toMatchObject({ kind: 'scheduled', session: '2026-11-25', symbolsPartial: 0 });
   });
 });

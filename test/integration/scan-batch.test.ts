@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ScanMessage } from '../../functions/core/scan-message.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import type { MarketData } from '../../functions/adapters/market-data/market-data.js';
+import { EventStore } from '../../functions/adapters/store/event-store.js';
 import { ResultStore } from '../../functions/adapters/store/result-store.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
@@ -24,7 +25,8 @@ afterEach(() => logs.restore());
 
 function setup(marketData: MarketData = csv) {
   const store = new ResultStore(db.client(), { tableName: db.store().tableName });
-  const handler = createScanBatchHandler(() => ({ store, marketData, lookbackBars: 150, maxReceives: 3 }));
+  const events = new EventStore(db.client(), { tableName: db.store().tableName });
+  const handler = createScanBatchHandler(() => ({ store, events, marketData, lookbackBars: 150, maxReceives: 3, alertSettings: { intraday: false, cooldownSessions: 3 }, now: () => new Date('2026-11-24T14:30:00Z') }));
   return { store, handler };
 }
 
@@ -49,7 +51,7 @@ function event(body: unknown, receives = 1, messageId = `m-${++sequence}`): SQSE
 
 async function newRun(store: ResultStore, runId: string, batches: string[][], asOf = '2024-03-08') {
   const scheduledAt = '2026-11-24T14:30:00.000Z';
-  await store.createRun({ runId, watchlist: 'test', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-24', asOf, symbols: batches.flat(), scanners: ['macd', 'ttm-squeeze', 'vpb'], batchSize: 3, batchesExpected: batches.length });
+  await store.createRun({ runId, watchlist: 'test', kind: 'manual', session: asOf, scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-24', asOf, symbols: batches.flat(), scanners: ['macd', 'ttm-squeeze', 'vpb'], batchSize: 3, batchesExpected: batches.length });
   return batches.map((symbols, batch): ScanMessage => ({ runId, batch, symbols, scanners: ['macd', 'ttm-squeeze', 'vpb'], scheduledAt, asOf }));
 }
 
@@ -136,7 +138,7 @@ describe('scan-batch handler', () => {
   });
 
   it('fails a batch whose provider is down, and on the last delivery notes it on the run', async () => {
-    const down: MarketData = { name: 'down', fetchDailyBars: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9')) };
+    const down: MarketData = { name: 'down', delayMs: 0, completeBarsOnly: false, fetchDailyBars: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9')) };
     const { store, handler } = setup(down);
     const [message] = await newRun(store, '20261124T143000Z-d', [['GE']]);
     expect(await handler(event(message, 1, 'x'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'x' }] });

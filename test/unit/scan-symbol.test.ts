@@ -36,12 +36,13 @@ describe('scanning one symbol', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'insufficient_data', 'ok']);
   });
 
-  it('marks a series stale when its last bar is over a week before the as-of date', () => {
-    const bars = rising(60); // 2024-01-01 … 2024-03-22
-    const { outcomes } = scanSymbol(bars, planScan(), parseIsoDay('2024-04-05'));
+  it('marks a series stale when its last bar is older than the last closed session', () => {
+    const bars = rising(60); // 2024-01-01 … 2024-03-22, a Friday
+    const timing = (lastClosed: string) => ({ referenceMs: Date.parse('2024-03-26T12:00:00Z'), delayMs: 0, lastClosedSession: parseIsoDay(lastClosed) });
+    const { outcomes } = scanSymbol(bars, planScan(), timing('2024-03-25'));
     expect(outcomes.every((o) => o.status === 'error')).toBe(true);
-    expect(outcomes[0].reason).toBe('stale data: the last bar is 2024-03-22, 14 days before the as-of date');
-    expect(scanSymbol(bars, planScan(), parseIsoDay('2024-03-25')).outcomes[0].status).toBe('ok');
+    expect(outcomes[0].reason).toBe('stale: the last bar is 2024-03-22, the last closed session 2024-03-25');
+    expect(scanSymbol(bars, planScan(), timing('2024-03-22')).outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
   });
 
   it('contains a scanner that throws or returns NaN to its own outcome', () => {
