@@ -56,7 +56,7 @@ export function eventsOfScan(scan: SymbolScan, bars: Bars): SignalEvent[] {
 export interface EventState {
   /** The newest closed session whose events are recorded. */
   readonly session: string;
-  /** Per "scanner#signal": the session of the last event not held back, the cooldown's reference. */
+  /** Per "scanner#signal" of the cooldown's signals: the session of the last event not held back. */
   readonly lastEvent: Readonly<Record<string, string>>;
   /** Keys of the squeezes on at `session`: recorded, never claimed again while they last. */
   readonly ongoing: readonly string[];
@@ -133,8 +133,9 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
   let ongoing = new Set(state?.ongoing ?? []);
   let forming = [...(state?.forming ?? [])];
   const records: EventRecord[] = [];
+  const cooled = (event: SignalEvent) => COOLDOWN_SIGNALS[event.scanner].includes(event.signal);
   const heldBackBy = (event: SignalEvent, day: EpochDay): string | undefined => {
-    if (!COOLDOWN_SIGNALS[event.scanner].includes(event.signal)) return undefined;
+    if (!cooled(event)) return undefined;
     const previous = lastEvent[`${event.scanner}#${event.signal}`];
     if (previous === undefined) return undefined;
     const gap = sessionsBetween(parseIsoDay(previous), day);
@@ -155,11 +156,11 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
       if (formed) {
         forming = forming.filter((f) => f !== formed);
         records.push({ ...base, kind: 'confirmed' });
-        lastEvent[`${event.scanner}#${event.signal}`] = barDate;
+        if (cooled(event)) lastEvent[`${event.scanner}#${event.signal}`] = barDate;
         continue;
       }
       const suppressedBy = heldBackBy(event, day);
-      if (suppressedBy === undefined) lastEvent[`${event.scanner}#${event.signal}`] = barDate;
+      if (cooled(event) && suppressedBy === undefined) lastEvent[`${event.scanner}#${event.signal}`] = barDate;
       records.push({ ...base, kind: firstRun ? 'seen' : 'alert', ...(!firstRun && day < newestClosed && { late: true }), ...(suppressedBy && { suppressedBy }) });
     }
     ongoing = onNow;

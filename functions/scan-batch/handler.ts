@@ -10,11 +10,11 @@ import { MAX_RECEIVES } from '../core/batching.js';
 import { RunSummaryBuilder } from '../core/run-summary.js';
 import { parseScanMessage } from '../core/scan-message.js';
 import { type Bars, sliceBars } from '../core/bars.js';
-import { referenceInstant } from '../core/market-clock.js';
+import { referenceInstant, sessionCoveredAt, sessionOnOrBefore } from '../core/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
 import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/signal-events.js';
-import { parseIsoDay } from '../core/trading-day.js';
+import { isoDay, parseIsoDay } from '../core/trading-day.js';
 import { ENV, numberEnv, requireEnv, wholeNumberEnv } from '../adapters/env.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
@@ -114,7 +114,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       });
       const symbolsPartial = scans.filter((s) => s.outcomes.some((o) => o.partial === true)).length;
       const barDates = [...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined)))];
-      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates, symbolsPartial });
+      const session = isoDay(Math.min(sessionCoveredAt(reference.referenceMs), sessionOnOrBefore(reference.cutDay)));
+      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates, symbolsPartial, session });
       // Undefined: counted already, by a concurrent copy or by this very update whose response was
       // lost and retried. The run as it stands decides whether it is complete.
       const current = updated ?? (await store.getRun(message.runId));

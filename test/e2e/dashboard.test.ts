@@ -6,6 +6,7 @@ import { SCANNER_NAMES } from '../../functions/core/scanners.js';
 import { parseWatchlist } from '../../functions/core/symbols.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
 
 /** Debian's chromium (`.ci/run` installs it); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -56,7 +57,7 @@ const sortedSymbols = (scanner: string, filter?: (signal: string) => boolean) =>
 describe('dashboard in headless Chromium', () => {
   it('shows the run header and the market breadth line', async () => {
     const header = await page.textContent('#run-header');
-    expect(header).toMatch(/^As of 2024-03-08 · run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/);
+    expect(header).toMatch(/^As of 2024-03-08 · session 2024-03-08 · manual run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/);
     expect(await page.textContent('#breadth')).toMatch(new RegExp(`^Breadth: ${reference.aboveSma50}/150 above their 50-day SMA \\(71%\\)`));
   });
 
@@ -108,7 +109,8 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
     expect(await page.textContent('#symbol-title')).toBe('GE');
     await page.waitForFunction(() => document.querySelectorAll('#signal-history li').length > 0);
-    expect(await page.$$eval('#signal-history li', (items) => items.map((li) => li.textContent))).toEqual(['2024-03-08 vpb buy']);
+    // Each event once, newest first: the store's first run saw GE's breakouts of 03-07 and 03-08.
+    expect(await page.$$eval('#signal-history li', (items) => items.map((li) => li.textContent))).toEqual(['2024-03-08 vpb buy · seen 2024-03-08 21:00', '2024-03-07 vpb buy · seen 2024-03-08 21:00']);
     // The chart's canvases are drawn: count pixels that differ from the panel background.
     const painted = await page.$$eval('#price-chart canvas, #macd-chart canvas', (canvases) =>
       canvases.map((canvas) => {
@@ -133,5 +135,30 @@ describe('dashboard in headless Chromium', () => {
 
   it('raised no error in the page', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('dashboard of a run during the session', () => {
+  let forming: LocalStack;
+  let formingPage: Page;
+  beforeAll(async () => {
+    // 12:30 on 2024-03-08, with the replay's synthetic bars: every symbol's bar is still trading.
+    forming = await startLocalStack({ watchlist: 'midday', symbols: ['GE', 'MDB', 'DDOG', 'COST', 'AAPL'], scanners: SCANNER_NAMES, dataDir: BUNDLED_DATA_DIR, lookback: 150, port: 0, now: new Date('2024-03-08T12:30:00-05:00'), marketData: new ReplayMarketData(BUNDLED_DATA_DIR) });
+    formingPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await formingPage.goto(`${forming.url}/`);
+    await formingPage.selectOption('#signal-filter', 'all');
+    await formingPage.waitForSelector('#results tbody tr');
+  }, 60_000);
+  afterAll(async () => {
+    await formingPage?.close();
+    await forming?.close();
+  });
+
+  it('marks the rows of bars still trading as forming, and says so in the header', async () => {
+    expect(await formingPage.textContent('#run-header')).toMatch(/^As of 2024-03-08 · session 2024-03-08 · manual run 20240308T173000Z-midday · .* · 5 on a bar still trading \(forming\)$/);
+    const signals = await formingPage.$$eval('#results tbody tr', (rows) => rows.map((r) => [r.classList.contains('forming'), r.children[1].textContent]));
+    expect(signals).toHaveLength(5);
+    expect(signals.every(([isForming, text]) => isForming === true && String(text).endsWith(' · forming'))).toBe(true);
+    await formingPage.screenshot({ path: new URL('dashboard-forming.png', ARTIFACTS).pathname, fullPage: true });
   });
 });

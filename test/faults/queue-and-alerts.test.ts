@@ -3,13 +3,16 @@ import type { ScanMessage } from '../../functions/core/scan-message.js';
 import { SCANNER_NAMES } from '../../functions/core/scanners.js';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { EventStore } from '../../functions/adapters/store/event-store.js';
 import { ResultStore, type StoredOutcome } from '../../functions/adapters/store/result-store.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { configureLocalEnvironment, deliverMessages, type LocalPipelineResult } from '../../functions/local/local-pipeline.js';
 import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
-import { expectRunAccountedFor, signalLines } from '../helpers/invariants.js';
+import { expectRunAccountedFor } from '../helpers/invariants.js';
+import { referenceEvents } from '../helpers/reference-events.js';
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
 
 // The worker under SQS's rules (deliverMessages: redelivery up to 3 receives, then the DLQ),
@@ -21,6 +24,7 @@ let db: EmbeddedStore;
 let proxy: StoreProxy;
 let discord: FakeDiscord;
 let store: ResultStore;
+let storeClient: DynamoDBDocumentClient;
 let runs = 0;
 
 beforeAll(async () => {
@@ -29,7 +33,9 @@ beforeAll(async () => {
   db = await startEmbeddedStore();
   proxy = await startStoreProxy(db.endpoint);
   discord = await startFakeDiscord();
-  store = new ResultStore(createDocumentClient(proxy.endpoint), { tableName: db.tableName });
+  storeClient = createDocumentClient(proxy.endpoint);
+  store = new ResultStore(storeClient, { tableName: db.tableName });
+  await firstRun();
 });
 afterAll(async () => {
   await discord.close();
@@ -40,17 +46,29 @@ afterAll(async () => {
 async function worker() {
   const { createScanBatchHandler } = await import('../../functions/scan-batch/handler.js');
   const alerts = { discord: new DiscordClient({ sleep: async () => {} }), webhookUrl: async () => `${discord.url}${WEBHOOK}` };
-  return createScanBatchHandler(() => ({ store, marketData: new CsvMarketData(BUNDLED_DATA_DIR), lookbackBars: 150, maxReceives: 3, alerts }));
+  const deps = { store, events: new EventStore(storeClient, { tableName: db.tableName }), marketData: new CsvMarketData(BUNDLED_DATA_DIR), lookbackBars: 150, maxReceives: 3, alerts, alertSettings: { intraday: false, cooldownSessions: 3 }, now: () => new Date('2026-11-03T15:00:00Z') };
+  return createScanBatchHandler(() => deps);
 }
 
-/** A run of SYMBOLS in batches of 3, created as dispatch would; its messages. */
-async function newRun(): Promise<ScanMessage[]> {
+/** A run of SYMBOLS in batches of 3 as of a session, created as dispatch would; its messages. */
+async function newRun(asOf = '2024-03-08'): Promise<ScanMessage[]> {
   const scheduledAt = new Date(Date.UTC(2026, 10, 3, 14, 30 + runs++)).toISOString();
   const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-queue`;
   const batches = Math.ceil(SYMBOLS.length / 3);
-  await store.createRun({ runId, watchlist: 'queue', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-03', asOf: '2024-03-08', symbols: SYMBOLS, scanners: [...SCANNER_NAMES], batchSize: 3, batchesExpected: batches });
-  return Array.from({ length: batches }, (_, batch) => ({ runId, batch, symbols: SYMBOLS.slice(batch * 3, batch * 3 + 3), scanners: [...SCANNER_NAMES], scheduledAt, asOf: '2024-03-08' }));
+  await store.createRun({ runId, watchlist: 'queue', kind: 'manual', session: asOf, scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-03', asOf, symbols: SYMBOLS, scanners: [...SCANNER_NAMES], batchSize: 3, batchesExpected: batches });
+  return Array.from({ length: batches }, (_, batch) => ({ runId, batch, symbols: SYMBOLS.slice(batch * 3, batch * 3 + 3), scanners: [...SCANNER_NAMES], scheduledAt, asOf }));
 }
+
+/** The store's first run (as of 2024-03-07) records what it sees and alerts nothing; runs as of 03-08 alert that session's events. */
+async function firstRun(): Promise<void> {
+  const handler = await worker();
+  const messages = await newRun('2024-03-07');
+  await deliverMessages(handler as Parameters<typeof deliverMessages>[0], messages.map((m) => JSON.stringify(m)), { maxReceives: 3, concurrency: 2 });
+  expect((await store.getRun(messages[0].runId))?.alert).toMatchObject({ status: 'nothing_new', newSignals: 0 });
+}
+
+/** The events of 2024-03-08 for SYMBOLS that are sent, by the independent derivation from the CSVs. */
+const newEventsOf0308 = () => referenceEvents({ symbols: SYMBOLS, from: '2024-03-01', to: '2024-03-08' }).filter((e) => e.session === '2024-03-08' && !e.suppressedBy).length;
 
 async function readBack(runId: string): Promise<LocalPipelineResult> {
   const run = await store.getRun(runId);
@@ -94,6 +112,7 @@ describe('queue faults', () => {
     expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);
     expect(result.run).toMatchObject({ status: 'complete', batchesDone: 4, symbolsDone: 12 });
     expect(alertsSent().length - sentBefore).toBe(1);
+    expect(result.run.alert).toMatchObject({ status: 'sent', newSignals: newEventsOf0308() });
   });
 });
 
@@ -102,7 +121,7 @@ describe('alerts under lost store responses', () => {
     const handler = await worker();
     const messages = await newRun();
     proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) => String(body.UpdateExpression).includes('completedBy'));
-    proxy.inject('PutItem', { kind: 'lost-response' }, 1, (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S).startsWith('ALERT#'));
+    proxy.inject('BatchGetItem', { kind: 'lost-response' }, 1);
     const before = alertsSent().length;
     const dead = await deliverMessages(handler as Parameters<typeof deliverMessages>[0], messages.map((m) => JSON.stringify(m)), { maxReceives: 3, concurrency: 2 });
     expect(dead).toEqual([]);
@@ -114,29 +133,32 @@ describe('alerts under lost store responses', () => {
     expect(alertsSent().length).toBe(before);
   });
 
-  it('on a fresh store, the lost responses still give one alert carrying every signal', async () => {
+  it('on a fresh store, the lost responses still give one alert carrying every new event', async () => {
     const fresh = await startEmbeddedStore();
     const freshProxy = await startStoreProxy(fresh.endpoint);
-    const saved = { store, proxy };
-    store = new ResultStore(createDocumentClient(freshProxy.endpoint), { tableName: fresh.tableName });
+    const saved = { store, proxy, storeClient };
+    storeClient = createDocumentClient(freshProxy.endpoint);
+    store = new ResultStore(storeClient, { tableName: fresh.tableName });
     proxy = freshProxy;
     try {
+      await firstRun();
       const handler = await worker();
       const messages = await newRun();
       proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) => String(body.UpdateExpression).includes('completedBy'));
-      proxy.inject('PutItem', { kind: 'lost-response' }, 1, (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S).startsWith('ALERT#'));
+      // The claim of an event: its retry finds the event held by its own run.
+      proxy.inject('PutItem', { kind: 'lost-response' }, 2, (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S).startsWith('E#'));
+      proxy.inject('PutItem', { kind: 'lost-response' }, 1, (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === 'OUTBOX');
       const before = alertsSent().length;
       await deliverMessages(handler as Parameters<typeof deliverMessages>[0], messages.map((m) => JSON.stringify(m)), { maxReceives: 3, concurrency: 2 });
       expect(proxy.pending()).toBe(0);
       const result = await readBack(messages[0].runId);
       expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);
-      const signals = signalLines(result).length;
-      expect(signals).toBeGreaterThan(0);
-      expect(result.run.alert).toMatchObject({ status: 'sent', newSignals: signals });
+      expect(newEventsOf0308()).toBeGreaterThan(0);
+      expect(result.run.alert).toMatchObject({ status: 'sent', newSignals: newEventsOf0308() });
       expect(alertsSent().length - before).toBe(1);
     } finally {
-      store = saved.store;
-      proxy = saved.proxy;
+      storeClient.destroy();
+      ({ store, proxy, storeClient } = saved);
       await freshProxy.close();
       await fresh.close();
     }

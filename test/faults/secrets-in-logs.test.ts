@@ -98,7 +98,8 @@ beforeAll(async () => {
     PROVIDER_TIMEOUT_MS: '2000',
   });
   // Every command is deferred, so its reply goes through the follow-up webhook with the interaction token.
-  stack = await startLocalStack({ watchlist: 'secrets', symbols: SYMBOLS, scanners: SCANNER_NAMES, provider: 'schwab', dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-08', port: 0, discord: { deadlineMs: 0 } });
+  // The store's first run (as of 03-07) records what it sees; the tests' runs as of 03-08 alert that session's events.
+  stack = await startLocalStack({ watchlist: 'secrets', symbols: SYMBOLS, scanners: SCANNER_NAMES, provider: 'schwab', dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-07', port: 0, discord: { deadlineMs: 0 } });
 }, 60_000);
 
 afterAll(async () => {
@@ -129,22 +130,23 @@ async function chartFailure() {
 }
 
 describe('secrets in the output', () => {
-  it('scans through Schwab with the fake credentials and posts the alert to the fake webhook', () => {
+  it('scans through Schwab with the fake credentials and posts the alert to the fake webhook', async () => {
     expect(stack.run).toMatchObject({ status: 'complete', symbolsDone: SYMBOLS.length, symbolsWithErrors: 0 });
     const token = schwab.requests.find((r) => r.path === '/v1/oauth/token');
     expect(token?.headers.authorization).toBe(`Basic ${Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64')}`);
     expect(new URLSearchParams(token?.body).get('refresh_token')).toBe(SCHWAB.refreshToken);
+    expect((await scan('schwab', SYMBOLS, '2024-03-08')).run.status).toBe('complete');
     const alerts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
     expect(alerts).toHaveLength(1);
-    expect((alerts[0].body as { content: string }).content).toBe('scanfleet: 4 new signals');
+    expect((alerts[0].body as { content: string }).content).toBe('scanfleet: 2 new signals'); // COST's cross, DDOG's fire
   });
 
   it('answers API requests with the right token, and refuses a wrong or missing one', async () => {
     expect((await call('/api/scans/vpb', bearer(SECRETS.apiToken))).status).toBe(200);
-    // The chart asks Schwab for the latest bars (the fake has none after 2024-03-08), after a token refresh of its own.
+    // The chart asks Schwab for the bars up to the as-of of the run the dashboard shows (the stack's, 03-07), after a token refresh of its own.
     const refreshes = schwab.requests.filter((r) => r.path === '/v1/oauth/token').length;
     const chart = await call('/api/symbols/GE/chart', bearer(SECRETS.apiToken));
-    expect([chart.status, (JSON.parse(chart.text) as { error: { code: string } }).error.code]).toEqual([404, 'unknown_symbol']);
+    expect([chart.status, (JSON.parse(chart.text) as { bars: { time: string }[] }).bars.at(-1)?.time]).toEqual([200, '2024-03-07']);
     expect(schwab.requests.filter((r) => r.path === '/v1/oauth/token')).toHaveLength(refreshes + 1);
     expect((await call('/api/runs', bearer(SECRETS.wrongApiToken))).status).toBe(401);
     expect((await call('/api/scans/vpb', { headers: { authorization: SECRETS.apiToken } })).status).toBe(401);
@@ -164,8 +166,9 @@ describe('secrets in the output', () => {
   });
 
   it('records an alert the webhook refuses (Alpaca scan of new signals), with the error logged', async () => {
+    await scan('alpaca', ['ADBE', 'HD'], '2024-03-07'); // their first run: recorded, not alerted
     discord.failNext(401, 1);
-    const result = await scan('alpaca', ['AAPL', 'ARM'], '2024-01-19');
+    const result = await scan('alpaca', ['ADBE', 'HD'], '2024-03-08'); // ADBE's and HD's MACD crosses
     expect(result.run.status).toBe('complete');
     expect(alpaca.requests.at(-1)?.headers['apca-api-secret-key']).toBe(ALPACA.secretKey);
     expect(discord.received.at(-1)?.path).toBe(WEBHOOK_PATH);

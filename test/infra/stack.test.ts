@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
+import { EVENT_KEYS, KEY_PREFIXES } from '../../functions/adapters/store/table-schema.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -115,8 +116,12 @@ describe('least privilege', () => {
   it('lets scan-batch write results and progress and consume its queue — and never send to it', () => {
     const actions = actionsOf(roleOf(functionId('ScanBatch')));
     expect(actions.sort()).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -128,6 +133,18 @@ describe('least privilege', () => {
     ]);
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('dynamodb:BatchWriteItem');
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('sqs:ReceiveMessage');
+  });
+
+  it('limits scan-batch’s item puts, deletes and batch reads to signal events and the alert outbox, by partition key', () => {
+    const keyed = statementsOf(roleOf(functionId('ScanBatch'))).filter((st) => [st.Action].flat().some((a) => ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'].includes(a)));
+    const prefixes = [`${KEY_PREFIXES.event}*`, KEY_PREFIXES.outbox];
+    expect(keyed.map((st) => [[st.Action].flat().sort(), (st as { Condition?: unknown }).Condition])).toEqual([
+      [['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } }],
+    ]);
+    // The keys the store writes are the ones the condition names.
+    expect(EVENT_KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross').pk).toMatch(/^EVENT#/);
+    expect(EVENT_KEYS.state('AAPL').pk).toMatch(/^EVENT#/);
+    expect(EVENT_KEYS.outbox('20261124T214500Z-full').pk).toBe(KEY_PREFIXES.outbox);
   });
 
   it('lets the API read runs and results (items and the two indexes) — and write nothing', () => {
@@ -149,18 +166,17 @@ describe('least privilege', () => {
 });
 
 describe('schedules', () => {
-  it('scan the full watchlist in market hours and after the close, the reduced one off-hours, in New York time', () => {
+  it('scan the full watchlist hourly in market hours, at 16:45 after the close and at 20:00 to re-fetch, in New York time', () => {
     const schedules = ofType('AWS::Scheduler::Schedule').map(([, s]) => ({
       expression: s.Properties.ScheduleExpression,
       timeZone: s.Properties.ScheduleExpressionTimezone,
-      input: JSON.parse((s.Properties.Target as { Input: string }).Input) as { watchlist: string; scheduledAt: string },
+      input: JSON.parse((s.Properties.Target as { Input: string }).Input) as { watchlist: string; purpose: string; scheduledAt: string },
       retries: (s.Properties.Target as { RetryPolicy: { MaximumRetryAttempts: number } }).RetryPolicy.MaximumRetryAttempts,
     }));
-    expect(schedules.map((s) => [s.expression, s.input.watchlist])).toEqual([
-      ['cron(30 9-15 ? * MON-FRI *)', 'full'],
-      ['cron(15 16 ? * MON-FRI *)', 'full'],
-      ['cron(0 0,4,8,20 ? * MON-FRI *)', 'reduced'],
-      ['cron(0 0/4 ? * SAT,SUN *)', 'reduced'],
+    expect(schedules.map((s) => [s.expression, s.input.watchlist, s.input.purpose])).toEqual([
+      ['cron(30 9-15 ? * MON-FRI *)', 'full', 'market-hours'],
+      ['cron(45 16 ? * MON-FRI *)', 'full', 'after-close'],
+      ['cron(0 20 ? * MON-FRI *)', 'full', 'refetch'],
     ]);
     for (const s of schedules) {
       expect(s.timeZone).toBe('America/New_York');
@@ -169,11 +185,15 @@ describe('schedules', () => {
     }
   });
 
-  it('bundle the watchlists dispatch resolves: 150 symbols full, the first 50 reduced', () => {
+  it('bundle the watchlist dispatch resolves: 150 symbols', () => {
     const config = loadConfig({}, projectRoot);
+    expect(config.watchlists).toEqual({ full: expect.any(Array) });
     expect(config.watchlists.full).toHaveLength(150);
-    expect(config.watchlists.reduced).toEqual(config.watchlists.full.slice(0, 50));
-    expect(config.watchlists.reduced.slice(0, 3)).toEqual(['AAPL', 'MSFT', 'NVDA']);
+  });
+
+  it('give the worker the alert settings and the provider its delay', () => {
+    const t = synth({ provider: 'yahoo', providerDelayMinutes: 15, alerts: { intraday: true, cooldownSessions: 5 } }).template();
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PROVIDER: 'yahoo', PROVIDER_DELAY_MINUTES: '15', ALERTS_INTRADAY: 'true', ALERT_COOLDOWN_SESSIONS: '5' }) } });
   });
 });
 
@@ -228,6 +248,11 @@ describe('configuration', () => {
     [{ batchSize: 0 }, 'scanfleet.batchSize must be a whole number from 1 to 100, got 0'],
     [{ scanBatch: { maxConcurrency: 1 } }, 'scanfleet.scanBatch.maxConcurrency must be a whole number from 2 to 1000, got 1'],
     [{ schedules: { marketHours: 'every hour' } }, 'scanfleet.schedules.marketHours must be a cron(…) expression with six fields, got "every hour"'],
+    [{ schedules: { offHours: ['cron(0 0 ? * * *)'] } }, 'scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it'],
+    [{ reducedWatchlistSize: 50 }, 'scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it'],
+    [{ alerts: { intraday: 'yes' } }, 'scanfleet.alerts.intraday must be true or false, got "yes"'],
+    [{ alerts: { cooldownSessions: 30 } }, 'scanfleet.alerts.cooldownSessions must be a whole number from 0 to 20, got 30'],
+    [{ alpacaFeed: 'otc' }, 'scanfleet.alpacaFeed must be "sip" or "iex", got "otc"'],
     [{ provider: 'bloomberg' }, 'scanfleet.provider must be one of csv, schwab, alpaca, yahoo, got "bloomberg"'],
     [{ provider: 'schwab' }, 'scanfleet.providerSecret is required for provider "schwab"'],
     [{ timeZone: 'Mars/Olympus' }, 'scanfleet.timeZone must be an IANA time zone'],
@@ -277,7 +302,8 @@ describe('discord', () => {
     const [fnId, fn] = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('DiscordInteractionsFunction')) ?? [];
     expect(fn?.Properties.FunctionName).toBe('Scanfleet-discord');
     const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(JSON.parse(env.SCHEDULES as string)).toHaveLength(4);
+    expect(JSON.parse(env.SCHEDULES as string)).toEqual(['cron(30 9-15 ? * MON-FRI *)', 'cron(45 16 ? * MON-FRI *)', 'cron(0 20 ? * MON-FRI *)']);
+    expect(env.ALERTS_INTRADAY).toBe('false');
     expect(env.SCHEDULE_TIME_ZONE).toBe('America/New_York');
     const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     const statements = Object.values(res)
@@ -297,20 +323,14 @@ describe('discord', () => {
     expect(invoke).toContain(':function:Scanfleet-discord');
     expect(invoke).not.toContain('ScanBatch');
     expect(fnId).toBeDefined();
-    // The worker may now post alerts: claim, release and read results, and read the Discord secret.
+    // The worker may now post alerts: it reads the Discord secret (its event and outbox grants are the same with or without Discord).
     const scanBatch = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'))?.[1];
     const scanRole = (scanBatch?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     const scanActions = Object.values(res)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === scanRole))
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .flatMap((st) => [st.Action].flat());
-    expect(scanActions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue']));
-    // Claims only: its puts and deletes are limited to partition keys ALERT#….
-    const claims = Object.values(res)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === scanRole))
-      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: (Statement & { Condition?: unknown })[] }).Statement)
-      .filter((st) => [st.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:DeleteItem'));
-    expect(claims.map((st) => [[st.Action].flat().sort(), st.Condition])).toEqual([[['dynamodb:DeleteItem', 'dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ALERT#*'] } }]]);
+    expect(scanActions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
     expect((scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID).toBeDefined();
   });
 });

@@ -56,7 +56,12 @@ describe('GET /api/symbols/{symbol}', () => {
       ['ttm-squeeze', 'fired_short'],
       ['macd', null],
     ]);
-    expect(body.history).toEqual([{ runId: stack.run.runId, scheduledAt: stack.run.scheduledAt, barDate: '2024-03-08', scanner: 'ttm-squeeze', signal: 'fired_short' }]);
+    // The store's first run records the events of its last 5 sessions as seen: the squeeze DDOG was
+    // in (on since 02-13, seen first on 03-04, the oldest of them) and its fire on 03-08, each once.
+    expect(body.history).toEqual([
+      { scanner: 'ttm-squeeze', signal: 'fired_short', barDate: '2024-03-08', start: '2024-03-08', status: 'seen', firstSeenAt: '2024-03-08T21:00:00.000Z', confirmedAt: '2024-03-08T21:00:00.000Z' },
+      { scanner: 'ttm-squeeze', signal: 'squeeze_on', barDate: '2024-03-04', start: '2024-02-13', status: 'seen', firstSeenAt: '2024-03-08T21:00:00.000Z', confirmedAt: '2024-03-08T21:00:00.000Z' },
+    ]);
   });
 
   it('answers the chart series: 150 bars with Bollinger, Keltner and MACD overlays', async () => {

@@ -12,6 +12,10 @@ let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;
 const counted = countingStore();
+function steppingClock(): () => Date {
+  let t = Date.now();
+  return () => new Date((t += 1_000));
+}
 
 beforeAll(async () => {
   keys = discordKeys();
@@ -23,9 +27,10 @@ beforeAll(async () => {
     scanners: ['macd', 'ttm-squeeze', 'vpb'],
     dataDir: BUNDLED_DATA_DIR,
     lookback: 150,
-    asOf: '2024-03-08',
+    asOf: '2024-03-07',
     port: 0,
-    discord: { store: counted.store, settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` }, apiUrl: discord.url },
+    // Each reading of the clock is a second later: two /scan-now runs are two runs (their ids are to the second).
+    discord: { store: counted.store, settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` }, apiUrl: discord.url, now: steppingClock() },
   });
 }, 60_000);
 
@@ -43,19 +48,28 @@ async function interact(body: unknown, headers?: Record<string, string>) {
 const command = (name: string, options: { name: string; value: string }[] = []) => ({ type: 2, application_id: '123456789', token: 'fake-interaction-token', data: { name, options } });
 
 describe('alerts', () => {
-  it('posts one summary of the first run’s signals, grouped by scanner and colour-coded', () => {
+  it('records what the store’s first run sees, as of 2024-03-07, and alerts nothing of it', () => {
+    expect(discord.received.filter((r) => r.path === WEBHOOK_PATH)).toHaveLength(0);
+    expect(stack.run.alert).toMatchObject({ status: 'nothing_new', newSignals: 0 });
+  });
+
+  it('posts the events of the next closed session once, crosses and breakouts inside their cooldown held back', async () => {
+    // /scan-now scans the latest bars: 2024-03-08. GE's buy (one on 03-07) and MDB's sell (one on
+    // 03-05) fall within 3 sessions of an alerted one; COST's cross and DDOG's fire are new.
+    const { body } = await interact(command('scan-now'));
+    expect(body.type).toBe(4);
+    await stack.background();
     const posts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
     expect(posts).toHaveLength(1);
     const message = posts[0].body as { content: string; embeds: { title: string; description: string; color: number; footer: { text: string } }[] };
-    expect(message.content).toBe('scanfleet: 4 new signals');
+    expect(message.content).toBe('scanfleet: 2 new signals');
     expect(message.embeds.map((e) => [e.title, e.color])).toEqual([
       ['New signals as of 2024-03-08 — macd (1)', 0xe0464e],
       ['New signals as of 2024-03-08 — ttm-squeeze (1)', 0xe0464e],
-      ['New signals as of 2024-03-08 — vpb (2)', 0xe2a33d],
     ]);
-    expect(message.embeds[2].description).toBe('**GE** buy — $167.96 (+0.88%), volume +171%, breakout_20d_high\n**MDB** sell — $383.42 (-6.94%), volume +363%, breakdown_20d_low');
     expect(message.embeds[0].description).toMatch(/^\*\*COST\*\* bearish_cross — \$725\.56 \(-7\.64%\), hist -0\.736, trend bullish$/);
-    expect(message.embeds[0].footer.text).toBe(`run ${stack.run.runId} · 5 symbols · 0 with errors`);
+    expect(message.embeds[1].description).toBe('**DDOG** fired_short — $121.31, 17 bars, momentum -6.324 falling');
+    expect(message.embeds[0].footer.text).toMatch(/^run \d{8}T\d{6}Z-full · as of 2024-03-08 · 5 symbols · 0 with errors$/);
   });
 
   it('does not send a signal again: a second run of the same bars alerts nothing', async () => {
@@ -66,7 +80,7 @@ describe('alerts', () => {
     await stack.background();
     expect(discord.received.filter((r) => r.path === WEBHOOK_PATH)).toHaveLength(before);
     const runs = (await (await fetch(`${stack.url}/api/runs`)).json()) as { runs: { runId: string; status: string }[] };
-    expect(runs.runs.map((r) => r.status)).toEqual(['complete', 'complete']);
+    expect(runs.runs.map((r) => r.status)).toEqual(['complete', 'complete', 'complete']);
   });
 });
 
@@ -122,7 +136,8 @@ describe('slash commands', () => {
   it('/status answers the last run, its age and errors, and the next scheduled run', async () => {
     const { body } = await interact(command('status'));
     const fields = Object.fromEntries(body.data.embeds[0].fields.map((f: { name: string; value: string }) => [f.name, f.value]));
-    expect(fields['Last run']).toMatch(/^\d{8}T\d{6}Z-full: complete, 1\/1 batches, started \d+ min ago$/);
+    expect(fields['Last run']).toMatch(/^\d{8}T\d{6}Z-full \(manual, session \d{4}-\d{2}-\d{2}\): complete, 1\/1 batches, started \d+ min ago$/);
+    expect(fields.Alerts).toBe('closed bars only: each event once, after the close');
     expect(fields['Last complete run']).toMatch(/^as of 2024-03-08, finished \d+ min ago: 5 symbols, 0 with errors, 0 short of data$/);
     expect(fields['Next scheduled run']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z \(in \d+ (min|h)\)$/);
   });

@@ -123,3 +123,41 @@ describe('provider settings from the environment', () => {
     expect(run.stderr).toContain('PROVIDER_DELAY_MINUTES must be a non-negative number of minutes');
   });
 });
+
+describe('scanfleet scan --provider yahoo --now', () => {
+  interface Result {
+    symbol: string;
+    scanner: string;
+    status: string;
+    barDate?: string;
+    partial?: boolean;
+    values: Record<string, number> | null;
+  }
+  const scanAt = async (instant: string) => {
+    // A Yahoo-format server living at that instant: its last bar is the day's bar so far.
+    const server = await startYahooServer({ now: () => Date.parse(instant) });
+    try {
+      const run = await runCliAsync(['scan', '--provider', 'yahoo', '--symbols', 'AAPL,GE,MDB,DDOG,COST', '--now', instant, '--json'], { PROVIDER_REQUESTS_PER_MINUTE: 'Infinity', YAHOO_BASE_URL: server.url });
+      expect(run.status, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { results: Result[] }).results;
+    } finally {
+      await server.close();
+    }
+  };
+
+  it('marks every result of a bar still trading partial, at 12:30 on 2024-03-08', async () => {
+    const results = await scanAt('2024-03-08T12:30:00-05:00');
+    expect(results).toHaveLength(15);
+    expect(results.every((r) => r.status === 'ok' && r.partial === true && r.barDate === '2024-03-08')).toBe(true);
+    // VPB projects the day's volume from what traded by the data's end (12:20, Yahoo's 10-minute delay).
+    const ge = results.find((r) => r.symbol === 'GE' && r.scanner === 'vpb')?.values;
+    expect(ge?.volumeSoFar).toBeLessThan(16_940_300); // GE's whole day
+    expect(ge?.projectedVolume).toBeCloseTo((ge?.volumeSoFar ?? 0) / (ge?.sessionShare ?? 1), 3);
+  });
+
+  it('marks them closed once the close and the delay have passed, at 16:30', async () => {
+    const results = await scanAt('2024-03-08T16:30:00-05:00');
+    expect(results.every((r) => r.status === 'ok' && r.partial === false && r.barDate === '2024-03-08')).toBe(true);
+    expect(results.find((r) => r.symbol === 'GE' && r.scanner === 'vpb')?.values).not.toHaveProperty('projectedVolume');
+  });
+});

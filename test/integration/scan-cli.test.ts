@@ -10,6 +10,8 @@ interface Result {
   status: string;
   signal: string | null;
   values: Record<string, unknown> | null;
+  barDate?: string;
+  partial?: boolean;
   reason?: string;
 }
 
@@ -117,6 +119,20 @@ describe('scanfleet scan (tables)', () => {
   });
 });
 
+describe('scanfleet scan --now over the bundled files', () => {
+  it('has no bar of a session still trading (files hold closed days only), and the closed day from 16:00', () => {
+    const at = (instant: string) => JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--now', instant, '--json']).stdout) as { asOf: string; results: Result[] };
+    const midday = at('2024-03-08T12:30:00-05:00');
+    expect(midday.asOf).toBe('2024-03-07');
+    expect(midday.results.every((r) => r.status === 'ok' && r.barDate === '2024-03-07' && r.partial === false)).toBe(true);
+    const close = at('2024-03-08T16:00:00-05:00');
+    expect(close.results.every((r) => r.barDate === '2024-03-08' && r.partial === false)).toBe(true);
+    // What a scan as of that day finds.
+    const asOf = JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--as-of', '2024-03-08', '--json']).stdout) as { results: Result[] };
+    expect(close.results.map((r) => [r.symbol, r.scanner, r.signal])).toEqual(asOf.results.map((r) => [r.symbol, r.scanner, r.signal]));
+  });
+});
+
 describe('scanfleet scan with bad arguments', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown scanner', ['--scanners', 'macd,rsi'], /^scanfleet: unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb$/],
@@ -129,6 +145,8 @@ describe('scanfleet scan with bad arguments', () => {
     ['a bad parameter override', ['--set', 'macd.fastPeriod=30'], /^scanfleet: macd\.fastPeriod \(30\) must be shorter than macd\.slowPeriod \(26\)$/],
     ['a malformed override', ['--set', 'fast=3'], /^scanfleet: --set must look like SCANNER\.KEY=NUMBER/],
     ['a bad lookback', ['--lookback', '0'], /^scanfleet: --lookback must be a whole number ≥ 1, got "0"$/],
+    ['an instant without its zone', ['--now', '2024-03-08T12:30:00'], /^scanfleet: --now must be an ISO-8601 instant with Z or an offset \(e\.g\. 2024-03-08T12:30:00-05:00\), got "2024-03-08T12:30:00"$/],
+    ['an instant and an as-of of different days', ['--now', '2024-03-08T02:00:00Z', '--as-of', '2024-03-08'], /^scanfleet: --now 2024-03-08T02:00:00Z is 2024-03-07 in New York but --as-of is 2024-03-08: give one, or the same day$/],
   ];
 
   it.each(cases)('rejects %s with exit 2 and one line naming the problem', (_, args, message) => {

@@ -1,7 +1,7 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBarClosed, newYorkDayOfMs } from '../../core/market-clock.js';
-import { type EpochDay, parseIsoDay } from '../../core/trading-day.js';
+import type { EpochDay } from '../../core/trading-day.js';
 import { mapWithConcurrency } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { parseYahooCsv } from './yahoo-csv.js';
@@ -81,27 +81,32 @@ function servedAsOf({ asOf, now }: BarsRequest): EpochDay | undefined {
   return asOf === undefined ? newest : Math.min(asOf, newest);
 }
 
-/** The date of a CSV's last row with prices, read from the end of the file (undefined when none). */
+/**
+ * The date of a CSV's newest bar, from the end of the file: its header and its last whole rows
+ * go through the same parser and row rules as a scan (a row of nulls, zero volume or a weekend
+ * date is no bar). Undefined when the tail holds no bar.
+ */
 async function lastDateOf(path: string): Promise<EpochDay | undefined> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, 512));
+    await handle.read(head, 0, head.length, 0);
+    const headerEnd = head.indexOf(0x0a);
+    const header = head.subarray(0, headerEnd < 0 ? head.length : headerEnd + 1);
     for (const want of [TAIL_BYTES, LONG_TAIL_BYTES]) {
-      const length = Math.min(size, want);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      const lines = buffer.toString('utf8').split('\n');
-      // The first line of a tail that starts mid-file may be cut: it is not trusted.
-      const whole = length < size ? lines.slice(1) : lines;
-      for (let i = whole.length - 1; i >= 0; i--) {
-        const cells = whole[i].split(',').map((cell) => cell.trim());
-        // Yahoo's CSV starts with the date; a row of "null" prices is no bar.
-        const day = parseIsoDay(cells[0]);
-        if (!Number.isNaN(day) && cells.length > 1 && !cells.some((cell) => cell === '' || cell === 'null')) return day;
-      }
-      if (length === size) break;
+      const length = Math.min(size - header.length, want);
+      const tail = Buffer.alloc(Math.max(0, length));
+      await handle.read(tail, 0, tail.length, size - tail.length);
+      // A tail that starts mid-file begins with a cut row: it is left out.
+      const whole = tail.length < size - header.length ? tail.subarray(tail.indexOf(0x0a) + 1) : tail;
+      const { bars } = parseYahooCsv(Buffer.concat([header, whole]), 'tail');
+      if (bars.length > 0) return bars.day[bars.length - 1];
+      if (tail.length >= size - header.length) break;
     }
     return undefined;
+  } catch {
+    return undefined; // not a Yahoo CSV: it holds no bar to count
   } finally {
     await handle.close();
   }

@@ -146,6 +146,11 @@ export class ResultStore {
       values[`:${attribute}`] = n;
     }
     const sets: string[] = [];
+    if (tally.session !== undefined) {
+      names['#session'] = 'session';
+      values[':session'] = tally.session;
+      sets.push('#session = :session');
+    }
     let k = 0;
     for (const [scanner, counts] of Object.entries(summary.signals)) {
       for (const [signal, n] of Object.entries(counts ?? {})) {

@@ -17,7 +17,11 @@ export interface RunRecord {
   readonly kind: RunKind;
   /** The schedule a scheduled (or replayed) run comes from. */
   readonly purpose?: RunPurpose;
-  /** The session the run covers (YYYY-MM-DD): the one trading or closed at its instant, else the last closed one. */
+  /**
+   * The session the run covers (YYYY-MM-DD): the one trading or closed at its instant, else the
+   * last closed one; set by dispatch from the clock, then by the batches from the data (a fixed
+   * history's newest day, an as-of).
+   */
   readonly session: string;
   /** The explicit instant it stands at (`--now`, a replay). */
   readonly now?: string;
@@ -93,6 +97,8 @@ export interface BatchTally {
   readonly dataIssues: RowIssueCounts;
   readonly barDates?: readonly string[];
   readonly symbolsPartial?: number;
+  /** The session the data showed (the same for every batch of a run): it replaces dispatch's reading of the clock. */
+  readonly session?: string;
 }
 
 /** The run's as-of date: the one asked for, else the newest bar date its symbols had. */

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleApiRequest } from '../../functions/api/routes.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
+import { configureLocalEnvironment, type LocalPipelineResult, runLocalPipeline } from '../../functions/local/local-pipeline.js';
+import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
+
+// Four runs of the schedule with intraday alerts, over one store: the evening of 2024-03-06 (the
+// store's first run), then 10:30, 12:30 and 16:45 on 2024-03-07. COST's VPB buy forms at 10:30
+// and is confirmed at the close; HUM's MACD bearish cross forms at 10:30 and is gone by the close.
+const SYMBOLS = ['COST', 'HUM', 'GE', 'AAPL'];
+let db: EmbeddedStore;
+const runs: LocalPipelineResult[] = [];
+beforeAll(async () => {
+  configureLocalEnvironment();
+  db = await startEmbeddedStore();
+  const data = new ReplayMarketData(BUNDLED_DATA_DIR);
+  for (const [at, purpose] of [
+    ['2024-03-06T20:00:00-05:00', 'refetch'],
+    ['2024-03-07T10:30:00-05:00', 'market-hours'],
+    ['2024-03-07T12:30:00-05:00', 'market-hours'],
+    ['2024-03-07T16:45:00-05:00', 'after-close'],
+  ] as const) {
+    const now = new Date(at);
+    runs.push(await runLocalPipeline({ store: db, watchlist: 'history', symbols: SYMBOLS, scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: BUNDLED_DATA_DIR, lookback: 150, marketData: data, now, kind: 'replay', purpose, intraday: true }));
+  }
+}, 60_000);
+afterAll(() => db.close());
+
+async function api(path: string) {
+  const { apiDepsFromEnv } = await import('../../functions/api/handler.js');
+  const [route, query = ''] = path.split('?');
+  const response = await handleApiRequest({ method: 'GET', path: route, query: Object.fromEntries(new URLSearchParams(query)), headers: {}, rawQuery: query }, apiDepsFromEnv());
+  return JSON.parse(response.body as string);
+}
+
+describe('runs and results on a bar still trading', () => {
+  it('mark results partial during the session and closed after it, and runs with their kind and session', () => {
+    const [evening, morning, noon, close] = runs;
+    expect(evening.run).toMatchObject({ kind: 'replay', purpose: 'refetch', session: '2024-03-06', symbolsPartial: 0 });
+    expect(morning.run).toMatchObject({ session: '2024-03-07', symbolsPartial: 4, now: '2024-03-07T15:30:00.000Z' });
+    expect(noon.outcomes.every((o) => o.partial === true && o.barDate === '2024-03-07')).toBe(true);
+    expect(close.outcomes.every((o) => o.partial === false && o.barDate === '2024-03-07')).toBe(true);
+    // VPB on the partial bar projects the day's volume from the volume so far.
+    const vpb = noon.outcomes.find((o) => o.symbol === 'COST' && o.scanner === 'vpb');
+    expect(vpb?.values).toMatchObject({ sessionShare: expect.closeTo(0.44, 12) });
+    expect(Number(vpb?.values?.projectedVolume)).toBeCloseTo(Number(vpb?.values?.volumeSoFar) / 0.44, 3);
+  });
+
+  it('serve the latest run, and the chart only up to a run’s instant', async () => {
+    const body = await api('/api/scans/vpb');
+    expect(body.run).toMatchObject({ runId: runs[3].run.runId, kind: 'replay', session: '2024-03-07', symbolsPartial: 0 });
+    // The API's provider here is the csv one: complete daily bars only, so at noon there is no
+    // 03-07 bar yet; after the close there is, and the evening run before stops at 03-06.
+    const chartEnd = async (run: LocalPipelineResult) => (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars.at(-1).time;
+    expect(await chartEnd(runs[0])).toBe('2024-03-06');
+    expect(await chartEnd(runs[2])).toBe('2024-03-06');
+    expect(await chartEnd(runs[3])).toBe('2024-03-07');
+    expect((await api('/api/symbols/COST/chart')).bars.at(-1).time).toBe('2024-03-07'); // the latest run's
+  });
+});
+
+describe('signal history', () => {
+  it('lists each event once, with when it was first seen and when the close confirmed it', async () => {
+    const cost = await api('/api/symbols/COST');
+    const buys = cost.history.filter((h: { signal: string }) => h.signal === 'buy');
+    expect(buys).toEqual([{ scanner: 'vpb', signal: 'buy', barDate: '2024-03-07', start: '2024-03-07', status: 'confirmed', firstSeenAt: '2024-03-07T15:30:00.000Z', confirmedAt: '2024-03-07T21:45:00.000Z' }]);
+    const hum = await api('/api/symbols/HUM');
+    expect(hum.history.filter((h: { barDate: string }) => h.barDate === '2024-03-07')).toEqual([
+      { scanner: 'macd', signal: 'bearish_cross', barDate: '2024-03-07', start: '2024-03-07', status: 'retracted', firstSeenAt: '2024-03-07T15:30:00.000Z' },
+    ]);
+    const all = [...cost.history, ...hum.history].map((h: { scanner: string; signal: string; start: string }) => `${h.scanner} ${h.signal} ${h.start}`);
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
