@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     const billed = { batchDurationMs: onLambda(measured.batchDurationMs), dispatchDurationMs: onLambda(measured.dispatchDurationMs), apiDurationMs: onLambda(measured.apiDurationMs), initDurationMs: onLambda(coldStart['scan-batch'].importMs) };
     const cost = [150, 1500, 5000].map((symbols) => ({
       symbols,
-      ...monthlyCost({ symbols, reducedSymbols: 50, batchSize: 30, workersPerRun: 2, scannersPerSymbol: 3, memoryMb: MEMORY_MB, resultsDays: 7, itemBytes: 700, apiRequests: 10_000, ...billed }),
+      ...monthlyCost({ symbols, eventsPerSymbolSession: 0.18, batchSize: 30, workersPerRun: 2, scannersPerSymbol: 3, memoryMb: MEMORY_MB, resultsDays: 7, itemBytes: 700, apiRequests: 10_000, ...billed }),
     }));
 
     const resultsDoc = { date: new Date().toISOString(), smoke, node: process.version, floor, workerBatch, warmSoak, coldStart, throughput, scale, measured, billed, cost };

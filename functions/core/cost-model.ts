@@ -25,9 +25,13 @@ export const FREE_TIER = {
 } as const;
 
 export interface CostInputs {
-  /** Symbols in the full watchlist; off-hours runs scan `reducedSymbols`. */
+  /** Symbols in the watchlist: every run scans them all. */
   readonly symbols: number;
-  readonly reducedSymbols: number;
+  /**
+   * Signal events a symbol has per session, each claimed once and logged on its run: measured by
+   * the replay of the bundled 150 symbols over 26 sessions, 692 events (0.18 a symbol-session).
+   */
+  readonly eventsPerSymbolSession: number;
   readonly batchSize: number;
   readonly scannersPerSymbol: number;
   /** Measured: one scan-batch invocation and one dispatch, in ms. */
@@ -57,13 +61,11 @@ export function lambdaDurationMs(measuredMs: number, memoryMb: number): number {
   return measuredMs * Math.max(1, FULL_VCPU_MB / memoryMb);
 }
 
-/** Runs a month of the default schedule: 21.7 weekdays, 8.7 weekend days. */
-export const RUNS_PER_MONTH = {
-  /** 7 hourly market-hours runs + 1 after the close, each weekday. */
-  full: 21.7 * 8,
-  /** 4 off-hours runs each weekday, 6 each weekend day. */
-  reduced: 21.7 * 4 + 8.7 * 6,
-};
+/** Sessions a month (about 252 a year). */
+export const SESSIONS_PER_MONTH = 21;
+
+/** Runs a month of the default schedule: 7 hourly market-hours runs, the 16:45 and the 20:00 run, each session. */
+export const RUNS_PER_MONTH = SESSIONS_PER_MONTH * 9;
 
 export interface CostLine {
   readonly item: string;
@@ -80,11 +82,10 @@ export interface CostEstimate {
 }
 
 export function monthlyCost(inputs: CostInputs): CostEstimate {
-  const batchesFull = Math.ceil(inputs.symbols / inputs.batchSize);
-  const batchesReduced = Math.ceil(inputs.reducedSymbols / inputs.batchSize);
-  const runs = RUNS_PER_MONTH.full + RUNS_PER_MONTH.reduced;
-  const batches = RUNS_PER_MONTH.full * batchesFull + RUNS_PER_MONTH.reduced * batchesReduced;
-  const symbolRuns = RUNS_PER_MONTH.full * inputs.symbols + RUNS_PER_MONTH.reduced * inputs.reducedSymbols;
+  const runs = RUNS_PER_MONTH;
+  const batches = runs * Math.ceil(inputs.symbols / inputs.batchSize);
+  const symbolRuns = runs * inputs.symbols;
+  const events = SESSIONS_PER_MONTH * inputs.symbols * inputs.eventsPerSymbolSession;
   const gb = inputs.memoryMb / 1024;
 
   const lambdaRequests = runs + batches + inputs.apiRequests;
@@ -92,11 +93,12 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
   const gbSeconds = gb * ((runs * inputs.dispatchDurationMs + batches * inputs.batchDurationMs + inputs.apiRequests * inputs.apiDurationMs + coldStarts * inputs.initDurationMs) / 1000);
   // Per batch: its share of a SendMessageBatch, then receive, delete and (empty) polls of the event source.
   const sqsRequests = batches * (1 / 10 + 3);
-  // One item per symbol × scanner (< 1 KB: one write unit), the run record's creation and one update per batch.
-  const writes = symbolRuns * inputs.scannersPerSymbol + runs + batches;
-  // Each batch reads its run once (a consistent read: one unit); the API reads a page per request.
-  const reads = batches + inputs.apiRequests * 10;
-  const storedGb = (inputs.symbols * inputs.scannersPerSymbol * RUNS_PER_MONTH.full * (inputs.resultsDays / 30) * inputs.itemBytes) / 1e9;
+  // One item per symbol × scanner (< 1 KB: one write unit), the run record's creation and one update
+  // per batch; each symbol's event state once a session, and each event's claim and alert-log line.
+  const writes = symbolRuns * inputs.scannersPerSymbol + runs + batches + SESSIONS_PER_MONTH * inputs.symbols + events * 2;
+  // Each batch reads its run once and each symbol's event state (consistent reads: one unit each); the API reads a page per request.
+  const reads = batches + symbolRuns + inputs.apiRequests * 10;
+  const storedGb = (inputs.symbols * inputs.scannersPerSymbol * runs * (inputs.resultsDays / 30) * inputs.itemBytes) / 1e9;
 
   const lines: CostLine[] = [
     { item: 'Lambda requests', quantity: lambdaRequests, unit: 'requests', usd: (lambdaRequests / 1e6) * PRICES.lambdaPerMillionRequests },

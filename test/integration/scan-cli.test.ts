@@ -119,6 +119,31 @@ describe('scanfleet scan (tables)', () => {
   });
 });
 
+describe('scanfleet scan of a symbol whose data stops early', () => {
+  it('reports it stale, naming its last bar, when the data set goes on to a later session', () => {
+    const dir = tempDir('stale');
+    const series = (until: string) => {
+      const rows = ['Date,Open,High,Low,Close,Adj Close,Volume'];
+      for (let day = Date.UTC(2023, 9, 2); day <= Date.parse(until); day += 86_400_000) {
+        const date = new Date(day);
+        if (date.getUTCDay() === 0 || date.getUTCDay() === 6) continue;
+        rows.push(`${date.toISOString().slice(0, 10)},100,101,99,100,100,1000`);
+      }
+      return rows.join('\n');
+    };
+    writeFileSync(join(dir, 'LIVE.csv'), series('2024-03-22'));
+    writeFileSync(join(dir, 'HALT.csv'), series('2024-03-20'));
+    writeFileSync(join(dir, 'watchlist.txt'), 'LIVE\nHALT\n');
+    const doc = JSON.parse(runCli(['scan', '--data', dir, '--json']).stdout) as { asOf: string; results: Result[] };
+    expect(doc.asOf).toBe('2024-03-22');
+    expect(doc.results.filter((r) => r.symbol === 'LIVE').map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(doc.results.filter((r) => r.symbol === 'HALT').map((r) => [r.status, r.reason])).toEqual(Array(3).fill(['error', 'stale: the last bar is 2024-03-20, the last closed session 2024-03-22']));
+    // As of its last day, it is current.
+    const asOf = JSON.parse(runCli(['scan', '--data', dir, '--as-of', '2024-03-20', '--json']).stdout) as { results: Result[] };
+    expect(asOf.results.every((r) => r.status === 'ok')).toBe(true);
+  });
+});
+
 describe('scanfleet scan --now over the bundled files', () => {
   it('has no bar of a session still trading (files hold closed days only), and the closed day from 16:00', () => {
     const at = (instant: string) => JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--now', instant, '--json']).stdout) as { asOf: string; results: Result[] };

@@ -60,6 +60,20 @@ describe('runs and results on a bar still trading', () => {
   });
 });
 
+describe('a run that ended partial', () => {
+  it('is the one served, marked as such (a run’s status, not its bars’ partial flag)', async () => {
+    // The operations sweeper ends overdue runs "partial"; here the last run is marked so directly.
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { createDocumentClient } = await import('../../functions/adapters/store/dynamodb-client.js');
+    const client = createDocumentClient(db.endpoint);
+    await client.send(new UpdateCommand({ TableName: db.tableName, Key: { pk: `RUN#${runs[3].run.runId}`, sk: 'RUN' }, UpdateExpression: 'SET #s = :partial', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':partial': 'partial' } }));
+    client.destroy();
+    const body = await api('/api/scans/macd');
+    expect(body.run).toMatchObject({ runId: runs[3].run.runId, status: 'partial', symbolsPartial: 0 });
+    expect(body.results.every((r: { partial: boolean }) => r.partial === false)).toBe(true);
+  });
+});
+
 describe('signal history', () => {
   it('lists each event once, with when it was first seen and when the close confirmed it', async () => {
     const cost = await api('/api/symbols/COST');
