@@ -21,15 +21,15 @@ import { type Bar, macdScale, naiveMacd, naiveTtm, naiveVpb, RELATIVE } from './
 //   suppressedBy = S'. Only unsuppressed events become the reference. The chain starts at `from`.
 
 /** The project's lookback: each scan sees the last 150 bars up to its session. */
-export const LOOKBACK = 150;
-export const DEFAULT_COOLDOWN_SESSIONS = 3;
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/daily/', import.meta.url));
+const LOOKBACK = 150;
+const DEFAULT_COOLDOWN_SESSIONS = 3;
+const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/daily/', import.meta.url));
 
-export const REFERENCE_SCANNERS = ['macd', 'ttm-squeeze', 'vpb'] as const;
-export type ReferenceScanner = (typeof REFERENCE_SCANNERS)[number];
+const REFERENCE_SCANNERS = ['macd', 'ttm-squeeze', 'vpb'] as const;
+type ReferenceScanner = (typeof REFERENCE_SCANNERS)[number];
 
 /** Bars each scanner needs (README): fewer and the scanner reports insufficient_data. */
-export const MIN_BARS: Readonly<Record<ReferenceScanner, number>> = { macd: 35, 'ttm-squeeze': 40, vpb: 21 };
+const MIN_BARS: Readonly<Record<ReferenceScanner, number>> = { macd: 35, 'ttm-squeeze': 40, vpb: 21 };
 
 /** The signals the cooldown applies to: crosses and breakouts, never the squeeze's. */
 const SUPPRESSIBLE = new Set(['macd:bullish_cross', 'macd:bearish_cross', 'vpb:buy', 'vpb:sell']);
@@ -62,7 +62,7 @@ export interface ReferenceSignal {
 }
 
 /** One symbol's CSV: dates and bars, oldest first. */
-export interface ReferenceSeries {
+interface ReferenceSeries {
   symbol: string;
   dates: string[];
   bars: Bar[];
@@ -74,7 +74,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MS_PER_DAY = 86_400_000;
 
 /** Parses one Yahoo CSV (`Date,Open,High,Low,Close,Adj Close,Volume`, oldest first); Adj Close is ignored. */
-export function parseYahooCsv(symbol: string, text: string): ReferenceSeries {
+function parseYahooCsv(symbol: string, text: string): ReferenceSeries {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const header = lines.shift();
   if (header?.trim() !== 'Date,Open,High,Low,Close,Adj Close,Volume') throw new Error(`${symbol}: unexpected CSV header ${JSON.stringify(header)}`);
@@ -96,12 +96,12 @@ export function parseYahooCsv(symbol: string, text: string): ReferenceSeries {
   return { symbol, dates, bars, index };
 }
 
-export function readReferenceSeries(symbol: string, dataDir: string = DEFAULT_DATA_DIR): ReferenceSeries {
+function readReferenceSeries(symbol: string, dataDir: string = DEFAULT_DATA_DIR): ReferenceSeries {
   return parseYahooCsv(symbol, readFileSync(join(dataDir, `${symbol}.csv`), 'utf8'));
 }
 
 /** The watchlist of a data dir: watchlist.txt, one symbol a line. */
-export function referenceWatchlist(dataDir: string = DEFAULT_DATA_DIR): string[] {
+function referenceWatchlist(dataDir: string = DEFAULT_DATA_DIR): string[] {
   return readFileSync(join(dataDir, 'watchlist.txt'), 'utf8')
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -109,7 +109,7 @@ export function referenceWatchlist(dataDir: string = DEFAULT_DATA_DIR): string[]
 }
 
 /** Every CSV of a data dir, each parsed once, by symbol (the file name without .csv). */
-export function readReferenceDir(dataDir: string = DEFAULT_DATA_DIR): Map<string, ReferenceSeries> {
+function readReferenceDir(dataDir: string = DEFAULT_DATA_DIR): Map<string, ReferenceSeries> {
   const series = new Map<string, ReferenceSeries>();
   for (const file of readdirSync(dataDir).sort()) {
     if (file.endsWith('.csv')) series.set(file.slice(0, -4), readReferenceSeries(file.slice(0, -4), dataDir));
@@ -129,14 +129,14 @@ export function referenceSessions(dataDir: string = DEFAULT_DATA_DIR): string[] 
 }
 
 /** The window a scan on `session` sees: the last LOOKBACK bars ending at that session's bar; null without a bar that day. */
-export function referenceWindow(series: ReferenceSeries, session: string): Bar[] | null {
+function referenceWindow(series: ReferenceSeries, session: string): Bar[] | null {
   const end = series.index.get(session);
   if (end === undefined) return null;
   return series.bars.slice(Math.max(0, end - LOOKBACK + 1), end + 1);
 }
 
 /** The three scanners on one window (its last bar is the session's bar). */
-export function scanWindow(symbol: string, session: string, window: Bar[]): ReferenceSignal[] {
+function scanWindow(symbol: string, session: string, window: Bar[]): ReferenceSignal[] {
   return REFERENCE_SCANNERS.map((scanner): ReferenceSignal => {
     const base = { symbol, scanner, session };
     if (window.length < MIN_BARS[scanner]) return { ...base, status: 'insufficient_data', signal: null, duration: 0, tie: false };
