@@ -113,6 +113,8 @@ describe('scanfleet replay: bad input', () => {
     [['replay', '--from', '2024-02-30', '--to', '2024-03-08'], 'scanfleet: --from must be a real date as YYYY-MM-DD, got "2024-02-30"'],
     [['replay', '--to', '2024-03-08'], 'scanfleet: replay needs --from YYYY-MM-DD and --to YYYY-MM-DD'],
     [['replay', '--from', '2024-03-01', '--to', '2024-03-08', '--every', '2d'], 'scanfleet: --every must be a duration from 5m to 390m such as 30m or 1h, got "2d"'],
+    [['replay', '--from', '2024-03-01', '--to', '2024-03-08', '--now', '2024-03-05T12:00'], 'scanfleet: --now must be an ISO-8601 instant with Z or an offset (e.g. 2024-03-08T12:30:00-05:00), got "2024-03-05T12:00"'],
+    [['replay', '--from', '2024-03-07', '--to', '2024-03-08', '--now', '2024-03-01T12:00:00Z'], 'scanfleet: no run of the schedule between 2024-03-07 and 2024-03-08 is at or before 2024-03-01T12:00:00.000Z'],
   ])('%j exits 2 with one line', (args, message) => {
     const run = runCli(args);
     expect(run.status).toBe(2);
@@ -120,5 +122,19 @@ describe('scanfleet replay: bad input', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     if (typeof message === 'string') expect(run.stderr.trim()).toBe(message);
     else expect(run.stderr.trim()).toMatch(message);
+  });
+});
+
+describe('scanfleet replay --now', () => {
+  it('replays the past only: no run after the instant it stands at', async () => {
+    const run = await runCliAsync(['replay', '--from', '2024-03-07', '--to', '2024-03-08', '--now', '2024-03-08T12:00:00-05:00', '--every', '1h', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as ReplayReport;
+    // 03-07: 09:30 … 15:30 and 16:45; 03-08: 09:30, 10:30, 11:30. The 03-08 close is not reached: nothing alerted for it.
+    expect(report.instants).toBe(8 + 3);
+    expect(report.sessions.map((s) => [s.session, s.alerts.length > 0])).toEqual([
+      ['2024-03-07', true],
+      ['2024-03-08', false],
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { DEFAULT_LOOKBACK_BARS } from '../../core/scanners.js';
 import { requireIsoDay } from '../../core/trading-day.js';
 import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js';
 import { renderTable } from '../text-table.js';
-import { BUNDLED_DATA_DIR, type CommandIo, readWatchlist, resolveDataDir, watchlistNameOf } from './scan-command.js';
+import { BUNDLED_DATA_DIR, type CommandIo, parseNowOption, readWatchlist, resolveDataDir, watchlistNameOf } from './scan-command.js';
 import { UsageError } from './usage-error.js';
 
 export const REPLAY_USAGE = `Usage: scanfleet replay --from YYYY-MM-DD --to YYYY-MM-DD [options]
@@ -18,6 +18,8 @@ Options:
   --every DURATION        market-hours runs every 30m, 1h … from 09:30, plus the after-close run
                           (default: the configured schedules: hourly at :30, 16:45 and 20:00)
   --intraday              alert signals on a bar still trading as forming (alerts.intraday)
+  --now INSTANT           the replay stands at this instant (ISO 8601 with Z or an offset): runs after it
+                          are not replayed (default: the real clock)
   --data DIR              directory of <SYMBOL>.csv files (default: the bundled data set)
   --watchlist FILE        symbols, one a line (default: watchlist.txt in the data directory)
   --json                  print one JSON document instead of tables
@@ -33,6 +35,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
         to: { type: 'string' },
         every: { type: 'string' },
         intraday: { type: 'boolean', default: false },
+        now: { type: 'string' },
         data: { type: 'string' },
         watchlist: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -59,6 +62,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     throw error;
   }
   const everyMinutes = values.every === undefined ? undefined : parseEvery(values.every);
+  const now = values.now === undefined ? new Date() : parseNowOption(values.now);
   const dataDir = resolveDataDir(values.data);
   const progress = !values.json && io.stderr.isTTY === true;
   let report: ReplayReport;
@@ -68,6 +72,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
       to: values.to,
       everyMinutes,
       intraday: values.intraday,
+      until: now,
       dataDir,
       watchlist: values.watchlist === undefined ? 'replay' : watchlistNameOf(values.watchlist),
       symbols,

@@ -20,6 +20,8 @@ export interface ReplayOptions {
   readonly everyMinutes?: number;
   /** Alert partial-bar signals as forming (config alerts.intraday). */
   readonly intraday: boolean;
+  /** The instant the replay stands at: runs after it are not replayed (the past only). */
+  readonly until: Date;
   readonly dataDir: string;
   readonly watchlist: string;
   readonly symbols: readonly string[];
@@ -67,7 +69,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   configureLocalEnvironment();
   const data = new ReplayMarketData(options.dataDir);
   const sessions = await sessionsInData(data, options);
-  const instants = sessions.flatMap((day) => replayInstants(day, options));
+  const instants = sessions.flatMap((day) => replayInstants(day, options)).filter(({ at }) => at <= options.until);
+  if (instants.length === 0) throw new ReplayRangeError(`no run of the schedule between ${options.from} and ${options.to} is at or before ${options.until.toISOString()}`);
   const store = await startEmbeddedStore();
   const discord = await startDiscordStandIn();
   process.env[ENV.discordWebhookUrl] = discord.webhookUrl;
