@@ -203,6 +203,8 @@ export interface ReferenceInstant {
   readonly cutDay: EpochDay;
   /** The newest session whose bar is closed at the reference instant (data delay included). */
   readonly lastClosedSession: EpochDay;
+  /** The session the data stands for: the one trading or closed at the reference instant, within the cut. */
+  readonly session: EpochDay;
 }
 
 /**
@@ -220,5 +222,6 @@ export function referenceInstant(input: { clockMs: number; explicit: boolean; as
   const referenceDay = newYorkDayOfMs(referenceMs);
   const cutDay = asOf === undefined ? referenceDay : Math.min(asOf, referenceDay);
   const lastClosed = Math.min(lastClosedSession(referenceMs, delayMs), sessionOnOrBefore(cutDay));
-  return { referenceMs, delayMs, cutDay, lastClosedSession: lastClosed };
+  const session = Math.min(sessionCoveredAt(referenceMs), sessionOnOrBefore(cutDay));
+  return { referenceMs, delayMs, cutDay, lastClosedSession: lastClosed, session };
 }

@@ -4,13 +4,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { RowIssueCounts } from '../core/bars.js';
-import { addIssueCounts } from '../core/bars.js';
+import { addIssueCounts, type Bars, type RowIssueCounts, sliceBars } from '../core/bars.js';
 import { MAX_RECEIVES } from '../core/batching.js';
 import { RunSummaryBuilder } from '../core/run-summary.js';
 import { parseScanMessage } from '../core/scan-message.js';
-import { type Bars, sliceBars } from '../core/bars.js';
-import { referenceInstant, sessionCoveredAt, sessionOnOrBefore } from '../core/market-clock.js';
+import { referenceInstant } from '../core/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
 import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/signal-events.js';
@@ -114,8 +112,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       });
       const symbolsPartial = scans.filter((s) => s.outcomes.some((o) => o.partial === true)).length;
       const barDates = [...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined)))];
-      const session = isoDay(Math.min(sessionCoveredAt(reference.referenceMs), sessionOnOrBefore(reference.cutDay)));
-      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates, symbolsPartial, session });
+      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates, symbolsPartial, session: isoDay(reference.session) });
       // Undefined: counted already, by a concurrent copy or by this very update whose response was
       // lost and retried. The run as it stands decides whether it is complete.
       const current = updated ?? (await store.getRun(message.runId));

@@ -124,12 +124,12 @@ describe('market clock: New York time without the machine’s time zone', () => 
 describe('market clock: the reference instant of a run', () => {
   const clock = at('2026-11-25T15:00:00Z');
   it('is an explicit instant when given, with bars after its New York date cut', () => {
-    expect(referenceInstant({ clockMs: clock, explicit: true, delayMs: 0 })).toEqual({ referenceMs: clock, delayMs: 0, cutDay: day('2026-11-25'), lastClosedSession: day('2026-11-24') });
+    expect(referenceInstant({ clockMs: clock, explicit: true, delayMs: 0 })).toEqual({ referenceMs: clock, delayMs: 0, cutDay: day('2026-11-25'), lastClosedSession: day('2026-11-24'), session: day('2026-11-25') });
   });
 
   it('is the close of the as-of day plus the delay, so a past as-of has every bar closed', () => {
     const r = referenceInstant({ clockMs: clock, explicit: false, asOf: day('2024-01-19'), delayMs: 10 * MINUTE });
-    expect(r).toEqual({ referenceMs: at('2024-01-19T21:10:00Z'), delayMs: 10 * MINUTE, cutDay: day('2024-01-19'), lastClosedSession: day('2024-01-19') });
+    expect(r).toEqual({ referenceMs: at('2024-01-19T21:10:00Z'), delayMs: 10 * MINUTE, cutDay: day('2024-01-19'), lastClosedSession: day('2024-01-19'), session: day('2024-01-19') });
     // A Saturday as-of stands for Friday's close.
     expect(referenceInstant({ clockMs: clock, explicit: false, asOf: day('2024-03-09'), delayMs: 0 }).lastClosedSession).toBe(day('2024-03-08'));
     // Today's as-of during the session is the clock: the bar is still trading.
@@ -137,7 +137,7 @@ describe('market clock: the reference instant of a run', () => {
   });
 
   it('takes a fixed history’s newest bar as today, else the clock', () => {
-    expect(referenceInstant({ clockMs: clock, explicit: false, newestDataDay: day('2024-03-08'), delayMs: 0 })).toMatchObject({ referenceMs: at('2024-03-08T21:00:00Z'), lastClosedSession: day('2024-03-08') });
+    expect(referenceInstant({ clockMs: clock, explicit: false, newestDataDay: day('2024-03-08'), delayMs: 0 })).toMatchObject({ referenceMs: at('2024-03-08T21:00:00Z'), lastClosedSession: day('2024-03-08'), session: day('2024-03-08') });
     expect(referenceInstant({ clockMs: clock, explicit: false, delayMs: 0 }).lastClosedSession).toBe(day('2026-11-24'));
   });
 });
