@@ -43,18 +43,3 @@ export function isWeekend(day: EpochDay): boolean {
   const weekday = (((day + 4) % 7) + 7) % 7;
   return weekday === 0 || weekday === 6;
 }
-
-const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', year: 'numeric', month: 'numeric', day: 'numeric' });
-
-/** The New York calendar date of an instant: the session a provider's daily bar belongs to. */
-export function newYorkDay(instant: Date): EpochDay {
-  if (Number.isNaN(instant.getTime())) return Number.NaN;
-  const parts = NEW_YORK_PARTS.formatToParts(instant);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return epochDayOf(part('year'), part('month'), part('day'));
-}
-
-/** newYorkDay of an ISO-8601 timestamp; NaN when it is not one. */
-export function newYorkDayOfIso(timestamp: string): EpochDay {
-  return newYorkDay(new Date(timestamp));
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nyseHoliday, nyseHolidays } from '../../functions/core/market-calendar.js';
-import { isoDay, newYorkDay, parseIsoDay } from '../../functions/core/trading-day.js';
+import { newYorkDayOfMs } from '../../functions/core/market-clock.js';
+import { isoDay, parseIsoDay } from '../../functions/core/trading-day.js';
 
 // The exchange's published holiday calendars.
 const PUBLISHED: Record<number, string[]> = {
@@ -33,8 +34,8 @@ describe('NYSE holiday calendar', () => {
   });
 
   it('takes the New York date of an instant, across midnight UTC and daylight saving', () => {
-    expect(isoDay(newYorkDay(new Date('2026-11-26T03:30:00Z')))).toBe('2026-11-25'); // 22:30 EST
-    expect(isoDay(newYorkDay(new Date('2026-11-26T05:00:00Z')))).toBe('2026-11-26'); // 00:00 EST
-    expect(isoDay(newYorkDay(new Date('2026-07-04T03:59:00Z')))).toBe('2026-07-03'); // 23:59 EDT
+    expect(isoDay(newYorkDayOfMs(Date.parse('2026-11-26T03:30:00Z')))).toBe('2026-11-25'); // 22:30 EST
+    expect(isoDay(newYorkDayOfMs(Date.parse('2026-11-26T05:00:00Z')))).toBe('2026-11-26'); // 00:00 EST
+    expect(isoDay(newYorkDayOfMs(Date.parse('2026-07-04T03:59:00Z')))).toBe('2026-07-03'); // 23:59 EDT
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market-clock.js';
-import { isoDay, newYorkDayOfIso } from '../../core/trading-day.js';
+import { isoDay } from '../../core/trading-day.js';
 import { HttpJsonClient, HttpStatusError } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { barsFromRows, calendarDaysFor, numeric } from './provider-batch.js';
@@ -120,7 +120,7 @@ export class AlpacaMarketData implements MarketData {
       if (!bars || bars.length === 0) {
         return { symbol, ok: false, code: 'unknown_symbol', reason: `Alpaca returned no bars for ${symbol} (unknown symbol, or no trades on the ${this.feed} feed in the window)` };
       }
-      return barsFromRows(symbol, bars.length, (i) => [newYorkDayOfIso(bars[i].t), numeric(bars[i].o), numeric(bars[i].h), numeric(bars[i].l), numeric(bars[i].c), numeric(bars[i].v)], {
+      return barsFromRows(symbol, bars.length, (i) => [newYorkDayOfMs(Date.parse(bars[i].t)), numeric(bars[i].o), numeric(bars[i].h), numeric(bars[i].l), numeric(bars[i].c), numeric(bars[i].v)], {
         asOf: request.asOf,
         lookback: request.lookback,
       });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
-import { newYorkTimeMs } from '../../core/market-clock.js';
-import { newYorkDay } from '../../core/trading-day.js';
+import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { barsFromRows, calendarDaysFor, DEFAULT_PROVIDER_DELAY_MS, numeric, settleBatch, symbolFailure } from './provider-batch.js';
@@ -111,7 +110,7 @@ export class SchwabMarketData implements MarketData {
     if (parsed.data.empty || candles.length === 0) {
       return { symbol, ok: false, code: 'unknown_symbol', reason: `Schwab has no daily bars for ${symbol} in the window (unknown or delisted symbol)` };
     }
-    return barsFromRows(symbol, candles.length, (i) => [newYorkDay(new Date(candles[i].datetime)), numeric(candles[i].open), numeric(candles[i].high), numeric(candles[i].low), numeric(candles[i].close), numeric(candles[i].volume)], {
+    return barsFromRows(symbol, candles.length, (i) => [newYorkDayOfMs(candles[i].datetime), numeric(candles[i].open), numeric(candles[i].high), numeric(candles[i].low), numeric(candles[i].close), numeric(candles[i].volume)], {
       asOf: request.asOf,
       lookback: request.lookback,
     });

@@ -6,6 +6,11 @@ export class StoreError extends Error {
 
 const BATCH_WRITE_LIMIT = 25;
 
+/** Capped exponential backoff with full jitter for a batch call's unprocessed part: 50 ms, 100 ms … up to 2 s. */
+export function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(2000, 50 * 2 ** (attempt - 1));
+}
+
 export interface BatchWriteOptions {
   readonly maxAttempts: number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -23,8 +28,7 @@ export async function batchWriteAll(client: DynamoDBDocumentClient, tableName: s
       if (attempt >= options.maxAttempts) {
         throw new StoreError(`${pending.length} of ${chunk.length} items still unprocessed after ${attempt} BatchWriteItem attempts`);
       }
-      // 50 ms, 100 ms … up to 2 s.
-      await options.sleep(Math.random() * Math.min(2000, 50 * 2 ** (attempt - 1)));
+      await options.sleep(backoffMs(attempt));
     }
   }
 }

@@ -3,7 +3,7 @@ import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand
 import type { ScanValues } from '../../core/scanner.js';
 import type { ScannerName } from '../../core/scanners.js';
 import type { EventKind, EventRecord, EventState } from '../../core/signal-events.js';
-import { batchWriteAll, StoreError } from './batch-write.js';
+import { backoffMs, batchWriteAll, StoreError } from './batch-write.js';
 import { DEFAULT_RETENTION, EVENT_KEYS } from './table-schema.js';
 
 const DAY_SECONDS = 86_400;
@@ -98,7 +98,7 @@ export class EventStore {
         }
         keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
         if (keys.length > 0 && attempt >= 8) throw new StoreError(`${keys.length} event states still unread after ${attempt} BatchGetItem attempts`);
-        if (keys.length > 0) await this.sleep(Math.random() * Math.min(2000, 50 * 2 ** (attempt - 1)));
+        if (keys.length > 0) await this.sleep(backoffMs(attempt));
       }
     }
     return states;

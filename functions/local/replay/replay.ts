@@ -1,10 +1,10 @@
 import { nextCronTime } from '../../core/cron-next.js';
 import type { RunPurpose } from '../../core/dispatch-plan.js';
-import { isSessionDay, newYorkTimeMs, sessionOn } from '../../core/market-clock.js';
+import { isSessionDay, newYorkDayOfMs, newYorkTimeMs, sessionOn } from '../../core/market-clock.js';
 import { DEFAULT_SCHEDULES } from '../../core/schedules.js';
 import { SCANNER_NAMES } from '../../core/scanners.js';
 import type { EventKind } from '../../core/signal-events.js';
-import { type EpochDay, isoDay, newYorkDay, parseIsoDay } from '../../core/trading-day.js';
+import { type EpochDay, isoDay, parseIsoDay } from '../../core/trading-day.js';
 import { ENV } from '../../adapters/env.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
 import { EventStore } from '../../adapters/store/event-store.js';
@@ -103,7 +103,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
       const alerted = log.filter((entry) => entry.suppressedBy === undefined).length;
       if (received !== alerted) throw new Error(`the Discord stand-in received ${received} alerts for run ${run.runId}, whose alert log has ${alerted}`);
       sent += received;
-      const list = bySession.get(isoDay(newYorkDay(at))) as ReplayAlert[];
+      const list = bySession.get(isoDay(newYorkDayOfMs(at.getTime()))) as ReplayAlert[];
       for (const e of log) {
         list.push({ at: at.toISOString(), symbol: e.symbol, scanner: e.scanner, signal: e.signal, kind: e.kind, barDate: e.barDate, ...(e.late && { late: true }), ...(e.suppressedBy && { suppressedBy: e.suppressedBy }) });
       }
