@@ -24,13 +24,39 @@ const { handler } = await import(bundle);
 const importMs = performance.now() - started;
 const importPeakMb = peakMb();
 const input = mode === 'import' ? { events: [] } : JSON.parse(readFileSync(inputFile, 'utf8'));
-const context = { awsRequestId: 'bench', functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:local:0:function:bench', memoryLimitInMB: '256', logGroupName: 'bench', logStreamName: 'bench', getRemainingTimeInMillis: () => 60_000 };
+const context = {
+  awsRequestId: 'bench',
+  functionName: 'bench',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:local:0:function:bench',
+  memoryLimitInMB: '256',
+  logGroupName: 'bench',
+  logStreamName: 'bench',
+  getRemainingTimeInMillis: () => 60_000,
+};
 const durations = [];
 const peaks = [];
 const samples = [];
 let maxRssMb = importPeakMb;
 for (let i = 0; i < input.events.length; i++) {
-  const event = mode === 'sqs' ? { Records: [{ messageId: `m${i}`, receiptHandle: 'r', body: JSON.stringify(input.events[i]), attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:local:0:q', awsRegion: 'local' }] } : input.events[i];
+  const event =
+    mode === 'sqs'
+      ? {
+          Records: [
+            {
+              messageId: `m${i}`,
+              receiptHandle: 'r',
+              body: JSON.stringify(input.events[i]),
+              attributes: { ApproximateReceiveCount: '1' },
+              messageAttributes: {},
+              md5OfBody: '',
+              eventSource: 'aws:sqs',
+              eventSourceARN: 'arn:aws:sqs:local:0:q',
+              awsRegion: 'local',
+            },
+          ],
+        }
+      : input.events[i];
   resetPeak();
   const t = performance.now();
   const result = await handler(event, context);
@@ -47,5 +73,16 @@ for (let i = 0; i < input.events.length; i++) {
   }
 }
 const cpu = process.cpuUsage();
-writeFileSync(reportFile, JSON.stringify({ importMs, importPeakMb, durations, peaks: perInvocation ? peaks : [], samples, maxRssMb, cpuMs: (cpu.user + cpu.system) / 1000 }));
+writeFileSync(
+  reportFile,
+  JSON.stringify({
+    importMs,
+    importPeakMb,
+    durations,
+    peaks: perInvocation ? peaks : [],
+    samples,
+    maxRssMb,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  }),
+);
 process.exit(0);

@@ -62,26 +62,46 @@ interface WorkerReport {
 }
 
 /** Runs bin/bench-worker.mjs in a fresh process: the bundle, and nothing else, in memory. */
-function worker(bundle: string, mode: 'import' | 'sqs' | 'invoke', input: unknown, env: Record<string, string> = {}): Promise<WorkerReport> {
+function worker(
+  bundle: string,
+  mode: 'import' | 'sqs' | 'invoke',
+  input: unknown,
+  env: Record<string, string> = {},
+): Promise<WorkerReport> {
   const inputFile = join(work, `input-${Math.random().toString(36).slice(2)}.json`);
   const reportFile = `${inputFile}.report`;
   writeFileSync(inputFile, JSON.stringify(input));
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(root, 'bin/bench-worker.mjs'), bundle, mode, inputFile, reportFile], {
-      env: { PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_REGION: 'local', ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', join(root, 'bin/bench-worker.mjs'), bundle, mode, inputFile, reportFile],
+      {
+        env: {
+          PATH: process.env.PATH,
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          AWS_REGION: 'local',
+          ...env,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`bench worker exited with ${code}`));
-      resolve({ ...(JSON.parse(readFileSync(reportFile, 'utf8')) as Omit<WorkerReport, 'wallMs'>), wallMs: performance.now() - started });
+      resolve({
+        ...(JSON.parse(readFileSync(reportFile, 'utf8')) as Omit<WorkerReport, 'wallMs'>),
+        wallMs: performance.now() - started,
+      });
     });
   });
 }
 
 // A bare Node process's peak RSS in kB, read the way bench-worker.mjs reads it (VmHWM, not getrusage).
-const BARE_PEAK = "let kb;try{kb=/^VmHWM:\\s+(\\d+) kB$/m.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1]}catch{kb=process.resourceUsage().maxRSS}process.stdout.write(String(kb))";
+const BARE_PEAK =
+  "let kb;try{kb=/^VmHWM:\\s+(\\d+) kB$/m.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1]}catch{kb=process.resourceUsage().maxRSS}process.stdout.write(String(kb))";
 
 /** A bare Node process: its start time and peak RSS are the floor everything is compared with. */
 function bareFloor(): { startMs: number; maxRssMb: number } {
@@ -141,14 +161,41 @@ async function main(): Promise<void> {
   const store = await startEmbeddedStore();
   const yahoo = await startYahooServer();
   const results = new ResultStore(createDocumentClient(store.endpoint), { tableName: store.tableName });
-  const workerEnv = { TABLE_NAME: store.tableName, DYNAMODB_ENDPOINT: store.endpoint, PROVIDER: 'yahoo', YAHOO_BASE_URL: yahoo.url, PROVIDER_REQUESTS_PER_MINUTE: 'Infinity', LOOKBACK_BARS: '150' };
+  const workerEnv = {
+    TABLE_NAME: store.tableName,
+    DYNAMODB_ENDPOINT: store.endpoint,
+    PROVIDER: 'yahoo',
+    YAHOO_BASE_URL: yahoo.url,
+    PROVIDER_REQUESTS_PER_MINUTE: 'Infinity',
+    LOOKBACK_BARS: '150',
+  };
   let runCount = 0;
   const newRun = async (symbols: string[], batchSize = 30) => {
     const scheduledAt = new Date(Date.UTC(2026, 0, 1) + runCount++ * 60_000).toISOString();
     const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-bench`;
     const batches = Math.ceil(symbols.length / batchSize);
-    await results.createRun({ runId, watchlist: 'bench', kind: 'manual', session: '2024-03-08', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-01-01', asOf: '2024-03-08', symbols, scanners: [...SCANNER_NAMES], batchSize, batchesExpected: batches });
-    return Array.from({ length: batches }, (_, batch): ScanMessage => ({ runId, batch, symbols: symbols.slice(batch * batchSize, (batch + 1) * batchSize), scanners: [...SCANNER_NAMES], scheduledAt, asOf: '2024-03-08' }));
+    await results.createRun({
+      runId,
+      watchlist: 'bench',
+      kind: 'manual',
+      session: '2024-03-08',
+      scheduledAt,
+      startedAt: scheduledAt,
+      sessionDate: '2026-01-01',
+      asOf: '2024-03-08',
+      symbols,
+      scanners: [...SCANNER_NAMES],
+      batchSize,
+      batchesExpected: batches,
+    });
+    return Array.from({ length: batches }, (_, batch): ScanMessage => ({
+      runId,
+      batch,
+      symbols: symbols.slice(batch * batchSize, (batch + 1) * batchSize),
+      scanners: [...SCANNER_NAMES],
+      scheduledAt,
+      asOf: '2024-03-08',
+    }));
   };
 
   try {
@@ -157,25 +204,50 @@ async function main(): Promise<void> {
     for (const [name, { file, bytes }] of Object.entries(bundled)) {
       const runs = [];
       for (let i = 0; i < REPEATS; i++) runs.push(await worker(file, 'import', {}));
-      coldStart[name] = { bundleKb: round(bytes / 1024), importMs: round(median(runs.map((r) => r.importMs))), startMs: round(median(runs.map((r) => r.wallMs))), maxRssMb: round(median(runs.map((r) => r.importPeakMb))) };
+      coldStart[name] = {
+        bundleKb: round(bytes / 1024),
+        importMs: round(median(runs.map((r) => r.importMs))),
+        startMs: round(median(runs.map((r) => r.wallMs))),
+        maxRssMb: round(median(runs.map((r) => r.importPeakMb))),
+      };
     }
 
     log('worker batch: one 30-symbol message in a fresh process…');
     const batchRuns = [];
-    for (let i = 0; i < REPEATS; i++) batchRuns.push(await worker(bundled['scan-batch'].file, 'sqs', { events: (await newRun(watchlist.slice(0, 30))).slice(0, 1) }, workerEnv));
-    const workerBatch = { maxRssMb: round(median(batchRuns.map((r) => r.maxRssMb))), durationMs: round(median(batchRuns.map((r) => r.durations[0]))), ratioToFloor: round(median(batchRuns.map((r) => r.maxRssMb)) / floor.maxRssMb, 2) };
+    for (let i = 0; i < REPEATS; i++)
+      batchRuns.push(
+        await worker(
+          bundled['scan-batch'].file,
+          'sqs',
+          { events: (await newRun(watchlist.slice(0, 30))).slice(0, 1) },
+          workerEnv,
+        ),
+      );
+    const workerBatch = {
+      maxRssMb: round(median(batchRuns.map((r) => r.maxRssMb))),
+      durationMs: round(median(batchRuns.map((r) => r.durations[0]))),
+      ratioToFloor: round(median(batchRuns.map((r) => r.maxRssMb)) / floor.maxRssMb, 2),
+    };
 
     log(`warm soak: ${SOAK} invocations in one process…`);
     const soakMessages: ScanMessage[] = [];
     while (soakMessages.length < SOAK) soakMessages.push(...(await newRun(watchlist)));
-    const soak = await worker(bundled['scan-batch'].file, 'sqs', { events: soakMessages.slice(0, SOAK), sampleEvery: smoke ? 10 : 50 }, workerEnv);
+    const soak = await worker(
+      bundled['scan-batch'].file,
+      'sqs',
+      { events: soakMessages.slice(0, SOAK), sampleEvery: smoke ? 10 : 50 },
+      workerEnv,
+    );
     const warm = soak.samples[0];
     const end = soak.samples[soak.samples.length - 1];
     const warmSoak = {
       invocations: SOAK,
       afterWarmup: { invocation: warm.invocation, rssMb: warm.rssMb, heapUsedMb: warm.heapUsedMb },
       atEnd: { invocation: end.invocation, rssMb: end.rssMb, heapUsedMb: end.heapUsedMb },
-      retainedRssRangeMb: [Math.min(...soak.samples.map((x) => x.rssMb)), Math.max(...soak.samples.map((x) => x.rssMb))],
+      retainedRssRangeMb: [
+        Math.min(...soak.samples.map((x) => x.rssMb)),
+        Math.max(...soak.samples.map((x) => x.rssMb)),
+      ],
       // Least-squares slope over every sample from the end of warm-up: one noisy end point cannot fake a trend.
       rssGrowthPer100Mb: round(slope(soak.samples.map((x) => [x.invocation, x.rssMb])) * 100, 2),
       heapGrowthPer100Mb: round(slope(soak.samples.map((x) => [x.invocation, x.heapUsedMb])) * 100, 2),
@@ -190,7 +262,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPEATS; i++) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      await runLocalPipeline({ watchlist: 'bench', symbols: watchlist, scanners: SCANNER_NAMES, dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-08', scheduledAt: new Date(Date.UTC(2026, 3, 1, 0, i)), store });
+      await runLocalPipeline({
+        watchlist: 'bench',
+        symbols: watchlist,
+        scanners: SCANNER_NAMES,
+        dataDir: BUNDLED_DATA_DIR,
+        lookback: 150,
+        asOf: '2024-03-08',
+        scheduledAt: new Date(Date.UTC(2026, 3, 1, 0, i)),
+        store,
+      });
       const cpu = process.cpuUsage(cpu0);
       scans.push({ wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
@@ -199,14 +280,23 @@ async function main(): Promise<void> {
     const rounds = smoke ? 5 : 40;
     const tc = performance.now();
     for (let r = 0; r < rounds; r++) for (const entry of fetched) if (entry.ok) scanSymbol(entry.bars, plan);
-    const throughput = { wallMs: round(median(scans.map((x) => x.wallMs))), cpuMs: round(median(scans.map((x) => x.cpuMs))), scannersPerSymbolUs: round(((performance.now() - tc) * 1000) / (rounds * fetched.length)) };
+    const throughput = {
+      wallMs: round(median(scans.map((x) => x.wallMs))),
+      cpuMs: round(median(scans.map((x) => x.cpuMs))),
+      scannersPerSymbolUs: round(((performance.now() - tc) * 1000) / (rounds * fetched.length)),
+    };
 
     log('scale: local scans of synthesized watchlists…');
     const scale = [];
     for (const n of SCALES) {
       const data = syntheticData(n);
       const messages = await newRun(data.symbols);
-      const report = await worker(bundled['scan-batch'].file, 'sqs', { events: messages, sampleEvery: 1 }, { ...workerEnv, PROVIDER: 'csv', DATA_DIR: data.dir });
+      const report = await worker(
+        bundled['scan-batch'].file,
+        'sqs',
+        { events: messages, sampleEvery: 1 },
+        { ...workerEnv, PROVIDER: 'csv', DATA_DIR: data.dir },
+      );
       scale.push({
         symbols: n,
         batches: messages.length,
@@ -223,24 +313,85 @@ async function main(): Promise<void> {
     }
 
     log('dispatch and API: invocation times…');
-    const dispatchEvents = Array.from({ length: smoke ? 3 : 10 }, (_, i) => ({ watchlist: 'bench', symbols: watchlist, scheduledAt: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString() }));
+    const dispatchEvents = Array.from({ length: smoke ? 3 : 10 }, (_, i) => ({
+      watchlist: 'bench',
+      symbols: watchlist,
+      scheduledAt: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString(),
+    }));
     const { startSqsServer } = await import('../test/helpers/sqs-server.js');
     const sqs = await startSqsServer();
-    const dispatchReport = await worker(bundled.dispatch.file, 'invoke', { events: dispatchEvents }, { ...workerEnv, QUEUE_URL: sqs.queueUrl, AWS_ENDPOINT_URL_SQS: sqs.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+    const dispatchReport = await worker(
+      bundled.dispatch.file,
+      'invoke',
+      { events: dispatchEvents },
+      {
+        ...workerEnv,
+        QUEUE_URL: sqs.queueUrl,
+        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
+    );
     await sqs.close();
-    const apiEvent = { version: '2.0', rawPath: '/api/scans/vpb', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET' } } };
-    const apiReport = await worker(bundled.api.file, 'invoke', { events: Array.from({ length: smoke ? 5 : 50 }, () => apiEvent) }, workerEnv);
+    const apiEvent = {
+      version: '2.0',
+      rawPath: '/api/scans/vpb',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET' } },
+    };
+    const apiReport = await worker(
+      bundled.api.file,
+      'invoke',
+      { events: Array.from({ length: smoke ? 5 : 50 }, () => apiEvent) },
+      workerEnv,
+    );
 
-    const measured = { batchDurationMs: warmSoak.medianBatchMs, dispatchDurationMs: round(median(dispatchReport.durations)), apiDurationMs: round(median(apiReport.durations)), dispatchPeakRssMb: dispatchReport.maxRssMb, apiPeakRssMb: apiReport.maxRssMb };
+    const measured = {
+      batchDurationMs: warmSoak.medianBatchMs,
+      dispatchDurationMs: round(median(dispatchReport.durations)),
+      apiDurationMs: round(median(apiReport.durations)),
+      dispatchPeakRssMb: dispatchReport.maxRssMb,
+      apiPeakRssMb: apiReport.maxRssMb,
+    };
     // Lambda durations from the measured ones, scaled to a 256 MB function's CPU share (an upper bound).
     const onLambda = (ms: number) => round(lambdaDurationMs(ms, MEMORY_MB));
-    const billed = { batchDurationMs: onLambda(measured.batchDurationMs), dispatchDurationMs: onLambda(measured.dispatchDurationMs), apiDurationMs: onLambda(measured.apiDurationMs), initDurationMs: onLambda(coldStart['scan-batch'].importMs) };
+    const billed = {
+      batchDurationMs: onLambda(measured.batchDurationMs),
+      dispatchDurationMs: onLambda(measured.dispatchDurationMs),
+      apiDurationMs: onLambda(measured.apiDurationMs),
+      initDurationMs: onLambda(coldStart['scan-batch'].importMs),
+    };
     const cost = [150, 1500, 5000].map((symbols) => ({
       symbols,
-      ...monthlyCost({ symbols, eventsPerSymbolSession: 0.18, batchSize: 30, workersPerRun: 2, scannersPerSymbol: 3, memoryMb: MEMORY_MB, resultsDays: 7, itemBytes: 700, apiRequests: 10_000, ...billed }),
+      ...monthlyCost({
+        symbols,
+        eventsPerSymbolSession: 0.18,
+        batchSize: 30,
+        workersPerRun: 2,
+        scannersPerSymbol: 3,
+        memoryMb: MEMORY_MB,
+        resultsDays: 7,
+        itemBytes: 700,
+        apiRequests: 10_000,
+        ...billed,
+      }),
     }));
 
-    const resultsDoc = { date: new Date().toISOString(), smoke, node: process.version, floor, workerBatch, warmSoak, coldStart, throughput, scale, measured, billed, cost };
+    const resultsDoc = {
+      date: new Date().toISOString(),
+      smoke,
+      node: process.version,
+      floor,
+      workerBatch,
+      warmSoak,
+      coldStart,
+      throughput,
+      scale,
+      measured,
+      billed,
+      cost,
+    };
     mkdirSync(join(root, 'bench'), { recursive: true });
     writeFileSync(join(root, RESULTS_FILE), `${JSON.stringify(resultsDoc, null, 2)}\n`);
     printReport(resultsDoc);
@@ -254,34 +405,73 @@ async function main(): Promise<void> {
 function printReport(r: {
   floor: { startMs: number; maxRssMb: number };
   workerBatch: { maxRssMb: number; durationMs: number; ratioToFloor: number };
-  warmSoak: { invocations: number; afterWarmup: { invocation: number; rssMb: number; heapUsedMb: number }; atEnd: { invocation: number; rssMb: number; heapUsedMb: number }; retainedRssRangeMb: number[]; rssGrowthPer100Mb: number; heapGrowthPer100Mb: number; peakRssMb: number; invocationPeakMb: { first: number; median: number; last: number }; medianBatchMs: number };
+  warmSoak: {
+    invocations: number;
+    afterWarmup: { invocation: number; rssMb: number; heapUsedMb: number };
+    atEnd: { invocation: number; rssMb: number; heapUsedMb: number };
+    retainedRssRangeMb: number[];
+    rssGrowthPer100Mb: number;
+    heapGrowthPer100Mb: number;
+    peakRssMb: number;
+    invocationPeakMb: { first: number; median: number; last: number };
+    medianBatchMs: number;
+  };
   coldStart: Record<string, { bundleKb: number; importMs: number; startMs: number; maxRssMb: number }>;
   throughput: { wallMs: number; cpuMs: number; scannersPerSymbolUs: number };
-  scale: { symbols: number; batches: number; wallMs: number; peakFirstBatchMb: number; peakLastBatchMb: number; highestBatchPeakMb: number; retainedAfterFirstMb: number; retainedAfterLastMb: number; maxBatchMs: number }[];
-  measured: { batchDurationMs: number; dispatchDurationMs: number; apiDurationMs: number; dispatchPeakRssMb: number; apiPeakRssMb: number };
+  scale: {
+    symbols: number;
+    batches: number;
+    wallMs: number;
+    peakFirstBatchMb: number;
+    peakLastBatchMb: number;
+    highestBatchPeakMb: number;
+    retainedAfterFirstMb: number;
+    retainedAfterLastMb: number;
+    maxBatchMs: number;
+  }[];
+  measured: {
+    batchDurationMs: number;
+    dispatchDurationMs: number;
+    apiDurationMs: number;
+    dispatchPeakRssMb: number;
+    apiPeakRssMb: number;
+  };
   billed: { batchDurationMs: number; dispatchDurationMs: number; apiDurationMs: number; initDurationMs: number };
   cost: { symbols: number; totalUsd: number; afterFreeTierUsd: number; lines: { item: string; usd: number }[] }[];
 }): void {
   const out: string[] = [];
   out.push(`Bare Node floor: peak RSS ${r.floor.maxRssMb} MB, start ${round(r.floor.startMs)} ms`);
-  out.push(`Worker batch (bundled scan-batch, 30 symbols from a loopback Yahoo server, store on loopback): peak RSS ${r.workerBatch.maxRssMb} MB = ${r.workerBatch.ratioToFloor}× the floor, ${r.workerBatch.durationMs} ms`);
+  out.push(
+    `Worker batch (bundled scan-batch, 30 symbols from a loopback Yahoo server, store on loopback): peak RSS ${r.workerBatch.maxRssMb} MB = ${r.workerBatch.ratioToFloor}× the floor, ${r.workerBatch.durationMs} ms`,
+  );
   const s = r.warmSoak;
-  out.push(`Warm soak, ${s.invocations} invocations in one process (retained after a full GC): RSS ${s.afterWarmup.rssMb} MB after ${s.afterWarmup.invocation} → ${s.atEnd.rssMb} MB at ${s.atEnd.invocation}, range ${s.retainedRssRangeMb.join('–')} MB, trend ${s.rssGrowthPer100Mb >= 0 ? '+' : ''}${s.rssGrowthPer100Mb} MB per 100; heap used ${s.afterWarmup.heapUsedMb} → ${s.atEnd.heapUsedMb} MB (trend ${s.heapGrowthPer100Mb >= 0 ? '+' : ''}${s.heapGrowthPer100Mb} MB per 100); peak RSS of an invocation: first ${s.invocationPeakMb.first} MB, median ${s.invocationPeakMb.median} MB, last ${s.invocationPeakMb.last} MB, highest ${s.peakRssMb} MB; median batch ${s.medianBatchMs} ms`);
+  out.push(
+    `Warm soak, ${s.invocations} invocations in one process (retained after a full GC): RSS ${s.afterWarmup.rssMb} MB after ${s.afterWarmup.invocation} → ${s.atEnd.rssMb} MB at ${s.atEnd.invocation}, range ${s.retainedRssRangeMb.join('–')} MB, trend ${s.rssGrowthPer100Mb >= 0 ? '+' : ''}${s.rssGrowthPer100Mb} MB per 100; heap used ${s.afterWarmup.heapUsedMb} → ${s.atEnd.heapUsedMb} MB (trend ${s.heapGrowthPer100Mb >= 0 ? '+' : ''}${s.heapGrowthPer100Mb} MB per 100); peak RSS of an invocation: first ${s.invocationPeakMb.first} MB, median ${s.invocationPeakMb.median} MB, last ${s.invocationPeakMb.last} MB, highest ${s.peakRssMb} MB; median batch ${s.medianBatchMs} ms`,
+  );
   out.push('');
   out.push(
     renderTable(
       [
-        { header: 'Function', cell: (e: [string, { bundleKb: number; importMs: number; startMs: number; maxRssMb: number }]) => e[0] },
+        {
+          header: 'Function',
+          cell: (e: [string, { bundleKb: number; importMs: number; startMs: number; maxRssMb: number }]) => e[0],
+        },
         { header: 'Bundle KB', align: 'right', cell: (e) => String(e[1].bundleKb) },
         { header: 'Import ms', align: 'right', cell: (e) => String(e[1].importMs) },
-        { header: 'Process start ms (floor)', align: 'right', cell: (e) => `${e[1].startMs} (${round(r.floor.startMs)})` },
+        {
+          header: 'Process start ms (floor)',
+          align: 'right',
+          cell: (e) => `${e[1].startMs} (${round(r.floor.startMs)})`,
+        },
         { header: 'Peak RSS after import MB', align: 'right', cell: (e) => String(e[1].maxRssMb) },
       ],
       Object.entries(r.coldStart),
     ),
   );
   out.push('');
-  out.push(`Throughput: full 150-symbol local scan (dispatch → 5 batches → store; median of the runs) ${r.throughput.wallMs} ms wall, ${r.throughput.cpuMs} ms CPU; all three scanners ${r.throughput.scannersPerSymbolUs} µs per symbol`);
+  out.push(
+    `Throughput: full 150-symbol local scan (dispatch → 5 batches → store; median of the runs) ${r.throughput.wallMs} ms wall, ${r.throughput.cpuMs} ms CPU; all three scanners ${r.throughput.scannersPerSymbolUs} µs per symbol`,
+  );
   out.push('');
   out.push(
     renderTable(
@@ -292,21 +482,42 @@ function printReport(r: {
         { header: 'Peak RSS: batch 1', align: 'right', cell: (x) => `${x.peakFirstBatchMb} MB` },
         { header: 'last batch', align: 'right', cell: (x) => `${x.peakLastBatchMb} MB` },
         { header: 'highest', align: 'right', cell: (x) => `${x.highestBatchPeakMb} MB` },
-        { header: 'Retained after batch 1 → last', align: 'right', cell: (x) => `${x.retainedAfterFirstMb} → ${x.retainedAfterLastMb} MB` },
+        {
+          header: 'Retained after batch 1 → last',
+          align: 'right',
+          cell: (x) => `${x.retainedAfterFirstMb} → ${x.retainedAfterLastMb} MB`,
+        },
         { header: 'Slowest batch', align: 'right', cell: (x) => `${x.maxBatchMs} ms` },
       ],
       r.scale,
     ),
   );
   out.push('');
-  out.push(`Dispatch (150 symbols → 5 messages to a loopback SQS server): ${r.measured.dispatchDurationMs} ms, peak RSS ${r.measured.dispatchPeakRssMb} MB; API (GET /api/scans/vpb): ${r.measured.apiDurationMs} ms, peak RSS ${r.measured.apiPeakRssMb} MB`);
+  out.push(
+    `Dispatch (150 symbols → 5 messages to a loopback SQS server): ${r.measured.dispatchDurationMs} ms, peak RSS ${r.measured.dispatchPeakRssMb} MB; API (GET /api/scans/vpb): ${r.measured.apiDurationMs} ms, peak RSS ${r.measured.apiPeakRssMb} MB`,
+  );
   out.push('');
-  out.push(`Cost per month of the default schedule (${MEMORY_MB} MB functions; durations scaled to its CPU share: batch ${r.billed.batchDurationMs} ms, dispatch ${r.billed.dispatchDurationMs} ms, API ${r.billed.apiDurationMs} ms, a cold start of every function every run at ${r.billed.initDurationMs} ms; 10,000 API requests; prices of ${PRICES.date}):`);
+  out.push(
+    `Cost per month of the default schedule (${MEMORY_MB} MB functions; durations scaled to its CPU share: batch ${r.billed.batchDurationMs} ms, dispatch ${r.billed.dispatchDurationMs} ms, API ${r.billed.apiDurationMs} ms, a cold start of every function every run at ${r.billed.initDurationMs} ms; 10,000 API requests; prices of ${PRICES.date}):`,
+  );
   out.push(
     renderTable(
       [
         { header: 'Symbols', align: 'right', cell: (c: (typeof r.cost)[number]) => String(c.symbols) },
-        ...['Lambda requests', 'Lambda compute', 'SQS', 'DynamoDB writes', 'DynamoDB reads', 'DynamoDB storage', 'Scheduler', 'HTTP API'].map((item) => ({ header: item, align: 'right' as const, cell: (c: (typeof r.cost)[number]) => `$${(c.lines.find((l) => l.item === item)?.usd ?? 0).toFixed(3)}` })),
+        ...[
+          'Lambda requests',
+          'Lambda compute',
+          'SQS',
+          'DynamoDB writes',
+          'DynamoDB reads',
+          'DynamoDB storage',
+          'Scheduler',
+          'HTTP API',
+        ].map((item) => ({
+          header: item,
+          align: 'right' as const,
+          cell: (c: (typeof r.cost)[number]) => `$${(c.lines.find((l) => l.item === item)?.usd ?? 0).toFixed(3)}`,
+        })),
         { header: 'Total', align: 'right', cell: (c) => `$${c.totalUsd.toFixed(2)}` },
         { header: 'After free tier', align: 'right', cell: (c) => `$${c.afterFreeTierUsd.toFixed(2)}` },
       ],

@@ -50,7 +50,9 @@ try {
     process.stderr.write(`scanfleet: ${error.message}\n`);
     process.exitCode = 2;
   } else {
-    process.stderr.write(`scanfleet: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `scanfleet: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   }
 }

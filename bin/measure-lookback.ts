@@ -13,7 +13,10 @@ const SESSIONS = 60;
 
 const symbols = parseWatchlist(readFileSync(join(BUNDLED_DATA_DIR, 'watchlist.txt'), 'utf8'));
 const plan = planScan();
-const fetched = await new CsvMarketData(BUNDLED_DATA_DIR).fetchDailyBars({ symbols, lookback: Number.MAX_SAFE_INTEGER });
+const fetched = await new CsvMarketData(BUNDLED_DATA_DIR).fetchDailyBars({
+  symbols,
+  lookback: Number.MAX_SAFE_INTEGER,
+});
 const rows = CANDIDATE_LOOKBACKS.map((lookback) => {
   const total: Agreement = { compared: 0, agreed: 0, agreedByScanner: {} };
   for (const entry of fetched) if (entry.ok) lookbackAgreement(entry.bars, plan, lookback, SESSIONS, total);
@@ -24,9 +27,17 @@ process.stdout.write(
   `Signal agreement with the full history, last ${SESSIONS} sessions of ${symbols.length} symbols (${rows[0].total.compared} symbol-sessions)\n\n` +
     renderTable(
       [
-        { header: 'Lookback', align: 'right', cell: (r) => `${r.lookback}${r.lookback === DEFAULT_LOOKBACK_BARS ? ' (default)' : ''}` },
+        {
+          header: 'Lookback',
+          align: 'right',
+          cell: (r) => `${r.lookback}${r.lookback === DEFAULT_LOOKBACK_BARS ? ' (default)' : ''}`,
+        },
         { header: 'All scanners', align: 'right', cell: (r) => pct(r.total.agreed, r.total.compared) },
-        ...plan.scanners.map((s) => ({ header: s.name, align: 'right' as const, cell: (r: (typeof rows)[number]) => pct(r.total.agreedByScanner[s.name] ?? 0, r.total.compared) })),
+        ...plan.scanners.map((s) => ({
+          header: s.name,
+          align: 'right' as const,
+          cell: (r: (typeof rows)[number]) => pct(r.total.agreedByScanner[s.name] ?? 0, r.total.compared),
+        })),
         { header: 'Disagreeing', align: 'right', cell: (r) => String(r.total.compared - r.total.agreed) },
       ],
       rows,

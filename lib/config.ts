@@ -95,9 +95,13 @@ export class ConfigError extends Error {
 export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {
   const raw = context === undefined ? {} : typeof context === 'string' ? parseJson(context) : context;
   if (!isObject(raw)) throw new ConfigError('scanfleet must be an object of settings');
-  if (raw.reducedWatchlistSize !== undefined) throw new ConfigError('scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it');
+  if (raw.reducedWatchlistSize !== undefined)
+    throw new ConfigError(
+      'scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it',
+    );
   const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['providerSecret', 'alarmEmail', 'discordSecret']));
-  for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`scanfleet.${key} is not a setting (known: ${[...known].join(', ')})`);
+  for (const key of Object.keys(raw))
+    if (!known.has(key)) throw new ConfigError(`scanfleet.${key} is not a setting (known: ${[...known].join(', ')})`);
 
   const config: ScanfleetConfig = {
     watchlistFile: text(raw, 'watchlistFile', DEFAULT_CONFIG.watchlistFile),
@@ -109,20 +113,61 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
     alpacaFeed: alpacaFeed(raw.alpacaFeed),
     providerDelayMinutes: integer(raw, 'providerDelayMinutes', DEFAULT_CONFIG.providerDelayMinutes, 0, '', 120),
     retention: {
-      resultsDays: integer(section(raw, 'retention'), 'resultsDays', DEFAULT_CONFIG.retention.resultsDays, 1, 'retention.'),
+      resultsDays: integer(
+        section(raw, 'retention'),
+        'resultsDays',
+        DEFAULT_CONFIG.retention.resultsDays,
+        1,
+        'retention.',
+      ),
       runsDays: integer(section(raw, 'retention'), 'runsDays', DEFAULT_CONFIG.retention.runsDays, 1, 'retention.'),
     },
     batchSize: integer(raw, 'batchSize', DEFAULT_CONFIG.batchSize, 1, '', 100),
     lookbackBars: integer(raw, 'lookbackBars', DEFAULT_CONFIG.lookbackBars, 50),
     dispatch: {
-      memoryMb: integer(section(raw, 'dispatch'), 'memoryMb', DEFAULT_CONFIG.dispatch.memoryMb, 128, 'dispatch.', 10_240),
-      timeoutSeconds: integer(section(raw, 'dispatch'), 'timeoutSeconds', DEFAULT_CONFIG.dispatch.timeoutSeconds, 1, 'dispatch.', 900),
+      memoryMb: integer(
+        section(raw, 'dispatch'),
+        'memoryMb',
+        DEFAULT_CONFIG.dispatch.memoryMb,
+        128,
+        'dispatch.',
+        10_240,
+      ),
+      timeoutSeconds: integer(
+        section(raw, 'dispatch'),
+        'timeoutSeconds',
+        DEFAULT_CONFIG.dispatch.timeoutSeconds,
+        1,
+        'dispatch.',
+        900,
+      ),
     },
     scanBatch: {
-      memoryMb: integer(section(raw, 'scanBatch'), 'memoryMb', DEFAULT_CONFIG.scanBatch.memoryMb, 128, 'scanBatch.', 10_240),
+      memoryMb: integer(
+        section(raw, 'scanBatch'),
+        'memoryMb',
+        DEFAULT_CONFIG.scanBatch.memoryMb,
+        128,
+        'scanBatch.',
+        10_240,
+      ),
       // SQS visibility timeout is 6 × this and may not exceed 12 hours; a batch never needs 15 minutes.
-      timeoutSeconds: integer(section(raw, 'scanBatch'), 'timeoutSeconds', DEFAULT_CONFIG.scanBatch.timeoutSeconds, 1, 'scanBatch.', 900),
-      maxConcurrency: integer(section(raw, 'scanBatch'), 'maxConcurrency', DEFAULT_CONFIG.scanBatch.maxConcurrency, 2, 'scanBatch.', 1000),
+      timeoutSeconds: integer(
+        section(raw, 'scanBatch'),
+        'timeoutSeconds',
+        DEFAULT_CONFIG.scanBatch.timeoutSeconds,
+        1,
+        'scanBatch.',
+        900,
+      ),
+      maxConcurrency: integer(
+        section(raw, 'scanBatch'),
+        'maxConcurrency',
+        DEFAULT_CONFIG.scanBatch.maxConcurrency,
+        2,
+        'scanBatch.',
+        1000,
+      ),
     },
     api: apiSettings(section(raw, 'api')),
     discordSecret: optionalText(raw, 'discordSecret'),
@@ -132,12 +177,16 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
     throw new ConfigError(`scanfleet.alarmEmail must be an e-mail address, got "${config.alarmEmail}"`);
   }
   if ((config.provider === 'schwab' || config.provider === 'alpaca') && !config.providerSecret) {
-    throw new ConfigError(`scanfleet.providerSecret is required for provider "${config.provider}": the name or ARN of a Secrets Manager secret with its credentials`);
+    throw new ConfigError(
+      `scanfleet.providerSecret is required for provider "${config.provider}": the name or ARN of a Secrets Manager secret with its credentials`,
+    );
   }
   try {
     Intl.DateTimeFormat('en-US', { timeZone: config.timeZone });
   } catch {
-    throw new ConfigError(`scanfleet.timeZone must be an IANA time zone such as America/New_York, got "${config.timeZone}"`);
+    throw new ConfigError(
+      `scanfleet.timeZone must be an IANA time zone such as America/New_York, got "${config.timeZone}"`,
+    );
   }
 
   const path = isAbsolute(config.watchlistFile) ? config.watchlistFile : join(projectRoot, config.watchlistFile);
@@ -158,11 +207,25 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
 
 function apiSettings(raw: Record<string, unknown>): ScanfleetConfig['api'] {
   const defaults = DEFAULT_CONFIG.api;
-  const known = ['memoryMb', 'timeoutSeconds', 'throttleRate', 'throttleBurst', 'corsOrigin', 'debugMemory', 'tokenSecret'];
-  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`scanfleet.api.${key} is not a setting (known: ${known.join(', ')})`);
-  if (raw.debugMemory !== undefined && typeof raw.debugMemory !== 'boolean') throw new ConfigError(`scanfleet.api.debugMemory must be true or false, got ${JSON.stringify(raw.debugMemory)}`);
+  const known = [
+    'memoryMb',
+    'timeoutSeconds',
+    'throttleRate',
+    'throttleBurst',
+    'corsOrigin',
+    'debugMemory',
+    'tokenSecret',
+  ];
+  for (const key of Object.keys(raw))
+    if (!known.includes(key))
+      throw new ConfigError(`scanfleet.api.${key} is not a setting (known: ${known.join(', ')})`);
+  if (raw.debugMemory !== undefined && typeof raw.debugMemory !== 'boolean')
+    throw new ConfigError(`scanfleet.api.debugMemory must be true or false, got ${JSON.stringify(raw.debugMemory)}`);
   const corsOrigin = raw.corsOrigin === undefined ? undefined : text(raw, 'corsOrigin', '');
-  if (corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(corsOrigin)) throw new ConfigError(`scanfleet.api.corsOrigin must be an origin such as https://example.com, got "${corsOrigin}"`);
+  if (corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(corsOrigin))
+    throw new ConfigError(
+      `scanfleet.api.corsOrigin must be an origin such as https://example.com, got "${corsOrigin}"`,
+    );
   return {
     memoryMb: integer(raw, 'memoryMb', defaults.memoryMb, 128, 'api.', 10_240),
     timeoutSeconds: integer(raw, 'timeoutSeconds', defaults.timeoutSeconds, 1, 'api.', 29),
@@ -178,13 +241,22 @@ const CRON = /^cron\((\S+ ){5}\S+\)$/;
 
 function schedules(value: unknown): ScanfleetConfig['schedules'] {
   const raw = value === undefined ? {} : value;
-  if (!isObject(raw)) throw new ConfigError('scanfleet.schedules must be an object { marketHours, afterClose, refetch }');
-  if (raw.offHours !== undefined) throw new ConfigError('scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it');
+  if (!isObject(raw))
+    throw new ConfigError('scanfleet.schedules must be an object { marketHours, afterClose, refetch }');
+  if (raw.offHours !== undefined)
+    throw new ConfigError(
+      'scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it',
+    );
   const known = ['marketHours', 'afterClose', 'refetch'];
-  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`scanfleet.schedules.${key} is not a setting (known: ${known.join(', ')})`);
+  for (const key of Object.keys(raw))
+    if (!known.includes(key))
+      throw new ConfigError(`scanfleet.schedules.${key} is not a setting (known: ${known.join(', ')})`);
   const cron = (key: 'marketHours' | 'afterClose' | 'refetch') => {
     const v = raw[key] ?? DEFAULT_CONFIG.schedules[key];
-    if (typeof v !== 'string' || !CRON.test(v)) throw new ConfigError(`scanfleet.schedules.${key} must be a cron(…) expression with six fields, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !CRON.test(v))
+      throw new ConfigError(
+        `scanfleet.schedules.${key} must be a cron(…) expression with six fields, got ${JSON.stringify(v)}`,
+      );
     return v;
   };
   return { marketHours: cron('marketHours'), afterClose: cron('afterClose'), refetch: cron('refetch') };
@@ -192,8 +264,11 @@ function schedules(value: unknown): ScanfleetConfig['schedules'] {
 
 function alertSettings(raw: Record<string, unknown>): ScanfleetConfig['alerts'] {
   const known = ['intraday', 'cooldownSessions'];
-  for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(`scanfleet.alerts.${key} is not a setting (known: ${known.join(', ')})`);
-  if (raw.intraday !== undefined && typeof raw.intraday !== 'boolean') throw new ConfigError(`scanfleet.alerts.intraday must be true or false, got ${JSON.stringify(raw.intraday)}`);
+  for (const key of Object.keys(raw))
+    if (!known.includes(key))
+      throw new ConfigError(`scanfleet.alerts.${key} is not a setting (known: ${known.join(', ')})`);
+  if (raw.intraday !== undefined && typeof raw.intraday !== 'boolean')
+    throw new ConfigError(`scanfleet.alerts.intraday must be true or false, got ${JSON.stringify(raw.intraday)}`);
   return {
     intraday: (raw.intraday as boolean | undefined) ?? DEFAULT_CONFIG.alerts.intraday,
     cooldownSessions: integer(raw, 'cooldownSessions', DEFAULT_CONFIG.alerts.cooldownSessions, 0, 'alerts.', 20),
@@ -202,13 +277,15 @@ function alertSettings(raw: Record<string, unknown>): ScanfleetConfig['alerts'] 
 
 function alpacaFeed(value: unknown): string {
   if (value === undefined) return DEFAULT_CONFIG.alpacaFeed;
-  if (value !== 'sip' && value !== 'iex') throw new ConfigError(`scanfleet.alpacaFeed must be "sip" or "iex", got ${JSON.stringify(value)}`);
+  if (value !== 'sip' && value !== 'iex')
+    throw new ConfigError(`scanfleet.alpacaFeed must be "sip" or "iex", got ${JSON.stringify(value)}`);
   return value;
 }
 
 function provider(value: unknown): ProviderName {
   if (value === undefined) return DEFAULT_CONFIG.provider;
-  if (typeof value !== 'string' || !isProviderName(value)) throw new ConfigError(`scanfleet.provider must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !isProviderName(value))
+    throw new ConfigError(`scanfleet.provider must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -219,11 +296,20 @@ function section(raw: Record<string, unknown>, key: string): Record<string, unkn
   return value;
 }
 
-function integer(raw: Record<string, unknown>, key: string, fallback: number, min: number, prefix = '', max = Number.MAX_SAFE_INTEGER): number {
+function integer(
+  raw: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  prefix = '',
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const value = raw[key];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`scanfleet.${prefix}${key} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `scanfleet.${prefix}${key} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -231,7 +317,8 @@ function integer(raw: Record<string, unknown>, key: string, fallback: number, mi
 function text(raw: Record<string, unknown>, key: string, fallback: string): string {
   const value = raw[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`scanfleet.${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ConfigError(`scanfleet.${key} must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -247,6 +334,8 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ConfigError('scanfleet must be JSON when given on the command line (-c scanfleet=\'{"provider":"yahoo"}\')');
+    throw new ConfigError(
+      'scanfleet must be JSON when given on the command line (-c scanfleet=\'{"provider":"yahoo"}\')',
+    );
   }
 }

@@ -39,20 +39,40 @@ export class DiscordBot extends Construct {
         [ENV.tableName]: table.tableName,
         [ENV.discordSecretId]: secret.secretArn,
         [ENV.dispatchFunction]: dispatch.functionName,
-        [ENV.schedules]: JSON.stringify([config.schedules.marketHours, config.schedules.afterClose, config.schedules.refetch]),
+        [ENV.schedules]: JSON.stringify([
+          config.schedules.marketHours,
+          config.schedules.afterClose,
+          config.schedules.refetch,
+        ]),
         [ENV.alertsIntraday]: String(config.alerts.intraday),
         [ENV.scheduleTimeZone]: config.timeZone,
       },
     });
-    const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map((name) => `${table.tableArn}/index/${name}`);
-    this.handler.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }));
+    const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map(
+      (name) => `${table.tableArn}/index/${name}`,
+    );
+    this.handler.role.addToPolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
+    );
     this.handler.role.addToPolicy(
       new PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: [dispatch.functionArn, Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          dispatch.functionArn,
+          Stack.of(this).formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: functionName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     secret.grantRead(this.handler.role);
-    api.addRoutes({ path: '/discord/interactions', methods: [HttpMethod.POST], integration: new HttpLambdaIntegration('Interactions', this.handler.fn) });
+    api.addRoutes({
+      path: '/discord/interactions',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Interactions', this.handler.fn),
+    });
   }
 }

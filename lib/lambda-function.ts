@@ -34,8 +34,14 @@ export class ScanfleetFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ScanfleetFunctionProps) {
     super(scope, id);
-    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.TWO_WEEKS, removalPolicy: RemovalPolicy.DESTROY });
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `scanfleet ${props.name}` });
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.TWO_WEEKS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `scanfleet ${props.name}`,
+    });
     this.logGroup.grantWrite(this.role);
     const hooks: ICommandHooks = {
       beforeBundling: () => [],

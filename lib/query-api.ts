@@ -1,5 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import type { HttpStage} from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpApi, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -33,8 +33,12 @@ export class QueryApi extends Construct {
   constructor(scope: Construct, id: string, props: QueryApiProps) {
     super(scope, id);
     const { config, table, projectRoot } = props;
-    const chartsBuild = join(dirname(fileURLToPath(import.meta.resolve('lightweight-charts'))), 'lightweight-charts.standalone.production.js');
-    const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const chartsBuild = join(
+      dirname(fileURLToPath(import.meta.resolve('lightweight-charts'))),
+      'lightweight-charts.standalone.production.js',
+    );
+    const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string })
+      .version;
     const tokenSecret = config.api.tokenSecret
       ? config.api.tokenSecret.startsWith('arn:')
         ? Secret.fromSecretCompleteArn(this, 'TokenSecret', config.api.tokenSecret)
@@ -61,12 +65,18 @@ export class QueryApi extends Construct {
         `mkdir -p "${outputDir}/dashboard/vendor"`,
         `cp "${projectRoot}/functions/api/dashboard/"* "${outputDir}/dashboard/"`,
         `cp "${chartsBuild}" "${outputDir}/dashboard/vendor/lightweight-charts.js"`,
-        ...(config.provider === 'csv' ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`] : []),
+        ...(config.provider === 'csv'
+          ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`]
+          : []),
       ],
     });
     // Read-only: the items and the two indexes, nothing else.
-    const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map((name) => `${table.tableArn}/index/${name}`);
-    this.handler.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }));
+    const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map(
+      (name) => `${table.tableArn}/index/${name}`,
+    );
+    this.handler.role.addToPolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
+    );
     props.providerSecret?.grantRead(this.handler.role);
     tokenSecret?.grantRead(this.handler.role);
 
@@ -74,7 +84,9 @@ export class QueryApi extends Construct {
       description: 'scanfleet: read API and dashboard',
       defaultIntegration: new HttpLambdaIntegration('Handler', this.handler.fn),
       createDefaultStage: false,
-      ...(config.api.corsOrigin && { corsPreflight: { allowOrigins: [config.api.corsOrigin], allowMethods: [], allowHeaders: ['authorization'] } }),
+      ...(config.api.corsOrigin && {
+        corsPreflight: { allowOrigins: [config.api.corsOrigin], allowMethods: [], allowHeaders: ['authorization'] },
+      }),
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.TWO_WEEKS });
     this.stage = this.api.addStage('Stage', {
@@ -85,7 +97,8 @@ export class QueryApi extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'A read-only API of scan results by design; a bearer token (api.tokenSecret) is checked in the function for users who want it private, and the stage is throttled.',
+      reason:
+        'A read-only API of scan results by design; a bearer token (api.tokenSecret) is checked in the function for users who want it private, and the stage is throttled.',
     });
   }
 }

@@ -24,7 +24,8 @@ export function providerEnvironment(config: ResolvedConfig, secret?: ISecret): R
   const env: Record<string, string> = { [ENV.provider]: config.provider };
   if (config.provider === 'csv') env[ENV.dataDir] = '/var/task/data/daily';
   if (config.provider === 'alpaca') env[ENV.alpacaFeed] = config.alpacaFeed;
-  if (config.provider === 'yahoo' || config.provider === 'schwab') env[ENV.providerDelayMinutes] = String(config.providerDelayMinutes);
+  if (config.provider === 'yahoo' || config.provider === 'schwab')
+    env[ENV.providerDelayMinutes] = String(config.providerDelayMinutes);
   if (secret) env[config.provider === 'schwab' ? ENV.schwabSecretId : ENV.alpacaSecretId] = secret.secretArn;
   return env;
 }
@@ -40,9 +41,17 @@ export class ScanPipeline extends Construct {
   constructor(scope: Construct, id: string, props: ScanPipelineProps) {
     super(scope, id);
     const { config, table, projectRoot } = props;
-    const ttl = { [ENV.tableName]: table.tableName, [ENV.resultsTtlDays]: String(config.retention.resultsDays), [ENV.runsTtlDays]: String(config.retention.runsDays) };
+    const ttl = {
+      [ENV.tableName]: table.tableName,
+      [ENV.resultsTtlDays]: String(config.retention.resultsDays),
+      [ENV.runsTtlDays]: String(config.retention.runsDays),
+    };
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
     this.queue = new Queue(this, 'ScanQueue', {
       // A message stays invisible for 6 × the worker's timeout, so it is never handed to a second
       // worker while the first may still be running (AWS's guidance for Lambda event sources).
@@ -59,7 +68,12 @@ export class ScanPipeline extends Construct {
       name: 'dispatch',
       memoryMb: config.dispatch.memoryMb,
       timeoutSeconds: config.dispatch.timeoutSeconds,
-      environment: { ...ttl, [ENV.queueUrl]: this.queue.queueUrl, [ENV.batchSize]: String(config.batchSize), [ENV.watchlistsFile]: '/var/task/watchlists.json' },
+      environment: {
+        ...ttl,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.batchSize]: String(config.batchSize),
+        [ENV.watchlistsFile]: '/var/task/watchlists.json',
+      },
       // Symbols are [A-Z0-9.-] only, so the JSON is safe inside single quotes.
       afterBundling: (outputDir) => [`echo '${watchlists}' > "${outputDir}/watchlists.json"`],
     });
@@ -84,19 +98,44 @@ export class ScanPipeline extends Construct {
         [ENV.alertCooldownSessions]: String(config.alerts.cooldownSessions),
         ...(props.discordSecret && { [ENV.discordSecretId]: props.discordSecret.secretArn }),
       },
-      afterBundling: (outputDir) => (config.provider === 'csv' ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`] : []),
+      afterBundling: (outputDir) =>
+        config.provider === 'csv'
+          ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`]
+          : [],
     });
-    this.scanBatch.fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: config.scanBatch.maxConcurrency }));
+    this.scanBatch.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.scanBatch.maxConcurrency,
+      }),
+    );
 
     // Exactly the calls each function makes: no index access, no Scan.
-    this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }));
-    this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
-    this.scanBatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], resources: [table.tableArn] }));
+    this.dispatch.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+      }),
+    );
+    this.dispatch.role.addToPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    this.scanBatch.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [table.tableArn],
+      }),
+    );
     // Signal events: each symbol's state read in one call, events claimed once (conditional put),
     // the outbox entry of a run whose alerts are being sent: on those partitions only, never on runs or results.
     const eventKeys = [`${KEY_PREFIXES.event}*`, KEY_PREFIXES.outbox];
     this.scanBatch.role.addToPolicy(
-      new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': eventKeys } } }),
+      new PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': eventKeys } },
+      }),
     );
     this.providerSecret?.grantRead(this.scanBatch.role);
     props.discordSecret?.grantRead(this.scanBatch.role);

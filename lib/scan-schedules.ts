@@ -28,22 +28,46 @@ export class ScanSchedules extends Construct {
   constructor(scope: Construct, id: string, props: ScanSchedulesProps) {
     super(scope, id);
     const { config, dispatch } = props;
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: "This queue is the schedules' dead-letter queue (their targets' DeadLetterConfig), which the rule does not recognise as one; it has an alarm on its depth.",
+      reason:
+        "This queue is the schedules' dead-letter queue (their targets' DeadLetterConfig), which the rule does not recognise as one; it has an alarm on its depth.",
     });
-    const role = new Role(this, 'SchedulerRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com'), description: 'scanfleet schedules: invoke dispatch' });
+    const role = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'scanfleet schedules: invoke dispatch',
+    });
     const dispatchId = Stack.of(this).getLogicalId(dispatch.node.defaultChild as CfnFunction);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${dispatchId}.Arn>:*]`,
-      reason: 'aws-scheduler-targets grants lambda:InvokeFunction on the dispatch function and its versions (ARN:*); it names that one function and nothing else.',
+      reason:
+        'aws-scheduler-targets grants lambda:InvokeFunction on the dispatch function and its versions (ARN:*); it names that one function and nothing else.',
     });
     const timeZone = TimeZone.of(config.timeZone);
     const entries: [string, string, RunPurpose, string][] = [
-      ['MarketHours', config.schedules.marketHours, 'market-hours', 'Full watchlist during market hours (bars still trading)'],
-      ['AfterClose', config.schedules.afterClose, 'after-close', "Full watchlist once the close has passed the provider's delay: the session's events are alerted"],
-      ['Refetch', config.schedules.refetch, 'refetch', 'Full watchlist in the evening: the closed session re-fetched (late prints corrected)'],
+      [
+        'MarketHours',
+        config.schedules.marketHours,
+        'market-hours',
+        'Full watchlist during market hours (bars still trading)',
+      ],
+      [
+        'AfterClose',
+        config.schedules.afterClose,
+        'after-close',
+        "Full watchlist once the close has passed the provider's delay: the session's events are alerted",
+      ],
+      [
+        'Refetch',
+        config.schedules.refetch,
+        'refetch',
+        'Full watchlist in the evening: the closed session re-fetched (late prints corrected)',
+      ],
     ];
     for (const [name, cron, purpose, description] of entries) {
       this.schedules.push(
@@ -52,7 +76,11 @@ export class ScanSchedules extends Construct {
           description,
           target: new LambdaInvoke(dispatch, {
             role,
-            input: ScheduleTargetInput.fromObject({ watchlist: 'full', purpose, scheduledAt: ContextAttribute.scheduledTime }),
+            input: ScheduleTargetInput.fromObject({
+              watchlist: 'full',
+              purpose,
+              scheduledAt: ContextAttribute.scheduledTime,
+            }),
             retryAttempts: 2,
             maxEventAge: Duration.minutes(30),
             deadLetterQueue: this.deadLetterQueue,

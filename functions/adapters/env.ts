@@ -83,7 +83,8 @@ export function numberEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`environment variable ${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -92,6 +93,7 @@ export function wholeNumberEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`environment variable ${name} must be a whole number ≥ 0, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`environment variable ${name} must be a whole number ≥ 0, got "${raw}"`);
   return value;
 }

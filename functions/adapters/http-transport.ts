@@ -31,8 +31,15 @@ export class TransportError extends Error {
 }
 
 const DEFAULT_MAX_BYTES = 32 * 1_048_576;
-const agents: Record<string, HttpAgent> = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
-const decoders: Record<string, (data: Buffer) => Buffer> = { gzip: gunzipSync, deflate: inflateSync, br: brotliDecompressSync };
+const agents: Record<string, HttpAgent> = {
+  'http:': new HttpAgent({ keepAlive: true }),
+  'https:': new HttpsAgent({ keepAlive: true }),
+};
+const decoders: Record<string, (data: Buffer) => Buffer> = {
+  gzip: gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
 
 /**
  * One HTTP exchange over node:http(s), which the AWS SDK loads anyway, with keep-alive. Not
@@ -40,7 +47,8 @@ const decoders: Record<string, (data: Buffer) => Buffer> = { gzip: gunzipSync, d
  */
 export function send(url: string, request: TransportRequest): Promise<TransportResponse> {
   const target = new URL(url);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new TransportError(`unsupported protocol ${target.protocol}`, false));
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    return Promise.reject(new TransportError(`unsupported protocol ${target.protocol}`, false));
   const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
   return new Promise((resolve, reject) => {
     let duringBody = false;
@@ -53,36 +61,44 @@ export function send(url: string, request: TransportRequest): Promise<TransportR
       reject(new TransportError(message, duringBody));
     };
     const open = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = open(target, { method: request.method ?? 'GET', headers: { 'accept-encoding': 'gzip, deflate, br', ...request.headers }, agent: agents[target.protocol] }, (res) => {
-      duringBody = true;
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > maxBytes) fail(`response larger than ${maxBytes} bytes`);
-        else chunks.push(chunk);
-      });
-      res.on('error', (error: NodeJS.ErrnoException) => fail(describe(error)));
-      res.on('aborted', () => fail('connection dropped'));
-      res.on('end', () => {
-        if (settled) return;
-        if (!res.complete) return fail('connection dropped');
-        let data: Buffer = Buffer.concat(chunks);
-        const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
-        try {
-          if (encoding !== 'identity') {
-            const decode = decoders[encoding];
-            if (!decode) return fail(`unsupported content-encoding ${encoding}`);
-            data = decode(data);
+    const req = open(
+      target,
+      {
+        method: request.method ?? 'GET',
+        headers: { 'accept-encoding': 'gzip, deflate, br', ...request.headers },
+        agent: agents[target.protocol],
+      },
+      (res) => {
+        duringBody = true;
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > maxBytes) fail(`response larger than ${maxBytes} bytes`);
+          else chunks.push(chunk);
+        });
+        res.on('error', (error: NodeJS.ErrnoException) => fail(describe(error)));
+        res.on('aborted', () => fail('connection dropped'));
+        res.on('end', () => {
+          if (settled) return;
+          if (!res.complete) return fail('connection dropped');
+          let data: Buffer = Buffer.concat(chunks);
+          const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
+          try {
+            if (encoding !== 'identity') {
+              const decode = decoders[encoding];
+              if (!decode) return fail(`unsupported content-encoding ${encoding}`);
+              data = decode(data);
+            }
+          } catch {
+            return fail(`the ${encoding} body does not decode`);
           }
-        } catch {
-          return fail(`the ${encoding} body does not decode`);
-        }
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data.toString('utf8') });
-      });
-    });
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data.toString('utf8') });
+        });
+      },
+    );
     const timer = setTimeout(() => fail(`no response within ${request.timeoutMs} ms`), request.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => fail(describe(error)));
     req.end(request.body);

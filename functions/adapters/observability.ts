@@ -30,7 +30,14 @@ export function peakRssBytes(): number {
 }
 
 /** This process's memory now, and its peak RSS since it started. */
-export function memoryFigures(): { rssMb: number; maxRssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number } {
+export function memoryFigures(): {
+  rssMb: number;
+  maxRssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+} {
   const m = process.memoryUsage();
   const round = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
   return {
@@ -47,10 +54,20 @@ export function memoryFigures(): { rssMb: number; maxRssMb: number; heapUsedMb: 
  * The figures every handler puts on its end-of-invocation log line (duration, memory, the
  * cold-start flag), with the MaxRss metric the stack's dashboard draws.
  */
-export function invocationFigures(metrics: Metrics, startedMs: number, coldStart: boolean): { durationMs: number; rssMb: number; maxRssMb: number; heapUsedMb: number; coldStart: boolean } {
+export function invocationFigures(
+  metrics: Metrics,
+  startedMs: number,
+  coldStart: boolean,
+): { durationMs: number; rssMb: number; maxRssMb: number; heapUsedMb: number; coldStart: boolean } {
   const memory = memoryFigures();
   metrics.addMetric('MaxRss', MetricUnit.Megabytes, memory.maxRssMb);
-  return { durationMs: Math.round(performance.now() - startedMs), rssMb: memory.rssMb, maxRssMb: memory.maxRssMb, heapUsedMb: memory.heapUsedMb, coldStart };
+  return {
+    durationMs: Math.round(performance.now() - startedMs),
+    rssMb: memory.rssMb,
+    maxRssMb: memory.maxRssMb,
+    heapUsedMb: memory.heapUsedMb,
+    coldStart,
+  };
 }
 
 /** True on the first call in a container, false after: the cold-start flag of the end-of-invocation log. */

@@ -47,24 +47,42 @@ export class DashboardAssets {
       'cache-control': request.path === CHARTS_PATH ? 'public, max-age=86400' : 'public, max-age=300',
       'x-content-type-options': 'nosniff',
       // The chart library sets inline styles; scripts stay same-origin only.
-      ...(request.path.endsWith('.html') || request.path === '/' ? { 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'" } : {}),
+      ...(request.path.endsWith('.html') || request.path === '/'
+        ? {
+            'content-security-policy':
+              "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+          }
+        : {}),
       ...(gzip && { 'content-encoding': 'gzip' }),
       vary: 'accept-encoding',
     };
-    return { statusCode: 200, headers, body: (gzip ? asset.gzip : asset.raw).toString('base64'), isBase64Encoded: true };
+    return {
+      statusCode: 200,
+      headers,
+      body: (gzip ? asset.gzip : asset.raw).toString('base64'),
+      isBase64Encoded: true,
+    };
   }
 
   /** Bytes on the wire for the whole page, compressed (reported in the README). */
   transferSize(): { files: number; rawBytes: number; gzipBytes: number } {
     const unique = new Set(this.load().values());
-    return { files: unique.size, rawBytes: [...unique].reduce((n, a) => n + a.raw.length, 0), gzipBytes: [...unique].reduce((n, a) => n + a.gzip.length, 0) };
+    return {
+      files: unique.size,
+      rawBytes: [...unique].reduce((n, a) => n + a.raw.length, 0),
+      gzipBytes: [...unique].reduce((n, a) => n + a.gzip.length, 0),
+    };
   }
 
   private load(): Map<string, Asset> {
     if (this.assets) return this.assets;
     const read = (file: string): Asset => {
       const raw = readFileSync(file);
-      return { type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', raw, gzip: gzipSync(raw, { level: 9 }) };
+      return {
+        type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream',
+        raw,
+        gzip: gzipSync(raw, { level: 9 }),
+      };
     };
     const byFile = new Map<string, Asset>();
     this.assets = new Map();

@@ -26,11 +26,14 @@ export function createApiHandler(deps: () => ApiDeps) {
   const api = async (event: APIGatewayProxyEventV2, context: Context): Promise<ApiResponse> => {
     const started = performance.now();
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(event.headers ?? {}))
+      if (value !== undefined) headers[name.toLowerCase()] = value;
     const request = {
       method: event.requestContext.http.method,
       path: event.rawPath,
-      query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+      query: Object.fromEntries(
+        Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
       headers,
       rawQuery: event.rawQueryString ?? '',
     };
@@ -40,9 +43,20 @@ export function createApiHandler(deps: () => ApiDeps) {
     } catch (error) {
       // Whatever went wrong stays in the log; the client gets the request id, nothing internal.
       logger.error('request failed', { path: request.path, error: error as Error });
-      response = json(500, { error: { code: 'internal', message: 'internal error; quote this request id when reporting it', requestId: context.awsRequestId } });
+      response = json(500, {
+        error: {
+          code: 'internal',
+          message: 'internal error; quote this request id when reporting it',
+          requestId: context.awsRequestId,
+        },
+      });
     }
-    logger.info('request', { method: request.method, path: request.path.slice(0, 200), status: response.statusCode, ...invocationFigures(metrics, started, isColdStart()) });
+    logger.info('request', {
+      method: request.method,
+      path: request.path.slice(0, 200),
+      status: response.statusCode,
+      ...invocationFigures(metrics, started, isColdStart()),
+    });
     return response;
   };
   return middy(api).use(injectLambdaContext(logger)).use(logMetrics(metrics));
@@ -59,10 +73,17 @@ export function apiDepsFromEnv(env: Record<string, string | undefined> = process
     store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
     events: new EventStore(client, { tableName: requireEnv(ENV.tableName) }),
     marketData: () => (marketData ??= createMarketData(env)),
-    assets: new DashboardAssets(env[ENV.dashboardDir] ?? `${here}dashboard`, () => env[ENV.chartsFile] ?? standaloneChartsBuild()),
+    assets: new DashboardAssets(
+      env[ENV.dashboardDir] ?? `${here}dashboard`,
+      () => env[ENV.chartsFile] ?? standaloneChartsBuild(),
+    ),
     version: env[ENV.appVersion] ?? 'dev',
     debugMemory: env[ENV.debugMemory] === 'true',
-    apiToken: readToken ? async () => (await readToken()).token as string | undefined : env[ENV.apiToken] ? async () => env[ENV.apiToken] : undefined,
+    apiToken: readToken
+      ? async () => (await readToken()).token as string | undefined
+      : env[ENV.apiToken]
+        ? async () => env[ENV.apiToken]
+        : undefined,
     corsOrigin: env[ENV.corsOrigin],
     lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
     now: () => new Date(),
@@ -71,7 +92,10 @@ export function apiDepsFromEnv(env: Record<string, string | undefined> = process
 
 /** lightweight-charts' exports map hides dist/; its standalone build sits beside the entry. */
 function standaloneChartsBuild(): string {
-  return join(dirname(fileURLToPath(import.meta.resolve('lightweight-charts'))), 'lightweight-charts.standalone.production.js');
+  return join(
+    dirname(fileURLToPath(import.meta.resolve('lightweight-charts'))),
+    'lightweight-charts.standalone.production.js',
+  );
 }
 
 let deps: ApiDeps | undefined;

@@ -40,5 +40,7 @@ export function json(status: number, body: unknown, cacheSeconds = 0): ApiRespon
 }
 
 export function errorResponse(error: HttpError): ApiResponse {
-  return json(error.status, { error: { code: error.code, message: error.message, ...(error.parameter && { parameter: error.parameter }) } });
+  return json(error.status, {
+    error: { code: error.code, message: error.message, ...(error.parameter && { parameter: error.parameter }) },
+  });
 }

@@ -42,15 +42,24 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     response = await route(request, deps);
   } catch (error) {
     if (error instanceof HttpError) response = errorResponse(error);
-    else if (error instanceof ValidationError) response = errorResponse(new HttpError(400, 'bad_parameter', error.message, error.parameter));
+    else if (error instanceof ValidationError)
+      response = errorResponse(new HttpError(400, 'bad_parameter', error.message, error.parameter));
     else throw error;
   }
-  return deps.corsOrigin ? { ...response, headers: { ...response.headers, 'access-control-allow-origin': deps.corsOrigin, vary: 'origin' } } : response;
+  return deps.corsOrigin
+    ? { ...response, headers: { ...response.headers, 'access-control-allow-origin': deps.corsOrigin, vary: 'origin' } }
+    : response;
 }
 
 async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed; this API is read-only (GET)`);
-  if (request.rawQuery.length > MAX_QUERY_LENGTH) throw new HttpError(400, 'query_too_long', `the query string is ${request.rawQuery.length} characters; at most ${MAX_QUERY_LENGTH}`);
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed; this API is read-only (GET)`);
+  if (request.rawQuery.length > MAX_QUERY_LENGTH)
+    throw new HttpError(
+      400,
+      'query_too_long',
+      `the query string is ${request.rawQuery.length} characters; at most ${MAX_QUERY_LENGTH}`,
+    );
   const segments = request.path.split('/').filter((s) => s.length > 0);
   if (segments[0] !== 'api') return deps.assets.serve(request);
 
@@ -96,8 +105,19 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
   const limit = parseLimit(request.query.limit, 200);
   const run = await deps.store.latestRun(...SHOWN_RUN_STATUSES);
   if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
-  const page = await withCursor(request.query.cursor, (cursor) => deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor));
-  return json(200, { scanner, run: runView(run, deps.now()), results: page.items.map(resultView), ...(page.cursor && { cursor: page.cursor }) }, RESULTS_CACHE_SECONDS);
+  const page = await withCursor(request.query.cursor, (cursor) =>
+    deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor),
+  );
+  return json(
+    200,
+    {
+      scanner,
+      run: runView(run, deps.now()),
+      results: page.items.map(resultView),
+      ...(page.cursor && { cursor: page.cursor }),
+    },
+    RESULTS_CACHE_SECONDS,
+  );
 }
 
 /** GET /api/symbols/{symbol}?limit= — every scanner's latest result and the symbol's signal events, each once. */
@@ -105,8 +125,12 @@ async function symbolResults(request: ApiRequest, deps: ApiDeps, symbolParam: st
   allowQuery(request, ['limit']);
   const symbol = requireSymbolParam(symbolParam);
   const limit = parseLimit(request.query.limit, 100);
-  const [{ items }, events] = await Promise.all([deps.store.symbolHistory(symbol, 10), deps.events.eventsOf(symbol, limit)]);
-  if (items.length === 0) throw new HttpError(404, 'unknown_symbol', `no results for ${symbol} in the retained runs`, 'symbol');
+  const [{ items }, events] = await Promise.all([
+    deps.store.symbolHistory(symbol, 10),
+    deps.events.eventsOf(symbol, limit),
+  ]);
+  if (items.length === 0)
+    throw new HttpError(404, 'unknown_symbol', `no results for ${symbol} in the retained runs`, 'symbol');
   const latestRun = items[0].runId;
   const latest = items.filter((o) => o.runId === latestRun).map(resultView);
   return json(200, { symbol, runId: latestRun, latest, history: events.map(eventView) }, RESULTS_CACHE_SECONDS);
@@ -120,9 +144,11 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
   allowQuery(request, ['runId']);
   const symbol = requireSymbolParam(symbolParam);
   const runId = request.query.runId;
-  if (runId !== undefined && !RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
+  if (runId !== undefined && !RUN_ID.test(runId))
+    throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
   const run = runId === undefined ? await deps.store.latestRun(...SHOWN_RUN_STATUSES) : await deps.store.getRun(runId);
-  if (runId !== undefined && !run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
+  if (runId !== undefined && !run)
+    throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
   const asOf = run ? runAsOf(run) : null;
   const plan = planScan(['macd', 'ttm-squeeze'], {}, deps.lookbackBars);
   const [entry] = await deps.marketData().fetchDailyBars({
@@ -133,7 +159,11 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
   });
   if (!entry.ok) throw new HttpError(entry.code === 'unknown_symbol' ? 404 : 502, entry.code, entry.reason, 'symbol');
   const params = (name: ScannerName) => plan.scanners.find((s) => s.name === name)?.params;
-  return json(200, chartSeries(entry.bars, params('ttm-squeeze') as TtmSqueezeParams, params('macd') as MacdParams), RESULTS_CACHE_SECONDS);
+  return json(
+    200,
+    chartSeries(entry.bars, params('ttm-squeeze') as TtmSqueezeParams, params('macd') as MacdParams),
+    RESULTS_CACHE_SECONDS,
+  );
 }
 
 /** GET /api/runs?limit=&cursor= — newest first. */
@@ -141,13 +171,17 @@ async function listRuns(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse
   allowQuery(request, ['limit', 'cursor']);
   const limit = parseLimit(request.query.limit, 20, 100);
   const page = await withCursor(request.query.cursor, (cursor) => deps.store.listRuns(limit, cursor));
-  return json(200, { runs: page.items.map((run) => runView(run, deps.now())), ...(page.cursor && { cursor: page.cursor }) });
+  return json(200, {
+    runs: page.items.map((run) => runView(run, deps.now())),
+    ...(page.cursor && { cursor: page.cursor }),
+  });
 }
 
 /** GET /api/runs/{runId} — progress, totals and the per-symbol errors. */
 async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Promise<ApiResponse> {
   allowQuery(request, []);
-  if (!RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
+  if (!RUN_ID.test(runId))
+    throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
   const run = await deps.store.getRun(runId);
   if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
   const errors: StoredOutcome[] = [];
@@ -184,12 +218,30 @@ async function health(deps: ApiDeps): Promise<ApiResponse> {
 
 function debugMemory(request: ApiRequest, deps: ApiDeps): ApiResponse {
   allowQuery(request, []);
-  if (!deps.debugMemory) throw new HttpError(403, 'forbidden', 'the memory breakdown is disabled; enable it in the configuration (debugMemory)');
+  if (!deps.debugMemory)
+    throw new HttpError(
+      403,
+      'forbidden',
+      'the memory breakdown is disabled; enable it in the configuration (debugMemory)',
+    );
   const heap = getHeapStatistics();
   return json(200, {
     process: memoryFigures(),
-    heap: { totalHeapSize: heap.total_heap_size, usedHeapSize: heap.used_heap_size, heapSizeLimit: heap.heap_size_limit, mallocedMemory: heap.malloced_memory, peakMallocedMemory: heap.peak_malloced_memory, nativeContexts: heap.number_of_native_contexts, detachedContexts: heap.number_of_detached_contexts },
-    heapSpaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, size: s.space_size, used: s.space_used_size, available: s.space_available_size })),
+    heap: {
+      totalHeapSize: heap.total_heap_size,
+      usedHeapSize: heap.used_heap_size,
+      heapSizeLimit: heap.heap_size_limit,
+      mallocedMemory: heap.malloced_memory,
+      peakMallocedMemory: heap.peak_malloced_memory,
+      nativeContexts: heap.number_of_native_contexts,
+      detachedContexts: heap.number_of_detached_contexts,
+    },
+    heapSpaces: getHeapSpaceStatistics().map((s) => ({
+      name: s.space_name,
+      size: s.space_size,
+      used: s.space_used_size,
+      available: s.space_available_size,
+    })),
   });
 }
 
@@ -207,7 +259,12 @@ function runView(run: RunRecord, now: Date) {
     ...(run.finishedAt && { finishedAt: run.finishedAt }),
     ageSeconds: ageSeconds(run, now),
     asOf: runAsOf(run),
-    progress: { batchesDone: run.batchesDone, batchesExpected: run.batchesExpected, symbolsDone: run.symbolsDone, symbols: run.symbols.length },
+    progress: {
+      batchesDone: run.batchesDone,
+      batchesExpected: run.batchesExpected,
+      symbolsDone: run.symbolsDone,
+      symbols: run.symbols.length,
+    },
     /** Symbols whose bar was still trading at the run's instant: their results are provisional ("forming"). */
     symbolsPartial: run.symbolsPartial,
     ...runSummaryOf(run),
@@ -216,7 +273,16 @@ function runView(run: RunRecord, now: Date) {
 }
 
 function resultView(o: StoredOutcome) {
-  return { symbol: o.symbol, scanner: o.scanner, status: o.status, signal: o.signal, values: o.values, barDate: o.barDate, ...(o.barDate !== undefined && { partial: o.partial === true }), ...(o.reason && { reason: o.reason }) };
+  return {
+    symbol: o.symbol,
+    scanner: o.scanner,
+    status: o.status,
+    signal: o.signal,
+    values: o.values,
+    barDate: o.barDate,
+    ...(o.barDate !== undefined && { partial: o.partial === true }),
+    ...(o.reason && { reason: o.reason }),
+  };
 }
 
 function eventView(e: StoredEvent) {
@@ -240,7 +306,12 @@ function ageSeconds(run: RunRecord, now: Date): number {
 function allowQuery(request: ApiRequest, allowed: string[]): void {
   for (const key of Object.keys(request.query)) {
     if (!allowed.includes(key)) {
-      throw new HttpError(400, 'bad_parameter', `unknown query parameter "${key.slice(0, 40)}"${allowed.length > 0 ? `; allowed: ${allowed.join(', ')}` : ''}`, key.slice(0, 40));
+      throw new HttpError(
+        400,
+        'bad_parameter',
+        `unknown query parameter "${key.slice(0, 40)}"${allowed.length > 0 ? `; allowed: ${allowed.join(', ')}` : ''}`,
+        key.slice(0, 40),
+      );
     }
   }
 }
@@ -248,7 +319,8 @@ function allowQuery(request: ApiRequest, allowed: string[]): void {
 function parseLimit(text: string | undefined, fallback: number, max = 500): number {
   if (text === undefined) return fallback;
   const limit = Number(text);
-  if (!/^\d{1,4}$/.test(text) || limit < 1 || limit > max) throw new HttpError(400, 'bad_parameter', `limit must be a whole number from 1 to ${max}`, 'limit');
+  if (!/^\d{1,4}$/.test(text) || limit < 1 || limit > max)
+    throw new HttpError(400, 'bad_parameter', `limit must be a whole number from 1 to ${max}`, 'limit');
   return limit;
 }
 
@@ -257,9 +329,19 @@ function parseLimit(text: string | undefined, fallback: number, max = 500): numb
  * 400 like any bad cursor: every key attribute of the table is a string, and a key the table
  * refuses comes back as a ValidationException.
  */
-async function withCursor<T>(cursor: string | undefined, query: (cursor: string | undefined) => Promise<T>): Promise<T> {
-  const invalid = () => new HttpError(400, 'bad_parameter', 'cursor is not valid: pass back the cursor of a previous page unchanged', 'cursor');
-  if (cursor !== undefined && !Object.values(decodeCursor(cursor) ?? {}).every((value) => typeof value === 'string')) throw invalid();
+async function withCursor<T>(
+  cursor: string | undefined,
+  query: (cursor: string | undefined) => Promise<T>,
+): Promise<T> {
+  const invalid = () =>
+    new HttpError(
+      400,
+      'bad_parameter',
+      'cursor is not valid: pass back the cursor of a previous page unchanged',
+      'cursor',
+    );
+  if (cursor !== undefined && !Object.values(decodeCursor(cursor) ?? {}).every((value) => typeof value === 'string'))
+    throw invalid();
   try {
     return await query(cursor);
   } catch (error) {
@@ -269,13 +351,25 @@ async function withCursor<T>(cursor: string | undefined, query: (cursor: string 
 }
 
 function requireScanner(name: string): ScannerName {
-  if (!isScannerName(name)) throw new HttpError(404, 'unknown_scanner', `no scanner "${name.slice(0, 40)}"; scanners: ${Object.keys(SCANNERS).join(', ')}`, 'scanner');
+  if (!isScannerName(name))
+    throw new HttpError(
+      404,
+      'unknown_scanner',
+      `no scanner "${name.slice(0, 40)}"; scanners: ${Object.keys(SCANNERS).join(', ')}`,
+      'scanner',
+    );
   return name;
 }
 
 function requireSymbolParam(text: string): string {
   const symbol = text.toUpperCase();
-  if (!isSymbol(symbol)) throw new HttpError(400, 'bad_parameter', 'symbol must be a ticker (letters and digits, optional .X or -X class suffix)', 'symbol');
+  if (!isSymbol(symbol))
+    throw new HttpError(
+      400,
+      'bad_parameter',
+      'symbol must be a ticker (letters and digits, optional .X or -X class suffix)',
+      'symbol',
+    );
   return symbol;
 }
 
@@ -289,5 +383,6 @@ async function authorize(request: ApiRequest, deps: ApiDeps): Promise<void> {
   const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'unauthorized', 'this API needs "Authorization: Bearer <token>"');
+  if (a.length !== b.length || !timingSafeEqual(a, b))
+    throw new HttpError(401, 'unauthorized', 'this API needs "Authorization: Bearer <token>"');
 }

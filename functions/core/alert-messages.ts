@@ -47,7 +47,12 @@ export function alertMessages(lines: readonly AlertLine[], footer: string): { co
         symbol: l.symbol,
         scanner: l.scanner,
         signal: l.signal,
-        detail: [kind === 'retracted' ? 'no longer there at the close' : signalDetail(l.scanner, l.values), l.late ? `late (from ${l.barDate})` : ''].filter((p) => p.length > 0).join(' · '),
+        detail: [
+          kind === 'retracted' ? 'no longer there at the close' : signalDetail(l.scanner, l.values),
+          l.late ? `late (from ${l.barDate})` : '',
+        ]
+          .filter((p) => p.length > 0)
+          .join(' · '),
       })),
       footer,
     );

@@ -151,7 +151,14 @@ export class BarSeriesBuilder {
   }
 }
 
-function rowIssue(day: EpochDay, open: number, high: number, low: number, close: number, volume: number): RowIssue | undefined {
+function rowIssue(
+  day: EpochDay,
+  open: number,
+  high: number,
+  low: number,
+  close: number,
+  volume: number,
+): RowIssue | undefined {
   if (!Number.isFinite(day)) return 'malformed';
   if (!(open > 0 && high > 0 && low > 0 && close > 0) || !Number.isFinite(open + high + low + close)) {
     return 'invalid_price';

@@ -23,13 +23,27 @@ export function chartSeries(bars: Bars, squeeze: TtmSqueezeParams, macdParams: M
   const column = (f: (i: number) => number) => Array.from({ length: bars.length }, (_, i) => round(f(i)));
   return {
     symbol: bars.symbol,
-    bars: Array.from({ length: bars.length }, (_, i) => ({ time: isoDay(bars.day[i]), open: bars.open[i], high: bars.high[i], low: bars.low[i], close: bars.close[i], volume: bars.volume[i] })),
+    bars: Array.from({ length: bars.length }, (_, i) => ({
+      time: isoDay(bars.day[i]),
+      open: bars.open[i],
+      high: bars.high[i],
+      low: bars.low[i],
+      close: bars.close[i],
+      volume: bars.volume[i],
+    })),
     bollinger: {
       upper: column((i) => middle[i] + squeeze.bbMult * deviation[i]),
       lower: column((i) => middle[i] - squeeze.bbMult * deviation[i]),
       middle: column((i) => middle[i]),
     },
-    keltner: { upper: column((i) => middle[i] + squeeze.kcMult * range[i]), lower: column((i) => middle[i] - squeeze.kcMult * range[i]) },
-    macd: { macd: column((i) => m.macd[i]), signal: column((i) => m.signal[i]), histogram: column((i) => m.histogram[i]) },
+    keltner: {
+      upper: column((i) => middle[i] + squeeze.kcMult * range[i]),
+      lower: column((i) => middle[i] - squeeze.kcMult * range[i]),
+    },
+    macd: {
+      macd: column((i) => m.macd[i]),
+      signal: column((i) => m.signal[i]),
+      histogram: column((i) => m.histogram[i]),
+    },
   };
 }

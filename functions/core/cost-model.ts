@@ -90,25 +90,53 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
 
   const lambdaRequests = runs + batches + inputs.apiRequests;
   const coldStarts = runs * (1 + inputs.workersPerRun);
-  const gbSeconds = gb * ((runs * inputs.dispatchDurationMs + batches * inputs.batchDurationMs + inputs.apiRequests * inputs.apiDurationMs + coldStarts * inputs.initDurationMs) / 1000);
+  const gbSeconds =
+    gb *
+    ((runs * inputs.dispatchDurationMs +
+      batches * inputs.batchDurationMs +
+      inputs.apiRequests * inputs.apiDurationMs +
+      coldStarts * inputs.initDurationMs) /
+      1000);
   // Per batch: its share of a SendMessageBatch, then receive, delete and (empty) polls of the event source.
   const sqsRequests = batches * (1 / 10 + 3);
   // One item per symbol × scanner (< 1 KB: one write unit), the run record's creation and one update
   // per batch; each symbol's event state once a session, and each event's claim and alert-log line.
-  const writes = symbolRuns * inputs.scannersPerSymbol + runs + batches + SESSIONS_PER_MONTH * inputs.symbols + events * 2;
+  const writes =
+    symbolRuns * inputs.scannersPerSymbol + runs + batches + SESSIONS_PER_MONTH * inputs.symbols + events * 2;
   // Each batch reads its run once and each symbol's event state (consistent reads: one unit each); the API reads a page per request.
   const reads = batches + symbolRuns + inputs.apiRequests * 10;
-  const storedGb = (inputs.symbols * inputs.scannersPerSymbol * runs * (inputs.resultsDays / 30) * inputs.itemBytes) / 1e9;
+  const storedGb =
+    (inputs.symbols * inputs.scannersPerSymbol * runs * (inputs.resultsDays / 30) * inputs.itemBytes) / 1e9;
 
   const lines: CostLine[] = [
-    { item: 'Lambda requests', quantity: lambdaRequests, unit: 'requests', usd: (lambdaRequests / 1e6) * PRICES.lambdaPerMillionRequests },
+    {
+      item: 'Lambda requests',
+      quantity: lambdaRequests,
+      unit: 'requests',
+      usd: (lambdaRequests / 1e6) * PRICES.lambdaPerMillionRequests,
+    },
     { item: 'Lambda compute', quantity: gbSeconds, unit: 'GB-s', usd: gbSeconds * PRICES.lambdaPerGbSecond },
     { item: 'SQS', quantity: sqsRequests, unit: 'requests', usd: (sqsRequests / 1e6) * PRICES.sqsPerMillionRequests },
-    { item: 'DynamoDB writes', quantity: writes, unit: 'write units', usd: (writes / 1e6) * PRICES.dynamoPerMillionWrites },
+    {
+      item: 'DynamoDB writes',
+      quantity: writes,
+      unit: 'write units',
+      usd: (writes / 1e6) * PRICES.dynamoPerMillionWrites,
+    },
     { item: 'DynamoDB reads', quantity: reads, unit: 'read units', usd: (reads / 1e6) * PRICES.dynamoPerMillionReads },
     { item: 'DynamoDB storage', quantity: storedGb, unit: 'GB-month', usd: storedGb * PRICES.dynamoStoragePerGbMonth },
-    { item: 'Scheduler', quantity: runs, unit: 'invocations', usd: (runs / 1e6) * PRICES.schedulerPerMillionInvocations },
-    { item: 'HTTP API', quantity: inputs.apiRequests, unit: 'requests', usd: (inputs.apiRequests / 1e6) * PRICES.httpApiPerMillionRequests },
+    {
+      item: 'Scheduler',
+      quantity: runs,
+      unit: 'invocations',
+      usd: (runs / 1e6) * PRICES.schedulerPerMillionInvocations,
+    },
+    {
+      item: 'HTTP API',
+      quantity: inputs.apiRequests,
+      unit: 'requests',
+      usd: (inputs.apiRequests / 1e6) * PRICES.httpApiPerMillionRequests,
+    },
   ];
   // The part of a line's cost an allowance covers.
   const free = (item: string, allowance: number) => {

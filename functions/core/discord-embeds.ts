@@ -1,7 +1,16 @@
 import { SCANNERS, type ScannerName } from './scanners.js';
 
 /** Discord's documented embed limits. */
-export const EMBED_LIMITS = { title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, footer: 2048, total: 6000, embedsPerMessage: 10 } as const;
+export const EMBED_LIMITS = {
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  total: 6000,
+  embedsPerMessage: 10,
+} as const;
 
 export const COLOURS = { bullish: 0x26a65b, bearish: 0xe0464e, neutral: 0xe2a33d, info: 0x4aa3ff } as const;
 
@@ -63,13 +72,21 @@ export function signalEmbeds(title: string, lines: readonly SignalLine[], footer
     const tone = bullish > bearish ? 'bullish' : bearish > bullish ? 'bearish' : 'neutral';
     const embedTitle = clip(`${title} — ${scanner} (${group.length})`, EMBED_LIMITS.title);
     const footerText = footer ? clip(footer, EMBED_LIMITS.footer) : undefined;
-    const budget = Math.min(EMBED_LIMITS.description, EMBED_LIMITS.total - total - embedTitle.length - (footerText?.length ?? 0));
+    const budget = Math.min(
+      EMBED_LIMITS.description,
+      EMBED_LIMITS.total - total - embedTitle.length - (footerText?.length ?? 0),
+    );
     if (embeds.length === EMBED_LIMITS.embedsPerMessage || budget < 100) break;
     const description = linesWithin(
       group.map((l) => `**${l.symbol}** ${l.signal} — ${l.detail}`),
       budget,
     );
-    const embed: Embed = { title: embedTitle, description, color: COLOURS[tone], ...(footerText && { footer: { text: footerText } }) };
+    const embed: Embed = {
+      title: embedTitle,
+      description,
+      color: COLOURS[tone],
+      ...(footerText && { footer: { text: footerText } }),
+    };
     total += embedTitle.length + description.length + (footerText?.length ?? 0);
     embeds.push(embed);
   }

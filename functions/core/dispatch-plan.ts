@@ -49,13 +49,15 @@ export function unchangedReason(instantMs: number, purpose?: RunPurpose): string
   if (purpose === 'refetch') return null;
   const session = sessionOn(day);
   if (session && instantMs < session.openMs) return 'unchanged: before the open, the last session is already scanned';
-  if (session && instantMs >= session.closeMs + 4 * 3_600_000) return 'unchanged: the session closed hours ago and was scanned';
+  if (session && instantMs >= session.closeMs + 4 * 3_600_000)
+    return 'unchanged: the session closed hours ago and was scanned';
   return null;
 }
 
 /** What dispatch does, decided without I/O: the run id, the session, whether to skip, the batches. */
 export function planDispatch(request: DispatchRequest): DispatchPlan {
-  if (request.symbols.length === 0) throw new ValidationError('symbols', `watchlist "${request.watchlist}" has no symbols`);
+  if (request.symbols.length === 0)
+    throw new ValidationError('symbols', `watchlist "${request.watchlist}" has no symbols`);
   planScan(request.scanners, request.params); // rejects bad parameters before anything is written
   const runId = deriveRunId(request.scheduledAt, request.watchlist, request.asOf);
   const instantMs = (request.now ?? request.scheduledAt).getTime();
@@ -64,18 +66,22 @@ export function planDispatch(request: DispatchRequest): DispatchPlan {
   const scheduledAt = request.scheduledAt.toISOString();
   const messages = skippedReason
     ? []
-    : splitIntoBatches(request.symbols, request.batchSize).map(
-        (symbols, batch): ScanMessage => ({
-          runId,
-          batch,
-          symbols,
-          scanners: [...request.scanners],
-          scheduledAt,
-          ...(request.asOf && { asOf: request.asOf }),
-          ...(request.now && { now: request.now.toISOString() }),
-          ...(request.purpose === 'refetch' && { refetch: true }),
-          ...(request.params && { params: request.params }),
-        }),
-      );
-  return { runId, sessionDate: isoDay(newYorkDayOfMs(request.scheduledAt.getTime())), session: isoDay(session), skippedReason, messages };
+    : splitIntoBatches(request.symbols, request.batchSize).map((symbols, batch): ScanMessage => ({
+        runId,
+        batch,
+        symbols,
+        scanners: [...request.scanners],
+        scheduledAt,
+        ...(request.asOf && { asOf: request.asOf }),
+        ...(request.now && { now: request.now.toISOString() }),
+        ...(request.purpose === 'refetch' && { refetch: true }),
+        ...(request.params && { params: request.params }),
+      }));
+  return {
+    runId,
+    sessionDate: isoDay(newYorkDayOfMs(request.scheduledAt.getTime())),
+    session: isoDay(session),
+    skippedReason,
+    messages,
+  };
 }

@@ -90,7 +90,12 @@ export interface MacdSeries {
 }
 
 /** MACD line = EMA(fast) − EMA(slow); signal = EMA(signal) of the MACD line; histogram = MACD − signal. */
-export function macdSeries(close: Float64Array, fastPeriod: number, slowPeriod: number, signalPeriod: number): MacdSeries {
+export function macdSeries(
+  close: Float64Array,
+  fastPeriod: number,
+  slowPeriod: number,
+  signalPeriod: number,
+): MacdSeries {
   const fast = ema(close, fastPeriod);
   const slow = ema(close, slowPeriod);
   const macd = new Float64Array(close.length);

@@ -14,7 +14,13 @@ export interface Agreement {
  * Replays the last `sessions` sessions of a full history: on each, scans the last `lookback`
  * bars and the whole history up to that session, and counts where the signals agree.
  */
-export function lookbackAgreement(full: Bars, plan: ScanPlan, lookback: number, sessions: number, into?: Agreement): Agreement {
+export function lookbackAgreement(
+  full: Bars,
+  plan: ScanPlan,
+  lookback: number,
+  sessions: number,
+  into?: Agreement,
+): Agreement {
   const result = into ?? { compared: 0, agreed: 0, agreedByScanner: {} };
   const first = Math.max(1, full.length - sessions);
   for (let end = first + 1; end <= full.length; end++) {

@@ -58,7 +58,10 @@ export const macdScanner: Scanner<MacdParams, MacdSignal> = {
   integerParams: ['fastPeriod', 'slowPeriod', 'signalPeriod'],
   checkParams(p) {
     if (p.fastPeriod >= p.slowPeriod) {
-      throw new ValidationError('macd.fastPeriod', `macd.fastPeriod (${p.fastPeriod}) must be shorter than macd.slowPeriod (${p.slowPeriod})`);
+      throw new ValidationError(
+        'macd.fastPeriod',
+        `macd.fastPeriod (${p.fastPeriod}) must be shorter than macd.slowPeriod (${p.slowPeriod})`,
+      );
     }
   },
   // The first histogram value lands on bar slow + signal − 1; a cross needs one more.

@@ -1,6 +1,5 @@
 import { type EpochDay, epochDayOf, isoDay, parseIsoDay } from './trading-day.js';
 
-
 /**
  * NYSE full-day closures, by the exchange's rules (NYSE Rule 7.2): a holiday on a Saturday
  * closes the Friday before, one on a Sunday the Monday after — except New Year's Day on a

@@ -171,7 +171,8 @@ export function newYorkTimeMs(day: EpochDay, minutes: number): number {
  */
 export function utcOffsetMinutes(day: EpochDay): number {
   const year = new Date(day * DAY_MS).getUTCFullYear();
-  const [start, end] = year >= 2007 ? [nthSunday(year, 3, 2), nthSunday(year, 11, 1)] : [nthSunday(year, 4, 1), lastSunday(year, 10)];
+  const [start, end] =
+    year >= 2007 ? [nthSunday(year, 3, 2), nthSunday(year, 11, 1)] : [nthSunday(year, 4, 1), lastSunday(year, 10)];
   return day >= start && day < end ? -240 : -300;
 }
 
@@ -188,7 +189,9 @@ function lastSunday(year: number, month: number): EpochDay {
 
 /** "2024-03-08T12:30:00-05:00" or "…Z": an instant with its zone; anything else is null. */
 export function parseInstant(text: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  const match = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.exec(
+    text,
+  );
   if (!match || Number.isNaN(epochDayOf(Number(match[1]), Number(match[2]), Number(match[3])))) return null;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
@@ -213,7 +216,13 @@ export interface ReferenceInstant {
  * else, for a provider of fixed history, the close of its newest bar's day (the data's "today");
  * else the clock.
  */
-export function referenceInstant(input: { clockMs: number; explicit: boolean; asOf?: EpochDay; delayMs: number; newestDataDay?: EpochDay }): ReferenceInstant {
+export function referenceInstant(input: {
+  clockMs: number;
+  explicit: boolean;
+  asOf?: EpochDay;
+  delayMs: number;
+  newestDataDay?: EpochDay;
+}): ReferenceInstant {
   const { clockMs, explicit, asOf, delayMs, newestDataDay } = input;
   const closeOf = (day: EpochDay) => (sessionOn(sessionOnOrBefore(day)) as Session).closeMs + delayMs;
   let referenceMs = clockMs;

@@ -4,7 +4,10 @@ const WATCHLIST_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 export function requireWatchlistName(name: string, parameter = 'watchlist'): string {
   if (!WATCHLIST_NAME.test(name)) {
-    throw new ValidationError(parameter, `${parameter} must be 1-40 lower-case letters, digits or dashes, got "${name}"`);
+    throw new ValidationError(
+      parameter,
+      `${parameter} must be 1-40 lower-case letters, digits or dashes, got "${name}"`,
+    );
   }
   return name;
 }
@@ -16,6 +19,9 @@ export function requireWatchlistName(name: string, parameter = 'watchlist'): str
  */
 export function deriveRunId(scheduledAt: Date, watchlist: string, asOf?: string): string {
   if (Number.isNaN(scheduledAt.getTime())) throw new ValidationError('scheduledAt', 'scheduledAt is not a valid time');
-  const stamp = scheduledAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = scheduledAt
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${stamp}-${requireWatchlistName(watchlist)}${asOf ? `-asof${asOf.replace(/-/g, '')}` : ''}`;
 }

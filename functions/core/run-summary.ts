@@ -75,6 +75,7 @@ export class RunSummaryBuilder {
 
 export function formatBreadth(b: MarketBreadth): string {
   const pct = b.measured > 0 ? ((b.aboveSma50 / b.measured) * 100).toFixed(0) : '–';
-  const lean = b.bullishSignals > b.bearishSignals ? 'bullish' : b.bullishSignals < b.bearishSignals ? 'bearish' : 'neutral';
+  const lean =
+    b.bullishSignals > b.bearishSignals ? 'bullish' : b.bullishSignals < b.bearishSignals ? 'bearish' : 'neutral';
   return `Market breadth: ${b.aboveSma50}/${b.measured} above their 50-day SMA (${pct}%), signals ${b.bullishSignals} bullish vs ${b.bearishSignals} bearish (${lean})`;
 }

@@ -27,7 +27,10 @@ const scanMessageSchema = z.strictObject({
   symbols: z.array(z.string().refine(isSymbol, 'not a ticker symbol')).min(1).max(100),
   scanners: z.array(z.string().refine(isScannerName, 'unknown scanner')).min(1),
   scheduledAt: z.iso.datetime(),
-  asOf: z.string().refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date').optional(),
+  asOf: z
+    .string()
+    .refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date')
+    .optional(),
   now: z.iso.datetime({ offset: true }).optional(),
   refetch: z.boolean().optional(),
   params: z.record(z.string(), z.record(z.string(), z.number())).optional(),

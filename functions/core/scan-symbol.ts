@@ -50,20 +50,36 @@ export function scanSymbol(bars: Bars, plan: ScanPlan, timing?: BarTiming): Symb
   const { symbol, length } = bars;
   const lastDay = length > 0 ? bars.day[length - 1] : undefined;
   if (timing && lastDay !== undefined && lastDay < timing.lastClosedSession) {
-    return failedSymbol(symbol, plan, `stale: the last bar is ${isoDay(lastDay)}, the last closed session ${isoDay(timing.lastClosedSession)}`);
+    return failedSymbol(
+      symbol,
+      plan,
+      `stale: the last bar is ${isoDay(lastDay)}, the last closed session ${isoDay(timing.lastClosedSession)}`,
+    );
   }
   const barDate = lastDay === undefined ? undefined : isoDay(lastDay);
-  const partial = timing !== undefined && lastDay !== undefined && !isBarClosed(lastDay, timing.referenceMs, timing.delayMs);
+  const partial =
+    timing !== undefined && lastDay !== undefined && !isBarClosed(lastDay, timing.referenceMs, timing.delayMs);
   const projection = partial && timing && lastDay !== undefined ? projectVolume(bars, lastDay, timing) : undefined;
   const outcomes = plan.scanners.map((planned): ScanOutcome => {
     const { name, minBars } = planned;
     const base = { symbol, scanner: name, barDate, ...(barDate !== undefined && { partial }) };
     if (length < minBars) {
-      return { ...base, status: 'insufficient_data', signal: null, values: null, reason: `${length} bars, ${name} needs at least ${minBars}` };
+      return {
+        ...base,
+        status: 'insufficient_data',
+        signal: null,
+        values: null,
+        reason: `${length} bars, ${name} needs at least ${minBars}`,
+      };
     }
     if (projection && planned.scanner.volumeBased) {
-      if (projection.tooEarly) return { ...base, status: 'ok', signal: null, values: null, reason: 'partial bar before 10:00' };
-      const extra = { volumeSoFar: projection.volumeSoFar, projectedVolume: projection.projectedVolume, sessionShare: projection.sessionShare };
+      if (projection.tooEarly)
+        return { ...base, status: 'ok', signal: null, values: null, reason: 'partial bar before 10:00' };
+      const extra = {
+        volumeSoFar: projection.volumeSoFar,
+        projectedVolume: projection.projectedVolume,
+        sessionShare: projection.sessionShare,
+      };
       return runScanner(planned, withLastVolume(bars, projection.projectedVolume), base, extra);
     }
     return runScanner(planned, bars, base);
@@ -71,15 +87,33 @@ export function scanSymbol(bars: Bars, plan: ScanPlan, timing?: BarTiming): Symb
   return { symbol, outcomes, aboveSma50: closeAboveSma(bars, BREADTH_SMA_PERIOD) };
 }
 
-function runScanner({ name, scanner, params }: PlannedScanner, bars: Bars, base: Pick<ScanOutcome, 'symbol' | 'scanner' | 'barDate' | 'partial'>, extra: ScanValues = {}): ScanOutcome {
+function runScanner(
+  { name, scanner, params }: PlannedScanner,
+  bars: Bars,
+  base: Pick<ScanOutcome, 'symbol' | 'scanner' | 'barDate' | 'partial'>,
+  extra: ScanValues = {},
+): ScanOutcome {
   try {
     const { signal, values } = scanner.scan(bars, params);
     const all = { ...values, ...extra };
     const bad = Object.entries(all).find(([, value]) => typeof value === 'number' && !Number.isFinite(value));
-    if (bad) return { ...base, status: 'error', signal: null, values: null, reason: `${name} computed a non-finite ${bad[0]}` };
+    if (bad)
+      return {
+        ...base,
+        status: 'error',
+        signal: null,
+        values: null,
+        reason: `${name} computed a non-finite ${bad[0]}`,
+      };
     return { ...base, status: 'ok', signal, values: all };
   } catch (error) {
-    return { ...base, status: 'error', signal: null, values: null, reason: `${name} failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ...base,
+      status: 'error',
+      signal: null,
+      values: null,
+      reason: `${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -105,7 +139,14 @@ function projectVolume(bars: Bars, day: EpochDay, timing: BarTiming): VolumeProj
 
 /** Every planned scanner gets an error outcome with the same reason (fetch failed, unknown symbol …). */
 export function failedSymbol(symbol: string, plan: ScanPlan, reason: string): SymbolScan {
-  const outcomes = plan.scanners.map(({ name }): ScanOutcome => ({ symbol, scanner: name, status: 'error', signal: null, values: null, reason }));
+  const outcomes = plan.scanners.map(({ name }): ScanOutcome => ({
+    symbol,
+    scanner: name,
+    status: 'error',
+    signal: null,
+    values: null,
+    reason,
+  }));
   return { symbol, outcomes, aboveSma50: null };
 }
 

@@ -38,12 +38,18 @@ export interface Scanner<Params extends ScannerParams = ScannerParams, Signal ex
 }
 
 /** Merges overrides into a scanner's defaults, rejecting unknown keys and out-of-range values. */
-export function resolveParams<P extends ScannerParams>(scanner: Scanner<P>, overrides: Partial<Record<string, number>> = {}): P {
+export function resolveParams<P extends ScannerParams>(
+  scanner: Scanner<P>,
+  overrides: Partial<Record<string, number>> = {},
+): P {
   const params: ScannerParams = { ...scanner.defaults };
   for (const [key, value] of Object.entries(overrides)) {
     const parameter = `${scanner.name}.${key}`;
     if (!(key in scanner.defaults)) {
-      throw new ValidationError(parameter, `${scanner.name} has no parameter "${key}" (it has ${Object.keys(scanner.defaults).join(', ')})`);
+      throw new ValidationError(
+        parameter,
+        `${scanner.name} has no parameter "${key}" (it has ${Object.keys(scanner.defaults).join(', ')})`,
+      );
     }
     if (value === undefined || !Number.isFinite(value) || value <= 0) {
       throw new ValidationError(parameter, `${parameter} must be a positive number, got ${String(value)}`);

@@ -60,7 +60,11 @@ export interface ScanPlan {
 
 export type ParamOverrides = Partial<Record<ScannerName, Record<string, number>>>;
 
-export function planScan(names: readonly ScannerName[] = SCANNER_NAMES, overrides: ParamOverrides = {}, lookback = DEFAULT_LOOKBACK_BARS): ScanPlan {
+export function planScan(
+  names: readonly ScannerName[] = SCANNER_NAMES,
+  overrides: ParamOverrides = {},
+  lookback = DEFAULT_LOOKBACK_BARS,
+): ScanPlan {
   for (const name of Object.keys(overrides)) {
     if (!names.includes(name as ScannerName)) {
       throw new ValidationError(name, `parameters given for ${name}, which is not among the scanners of this scan`);

@@ -47,7 +47,13 @@ export function eventsOfScan(scan: SymbolScan, bars: Bars): SignalEvent[] {
       const duration = Number(outcome.values?.duration ?? 1);
       start = bars.day[Math.max(0, last - (duration - 1))];
     }
-    events.push({ scanner: outcome.scanner, signal: outcome.signal, start, barDay: bars.day[last], values: outcome.values });
+    events.push({
+      scanner: outcome.scanner,
+      signal: outcome.signal,
+      start,
+      barDay: bars.day[last],
+      values: outcome.values,
+    });
   }
   return events;
 }
@@ -96,7 +102,12 @@ export interface EventRecord {
 }
 
 /** Which closed sessions a run derives events for: since the recorded one (at most 5), or the last 5 on a first run. */
-export function sessionsToDerive(state: EventState | null, newestClosed: EpochDay, barDays: ArrayLike<number>, refetch = false): EpochDay[] {
+export function sessionsToDerive(
+  state: EventState | null,
+  newestClosed: EpochDay,
+  barDays: ArrayLike<number>,
+  refetch = false,
+): EpochDay[] {
   const recorded = state ? parseIsoDay(state.session) : Number.NEGATIVE_INFINITY;
   if (newestClosed < recorded) return []; // an older as-of: never move a symbol's events backwards
   const days: EpochDay[] = [];
@@ -147,7 +158,14 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
     const onNow = new Set<string>();
     for (const event of events) {
       const key = eventKey(event);
-      const base = { key, scanner: event.scanner, signal: event.signal, start: isoDay(event.start), barDate, values: event.values };
+      const base = {
+        key,
+        scanner: event.scanner,
+        signal: event.signal,
+        start: isoDay(event.start),
+        barDate,
+        values: event.values,
+      };
       if (event.signal === 'squeeze_on') {
         onNow.add(key);
         if (ongoing.has(key)) continue;
@@ -161,7 +179,12 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
       }
       const suppressedBy = heldBackBy(event, day);
       if (cooled(event) && suppressedBy === undefined) lastEvent[`${event.scanner}#${event.signal}`] = barDate;
-      records.push({ ...base, kind: firstRun ? 'seen' : 'alert', ...(!firstRun && day < newestClosed && { late: true }), ...(suppressedBy && { suppressedBy }) });
+      records.push({
+        ...base,
+        kind: firstRun ? 'seen' : 'alert',
+        ...(!firstRun && day < newestClosed && { late: true }),
+        ...(suppressedBy && { suppressedBy }),
+      });
     }
     ongoing = onNow;
     for (const f of forming.filter((f) => f.session === barDate)) records.push(retraction(f));
@@ -174,10 +197,25 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
   if (!firstRun) {
     for (const event of input.forming ?? []) {
       const key = eventKey(event);
-      if (ongoing.has(key) || forming.some((f) => f.key === key) || heldBackBy(event, event.barDay) !== undefined) continue;
-      const entry: FormingEntry = { key, scanner: event.scanner, signal: event.signal, session: isoDay(event.barDay), start: isoDay(event.start) };
+      if (ongoing.has(key) || forming.some((f) => f.key === key) || heldBackBy(event, event.barDay) !== undefined)
+        continue;
+      const entry: FormingEntry = {
+        key,
+        scanner: event.scanner,
+        signal: event.signal,
+        session: isoDay(event.barDay),
+        start: isoDay(event.start),
+      };
       forming.push(entry);
-      records.push({ key, scanner: event.scanner, signal: event.signal, start: entry.start, barDate: entry.session, kind: 'forming', values: event.values });
+      records.push({
+        key,
+        scanner: event.scanner,
+        signal: event.signal,
+        start: entry.start,
+        barDate: entry.session,
+        kind: 'forming',
+        values: event.values,
+      });
     }
   }
   const recorded = state ? parseIsoDay(state.session) : Number.NEGATIVE_INFINITY;
@@ -186,12 +224,26 @@ export function planEvents(input: EventPlanInput): { records: EventRecord[]; sta
 }
 
 function retraction(f: FormingEntry): EventRecord {
-  return { key: f.key, scanner: f.scanner, signal: f.signal, start: f.start, barDate: f.session, kind: 'retracted', values: null };
+  return {
+    key: f.key,
+    scanner: f.scanner,
+    signal: f.signal,
+    start: f.start,
+    barDate: f.session,
+    kind: 'retracted',
+    values: null,
+  };
 }
 
 /** Whether two states say the same (a stored state's maps come back in any key order). */
 export function sameEventState(a: EventState, b: EventState): boolean {
-  const entries = (r: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(r).sort(([x], [y]) => x.localeCompare(y)));
+  const entries = (r: Readonly<Record<string, string>>) =>
+    JSON.stringify(Object.entries(r).sort(([x], [y]) => x.localeCompare(y)));
   const keys = (list: readonly FormingEntry[]) => JSON.stringify(list.map((f) => `${f.key}@${f.session}`).sort());
-  return a.session === b.session && entries(a.lastEvent) === entries(b.lastEvent) && JSON.stringify([...a.ongoing].sort()) === JSON.stringify([...b.ongoing].sort()) && keys(a.forming) === keys(b.forming);
+  return (
+    a.session === b.session &&
+    entries(a.lastEvent) === entries(b.lastEvent) &&
+    JSON.stringify([...a.ongoing].sort()) === JSON.stringify([...b.ongoing].sort()) &&
+    keys(a.forming) === keys(b.forming)
+  );
 }

@@ -11,7 +11,10 @@ export function isSymbol(text: string): boolean {
 export function requireSymbol(text: string, parameter = 'symbol'): string {
   const symbol = text.trim().toUpperCase();
   if (!isSymbol(symbol)) {
-    throw new ValidationError(parameter, `${parameter} "${text}" is not a ticker symbol (letters and digits, optional .X or -X class suffix)`);
+    throw new ValidationError(
+      parameter,
+      `${parameter} "${text}" is not a ticker symbol (letters and digits, optional .X or -X class suffix)`,
+    );
   }
   return symbol;
 }
@@ -32,8 +35,14 @@ export function parseWatchlist(text: string, parameter = 'watchlist'): string[] 
     }
   }
   if (bad.length > 0) {
-    const shown = bad.slice(0, 5).map((b) => `"${b}"`).join(', ');
-    throw new ValidationError(parameter, `${parameter} has ${bad.length} invalid symbol(s): ${shown}${bad.length > 5 ? ' …' : ''}`);
+    const shown = bad
+      .slice(0, 5)
+      .map((b) => `"${b}"`)
+      .join(', ');
+    throw new ValidationError(
+      parameter,
+      `${parameter} has ${bad.length} invalid symbol(s): ${shown}${bad.length > 5 ? ' …' : ''}`,
+    );
   }
   if (symbols.size === 0) throw new ValidationError(parameter, `${parameter} is empty: no symbols in it`);
   return [...symbols];

@@ -87,7 +87,8 @@ export const ttmSqueezeScanner: Scanner<TtmSqueezeParams, TtmSqueezeSignal> = {
   defaults: { length: 20, bbMult: 2.0, kcMult: 1.5 },
   integerParams: ['length'],
   checkParams(p) {
-    if (p.length < 2) throw new ValidationError('ttm-squeeze.length', `ttm-squeeze.length must be at least 2, got ${p.length}`);
+    if (p.length < 2)
+      throw new ValidationError('ttm-squeeze.length', `ttm-squeeze.length must be at least 2, got ${p.length}`);
   },
   // Momentum on the prior bar needs 2 × length − 1 bars; the last bar one more.
   minBars: (p) => 2 * p.length,

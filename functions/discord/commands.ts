@@ -48,31 +48,65 @@ export async function runCommand(data: CommandData, deps: CommandDeps): Promise<
 }
 
 async function scanCommand(scanner: string, signal: string | undefined, deps: CommandDeps): Promise<DiscordMessage> {
-  if (!isScannerName(scanner)) return ephemeral(`There is no scanner "${scanner.slice(0, 32)}". Choose one of ${SCANNER_NAMES.join(', ')}.`);
+  if (!isScannerName(scanner))
+    return ephemeral(`There is no scanner "${scanner.slice(0, 32)}". Choose one of ${SCANNER_NAMES.join(', ')}.`);
   const signals = SCANNERS[scanner].signals as readonly string[];
-  if (signal !== undefined && !signals.includes(signal)) return ephemeral(`${scanner} has no signal "${String(signal).slice(0, 32)}"; its signals are ${signals.join(', ')}.`);
+  if (signal !== undefined && !signals.includes(signal))
+    return ephemeral(
+      `${scanner} has no signal "${String(signal).slice(0, 32)}"; its signals are ${signals.join(', ')}.`,
+    );
   const run = await deps.store.latestRun('complete', 'partial');
   if (!run) return ephemeral('No scan has completed yet. Start one with /scan-now.');
-  const results = (await deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, 1000)).items.filter((r) => r.signal !== null);
+  const results = (await deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, 1000)).items.filter(
+    (r) => r.signal !== null,
+  );
   const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'}${run.symbolsPartial > 0 ? ' · bars still trading: signals may change by the close' : ''}${run.status === 'partial' ? ' · the run ended partial' : ''}`;
   if (results.length === 0) return { content: `No ${signal ?? scanner} signals in the latest run (${footer}).` };
   const detail = (r: (typeof results)[number]) => `${signalDetail(scanner, r.values)}${r.partial ? ' · forming' : ''}`;
-  return { embeds: signalEmbeds(`Latest ${signal ?? 'signals'}`, results.map((r) => ({ symbol: r.symbol, scanner, signal: r.signal as string, detail: detail(r) })), footer) };
+  return {
+    embeds: signalEmbeds(
+      `Latest ${signal ?? 'signals'}`,
+      results.map((r) => ({ symbol: r.symbol, scanner, signal: r.signal as string, detail: detail(r) })),
+      footer,
+    ),
+  };
 }
 
 async function symbolCommand(ticker: string, deps: CommandDeps): Promise<DiscordMessage> {
   const symbol = ticker.trim().toUpperCase();
-  if (!isSymbol(symbol)) return ephemeral(`"${ticker.slice(0, 32)}" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).`);
-  const [{ items }, events] = await Promise.all([deps.store.symbolHistory(symbol, 10), deps.events.eventsOf(symbol, 30)]);
+  if (!isSymbol(symbol))
+    return ephemeral(`"${ticker.slice(0, 32)}" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).`);
+  const [{ items }, events] = await Promise.all([
+    deps.store.symbolHistory(symbol, 10),
+    deps.events.eventsOf(symbol, 30),
+  ]);
   if (items.length === 0) return ephemeral(`No results for ${symbol} in the retained runs: is it on the watchlist?`);
   const latestRun = items[0].runId;
   const latest = items.filter((r) => r.runId === latestRun);
-  const history = events.map((e) => `${e.barDate} ${e.scanner} ${e.signal}${e.status === 'alerted' || e.status === 'seen' ? '' : ` (${e.status})`}`);
+  const history = events.map(
+    (e) =>
+      `${e.barDate} ${e.scanner} ${e.signal}${e.status === 'alerted' || e.status === 'seen' ? '' : ` (${e.status})`}`,
+  );
   const tones = latest.map((r) => signalTone(r.scanner, r.signal));
   const embed: Embed = {
     title: `${symbol} — as of ${latest[0].barDate ?? '–'}${latest.some((r) => r.partial) ? ' (bar still trading)' : ''}`,
-    color: COLOURS[tones.includes('bullish') ? 'bullish' : tones.includes('bearish') ? 'bearish' : tones.includes('neutral') ? 'neutral' : 'info'],
-    fields: latest.map((r) => ({ name: r.scanner, value: r.status === 'ok' ? `${r.signal ?? 'no signal'} — ${signalDetail(r.scanner, r.values)}`.slice(0, 1024) : `${r.status}: ${r.reason ?? ''}`.slice(0, 1024) })),
+    color:
+      COLOURS[
+        tones.includes('bullish')
+          ? 'bullish'
+          : tones.includes('bearish')
+            ? 'bearish'
+            : tones.includes('neutral')
+              ? 'neutral'
+              : 'info'
+      ],
+    fields: latest.map((r) => ({
+      name: r.scanner,
+      value:
+        r.status === 'ok'
+          ? `${r.signal ?? 'no signal'} — ${signalDetail(r.scanner, r.values)}`.slice(0, 1024)
+          : `${r.status}: ${r.reason ?? ''}`.slice(0, 1024),
+    })),
     ...(history.length > 0 && { description: `Signal history:\n${linesWithin(history, 2000)}` }),
     footer: { text: `run ${latestRun}` },
   };
@@ -90,21 +124,43 @@ async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {
   const age = (iso: string | undefined) => (iso ? humanAge(now.getTime() - Date.parse(iso)) : '–');
   const fields = [
     latest
-      ? { name: 'Last run', value: `${latest.runId} (${latest.kind}${latest.purpose ? `, ${latest.purpose}` : ''}, session ${latest.session}): ${latest.status}, ${latest.batchesDone}/${latest.batchesExpected} batches, started ${age(latest.startedAt)} ago${latest.failedBatches.length > 0 ? `, ${latest.failedBatches.length} batch(es) failed` : ''}${latest.skippedReason ? ` (${latest.skippedReason})` : ''}` }
+      ? {
+          name: 'Last run',
+          value: `${latest.runId} (${latest.kind}${latest.purpose ? `, ${latest.purpose}` : ''}, session ${latest.session}): ${latest.status}, ${latest.batchesDone}/${latest.batchesExpected} batches, started ${age(latest.startedAt)} ago${latest.failedBatches.length > 0 ? `, ${latest.failedBatches.length} batch(es) failed` : ''}${latest.skippedReason ? ` (${latest.skippedReason})` : ''}`,
+        }
       : { name: 'Last run', value: 'none yet' },
     complete
-      ? { name: 'Last complete run', value: `as of ${runAsOf(complete) ?? '–'}, finished ${age(complete.finishedAt)} ago: ${complete.symbolsDone} symbols, ${complete.symbolsWithErrors} with errors, ${complete.symbolsInsufficient} short of data` }
+      ? {
+          name: 'Last complete run',
+          value: `as of ${runAsOf(complete) ?? '–'}, finished ${age(complete.finishedAt)} ago: ${complete.symbolsDone} symbols, ${complete.symbolsWithErrors} with errors, ${complete.symbolsInsufficient} short of data`,
+        }
       : { name: 'Last complete run', value: 'none yet' },
-    { name: 'Next scheduled run', value: next ? `${next.toISOString().replace('.000Z', 'Z')} (in ${humanAge(next.getTime() - now.getTime())})` : 'no schedule configured' },
-    { name: 'Alerts', value: deps.intradayAlerts ? 'intraday: signals on the bar still trading are alerted as forming, then confirmed or retracted at the close' : 'closed bars only: each event once, after the close' },
+    {
+      name: 'Next scheduled run',
+      value: next
+        ? `${next.toISOString().replace('.000Z', 'Z')} (in ${humanAge(next.getTime() - now.getTime())})`
+        : 'no schedule configured',
+    },
+    {
+      name: 'Alerts',
+      value: deps.intradayAlerts
+        ? 'intraday: signals on the bar still trading are alerted as forming, then confirmed or retracted at the close'
+        : 'closed bars only: each event once, after the close',
+    },
   ];
-  return { embeds: [{ title: 'scanfleet status', color: latest?.failedBatches.length ? COLOURS.bearish : COLOURS.info, fields }] };
+  return {
+    embeds: [
+      { title: 'scanfleet status', color: latest?.failedBatches.length ? COLOURS.bearish : COLOURS.info, fields },
+    ],
+  };
 }
 
 async function scanNowCommand(deps: CommandDeps): Promise<DiscordMessage> {
   const scheduledAt = deps.now();
   await deps.startScan('full', scheduledAt);
-  return { content: `Started a scan of the full watchlist: run ${deriveRunId(scheduledAt, 'full')}. New signals will be posted to the alert channel when it completes; /status shows its progress.` };
+  return {
+    content: `Started a scan of the full watchlist: run ${deriveRunId(scheduledAt, 'full')}. New signals will be posted to the alert channel when it completes; /status shows its progress.`,
+  };
 }
 
 function humanAge(ms: number): string {

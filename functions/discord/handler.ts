@@ -39,7 +39,11 @@ interface HttpResponse {
 
 const { logger, metrics } = createTelemetry('discord');
 const isColdStart = coldStartTracker();
-const reply = (status: number, body: unknown): HttpResponse => ({ statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const reply = (status: number, body: unknown): HttpResponse => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 /**
  * POST /discord/interactions: the signature is checked before anything else, then PING is
@@ -47,7 +51,10 @@ const reply = (status: number, body: unknown): HttpResponse => ({ statusCode: st
  * command and edit its original response through the interaction webhook.
  */
 export function createDiscordHandler(deps: () => DiscordDeps) {
-  const discord = async (event: APIGatewayProxyEventV2 | { followUp: Interaction }, _context: Context): Promise<HttpResponse | undefined> => {
+  const discord = async (
+    event: APIGatewayProxyEventV2 | { followUp: Interaction },
+    _context: Context,
+  ): Promise<HttpResponse | undefined> => {
     const started = performance.now();
     const { settings } = deps();
     if ('followUp' in event) {
@@ -55,7 +62,8 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
       return undefined;
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(event.headers ?? {}))
+      if (value !== undefined) headers[name.toLowerCase()] = value;
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     const publicKey = await settings.publicKey();
     if (!publicKey) return reply(503, { error: 'Discord is not configured (no application public key)' });
@@ -80,7 +88,12 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
     } else {
       response = reply(400, { error: `unsupported interaction type ${Number(interaction.type)}` });
     }
-    logger.info('interaction', { type: interaction.type, command: interaction.data?.name, status: response.statusCode, ...invocationFigures(metrics, started, isColdStart()) });
+    logger.info('interaction', {
+      type: interaction.type,
+      command: interaction.data?.name,
+      status: response.statusCode,
+      ...invocationFigures(metrics, started, isColdStart()),
+    });
     return response;
   };
   return middy(discord).use(injectLambdaContext(logger)).use(logMetrics(metrics));
@@ -88,7 +101,8 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
 
 /** The fields the handler reads, of the types it reads them as: anything else is a 400, not a crash. */
 function isInteraction(value: unknown): value is Interaction {
-  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'number') return false;
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'number')
+    return false;
   const data = (value as { data?: unknown }).data;
   if (data === undefined || data === null) return true;
   if (typeof data !== 'object' || typeof (data as { name?: unknown }).name !== 'string') return false;
@@ -98,7 +112,10 @@ function isInteraction(value: unknown): value is Interaction {
 
 /** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */
 async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unknown> {
-  const command = runCommand(interaction.data as CommandData, deps).then((data) => ({ type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE, data }));
+  const command = runCommand(interaction.data as CommandData, deps).then((data) => ({
+    type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE,
+    data,
+  }));
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.deadlineMs)));
   const first = await Promise.race([command, late]).finally(() => clearTimeout(timer));
@@ -109,7 +126,9 @@ async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unkn
 }
 
 async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<void> {
-  const data = await runCommand(interaction.data as CommandData, deps).catch((error: Error) => ({ content: `Sorry, that failed: ${error.message}`.slice(0, 2000) }));
+  const data = await runCommand(interaction.data as CommandData, deps).catch((error: Error) => ({
+    content: `Sorry, that failed: ${error.message}`.slice(0, 2000),
+  }));
   const url = `${deps.apiUrl}/webhooks/${encodeURIComponent(interaction.application_id)}/${encodeURIComponent(interaction.token)}/messages/@original`;
   await deps.discord.send(url, 'PATCH', data, 'interaction follow-up');
   logger.info('follow-up sent', { command: interaction.data?.name });
@@ -118,7 +137,16 @@ async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<vo
 /** Dependencies from the environment, created once per container. */
 export function discordDepsFromEnv(env: Record<string, string | undefined> = process.env): DiscordDeps {
   const lambda = new LambdaClient({});
-  const invoke = (functionName: string, payload: unknown) => lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) })).then(() => undefined);
+  const invoke = (functionName: string, payload: unknown) =>
+    lambda
+      .send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'Event',
+          Payload: Buffer.from(JSON.stringify(payload)),
+        }),
+      )
+      .then(() => undefined);
   const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
   return {
     store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
@@ -127,7 +155,8 @@ export function discordDepsFromEnv(env: Record<string, string | undefined> = pro
     settings: discordSettings(env),
     discord: new DiscordClient(),
     apiUrl: env[ENV.discordApiUrl] ?? DISCORD_API_URL,
-    startScan: (watchlist, scheduledAt) => invoke(requireEnv(ENV.dispatchFunction), { watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString() }),
+    startScan: (watchlist, scheduledAt) =>
+      invoke(requireEnv(ENV.dispatchFunction), { watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString() }),
     deferToSelf: (interaction) => invoke(requireEnv('AWS_LAMBDA_FUNCTION_NAME'), { followUp: interaction }),
     schedules: JSON.parse(env[ENV.schedules] ?? '[]') as string[],
     timeZone: env[ENV.scheduleTimeZone] ?? 'America/New_York',

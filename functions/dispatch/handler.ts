@@ -67,7 +67,8 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     const { store, queue, watchlist, batchSize, now } = deps();
     const input = parseEvent(event);
     const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : now();
-    if (Number.isNaN(scheduledAt.getTime())) throw new ValidationError('scheduledAt', `scheduledAt is not a time: "${input.scheduledAt}"`);
+    if (Number.isNaN(scheduledAt.getTime()))
+      throw new ValidationError('scheduledAt', `scheduledAt is not a time: "${input.scheduledAt}"`);
     const name = requireWatchlistName(input.watchlist);
     const symbols = input.symbols ? parseWatchlist(input.symbols.join('\n'), 'symbols') : watchlist(name);
     const scanners = input.scanners ? parseScannerNames(input.scanners.join(','), 'scanners') : SCANNER_NAMES;
@@ -75,7 +76,18 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     if (asOf !== undefined) requireIsoDay(asOf, 'asOf');
     const kind = input.kind ?? (input.purpose ? 'scheduled' : 'manual');
     const explicitNow = input.now ? new Date(input.now) : undefined;
-    const plan = planDispatch({ watchlist: name, symbols, scanners, scheduledAt, kind, purpose: input.purpose, now: explicitNow, asOf, params: input.params, batchSize });
+    const plan = planDispatch({
+      watchlist: name,
+      symbols,
+      scanners,
+      scheduledAt,
+      kind,
+      purpose: input.purpose,
+      now: explicitNow,
+      asOf,
+      params: input.params,
+      batchSize,
+    });
 
     const { created, run } = await store.createRun({
       runId: plan.runId,
@@ -97,7 +109,13 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
 
     let result: DispatchResult;
     if (plan.skippedReason) {
-      result = { runId: plan.runId, status: 'skipped', symbols: symbols.length, batches: 0, reason: plan.skippedReason };
+      result = {
+        runId: plan.runId,
+        status: 'skipped',
+        symbols: symbols.length,
+        batches: 0,
+        reason: plan.skippedReason,
+      };
     } else if (!created && run.status === 'complete') {
       result = { runId: plan.runId, status: 'already_complete', symbols: symbols.length, batches: 0 };
     } else {
@@ -121,7 +139,10 @@ function parseEvent(event: unknown) {
   const parsed = dispatchEventSchema.safeParse(event);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ValidationError(issue.path.join('.') || 'event', `bad dispatch event: ${issue.path.join('.') || 'event'}: ${issue.message}`);
+    throw new ValidationError(
+      issue.path.join('.') || 'event',
+      `bad dispatch event: ${issue.path.join('.') || 'event'}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }
@@ -143,7 +164,11 @@ export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): Disp
         }
       }
       const symbols = watchlists.get(name);
-      if (!symbols) throw new ValidationError('watchlist', `unknown watchlist "${name}"; configured: ${[...watchlists.keys()].join(', ')}`);
+      if (!symbols)
+        throw new ValidationError(
+          'watchlist',
+          `unknown watchlist "${name}"; configured: ${[...watchlists.keys()].join(', ')}`,
+        );
       return symbols;
     },
     batchSize: numberEnv(ENV.batchSize, DEFAULT_BATCH_SIZE),

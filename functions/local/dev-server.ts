@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { localLambdaContext } from './lambda-context.js';
 
-type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof localLambdaContext>) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string; isBase64Encoded?: boolean } | undefined>;
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: ReturnType<typeof localLambdaContext>,
+) => Promise<
+  { statusCode: number; headers?: Record<string, string>; body: string; isBase64Encoded?: boolean } | undefined
+>;
 
 export interface DevServer {
   readonly url: string;
@@ -16,7 +21,10 @@ export interface DevServer {
  * Serves a Lambda HTTP handler on loopback the way API Gateway's HTTP API would call it:
  * each request becomes a payload-2.0 event, the handler's response becomes the reply.
  */
-export async function startDevServer(routes: { api: Handler; discord?: Handler }, options: { port?: number; host?: string } = {}): Promise<DevServer> {
+export async function startDevServer(
+  routes: { api: Handler; discord?: Handler },
+  options: { port?: number; host?: string } = {},
+): Promise<DevServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -24,7 +32,8 @@ export async function startDevServer(routes: { api: Handler; discord?: Handler }
       void (async () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+        for (const [name, value] of Object.entries(req.headers))
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
         const query: Record<string, string> = {};
         for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
         const body = Buffer.concat(chunks);
@@ -40,7 +49,13 @@ export async function startDevServer(routes: { api: Handler; discord?: Handler }
             apiId: 'local',
             domainName: req.headers.host ?? 'localhost',
             domainPrefix: 'local',
-            http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+            http: {
+              method: req.method ?? 'GET',
+              path: url.pathname,
+              protocol: 'HTTP/1.1',
+              sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+              userAgent: req.headers['user-agent'] ?? '',
+            },
             requestId: randomUUID(),
             routeKey: '$default',
             stage: '$default',

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import dynalite from 'dynalite';
@@ -17,11 +22,17 @@ export interface EmbeddedStore {
  * Starts dynalite (a DynamoDB-compatible server, LevelDB underneath) on loopback, in memory or
  * persisted under `path`, and creates the results table with the stack's key schema.
  */
-export async function startEmbeddedStore(options: { path?: string; tableName?: string; thread?: boolean } = {}): Promise<EmbeddedStore> {
+export async function startEmbeddedStore(
+  options: { path?: string; tableName?: string; thread?: boolean } = {},
+): Promise<EmbeddedStore> {
   const { port, close } = options.thread ? await listenInThread(options.path) : await listenHere(options.path);
   const endpoint = `http://127.0.0.1:${port}`;
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     await createResultsTable(client, tableName);
   } finally {
@@ -38,7 +49,8 @@ async function listenHere(path?: string): Promise<{ port: number; close: () => P
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
 }
 
@@ -62,7 +74,14 @@ async function listenInThread(path?: string): Promise<{ port: number; close: () 
 
 async function createResultsTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const { partitionKey, sortKey, runsIndex, symbolIndex } = TABLE_KEYS;
-  const attributes = [partitionKey, sortKey, runsIndex.partitionKey, runsIndex.sortKey, symbolIndex.partitionKey, symbolIndex.sortKey];
+  const attributes = [
+    partitionKey,
+    sortKey,
+    runsIndex.partitionKey,
+    runsIndex.sortKey,
+    symbolIndex.partitionKey,
+    symbolIndex.sortKey,
+  ];
   const index = (i: typeof runsIndex | typeof symbolIndex) => ({
     IndexName: i.name,
     KeySchema: [

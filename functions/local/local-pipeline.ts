@@ -97,25 +97,37 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     const scanDeps = scanBatchDepsFromEnv(options.marketData ? { marketData: options.marketData } : {});
     const scanBatch = createScanBatchHandler(() => scanDeps);
     let symbolsDone = 0;
-    const dead = await deliverMessages(scanBatch, queue.messages.map((message) => JSON.stringify(message)), {
-      maxReceives,
-      concurrency: options.concurrency ?? 2,
-      onDelivered: (body) => {
-        symbolsDone += (JSON.parse(body) as ScanMessage).symbols.length;
-        options.onProgress?.(symbolsDone, options.symbols.length);
+    const dead = await deliverMessages(
+      scanBatch,
+      queue.messages.map((message) => JSON.stringify(message)),
+      {
+        maxReceives,
+        concurrency: options.concurrency ?? 2,
+        onDelivered: (body) => {
+          symbolsDone += (JSON.parse(body) as ScanMessage).symbols.length;
+          options.onProgress?.(symbolsDone, options.symbols.length);
+        },
       },
-    });
+    );
     const lastError = dead.length > 0 ? (await scanDeps.store.getRun(runId))?.lastBatchError : undefined;
-    const deadLetters = dead.map(({ body }) => ({ message: JSON.parse(body) as ScanMessage, reason: lastError ?? 'failed every delivery' }));
+    const deadLetters = dead.map(({ body }) => ({
+      message: JSON.parse(body) as ScanMessage,
+      reason: lastError ?? 'failed every delivery',
+    }));
 
     const results = new ResultStore(client, { tableName: store.tableName });
     const run = await results.getRun(runId);
     if (!run) throw new Error(`run ${runId} vanished from the local store`);
     const outcomes: StoredOutcome[] = [];
-    if (options.collectOutcomes !== false) for await (const outcome of results.allRunResults(runId)) outcomes.push(outcome);
+    if (options.collectOutcomes !== false)
+      for await (const outcome of results.allRunResults(runId)) outcomes.push(outcome);
     const order = new Map(run.symbols.map((symbol, i) => [symbol, i]));
     const scannerOrder = new Map(run.scanners.map((name, i) => [name, i]));
-    outcomes.sort((a, b) => (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) || (scannerOrder.get(a.scanner) ?? 0) - (scannerOrder.get(b.scanner) ?? 0));
+    outcomes.sort(
+      (a, b) =>
+        (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) ||
+        (scannerOrder.get(a.scanner) ?? 0) - (scannerOrder.get(b.scanner) ?? 0),
+    );
     return { run, outcomes, deadLetters };
   } finally {
     client.destroy();
@@ -134,14 +146,21 @@ export function configureLocalEnvironment(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-type ScanBatchHandler = (event: SQSEvent, context: ReturnType<typeof localLambdaContext>) => Promise<{ batchItemFailures: unknown[] }>;
+type ScanBatchHandler = (
+  event: SQSEvent,
+  context: ReturnType<typeof localLambdaContext>,
+) => Promise<{ batchItemFailures: unknown[] }>;
 
 /**
  * SQS as the worker sees it, in one process: every body is delivered (one record an event, at
  * most `concurrency` at once) until the handler accepts it or it has been received
  * `maxReceives` times; what never succeeds is returned, as SQS would move it to the DLQ.
  */
-export async function deliverMessages(scanBatch: ScanBatchHandler, bodies: readonly string[], options: { maxReceives: number; concurrency: number; onDelivered?: (body: string) => void }): Promise<{ body: string; receives: number }[]> {
+export async function deliverMessages(
+  scanBatch: ScanBatchHandler,
+  bodies: readonly string[],
+  options: { maxReceives: number; concurrency: number; onDelivered?: (body: string) => void },
+): Promise<{ body: string; receives: number }[]> {
   const dead: { body: string; receives: number }[] = [];
   const pending = bodies.map((body) => ({ body, receives: 0 }));
   const worker = async () => {

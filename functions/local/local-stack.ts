@@ -19,7 +19,9 @@ export interface LocalStack {
  * What `scanfleet dev` runs: the embedded store, one scan through the pipeline so there is data
  * to see, then the API handler (API + dashboard) on loopback over the same store.
  */
-export async function startLocalStack(options: Omit<LocalPipelineOptions, 'store'> & { port?: number; host?: string; discord?: Partial<DiscordDeps> }): Promise<LocalStack> {
+export async function startLocalStack(
+  options: Omit<LocalPipelineOptions, 'store'> & { port?: number; host?: string; discord?: Partial<DiscordDeps> },
+): Promise<LocalStack> {
   configureLocalEnvironment();
   const store = await startEmbeddedStore({ path: options.dbPath });
   let server: DevServer | undefined;
@@ -38,8 +40,10 @@ export async function startLocalStack(options: Omit<LocalPipelineOptions, 'store
     const discordDeps = {
       ...discordDepsFromEnv(),
       // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
-      startScan: async (watchlist: string, scheduledAt: Date) => inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, store })),
-      deferToSelf: async (interaction: Interaction) => inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),
+      startScan: async (watchlist: string, scheduledAt: Date) =>
+        inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, store })),
+      deferToSelf: async (interaction: Interaction) =>
+        inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),
       schedules: Object.values(DEFAULT_SCHEDULES).flat(),
       ...options.discord,
     };

@@ -29,7 +29,10 @@ export interface RunFigures {
 
 type Row = ScanOutcome & { values: Record<string, unknown> };
 
-const num = (key: string, digits = 2) => (row: Row) => formatNumber(row.values[key], digits);
+const num =
+  (key: string, digits = 2) =>
+  (row: Row) =>
+    formatNumber(row.values[key], digits);
 const text = (key: string) => (row: Row) => String(row.values[key] ?? '–');
 
 /** The columns a trader reads for each scanner, after symbol, signal, price and change %. */
@@ -43,7 +46,11 @@ const SCANNER_COLUMNS: Record<ScannerName, Column<Row>[]> = {
   'ttm-squeeze': [
     { header: 'Momentum', align: 'right', cell: num('momentum', 3) },
     { header: 'Direction', cell: text('momentumDirection') },
-    { header: 'Duration', align: 'right', cell: (row) => (row.values.duration === 1 ? '1 bar' : `${String(row.values.duration)} bars`) },
+    {
+      header: 'Duration',
+      align: 'right',
+      cell: (row) => (row.values.duration === 1 ? '1 bar' : `${String(row.values.duration)} bars`),
+    },
   ],
   vpb: [
     { header: 'Vol surge %', align: 'right', cell: num('volumeSurgePct', 0) },
@@ -62,16 +69,32 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
     const scanner = SCANNERS[name];
     const rows = report.outcomes
       .filter((o): o is Row => o.scanner === name && o.signal !== null)
-      .sort((a, b) => (scanner.signals as readonly string[]).indexOf(a.signal as string) - (scanner.signals as readonly string[]).indexOf(b.signal as string) || a.symbol.localeCompare(b.symbol));
-    const tone = (signal: string | null) => ((scanner.bullishSignals as readonly string[]).includes(signal ?? '') ? 'green' : (scanner.bearishSignals as readonly string[]).includes(signal ?? '') ? 'red' : 'yellow');
+      .sort(
+        (a, b) =>
+          (scanner.signals as readonly string[]).indexOf(a.signal as string) -
+            (scanner.signals as readonly string[]).indexOf(b.signal as string) || a.symbol.localeCompare(b.symbol),
+      );
+    const tone = (signal: string | null) =>
+      (scanner.bullishSignals as readonly string[]).includes(signal ?? '')
+        ? 'green'
+        : (scanner.bearishSignals as readonly string[]).includes(signal ?? '')
+          ? 'red'
+          : 'yellow';
     const columns: Column<Row>[] = [
       { header: 'Symbol', cell: (row) => row.symbol },
-      { header: 'Signal', cell: (row) => `${row.signal ?? ''}${row.partial ? ' (forming)' : ''}`, style: (t, row) => paint(tone(row.signal), t) },
+      {
+        header: 'Signal',
+        cell: (row) => `${row.signal ?? ''}${row.partial ? ' (forming)' : ''}`,
+        style: (t, row) => paint(tone(row.signal), t),
+      },
       { header: 'Price', align: 'right', cell: num('price') },
       { header: 'Chg %', align: 'right', cell: (row) => formatSigned(row.values.changePct) },
       ...SCANNER_COLUMNS[name],
     ];
-    const title = paint('bold', `${name} — ${scanner.description}: ${rows.length} signal${rows.length === 1 ? '' : 's'}`);
+    const title = paint(
+      'bold',
+      `${name} — ${scanner.description}: ${rows.length} signal${rows.length === 1 ? '' : 's'}`,
+    );
     sections.push(rows.length > 0 ? `${title}\n${renderTable(columns, rows)}` : `${title}\n(no signals)`);
   }
 
@@ -88,7 +111,9 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
     })
     .join(', ');
   const forming = new Set(report.outcomes.filter((o) => o.partial).map((o) => o.symbol)).size;
-  const dropped = ROW_ISSUES.filter((issue) => report.dataIssues[issue]).map((issue) => `${report.dataIssues[issue]} ${issue}`);
+  const dropped = ROW_ISSUES.filter((issue) => report.dataIssues[issue]).map(
+    (issue) => `${report.dataIssues[issue]} ${issue}`,
+  );
   sections.push(
     [
       formatBreadth(summary.breadth),
@@ -121,7 +146,9 @@ function renderProblems(outcomes: readonly ScanOutcome[]): string {
 }
 
 function formatNumber(value: unknown, digits: number): string {
-  return typeof value === 'number' ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
+  return typeof value === 'number'
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '–';
 }
 
 function formatSigned(value: unknown): string {
@@ -131,5 +158,6 @@ function formatSigned(value: unknown): string {
 const ANSI = { bold: [1, 22], green: [32, 39], red: [31, 39], yellow: [33, 39] } as const;
 
 function painter(enabled: boolean) {
-  return (tone: keyof typeof ANSI, text: string) => (enabled ? `\u001b[${ANSI[tone][0]}m${text}\u001b[${ANSI[tone][1]}m` : text);
+  return (tone: keyof typeof ANSI, text: string) =>
+    enabled ? `\u001b[${ANSI[tone][0]}m${text}\u001b[${ANSI[tone][1]}m` : text;
 }

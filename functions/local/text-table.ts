@@ -10,8 +10,15 @@ export interface Column<Row> {
 export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): string {
   const cells = rows.map((row) => columns.map((c) => c.cell(row)));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
-  const pad = (text: string, i: number) => (columns[i].align === 'right' ? text.padStart(widths[i]) : text.padEnd(widths[i]));
-  const lines = [columns.map((c, i) => pad(c.header, i)).join('  ').trimEnd(), widths.map((w) => '─'.repeat(w)).join('  ')];
+  const pad = (text: string, i: number) =>
+    columns[i].align === 'right' ? text.padStart(widths[i]) : text.padEnd(widths[i]);
+  const lines = [
+    columns
+      .map((c, i) => pad(c.header, i))
+      .join('  ')
+      .trimEnd(),
+    widths.map((w) => '─'.repeat(w)).join('  '),
+  ];
   rows.forEach((row, r) => {
     lines.push(
       columns

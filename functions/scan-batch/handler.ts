@@ -65,7 +65,13 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     try {
       message = parseScanMessage(record.body);
     } catch (error) {
-      logger.error('malformed scan message', { messageId: record.messageId, receives, reason: (error as Error).message, bodyPreview: record.body.slice(0, 200), ...invocationFigures(metrics, started, cold) });
+      logger.error('malformed scan message', {
+        messageId: record.messageId,
+        receives,
+        reason: (error as Error).message,
+        bodyPreview: record.body.slice(0, 200),
+        ...invocationFigures(metrics, started, cold),
+      });
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
@@ -77,17 +83,33 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       if (run.doneBatches.includes(message.batch)) {
         // An earlier delivery counted it and may have stopped before completing the run.
         const finish = await finishRun(run, deps());
-        logger.info('batch already counted; nothing to scan', { ...context, runComplete: finish.completed, ...finish.log, ...invocationFigures(metrics, started, cold) });
+        logger.info('batch already counted; nothing to scan', {
+          ...context,
+          runComplete: finish.completed,
+          ...finish.log,
+          ...invocationFigures(metrics, started, cold),
+        });
         return;
       }
       const plan = planScan(message.scanners, message.params, lookbackBars);
       const asOf = message.asOf === undefined ? undefined : parseIsoDay(message.asOf);
       const explicit = message.now !== undefined;
       const newestDataDay = explicit || asOf !== undefined ? undefined : await marketData.newestDay?.();
-      const reference = referenceInstant({ clockMs: explicit ? Date.parse(message.now as string) : now().getTime(), explicit, asOf, delayMs: marketData.delayMs, newestDataDay });
+      const reference = referenceInstant({
+        clockMs: explicit ? Date.parse(message.now as string) : now().getTime(),
+        explicit,
+        asOf,
+        delayMs: marketData.delayMs,
+        newestDataDay,
+      });
       // A provider failing the whole batch throws here: the batch is retried, not half-written.
       // The extra bars let events of the last sessions be derived from full windows (gap-fill).
-      const fetched = await marketData.fetchDailyBars({ symbols: message.symbols, asOf: reference.cutDay, lookback: plan.lookback + MAX_GAP_FILL_SESSIONS + 1, now: reference.referenceMs });
+      const fetched = await marketData.fetchDailyBars({
+        symbols: message.symbols,
+        asOf: reference.cutDay,
+        lookback: plan.lookback + MAX_GAP_FILL_SESSIONS + 1,
+        now: reference.referenceMs,
+      });
       const dataIssues: RowIssueCounts = {};
       const scanned: ScannedSymbol[] = [];
       const scans: SymbolScan[] = fetched.map((entry) => {
@@ -102,7 +124,10 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       for (const scan of scans) summary.add(scan);
       const tally = summary.build();
 
-      await store.writeOutcomes(run, scans.flatMap((s) => s.outcomes));
+      await store.writeOutcomes(
+        run,
+        scans.flatMap((s) => s.outcomes),
+      );
       const { logged } = await recordEvents(events, plan, scanned, {
         runId: run.runId,
         at: new Date(reference.referenceMs).toISOString(),
@@ -111,13 +136,24 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         ...alertSettings,
       });
       const symbolsPartial = scans.filter((s) => s.outcomes.some((o) => o.partial === true)).length;
-      const barDates = [...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined)))];
-      const updated = await store.recordBatch(message.runId, message.batch, { summary: tally, dataIssues, barDates, symbolsPartial, session: isoDay(reference.session) });
+      const barDates = [
+        ...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined))),
+      ];
+      const updated = await store.recordBatch(message.runId, message.batch, {
+        summary: tally,
+        dataIssues,
+        barDates,
+        symbolsPartial,
+        session: isoDay(reference.session),
+      });
       // Undefined: counted already, by a concurrent copy or by this very update whose response was
       // lost and retried. The run as it stands decides whether it is complete.
       const current = updated ?? (await store.getRun(message.runId));
       const { completed, log: alertLog } = current ? await finishRun(current, deps()) : { completed: false, log: {} };
-      const signals = Object.values(tally.signals).reduce((sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0), 0);
+      const signals = Object.values(tally.signals).reduce(
+        (sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0),
+        0,
+      );
       metrics.addMetric('SignalsFound', MetricUnit.Count, signals);
       metrics.addMetric('SymbolsFailed', MetricUnit.Count, tally.symbolsWithErrors);
       logger.info('batch finished', {
@@ -136,7 +172,12 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);
-      logger.error('batch failed', { ...context, reason, lastDelivery: receives >= maxReceives, ...invocationFigures(metrics, started, cold) });
+      logger.error('batch failed', {
+        ...context,
+        reason,
+        lastDelivery: receives >= maxReceives,
+        ...invocationFigures(metrics, started, cold),
+      });
       if (receives >= maxReceives) {
         await store.recordBatchFailure(message.runId, message.batch, reason).catch((recordError: Error) => {
           logger.error('could not record the batch failure on the run', { ...context, reason: recordError.message });
@@ -150,8 +191,12 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
    * Completes the run once all its batches are counted (a conditional update: exactly one caller
    * does it), and that one invocation sends the run's alert (failures are recorded, not thrown).
    */
-  const finishRun = async (run: RunRecord, { store, events, alerts }: ScanBatchDeps): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
-    const completed = run.status === 'running' && run.batchesDone >= run.batchesExpected && (await store.completeRun(run.runId));
+  const finishRun = async (
+    run: RunRecord,
+    { store, events, alerts }: ScanBatchDeps,
+  ): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
+    const completed =
+      run.status === 'running' && run.batchesDone >= run.batchesExpected && (await store.completeRun(run.runId));
     if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
     const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
     const finished = webhookUrl ? await store.getRun(run.runId) : undefined;
@@ -159,14 +204,20 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     const alert: AlertOutcome = await alertRun(finished, store, events, alerts.discord, webhookUrl);
     if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
     if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
-    return { completed, log: { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) } };
+    return {
+      completed,
+      log: { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) },
+    };
   };
 
   const scanBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     // A failed record is reported, not thrown, so the function does not count as errored. A
     // processor holds one event's successes and failures: one per invocation, or invocations
     // running side by side in one process (the local runtime) would report each other's.
-    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
 
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
@@ -175,9 +226,15 @@ export function scanBatchDepsFromEnv(overrides: Partial<ScanBatchDeps> = {}): Sc
   const client = createDocumentClient(process.env[ENV.dynamodbEndpoint]);
   const runsDays = numberEnv(ENV.runsTtlDays, 30);
   return {
-    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName), retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays } }),
+    store: new ResultStore(client, {
+      tableName: requireEnv(ENV.tableName),
+      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays },
+    }),
     events: new EventStore(client, { tableName: requireEnv(ENV.tableName), retentionDays: runsDays }),
-    alertSettings: { intraday: process.env[ENV.alertsIntraday] === 'true', cooldownSessions: wholeNumberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS) },
+    alertSettings: {
+      intraday: process.env[ENV.alertsIntraday] === 'true',
+      cooldownSessions: wholeNumberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS),
+    },
     now: () => new Date(),
     marketData: overrides.marketData ?? createMarketData(process.env),
     lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),

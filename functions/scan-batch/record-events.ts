@@ -31,7 +31,12 @@ export interface ScannedSymbol {
  * on, and confirmations or retractions. What this run alerts goes to its alert log; the symbol's
  * state moves on last, so a redelivered batch derives the same claims and finds them its own.
  */
-export async function recordEvents(store: EventStore, plan: ScanPlan, symbols: readonly ScannedSymbol[], run: EventRun): Promise<{ logged: number }> {
+export async function recordEvents(
+  store: EventStore,
+  plan: ScanPlan,
+  symbols: readonly ScannedSymbol[],
+  run: EventRun,
+): Promise<{ logged: number }> {
   const states = await store.readStates(symbols.map((s) => s.bars.symbol));
   let logged = 0;
   await mapWithConcurrency(symbols, 8, async ({ bars, window, scan }) => {
@@ -46,10 +51,19 @@ export async function recordEvents(store: EventStore, plan: ScanPlan, symbols: r
     });
     const partial = scan.outcomes.some((o) => o.partial === true);
     const forming = run.intraday && partial ? eventsOfScan(scan, window) : undefined;
-    const { records, state } = planEvents({ state: stored?.state ?? null, closed, newestClosed: run.newestClosed, forming, cooldownSessions: run.cooldownSessions });
+    const { records, state } = planEvents({
+      state: stored?.state ?? null,
+      closed,
+      newestClosed: run.newestClosed,
+      forming,
+      cooldownSessions: run.cooldownSessions,
+    });
     const log: AlertLogEntry[] = [];
     for (const record of records) {
-      const ours = record.kind === 'confirmed' || record.kind === 'retracted' ? await store.resolveForming(run.runId, symbol, record, run.at) : await store.claimEvent(run.runId, symbol, record, run.at);
+      const ours =
+        record.kind === 'confirmed' || record.kind === 'retracted'
+          ? await store.resolveForming(run.runId, symbol, record, run.at)
+          : await store.claimEvent(run.runId, symbol, record, run.at);
       if (!ours || record.kind === 'seen') continue;
       log.push({
         runId: run.runId,

@@ -11,7 +11,9 @@ import { ReplayMarketData } from '../../functions/local/replay/replay-market-dat
 /** Debian's chromium (`.ci/run` installs it); never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-const reference = JSON.parse(readFileSync(new URL('../fixtures/reference-signals-2024-03-08.json', import.meta.url), 'utf8')) as { signals: Record<string, Record<string, string>>; aboveSma50: number };
+const reference = JSON.parse(
+  readFileSync(new URL('../fixtures/reference-signals-2024-03-08.json', import.meta.url), 'utf8'),
+) as { signals: Record<string, Record<string, string>>; aboveSma50: number };
 
 let stack: LocalStack;
 let browser: Browser;
@@ -19,7 +21,8 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the browser tests use Debian's package)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the browser tests use Debian's package)`);
   stack = await startLocalStack({
     watchlist: 'default',
     symbols: parseWatchlist(readFileSync(`${BUNDLED_DATA_DIR}/watchlist.txt`, 'utf8')),
@@ -30,7 +33,15 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -47,7 +58,8 @@ afterAll(async () => {
 });
 
 const rowSymbols = () => page.$$eval('#results tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.symbol));
-const column = (index: number) => page.$$eval('#results tbody tr', (rows, i) => rows.map((r) => r.children[i].textContent ?? ''), index);
+const column = (index: number) =>
+  page.$$eval('#results tbody tr', (rows, i) => rows.map((r) => r.children[i].textContent ?? ''), index);
 const sortedSymbols = (scanner: string, filter?: (signal: string) => boolean) =>
   Object.entries(reference.signals[scanner])
     .filter(([, signal]) => !filter || filter(signal))
@@ -57,19 +69,32 @@ const sortedSymbols = (scanner: string, filter?: (signal: string) => boolean) =>
 describe('dashboard in headless Chromium', () => {
   it('shows the run header and the market breadth line', async () => {
     const header = await page.textContent('#run-header');
-    expect(header).toMatch(/^As of 2024-03-08 · session 2024-03-08 · manual run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/);
-    expect(await page.textContent('#breadth')).toMatch(new RegExp(`^Breadth: ${reference.aboveSma50}/150 above their 50-day SMA \\(71%\\)`));
+    expect(header).toMatch(
+      /^As of 2024-03-08 · session 2024-03-08 · manual run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/,
+    );
+    expect(await page.textContent('#breadth')).toMatch(
+      new RegExp(`^Breadth: ${reference.aboveSma50}/150 above their 50-day SMA \\(71%\\)`),
+    );
   });
 
   it('opens on TTM Squeeze with the seed dashboard’s columns and the symbols a Python reference finds', async () => {
-    expect(await page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent))).toEqual(['Symbol', 'Signal', 'Momentum', 'Duration', 'Fire direction', 'Price']);
+    expect(await page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent))).toEqual([
+      'Symbol',
+      'Signal',
+      'Momentum',
+      'Duration',
+      'Fire direction',
+      'Price',
+    ]);
     expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('ttm-squeeze'));
     expect(await page.textContent('#row-count')).toBe(`42 of 150 symbols`);
   });
 
   it('switches tabs, colour-codes buy and sell', async () => {
     await page.click('[role=tab][data-scanner=vpb]');
-    await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(6)')?.textContent === 'Pattern');
+    await page.waitForFunction(
+      () => document.querySelector('#results thead th:nth-child(6)')?.textContent === 'Pattern',
+    );
     expect(await page.getAttribute('[data-scanner=vpb]', 'aria-selected')).toBe('true');
     expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('vpb'));
     expect(await page.getAttribute('#results tr[data-symbol=GE] td:nth-child(2)', 'class')).toBe('bullish');
@@ -80,7 +105,15 @@ describe('dashboard in headless Chromium', () => {
   it('sorts by a column, ascending then descending', async () => {
     await page.click('[role=tab][data-scanner=macd]');
     await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(7)')?.textContent === 'Trend');
-    expect(await page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent))).toEqual(['Symbol', 'Signal', 'Price', 'Change %', 'MACD', 'Histogram', 'Trend']);
+    expect(await page.$$eval('#results thead th', (ths) => ths.map((th) => th.textContent))).toEqual([
+      'Symbol',
+      'Signal',
+      'Price',
+      'Change %',
+      'MACD',
+      'Histogram',
+      'Trend',
+    ]);
     await page.click('#results thead th:nth-child(3)');
     const ascending = (await column(2)).map((t) => Number(t.replace(/,/g, '')));
     expect(ascending).toHaveLength(6);
@@ -95,7 +128,9 @@ describe('dashboard in headless Chromium', () => {
     await page.selectOption('#signal-filter', 'bearish_cross');
     expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('macd', (s) => s === 'bearish_cross'));
     await page.fill('#symbol-search', 'co');
-    expect(await rowSymbols()).toEqual(sortedSymbols('macd', (s) => s === 'bearish_cross').filter((s) => s.includes('CO')));
+    expect(await rowSymbols()).toEqual(
+      sortedSymbols('macd', (s) => s === 'bearish_cross').filter((s) => s.includes('CO')),
+    );
     await page.fill('#symbol-search', '');
     await page.selectOption('#signal-filter', 'all');
     expect(await page.textContent('#row-count')).toBe('150 of 150 symbols');
@@ -110,7 +145,10 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.textContent('#symbol-title')).toBe('GE');
     await page.waitForFunction(() => document.querySelectorAll('#signal-history li').length > 0);
     // Each event once, newest first: the store's first run saw GE's breakouts of 03-07 and 03-08.
-    expect(await page.$$eval('#signal-history li', (items) => items.map((li) => li.textContent))).toEqual(['2024-03-08 vpb buy · seen 2024-03-08 21:00', '2024-03-07 vpb buy · seen 2024-03-08 21:00']);
+    expect(await page.$$eval('#signal-history li', (items) => items.map((li) => li.textContent))).toEqual([
+      '2024-03-08 vpb buy · seen 2024-03-08 21:00',
+      '2024-03-07 vpb buy · seen 2024-03-08 21:00',
+    ]);
     // The chart's canvases are drawn: count pixels that differ from the panel background.
     const painted = await page.$$eval('#price-chart canvas, #macd-chart canvas', (canvases) =>
       canvases.map((canvas) => {
@@ -119,7 +157,8 @@ describe('dashboard in headless Chromium', () => {
         if (!context || c.width === 0 || c.height === 0) return 0;
         const { data } = context.getImageData(0, 0, c.width, c.height);
         let count = 0;
-        for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && !(data[i] === 0x17 && data[i + 1] === 0x1d && data[i + 2] === 0x24)) count++;
+        for (let i = 0; i < data.length; i += 4)
+          if (data[i + 3] > 0 && !(data[i] === 0x17 && data[i + 1] === 0x1d && data[i + 2] === 0x24)) count++;
         return count;
       }),
     );
@@ -129,7 +168,9 @@ describe('dashboard in headless Chromium', () => {
     await page.click('#close-symbol');
     expect(await page.isHidden('#symbol-view')).toBe(true);
     await page.click('[role=tab][data-scanner=ttm-squeeze]');
-    await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(5)')?.textContent === 'Fire direction');
+    await page.waitForFunction(
+      () => document.querySelector('#results thead th:nth-child(5)')?.textContent === 'Fire direction',
+    );
     await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });
   });
 
@@ -143,7 +184,16 @@ describe('dashboard of a run during the session', () => {
   let formingPage: Page;
   beforeAll(async () => {
     // 12:30 on 2024-03-08, with the replay's synthetic bars: every symbol's bar is still trading.
-    forming = await startLocalStack({ watchlist: 'midday', symbols: ['GE', 'MDB', 'DDOG', 'COST', 'AAPL'], scanners: SCANNER_NAMES, dataDir: BUNDLED_DATA_DIR, lookback: 150, port: 0, now: new Date('2024-03-08T12:30:00-05:00'), marketData: new ReplayMarketData(BUNDLED_DATA_DIR) });
+    forming = await startLocalStack({
+      watchlist: 'midday',
+      symbols: ['GE', 'MDB', 'DDOG', 'COST', 'AAPL'],
+      scanners: SCANNER_NAMES,
+      dataDir: BUNDLED_DATA_DIR,
+      lookback: 150,
+      port: 0,
+      now: new Date('2024-03-08T12:30:00-05:00'),
+      marketData: new ReplayMarketData(BUNDLED_DATA_DIR),
+    });
     formingPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await formingPage.goto(`${forming.url}/`);
     await formingPage.selectOption('#signal-filter', 'all');
@@ -155,8 +205,12 @@ describe('dashboard of a run during the session', () => {
   });
 
   it('marks the rows of bars still trading as forming, and says so in the header', async () => {
-    expect(await formingPage.textContent('#run-header')).toMatch(/^As of 2024-03-08 · session 2024-03-08 · manual run 20240308T173000Z-midday · .* · 5 on a bar still trading \(forming\)$/);
-    const signals = await formingPage.$$eval('#results tbody tr', (rows) => rows.map((r) => [r.classList.contains('forming'), r.children[1].textContent]));
+    expect(await formingPage.textContent('#run-header')).toMatch(
+      /^As of 2024-03-08 · session 2024-03-08 · manual run 20240308T173000Z-midday · .* · 5 on a bar still trading \(forming\)$/,
+    );
+    const signals = await formingPage.$$eval('#results tbody tr', (rows) =>
+      rows.map((r) => [r.classList.contains('forming'), r.children[1].textContent]),
+    );
     expect(signals).toHaveLength(5);
     expect(signals.every(([isForming, text]) => isForming === true && String(text).endsWith(' · forming'))).toBe(true);
     await formingPage.screenshot({ path: new URL('dashboard-forming.png', ARTIFACTS).pathname, fullPage: true });

@@ -16,19 +16,32 @@ let cursor: string;
 beforeAll(async () => {
   process.env.API_TOKEN = '';
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
-  stack = await startLocalStack({ watchlist: 'api-abuse', symbols: ['AAPL', 'GE', 'MDB'], scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-08', port: 0 });
+  stack = await startLocalStack({
+    watchlist: 'api-abuse',
+    symbols: ['AAPL', 'GE', 'MDB'],
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf: '2024-03-08',
+    port: 0,
+  });
   const first = await send('GET', '/api/scans/macd?limit=1');
   cursor = (JSON.parse(first.text) as { cursor: string }).cursor;
 }, 60_000);
 afterAll(() => stack.close());
 
-function send(method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function send(
+  method: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   const { hostname, port } = new URL(stack.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, method, path }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -38,7 +51,8 @@ function send(method: string, path: string): Promise<{ status: number; headers: 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const enc = encodeURIComponent;
 /** Our own cursor's key, decoded, changed, encoded again. */
-const tampered = (change: (key: Record<string, unknown>) => Record<string, unknown>) => b64(JSON.stringify(change(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>)));
+const tampered = (change: (key: Record<string, unknown>) => Record<string, unknown>) =>
+  b64(JSON.stringify(change(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>)));
 const noise = Buffer.from(Array.from({ length: 48 }, (_, i) => (i * 73 + 11) % 256)).toString('base64');
 
 interface Case {
@@ -49,8 +63,20 @@ interface Case {
   parameter?: string;
   method?: string;
 }
-const get = (path: string, status: number, code: string, parameter?: string): Case => ({ name: path.length > 120 ? `${path.slice(0, 60)}… (${path.length} chars)` : path, path: () => path, status, code, parameter });
-const lazy = (name: string, path: () => string, status: number, code: string, parameter?: string): Case => ({ name, path, status, code, parameter });
+const get = (path: string, status: number, code: string, parameter?: string): Case => ({
+  name: path.length > 120 ? `${path.slice(0, 60)}… (${path.length} chars)` : path,
+  path: () => path,
+  status,
+  code,
+  parameter,
+});
+const lazy = (name: string, path: () => string, status: number, code: string, parameter?: string): Case => ({
+  name,
+  path,
+  status,
+  code,
+  parameter,
+});
 
 const traversal: Case[] = [
   get('/api/symbols/..%2F..%2Fetc%2Fpasswd', 400, 'bad_parameter', 'symbol'),
@@ -78,7 +104,22 @@ const traversal: Case[] = [
   get('/etc/passwd', 404, 'not_found'),
 ];
 
-const limits: Case[] = ['1000000000', '1e9', '1e3', '-1', '0', 'abc', '', '0x10', '10.5', '%205', '5%00', 'NaN', 'Infinity', '501'].flatMap((limit) => [
+const limits: Case[] = [
+  '1000000000',
+  '1e9',
+  '1e3',
+  '-1',
+  '0',
+  'abc',
+  '',
+  '0x10',
+  '10.5',
+  '%205',
+  '5%00',
+  'NaN',
+  'Infinity',
+  '501',
+].flatMap((limit) => [
   get(`/api/scans/vpb?limit=${limit}`, 400, 'bad_parameter', 'limit'),
   get(`/api/symbols/GE?limit=${limit}`, 400, 'bad_parameter', 'limit'),
   get(`/api/runs?limit=${limit}`, 400, 'bad_parameter', 'limit'),
@@ -98,12 +139,42 @@ const cursors: Case[] = [
     get(`${route}?cursor=${b64('{"pk":{"$gt":""},"sk":{"$ne":null}}')}`, 400, 'bad_parameter', 'cursor'),
     get(`${route}?cursor=`, 400, 'bad_parameter', 'cursor'),
   ]),
-  lazy('a cursor moved to another run’s partition', () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, pk: 'RUN#20200101T000000Z-other' }))}`, 400, 'bad_parameter', 'cursor'),
-  lazy('a cursor moved to another scanner', () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, sk: String(key.sk).replace('#macd#', '#vpb#') }))}`, 400, 'bad_parameter', 'cursor'),
-  lazy('a cursor whose key became an operator', () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, pk: { $gt: '' } }))}`, 400, 'bad_parameter', 'cursor'),
-  lazy('a cursor with an extra attribute', () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, expiresAt: 0 }))}`, 400, 'bad_parameter', 'cursor'),
+  lazy(
+    'a cursor moved to another run’s partition',
+    () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, pk: 'RUN#20200101T000000Z-other' }))}`,
+    400,
+    'bad_parameter',
+    'cursor',
+  ),
+  lazy(
+    'a cursor moved to another scanner',
+    () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, sk: String(key.sk).replace('#macd#', '#vpb#') }))}`,
+    400,
+    'bad_parameter',
+    'cursor',
+  ),
+  lazy(
+    'a cursor whose key became an operator',
+    () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, pk: { $gt: '' } }))}`,
+    400,
+    'bad_parameter',
+    'cursor',
+  ),
+  lazy(
+    'a cursor with an extra attribute',
+    () => `/api/scans/macd?cursor=${tampered((key) => ({ ...key, expiresAt: 0 }))}`,
+    400,
+    'bad_parameter',
+    'cursor',
+  ),
   lazy('a cursor of one route used on another', () => `/api/runs?cursor=${cursor}`, 400, 'bad_parameter', 'cursor'),
-  lazy('a cursor with one character changed', () => `/api/scans/macd?cursor=${cursor[0] === 'e' ? 'f' : 'e'}${cursor.slice(1)}`, 400, 'bad_parameter', 'cursor'),
+  lazy(
+    'a cursor with one character changed',
+    () => `/api/scans/macd?cursor=${cursor[0] === 'e' ? 'f' : 'e'}${cursor.slice(1)}`,
+    400,
+    'bad_parameter',
+    'cursor',
+  ),
   lazy('a cursor cut short', () => `/api/scans/macd?cursor=${cursor.slice(0, -7)}`, 400, 'bad_parameter', 'cursor'),
 ];
 
@@ -128,7 +199,16 @@ const unicode: Case[] = [
   get('/api/runs/%F0%9F%9A%80', 400, 'bad_parameter', 'runId'),
 ];
 
-const INJECTIONS = ["' OR 1=1 --", '{"$gt":""}', '#attr', ':pk', 'pk = :pk OR attribute_exists(pk)', '"; DROP TABLE results; --', '${jndi:ldap://127.0.0.1/x}', '__proto__'];
+const INJECTIONS = [
+  "' OR 1=1 --",
+  '{"$gt":""}',
+  '#attr',
+  ':pk',
+  'pk = :pk OR attribute_exists(pk)',
+  '"; DROP TABLE results; --',
+  '${jndi:ldap://127.0.0.1/x}',
+  '__proto__',
+];
 const injections: Case[] = INJECTIONS.flatMap((text) => [
   get(`/api/scans/${enc(text)}`, 404, 'unknown_scanner', 'scanner'),
   get(`/api/symbols/${enc(text)}`, 400, 'bad_parameter', 'symbol'),
@@ -180,7 +260,11 @@ const unknown: Case[] = [
 ];
 
 const methods: Case[] = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND'].flatMap((method) =>
-  ['/api/scans/vpb', '/api/health', '/'].map((path) => ({ ...get(path, 405, 'method_not_allowed'), name: `${method} ${path}`, method })),
+  ['/api/scans/vpb', '/api/health', '/'].map((path) => ({
+    ...get(path, 405, 'method_not_allowed'),
+    name: `${method} ${path}`,
+    method,
+  })),
 );
 
 /** What a refusal must never carry: a stack trace, the table, the repository's path, a file's contents. */
@@ -224,7 +308,11 @@ describe('the API under malformed and hostile requests', () => {
       expect(body.error.message).toEqual(expect.any(String));
       expect(body.error.message.length).toBeGreaterThan(10);
       expect(body.error.parameter).toBe(parameter);
-      for (const [what, pattern] of FORBIDDEN) expect(typeof pattern === 'string' ? response.text.includes(pattern) : pattern.test(response.text), `the body carries ${what}: ${response.text.slice(0, 300)}`).toBe(false);
+      for (const [what, pattern] of FORBIDDEN)
+        expect(
+          typeof pattern === 'string' ? response.text.includes(pattern) : pattern.test(response.text),
+          `the body carries ${what}: ${response.text.slice(0, 300)}`,
+        ).toBe(false);
     });
   });
 

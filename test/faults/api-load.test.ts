@@ -8,7 +8,14 @@ import { captureLogs } from '../helpers/logs.js';
 // The real API handler on loopback (the dev server's event mapping, dynalite behind it) under
 // 10 connections for 3 seconds, cycling through the read routes. It must answer every request,
 // with a 200 and the JSON each route promises; the figures are recorded, never judged.
-const PATHS = ['/api/health', '/api/scans/vpb', '/api/scans/macd?signal=bullish_cross', '/api/scans/ttm-squeeze?limit=3', '/api/symbols/AAPL', '/api/runs'];
+const PATHS = [
+  '/api/health',
+  '/api/scans/vpb',
+  '/api/scans/macd?signal=bullish_cross',
+  '/api/scans/ttm-squeeze?limit=3',
+  '/api/symbols/AAPL',
+  '/api/runs',
+];
 const CONNECTIONS = 10;
 const DURATION_SECONDS = 3;
 let stack: LocalStack;
@@ -19,7 +26,15 @@ beforeAll(async () => {
   // The API logs one "request" line per invocation at INFO: the count of requests it handled.
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   logs = captureLogs();
-  stack = await startLocalStack({ watchlist: 'api-load', symbols: ['AAPL', 'GE', 'MDB', 'DDOG', 'COST'], scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-08', port: 0 });
+  stack = await startLocalStack({
+    watchlist: 'api-load',
+    symbols: ['AAPL', 'GE', 'MDB', 'DDOG', 'COST'],
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf: '2024-03-08',
+    port: 0,
+  });
 }, 60_000);
 afterAll(async () => {
   await stack.close();
@@ -32,7 +47,8 @@ const EXPECT: Record<string, (body: Record<string, unknown>) => boolean> = {
   '/api/health': (b) => b.status === 'ok',
   '/api/scans/vpb': (b) => Array.isArray(b.results) && b.results.length === 5,
   '/api/scans/macd?signal=bullish_cross': (b) => b.scanner === 'macd' && Array.isArray(b.results),
-  '/api/scans/ttm-squeeze?limit=3': (b) => Array.isArray(b.results) && b.results.length === 3 && typeof b.cursor === 'string',
+  '/api/scans/ttm-squeeze?limit=3': (b) =>
+    Array.isArray(b.results) && b.results.length === 3 && typeof b.cursor === 'string',
   '/api/symbols/AAPL': (b) => b.symbol === 'AAPL' && Array.isArray(b.latest) && b.latest.length === 3,
   '/api/runs': (b) => Array.isArray(b.runs) && b.runs.length === 1,
 };
@@ -82,7 +98,9 @@ describe('the API under load', () => {
     };
     mkdirSync('test-artifacts', { recursive: true });
     writeFileSync('test-artifacts/load.json', `${JSON.stringify(figures, null, 2)}\n`);
-    process.stdout.write(`api load: ${figures.requestsPerSecond} req/s average, latency p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, ${figures.total} requests, ${figures.errors} errors, ${figures.timeouts} timeouts, ${figures.non2xx} non-2xx (${CONNECTIONS} connections, ${DURATION_SECONDS} s)\n`);
+    process.stdout.write(
+      `api load: ${figures.requestsPerSecond} req/s average, latency p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, ${figures.total} requests, ${figures.errors} errors, ${figures.timeouts} timeouts, ${figures.non2xx} non-2xx (${CONNECTIONS} connections, ${DURATION_SECONDS} s)\n`,
+    );
 
     expect(result.errors).toBe(0);
     expect(result.timeouts).toBe(0);

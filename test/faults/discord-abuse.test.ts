@@ -24,11 +24,13 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-08',
     port: 0,
-    discord: { store: counted.store, settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined } },
+    discord: {
+      store: counted.store,
+      settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined },
+    },
   });
 }, 60_000);
 afterAll(() => stack.close());
-
 
 async function post(body: string, headers: Record<string, string>) {
   const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body, headers });
@@ -61,44 +63,152 @@ describe('the interactions endpoint under abuse', () => {
 
   it('accepts a signature just inside the window, either side of now', async () => {
     for (const offset of [-(WINDOW_SECONDS - 5), WINDOW_SECONDS - 5]) {
-      expect(await post(ping, signedHeaders(keys, ping, now() + offset))).toMatchObject({ status: 200, text: '{"type":1}' });
+      expect(await post(ping, signedHeaders(keys, ping, now() + offset))).toMatchObject({
+        status: 200,
+        text: '{"type":1}',
+      });
     }
   });
 
   const cases: [string, number, string, () => { body: string; headers: Record<string, string> }][] = [
-    ['no signature headers', 401, 'missing signature headers', () => ({ body: status, headers: { 'content-type': 'application/json' } })],
-    ['a signature without its timestamp', 401, 'missing signature headers', () => altered('x-signature-timestamp', undefined)],
-    ['a timestamp without its signature', 401, 'missing signature headers', () => altered('x-signature-ed25519', undefined)],
+    [
+      'no signature headers',
+      401,
+      'missing signature headers',
+      () => ({ body: status, headers: { 'content-type': 'application/json' } }),
+    ],
+    [
+      'a signature without its timestamp',
+      401,
+      'missing signature headers',
+      () => altered('x-signature-timestamp', undefined),
+    ],
+    [
+      'a timestamp without its signature',
+      401,
+      'missing signature headers',
+      () => altered('x-signature-ed25519', undefined),
+    ],
     ['an empty signature', 401, 'missing signature headers', () => altered('x-signature-ed25519', '')],
-    ['a signature by another key', 401, 'invalid signature', () => ({ body: status, headers: signedHeaders(discordKeys(), status) })],
-    ['a tampered body (signed over another body)', 401, 'invalid signature', () => ({ body: status, headers: signedHeaders(keys, ping) })],
-    ['a body with one byte appended', 401, 'invalid signature', () => ({ body: `${status} `, headers: signedHeaders(keys, status) })],
-    ['a timestamp swapped after signing', 401, 'invalid signature', () => altered('x-signature-timestamp', String(now()), now() - 10)],
+    [
+      'a signature by another key',
+      401,
+      'invalid signature',
+      () => ({ body: status, headers: signedHeaders(discordKeys(), status) }),
+    ],
+    [
+      'a tampered body (signed over another body)',
+      401,
+      'invalid signature',
+      () => ({ body: status, headers: signedHeaders(keys, ping) }),
+    ],
+    [
+      'a body with one byte appended',
+      401,
+      'invalid signature',
+      () => ({ body: `${status} `, headers: signedHeaders(keys, status) }),
+    ],
+    [
+      'a timestamp swapped after signing',
+      401,
+      'invalid signature',
+      () => altered('x-signature-timestamp', String(now()), now() - 10),
+    ],
     ['an all-zero signature', 401, 'invalid signature', () => altered('x-signature-ed25519', '0'.repeat(128))],
-    ['a replayed request, signed properly, just past the window', 401, 'stale timestamp', () => ({ body: status, headers: signedHeaders(keys, status, now() - WINDOW_SECONDS - 2) })],
-    ['a replayed request a day old', 401, 'stale timestamp', () => ({ body: status, headers: signedHeaders(keys, status, now() - 86_400) })],
-    ['a timestamp in the future beyond the window', 401, 'stale timestamp', () => ({ body: status, headers: signedHeaders(keys, status, now() + WINDOW_SECONDS + 2) })],
-    ['a timestamp at the epoch', 401, 'stale timestamp', () => ({ body: status, headers: signedHeaders(keys, status, 0) })],
+    [
+      'a replayed request, signed properly, just past the window',
+      401,
+      'stale timestamp',
+      () => ({ body: status, headers: signedHeaders(keys, status, now() - WINDOW_SECONDS - 2) }),
+    ],
+    [
+      'a replayed request a day old',
+      401,
+      'stale timestamp',
+      () => ({ body: status, headers: signedHeaders(keys, status, now() - 86_400) }),
+    ],
+    [
+      'a timestamp in the future beyond the window',
+      401,
+      'stale timestamp',
+      () => ({ body: status, headers: signedHeaders(keys, status, now() + WINDOW_SECONDS + 2) }),
+    ],
+    [
+      'a timestamp at the epoch',
+      401,
+      'stale timestamp',
+      () => ({ body: status, headers: signedHeaders(keys, status, 0) }),
+    ],
     ['a non-hex signature', 401, 'malformed signature', () => altered('x-signature-ed25519', 'z'.repeat(128))],
-    ['a base64 signature', 401, 'malformed signature', () => altered('x-signature-ed25519', Buffer.from(realSignature(), 'hex').toString('base64'))],
-    ['a signature one hex digit short', 401, 'malformed signature', () => altered('x-signature-ed25519', realSignature().slice(1))],
-    ['a signature one hex digit long', 401, 'malformed signature', () => altered('x-signature-ed25519', `${realSignature()}0`)],
+    [
+      'a base64 signature',
+      401,
+      'malformed signature',
+      () => altered('x-signature-ed25519', Buffer.from(realSignature(), 'hex').toString('base64')),
+    ],
+    [
+      'a signature one hex digit short',
+      401,
+      'malformed signature',
+      () => altered('x-signature-ed25519', realSignature().slice(1)),
+    ],
+    [
+      'a signature one hex digit long',
+      401,
+      'malformed signature',
+      () => altered('x-signature-ed25519', `${realSignature()}0`),
+    ],
     ['a negative timestamp', 401, 'malformed timestamp', () => altered('x-signature-timestamp', '-1')],
     ['a fractional timestamp', 401, 'malformed timestamp', () => altered('x-signature-timestamp', `${now()}.5`)],
-    ['a timestamp as a date', 401, 'malformed timestamp', () => altered('x-signature-timestamp', new Date().toISOString())],
+    [
+      'a timestamp as a date',
+      401,
+      'malformed timestamp',
+      () => altered('x-signature-timestamp', new Date().toISOString()),
+    ],
     ['an oversized body, signed', 413, 'body too large', () => signed(big)],
-    ['an oversized body, unsigned', 413, 'body too large', () => ({ body: big, headers: { 'content-type': 'application/json' } })],
-    ['an empty body, unsigned', 401, 'missing signature headers', () => ({ body: '', headers: { 'content-type': 'application/json' } })],
+    [
+      'an oversized body, unsigned',
+      413,
+      'body too large',
+      () => ({ body: big, headers: { 'content-type': 'application/json' } }),
+    ],
+    [
+      'an empty body, unsigned',
+      401,
+      'missing signature headers',
+      () => ({ body: '', headers: { 'content-type': 'application/json' } }),
+    ],
     ['an empty body, signed', 400, 'body is not JSON', () => signed('')],
     ['a signed body that is not JSON', 400, 'body is not JSON', () => signed('type=2&data=status')],
-    ['a signed body of exactly 64 KB that is not JSON (at the limit, not over it)', 400, 'body is not JSON', () => signed('x'.repeat(MAX_BODY_BYTES))],
+    [
+      'a signed body of exactly 64 KB that is not JSON (at the limit, not over it)',
+      400,
+      'body is not JSON',
+      () => signed('x'.repeat(MAX_BODY_BYTES)),
+    ],
     ['a signed JSON null', 400, 'body is not an interaction', () => signed('null')],
     ['a signed JSON array', 400, 'body is not an interaction', () => signed('[1]')],
     ['a signed interaction whose type is a string', 400, 'body is not an interaction', () => signed('{"type":"1"}')],
     ['a signed command without a name', 400, 'body is not an interaction', () => signed('{"type":2,"data":{}}')],
-    ['a signed command whose options are not a list', 400, 'body is not an interaction', () => signed('{"type":2,"data":{"name":"scan","options":"vpb"}}')],
-    ['a signed command with a null option', 400, 'body is not an interaction', () => signed('{"type":2,"data":{"name":"scan","options":[null]}}')],
-    ['a signed interaction of an unsupported type', 400, 'unsupported interaction type 3', () => signed('{"type":3,"data":{"name":"x"}}')],
+    [
+      'a signed command whose options are not a list',
+      400,
+      'body is not an interaction',
+      () => signed('{"type":2,"data":{"name":"scan","options":"vpb"}}'),
+    ],
+    [
+      'a signed command with a null option',
+      400,
+      'body is not an interaction',
+      () => signed('{"type":2,"data":{"name":"scan","options":[null]}}'),
+    ],
+    [
+      'a signed interaction of an unsupported type',
+      400,
+      'unsupported interaction type 3',
+      () => signed('{"type":3,"data":{"name":"x"}}'),
+    ],
   ];
 
   it.each(cases)('refuses %s: %i %s, before any store call', async (_, code, reason, request) => {

@@ -2,16 +2,40 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SCANNER_NAMES } from '../../functions/core/scanners.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
-import { configureLocalEnvironment, type LocalPipelineResult, runLocalPipeline } from '../../functions/local/local-pipeline.js';
+import {
+  configureLocalEnvironment,
+  type LocalPipelineResult,
+  runLocalPipeline,
+} from '../../functions/local/local-pipeline.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { expectRunAccountedFor, signalLines } from '../helpers/invariants.js';
-import { type ProviderServer, type SeenRequest, startAlpacaServer, startYahooServer } from '../helpers/provider-servers.js';
+import {
+  type ProviderServer,
+  type SeenRequest,
+  startAlpacaServer,
+  startYahooServer,
+} from '../helpers/provider-servers.js';
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
 
 // Full local runs: the dispatch and scan-batch handlers, the Yahoo provider over HTTP to a
 // loopback server answering in Yahoo's format, the store through a fault-injecting proxy in
 // front of dynalite. Batches of 4, so 14 symbols make 4 batches.
-const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'AMD', 'INTC', 'META', 'NFLX', 'TSLA', 'ZZZZ'];
+const SYMBOLS = [
+  'AAPL',
+  'MSFT',
+  'NVDA',
+  'GE',
+  'MDB',
+  'DDOG',
+  'COST',
+  'ARM',
+  'AMD',
+  'INTC',
+  'META',
+  'NFLX',
+  'TSLA',
+  'ZZZZ',
+];
 const ALPACA_KEYS = { keyId: 'fake-alpaca-key-id', secretKey: 'fake-alpaca-secret-key' };
 let db: EmbeddedStore;
 let proxy: StoreProxy;
@@ -27,7 +51,11 @@ beforeAll(async () => {
   db = await startEmbeddedStore();
   proxy = await startStoreProxy(db.endpoint);
   yahoo = await startYahooServer();
-  Object.assign(process.env, { YAHOO_BASE_URL: yahoo.url, PROVIDER_REQUESTS_PER_MINUTE: 'Infinity', PROVIDER_TIMEOUT_MS: '300' });
+  Object.assign(process.env, {
+    YAHOO_BASE_URL: yahoo.url,
+    PROVIDER_REQUESTS_PER_MINUTE: 'Infinity',
+    PROVIDER_TIMEOUT_MS: '300',
+  });
   baseline = await run();
 }, 60_000);
 afterEach(() => yahoo.clearFaults());
@@ -35,12 +63,22 @@ afterAll(async () => {
   await yahoo.close();
   await proxy.close();
   await db.close();
-  for (const name of ['YAHOO_BASE_URL', 'PROVIDER_REQUESTS_PER_MINUTE', 'PROVIDER_TIMEOUT_MS', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'ALPACA_DATA_URL']) delete process.env[name];
+  for (const name of [
+    'YAHOO_BASE_URL',
+    'PROVIDER_REQUESTS_PER_MINUTE',
+    'PROVIDER_TIMEOUT_MS',
+    'ALPACA_KEY_ID',
+    'ALPACA_SECRET_KEY',
+    'ALPACA_DATA_URL',
+  ])
+    delete process.env[name];
   tally.faults += proxy.calls.filter((c) => c.fault).length + yahoo.faultsApplied();
   // The figures the README's reliability section quotes.
   mkdirSync('test-artifacts', { recursive: true });
   writeFileSync('test-artifacts/faults-pipeline.json', `${JSON.stringify(tally, null, 2)}\n`);
-  process.stdout.write(`fault suite (pipeline): ${tally.faults} faults injected over ${tally.runs} runs, ${tally.symbols} symbols × ${SCANNER_NAMES.length} scanners accounted for\n`);
+  process.stdout.write(
+    `fault suite (pipeline): ${tally.faults} faults injected over ${tally.runs} runs, ${tally.symbols} symbols × ${SCANNER_NAMES.length} scanners accounted for\n`,
+  );
 });
 
 /** One full local run on the proxy, then the invariants; faults used up are counted. */
@@ -67,18 +105,22 @@ const forSymbol = (symbol: string) => (r: SeenRequest) => r.path.endsWith(`/${sy
 const outcome = (result: LocalPipelineResult, symbol: string) => result.outcomes.filter((o) => o.symbol === symbol);
 const expectSameSignals = (result: LocalPipelineResult) => expect(signalLines(result)).toEqual(signalLines(baseline));
 
-const providerFault = (symbol: string, fault: Parameters<ProviderServer['inject']>[1], times: number) => yahoo.inject(forSymbol(symbol), fault, times);
+const providerFault = (symbol: string, fault: Parameters<ProviderServer['inject']>[1], times: number) =>
+  yahoo.inject(forSymbol(symbol), fault, times);
 
 describe('provider faults: every symbol ends with a result or an error with its reason', () => {
   it('the baseline: 13 symbols scanned, the one Yahoo does not know is an error naming it', () => {
     expect(baseline.run.status).toBe('complete');
-    expect(outcome(baseline, 'ZZZZ').map((o) => [o.status, o.reason])).toEqual(SCANNER_NAMES.map(() => ['error', expect.stringMatching(/ZZZZ/)]));
+    expect(outcome(baseline, 'ZZZZ').map((o) => [o.status, o.reason])).toEqual(
+      SCANNER_NAMES.map(() => ['error', expect.stringMatching(/ZZZZ/)]),
+    );
     expect(baseline.outcomes.filter((o) => o.symbol !== 'ZZZZ').every((o) => o.status === 'ok')).toBe(true);
     expect(signalLines(baseline).length).toBeGreaterThan(0);
   });
 
   it('a 429 storm with Retry-After, 5xx, timeouts and dropped connections are retried to the same results', async () => {
-    for (const symbol of SYMBOLS.slice(0, 6)) providerFault(symbol, { kind: 'status', status: 429, retryAfter: '0' }, 2);
+    for (const symbol of SYMBOLS.slice(0, 6))
+      providerFault(symbol, { kind: 'status', status: 429, retryAfter: '0' }, 2);
     providerFault('COST', { kind: 'status', status: 503 }, 3);
     providerFault('ARM', { kind: 'status', status: 500 }, 1);
     providerFault('AMD', { kind: 'timeout' }, 1);
@@ -103,15 +145,31 @@ describe('provider faults: every symbol ends with a result or an error with its 
     for (const [symbol, fault] of faults) yahoo.inject(forSymbol(symbol), fault, Infinity);
     const result = await run();
     const first = (symbol: string) => outcome(result, symbol)[0];
-    expect(first('AAPL')).toMatchObject({ status: 'error', reason: expect.stringMatching(/HTTP 500 \(after 4 attempts\)/) });
-    expect(first('MSFT')).toMatchObject({ status: 'error', reason: expect.stringMatching(/no response within 300 ms \(after 4 attempts\)/) });
-    expect(first('MDB')).toMatchObject({ status: 'error', reason: expect.stringMatching(/not valid JSON \(\d+ bytes, starts "<html>/) });
-    expect(first('DDOG')).toMatchObject({ status: 'error', reason: expect.stringMatching(/HTTP 429 \(after 4 attempts\)/) });
-    expect(first('AMD')).toMatchObject({ status: 'error', reason: expect.stringMatching(/connection failed \(ECONNRESET\)|socket hang up|connection dropped/) });
+    expect(first('AAPL')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/HTTP 500 \(after 4 attempts\)/),
+    });
+    expect(first('MSFT')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/no response within 300 ms \(after 4 attempts\)/),
+    });
+    expect(first('MDB')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/not valid JSON \(\d+ bytes, starts "<html>/),
+    });
+    expect(first('DDOG')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/HTTP 429 \(after 4 attempts\)/),
+    });
+    expect(first('AMD')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/connection failed \(ECONNRESET\)|socket hang up|connection dropped/),
+    });
     expect(first('INTC')).toMatchObject({ status: 'error', reason: expect.stringMatching(/not valid JSON/) });
     expect(result.deadLetters).toEqual([]);
     expect(result.run.symbolsWithErrors).toBe(7);
-    const untouched = (r: LocalPipelineResult) => signalLines(r).filter((line) => !/ (AAPL|MSFT|MDB|DDOG|AMD|INTC) /.test(line));
+    const untouched = (r: LocalPipelineResult) =>
+      signalLines(r).filter((line) => !/ (AAPL|MSFT|MDB|DDOG|AMD|INTC) /.test(line));
     expect(untouched(result)).toEqual(untouched(baseline));
   });
 
@@ -119,7 +177,12 @@ describe('provider faults: every symbol ends with a result or an error with its 
     providerFault('AAPL', { kind: 'empty' }, 1);
     providerFault('MSFT', { kind: 'nulls', dates: ['2024-03-04', '2024-03-05', '2024-03-06'] }, 1);
     const result = await run();
-    expect(outcome(result, 'AAPL').map((o) => [o.status, o.reason])).toEqual(SCANNER_NAMES.map(() => ['error', 'Yahoo returned no daily bars for AAPL in the window (unknown, delisted, or not trading)']));
+    expect(outcome(result, 'AAPL').map((o) => [o.status, o.reason])).toEqual(
+      SCANNER_NAMES.map(() => [
+        'error',
+        'Yahoo returned no daily bars for AAPL in the window (unknown, delisted, or not trading)',
+      ]),
+    );
     // The three null rows are set aside and counted; MSFT is still scanned on the rows left.
     expect(outcome(result, 'MSFT').map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
     expect(result.run.dataIssues).toMatchObject({ invalid_price: 3, malformed: 0 });
@@ -130,20 +193,36 @@ describe('provider faults: every symbol ends with a result or an error with its 
     const before = yahoo.requests.length;
     const down = await run();
     expect(down.deadLetters.map((d) => d.message.batch).sort()).toEqual([0, 1, 2, 3]);
-    expect(down.run).toMatchObject({ status: 'running', batchesDone: 0, failedBatches: [0, 1, 2, 3], lastBatchError: expect.stringMatching(/yahoo failed for all \d symbols of the batch: .*HTTP 503 \(after 4 attempts\)/) });
+    expect(down.run).toMatchObject({
+      status: 'running',
+      batchesDone: 0,
+      failedBatches: [0, 1, 2, 3],
+      lastBatchError: expect.stringMatching(
+        /yahoo failed for all \d symbols of the batch: .*HTTP 503 \(after 4 attempts\)/,
+      ),
+    });
     // Every request answers 503 (ZZZZ's too): 14 symbols × 3 deliveries × 4 attempts.
     expect(yahoo.requests.length - before).toBe(SYMBOLS.length * 3 * 4);
   }, 60_000);
 
   it('a batch provider (Alpaca) down for a batch fails the message: retried, then dead-lettered and noted on the run', async () => {
     const alpaca = await startAlpacaServer(ALPACA_KEYS);
-    Object.assign(process.env, { ALPACA_KEY_ID: ALPACA_KEYS.keyId, ALPACA_SECRET_KEY: ALPACA_KEYS.secretKey, ALPACA_DATA_URL: alpaca.url });
+    Object.assign(process.env, {
+      ALPACA_KEY_ID: ALPACA_KEYS.keyId,
+      ALPACA_SECRET_KEY: ALPACA_KEYS.secretKey,
+      ALPACA_DATA_URL: alpaca.url,
+    });
     try {
       // Batch 1 (MDB, DDOG, COST, ARM) fails on every attempt of every delivery.
       alpaca.inject((r) => (r.query.get('symbols') ?? '').includes('MDB'), { kind: 'status', status: 502 }, Infinity);
       const result = await run('alpaca');
       expect(result.deadLetters.map((d) => d.message.batch)).toEqual([1]);
-      expect(result.run).toMatchObject({ status: 'running', failedBatches: [1], batchesDone: 3, lastBatchError: expect.stringMatching(/^batch 1: .*HTTP 502/) });
+      expect(result.run).toMatchObject({
+        status: 'running',
+        failedBatches: [1],
+        batchesDone: 3,
+        lastBatchError: expect.stringMatching(/^batch 1: .*HTTP 502/),
+      });
       // Three deliveries of the batch, each with the client's 4 attempts.
       expect(alpaca.requests.filter((r) => (r.query.get('symbols') ?? '').includes('MDB'))).toHaveLength(12);
     } finally {
@@ -176,9 +255,18 @@ describe('store faults: nothing lost, nothing counted twice', () => {
   }, 60_000);
 
   it('lost responses: a counted batch, a created run and a completed run are each recognised on retry (alert claims: queue-and-alerts)', async () => {
-    proxy.inject('UpdateItem', { kind: 'lost-response' }, 2, (body) => String(body.UpdateExpression).startsWith('ADD batchesDone'));
-    proxy.inject('PutItem', { kind: 'lost-response' }, 1, (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S) === 'RUN');
-    proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) => String(body.UpdateExpression).includes('completedBy'));
+    proxy.inject('UpdateItem', { kind: 'lost-response' }, 2, (body) =>
+      String(body.UpdateExpression).startsWith('ADD batchesDone'),
+    );
+    proxy.inject(
+      'PutItem',
+      { kind: 'lost-response' },
+      1,
+      (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S) === 'RUN',
+    );
+    proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) =>
+      String(body.UpdateExpression).includes('completedBy'),
+    );
     const result = await run();
     expect(proxy.pending()).toBe(0);
     // Counted once despite the re-sent ADD; completed although its first response was lost.

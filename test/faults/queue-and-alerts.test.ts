@@ -9,7 +9,11 @@ import { EventStore } from '../../functions/adapters/store/event-store.js';
 import { ResultStore, type StoredOutcome } from '../../functions/adapters/store/result-store.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
-import { configureLocalEnvironment, deliverMessages, type LocalPipelineResult } from '../../functions/local/local-pipeline.js';
+import {
+  configureLocalEnvironment,
+  deliverMessages,
+  type LocalPipelineResult,
+} from '../../functions/local/local-pipeline.js';
 import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
 import { expectRunAccountedFor } from '../helpers/invariants.js';
 import { referenceEvents } from '../helpers/reference-events.js';
@@ -45,8 +49,20 @@ afterAll(async () => {
 
 async function worker() {
   const { createScanBatchHandler } = await import('../../functions/scan-batch/handler.js');
-  const alerts = { discord: new DiscordClient({ sleep: async () => {} }), webhookUrl: async () => `${discord.url}${WEBHOOK}` };
-  const deps = { store, events: new EventStore(storeClient, { tableName: db.tableName }), marketData: new CsvMarketData(BUNDLED_DATA_DIR), lookbackBars: 150, maxReceives: 3, alerts, alertSettings: { intraday: false, cooldownSessions: 3 }, now: () => new Date('2026-11-03T15:00:00Z') };
+  const alerts = {
+    discord: new DiscordClient({ sleep: async () => {} }),
+    webhookUrl: async () => `${discord.url}${WEBHOOK}`,
+  };
+  const deps = {
+    store,
+    events: new EventStore(storeClient, { tableName: db.tableName }),
+    marketData: new CsvMarketData(BUNDLED_DATA_DIR),
+    lookbackBars: 150,
+    maxReceives: 3,
+    alerts,
+    alertSettings: { intraday: false, cooldownSessions: 3 },
+    now: () => new Date('2026-11-03T15:00:00Z'),
+  };
   return createScanBatchHandler(() => deps);
 }
 
@@ -55,20 +71,47 @@ async function newRun(asOf = '2024-03-08'): Promise<ScanMessage[]> {
   const scheduledAt = new Date(Date.UTC(2026, 10, 3, 14, 30 + runs++)).toISOString();
   const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-queue`;
   const batches = Math.ceil(SYMBOLS.length / 3);
-  await store.createRun({ runId, watchlist: 'queue', kind: 'manual', session: asOf, scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-03', asOf, symbols: SYMBOLS, scanners: [...SCANNER_NAMES], batchSize: 3, batchesExpected: batches });
-  return Array.from({ length: batches }, (_, batch) => ({ runId, batch, symbols: SYMBOLS.slice(batch * 3, batch * 3 + 3), scanners: [...SCANNER_NAMES], scheduledAt, asOf }));
+  await store.createRun({
+    runId,
+    watchlist: 'queue',
+    kind: 'manual',
+    session: asOf,
+    scheduledAt,
+    startedAt: scheduledAt,
+    sessionDate: '2026-11-03',
+    asOf,
+    symbols: SYMBOLS,
+    scanners: [...SCANNER_NAMES],
+    batchSize: 3,
+    batchesExpected: batches,
+  });
+  return Array.from({ length: batches }, (_, batch) => ({
+    runId,
+    batch,
+    symbols: SYMBOLS.slice(batch * 3, batch * 3 + 3),
+    scanners: [...SCANNER_NAMES],
+    scheduledAt,
+    asOf,
+  }));
 }
 
 /** The store's first run (as of 2024-03-07) records what it sees and alerts nothing; runs as of 03-08 alert that session's events. */
 async function firstRun(): Promise<void> {
   const handler = await worker();
   const messages = await newRun('2024-03-07');
-  await deliverMessages(handler as Parameters<typeof deliverMessages>[0], messages.map((m) => JSON.stringify(m)), { maxReceives: 3, concurrency: 2 });
+  await deliverMessages(
+    handler as Parameters<typeof deliverMessages>[0],
+    messages.map((m) => JSON.stringify(m)),
+    { maxReceives: 3, concurrency: 2 },
+  );
   expect((await store.getRun(messages[0].runId))?.alert).toMatchObject({ status: 'nothing_new', newSignals: 0 });
 }
 
 /** The events of 2024-03-08 for SYMBOLS that are sent, by the independent derivation from the CSVs. */
-const newEventsOf0308 = () => referenceEvents({ symbols: SYMBOLS, from: '2024-03-01', to: '2024-03-08' }).filter((e) => e.session === '2024-03-08' && !e.suppressedBy).length;
+const newEventsOf0308 = () =>
+  referenceEvents({ symbols: SYMBOLS, from: '2024-03-01', to: '2024-03-08' }).filter(
+    (e) => e.session === '2024-03-08' && !e.suppressedBy,
+  ).length;
 
 async function readBack(runId: string): Promise<LocalPipelineResult> {
   const run = await store.getRun(runId);
@@ -120,10 +163,16 @@ describe('alerts under lost store responses', () => {
   it('a second run of the same bars alerts nothing, whatever responses were lost', async () => {
     const handler = await worker();
     const messages = await newRun();
-    proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) => String(body.UpdateExpression).includes('completedBy'));
+    proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) =>
+      String(body.UpdateExpression).includes('completedBy'),
+    );
     proxy.inject('BatchGetItem', { kind: 'lost-response' }, 1);
     const before = alertsSent().length;
-    const dead = await deliverMessages(handler as Parameters<typeof deliverMessages>[0], messages.map((m) => JSON.stringify(m)), { maxReceives: 3, concurrency: 2 });
+    const dead = await deliverMessages(
+      handler as Parameters<typeof deliverMessages>[0],
+      messages.map((m) => JSON.stringify(m)),
+      { maxReceives: 3, concurrency: 2 },
+    );
     expect(dead).toEqual([]);
     expect(proxy.pending()).toBe(0);
     const result = await readBack(messages[0].runId);
@@ -144,12 +193,25 @@ describe('alerts under lost store responses', () => {
       await firstRun();
       const handler = await worker();
       const messages = await newRun();
-      proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) => String(body.UpdateExpression).includes('completedBy'));
+      proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) =>
+        String(body.UpdateExpression).includes('completedBy'),
+      );
       // The claim of an event: its retry finds the event held by its own run.
-      proxy.inject('PutItem', { kind: 'lost-response' }, 2, (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S).startsWith('E#'));
-      proxy.inject('PutItem', { kind: 'lost-response' }, 1, (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === 'OUTBOX');
+      proxy.inject('PutItem', { kind: 'lost-response' }, 2, (body) =>
+        String((body.Item as Record<string, { S?: string }>)?.sk?.S).startsWith('E#'),
+      );
+      proxy.inject(
+        'PutItem',
+        { kind: 'lost-response' },
+        1,
+        (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === 'OUTBOX',
+      );
       const before = alertsSent().length;
-      await deliverMessages(handler as Parameters<typeof deliverMessages>[0], messages.map((m) => JSON.stringify(m)), { maxReceives: 3, concurrency: 2 });
+      await deliverMessages(
+        handler as Parameters<typeof deliverMessages>[0],
+        messages.map((m) => JSON.stringify(m)),
+        { maxReceives: 3, concurrency: 2 },
+      );
       expect(proxy.pending()).toBe(0);
       const result = await readBack(messages[0].runId);
       expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);

@@ -42,7 +42,8 @@ interface Segment {
 }
 
 /** Uniform in [min, max] in steps of 1e-6 (fc.double spreads over bit patterns, mostly tiny numbers). */
-const uniform = (min: number, max: number) => fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
+const uniform = (min: number, max: number) =>
+  fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
 
 const segmentArb: fc.Arbitrary<Segment> = fc.record({
   move: fc.oneof({ weight: 5, arbitrary: uniform(-1, 1) }, { weight: 1, arbitrary: fc.constant(0) }),
@@ -60,7 +61,10 @@ const segmentArb: fc.Arbitrary<Segment> = fc.record({
     { weight: 4, arbitrary: fc.integer({ min: 1, max: 5 }) },
     { weight: 1, arbitrary: fc.integer({ min: -3, max: -1 }) },
   ),
-  repeat: fc.oneof({ weight: 20, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 40 }) }),
+  repeat: fc.oneof(
+    { weight: 20, arbitrary: fc.constant(1) },
+    { weight: 1, arbitrary: fc.integer({ min: 2, max: 40 }) },
+  ),
 });
 
 /** Raw rows of a random walk: start price in [1, 5000], daily log-returns within ±volatility ≤ 20%. */
@@ -225,7 +229,10 @@ describe('scanner properties over random daily series', () => {
         scan.outcomes.forEach((outcome, k) => {
           const { minBars } = PLAN.scanners[k];
           expect(STATUSES).toContain(outcome.status);
-          expect(outcome.status === 'insufficient_data', `${bars.length} bars, ${outcome.scanner}: ${outcome.status}`).toBe(bars.length < minBars);
+          expect(
+            outcome.status === 'insufficient_data',
+            `${bars.length} bars, ${outcome.scanner}: ${outcome.status}`,
+          ).toBe(bars.length < minBars);
         });
         expect(scan.aboveSma50 === null).toBe(bars.length < BREADTH_SMA_PERIOD);
 
@@ -253,7 +260,8 @@ describe('scanner properties over random daily series', () => {
           if (bars.length < minBars) return;
           expect(outcome.status, outcome.reason).toBe('ok');
           for (const [key, value] of Object.entries(outcome.values ?? {})) {
-            if (typeof value === 'number') expect(Number.isFinite(value), `${outcome.scanner}.${key} = ${value}`).toBe(true);
+            if (typeof value === 'number')
+              expect(Number.isFinite(value), `${outcome.scanner}.${key} = ${value}`).toBe(true);
           }
           if (outcome.signal !== null) expect(scanner.signals).toContain(outcome.signal);
         });
@@ -276,9 +284,13 @@ describe('scanner properties over random daily series', () => {
           expectClose(numberValue(outcome, 'histogram'), reference.histogram, scale, 'histogram');
           expect(numberValue(outcome, 'price')).toBe(closes[closes.length - 1]);
           expectClose(numberValue(outcome, 'changePct'), changePct(kept), 100, 'changePct');
-          if (Math.abs(reference.macd) > RELATIVE * scale) expect(outcome.values?.trend).toBe(reference.macd > 0 ? 'bullish' : 'bearish');
+          if (Math.abs(reference.macd) > RELATIVE * scale)
+            expect(outcome.values?.trend).toBe(reference.macd > 0 ? 'bullish' : 'bearish');
           // A histogram within the slack of zero is a tie: the ≤ / < edge is not decidable across implementations.
-          if (Math.abs(reference.histogram) <= RELATIVE * scale || Math.abs(reference.priorHistogram) <= RELATIVE * scale) {
+          if (
+            Math.abs(reference.histogram) <= RELATIVE * scale ||
+            Math.abs(reference.priorHistogram) <= RELATIVE * scale
+          ) {
             tally.ties++;
             continue;
           }
@@ -325,9 +337,12 @@ describe('scanner properties over random daily series', () => {
           expectClose(numberValue(outcome, 'momentum'), reference.momentum, scale, 'momentum');
           expectClose(numberValue(outcome, 'changePct'), changePct(kept), 100, 'changePct');
           if (Math.abs(reference.momentum - reference.priorMomentum) > RELATIVE * scale) {
-            expect(outcome.values?.momentumDirection).toBe(reference.momentum > reference.priorMomentum ? 'rising' : 'falling');
+            expect(outcome.values?.momentumDirection).toBe(
+              reference.momentum > reference.priorMomentum ? 'rising' : 'falling',
+            );
           }
-          if (!reference.durationAmbiguous) expect(outcome.values?.duration, `${kept.length} bars`).toBe(reference.duration);
+          if (!reference.durationAmbiguous)
+            expect(outcome.values?.duration, `${kept.length} bars`).toBe(reference.duration);
           // Bands within the slack of the channels (flat runs) or momentum within it of zero are ties.
           if (reference.signalAmbiguous) {
             tally.ties++;

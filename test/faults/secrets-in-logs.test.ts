@@ -4,7 +4,13 @@ import { SCANNER_NAMES } from '../../functions/core/scanners.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
-import { type DiscordKeys, discordKeys, type FakeDiscord, signedHeaders, startFakeDiscord } from '../helpers/discord.js';
+import {
+  type DiscordKeys,
+  discordKeys,
+  type FakeDiscord,
+  signedHeaders,
+  startFakeDiscord,
+} from '../helpers/discord.js';
 import { captureLogs } from '../helpers/logs.js';
 import { type ProviderServer, startAlpacaServer, startSchwabServer } from '../helpers/provider-servers.js';
 
@@ -21,7 +27,11 @@ vi.hoisted(() => {
 
 const tag = randomBytes(6).toString('hex');
 const WEBHOOK_PATH = `/api/webhooks/123456789/fake-webhook-token-${tag}`;
-const SCHWAB = { appKey: `fake-schwab-app-key-${tag}`, appSecret: `fake-schwab-app-secret-${tag}`, refreshToken: `fake-schwab-refresh-token-${tag}` };
+const SCHWAB = {
+  appKey: `fake-schwab-app-key-${tag}`,
+  appSecret: `fake-schwab-app-secret-${tag}`,
+  refreshToken: `fake-schwab-refresh-token-${tag}`,
+};
 const ALPACA = { keyId: `fake-alpaca-key-id-${tag}`, secretKey: `fake-alpaca-secret-key-${tag}` };
 const SECRETS: Record<string, string> = {
   webhookToken: `fake-webhook-token-${tag}`,
@@ -52,11 +62,13 @@ let runs = 0;
 
 /** Every form a secret could be written in: as is, base64, base64url, and the forms the code builds from it. */
 function forms(): [string, string][] {
-  const all: [string, string][] = Object.entries({ ...SECRETS, discordPublicKey: keys.publicKey }).flatMap(([name, value]): [string, string][] => [
-    [name, value],
-    [`${name} (base64)`, Buffer.from(value).toString('base64')],
-    [`${name} (base64url)`, Buffer.from(value).toString('base64url')],
-  ]);
+  const all: [string, string][] = Object.entries({ ...SECRETS, discordPublicKey: keys.publicKey }).flatMap(
+    ([name, value]): [string, string][] => [
+      [name, value],
+      [`${name} (base64)`, Buffer.from(value).toString('base64')],
+      [`${name} (base64url)`, Buffer.from(value).toString('base64url')],
+    ],
+  );
   all.push(['discordPublicKey (raw bytes, base64)', Buffer.from(keys.publicKey, 'hex').toString('base64')]);
   all.push(['Schwab basic credentials', Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64')]);
   return all;
@@ -64,17 +76,23 @@ function forms(): [string, string][] {
 
 /** Where each secret form appears in `text`, with the line around it. */
 function leaks(text: string, secrets: [string, string][]): string[] {
-  return secrets.filter(([, value]) => text.includes(value)).map(([name, value]) => `${name}: …${text.slice(Math.max(0, text.indexOf(value) - 120), text.indexOf(value) + value.length + 40)}…`);
+  return secrets
+    .filter(([, value]) => text.includes(value))
+    .map(
+      ([name, value]) =>
+        `${name}: …${text.slice(Math.max(0, text.indexOf(value) - 120), text.indexOf(value) + value.length + 40)}…`,
+    );
 }
 
 const output = () => ({ console: logs.text(), stdout: stdout.join(''), stderr: stderr.join('') });
 
 beforeAll(async () => {
   logs = captureLogs();
-  const keep = (into: string[]) => ((chunk: string | Uint8Array) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stdout.write;
+  const keep = (into: string[]) =>
+    ((chunk: string | Uint8Array) => {
+      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as typeof process.stdout.write;
   vi.spyOn(process.stdout, 'write').mockImplementation(keep(stdout));
   vi.spyOn(process.stderr, 'write').mockImplementation(keep(stderr));
 
@@ -99,7 +117,17 @@ beforeAll(async () => {
   });
   // Every command is deferred, so its reply goes through the follow-up webhook with the interaction token.
   // The store's first run (as of 03-07) records what it sees; the tests' runs as of 03-08 alert that session's events.
-  stack = await startLocalStack({ watchlist: 'secrets', symbols: SYMBOLS, scanners: SCANNER_NAMES, provider: 'schwab', dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-07', port: 0, discord: { deadlineMs: 0 } });
+  stack = await startLocalStack({
+    watchlist: 'secrets',
+    symbols: SYMBOLS,
+    scanners: SCANNER_NAMES,
+    provider: 'schwab',
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf: '2024-03-07',
+    port: 0,
+    discord: { deadlineMs: 0 },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -107,13 +135,42 @@ afterAll(async () => {
   await Promise.all([discord.close(), schwab.close(), alpaca.close()]);
   vi.restoreAllMocks();
   logs.restore();
-  for (const name of ['SCHWAB_BASE_URL', 'SCHWAB_APP_KEY', 'SCHWAB_APP_SECRET', 'SCHWAB_REFRESH_TOKEN', 'ALPACA_DATA_URL', 'ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'DISCORD_PUBLIC_KEY', 'DISCORD_WEBHOOK_URL', 'DISCORD_API_URL', 'API_TOKEN', 'PROVIDER_REQUESTS_PER_MINUTE', 'PROVIDER_TIMEOUT_MS']) delete process.env[name];
+  for (const name of [
+    'SCHWAB_BASE_URL',
+    'SCHWAB_APP_KEY',
+    'SCHWAB_APP_SECRET',
+    'SCHWAB_REFRESH_TOKEN',
+    'ALPACA_DATA_URL',
+    'ALPACA_KEY_ID',
+    'ALPACA_SECRET_KEY',
+    'DISCORD_PUBLIC_KEY',
+    'DISCORD_WEBHOOK_URL',
+    'DISCORD_API_URL',
+    'API_TOKEN',
+    'PROVIDER_REQUESTS_PER_MINUTE',
+    'PROVIDER_TIMEOUT_MS',
+  ])
+    delete process.env[name];
 });
 
 /** Another run through the real handlers, on the stack's store, with the provider settings as they are now. */
 function scan(provider: string, symbols: string[], asOf: string) {
-  const store = { endpoint: process.env.DYNAMODB_ENDPOINT as string, tableName: process.env.TABLE_NAME as string, close: async () => {} };
-  return runLocalPipeline({ watchlist: `secrets-${provider}`, symbols, scanners: SCANNER_NAMES, provider, dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf, scheduledAt: new Date(Date.UTC(2026, 10, 2, 14, ++runs)), store });
+  const store = {
+    endpoint: process.env.DYNAMODB_ENDPOINT as string,
+    tableName: process.env.TABLE_NAME as string,
+    close: async () => {},
+  };
+  return runLocalPipeline({
+    watchlist: `secrets-${provider}`,
+    symbols,
+    scanners: SCANNER_NAMES,
+    provider,
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf,
+    scheduledAt: new Date(Date.UTC(2026, 10, 2, 14, ++runs)),
+    store,
+  });
 }
 
 async function call(path: string, init: RequestInit = {}) {
@@ -133,7 +190,9 @@ describe('secrets in the output', () => {
   it('scans through Schwab with the fake credentials and posts the alert to the fake webhook', async () => {
     expect(stack.run).toMatchObject({ status: 'complete', symbolsDone: SYMBOLS.length, symbolsWithErrors: 0 });
     const token = schwab.requests.find((r) => r.path === '/v1/oauth/token');
-    expect(token?.headers.authorization).toBe(`Basic ${Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64')}`);
+    expect(token?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64')}`,
+    );
     expect(new URLSearchParams(token?.body).get('refresh_token')).toBe(SCHWAB.refreshToken);
     expect((await scan('schwab', SYMBOLS, '2024-03-08')).run.status).toBe('complete');
     const alerts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
@@ -146,7 +205,10 @@ describe('secrets in the output', () => {
     // The chart asks Schwab for the bars up to the as-of of the run the dashboard shows (the stack's, 03-07), after a token refresh of its own.
     const refreshes = schwab.requests.filter((r) => r.path === '/v1/oauth/token').length;
     const chart = await call('/api/symbols/GE/chart', bearer(SECRETS.apiToken));
-    expect([chart.status, (JSON.parse(chart.text) as { bars: { time: string }[] }).bars.at(-1)?.time]).toEqual([200, '2024-03-07']);
+    expect([chart.status, (JSON.parse(chart.text) as { bars: { time: string }[] }).bars.at(-1)?.time]).toEqual([
+      200,
+      '2024-03-07',
+    ]);
     expect(schwab.requests.filter((r) => r.path === '/v1/oauth/token')).toHaveLength(refreshes + 1);
     expect((await call('/api/runs', bearer(SECRETS.wrongApiToken))).status).toBe(401);
     expect((await call('/api/scans/vpb', { headers: { authorization: SECRETS.apiToken } })).status).toBe(401);
@@ -155,13 +217,30 @@ describe('secrets in the output', () => {
   });
 
   it('answers signed interactions, finishes a deferred one through the follow-up webhook, and refuses forged ones', async () => {
-    const status = JSON.stringify({ type: 2, application_id: '123456789', token: SECRETS.interactionToken, data: { name: 'status' } });
-    expect(await call('/discord/interactions', { method: 'POST', body: status, headers: signedHeaders(keys, status) })).toEqual({ status: 200, text: '{"type":5}' });
+    const status = JSON.stringify({
+      type: 2,
+      application_id: '123456789',
+      token: SECRETS.interactionToken,
+      data: { name: 'status' },
+    });
+    expect(
+      await call('/discord/interactions', { method: 'POST', body: status, headers: signedHeaders(keys, status) }),
+    ).toEqual({ status: 200, text: '{"type":5}' });
     await stack.background();
-    expect(discord.received.find((r) => r.method === 'PATCH')?.path).toBe(`/webhooks/123456789/${SECRETS.interactionToken}/messages/@original`);
-    const forged = await call('/discord/interactions', { method: 'POST', body: status, headers: signedHeaders(discordKeys(), status) });
+    expect(discord.received.find((r) => r.method === 'PATCH')?.path).toBe(
+      `/webhooks/123456789/${SECRETS.interactionToken}/messages/@original`,
+    );
+    const forged = await call('/discord/interactions', {
+      method: 'POST',
+      body: status,
+      headers: signedHeaders(discordKeys(), status),
+    });
     expect(forged.status).toBe(401);
-    const stale = await call('/discord/interactions', { method: 'POST', body: status, headers: signedHeaders(keys, status, Math.floor(Date.now() / 1000) - 3600) });
+    const stale = await call('/discord/interactions', {
+      method: 'POST',
+      body: status,
+      headers: signedHeaders(keys, status, Math.floor(Date.now() / 1000) - 3600),
+    });
     expect(stale.status).toBe(401);
   });
 
@@ -172,16 +251,33 @@ describe('secrets in the output', () => {
     expect(result.run.status).toBe('complete');
     expect(alpaca.requests.at(-1)?.headers['apca-api-secret-key']).toBe(ALPACA.secretKey);
     expect(discord.received.at(-1)?.path).toBe(WEBHOOK_PATH);
-    expect(logs.lines().some((l) => l.service === 'scan-batch' && l.alert === 'failed' && /alert webhook: HTTP 401/.test(String(l.alertError)))).toBe(true);
+    expect(
+      logs
+        .lines()
+        .some(
+          (l) =>
+            l.service === 'scan-batch' && l.alert === 'failed' && /alert webhook: HTTP 401/.test(String(l.alertError)),
+        ),
+    ).toBe(true);
   });
 
   it('fails the batches of a run whose Schwab refresh token is rejected, naming the cause and not the token', async () => {
     process.env.SCHWAB_REFRESH_TOKEN = SECRETS.schwabRevokedRefreshToken;
     const result = await scan('schwab', ['AAPL', 'GE'], '2024-03-08');
-    expect(schwab.requests.some((r) => new URLSearchParams(r.body).get('refresh_token') === SECRETS.schwabRevokedRefreshToken)).toBe(true);
+    expect(
+      schwab.requests.some(
+        (r) => new URLSearchParams(r.body).get('refresh_token') === SECRETS.schwabRevokedRefreshToken,
+      ),
+    ).toBe(true);
     expect(result.deadLetters).toHaveLength(1);
-    expect(result.deadLetters[0].reason).toMatch(/^batch 0: Schwab rejected the refresh token \(HTTP 400: invalid_grant\)/);
-    expect(logs.lines().filter((l) => l.level === 'ERROR' && l.message === 'batch failed' && /Schwab rejected/.test(String(l.reason)))).toHaveLength(3);
+    expect(result.deadLetters[0].reason).toMatch(
+      /^batch 0: Schwab rejected the refresh token \(HTTP 400: invalid_grant\)/,
+    );
+    expect(
+      logs
+        .lines()
+        .filter((l) => l.level === 'ERROR' && l.message === 'batch failed' && /Schwab rejected/.test(String(l.reason))),
+    ).toHaveLength(3);
     expect(await chartFailure()).toEqual([500, 'internal']);
   });
 
@@ -211,11 +307,21 @@ describe('secrets in the output', () => {
 
   it('logged the runs, requests and interactions of every handler, at every level they log at', () => {
     const lines = logs.lines();
-    expect([...new Set(lines.map((l) => l.service))]).toEqual(expect.arrayContaining(['api', 'discord', 'dispatch', 'scan-batch']));
+    expect([...new Set(lines.map((l) => l.service))]).toEqual(
+      expect.arrayContaining(['api', 'discord', 'dispatch', 'scan-batch']),
+    );
     expect([...new Set(lines.map((l) => l.level))]).toEqual(expect.arrayContaining(['INFO', 'WARN', 'ERROR']));
     expect(lines.filter((l) => l.service === 'api' && l.message === 'request').length).toBeGreaterThanOrEqual(9);
     expect(lines.filter((l) => l.service === 'discord' && l.message === 'interaction refused')).toHaveLength(2);
-    expect(lines.filter((l) => l.service === 'api' && l.level === 'ERROR' && l.message === 'request failed' && (l.error as { stack?: unknown }).stack)).toHaveLength(2);
+    expect(
+      lines.filter(
+        (l) =>
+          l.service === 'api' &&
+          l.level === 'ERROR' &&
+          l.message === 'request failed' &&
+          (l.error as { stack?: unknown }).stack,
+      ),
+    ).toHaveLength(2);
   });
 
   it('never writes a secret, nor its base64 form, to the logs, stdout, stderr or a response', () => {

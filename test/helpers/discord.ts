@@ -16,9 +16,17 @@ export function discordKeys(): DiscordKeys {
 }
 
 /** The headers Discord sends: Ed25519 signature over timestamp + body. */
-export function signedHeaders(keys: DiscordKeys, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signedHeaders(
+  keys: DiscordKeys,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const signature = sign(null, Buffer.from(`${timestamp}${body}`), keys.privateKey).toString('hex');
-  return { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestamp) };
+  return {
+    'content-type': 'application/json',
+    'x-signature-ed25519': signature,
+    'x-signature-timestamp': String(timestamp),
+  };
 }
 
 export interface Received {
@@ -52,18 +60,33 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
       if (failures.times > 0) {
         failures.times--;
-        res.writeHead(failures.status, { 'content-type': 'application/json', ...(failures.status === 429 && { 'retry-after': '1' }) });
-        res.end(JSON.stringify(failures.status === 429 ? { message: 'You are being rate limited.', retry_after: 0.05, global: false } : { message: 'Internal Server Error', code: 0 }));
+        res.writeHead(failures.status, {
+          'content-type': 'application/json',
+          ...(failures.status === 429 && { 'retry-after': '1' }),
+        });
+        res.end(
+          JSON.stringify(
+            failures.status === 429
+              ? { message: 'You are being rate limited.', retry_after: 0.05, global: false }
+              : { message: 'Internal Server Error', code: 0 },
+          ),
+        );
         return;
       }
       if (req.method === 'POST' && /^\/api\/webhooks\/\d+\/[\w-]+$/.test(req.url ?? '')) {
         res.writeHead(204).end();
       } else if (req.method === 'PATCH' && /^\/webhooks\/\d+\/[\w.-]+\/messages\/@original$/.test(req.url ?? '')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: '1', ...(body as object) }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ id: '1', ...(body as object) }));
       } else if (req.method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(req.url ?? '')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify((body as object[]).map((c, i) => ({ id: String(1000 + i), ...c }))));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify((body as object[]).map((c, i) => ({ id: String(1000 + i), ...c }))));
       } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: '404: Not Found', code: 0 }));
       }
     });
   });

@@ -7,7 +7,11 @@ import type { LocalPipelineResult } from '../../functions/local/local-pipeline.j
  * the run's failedBatches with the error, when the batch went to the dead-letter queue), and
  * the run's counters are exactly what its items say.
  */
-export function expectRunAccountedFor(result: LocalPipelineResult, symbols: readonly string[], scanners: readonly string[]): void {
+export function expectRunAccountedFor(
+  result: LocalPipelineResult,
+  symbols: readonly string[],
+  scanners: readonly string[],
+): void {
   const { run, outcomes, deadLetters } = result;
   expect(run.symbols).toEqual(symbols);
   const batches = Math.ceil(symbols.length / run.batchSize);
@@ -21,7 +25,9 @@ export function expectRunAccountedFor(result: LocalPipelineResult, symbols: read
   else expect(run.lastBatchError).toMatch(/^batch \d+: ./);
 
   const inFailed = new Set(failed.flatMap((b) => symbols.slice(b * run.batchSize, (b + 1) * run.batchSize)));
-  const expected = symbols.filter((s) => !inFailed.has(s)).flatMap((symbol) => scanners.map((scanner) => `${symbol}/${scanner}`));
+  const expected = symbols
+    .filter((s) => !inFailed.has(s))
+    .flatMap((symbol) => scanners.map((scanner) => `${symbol}/${scanner}`));
   expect(outcomes.map((o) => `${o.symbol}/${o.scanner}`).sort()).toEqual(expected.sort());
   for (const o of outcomes) {
     expect(['ok', 'insufficient_data', 'error']).toContain(o.status);
@@ -29,11 +35,15 @@ export function expectRunAccountedFor(result: LocalPipelineResult, symbols: read
   }
 
   expect(run.symbolsDone).toBe(symbols.length - inFailed.size);
-  const symbolsWith = (status: string) => new Set(outcomes.filter((o) => o.status === status).map((o) => o.symbol)).size;
+  const symbolsWith = (status: string) =>
+    new Set(outcomes.filter((o) => o.status === status).map((o) => o.symbol)).size;
   expect(run.symbolsWithErrors).toBe(symbolsWith('error'));
   const signals: Record<string, Record<string, number>> = {};
-  for (const o of outcomes) if (o.signal) (signals[o.scanner] ??= {})[o.signal] = (signals[o.scanner]?.[o.signal] ?? 0) + 1;
-  for (const [scanner, counts] of Object.entries(run.signalCounts)) for (const [signal, n] of Object.entries(counts)) expect(n, `${scanner} ${signal}`).toBe(signals[scanner]?.[signal] ?? 0);
+  for (const o of outcomes)
+    if (o.signal) (signals[o.scanner] ??= {})[o.signal] = (signals[o.scanner]?.[o.signal] ?? 0) + 1;
+  for (const [scanner, counts] of Object.entries(run.signalCounts))
+    for (const [signal, n] of Object.entries(counts))
+      expect(n, `${scanner} ${signal}`).toBe(signals[scanner]?.[signal] ?? 0);
 }
 
 /** The signals of a finished run, as "scanner symbol signal" lines, to compare runs by. */

@@ -12,13 +12,14 @@ export function captureLogs(): { lines: () => Record<string, unknown>[]; text: (
     }),
   );
   return {
-    lines: () => written.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    }),
+    lines: () =>
+      written.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
     text: () => written.join('\n'),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
   };

@@ -92,7 +92,14 @@ export function naiveVpb(bars: Bar[]): VpbReference {
     if (surge) signal = 'sell';
   }
   const averageVolume = volumeSum / 20;
-  return { priorHigh, priorLow, averageVolume, volumeSurgePct: (last.volume / averageVolume - 1) * 100, pattern, signal };
+  return {
+    priorHigh,
+    priorLow,
+    averageVolume,
+    volumeSurgePct: (last.volume / averageVolume - 1) * 100,
+    pattern,
+    signal,
+  };
 }
 
 export interface TtmReference {

@@ -26,10 +26,20 @@ export function bundledRows(symbol: string): Row[] | undefined {
   if (!cache.has(symbol)) {
     let rows: Row[] | undefined;
     try {
-      const lines = readFileSync(join(BUNDLED_DATA_DIR, `${symbol}.csv`), 'utf8').trim().split('\n').slice(1);
+      const lines = readFileSync(join(BUNDLED_DATA_DIR, `${symbol}.csv`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1);
       rows = lines.map((line) => {
         const [date, open, high, low, close, , volume] = line.split(',');
-        return { date, open: Number(open), high: Number(high), low: Number(low), close: Number(close), volume: Number(volume) };
+        return {
+          date,
+          open: Number(open),
+          high: Number(high),
+          low: Number(low),
+          close: Number(close),
+          volume: Number(volume),
+        };
       });
     } catch {
       rows = undefined;
@@ -73,7 +83,9 @@ export interface ProviderServer {
   close(): Promise<void>;
 }
 
-type Answer = ({ status: number; json: unknown } | { status: number; text: string }) & { headers?: OutgoingHttpHeaders };
+type Answer = ({ status: number; json: unknown } | { status: number; text: string }) & {
+  headers?: OutgoingHttpHeaders;
+};
 type Route = (request: SeenRequest, nulls: string[] | undefined, empty: boolean) => Answer;
 
 async function startServer(route: Route): Promise<ProviderServer> {
@@ -85,7 +97,13 @@ async function startServer(route: Route): Promise<ProviderServer> {
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+      const seen: SeenRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
       requests.push(seen);
       const injection = injections.find((i) => i.times > 0 && i.match(seen));
       if (injection) {
@@ -99,13 +117,19 @@ async function startServer(route: Route): Promise<ProviderServer> {
         return;
       }
       if (fault?.kind === 'status') {
-        res.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter !== undefined && { 'retry-after': fault.retryAfter }) });
+        res.writeHead(fault.status, {
+          'content-type': 'application/json',
+          ...(fault.retryAfter !== undefined && { 'retry-after': fault.retryAfter }),
+        });
         res.end(fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }));
         return;
       }
       const answer = route(seen, fault?.kind === 'nulls' ? fault.dates : undefined, fault?.kind === 'empty');
       const text = 'json' in answer ? JSON.stringify(answer.json) : answer.text;
-      res.writeHead(answer.status, { 'content-type': 'json' in answer ? 'application/json' : 'text/plain;charset=utf-8', ...answer.headers });
+      res.writeHead(answer.status, {
+        'content-type': 'json' in answer ? 'application/json' : 'text/plain;charset=utf-8',
+        ...answer.headers,
+      });
       res.end(fault?.kind === 'truncated' ? text.slice(0, Math.floor(text.length / 2)) : text);
     });
   });
@@ -124,7 +148,8 @@ async function startServer(route: Route): Promise<ProviderServer> {
   };
 }
 
-const withNulls = (row: Row, nulls: string[] | undefined): Row => (nulls?.includes(row.date) ? { ...row, open: null, high: null, low: null, close: null } : row);
+const withNulls = (row: Row, nulls: string[] | undefined): Row =>
+  nulls?.includes(row.date) ? { ...row, open: null, high: null, low: null, close: null } : row;
 
 /** The instant a fixture's "real" service lives at (epoch ms); Date.now unless a test injects one. */
 export type Clock = () => number;
@@ -142,7 +167,13 @@ export function servedAt(symbol: string, rows: Row[], instantMs: number): Row[] 
     if (day > today) continue;
     const session = day === today ? sessionOn(day) : null;
     if (session && instantMs < session.closeMs) {
-      const bar = { open: row.open ?? Number.NaN, high: row.high ?? Number.NaN, low: row.low ?? Number.NaN, close: row.close ?? Number.NaN, volume: row.volume ?? Number.NaN };
+      const bar = {
+        open: row.open ?? Number.NaN,
+        high: row.high ?? Number.NaN,
+        low: row.low ?? Number.NaN,
+        close: row.close ?? Number.NaN,
+        volume: row.volume ?? Number.NaN,
+      };
       const partial = partialBar(bar, sessionElapsed(session, instantMs), `${symbol}:${row.date}`);
       if (partial) served.push({ date: row.date, ...partial });
     } else {
@@ -161,7 +192,8 @@ const centralMidnightMs = (date: string) => newYorkTimeMs(parseIsoDay(date), 60)
 const isoInstant = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** A browser's User-Agent, as Yahoo wants one: not node's (none), curl's, python-requests'… */
-export const isBrowserUserAgent = (ua: string | undefined) => ua !== undefined && /^Mozilla\/5\.0 \(/.test(ua) && /(Chrome|Firefox|Safari|Edg)\/\d/.test(ua);
+export const isBrowserUserAgent = (ua: string | undefined) =>
+  ua !== undefined && /^Mozilla\/5\.0 \(/.test(ua) && /(Chrome|Firefox|Safari|Edg)\/\d/.test(ua);
 
 export interface YahooServerOptions {
   now?: Clock;
@@ -181,7 +213,9 @@ export type YahooServer = ProviderServer & {
   issued: () => string[];
 };
 
-const yahooRefusal = (key: 'chart' | 'finance', description: string) => ({ [key]: { result: null, error: { code: 'Unauthorized', description } } });
+const yahooRefusal = (key: 'chart' | 'finance', description: string) => ({
+  [key]: { result: null, error: { code: 'Unauthorized', description } },
+});
 
 /**
  * Yahoo Finance chart API (v8): /v8/finance/chart/{symbol}?period1&period2&interval=1d. Refuses
@@ -208,27 +242,50 @@ export function startYahooServer(options: YahooServerOptions = {}): Promise<Yaho
       handshakes++;
       const value = `d=AQABBA${randomBytes(18).toString('base64url')}&S=AQAAA${randomBytes(9).toString('base64url')}`;
       sessions.set(value, undefined);
-      return { status: 404, text: '<html><body>Not Found</body></html>', headers: { 'set-cookie': [`A3=${value}; Max-Age=31557600; Domain=.yahoo.com; Path=/; SameSite=None; Secure; HttpOnly`] } };
+      return {
+        status: 404,
+        text: '<html><body>Not Found</body></html>',
+        headers: {
+          'set-cookie': [`A3=${value}; Max-Age=31557600; Domain=.yahoo.com; Path=/; SameSite=None; Secure; HttpOnly`],
+        },
+      };
     }
     if (request.path === '/v1/test/getcrumb') {
       const cookie = sessionCookie(request);
       if (cookie === undefined) return { status: 401, json: yahooRefusal('finance', 'Invalid Cookie') };
-      const crumb = sessions.get(cookie) ?? `${randomBytes(4).toString('base64url')}/${randomBytes(3).toString('base64url')}.`;
+      const crumb =
+        sessions.get(cookie) ?? `${randomBytes(4).toString('base64url')}/${randomBytes(3).toString('base64url')}.`;
       sessions.set(cookie, crumb);
       return { status: 200, text: crumb };
     }
-    if (!request.path.startsWith('/v8/finance/chart/')) return { status: 404, json: { finance: { result: null, error: { code: 'Not Found', description: 'HTTP 404 Not Found' } } } };
+    if (!request.path.startsWith('/v8/finance/chart/'))
+      return {
+        status: 404,
+        json: { finance: { result: null, error: { code: 'Not Found', description: 'HTTP 404 Not Found' } } },
+      };
     if (options.crumb) {
       const cookie = sessionCookie(request);
-      if (cookie === undefined) return { status: options.crumbStatus ?? 401, json: yahooRefusal('chart', 'Invalid Cookie') };
-      if (sessions.get(cookie) === undefined || request.query.get('crumb') !== sessions.get(cookie)) return { status: options.crumbStatus ?? 401, json: yahooRefusal('chart', 'Invalid Crumb') };
+      if (cookie === undefined)
+        return { status: options.crumbStatus ?? 401, json: yahooRefusal('chart', 'Invalid Cookie') };
+      if (sessions.get(cookie) === undefined || request.query.get('crumb') !== sessions.get(cookie))
+        return { status: options.crumbStatus ?? 401, json: yahooRefusal('chart', 'Invalid Crumb') };
     }
     const symbol = decodeURIComponent(request.path.replace('/v8/finance/chart/', ''));
     const rows = bundledRows(symbol);
-    if (!rows) return { status: 404, json: { chart: { result: null, error: { code: 'Not Found', description: 'No data found, symbol may be delisted' } } } };
+    if (!rows)
+      return {
+        status: 404,
+        json: {
+          chart: { result: null, error: { code: 'Not Found', description: 'No data found, symbol may be delisted' } },
+        },
+      };
     const from = Number(request.query.get('period1')) * 1000;
     const to = Number(request.query.get('period2')) * 1000;
-    const chosen = empty ? [] : servedAt(symbol, rows, Math.min(clock(), to)).filter((r) => sessionOpenMs(r.date) >= from && sessionOpenMs(r.date) <= to).map((r) => withNulls(r, nulls));
+    const chosen = empty
+      ? []
+      : servedAt(symbol, rows, Math.min(clock(), to))
+          .filter((r) => sessionOpenMs(r.date) >= from && sessionOpenMs(r.date) <= to)
+          .map((r) => withNulls(r, nulls));
     // Yahoo stamps a daily bar with the session's open (09:30 New York), in epoch seconds.
     const timestamp = chosen.map((r) => sessionOpenMs(r.date) / 1000);
     return {
@@ -237,10 +294,26 @@ export function startYahooServer(options: YahooServerOptions = {}): Promise<Yaho
         chart: {
           result: [
             {
-              meta: { currency: 'USD', symbol, exchangeName: 'NMS', instrumentType: 'EQUITY', gmtoffset: -18000, timezone: 'EST', exchangeTimezoneName: 'America/New_York' },
+              meta: {
+                currency: 'USD',
+                symbol,
+                exchangeName: 'NMS',
+                instrumentType: 'EQUITY',
+                gmtoffset: -18000,
+                timezone: 'EST',
+                exchangeTimezoneName: 'America/New_York',
+              },
               ...(chosen.length > 0 && { timestamp }),
               indicators: {
-                quote: [{ open: chosen.map((r) => r.open), high: chosen.map((r) => r.high), low: chosen.map((r) => r.low), close: chosen.map((r) => r.close), volume: chosen.map((r) => r.volume) }],
+                quote: [
+                  {
+                    open: chosen.map((r) => r.open),
+                    high: chosen.map((r) => r.high),
+                    low: chosen.map((r) => r.low),
+                    close: chosen.map((r) => r.close),
+                    volume: chosen.map((r) => r.volume),
+                  },
+                ],
                 adjclose: [{ adjclose: chosen.map((r) => r.close) }],
               },
             },
@@ -249,7 +322,11 @@ export function startYahooServer(options: YahooServerOptions = {}): Promise<Yaho
         },
       },
     };
-  }).then((server) => ({ ...server, handshakes: () => handshakes, issued: () => [...sessions].flatMap(([cookie, crumb]) => (crumb ? [cookie, crumb] : [cookie])) }));
+  }).then((server) => ({
+    ...server,
+    handshakes: () => handshakes,
+    issued: () => [...sessions].flatMap(([cookie, crumb]) => (crumb ? [cookie, crumb] : [cookie])),
+  }));
 }
 
 /** Alpaca's answer when a plan without real-time SIP asks for SIP data under 15 minutes old. */
@@ -277,23 +354,38 @@ function alpacaBound(text: string, edge: 'start' | 'end'): number {
  * the SIP feed (the default) it refuses, as a free plan's account, a window ending less than 15
  * minutes before its clock.
  */
-export function startAlpacaServer(keys: { keyId: string; secretKey: string }, options: AlpacaServerOptions = {}): Promise<ProviderServer> {
+export function startAlpacaServer(
+  keys: { keyId: string; secretKey: string },
+  options: AlpacaServerOptions = {},
+): Promise<ProviderServer> {
   const clock = options.now ?? Date.now;
   const pageSize = options.pageSize ?? 10_000;
   return startServer((request, nulls, empty) => {
-    if (request.headers['apca-api-key-id'] !== keys.keyId || request.headers['apca-api-secret-key'] !== keys.secretKey) {
+    if (
+      request.headers['apca-api-key-id'] !== keys.keyId ||
+      request.headers['apca-api-secret-key'] !== keys.secretKey
+    ) {
       return { status: 401, json: { message: 'unauthorized.' } };
     }
     const now = clock();
     const sip = (request.query.get('feed') ?? 'sip') === 'sip';
-    const start = request.query.has('start') ? alpacaBound(request.query.get('start') ?? '', 'start') : newYorkTimeMs(newYorkDayOfMs(now), 0);
-    const end = request.query.has('end') ? alpacaBound(request.query.get('end') ?? '', 'end') : now - (sip ? 15 * 60_000 : 0);
-    if (Number.isNaN(start) || Number.isNaN(end)) return { status: 400, json: { message: 'invalid start or end: RFC-3339 or YYYY-MM-DD' } };
+    const start = request.query.has('start')
+      ? alpacaBound(request.query.get('start') ?? '', 'start')
+      : newYorkTimeMs(newYorkDayOfMs(now), 0);
+    const end = request.query.has('end')
+      ? alpacaBound(request.query.get('end') ?? '', 'end')
+      : now - (sip ? 15 * 60_000 : 0);
+    if (Number.isNaN(start) || Number.isNaN(end))
+      return { status: 400, json: { message: 'invalid start or end: RFC-3339 or YYYY-MM-DD' } };
     if (sip && end > now - 15 * 60_000) return { status: 403, json: ALPACA_RECENT_SIP_BODY };
     const symbols = (request.query.get('symbols') ?? '').split(',');
     const all: [string, Row][] = [];
     for (const symbol of symbols) {
-      const rows = empty ? [] : servedAt(symbol, bundledRows(symbol) ?? [], Math.min(now, end)).filter((r) => newYorkMidnightMs(r.date) >= start && newYorkMidnightMs(r.date) <= end);
+      const rows = empty
+        ? []
+        : servedAt(symbol, bundledRows(symbol) ?? [], Math.min(now, end)).filter(
+            (r) => newYorkMidnightMs(r.date) >= start && newYorkMidnightMs(r.date) <= end,
+          );
       for (const row of rows) all.push([symbol, withNulls(row, nulls)]);
     }
     const offset = Number(request.query.get('page_token') ?? '0');
@@ -301,7 +393,16 @@ export function startAlpacaServer(keys: { keyId: string; secretKey: string }, op
     const bars: Record<string, unknown[]> = {};
     for (const [symbol, r] of page) {
       // Alpaca dates a daily bar by midnight New York, in UTC.
-      (bars[symbol] ??= []).push({ t: isoInstant(newYorkMidnightMs(r.date)), o: r.open, h: r.high, l: r.low, c: r.close, v: r.volume, n: 1000, vw: r.close });
+      (bars[symbol] ??= []).push({
+        t: isoInstant(newYorkMidnightMs(r.date)),
+        o: r.open,
+        h: r.high,
+        l: r.low,
+        c: r.close,
+        v: r.volume,
+        n: 1000,
+        vw: r.close,
+      });
     }
     const next = offset + page.length < all.length ? String(offset + page.length) : null;
     return { status: 200, json: { bars, next_page_token: next } };
@@ -317,7 +418,13 @@ export interface SchwabServerOptions {
 export function startSchwabServer(
   secrets: { appKey: string; appSecret: string; refreshToken: string },
   options: SchwabServerOptions = {},
-): Promise<ProviderServer & { tokensIssued: () => number; revokeAll: () => void; rotateRefreshToken: (refreshToken: string) => void }> {
+): Promise<
+  ProviderServer & {
+    tokensIssued: () => number;
+    revokeAll: () => void;
+    rotateRefreshToken: (refreshToken: string) => void;
+  }
+> {
   const clock = options.now ?? Date.now;
   const live = new Set<string>();
   let refreshToken = secrets.refreshToken;
@@ -326,13 +433,24 @@ export function startSchwabServer(
     if (request.path === '/v1/oauth/token') {
       const basic = `Basic ${Buffer.from(`${secrets.appKey}:${secrets.appSecret}`).toString('base64')}`;
       const form = new URLSearchParams(request.body);
-      if (request.headers.authorization !== basic) return { status: 401, json: { error: 'invalid_client', error_description: 'Unauthorized' } };
+      if (request.headers.authorization !== basic)
+        return { status: 401, json: { error: 'invalid_client', error_description: 'Unauthorized' } };
       if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== refreshToken) {
         return { status: 400, json: { error: 'invalid_grant', error_description: 'refresh token invalid or expired' } };
       }
       const token = `access-${++issued}`;
       live.add(token);
-      return { status: 200, json: { expires_in: options.tokenLifetimeSeconds ?? 1800, token_type: 'Bearer', scope: 'api', refresh_token: refreshToken, access_token: token, id_token: 'id' } };
+      return {
+        status: 200,
+        json: {
+          expires_in: options.tokenLifetimeSeconds ?? 1800,
+          token_type: 'Bearer',
+          scope: 'api',
+          refresh_token: refreshToken,
+          access_token: token,
+          id_token: 'id',
+        },
+      };
     }
     if (request.path === '/marketdata/v1/pricehistory') {
       const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -342,9 +460,20 @@ export function startSchwabServer(
       if (!rows) return { status: 200, json: { candles: [], symbol, empty: true } };
       const from = Number(request.query.get('startDate'));
       const to = Number(request.query.get('endDate'));
-      const chosen = empty ? [] : servedAt(symbol, rows, Math.min(clock(), to)).filter((r) => centralMidnightMs(r.date) >= from && centralMidnightMs(r.date) <= to).map((r) => withNulls(r, nulls));
+      const chosen = empty
+        ? []
+        : servedAt(symbol, rows, Math.min(clock(), to))
+            .filter((r) => centralMidnightMs(r.date) >= from && centralMidnightMs(r.date) <= to)
+            .map((r) => withNulls(r, nulls));
       // Schwab dates a daily candle by midnight US Central time, as epoch milliseconds.
-      const candles = chosen.map((r) => ({ open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, datetime: centralMidnightMs(r.date) }));
+      const candles = chosen.map((r) => ({
+        open: r.open,
+        high: r.high,
+        low: r.low,
+        close: r.close,
+        volume: r.volume,
+        datetime: centralMidnightMs(r.date),
+      }));
       return { status: 200, json: { candles, symbol, empty: candles.length === 0 } };
     }
     return { status: 404, json: { message: 'no such route' } };
@@ -380,13 +509,24 @@ export async function startSecretsManagerServer(secrets: Record<string, string>)
       calls.push(`${String(req.headers['x-amz-target'])} ${SecretId}`);
       const value = secrets[SecretId];
       res.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify(value ? { ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`, Name: SecretId, SecretString: value } : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' }));
+      res.end(
+        JSON.stringify(
+          value
+            ? { ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`, Name: SecretId, SecretString: value }
+            : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' },
+        ),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    client: () => new SecretsManagerClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    client: () =>
+      new SecretsManagerClient({
+        endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
     calls,
     secrets,
     close: () =>

@@ -77,7 +77,8 @@ const MS_PER_DAY = 86_400_000;
 function parseYahooCsv(symbol: string, text: string): ReferenceSeries {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const header = lines.shift();
-  if (header?.trim() !== 'Date,Open,High,Low,Close,Adj Close,Volume') throw new Error(`${symbol}: unexpected CSV header ${JSON.stringify(header)}`);
+  if (header?.trim() !== 'Date,Open,High,Low,Close,Adj Close,Volume')
+    throw new Error(`${symbol}: unexpected CSV header ${JSON.stringify(header)}`);
   const dates: string[] = [];
   const bars: Bar[] = [];
   const index = new Map<string, number>();
@@ -86,9 +87,18 @@ function parseYahooCsv(symbol: string, text: string): ReferenceSeries {
     if (fields.length !== 7) throw new Error(`${symbol}: expected 7 fields in ${JSON.stringify(line)}`);
     const [date, open, high, low, close, , volume] = fields;
     if (!DATE.test(date)) throw new Error(`${symbol}: bad date ${JSON.stringify(date)}`);
-    if (dates.length > 0 && date <= dates[dates.length - 1]) throw new Error(`${symbol}: ${date} is not after ${dates[dates.length - 1]}`);
-    const bar: Bar = { day: Date.parse(`${date}T00:00:00Z`) / MS_PER_DAY, open: Number(open), high: Number(high), low: Number(low), close: Number(close), volume: Number(volume) };
-    for (const [key, value] of Object.entries(bar)) if (!Number.isFinite(value)) throw new Error(`${symbol} ${date}: ${key} is not a number`);
+    if (dates.length > 0 && date <= dates[dates.length - 1])
+      throw new Error(`${symbol}: ${date} is not after ${dates[dates.length - 1]}`);
+    const bar: Bar = {
+      day: Date.parse(`${date}T00:00:00Z`) / MS_PER_DAY,
+      open: Number(open),
+      high: Number(high),
+      low: Number(low),
+      close: Number(close),
+      volume: Number(volume),
+    };
+    for (const [key, value] of Object.entries(bar))
+      if (!Number.isFinite(value)) throw new Error(`${symbol} ${date}: ${key} is not a number`);
     index.set(date, dates.length);
     dates.push(date);
     bars.push(bar);
@@ -139,7 +149,8 @@ function referenceWindow(series: ReferenceSeries, session: string): Bar[] | null
 function scanWindow(symbol: string, session: string, window: Bar[]): ReferenceSignal[] {
   return REFERENCE_SCANNERS.map((scanner): ReferenceSignal => {
     const base = { symbol, scanner, session };
-    if (window.length < MIN_BARS[scanner]) return { ...base, status: 'insufficient_data', signal: null, duration: 0, tie: false };
+    if (window.length < MIN_BARS[scanner])
+      return { ...base, status: 'insufficient_data', signal: null, duration: 0, tie: false };
     switch (scanner) {
       case 'macd': {
         const closes = window.map((bar) => bar.close);
@@ -150,7 +161,13 @@ function scanWindow(symbol: string, session: string, window: Bar[]): ReferenceSi
       }
       case 'ttm-squeeze': {
         const reference = naiveTtm(window);
-        return { ...base, status: 'ok', signal: reference.signal, duration: reference.duration, tie: reference.signalAmbiguous || reference.durationAmbiguous };
+        return {
+          ...base,
+          status: 'ok',
+          signal: reference.signal,
+          duration: reference.duration,
+          tie: reference.signalAmbiguous || reference.durationAmbiguous,
+        };
       }
       case 'vpb':
         // Prices are compared as parsed and volumes are whole numbers: no decision can be a tie.
@@ -212,7 +229,8 @@ export function referenceSignals(options: ReferenceOptions): ReferenceSignal[] {
  */
 export function referenceEvents(options: ReferenceOptions & { cooldownSessions?: number }): ReferenceEvent[] {
   const cooldown = options.cooldownSessions ?? DEFAULT_COOLDOWN_SESSIONS;
-  if (!Number.isInteger(cooldown) || cooldown < 0) throw new Error(`cooldownSessions must be a whole number ≥ 0, got ${cooldown}`);
+  if (!Number.isInteger(cooldown) || cooldown < 0)
+    throw new Error(`cooldownSessions must be a whole number ≥ 0, got ${cooldown}`);
   const { sessions, first, last, series } = load(options);
   /** symbol:scanner:signal → index (into sessions) of its last unsuppressed event. */
   const reference = new Map<string, number>();

@@ -30,7 +30,12 @@ export async function startSqsServer(): Promise<SqsServer> {
       const target = request.headers['x-amz-target'];
       if (target !== 'AmazonSQS.SendMessageBatch') {
         response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-        response.end(JSON.stringify({ __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `not supported here: ${String(target)}` }));
+        response.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.sqs#UnsupportedOperation',
+            message: `not supported here: ${String(target)}`,
+          }),
+        );
         return;
       }
       const input = JSON.parse(body) as { Entries: { Id: string; MessageBody: string }[] };
@@ -41,11 +46,20 @@ export async function startSqsServer(): Promise<SqsServer> {
         const failure = failures.get(entry.Id);
         if (failure && failure.times > 0) {
           failure.times--;
-          Failed.push({ Id: entry.Id, SenderFault: failure.senderFault, Code: failure.senderFault ? 'InvalidMessageContents' : 'InternalError', Message: 'injected failure' });
+          Failed.push({
+            Id: entry.Id,
+            SenderFault: failure.senderFault,
+            Code: failure.senderFault ? 'InvalidMessageContents' : 'InternalError',
+            Message: 'injected failure',
+          });
           continue;
         }
         received.push(entry.MessageBody);
-        Successful.push({ Id: entry.Id, MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex') });
+        Successful.push({
+          Id: entry.Id,
+          MessageId: randomUUID(),
+          MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex'),
+        });
       }
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       response.end(JSON.stringify({ Successful, Failed }));

@@ -9,7 +9,14 @@ import type { AddressInfo } from 'node:net';
  * - reset: drops the connection without forwarding.
  */
 export type StoreFault =
-  | { kind: 'error'; type: 'ThrottlingException' | 'ProvisionedThroughputExceededException' | 'InternalServerError' | 'ConditionalCheckFailedException' }
+  | {
+      kind: 'error';
+      type:
+        | 'ThrottlingException'
+        | 'ProvisionedThroughputExceededException'
+        | 'InternalServerError'
+        | 'ConditionalCheckFailedException';
+    }
   | { kind: 'unprocessed' }
   | { kind: 'lost-response' }
   | { kind: 'reset' };
@@ -20,7 +27,12 @@ export interface StoreProxy {
   /** Every call seen: the operation (BatchWriteItem, UpdateItem, …) and the fault applied, if any. */
   readonly calls: { operation: string; fault?: StoreFault['kind'] }[];
   /** Applies `fault` to the next `times` calls of `operation` that `match` (on the request body) accepts. */
-  inject(operation: string, fault: StoreFault, times?: number, match?: (body: Record<string, unknown>) => boolean): void;
+  inject(
+    operation: string,
+    fault: StoreFault,
+    times?: number,
+    match?: (body: Record<string, unknown>) => boolean,
+  ): void;
   /** Injections not used up yet. */
   pending(): number;
   close(): Promise<void>;
@@ -32,16 +44,35 @@ const STATUS: Record<string, number> = { InternalServerError: 500 };
 export async function startStoreProxy(target: string): Promise<StoreProxy> {
   const upstream = new URL(target);
   const calls: StoreProxy['calls'] = [];
-  const injections: { operation: string; fault: StoreFault; times: number; match?: (body: Record<string, unknown>) => boolean }[] = [];
+  const injections: {
+    operation: string;
+    fault: StoreFault;
+    times: number;
+    match?: (body: Record<string, unknown>) => boolean;
+  }[] = [];
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
-      const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const out = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, 'content-length': String(body.length) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
       out.on('error', reject);
       out.end(body);
     });
@@ -54,14 +85,21 @@ export async function startStoreProxy(target: string): Promise<StoreProxy> {
         const body = Buffer.concat(chunks);
         const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
         const parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-        const injection = injections.find((i) => i.times > 0 && i.operation === operation && (!i.match || i.match(parsed)));
+        const injection = injections.find(
+          (i) => i.times > 0 && i.operation === operation && (!i.match || i.match(parsed)),
+        );
         if (injection) injection.times--;
         const fault = injection?.fault;
         calls.push({ operation, ...(fault && { fault: fault.kind }) });
         if (fault?.kind === 'reset') return req.socket.destroy();
         if (fault?.kind === 'error') {
           res.writeHead(STATUS[fault.type] ?? 400, { 'content-type': 'application/x-amz-json-1.0' });
-          return res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: `injected ${fault.type}` }));
+          return res.end(
+            JSON.stringify({
+              __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`,
+              message: `injected ${fault.type}`,
+            }),
+          );
         }
         if (fault?.kind === 'unprocessed') {
           const requestItems = parsed.RequestItems as Record<string, unknown[]>;
@@ -73,7 +111,9 @@ export async function startStoreProxy(target: string): Promise<StoreProxy> {
           const written = JSON.parse(answer.body.toString('utf8')) as { UnprocessedItems?: Record<string, unknown[]> };
           const unprocessed = [...(written.UnprocessedItems?.[table] ?? []), ...rest];
           res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
-          return res.end(JSON.stringify({ ...written, UnprocessedItems: unprocessed.length > 0 ? { [table]: unprocessed } : {} }));
+          return res.end(
+            JSON.stringify({ ...written, UnprocessedItems: unprocessed.length > 0 ? { [table]: unprocessed } : {} }),
+          );
         }
         const answer = await forward(req, body);
         if (fault?.kind === 'lost-response') return req.socket.destroy();

@@ -32,7 +32,9 @@ export function countingStore(): { store: ResultStore; calls: () => number } {
   let calls = 0;
   const store = new Proxy({} as ResultStore, {
     get(_, property) {
-      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), { tableName: process.env.TABLE_NAME as string });
+      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), {
+        tableName: process.env.TABLE_NAME as string,
+      });
       const value = (real as unknown as Record<string | symbol, unknown>)[property];
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {

@@ -10,9 +10,23 @@ import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
 // that every function and grant exists), read statement by statement: which role may do what to
 // which resource. The expectations are what lib/ means each function to do, and no more.
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const FULL = { discordSecret: 'scanfleet/discord', provider: 'schwab', providerSecret: 'scanfleet/schwab', api: { tokenSecret: 'scanfleet/api-token' } };
+const FULL = {
+  discordSecret: 'scanfleet/discord',
+  provider: 'schwab',
+  providerSecret: 'scanfleet/schwab',
+  api: { tokenSecret: 'scanfleet/api-token' },
+};
 
-type Statement = { Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; NotResource?: unknown; Principal?: unknown; NotPrincipal?: unknown; Condition?: unknown };
+type Statement = {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  NotResource?: unknown;
+  Principal?: unknown;
+  NotPrincipal?: unknown;
+  Condition?: unknown;
+};
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 type RoleName = 'dispatch' | 'scan-batch' | 'api' | 'discord' | 'scheduler';
 /** One action a role may take on one resource (the resource as its template JSON). */
@@ -36,7 +50,10 @@ function model(resources: Resources) {
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const idOf = (type: string, prefix: string) => {
     const found = ofType(type).filter(([id]) => id.startsWith(prefix));
-    expect(found.map(([id]) => id), `${type} ${prefix}`).toHaveLength(1);
+    expect(
+      found.map(([id]) => id),
+      `${type} ${prefix}`,
+    ).toHaveLength(1);
     return found[0][0];
   };
   const functions: Record<Exclude<RoleName, 'scheduler'>, string> = {
@@ -45,8 +62,11 @@ function model(resources: Resources) {
     api: idOf('AWS::Lambda::Function', 'QueryApiFunction'),
     discord: idOf('AWS::Lambda::Function', 'DiscordInteractionsFunction'),
   };
-  const roleOfFunction = (fnId: string) => (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const schedulerRoles = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'));
+  const roleOfFunction = (fnId: string) =>
+    (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const schedulerRoles = ofType('AWS::IAM::Role').filter(([, r]) =>
+    JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+  );
   expect(schedulerRoles).toHaveLength(1);
   const roles: Record<RoleName, string> = {
     dispatch: roleOfFunction(functions.dispatch),
@@ -55,27 +75,45 @@ function model(resources: Resources) {
     discord: roleOfFunction(functions.discord),
     scheduler: schedulerRoles[0][0],
   };
-  const roleName = (roleId: string) => (Object.entries(roles).find(([, id]) => id === roleId)?.[0] ?? `unknown role ${roleId}`) as RoleName;
+  const roleName = (roleId: string) =>
+    (Object.entries(roles).find(([, id]) => id === roleId)?.[0] ?? `unknown role ${roleId}`) as RoleName;
   const policies = ofType('AWS::IAM::Policy');
   const statements = policies.flatMap(([, p]) =>
-    (p.Properties.Roles as { Ref: string }[]).flatMap((r) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((statement) => ({ role: roleName(r.Ref), statement }))),
+    (p.Properties.Roles as { Ref: string }[]).flatMap((r) =>
+      (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((statement) => ({
+        role: roleName(r.Ref),
+        statement,
+      })),
+    ),
   );
   const grants: Grant[] = statements.flatMap(({ role, statement }) =>
-    [statement.Action ?? []].flat().flatMap((action) => [statement.Resource ?? []].flat().map((resource) => ({ role, action, resource: JSON.stringify(resource) }))),
+    [statement.Action ?? []]
+      .flat()
+      .flatMap((action) =>
+        [statement.Resource ?? []].flat().map((resource) => ({ role, action, resource: JSON.stringify(resource) })),
+      ),
   );
   const table = idOf('AWS::DynamoDB::Table', 'ResultsTable');
   const scanQueue = idOf('AWS::SQS::Queue', 'PipelineScanQueue');
   const pipelineDlq = idOf('AWS::SQS::Queue', 'PipelineDeadLetterQueue');
   const schedulerDlq = idOf('AWS::SQS::Queue', 'SchedulesDeadLetterQueue');
   /** The roles that may take an action matching `action` on a resource whose JSON contains `resource`. */
-  const who = (action: RegExp, resource: string) => [...new Set(grants.filter((g) => action.test(g.action) && g.resource.includes(resource)).map((g) => g.role))].sort();
+  const who = (action: RegExp, resource: string) =>
+    [
+      ...new Set(grants.filter((g) => action.test(g.action) && g.resource.includes(resource)).map((g) => g.role)),
+    ].sort();
   return { resources, ofType, functions, roles, statements, grants, table, scanQueue, pipelineDlq, schedulerDlq, who };
 }
 
-const TABLE_WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQLInsert|PartiQLUpdate|PartiQLDelete|DeleteTable|UpdateTable|CreateTable)$/;
+const TABLE_WRITES =
+  /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQLInsert|PartiQLUpdate|PartiQLDelete|DeleteTable|UpdateTable|CreateTable)$/;
 const TABLE_READS = /^dynamodb:(GetItem|BatchGetItem|Query|Scan|TransactGetItems|PartiQLSelect)$/;
 const SECRET_READ = /^secretsmanager:(GetSecretValue|DescribeSecret|\*)$/;
-const SECRETS = { provider: 'secret:scanfleet/schwab-', apiToken: 'secret:scanfleet/api-token-', discord: 'secret:scanfleet/discord-' };
+const SECRETS = {
+  provider: 'secret:scanfleet/schwab-',
+  apiToken: 'secret:scanfleet/api-token-',
+  discord: 'secret:scanfleet/discord-',
+};
 
 let m: ReturnType<typeof model>;
 beforeAll(() => {
@@ -86,11 +124,20 @@ describe('roles', () => {
   it('gives every function a role of its own, assumed by Lambda alone, with no managed or inline policies', () => {
     const roleIds = Object.values(m.roles);
     expect(new Set(roleIds).size).toBe(5);
-    expect(m.ofType('AWS::IAM::Role').map(([id]) => id).sort()).toEqual([...roleIds].sort());
+    expect(
+      m
+        .ofType('AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...roleIds].sort());
     for (const [name, id] of Object.entries(m.roles)) {
       const role = m.resources[id].Properties;
-      const principals = (role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement.map((s) => s.Principal);
-      expect(principals, name).toEqual([{ Service: name === 'scheduler' ? 'scheduler.amazonaws.com' : 'lambda.amazonaws.com' }]);
+      const principals = (role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement.map(
+        (s) => s.Principal,
+      );
+      expect(principals, name).toEqual([
+        { Service: name === 'scheduler' ? 'scheduler.amazonaws.com' : 'lambda.amazonaws.com' },
+      ]);
       expect(role.ManagedPolicyArns, name).toBeUndefined();
       expect(role.Policies, name).toBeUndefined();
     }
@@ -111,7 +158,11 @@ describe('roles', () => {
       expect(grant.resource, `${grant.role} ${grant.action}`).not.toBe('"*"');
       if (!grant.resource.includes('*')) continue;
       // The one wildcard lib/ means: Scheduler may invoke dispatch's versions (<dispatch ARN>:*, acknowledged in scan-schedules.ts).
-      expect({ role: grant.role, action: grant.action, resource: grant.resource }).toEqual({ role: 'scheduler', action: 'lambda:InvokeFunction', resource: JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [m.functions.dispatch, 'Arn'] }, ':*']] }) });
+      expect({ role: grant.role, action: grant.action, resource: grant.resource }).toEqual({
+        role: 'scheduler',
+        action: 'lambda:InvokeFunction',
+        resource: JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [m.functions.dispatch, 'Arn'] }, ':*']] }),
+      });
     }
   });
 
@@ -135,10 +186,15 @@ describe('the results table', () => {
     for (const role of ['api', 'discord'] as const) {
       const table = m.grants.filter((g) => g.role === role && g.action.startsWith('dynamodb:'));
       expect([...new Set(table.map((g) => g.action))].sort(), role).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-      expect(table.every((g) => TABLE_READS.test(g.action)), role).toBe(true);
+      expect(
+        table.every((g) => TABLE_READS.test(g.action)),
+        role,
+      ).toBe(true);
       const arn = { 'Fn::GetAtt': [m.table, 'Arn'] };
       const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [arn, `/index/${name}`]] });
-      expect([...new Set(table.map((g) => g.resource))].sort(), role).toEqual([JSON.stringify(arn), index('gsi1'), index('gsi2')].sort());
+      expect([...new Set(table.map((g) => g.resource))].sort(), role).toEqual(
+        [JSON.stringify(arn), index('gsi1'), index('gsi2')].sort(),
+      );
     }
   });
 
@@ -158,7 +214,9 @@ describe('the scan queue and the dead-letter queues', () => {
     expect(m.who(/^sqs:DeleteMessage(Batch)?$/, m.scanQueue)).toEqual(['scan-batch']);
     expect(m.who(/^sqs:ChangeMessageVisibility(Batch)?$/, m.scanQueue)).toEqual(['scan-batch']);
     expect(m.who(/^sqs:/, m.scanQueue)).toEqual(['dispatch', 'scan-batch']);
-    expect(m.grants.filter((g) => g.role === 'dispatch' && g.action.startsWith('sqs:')).map((g) => g.action)).toEqual(['sqs:SendMessage']);
+    expect(m.grants.filter((g) => g.role === 'dispatch' && g.action.startsWith('sqs:')).map((g) => g.action)).toEqual([
+      'sqs:SendMessage',
+    ]);
   });
 
   it('moves dead letters by SQS redrive alone: no role may touch the pipeline’s DLQ', () => {
@@ -167,7 +225,9 @@ describe('the scan queue and the dead-letter queues', () => {
 
   it('lets Scheduler send undeliverable invocations to its own DLQ, and nothing else touch it', () => {
     expect(m.who(/^sqs:/, m.schedulerDlq)).toEqual(['scheduler']);
-    expect(m.grants.filter((g) => g.role === 'scheduler' && g.action.startsWith('sqs:')).map((g) => [g.action, g.resource])).toEqual([['sqs:SendMessage', JSON.stringify({ 'Fn::GetAtt': [m.schedulerDlq, 'Arn'] })]]);
+    expect(
+      m.grants.filter((g) => g.role === 'scheduler' && g.action.startsWith('sqs:')).map((g) => [g.action, g.resource]),
+    ).toEqual([['sqs:SendMessage', JSON.stringify({ 'Fn::GetAtt': [m.schedulerDlq, 'Arn'] })]]);
   });
 
   it('has queue policies that only deny (insecure transport), never allow a principal', () => {
@@ -197,8 +257,15 @@ describe('secrets', () => {
 
   it('grants only reads of those three secrets, and nothing on any other secret', () => {
     const secrets = m.grants.filter((g) => g.action.startsWith('secretsmanager:'));
-    expect([...new Set(secrets.map((g) => g.action))].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    for (const grant of secrets) expect(Object.values(SECRETS).filter((s) => grant.resource.includes(s)), `${grant.role} ${grant.resource}`).toHaveLength(1);
+    expect([...new Set(secrets.map((g) => g.action))].sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    for (const grant of secrets)
+      expect(
+        Object.values(SECRETS).filter((s) => grant.resource.includes(s)),
+        `${grant.role} ${grant.resource}`,
+      ).toHaveLength(1);
     expect(m.who(/^secretsmanager:/, 'secret:')).toEqual(['api', 'discord', 'scan-batch']);
   });
 });
@@ -235,7 +302,9 @@ describe('invocations', () => {
   it('lets API Gateway invoke the API function and, on its one route, the Discord function — nothing else', () => {
     const permissions = m.ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
     const api = m.ofType('AWS::ApiGatewayV2::Api')[0][0];
-    expect(permissions.map((p) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]).sort()).toEqual([m.functions.discord, m.functions.api].sort());
+    expect(permissions.map((p) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]).sort()).toEqual(
+      [m.functions.discord, m.functions.api].sort(),
+    );
     for (const permission of permissions) {
       expect(permission.Principal).toBe('apigateway.amazonaws.com');
       expect(permission.Action).toBe('lambda:InvokeFunction');

@@ -30,15 +30,20 @@ beforeAll(() => {
 }, 60_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const functionId = (name: string) => ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(name === 'Api' ? 'QueryApiFunction' : `Pipeline${name}Function`))?.[0] as string;
-const roleOf = (fnId: string) => (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+const functionId = (name: string) =>
+  ofType('AWS::Lambda::Function').find(([id]) =>
+    id.startsWith(name === 'Api' ? 'QueryApiFunction' : `Pipeline${name}Function`),
+  )?.[0] as string;
+const roleOf = (fnId: string) =>
+  (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 /** Every statement of every policy attached to a role. */
 function statementsOf(roleId: string): Statement[] {
   return ofType('AWS::IAM::Policy')
     .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
     .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
-const actionsOf = (roleId: string) => statementsOf(roleId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const actionsOf = (roleId: string) =>
+  statementsOf(roleId).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('results table', () => {
   it('is on-demand, with TTL on expiresAt, point-in-time recovery and the two indexes', () => {
@@ -51,8 +56,20 @@ describe('results table', () => {
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       GlobalSecondaryIndexes: [
-        Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] }),
-        Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }] }),
+        Match.objectLike({
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+        }),
       ],
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
@@ -89,9 +106,23 @@ describe('scan pipeline', () => {
       expect(fn.Properties.Handler).toBe('index.handler');
       expect(fn.Properties.MemorySize).toBe(256);
     }
-    const env = (name: string) => (resources[functionId(name)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env('Dispatch')).toMatchObject({ BATCH_SIZE: '30', RESULTS_TTL_DAYS: '7', RUNS_TTL_DAYS: '30', WATCHLISTS_FILE: '/var/task/watchlists.json', TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) }, QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) } });
-    expect(env('ScanBatch')).toMatchObject({ PROVIDER: 'csv', DATA_DIR: '/var/task/data/daily', LOOKBACK_BARS: '150', MAX_RECEIVES: '3', TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) } });
+    const env = (name: string) =>
+      (resources[functionId(name)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env('Dispatch')).toMatchObject({
+      BATCH_SIZE: '30',
+      RESULTS_TTL_DAYS: '7',
+      RUNS_TTL_DAYS: '30',
+      WATCHLISTS_FILE: '/var/task/watchlists.json',
+      TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
+      QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
+    });
+    expect(env('ScanBatch')).toMatchObject({
+      PROVIDER: 'csv',
+      DATA_DIR: '/var/task/data/daily',
+      LOOKBACK_BARS: '150',
+      MAX_RECEIVES: '3',
+      TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
+    });
     expect(env('ScanBatch').QUEUE_URL).toBeUndefined();
   });
 });
@@ -108,7 +139,14 @@ describe('least privilege', () => {
 
   it('lets dispatch create and update runs and send batches — nothing else', () => {
     const role = roleOf(functionId('Dispatch'));
-    expect(actionsOf(role).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect(actionsOf(role).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+    ]);
     const table = statementsOf(role).find((s) => [s.Action].flat().includes('dynamodb:PutItem'));
     expect(table?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] });
   });
@@ -136,10 +174,15 @@ describe('least privilege', () => {
   });
 
   it('limits scan-batch’s item puts, deletes and batch reads to signal events and the alert outbox, by partition key', () => {
-    const keyed = statementsOf(roleOf(functionId('ScanBatch'))).filter((st) => [st.Action].flat().some((a) => ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'].includes(a)));
+    const keyed = statementsOf(roleOf(functionId('ScanBatch'))).filter((st) =>
+      [st.Action].flat().some((a) => ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'].includes(a)),
+    );
     const prefixes = [`${KEY_PREFIXES.event}*`, KEY_PREFIXES.outbox];
     expect(keyed.map((st) => [[st.Action].flat().sort(), (st as { Condition?: unknown }).Condition])).toEqual([
-      [['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } }],
+      [
+        ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } },
+      ],
     ]);
     // The keys the store writes are the ones the condition names.
     expect(EVENT_KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross').pk).toMatch(/^EVENT#/);
@@ -149,7 +192,12 @@ describe('least privilege', () => {
 
   it('lets the API read runs and results (items and the two indexes) — and write nothing', () => {
     const role = roleOf(functionId('Api'));
-    expect(actionsOf(role).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(role).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     const read = statementsOf(role).find((s) => [s.Action].flat().includes('dynamodb:Query'));
     expect(JSON.stringify(read?.Resource)).toContain('/index/gsi1');
     expect(JSON.stringify(read?.Resource)).toContain('/index/gsi2');
@@ -157,7 +205,9 @@ describe('least privilege', () => {
   });
 
   it('lets the schedules invoke dispatch only', () => {
-    const schedulerRole = ofType('AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))?.[0] as string;
+    const schedulerRole = ofType('AWS::IAM::Role').find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    )?.[0] as string;
     expect(actionsOf(schedulerRole).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     const invoke = statementsOf(schedulerRole).find((s) => s.Action === 'lambda:InvokeFunction');
     expect(JSON.stringify(invoke?.Resource)).toContain(functionId('Dispatch'));
@@ -170,8 +220,13 @@ describe('schedules', () => {
     const schedules = ofType('AWS::Scheduler::Schedule').map(([, s]) => ({
       expression: s.Properties.ScheduleExpression,
       timeZone: s.Properties.ScheduleExpressionTimezone,
-      input: JSON.parse((s.Properties.Target as { Input: string }).Input) as { watchlist: string; purpose: string; scheduledAt: string },
-      retries: (s.Properties.Target as { RetryPolicy: { MaximumRetryAttempts: number } }).RetryPolicy.MaximumRetryAttempts,
+      input: JSON.parse((s.Properties.Target as { Input: string }).Input) as {
+        watchlist: string;
+        purpose: string;
+        scheduledAt: string;
+      },
+      retries: (s.Properties.Target as { RetryPolicy: { MaximumRetryAttempts: number } }).RetryPolicy
+        .MaximumRetryAttempts,
     }));
     expect(schedules.map((s) => [s.expression, s.input.watchlist, s.input.purpose])).toEqual([
       ['cron(30 9-15 ? * MON-FRI *)', 'full', 'market-hours'],
@@ -192,8 +247,21 @@ describe('schedules', () => {
   });
 
   it('give the worker the alert settings and the provider its delay', () => {
-    const t = synth({ provider: 'yahoo', providerDelayMinutes: 15, alerts: { intraday: true, cooldownSessions: 5 } }).template();
-    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PROVIDER: 'yahoo', PROVIDER_DELAY_MINUTES: '15', ALERTS_INTRADAY: 'true', ALERT_COOLDOWN_SESSIONS: '5' }) } });
+    const t = synth({
+      provider: 'yahoo',
+      providerDelayMinutes: 15,
+      alerts: { intraday: true, cooldownSessions: 5 },
+    }).template();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          PROVIDER: 'yahoo',
+          PROVIDER_DELAY_MINUTES: '15',
+          ALERTS_INTRADAY: 'true',
+          ALERT_COOLDOWN_SESSIONS: '5',
+        }),
+      },
+    });
   });
 });
 
@@ -208,18 +276,43 @@ describe('query API', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       AccessLogSettings: { DestinationArn: Match.anyValue() },
     });
-    const env = (resources[functionId('Api')].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env).toMatchObject({ DASHBOARD_DIR: '/var/task/dashboard', CHARTS_FILE: '/var/task/dashboard/vendor/lightweight-charts.js', PROVIDER: 'csv', APP_VERSION: '0.1.0' });
+    const env = (resources[functionId('Api')].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(env).toMatchObject({
+      DASHBOARD_DIR: '/var/task/dashboard',
+      CHARTS_FILE: '/var/task/dashboard/vendor/lightweight-charts.js',
+      PROVIDER: 'csv',
+      APP_VERSION: '0.1.0',
+    });
     expect(env.DEBUG_MEMORY).toBeUndefined();
     expect(env.API_TOKEN_SECRET_ID).toBeUndefined();
     expect(resources[functionId('Api')].Properties.Timeout).toBe(10);
   });
 
   it('wires the optional bearer token secret, CORS origin and debug endpoint from configuration', () => {
-    const custom = synth({ api: { tokenSecret: 'scanfleet/api-token', corsOrigin: 'https://trader.example.com', debugMemory: true, throttleRate: 5 } }).template();
-    custom.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEBUG_MEMORY: 'true', CORS_ORIGIN: 'https://trader.example.com', API_TOKEN_SECRET_ID: Match.anyValue() }) } });
-    custom.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://trader.example.com'] }) });
-    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 5 }) });
+    const custom = synth({
+      api: {
+        tokenSecret: 'scanfleet/api-token',
+        corsOrigin: 'https://trader.example.com',
+        debugMemory: true,
+        throttleRate: 5,
+      },
+    }).template();
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DEBUG_MEMORY: 'true',
+          CORS_ORIGIN: 'https://trader.example.com',
+          API_TOKEN_SECRET_ID: Match.anyValue(),
+        }),
+      },
+    });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://trader.example.com'] }),
+    });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 5 }),
+    });
   });
 });
 
@@ -227,13 +320,27 @@ describe('observability', () => {
   it('has a dashboard of memory (MaxRss), duration, errors, dead letters and signals', () => {
     const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const text of ['Peak RSS of a container (MB)', '"scanfleet\\",\\"MaxRss\\"', 'Duration p99 (ms)', 'Dead letters waiting', 'SignalsFound', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(text);
+    for (const text of [
+      'Peak RSS of a container (MB)',
+      '"scanfleet\\",\\"MaxRss\\"',
+      'Duration p99 (ms)',
+      'Dead letters waiting',
+      'SignalsFound',
+      'ApproximateNumberOfMessagesVisible',
+    ])
+      expect(body).toContain(text);
   });
 
   it('alarms on any dead letter and on any function error', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const byMetric = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();
-    expect(byMetric).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/Lambda/Errors', 'AWS/SQS/ApproximateNumberOfMessagesVisible', 'AWS/SQS/ApproximateNumberOfMessagesVisible']);
+    expect(byMetric).toEqual([
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/Errors',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+    ]);
     for (const alarm of alarms) {
       expect(alarm.Threshold).toBe(0);
       expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
@@ -246,12 +353,27 @@ describe('configuration', () => {
   it.each([
     [{ retention: { resultsDays: 'x' } }, 'scanfleet.retention.resultsDays must be a whole number from 1 up, got "x"'],
     [{ batchSize: 0 }, 'scanfleet.batchSize must be a whole number from 1 to 100, got 0'],
-    [{ scanBatch: { maxConcurrency: 1 } }, 'scanfleet.scanBatch.maxConcurrency must be a whole number from 2 to 1000, got 1'],
-    [{ schedules: { marketHours: 'every hour' } }, 'scanfleet.schedules.marketHours must be a cron(…) expression with six fields, got "every hour"'],
-    [{ schedules: { offHours: ['cron(0 0 ? * * *)'] } }, 'scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it'],
-    [{ reducedWatchlistSize: 50 }, 'scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it'],
+    [
+      { scanBatch: { maxConcurrency: 1 } },
+      'scanfleet.scanBatch.maxConcurrency must be a whole number from 2 to 1000, got 1',
+    ],
+    [
+      { schedules: { marketHours: 'every hour' } },
+      'scanfleet.schedules.marketHours must be a cron(…) expression with six fields, got "every hour"',
+    ],
+    [
+      { schedules: { offHours: ['cron(0 0 ? * * *)'] } },
+      'scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it',
+    ],
+    [
+      { reducedWatchlistSize: 50 },
+      'scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it',
+    ],
     [{ alerts: { intraday: 'yes' } }, 'scanfleet.alerts.intraday must be true or false, got "yes"'],
-    [{ alerts: { cooldownSessions: 30 } }, 'scanfleet.alerts.cooldownSessions must be a whole number from 0 to 20, got 30'],
+    [
+      { alerts: { cooldownSessions: 30 } },
+      'scanfleet.alerts.cooldownSessions must be a whole number from 0 to 20, got 30',
+    ],
     [{ alpacaFeed: 'otc' }, 'scanfleet.alpacaFeed must be "sip" or "iex", got "otc"'],
     [{ provider: 'bloomberg' }, 'scanfleet.provider must be one of csv, schwab, alpaca, yahoo, got "bloomberg"'],
     [{ provider: 'schwab' }, 'scanfleet.providerSecret is required for provider "schwab"'],
@@ -271,14 +393,19 @@ describe('configuration', () => {
 
 describe('live providers', () => {
   it('wires the Schwab secret into scan-batch only, readable by it alone', () => {
-    const schwab = synth({ provider: 'schwab', providerSecret: 'scanfleet/schwab' }).template().toJSON().Resources as Resources;
-    const fn = Object.entries(schwab).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'));
+    const schwab = synth({ provider: 'schwab', providerSecret: 'scanfleet/schwab' }).template().toJSON()
+      .Resources as Resources;
+    const fn = Object.entries(schwab).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'),
+    );
     const env = (fn?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.PROVIDER).toBe('schwab');
     expect(JSON.stringify(env.SCHWAB_SECRET_ID)).toContain('secret:scanfleet/schwab');
     expect(env.DATA_DIR).toBeUndefined();
     const policies = Object.values(schwab).filter((r) => r.Type === 'AWS::IAM::Policy');
-    const readers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'));
+    const readers = policies.filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
     // The worker fetches bars; the API fetches them for its chart. Dispatch never reads it.
     const roles = readers.map((p) => JSON.stringify(p.Properties.Roles));
     expect(roles).toHaveLength(2);
@@ -289,7 +416,9 @@ describe('live providers', () => {
   it('wires an Alpaca secret given by ARN, with the feed', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scanfleet/alpaca-AbCdEf';
     const alpaca = synth({ provider: 'alpaca', providerSecret: arn, alpacaFeed: 'sip' }).template();
-    alpaca.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ PROVIDER: 'alpaca', ALPACA_SECRET_ID: arn, ALPACA_FEED: 'sip' }) } });
+    alpaca.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PROVIDER: 'alpaca', ALPACA_SECRET_ID: arn, ALPACA_FEED: 'sip' }) },
+    });
   });
 });
 
@@ -299,15 +428,24 @@ describe('discord', () => {
     const withDiscord = synth({ discordSecret: 'scanfleet/discord' }).template();
     const res = withDiscord.toJSON().Resources as Resources;
     withDiscord.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /discord/interactions' });
-    const [fnId, fn] = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('DiscordInteractionsFunction')) ?? [];
+    const [fnId, fn] =
+      Object.entries(res).find(
+        ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('DiscordInteractionsFunction'),
+      ) ?? [];
     expect(fn?.Properties.FunctionName).toBe('Scanfleet-discord');
     const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(JSON.parse(env.SCHEDULES as string)).toEqual(['cron(30 9-15 ? * MON-FRI *)', 'cron(45 16 ? * MON-FRI *)', 'cron(0 20 ? * MON-FRI *)']);
+    expect(JSON.parse(env.SCHEDULES as string)).toEqual([
+      'cron(30 9-15 ? * MON-FRI *)',
+      'cron(45 16 ? * MON-FRI *)',
+      'cron(0 20 ? * MON-FRI *)',
+    ]);
     expect(env.ALERTS_INTRADAY).toBe('false');
     expect(env.SCHEDULE_TIME_ZONE).toBe('America/New_York');
     const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     const statements = Object.values(res)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === roleId))
+      .filter(
+        (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
+      )
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
       'dynamodb:GetItem',
@@ -324,14 +462,21 @@ describe('discord', () => {
     expect(invoke).not.toContain('ScanBatch');
     expect(fnId).toBeDefined();
     // The worker may now post alerts: it reads the Discord secret (its event and outbox grants are the same with or without Discord).
-    const scanBatch = Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'))?.[1];
+    const scanBatch = Object.entries(res).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineScanBatchFunction'),
+    )?.[1];
     const scanRole = (scanBatch?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     const scanActions = Object.values(res)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === scanRole))
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === scanRole),
+      )
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .flatMap((st) => [st.Action].flat());
     expect(scanActions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
-    expect((scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID).toBeDefined();
+    expect(
+      (scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID,
+    ).toBeDefined();
   });
 });
 
@@ -339,7 +484,12 @@ describe('cdk-nag AwsSolutions', () => {
   it('passes with every acknowledgment justified in code', () => {
     const { app } = synth();
     expect(() => app.synth()).not.toThrow();
-    const { app: full } = synth({ discordSecret: 'scanfleet/discord', provider: 'schwab', providerSecret: 'scanfleet/schwab', api: { tokenSecret: 'scanfleet/api' } });
+    const { app: full } = synth({
+      discordSecret: 'scanfleet/discord',
+      provider: 'schwab',
+      providerSecret: 'scanfleet/schwab',
+      api: { tokenSecret: 'scanfleet/api' },
+    });
     expect(() => full.synth()).not.toThrow();
   });
 

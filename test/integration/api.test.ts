@@ -6,7 +6,15 @@ const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'ZZZZ'];
 let stack: LocalStack;
 beforeAll(async () => {
   process.env.API_TOKEN = '';
-  stack = await startLocalStack({ watchlist: 'api-test', symbols: SYMBOLS, scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: BUNDLED_DATA_DIR, lookback: 150, asOf: '2024-03-08', port: 0 });
+  stack = await startLocalStack({
+    watchlist: 'api-test',
+    symbols: SYMBOLS,
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf: '2024-03-08',
+    port: 0,
+  });
 }, 60_000);
 afterAll(() => stack.close());
 
@@ -30,18 +38,42 @@ describe('GET /api/scans/{scanner}', () => {
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('public, max-age=60');
     expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(body.run).toMatchObject({ runId: stack.run.runId, status: 'complete', asOf: '2024-03-08', progress: { batchesDone: 1, batchesExpected: 1, symbolsDone: 7, symbols: 7 }, symbolsWithErrors: 1, breadth: { measured: 6 } });
-    expect(body.results.map((r: { symbol: string }) => r.symbol)).toEqual(['AAPL', 'ARM', 'COST', 'DDOG', 'GE', 'MDB', 'ZZZZ']);
-    expect(body.results.find((r: { symbol: string }) => r.symbol === 'GE')).toMatchObject({ signal: 'buy', status: 'ok', barDate: '2024-03-08', values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 } });
+    expect(body.run).toMatchObject({
+      runId: stack.run.runId,
+      status: 'complete',
+      asOf: '2024-03-08',
+      progress: { batchesDone: 1, batchesExpected: 1, symbolsDone: 7, symbols: 7 },
+      symbolsWithErrors: 1,
+      breadth: { measured: 6 },
+    });
+    expect(body.results.map((r: { symbol: string }) => r.symbol)).toEqual([
+      'AAPL',
+      'ARM',
+      'COST',
+      'DDOG',
+      'GE',
+      'MDB',
+      'ZZZZ',
+    ]);
+    expect(body.results.find((r: { symbol: string }) => r.symbol === 'GE')).toMatchObject({
+      signal: 'buy',
+      status: 'ok',
+      barDate: '2024-03-08',
+      values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 },
+    });
   });
 
   it('filters by signal and pages with a cursor', async () => {
-    expect((await get('/api/scans/vpb?signal=sell')).body.results.map((r: { symbol: string }) => r.symbol)).toEqual(['MDB']);
+    expect((await get('/api/scans/vpb?signal=sell')).body.results.map((r: { symbol: string }) => r.symbol)).toEqual([
+      'MDB',
+    ]);
     const first = await get('/api/scans/macd?limit=3');
     expect(first.body.results).toHaveLength(3);
     const second = await get(`/api/scans/macd?limit=3&cursor=${first.body.cursor}`);
     const third = await get(`/api/scans/macd?limit=3&cursor=${second.body.cursor}`);
-    expect([...first.body.results, ...second.body.results, ...third.body.results].map((r: { symbol: string }) => r.symbol)).toEqual(['AAPL', 'ARM', 'COST', 'DDOG', 'GE', 'MDB', 'ZZZZ']);
+    expect(
+      [...first.body.results, ...second.body.results, ...third.body.results].map((r: { symbol: string }) => r.symbol),
+    ).toEqual(['AAPL', 'ARM', 'COST', 'DDOG', 'GE', 'MDB', 'ZZZZ']);
     expect(third.body.cursor).toBeUndefined();
   });
 });
@@ -59,8 +91,24 @@ describe('GET /api/symbols/{symbol}', () => {
     // The store's first run records the events of its last 5 sessions as seen: the squeeze DDOG was
     // in (on since 02-13, seen first on 03-04, the oldest of them) and its fire on 03-08, each once.
     expect(body.history).toEqual([
-      { scanner: 'ttm-squeeze', signal: 'fired_short', barDate: '2024-03-08', start: '2024-03-08', status: 'seen', firstSeenAt: '2024-03-08T21:00:00.000Z', confirmedAt: '2024-03-08T21:00:00.000Z' },
-      { scanner: 'ttm-squeeze', signal: 'squeeze_on', barDate: '2024-03-04', start: '2024-02-13', status: 'seen', firstSeenAt: '2024-03-08T21:00:00.000Z', confirmedAt: '2024-03-08T21:00:00.000Z' },
+      {
+        scanner: 'ttm-squeeze',
+        signal: 'fired_short',
+        barDate: '2024-03-08',
+        start: '2024-03-08',
+        status: 'seen',
+        firstSeenAt: '2024-03-08T21:00:00.000Z',
+        confirmedAt: '2024-03-08T21:00:00.000Z',
+      },
+      {
+        scanner: 'ttm-squeeze',
+        signal: 'squeeze_on',
+        barDate: '2024-03-04',
+        start: '2024-02-13',
+        status: 'seen',
+        firstSeenAt: '2024-03-08T21:00:00.000Z',
+        confirmedAt: '2024-03-08T21:00:00.000Z',
+      },
     ]);
   });
 
@@ -69,7 +117,14 @@ describe('GET /api/symbols/{symbol}', () => {
     expect(status).toBe(200);
     expect(body.bars).toHaveLength(150);
     // The last row of data/daily/GE.csv.
-    expect(body.bars[149]).toEqual({ time: '2024-03-08', open: 169.509995, high: 175.809998, low: 167.350006, close: 167.960007, volume: 16940300 });
+    expect(body.bars[149]).toEqual({
+      time: '2024-03-08',
+      open: 169.509995,
+      high: 175.809998,
+      low: 167.350006,
+      close: 167.960007,
+      volume: 16940300,
+    });
     expect(body.bollinger.upper.slice(0, 19).every((v: unknown) => v === null)).toBe(true);
     expect(body.bollinger.upper[19]).toBeGreaterThan(body.bollinger.lower[19]);
     expect(body.keltner.upper[19]).toBeNull();
@@ -87,7 +142,13 @@ describe('GET /api/runs', () => {
     expect(list.headers.get('cache-control')).toBe('no-store');
     const { status, body } = await get(`/api/runs/${stack.run.runId}`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ runId: stack.run.runId, status: 'complete', doneBatches: [0], failedBatches: [], symbols: SYMBOLS });
+    expect(body).toMatchObject({
+      runId: stack.run.runId,
+      status: 'complete',
+      doneBatches: [0],
+      failedBatches: [],
+      symbols: SYMBOLS,
+    });
     expect(body.problems).toEqual([
       { symbol: 'ZZZZ', scanner: 'macd', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
       { symbol: 'ZZZZ', scanner: 'ttm-squeeze', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
@@ -153,7 +214,12 @@ describe('rejected requests', () => {
 
 describe('dashboard files', () => {
   it('serves the page, its script and style, and the chart library, gzipped on request', async () => {
-    for (const [path, type] of [['/', 'text/html'], ['/app.js', 'text/javascript'], ['/style.css', 'text/css'], ['/vendor/lightweight-charts.js', 'text/javascript']]) {
+    for (const [path, type] of [
+      ['/', 'text/html'],
+      ['/app.js', 'text/javascript'],
+      ['/style.css', 'text/css'],
+      ['/vendor/lightweight-charts.js', 'text/javascript'],
+    ]) {
       const response = await fetch(`${stack.url}${path}`, { headers: { 'accept-encoding': 'gzip' } });
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-type')).toContain(type);

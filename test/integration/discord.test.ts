@@ -4,7 +4,13 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { countingStore } from '../helpers/store.js';
-import { type DiscordKeys, discordKeys, type FakeDiscord, signedHeaders, startFakeDiscord } from '../helpers/discord.js';
+import {
+  type DiscordKeys,
+  discordKeys,
+  type FakeDiscord,
+  signedHeaders,
+  startFakeDiscord,
+} from '../helpers/discord.js';
 
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST'];
 const WEBHOOK_PATH = '/api/webhooks/123456789/fake-webhook-token';
@@ -30,7 +36,12 @@ beforeAll(async () => {
     asOf: '2024-03-07',
     port: 0,
     // Each reading of the clock is a second later: two /scan-now runs are two runs (their ids are to the second).
-    discord: { store: counted.store, settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` }, apiUrl: discord.url, now: steppingClock() },
+    discord: {
+      store: counted.store,
+      settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` },
+      apiUrl: discord.url,
+      now: steppingClock(),
+    },
   });
 }, 60_000);
 
@@ -42,10 +53,19 @@ afterAll(async () => {
 
 async function interact(body: unknown, headers?: Record<string, string>) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body: text, headers: headers ?? signedHeaders(keys, text) });
+  const response = await fetch(`${stack.url}/discord/interactions`, {
+    method: 'POST',
+    body: text,
+    headers: headers ?? signedHeaders(keys, text),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
-const command = (name: string, options: { name: string; value: string }[] = []) => ({ type: 2, application_id: '123456789', token: 'fake-interaction-token', data: { name, options } });
+const command = (name: string, options: { name: string; value: string }[] = []) => ({
+  type: 2,
+  application_id: '123456789',
+  token: 'fake-interaction-token',
+  data: { name, options },
+});
 
 describe('alerts', () => {
   it('records what the store’s first run sees, as of 2024-03-07, and alerts nothing of it', () => {
@@ -61,15 +81,22 @@ describe('alerts', () => {
     await stack.background();
     const posts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
     expect(posts).toHaveLength(1);
-    const message = posts[0].body as { content: string; embeds: { title: string; description: string; color: number; footer: { text: string } }[] };
+    const message = posts[0].body as {
+      content: string;
+      embeds: { title: string; description: string; color: number; footer: { text: string } }[];
+    };
     expect(message.content).toBe('scanfleet: 2 new signals');
     expect(message.embeds.map((e) => [e.title, e.color])).toEqual([
       ['New signals as of 2024-03-08 — macd (1)', 0xe0464e],
       ['New signals as of 2024-03-08 — ttm-squeeze (1)', 0xe0464e],
     ]);
-    expect(message.embeds[0].description).toMatch(/^\*\*COST\*\* bearish_cross — \$725\.56 \(-7\.64%\), hist -0\.736, trend bullish$/);
+    expect(message.embeds[0].description).toMatch(
+      /^\*\*COST\*\* bearish_cross — \$725\.56 \(-7\.64%\), hist -0\.736, trend bullish$/,
+    );
     expect(message.embeds[1].description).toBe('**DDOG** fired_short — $121.31, 17 bars, momentum -6.324 falling');
-    expect(message.embeds[0].footer.text).toMatch(/^run \d{8}T\d{6}Z-full · as of 2024-03-08 · 5 symbols · 0 with errors$/);
+    expect(message.embeds[0].footer.text).toMatch(
+      /^run \d{8}T\d{6}Z-full · as of 2024-03-08 · 5 symbols · 0 with errors$/,
+    );
   });
 
   it('does not send a signal again: a second run of the same bars alerts nothing', async () => {
@@ -93,11 +120,35 @@ describe('interactions endpoint: signatures', () => {
 
   it.each([
     ['no signature headers', () => ({ 'content-type': 'application/json' }), ping, 401, 'missing signature headers'],
-    ['a malformed signature', () => ({ ...signedHeaders(keys, ping), 'x-signature-ed25519': 'zz' }), ping, 401, 'malformed signature'],
-    ['a tampered body', () => signedHeaders(keys, ping), ping.replace('"type":1', '"type":2'), 401, 'invalid signature'],
+    [
+      'a malformed signature',
+      () => ({ ...signedHeaders(keys, ping), 'x-signature-ed25519': 'zz' }),
+      ping,
+      401,
+      'malformed signature',
+    ],
+    [
+      'a tampered body',
+      () => signedHeaders(keys, ping),
+      ping.replace('"type":1', '"type":2'),
+      401,
+      'invalid signature',
+    ],
     ['another key', () => signedHeaders(discordKeys(), ping), ping, 401, 'invalid signature'],
-    ['a replayed, stale request (6 minutes old)', () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) - 360), ping, 401, 'stale timestamp'],
-    ['a request from the future', () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) + 3600), ping, 401, 'stale timestamp'],
+    [
+      'a replayed, stale request (6 minutes old)',
+      () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) - 360),
+      ping,
+      401,
+      'stale timestamp',
+    ],
+    [
+      'a request from the future',
+      () => signedHeaders(keys, ping, Math.floor(Date.now() / 1000) + 3600),
+      ping,
+      401,
+      'stale timestamp',
+    ],
   ])('refuses %s', async (_, headers, body, status, reason) => {
     const calls = counted.calls();
     const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body, headers: headers() });
@@ -119,7 +170,12 @@ describe('slash commands', () => {
     expect(body.type).toBe(4);
     expect(body.data.embeds[0].title).toBe('Latest signals — vpb (2)');
     expect(body.data.embeds[0].description).toContain('**GE** buy');
-    const sell = await interact(command('scan', [{ name: 'scanner', value: 'vpb' }, { name: 'signal', value: 'sell' }]));
+    const sell = await interact(
+      command('scan', [
+        { name: 'scanner', value: 'vpb' },
+        { name: 'signal', value: 'sell' },
+      ]),
+    );
     expect(sell.body.data.embeds[0].title).toBe('Latest sell — vpb (1)');
     expect(sell.body.data.embeds[0].description).not.toContain('GE');
   });
@@ -129,25 +185,51 @@ describe('slash commands', () => {
     const embed = body.data.embeds[0];
     expect(embed.title).toBe('DDOG — as of 2024-03-08');
     expect(embed.fields.map((f: { name: string }) => f.name).sort()).toEqual(['macd', 'ttm-squeeze', 'vpb']);
-    expect(embed.fields.find((f: { name: string }) => f.name === 'ttm-squeeze').value).toMatch(/^fired_short — \$121\.31, 17 bars, momentum -6\.324 falling$/);
+    expect(embed.fields.find((f: { name: string }) => f.name === 'ttm-squeeze').value).toMatch(
+      /^fired_short — \$121\.31, 17 bars, momentum -6\.324 falling$/,
+    );
     expect(embed.description).toMatch(/Signal history:\n2024-03-08 ttm-squeeze fired_short/);
   });
 
   it('/status answers the last run, its age and errors, and the next scheduled run', async () => {
     const { body } = await interact(command('status'));
-    const fields = Object.fromEntries(body.data.embeds[0].fields.map((f: { name: string; value: string }) => [f.name, f.value]));
-    expect(fields['Last run']).toMatch(/^\d{8}T\d{6}Z-full \(manual, session \d{4}-\d{2}-\d{2}\): complete, 1\/1 batches, started \d+ min ago$/);
+    const fields = Object.fromEntries(
+      body.data.embeds[0].fields.map((f: { name: string; value: string }) => [f.name, f.value]),
+    );
+    expect(fields['Last run']).toMatch(
+      /^\d{8}T\d{6}Z-full \(manual, session \d{4}-\d{2}-\d{2}\): complete, 1\/1 batches, started \d+ min ago$/,
+    );
     expect(fields.Alerts).toBe('closed bars only: each event once, after the close');
-    expect(fields['Last complete run']).toMatch(/^as of 2024-03-08, finished \d+ min ago: 5 symbols, 0 with errors, 0 short of data$/);
+    expect(fields['Last complete run']).toMatch(
+      /^as of 2024-03-08, finished \d+ min ago: 5 symbols, 0 with errors, 0 short of data$/,
+    );
     expect(fields['Next scheduled run']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z \(in \d+ (min|h)\)$/);
   });
 
   it.each([
-    [command('scan', [{ name: 'scanner', value: 'rsi' }]), 'There is no scanner "rsi". Choose one of macd, ttm-squeeze, vpb.'],
-    [command('scan', [{ name: 'scanner', value: 'vpb' }, { name: 'signal', value: 'squeeze_on' }]), 'vpb has no signal "squeeze_on"; its signals are buy, sell.'],
-    [command('symbol', [{ name: 'ticker', value: '$$$' }]), '"$$$" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).'],
-    [command('symbol', [{ name: 'ticker', value: 'NVDA' }]), 'No results for NVDA in the retained runs: is it on the watchlist?'],
-    [command('buy-everything'), 'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status or /scan-now.'],
+    [
+      command('scan', [{ name: 'scanner', value: 'rsi' }]),
+      'There is no scanner "rsi". Choose one of macd, ttm-squeeze, vpb.',
+    ],
+    [
+      command('scan', [
+        { name: 'scanner', value: 'vpb' },
+        { name: 'signal', value: 'squeeze_on' },
+      ]),
+      'vpb has no signal "squeeze_on"; its signals are buy, sell.',
+    ],
+    [
+      command('symbol', [{ name: 'ticker', value: '$$$' }]),
+      '"$$$" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).',
+    ],
+    [
+      command('symbol', [{ name: 'ticker', value: 'NVDA' }]),
+      'No results for NVDA in the retained runs: is it on the watchlist?',
+    ],
+    [
+      command('buy-everything'),
+      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status or /scan-now.',
+    ],
   ])('answers a bad command or option with an ephemeral, helpful message', async (interaction, message) => {
     const { body } = await interact(interaction);
     expect(body).toEqual({ type: 4, data: { content: message, flags: 64 } });
@@ -164,11 +246,19 @@ describe('deferred replies', () => {
       lookback: 150,
       asOf: '2024-03-08',
       port: 0,
-      discord: { settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined }, apiUrl: discord.url, deadlineMs: 0 },
+      discord: {
+        settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined },
+        apiUrl: discord.url,
+        deadlineMs: 0,
+      },
     });
     try {
       const text = JSON.stringify(command('scan', [{ name: 'scanner', value: 'vpb' }]));
-      const response = await fetch(`${slow.url}/discord/interactions`, { method: 'POST', body: text, headers: signedHeaders(keys, text) });
+      const response = await fetch(`${slow.url}/discord/interactions`, {
+        method: 'POST',
+        body: text,
+        headers: signedHeaders(keys, text),
+      });
       expect(await response.json()).toEqual({ type: 5 });
       await slow.background();
       const edit = discord.received.find((r) => r.method === 'PATCH');
@@ -182,7 +272,11 @@ describe('deferred replies', () => {
 
 describe('scanfleet discord register', () => {
   it('puts the commands, in one guild or globally, with the bot token', async () => {
-    const env = { DISCORD_API_URL: discord.url, DISCORD_APPLICATION_ID: '123456789', DISCORD_BOT_TOKEN: 'fake-bot-token-7777' };
+    const env = {
+      DISCORD_API_URL: discord.url,
+      DISCORD_APPLICATION_ID: '123456789',
+      DISCORD_BOT_TOKEN: 'fake-bot-token-7777',
+    };
     const guild = await runCliAsync(['discord', 'register', '--guild', '987654321'], env);
     expect(guild.status, guild.stderr).toBe(0);
     expect(guild.stdout).toBe('Registered 4 commands in server 987654321: /scan, /symbol, /status, /scan-now\n');
@@ -197,7 +291,10 @@ describe('scanfleet discord register', () => {
   });
 
   it('names what is missing', async () => {
-    const run = await runCliAsync(['discord', 'register'], { DISCORD_APPLICATION_ID: '123456789', DISCORD_BOT_TOKEN: '' });
+    const run = await runCliAsync(['discord', 'register'], {
+      DISCORD_APPLICATION_ID: '123456789',
+      DISCORD_BOT_TOKEN: '',
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe('scanfleet: set DISCORD_BOT_TOKEN to your bot token (Discord developer portal → Bot)\n');
   });

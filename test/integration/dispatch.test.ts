@@ -13,7 +13,11 @@ let sqs: SqsServer;
 let sqsClient: SQSClient;
 beforeAll(async () => {
   sqs = await startSqsServer();
-  sqsClient = new SQSClient({ endpoint: sqs.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  sqsClient = new SQSClient({
+    endpoint: sqs.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 afterAll(async () => {
   sqsClient.destroy();
@@ -54,9 +58,20 @@ describe('dispatch handler', () => {
       [3, 30, 'S090'],
       [4, 30, 'S120'],
     ]);
-    expect(sent[0]).toMatchObject({ runId: '20261124T143000Z-full', scanners: ['macd', 'ttm-squeeze', 'vpb'], scheduledAt: '2026-11-24T14:30:00.000Z' });
+    expect(sent[0]).toMatchObject({
+      runId: '20261124T143000Z-full',
+      scanners: ['macd', 'ttm-squeeze', 'vpb'],
+      scheduledAt: '2026-11-24T14:30:00.000Z',
+    });
     const run = await store.getRun('20261124T143000Z-full');
-    expect(run).toMatchObject({ status: 'running', watchlist: 'full', batchesExpected: 5, batchesDone: 0, sessionDate: '2026-11-24', startedAt: '2026-11-24T15:00:05.000Z' });
+    expect(run).toMatchObject({
+      status: 'running',
+      watchlist: 'full',
+      batchesExpected: 5,
+      batchesDone: 0,
+      sessionDate: '2026-11-24',
+      startedAt: '2026-11-24T15:00:05.000Z',
+    });
     expect(run?.symbols).toHaveLength(150);
   });
 
@@ -76,45 +91,107 @@ describe('dispatch handler', () => {
     expect(again).toMatchObject({ runId: '20261124T143000Z-full', status: 'dispatched', batches: 5 });
     expect(sentSince(before)).toHaveLength(5);
     for (let batch = 0; batch < 5; batch++) {
-      await store.recordBatch('20261124T143000Z-full', batch, { summary: { symbols: 30, signals: {}, symbolsInsufficient: 0, symbolsWithErrors: 0, breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 } }, dataIssues: {} });
+      await store.recordBatch('20261124T143000Z-full', batch, {
+        summary: {
+          symbols: 30,
+          signals: {},
+          symbolsInsufficient: 0,
+          symbolsWithErrors: 0,
+          breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 },
+        },
+        dataIssues: {},
+      });
     }
     expect(await store.completeRun('20261124T143000Z-full')).toBe(true);
     const afterComplete = sqs.received.length;
-    expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context)).toMatchObject({ status: 'already_complete', batches: 0 });
+    expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context)).toMatchObject({
+      status: 'already_complete',
+      batches: 0,
+    });
     expect(sqs.received.length).toBe(afterComplete);
   });
 
   it('records scheduled runs with nothing new by the market clock as skipped: holidays, before the open, long after the close', async () => {
     const { dispatch, store } = handlerWith();
     const before = sqs.received.length;
-    const result = await dispatch({ watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-26T15:30:00Z' }, context);
-    expect(result).toEqual({ runId: '20261126T153000Z-full', status: 'skipped', symbols: 150, batches: 0, reason: 'unchanged: NYSE closed (Thanksgiving Day)' });
-    expect(await store.getRun('20261126T153000Z-full')).toMatchObject({ status: 'skipped', kind: 'scheduled', purpose: 'market-hours', session: '2026-11-25', skippedReason: 'unchanged: NYSE closed (Thanksgiving Day)', batchesExpected: 0 });
-    const skipped = async (scheduledAt: string, purpose: string) => (await dispatch({ watchlist: 'full', purpose: purpose as 'market-hours', scheduledAt }, context)).reason;
+    const result = await dispatch(
+      { watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-26T15:30:00Z' },
+      context,
+    );
+    expect(result).toEqual({
+      runId: '20261126T153000Z-full',
+      status: 'skipped',
+      symbols: 150,
+      batches: 0,
+      reason: 'unchanged: NYSE closed (Thanksgiving Day)',
+    });
+    expect(await store.getRun('20261126T153000Z-full')).toMatchObject({
+      status: 'skipped',
+      kind: 'scheduled',
+      purpose: 'market-hours',
+      session: '2026-11-25',
+      skippedReason: 'unchanged: NYSE closed (Thanksgiving Day)',
+      batchesExpected: 0,
+    });
+    const skipped = async (scheduledAt: string, purpose: string) =>
+      (await dispatch({ watchlist: 'full', purpose: purpose as 'market-hours', scheduledAt }, context)).reason;
     expect(await skipped('2026-11-28T15:30:00Z', 'market-hours')).toBe('unchanged: NYSE closed (weekend)');
-    expect(await skipped('2026-11-24T13:00:00Z', 'market-hours')).toBe('unchanged: before the open, the last session is already scanned'); // 08:00
-    expect(await skipped('2026-11-25T02:00:00Z', 'after-close')).toBe('unchanged: the session closed hours ago and was scanned'); // 21:00
+    expect(await skipped('2026-11-24T13:00:00Z', 'market-hours')).toBe(
+      'unchanged: before the open, the last session is already scanned',
+    ); // 08:00
+    expect(await skipped('2026-11-25T02:00:00Z', 'after-close')).toBe(
+      'unchanged: the session closed hours ago and was scanned',
+    ); // 21:00
     expect(await skipped('2026-11-27T01:00:00Z', 'refetch')).toBe('unchanged: NYSE closed (Thanksgiving Day)'); // 20:00 on the holiday
     expect(sqs.received.length).toBe(before);
   });
 
   it('never skips the evening re-fetch of a session, nor a manual run', async () => {
     const { dispatch, store } = handlerWith();
-    expect(await dispatch({ watchlist: 'full', purpose: 'refetch', scheduledAt: '2026-11-25T01:00:00Z' }, context)).toMatchObject({ status: 'dispatched', batches: 5 }); // 20:00 on the 24th
+    expect(
+      await dispatch({ watchlist: 'full', purpose: 'refetch', scheduledAt: '2026-11-25T01:00:00Z' }, context),
+    ).toMatchObject({ status: 'dispatched', batches: 5 }); // 20:00 on the 24th
     const refetch = sentSince(sqs.received.length - 5);
     expect(refetch.every((m) => m.refetch === true)).toBe(true);
-    expect(await store.getRun('20261125T010000Z-full')).toMatchObject({ kind: 'scheduled', purpose: 'refetch', session: '2026-11-24' });
+    expect(await store.getRun('20261125T010000Z-full')).toMatchObject({
+      kind: 'scheduled',
+      purpose: 'refetch',
+      session: '2026-11-24',
+    });
     // A person asking on Thanksgiving gets the last closed session scanned.
-    expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-26T16:00:00Z' }, context)).toMatchObject({ status: 'dispatched', batches: 5 });
-    expect(await store.getRun('20261126T160000Z-full')).toMatchObject({ kind: 'manual', session: '2026-11-25', status: 'running' });
+    expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-26T16:00:00Z' }, context)).toMatchObject({
+      status: 'dispatched',
+      batches: 5,
+    });
+    expect(await store.getRun('20261126T160000Z-full')).toMatchObject({
+      kind: 'manual',
+      session: '2026-11-25',
+      status: 'running',
+    });
   });
 
   it('passes an explicit instant to the batches and records the session it covers', async () => {
     const { dispatch, store } = handlerWith();
     const before = sqs.received.length;
-    await dispatch({ watchlist: 'full', kind: 'replay', purpose: 'market-hours', scheduledAt: '2024-03-08T17:30:00Z', now: '2024-03-08T12:30:00-05:00' }, context);
-    expect(sentSince(before)[0]).toMatchObject({ now: '2024-03-08T17:30:00.000Z', scheduledAt: '2024-03-08T17:30:00.000Z' });
-    expect(await store.getRun('20240308T173000Z-full')).toMatchObject({ kind: 'replay', session: '2024-03-08', now: '2024-03-08T17:30:00.000Z' });
+    await dispatch(
+      {
+        watchlist: 'full',
+        kind: 'replay',
+        purpose: 'market-hours',
+        scheduledAt: '2024-03-08T17:30:00Z',
+        now: '2024-03-08T12:30:00-05:00',
+      },
+      context,
+    );
+    expect(sentSince(before)[0]).toMatchObject({
+      now: '2024-03-08T17:30:00.000Z',
+      scheduledAt: '2024-03-08T17:30:00.000Z',
+    });
+    expect(await store.getRun('20240308T173000Z-full')).toMatchObject({
+      kind: 'replay',
+      session: '2024-03-08',
+      now: '2024-03-08T17:30:00.000Z',
+    });
   });
 
   it('retries entries SQS reports as failed, and fails loudly when they keep failing', async () => {
@@ -122,7 +199,11 @@ describe('dispatch handler', () => {
     sqs.failNext('batch-2', 2);
     const before = sqs.received.length;
     await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T16:30:00Z' }, context);
-    expect(sentSince(before).map((m) => m.batch).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      sentSince(before)
+        .map((m) => m.batch)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
 
     sqs.failNext('batch-4', 99);
     await expect(dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T17:30:00Z' }, context)).rejects.toThrow(
@@ -130,7 +211,9 @@ describe('dispatch handler', () => {
     );
     sqs.failNext('batch-4', 0);
     sqs.failNext('batch-1', 1, true);
-    await expect(dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T18:30:00Z' }, context)).rejects.toThrow('SQS refused batch-1 (InvalidMessageContents: injected failure); not retried');
+    await expect(dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T18:30:00Z' }, context)).rejects.toThrow(
+      'SQS refused batch-1 (InvalidMessageContents: injected failure); not retried',
+    );
   });
 
   it('rejects bad events with an error naming the field, before writing anything', async () => {
@@ -142,10 +225,16 @@ describe('dispatch handler', () => {
       [{ watchlist: 'full', asOf: '2026-02-30' }, 'asOf must be a real date as YYYY-MM-DD, got "2026-02-30"'],
       [{ watchlist: 'full', scheduledAt: 'tomorrow' }, 'scheduledAt is not a time: "tomorrow"'],
       [{ watchlist: 'full', symbols: ['AAPL', '$$$'] }, 'symbols has 1 invalid symbol(s): "$$$"'],
-      [{ watchlist: 'full', params: { macd: { fastPeriod: 40 } } }, 'macd.fastPeriod (40) must be shorter than macd.slowPeriod (26)'],
+      [
+        { watchlist: 'full', params: { macd: { fastPeriod: 40 } } },
+        'macd.fastPeriod (40) must be shorter than macd.slowPeriod (26)',
+      ],
       [{ watchlist: 'full', extra: 1 }, 'bad dispatch event: event: Unrecognized key: "extra"'],
       [{ watchlist: 'full', now: '2024-03-08T12:30:00' }, 'bad dispatch event: now: Invalid ISO datetime'],
-      [{ watchlist: 'full', purpose: 'lunch' }, 'bad dispatch event: purpose: Invalid option: expected one of "market-hours"|"after-close"|"refetch"'],
+      [
+        { watchlist: 'full', purpose: 'lunch' },
+        'bad dispatch event: purpose: Invalid option: expected one of "market-hours"|"after-close"|"refetch"',
+      ],
     ];
     for (const [event, message] of cases) {
       await expect(dispatch(event as never, context), JSON.stringify(event)).rejects.toThrow(message);

@@ -24,13 +24,34 @@ afterAll(async () => {
 });
 
 /** Runs of the schedule at New York instants over one store; each run's alert log, as `symbol signal kind`. */
-async function schedule(db: EmbeddedStore, dataDir: string | (() => string), symbols: string[], runs: [string, RunPurpose][]) {
+async function schedule(
+  db: EmbeddedStore,
+  dataDir: string | (() => string),
+  symbols: string[],
+  runs: [string, RunPurpose][],
+) {
   const events = new EventStore(createDocumentClient(db.endpoint), { tableName: db.tableName });
   const logs: string[][] = [];
   for (const [at, purpose] of runs) {
     const dir = typeof dataDir === 'string' ? dataDir : dataDir();
-    const { run } = await runLocalPipeline({ store: db, watchlist: 'gaps', symbols, scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: dir, lookback: 150, marketData: new ReplayMarketData(dir), now: new Date(at), kind: 'replay', purpose });
-    logs.push((await events.alertLog(run.runId)).map((e) => `${e.symbol} ${e.signal} ${e.kind}${e.late ? ` late from ${e.barDate}` : ''}${e.suppressedBy ? ` held back by ${e.suppressedBy}` : ''}`));
+    const { run } = await runLocalPipeline({
+      store: db,
+      watchlist: 'gaps',
+      symbols,
+      scanners: ['macd', 'ttm-squeeze', 'vpb'],
+      dataDir: dir,
+      lookback: 150,
+      marketData: new ReplayMarketData(dir),
+      now: new Date(at),
+      kind: 'replay',
+      purpose,
+    });
+    logs.push(
+      (await events.alertLog(run.runId)).map(
+        (e) =>
+          `${e.symbol} ${e.signal} ${e.kind}${e.late ? ` late from ${e.barDate}` : ''}${e.suppressedBy ? ` held back by ${e.suppressedBy}` : ''}`,
+      ),
+    );
   }
   return { logs, events };
 }
@@ -41,10 +62,15 @@ describe('a missed after-close run', () => {
     try {
       const before = discord.received.length;
       // The store's first run on the evening of 03-04; every run of 03-05 missed; then 03-06's after-close run.
-      const { logs } = await schedule(db, BUNDLED_DATA_DIR, ['AAPL', 'AMZN', 'TSLA', 'NFLX', 'TMO', 'TGT'], [
-        ['2024-03-04T20:00:00-05:00', 'refetch'],
-        ['2024-03-06T16:45:00-05:00', 'after-close'],
-      ]);
+      const { logs } = await schedule(
+        db,
+        BUNDLED_DATA_DIR,
+        ['AAPL', 'AMZN', 'TSLA', 'NFLX', 'TMO', 'TGT'],
+        [
+          ['2024-03-04T20:00:00-05:00', 'refetch'],
+          ['2024-03-06T16:45:00-05:00', 'after-close'],
+        ],
+      );
       expect(logs[0]).toEqual([]);
       expect(logs[1].sort()).toEqual(
         [
@@ -59,7 +85,9 @@ describe('a missed after-close run', () => {
           'TGT buy alert held back by 2024-03-05',
         ].sort(),
       );
-      const message = discord.received.slice(before).find((r) => r.path === WEBHOOK)?.body as { embeds: { description: string }[] };
+      const message = discord.received.slice(before).find((r) => r.path === WEBHOOK)?.body as {
+        embeds: { description: string }[];
+      };
       const text = message.embeds.map((e) => e.description).join('\n');
       expect(text).toContain('**AAPL** sell — ');
       expect(text).toMatch(/\*\*AAPL\*\* sell — .* · late \(from 2024-03-05\)/);
@@ -100,13 +128,21 @@ describe('the evening re-fetch', () => {
       return dir;
     };
     try {
-      const { logs, events } = await schedule(db, prints, ['GE', 'COST'], [
-        ['2024-03-06T20:00:00-05:00', 'refetch'],
-        ['2024-03-07T16:45:00-05:00', 'after-close'],
-        ['2024-03-07T20:00:00-05:00', 'refetch'],
-      ]);
+      const { logs, events } = await schedule(
+        db,
+        prints,
+        ['GE', 'COST'],
+        [
+          ['2024-03-06T20:00:00-05:00', 'refetch'],
+          ['2024-03-07T16:45:00-05:00', 'after-close'],
+          ['2024-03-07T20:00:00-05:00', 'refetch'],
+        ],
+      );
       expect(logs).toEqual([[], ['COST buy alert'], ['GE buy alert']]);
-      expect((await events.eventsOf('COST', 10)).find((e) => e.barDate === '2024-03-07')).toMatchObject({ signal: 'buy', status: 'alerted' });
+      expect((await events.eventsOf('COST', 10)).find((e) => e.barDate === '2024-03-07')).toMatchObject({
+        signal: 'buy',
+        status: 'alerted',
+      });
       const ge = (await events.eventsOf('GE', 10)).find((e) => e.barDate === '2024-03-07');
       expect(ge).toMatchObject({ signal: 'buy', status: 'alerted', firstSeenAt: '2024-03-08T01:00:00.000Z' });
       expect(ge).not.toHaveProperty('late');

@@ -60,11 +60,20 @@ const failure = (path: string, options: { timeoutMs?: number; maxBytes?: number 
 describe('http transport (node:http, no fetch)', () => {
   it('sends method, headers and body, and answers status, headers and body of any status', async () => {
     seen = [];
-    const response = await send(`${url}/limited`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer fake-token' }, body: '{"a":1}', timeoutMs: 2000 });
+    const response = await send(`${url}/limited`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer fake-token' },
+      body: '{"a":1}',
+      timeoutMs: 2000,
+    });
     expect(response.status).toBe(429);
     expect(response.headers['retry-after']).toBe('2');
     expect(response.body).toBe('{"retry_after":2}');
-    expect(seen[0]).toMatchObject({ method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json', authorization: 'Bearer fake-token' } });
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer fake-token' },
+    });
   });
 
   it('decodes gzip and brotli bodies', async () => {
@@ -74,11 +83,22 @@ describe('http transport (node:http, no fetch)', () => {
   });
 
   it('fails with a reason: too large, dropped mid-body, no answer, nothing listening', async () => {
-    expect(await failure('/big', { maxBytes: 1000 })).toMatchObject({ name: 'TransportError', message: 'response larger than 1000 bytes', duringBody: true });
+    expect(await failure('/big', { maxBytes: 1000 })).toMatchObject({
+      name: 'TransportError',
+      message: 'response larger than 1000 bytes',
+      duringBody: true,
+    });
     expect(await failure('/half')).toMatchObject({ duringBody: true });
-    expect(await failure('/hang', { timeoutMs: 100 })).toMatchObject({ message: 'no response within 100 ms', duringBody: false });
-    const refused = await send('http://127.0.0.1:1/', { timeoutMs: 2000 }).catch((error: unknown) => error as TransportError);
+    expect(await failure('/hang', { timeoutMs: 100 })).toMatchObject({
+      message: 'no response within 100 ms',
+      duringBody: false,
+    });
+    const refused = await send('http://127.0.0.1:1/', { timeoutMs: 2000 }).catch(
+      (error: unknown) => error as TransportError,
+    );
     expect(refused).toMatchObject({ message: 'connection failed (ECONNREFUSED)', duringBody: false });
-    expect(await send('ftp://127.0.0.1/', { timeoutMs: 100 }).catch((error: unknown) => error as TransportError)).toMatchObject({ message: 'unsupported protocol ftp:' });
+    expect(
+      await send('ftp://127.0.0.1/', { timeoutMs: 100 }).catch((error: unknown) => error as TransportError),
+    ).toMatchObject({ message: 'unsupported protocol ftp:' });
   });
 });

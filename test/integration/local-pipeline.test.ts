@@ -12,7 +12,9 @@ import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const watchlist = parseWatchlist(readFileSync(join(BUNDLED_DATA_DIR, 'watchlist.txt'), 'utf8'));
-const reference = JSON.parse(readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8')) as { signals: Record<string, Record<string, string>> };
+const reference = JSON.parse(
+  readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8'),
+) as { signals: Record<string, Record<string, string>> };
 
 describe('local pipeline: dispatch → 5 batches → scan-batch → embedded DynamoDB', () => {
   it('accounts for all 150 symbols × 3 scanners exactly once, in one complete run record', async () => {
@@ -27,15 +29,30 @@ describe('local pipeline: dispatch → 5 batches → scan-batch → embedded Dyn
       onProgress: (done) => batchesSeen.push(done),
     });
     expect(deadLetters).toEqual([]);
-    expect(run).toMatchObject({ status: 'complete', batchesExpected: 5, batchesDone: 5, doneBatches: [0, 1, 2, 3, 4], failedBatches: [], symbolsDone: 150, symbolsWithErrors: 0, asOf: '2024-01-19' });
+    expect(run).toMatchObject({
+      status: 'complete',
+      batchesExpected: 5,
+      batchesDone: 5,
+      doneBatches: [0, 1, 2, 3, 4],
+      failedBatches: [],
+      symbolsDone: 150,
+      symbolsWithErrors: 0,
+      asOf: '2024-01-19',
+    });
     expect(run.runId).toMatch(/^\d{8}T\d{6}Z-default-asof20240119$/);
     expect(run.barDates).toEqual(['2024-01-19']);
     expect(batchesSeen).toEqual([30, 60, 90, 120, 150]);
     expect(outcomes).toHaveLength(450);
     expect(new Set(outcomes.map((o) => `${o.symbol}/${o.scanner}`)).size).toBe(450);
-    expect(outcomes.slice(0, 3).map((o) => `${o.symbol}/${o.scanner}`)).toEqual(['AAPL/macd', 'AAPL/ttm-squeeze', 'AAPL/vpb']);
+    expect(outcomes.slice(0, 3).map((o) => `${o.symbol}/${o.scanner}`)).toEqual([
+      'AAPL/macd',
+      'AAPL/ttm-squeeze',
+      'AAPL/vpb',
+    ]);
     for (const scanner of SCANNER_NAMES) {
-      const found = Object.fromEntries(outcomes.filter((o) => o.scanner === scanner && o.signal).map((o) => [o.symbol, o.signal]));
+      const found = Object.fromEntries(
+        outcomes.filter((o) => o.scanner === scanner && o.signal).map((o) => [o.symbol, o.signal]),
+      );
       expect(found, scanner).toEqual(reference.signals[scanner]);
       const counted = Object.values(run.signalCounts[scanner]).reduce((a, b) => a + b, 0);
       expect(counted, scanner).toBe(Object.keys(reference.signals[scanner]).length);

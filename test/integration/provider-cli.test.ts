@@ -1,15 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/market-data/credentials.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { type ProviderServer, startAlpacaServer, startSchwabServer, startSecretsManagerServer, startYahooServer } from '../helpers/provider-servers.js';
+import {
+  type ProviderServer,
+  startAlpacaServer,
+  startSchwabServer,
+  startSecretsManagerServer,
+  startYahooServer,
+} from '../helpers/provider-servers.js';
 
-const SCHWAB = { appKey: 'fake-app-key-1111', appSecret: 'fake-app-secret-2222', refreshToken: 'fake-refresh-token-3333' };
+const SCHWAB = {
+  appKey: 'fake-app-key-1111',
+  appSecret: 'fake-app-secret-2222',
+  refreshToken: 'fake-refresh-token-3333',
+};
 const ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
-const SECRETS = [...Object.values(SCHWAB), ...Object.values(ALPACA), Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64')];
+const SECRETS = [
+  ...Object.values(SCHWAB),
+  ...Object.values(ALPACA),
+  Buffer.from(`${SCHWAB.appKey}:${SCHWAB.appSecret}`).toString('base64'),
+];
 const ARGS = ['scan', '--symbols', 'AAPL,MSFT,NVDA,GE,MDB,DDOG,ARM,ZZZZ', '--as-of', '2024-03-08', '--json'];
 
 interface Doc {
-  results: { symbol: string; scanner: string; status: string; signal: string | null; values: unknown; reason?: string }[];
+  results: {
+    symbol: string;
+    scanner: string;
+    status: string;
+    signal: string | null;
+    values: unknown;
+    reason?: string;
+  }[];
 }
 
 let yahoo: ProviderServer;
@@ -17,7 +38,11 @@ let alpaca: ProviderServer;
 let schwab: ProviderServer;
 let csv: Doc;
 beforeAll(async () => {
-  [yahoo, alpaca, schwab] = await Promise.all([startYahooServer(), startAlpacaServer(ALPACA), startSchwabServer(SCHWAB)]);
+  [yahoo, alpaca, schwab] = await Promise.all([
+    startYahooServer(),
+    startAlpacaServer(ALPACA),
+    startSchwabServer(SCHWAB),
+  ]);
   csv = JSON.parse((await runCliAsync(ARGS)).stdout) as Doc;
 });
 afterAll(() => Promise.all([yahoo, alpaca, schwab].map((s) => s.close())));
@@ -40,7 +65,8 @@ describe.each(['yahoo', 'alpaca', 'schwab'])('scanfleet scan --provider %s', (pr
     expect(run.status, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout) as Doc;
     expect(doc.results).toHaveLength(24);
-    const comparable = (d: Doc) => d.results.filter((r) => r.symbol !== 'ZZZZ').map((r) => [r.symbol, r.scanner, r.status, r.signal, r.values]);
+    const comparable = (d: Doc) =>
+      d.results.filter((r) => r.symbol !== 'ZZZZ').map((r) => [r.symbol, r.scanner, r.status, r.signal, r.values]);
     expect(comparable(doc)).toEqual(comparable(csv));
     expect(doc.results.filter((r) => r.symbol === 'ZZZZ').map((r) => r.status)).toEqual(['error', 'error', 'error']);
     expect(doc.results.find((r) => r.symbol === 'ZZZZ')?.reason).toMatch(/ZZZZ/);
@@ -55,14 +81,21 @@ describe.each(['yahoo', 'alpaca', 'schwab'])('scanfleet scan --provider %s', (pr
 
 describe('credentials', () => {
   it('names the missing variables, never values, when credentials are absent', async () => {
-    const run = await runCliAsync([...ARGS, '--provider', 'alpaca'], { ALPACA_DATA_URL: alpaca.url, ALPACA_KEY_ID: ALPACA.keyId, ALPACA_SECRET_KEY: '' });
+    const run = await runCliAsync([...ARGS, '--provider', 'alpaca'], {
+      ALPACA_DATA_URL: alpaca.url,
+      ALPACA_KEY_ID: ALPACA.keyId,
+      ALPACA_SECRET_KEY: '',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('the environment lacks ALPACA_SECRET_KEY');
     expect(run.stderr).not.toContain(ALPACA.keyId);
   });
 
   it('reports an expired Schwab refresh token with what to do, and no secret in any output', async () => {
-    const run = await runCliAsync([...ARGS, '--provider', 'schwab', '--verbose'], { ...env(), SCHWAB_REFRESH_TOKEN: 'fake-expired-refresh-token-6666' });
+    const run = await runCliAsync([...ARGS, '--provider', 'schwab', '--verbose'], {
+      ...env(),
+      SCHWAB_REFRESH_TOKEN: 'fake-expired-refresh-token-6666',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('Schwab rejected the refresh token (HTTP 400: invalid_grant)');
     expect(run.stderr).toContain('store the new refresh token in SCHWAB_REFRESH_TOKEN');
@@ -74,7 +107,11 @@ describe('credentials', () => {
 
   it('reads them from Secrets Manager when a secret id is configured', async () => {
     const secrets: Record<string, string> = {
-      'scanfleet/schwab': JSON.stringify({ appKey: SCHWAB.appKey, appSecret: SCHWAB.appSecret, refreshToken: SCHWAB.refreshToken }),
+      'scanfleet/schwab': JSON.stringify({
+        appKey: SCHWAB.appKey,
+        appSecret: SCHWAB.appSecret,
+        refreshToken: SCHWAB.refreshToken,
+      }),
       'scanfleet/alpaca': JSON.stringify({ keyId: ALPACA.keyId }),
     };
     const server = await startSecretsManagerServer(secrets);
@@ -85,13 +122,20 @@ describe('credentials', () => {
       expect(await schwabCreds.load()).toEqual(SCHWAB);
       expect(calls).toEqual(['secretsmanager.GetSecretValue scanfleet/schwab']);
       expect(schwabCreds.description).toBe('secret scanfleet/schwab (refreshToken)');
-      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/alpaca' }, client).load()).rejects.toThrow('secret scanfleet/alpaca lacks secretKey');
-      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/missing' }, client).load()).rejects.toThrow('Secrets Manager cannot find the specified secret.');
+      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/alpaca' }, client).load()).rejects.toThrow(
+        'secret scanfleet/alpaca lacks secretKey',
+      );
+      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/missing' }, client).load()).rejects.toThrow(
+        'Secrets Manager cannot find the specified secret.',
+      );
       // A re-read after reload(), once: a secret rotated while the container was warm.
       schwabCreds.reload();
       expect(await schwabCreds.load()).toEqual(SCHWAB);
       expect(await schwabCreds.load()).toEqual(SCHWAB);
-      expect(calls.filter((c) => c.endsWith('scanfleet/schwab'))).toEqual(['secretsmanager.GetSecretValue scanfleet/schwab', 'secretsmanager.GetSecretValue scanfleet/schwab']);
+      expect(calls.filter((c) => c.endsWith('scanfleet/schwab'))).toEqual([
+        'secretsmanager.GetSecretValue scanfleet/schwab',
+        'secretsmanager.GetSecretValue scanfleet/schwab',
+      ]);
     } finally {
       await server.close();
     }
@@ -102,10 +146,15 @@ describe('provider settings from the environment', () => {
   it('Yahoo asking for a session: the handshake goes to YAHOO_COOKIE_URL, and the scan finds what the CSV finds', async () => {
     const crumbed = await startYahooServer({ crumb: true });
     try {
-      const run = await runCliAsync([...ARGS, '--provider', 'yahoo'], { ...env(), YAHOO_BASE_URL: crumbed.url, YAHOO_COOKIE_URL: crumbed.url });
+      const run = await runCliAsync([...ARGS, '--provider', 'yahoo'], {
+        ...env(),
+        YAHOO_BASE_URL: crumbed.url,
+        YAHOO_COOKIE_URL: crumbed.url,
+      });
       expect(run.status, run.stderr).toBe(0);
       const doc = JSON.parse(run.stdout) as Doc;
-      const comparable = (d: Doc) => d.results.filter((r) => r.symbol !== 'ZZZZ').map((r) => [r.symbol, r.scanner, r.status, r.signal, r.values]);
+      const comparable = (d: Doc) =>
+        d.results.filter((r) => r.symbol !== 'ZZZZ').map((r) => [r.symbol, r.scanner, r.status, r.signal, r.values]);
       expect(comparable(doc)).toEqual(comparable(csv));
       expect(crumbed.handshakes()).toBeGreaterThanOrEqual(1);
       for (const secret of crumbed.issued()) {
@@ -137,7 +186,10 @@ describe('scanfleet scan --provider yahoo --now', () => {
     // A Yahoo-format server living at that instant: its last bar is the day's bar so far.
     const server = await startYahooServer({ now: () => Date.parse(instant) });
     try {
-      const run = await runCliAsync(['scan', '--provider', 'yahoo', '--symbols', 'AAPL,GE,MDB,DDOG,COST', '--now', instant, '--json'], { PROVIDER_REQUESTS_PER_MINUTE: 'Infinity', YAHOO_BASE_URL: server.url });
+      const run = await runCliAsync(
+        ['scan', '--provider', 'yahoo', '--symbols', 'AAPL,GE,MDB,DDOG,COST', '--now', instant, '--json'],
+        { PROVIDER_REQUESTS_PER_MINUTE: 'Infinity', YAHOO_BASE_URL: server.url },
+      );
       expect(run.status, run.stderr).toBe(0);
       return (JSON.parse(run.stdout) as { results: Result[] }).results;
     } finally {

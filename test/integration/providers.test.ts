@@ -16,17 +16,60 @@ import { SchwabMarketData } from '../../functions/adapters/market-data/schwab-ma
 import { YahooMarketData } from '../../functions/adapters/market-data/yahoo-market-data.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
-import { ALPACA_RECENT_SIP_BODY, type ProviderServer, startAlpacaServer, startSchwabServer, startSecretsManagerServer, startYahooServer } from '../helpers/provider-servers.js';
+import {
+  ALPACA_RECENT_SIP_BODY,
+  type ProviderServer,
+  startAlpacaServer,
+  startSchwabServer,
+  startSecretsManagerServer,
+  startYahooServer,
+} from '../helpers/provider-servers.js';
 
 // Obviously fake credentials: the servers check them, the errors must never show them.
-const SCHWAB = { appKey: 'fake-app-key-1111', appSecret: 'fake-app-secret-2222', refreshToken: 'fake-refresh-token-3333' };
+const SCHWAB = {
+  appKey: 'fake-app-key-1111',
+  appSecret: 'fake-app-secret-2222',
+  refreshToken: 'fake-refresh-token-3333',
+};
 const ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
 const SECRETS = [...Object.values(SCHWAB), ...Object.values(ALPACA)];
 
-const BATCH = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOGL', 'META', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT', 'PG', 'MA', 'HD', 'CVX', 'MRK', 'ABBV', 'PEP', 'KO', 'COST', 'ADBE', 'CRM', 'NFLX', 'AMD', 'INTC', 'ARM', 'KVUE', 'GE', 'MDB', 'DDOG'];
+const BATCH = [
+  'AAPL',
+  'MSFT',
+  'NVDA',
+  'AMZN',
+  'GOOGL',
+  'META',
+  'TSLA',
+  'JPM',
+  'V',
+  'JNJ',
+  'WMT',
+  'PG',
+  'MA',
+  'HD',
+  'CVX',
+  'MRK',
+  'ABBV',
+  'PEP',
+  'KO',
+  'COST',
+  'ADBE',
+  'CRM',
+  'NFLX',
+  'AMD',
+  'INTC',
+  'ARM',
+  'KVUE',
+  'GE',
+  'MDB',
+  'DDOG',
+];
 const REQUEST = { symbols: BATCH, asOf: parseIsoDay('2024-01-19'), lookback: 150 };
 // Quick retries so fault tests take milliseconds, and a short timeout for the hanging server.
-const fastHttp = (provider: string, maxAttempts = 4) => new HttpJsonClient(provider, { maxAttempts, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 300 }, async () => {});
+const fastHttp = (provider: string, maxAttempts = 4) =>
+  new HttpJsonClient(provider, { maxAttempts, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 300 }, async () => {});
 
 let reference: SymbolBars[];
 beforeAll(async () => {
@@ -39,7 +82,8 @@ function expectSameBars(actual: SymbolBars[], expected: SymbolBars[] = reference
     const want = expected[i];
     if (!entry.ok || !want.ok) throw new Error(`${entry.symbol}: ${entry.ok ? '' : entry.reason}`);
     expect(entry.bars.length, entry.symbol).toBe(want.bars.length);
-    for (const field of ['day', 'open', 'high', 'low', 'close', 'volume'] as const) expect(Array.from(entry.bars[field]), `${entry.symbol}.${field}`).toEqual(Array.from(want.bars[field]));
+    for (const field of ['day', 'open', 'high', 'low', 'close', 'volume'] as const)
+      expect(Array.from(entry.bars[field]), `${entry.symbol}.${field}`).toEqual(Array.from(want.bars[field]));
   });
 }
 
@@ -72,7 +116,8 @@ const cases: Case[] = [
   {
     name: 'schwab',
     start: () => startSchwabServer(SCHWAB),
-    create: (url, http) => new SchwabMarketData({ baseUrl: url, http, credentials: async () => SCHWAB, requestsPerMinute: Infinity }),
+    create: (url, http) =>
+      new SchwabMarketData({ baseUrl: url, http, credentials: async () => SCHWAB, requestsPerMinute: Infinity }),
     dataRequest: (symbol) => (r) => r.path === '/marketdata/v1/pricehistory' && r.query.get('symbol') === symbol,
   },
 ];
@@ -104,10 +149,18 @@ describe.each(cases)('$name provider over HTTP on loopback', ({ name, start, cre
   it('does not retry a 4xx other than 429', async () => {
     const before = server.requests.filter(dataRequest('AAPL')).length;
     server.inject(dataRequest('AAPL'), { kind: 'status', status: 403 });
-    const result = await provider().fetchDailyBars(REQUEST).catch((error: Error) => error);
+    const result = await provider()
+      .fetchDailyBars(REQUEST)
+      .catch((error: Error) => error);
     expect(server.requests.filter(dataRequest('AAPL')).length - before).toBe(1);
     if (name === 'alpaca') expect(String(result)).toMatch(/Alpaca refused the API key \(HTTP 403\)/);
-    else expect((result as SymbolBars[])[0]).toMatchObject({ symbol: 'AAPL', ok: false, code: 'provider_error', reason: expect.stringMatching(/HTTP 403/) });
+    else
+      expect((result as SymbolBars[])[0]).toMatchObject({
+        symbol: 'AAPL',
+        ok: false,
+        code: 'provider_error',
+        reason: expect.stringMatching(/HTTP 403/),
+      });
   });
 
   it('drops candles with null prices by the row rules and counts them', async () => {
@@ -122,20 +175,36 @@ describe.each(cases)('$name provider over HTTP on loopback', ({ name, start, cre
   it('reports a symbol the provider does not know as unknown, and serves the rest', async () => {
     const result = await provider().fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'ZZZZ'] });
     expect(result[0].ok).toBe(true);
-    expect(result[1]).toMatchObject({ symbol: 'ZZZZ', ok: false, code: 'unknown_symbol', reason: expect.stringContaining('ZZZZ') });
+    expect(result[1]).toMatchObject({
+      symbol: 'ZZZZ',
+      ok: false,
+      code: 'unknown_symbol',
+      reason: expect.stringContaining('ZZZZ'),
+    });
   });
 
   it('turns an empty result or a truncated body into an outcome, never a crash', async () => {
     server.inject(dataRequest('MSFT'), { kind: 'empty' });
     const empty = await provider().fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'MSFT'] });
-    expect(empty[1]).toMatchObject({ symbol: 'MSFT', ok: false, code: 'unknown_symbol', reason: expect.stringMatching(/no (daily )?bars for MSFT/) });
+    expect(empty[1]).toMatchObject({
+      symbol: 'MSFT',
+      ok: false,
+      code: 'unknown_symbol',
+      reason: expect.stringMatching(/no (daily )?bars for MSFT/),
+    });
     server.inject(dataRequest('MSFT'), { kind: 'truncated' });
-    const truncated = await provider().fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'MSFT'] }).catch((error: Error) => error);
+    const truncated = await provider()
+      .fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'MSFT'] })
+      .catch((error: Error) => error);
     if (name === 'alpaca') {
       expect(String(truncated)).toMatch(/bars page 1 for 2 symbols: the response is not valid JSON/);
     } else {
       expect((truncated as SymbolBars[])[0].ok).toBe(true);
-      expect((truncated as SymbolBars[])[1]).toMatchObject({ ok: false, code: 'provider_error', reason: expect.stringMatching(/MSFT: the response is not valid JSON/) });
+      expect((truncated as SymbolBars[])[1]).toMatchObject({
+        ok: false,
+        code: 'provider_error',
+        reason: expect.stringMatching(/MSFT: the response is not valid JSON/),
+      });
     }
   });
 
@@ -143,7 +212,10 @@ describe.each(cases)('$name provider over HTTP on loopback', ({ name, start, cre
     server.inject(() => true, { kind: 'status', status: 500 }, 1000);
     const error = await provider(2)
       .fetchDailyBars(REQUEST)
-      .then(() => undefined, (e: Error) => e);
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     server.inject(() => true, { kind: 'status', status: 500 }, 0);
     server.requests.length = 0;
     const expected: Record<string, RegExp> = {
@@ -161,7 +233,10 @@ describe('alpaca specifics', () => {
   it('asks once for the whole batch and follows page tokens', async () => {
     const server = await startAlpacaServer(ALPACA, { pageSize: 1000 });
     try {
-      const result = await new AlpacaMarketData({ baseUrl: server.url, credentials: async () => ALPACA }).fetchDailyBars(REQUEST);
+      const result = await new AlpacaMarketData({
+        baseUrl: server.url,
+        credentials: async () => ALPACA,
+      }).fetchDailyBars(REQUEST);
       expectSameBars(result);
       const calls = server.requests.filter((r) => r.path === '/v2/stocks/bars');
       // 30 symbols × ~150 bars (ARM, KVUE fewer) over pages of 1,000 bars.
@@ -180,7 +255,12 @@ describe('schwab OAuth', () => {
   it('refreshes the access token once and reuses it across batches, and again when it expires', async () => {
     const server = await startSchwabServer(SCHWAB, { tokenLifetimeSeconds: 1800 });
     let now = new Date('2026-11-24T15:00:00Z');
-    const schwab = new SchwabMarketData({ baseUrl: server.url, credentials: async () => SCHWAB, now: () => now, requestsPerMinute: Infinity });
+    const schwab = new SchwabMarketData({
+      baseUrl: server.url,
+      credentials: async () => SCHWAB,
+      now: () => now,
+      requestsPerMinute: Infinity,
+    });
     try {
       await schwab.fetchDailyBars(REQUEST);
       await schwab.fetchDailyBars(REQUEST);
@@ -199,8 +279,15 @@ describe('schwab OAuth', () => {
   it('says what to do when the refresh token has expired, without showing it', async () => {
     const server = await startSchwabServer({ ...SCHWAB, refreshToken: 'a-newer-token' });
     try {
-      const schwab = new SchwabMarketData({ baseUrl: server.url, credentials: async () => SCHWAB, credentialsSource: 'secret scanfleet/schwab (refreshToken)' });
-      const error = await schwab.fetchDailyBars(REQUEST).then(() => undefined, (e: Error) => e);
+      const schwab = new SchwabMarketData({
+        baseUrl: server.url,
+        credentials: async () => SCHWAB,
+        credentialsSource: 'secret scanfleet/schwab (refreshToken)',
+      });
+      const error = await schwab.fetchDailyBars(REQUEST).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.message).toBe(
         'Schwab rejected the refresh token (HTTP 400: invalid_grant). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in secret scanfleet/schwab (refreshToken).',
       );
@@ -217,9 +304,13 @@ describe('request pacing', () => {
   it('spaces request starts to the configured rate, and lets a quiet period pass without waiting', async () => {
     let now = 0;
     const waits: number[] = [];
-    const pacer = new RequestPacer(120, () => now, async (ms) => {
-      waits.push(ms);
-    });
+    const pacer = new RequestPacer(
+      120,
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+      },
+    );
     await Promise.all([pacer.wait(), pacer.wait(), pacer.wait()]);
     expect(waits).toEqual([500, 1000]);
     now = 10_000;
@@ -231,7 +322,11 @@ describe('request pacing', () => {
     const server = await startSchwabServer(SCHWAB);
     try {
       const started = Date.now();
-      await new SchwabMarketData({ baseUrl: server.url, credentials: async () => SCHWAB, requestsPerMinute: 600 }).fetchDailyBars({ ...REQUEST, symbols: BATCH.slice(0, 5) });
+      await new SchwabMarketData({
+        baseUrl: server.url,
+        credentials: async () => SCHWAB,
+        requestsPerMinute: 600,
+      }).fetchDailyBars({ ...REQUEST, symbols: BATCH.slice(0, 5) });
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     } finally {
       await server.close();
@@ -250,8 +345,10 @@ describe('Retry-After', () => {
 
 const MINUTE = 60_000;
 const day = (iso: string) => parseIsoDay(iso);
-const lastDay = (entry: SymbolBars) => (entry.ok ? isoDay(entry.bars.day[entry.bars.length - 1]) : `error: ${entry.reason}`);
-const csvAsOf = (asOf: string, symbols: readonly string[] = BATCH) => new CsvMarketData(BUNDLED_DATA_DIR).fetchDailyBars({ symbols, asOf: day(asOf), lookback: 150 });
+const lastDay = (entry: SymbolBars) =>
+  entry.ok ? isoDay(entry.bars.day[entry.bars.length - 1]) : `error: ${entry.reason}`;
+const csvAsOf = (asOf: string, symbols: readonly string[] = BATCH) =>
+  new CsvMarketData(BUNDLED_DATA_DIR).fetchDailyBars({ symbols, asOf: day(asOf), lookback: 150 });
 const reasons = (results: SymbolBars[]) => results.map((r) => (r.ok ? '' : r.reason)).join('\n');
 
 describe('alpaca: SIP by default, New York dates, the window ending 16 minutes back', () => {
@@ -259,7 +356,11 @@ describe('alpaca: SIP by default, New York dates, the window ending 16 minutes b
     const now = Date.parse('2024-03-08T00:30:00Z'); // 19:30 on 2024-03-07 in New York
     const server = await startAlpacaServer(ALPACA, { now: () => now });
     try {
-      const alpaca = new AlpacaMarketData({ baseUrl: server.url, credentials: async () => ALPACA, now: () => new Date(now) });
+      const alpaca = new AlpacaMarketData({
+        baseUrl: server.url,
+        credentials: async () => ALPACA,
+        now: () => new Date(now),
+      });
       expect([alpaca.feed, alpaca.delayMs, alpaca.completeBarsOnly]).toEqual(['sip', 16 * MINUTE, false]);
       const result = await alpaca.fetchDailyBars({ symbols: BATCH, lookback: 150 });
       const [call] = server.requests;
@@ -285,12 +386,21 @@ describe('alpaca: SIP by default, New York dates, the window ending 16 minutes b
     const now = Date.parse('2024-03-08T17:30:00Z'); // 12:30 in New York, session in progress
     const server = await startAlpacaServer(ALPACA, { now: () => now });
     try {
-      const sip = new AlpacaMarketData({ baseUrl: server.url, credentials: async () => ALPACA, now: () => new Date(now) });
+      const sip = new AlpacaMarketData({
+        baseUrl: server.url,
+        credentials: async () => ALPACA,
+        now: () => new Date(now),
+      });
       expectSameBars(await sip.fetchDailyBars(REQUEST));
       expect(server.requests[0].query.get('end')).toBe('2024-01-20T04:59:59Z'); // 23:59:59 on 2024-01-19 in New York
       server.requests.length = 0;
 
-      const iex = new AlpacaMarketData({ baseUrl: server.url, credentials: async () => ALPACA, feed: 'iex', now: () => new Date(now) });
+      const iex = new AlpacaMarketData({
+        baseUrl: server.url,
+        credentials: async () => ALPACA,
+        feed: 'iex',
+        now: () => new Date(now),
+      });
       expect(iex.delayMs).toBe(0);
       const [aapl] = await iex.fetchDailyBars({ symbols: ['AAPL'], lookback: 150 });
       expect(server.requests[0].query.get('end')).toBe('2024-03-08T17:30:00Z');
@@ -306,15 +416,28 @@ describe('alpaca: SIP by default, New York dates, the window ending 16 minutes b
     const server = await startAlpacaServer(ALPACA, { now: () => serverNow });
     try {
       // The fixture refuses as Alpaca does: a SIP window ending 10 minutes before its clock.
-      const raw = await send(`${server.url}/v2/stocks/bars?symbols=AAPL&timeframe=1Day&feed=sip&start=2024-03-01&end=2024-03-08T18:50:00Z`, {
-        headers: { 'APCA-API-KEY-ID': ALPACA.keyId, 'APCA-API-SECRET-KEY': ALPACA.secretKey },
-        timeoutMs: 2000,
-      });
+      const raw = await send(
+        `${server.url}/v2/stocks/bars?symbols=AAPL&timeframe=1Day&feed=sip&start=2024-03-01&end=2024-03-08T18:50:00Z`,
+        {
+          headers: { 'APCA-API-KEY-ID': ALPACA.keyId, 'APCA-API-SECRET-KEY': ALPACA.secretKey },
+          timeoutMs: 2000,
+        },
+      );
       expect([raw.status, JSON.parse(raw.body)]).toEqual([403, ALPACA_RECENT_SIP_BODY]);
       // A machine whose clock runs 5 minutes ahead asks for data only 11 minutes old.
-      const alpaca = new AlpacaMarketData({ baseUrl: server.url, credentials: async () => ALPACA, http: fastHttp('alpaca'), now: () => new Date(serverNow + 5 * MINUTE) });
-      const error = await alpaca.fetchDailyBars({ symbols: ['AAPL', 'MSFT'], lookback: 150 }).then(() => undefined, (e: Error) => e);
-      expect(error?.message).toMatch(/^Alpaca refused recent SIP data \(HTTP 403\): without a paid data plan, SIP data must be at least 15 minutes old\b/);
+      const alpaca = new AlpacaMarketData({
+        baseUrl: server.url,
+        credentials: async () => ALPACA,
+        http: fastHttp('alpaca'),
+        now: () => new Date(serverNow + 5 * MINUTE),
+      });
+      const error = await alpaca.fetchDailyBars({ symbols: ['AAPL', 'MSFT'], lookback: 150 }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).toMatch(
+        /^Alpaca refused recent SIP data \(HTTP 403\): without a paid data plan, SIP data must be at least 15 minutes old\b/,
+      );
       expect(error?.message).toContain('ALPACA_FEED=iex');
       expect(error?.message).not.toContain('refused the API key');
       expectNoSecrets(`${error?.message} ${error?.stack}`);
@@ -329,19 +452,34 @@ describe('alpaca: SIP by default, New York dates, the window ending 16 minutes b
 describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo asks for it', () => {
   const isChart = (r: { path: string }) => r.path.startsWith('/v8/finance/chart/');
   const yahooAt = (server: ProviderServer, options: { maxAttempts?: number; cookieUrl?: string } = {}) =>
-    new YahooMarketData({ baseUrl: server.url, cookieUrl: options.cookieUrl ?? server.url, http: fastHttp('yahoo', options.maxAttempts), requestsPerMinute: Infinity });
+    new YahooMarketData({
+      baseUrl: server.url,
+      cookieUrl: options.cookieUrl ?? server.url,
+      http: fastHttp('yahoo', options.maxAttempts),
+      requestsPerMinute: Infinity,
+    });
 
   it('sends a desktop Chrome User-Agent and Accept headers; the fixture refuses clients without them with 429', async () => {
     const server = await startYahooServer();
     try {
-      expectSameBars(await yahooAt(server).fetchDailyBars({ ...REQUEST, symbols: BATCH.slice(0, 3) }), reference.slice(0, 3));
+      expectSameBars(
+        await yahooAt(server).fetchDailyBars({ ...REQUEST, symbols: BATCH.slice(0, 3) }),
+        reference.slice(0, 3),
+      );
       for (const request of server.requests) {
-        expect(request.headers['user-agent']).toMatch(/^Mozilla\/5\.0 \(Windows NT 10\.0; Win64; x64\) AppleWebKit\/537\.36 \(KHTML, like Gecko\) Chrome\/\d+\.0\.0\.0 Safari\/537\.36$/);
+        expect(request.headers['user-agent']).toMatch(
+          /^Mozilla\/5\.0 \(Windows NT 10\.0; Win64; x64\) AppleWebKit\/537\.36 \(KHTML, like Gecko\) Chrome\/\d+\.0\.0\.0 Safari\/537\.36$/,
+        );
         expect(request.headers.accept).toBe('application/json,text/plain,*/*');
         expect(request.headers['accept-language']).toBe('en-US,en;q=0.9');
       }
       const url = `${server.url}/v8/finance/chart/AAPL?period1=1704067200&period2=1706745600&interval=1d`;
-      const clients: Record<string, string>[] = [{}, { 'user-agent': 'curl/8.5.0' }, { 'user-agent': 'python-requests/2.32.3' }, { 'user-agent': 'node' }];
+      const clients: Record<string, string>[] = [
+        {},
+        { 'user-agent': 'curl/8.5.0' },
+        { 'user-agent': 'python-requests/2.32.3' },
+        { 'user-agent': 'node' },
+      ];
       for (const headers of clients) {
         const raw = await send(url, { headers, timeoutMs: 2000 });
         expect([raw.status, raw.body], JSON.stringify(headers)).toEqual([429, 'Too Many Requests']);
@@ -368,7 +506,9 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
       server.requests.length = 0;
       expectSameBars(await yahoo.fetchDailyBars(REQUEST));
       expect(server.handshakes()).toBe(1);
-      expect(server.requests.every((r) => isChart(r) && r.query.has('crumb') && String(r.headers.cookie).startsWith('A3='))).toBe(true);
+      expect(
+        server.requests.every((r) => isChart(r) && r.query.has('crumb') && String(r.headers.cookie).startsWith('A3=')),
+      ).toBe(true);
     } finally {
       await server.close();
     }
@@ -377,11 +517,20 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
   it('a crumb refusal sent as 429 goes straight to the handshake, without backing off', async () => {
     const server = await startYahooServer({ crumb: true, crumbStatus: 429 });
     const sleeps: number[] = [];
-    const http = new HttpJsonClient('yahoo', { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, timeoutMs: 2000 }, async (ms) => {
-      sleeps.push(ms);
-    });
+    const http = new HttpJsonClient(
+      'yahoo',
+      { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, timeoutMs: 2000 },
+      async (ms) => {
+        sleeps.push(ms);
+      },
+    );
     try {
-      const yahoo = new YahooMarketData({ baseUrl: server.url, cookieUrl: server.url, http, requestsPerMinute: Infinity });
+      const yahoo = new YahooMarketData({
+        baseUrl: server.url,
+        cookieUrl: server.url,
+        http,
+        requestsPerMinute: Infinity,
+      });
       expectSameBars(await yahoo.fetchDailyBars({ ...REQUEST, symbols: ['AAPL'] }), reference.slice(0, 1));
       expect(server.requests.filter(isChart).map((r) => r.query.has('crumb'))).toEqual([false, true]);
       expect(server.handshakes()).toBe(1);
@@ -394,11 +543,24 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
   it('a plain 429 is a rate limit: backed off and retried, no handshake', async () => {
     const server = await startYahooServer({ crumb: false });
     try {
-      server.inject((r) => r.path === '/v8/finance/chart/AAPL', { kind: 'status', status: 429, body: 'Too Many Requests', retryAfter: '0' }, 2);
-      server.inject((r) => r.path === '/v8/finance/chart/MSFT', { kind: 'status', status: 429, body: 'Too Many Requests' }, 4);
+      server.inject(
+        (r) => r.path === '/v8/finance/chart/AAPL',
+        { kind: 'status', status: 429, body: 'Too Many Requests', retryAfter: '0' },
+        2,
+      );
+      server.inject(
+        (r) => r.path === '/v8/finance/chart/MSFT',
+        { kind: 'status', status: 429, body: 'Too Many Requests' },
+        4,
+      );
       const result = await yahooAt(server).fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'MSFT', 'NVDA'] });
       expect(result[0].ok && result[2].ok).toBe(true);
-      expect(result[1]).toMatchObject({ symbol: 'MSFT', ok: false, code: 'provider_error', reason: 'chart MSFT: HTTP 429 (after 4 attempts)' });
+      expect(result[1]).toMatchObject({
+        symbol: 'MSFT',
+        ok: false,
+        code: 'provider_error',
+        reason: 'chart MSFT: HTTP 429 (after 4 attempts)',
+      });
       expect(server.requests.filter((r) => r.path === '/v8/finance/chart/AAPL')).toHaveLength(3);
       expect(server.handshakes()).toBe(0);
       expect(server.requests.filter((r) => !isChart(r))).toEqual([]);
@@ -414,19 +576,30 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
       await yahoo.fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'MSFT'] });
       expect(server.handshakes()).toBe(1);
       // Yahoo drops the session for AAPL's requests, twice: a new handshake, then the symbol's error.
-      const refusal = JSON.stringify({ chart: { result: null, error: { code: 'Unauthorized', description: 'Invalid Crumb' } } });
+      const refusal = JSON.stringify({
+        chart: { result: null, error: { code: 'Unauthorized', description: 'Invalid Crumb' } },
+      });
       server.inject((r) => r.path === '/v8/finance/chart/AAPL', { kind: 'status', status: 401, body: refusal }, 2);
       const result = await yahoo.fetchDailyBars({ ...REQUEST, symbols: ['AAPL', 'MSFT'] });
-      expect(result[0]).toMatchObject({ ok: false, code: 'provider_error', reason: 'chart AAPL: Yahoo refused the cookie and crumb it had just issued (HTTP 401: Invalid Crumb)' });
+      expect(result[0]).toMatchObject({
+        ok: false,
+        code: 'provider_error',
+        reason: 'chart AAPL: Yahoo refused the cookie and crumb it had just issued (HTTP 401: Invalid Crumb)',
+      });
       expect(result[1].ok).toBe(true);
       expect(server.handshakes()).toBe(2);
 
       // A cookie endpoint that sets no cookie: the batch fails once, with one attempt at it.
       const broken = yahooAt(server, { cookieUrl: `${server.url}/no-cookie-here` });
       server.inject(isChart, { kind: 'status', status: 401, body: refusal }, Infinity);
-      const error = await broken.fetchDailyBars(REQUEST).then(() => undefined, (e: Error) => e);
+      const error = await broken.fetchDailyBars(REQUEST).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       server.clearFaults();
-      expect(error?.message).toBe('yahoo failed for all 30 symbols of the batch: Yahoo asked for a session, and its cookie endpoint set no cookie (HTTP 404)');
+      expect(error?.message).toBe(
+        'yahoo failed for all 30 symbols of the batch: Yahoo asked for a session, and its cookie endpoint set no cookie (HTTP 404)',
+      );
       expect(server.requests.filter((r) => r.path === '/no-cookie-here')).toHaveLength(1);
 
       const shown = `${reasons(result)} ${error?.message} ${error?.stack}`;
@@ -441,7 +614,12 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
     const at = Date.parse('2024-03-08T12:30:00-05:00');
     const server = await startYahooServer({ now: () => at });
     try {
-      const result = await new YahooMarketData({ baseUrl: server.url, http: fastHttp('yahoo'), requestsPerMinute: Infinity, now: () => new Date(at) }).fetchDailyBars({ symbols: BATCH, lookback: 150 });
+      const result = await new YahooMarketData({
+        baseUrl: server.url,
+        http: fastHttp('yahoo'),
+        requestsPerMinute: Infinity,
+        now: () => new Date(at),
+      }).fetchDailyBars({ symbols: BATCH, lookback: 150 });
       const full = await csvAsOf('2024-03-08');
       const session = sessionOn(day('2024-03-08'));
       if (!session) throw new Error('2024-03-08 is a session');
@@ -453,9 +631,24 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
         const n = whole.bars.length;
         expect(entry.bars.length).toBe(n);
         // Every earlier day as bundled; the last, 2024-03-08, as the model has it at 12:30.
-        for (const field of ['day', 'open', 'high', 'low', 'close', 'volume'] as const) expect(Array.from(entry.bars[field].slice(0, n - 1)), field).toEqual(Array.from(whole.bars[field].slice(0, n - 1)));
-        const dayBar = { open: whole.bars.open[n - 1], high: whole.bars.high[n - 1], low: whole.bars.low[n - 1], close: whole.bars.close[n - 1], volume: whole.bars.volume[n - 1] };
-        const got = { open: entry.bars.open[n - 1], high: entry.bars.high[n - 1], low: entry.bars.low[n - 1], close: entry.bars.close[n - 1], volume: entry.bars.volume[n - 1] };
+        for (const field of ['day', 'open', 'high', 'low', 'close', 'volume'] as const)
+          expect(Array.from(entry.bars[field].slice(0, n - 1)), field).toEqual(
+            Array.from(whole.bars[field].slice(0, n - 1)),
+          );
+        const dayBar = {
+          open: whole.bars.open[n - 1],
+          high: whole.bars.high[n - 1],
+          low: whole.bars.low[n - 1],
+          close: whole.bars.close[n - 1],
+          volume: whole.bars.volume[n - 1],
+        };
+        const got = {
+          open: entry.bars.open[n - 1],
+          high: entry.bars.high[n - 1],
+          low: entry.bars.low[n - 1],
+          close: entry.bars.close[n - 1],
+          volume: entry.bars.volume[n - 1],
+        };
         expect(isoDay(entry.bars.day[n - 1])).toBe('2024-03-08');
         expect(got).toEqual(partialBar(dayBar, elapsed, `${entry.symbol}:2024-03-08`));
         expect(got.volume).toBeLessThan(dayBar.volume);
@@ -471,7 +664,11 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
     const evening = Date.parse('2024-03-06T20:00:00-05:00');
     const earlier = await startYahooServer({ now: () => evening });
     try {
-      const result = await new YahooMarketData({ baseUrl: earlier.url, http: fastHttp('yahoo'), requestsPerMinute: Infinity }).fetchDailyBars({ symbols: BATCH.slice(0, 5), asOf: day('2024-03-08'), lookback: 150 });
+      const result = await new YahooMarketData({
+        baseUrl: earlier.url,
+        http: fastHttp('yahoo'),
+        requestsPerMinute: Infinity,
+      }).fetchDailyBars({ symbols: BATCH.slice(0, 5), asOf: day('2024-03-08'), lookback: 150 });
       expect(result.map(lastDay)).toEqual(Array(5).fill('2024-03-06'));
       expectSameBars(result, await csvAsOf('2024-03-06', BATCH.slice(0, 5)));
     } finally {
@@ -484,16 +681,36 @@ describe('yahoo: browser headers, and the cookie + crumb handshake when Yahoo as
     const yahooServer = await startYahooServer({ now: () => now });
     const schwabServer = await startSchwabServer(SCHWAB, { now: () => now });
     try {
-      const yahoo = new YahooMarketData({ baseUrl: yahooServer.url, http: fastHttp('yahoo'), requestsPerMinute: Infinity });
-      const schwab = new SchwabMarketData({ baseUrl: schwabServer.url, http: fastHttp('schwab'), credentials: async () => SCHWAB, requestsPerMinute: Infinity });
+      const yahoo = new YahooMarketData({
+        baseUrl: yahooServer.url,
+        http: fastHttp('yahoo'),
+        requestsPerMinute: Infinity,
+      });
+      const schwab = new SchwabMarketData({
+        baseUrl: schwabServer.url,
+        http: fastHttp('schwab'),
+        credentials: async () => SCHWAB,
+        requestsPerMinute: Infinity,
+      });
       await yahoo.fetchDailyBars({ symbols: ['AAPL'], lookback: 150, now });
       await yahoo.fetchDailyBars({ symbols: ['AAPL'], lookback: 150, asOf: day('2024-03-06'), now });
-      expect(yahooServer.requests.map((r) => Number(r.query.get('period2')))).toEqual([now / 1000, Date.parse('2024-03-07T00:00:00-05:00') / 1000]);
+      expect(yahooServer.requests.map((r) => Number(r.query.get('period2')))).toEqual([
+        now / 1000,
+        Date.parse('2024-03-07T00:00:00-05:00') / 1000,
+      ]);
       await schwab.fetchDailyBars({ symbols: ['AAPL'], lookback: 150, now });
       await schwab.fetchDailyBars({ symbols: ['AAPL'], lookback: 150, asOf: day('2024-03-06'), now });
       const history = schwabServer.requests.filter((r) => r.path === '/marketdata/v1/pricehistory');
-      expect(history.map((r) => Number(r.query.get('endDate')))).toEqual([now, Date.parse('2024-03-07T00:00:00-05:00') - 1]);
-      expect([yahoo.delayMs, schwab.delayMs, yahoo.completeBarsOnly, schwab.completeBarsOnly]).toEqual([10 * MINUTE, 10 * MINUTE, false, false]);
+      expect(history.map((r) => Number(r.query.get('endDate')))).toEqual([
+        now,
+        Date.parse('2024-03-07T00:00:00-05:00') - 1,
+      ]);
+      expect([yahoo.delayMs, schwab.delayMs, yahoo.completeBarsOnly, schwab.completeBarsOnly]).toEqual([
+        10 * MINUTE,
+        10 * MINUTE,
+        false,
+        false,
+      ]);
     } finally {
       await yahooServer.close();
       await schwabServer.close();
@@ -510,7 +727,14 @@ describe('schwab: a refused refresh token re-reads the credentials once', () => 
     let now = Date.parse('2026-11-24T15:00:00Z');
     try {
       const source = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, sm.client);
-      const schwab = new SchwabMarketData({ baseUrl: server.url, credentials: source.load, reloadCredentials: source.reload, credentialsSource: source.description, now: () => new Date(now), requestsPerMinute: Infinity });
+      const schwab = new SchwabMarketData({
+        baseUrl: server.url,
+        credentials: source.load,
+        reloadCredentials: source.reload,
+        credentialsSource: source.description,
+        now: () => new Date(now),
+        requestsPerMinute: Infinity,
+      });
       await schwab.fetchDailyBars({ ...REQUEST, symbols: ['AAPL'] });
       expect(sm.calls).toEqual(['secretsmanager.GetSecretValue scanfleet/schwab']);
       // The user signs in again: Schwab takes only the new refresh token, which the secret now holds.
@@ -519,7 +743,10 @@ describe('schwab: a refused refresh token re-reads the credentials once', () => 
       now += 31 * MINUTE; // the access token has expired
       expectSameBars(await schwab.fetchDailyBars({ ...REQUEST, symbols: ['AAPL'] }), reference.slice(0, 1));
       expect(sm.calls).toHaveLength(2);
-      const grants = () => server.requests.filter((r) => r.path === '/v1/oauth/token').map((r) => new URLSearchParams(r.body).get('refresh_token') === ROTATED);
+      const grants = () =>
+        server.requests
+          .filter((r) => r.path === '/v1/oauth/token')
+          .map((r) => new URLSearchParams(r.body).get('refresh_token') === ROTATED);
       expect(grants()).toEqual([false, false, true]);
       // The new one is kept: the next refresh reads nothing.
       now += 31 * MINUTE;
@@ -537,8 +764,17 @@ describe('schwab: a refused refresh token re-reads the credentials once', () => 
     const server = await startSchwabServer({ ...SCHWAB, refreshToken: ROTATED });
     try {
       const source = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, sm.client);
-      const schwab = new SchwabMarketData({ baseUrl: server.url, credentials: source.load, reloadCredentials: source.reload, credentialsSource: source.description, requestsPerMinute: Infinity });
-      const error = await schwab.fetchDailyBars(REQUEST).then(() => undefined, (e: Error) => e);
+      const schwab = new SchwabMarketData({
+        baseUrl: server.url,
+        credentials: source.load,
+        reloadCredentials: source.reload,
+        credentialsSource: source.description,
+        requestsPerMinute: Infinity,
+      });
+      const error = await schwab.fetchDailyBars(REQUEST).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error?.message).toBe(
         'Schwab rejected the refresh token (HTTP 400: invalid_grant). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in secret scanfleet/schwab (refreshToken).',
       );
@@ -558,7 +794,11 @@ describe('csv: complete bars only, and the newest day of the data set', () => {
     const csv = new CsvMarketData(BUNDLED_DATA_DIR);
     expect([csv.delayMs, csv.completeBarsOnly]).toEqual([0, true]);
     const at = async (instant?: string) => {
-      const result = await csv.fetchDailyBars({ symbols: ['AAPL', 'MSFT'], lookback: 150, ...(instant !== undefined && { now: Date.parse(instant) }) });
+      const result = await csv.fetchDailyBars({
+        symbols: ['AAPL', 'MSFT'],
+        lookback: 150,
+        ...(instant !== undefined && { now: Date.parse(instant) }),
+      });
       for (const entry of result) expect(entry.ok && entry.bars.length, entry.symbol).toBe(150);
       return result.map(lastDay);
     };
@@ -569,8 +809,20 @@ describe('csv: complete bars only, and the newest day of the data set', () => {
     // An instant on the evening of 2024-03-06: the file's later days are not served either.
     expect(await at('2024-03-06T20:00:00-05:00')).toEqual(['2024-03-06', '2024-03-06']);
     // The bars kept are the bundled ones, and the as-of still cuts.
-    expectSameBars(await csv.fetchDailyBars({ symbols: BATCH, lookback: 150, now: Date.parse('2024-03-08T12:30:00-05:00') }), await csvAsOf('2024-03-07'));
-    expect((await csv.fetchDailyBars({ symbols: ['AAPL'], asOf: day('2024-03-05'), lookback: 150, now: Date.parse('2024-03-08T16:00:00-05:00') })).map(lastDay)).toEqual(['2024-03-05']);
+    expectSameBars(
+      await csv.fetchDailyBars({ symbols: BATCH, lookback: 150, now: Date.parse('2024-03-08T12:30:00-05:00') }),
+      await csvAsOf('2024-03-07'),
+    );
+    expect(
+      (
+        await csv.fetchDailyBars({
+          symbols: ['AAPL'],
+          asOf: day('2024-03-05'),
+          lookback: 150,
+          now: Date.parse('2024-03-08T16:00:00-05:00'),
+        })
+      ).map(lastDay),
+    ).toEqual(['2024-03-05']);
   });
 
   it('newestDay() is 2024-03-08 for the bundled data, found once per instance from the files’ tails', async () => {
@@ -584,11 +836,14 @@ describe('csv: complete bars only, and the newest day of the data set', () => {
       expect(await new CsvMarketData(dir).newestDay()).toBeUndefined();
       const header = 'Date,Open,High,Low,Close,Adj Close,Volume';
       const row = (date: string) => `${date},10.5,11,10,10.75,10.75,123456`;
-      const long = Array.from({ length: 40 }, (_, i) => row(`2023-12-${String(i % 28 + 1).padStart(2, '0')}`));
+      const long = Array.from({ length: 40 }, (_, i) => row(`2023-12-${String((i % 28) + 1).padStart(2, '0')}`));
       writeFileSync(join(dir, 'AAA.csv'), [header, ...long, row('2024-01-05')].join('\n') + '\n'); // trailing newline
       writeFileSync(join(dir, 'BBB.csv'), [header, ...long, row('2024-02-01')].join('\n')); // none
       writeFileSync(join(dir, 'CCC.csv'), [header, row('2024-01-31')].join('\r\n') + '\r\n\r\n'); // CRLF, blank lines
-      writeFileSync(join(dir, 'DDD.csv'), [header, row('2024-01-02'), '2024-02-09,null,null,null,null,null,null'].join('\n')); // a null last row is no bar
+      writeFileSync(
+        join(dir, 'DDD.csv'),
+        [header, row('2024-01-02'), '2024-02-09,null,null,null,null,null,null'].join('\n'),
+      ); // a null last row is no bar
       writeFileSync(join(dir, 'EEE.csv'), header); // no rows
       writeFileSync(join(dir, 'notes.txt'), row('2030-01-01'));
       expect(await new CsvMarketData(dir).newestDay()).toBe(day('2024-02-01'));
@@ -606,13 +861,21 @@ describe('createMarketData: delays, feeds and PROVIDER_DELAY_MINUTES', () => {
     const alpaca = make({ PROVIDER: 'alpaca' }) as AlpacaMarketData;
     expect([alpaca.feed, alpaca.delayMs]).toEqual(['sip', 16 * MINUTE]);
     expect(make({ PROVIDER: 'alpaca', ALPACA_FEED: 'iex' }).delayMs).toBe(0);
-    expect([make({ PROVIDER: 'yahoo' }).delayMs, make({ PROVIDER: 'schwab' }).delayMs]).toEqual([10 * MINUTE, 10 * MINUTE]);
-    expect([make({ PROVIDER: 'yahoo', PROVIDER_DELAY_MINUTES: '2.5' }).delayMs, make({ PROVIDER: 'schwab', PROVIDER_DELAY_MINUTES: '0' }).delayMs]).toEqual([2.5 * MINUTE, 0]);
+    expect([make({ PROVIDER: 'yahoo' }).delayMs, make({ PROVIDER: 'schwab' }).delayMs]).toEqual([
+      10 * MINUTE,
+      10 * MINUTE,
+    ]);
+    expect([
+      make({ PROVIDER: 'yahoo', PROVIDER_DELAY_MINUTES: '2.5' }).delayMs,
+      make({ PROVIDER: 'schwab', PROVIDER_DELAY_MINUTES: '0' }).delayMs,
+    ]).toEqual([2.5 * MINUTE, 0]);
   });
 
   it('refuses a PROVIDER_DELAY_MINUTES that is not a non-negative number', () => {
     for (const bad of ['-1', 'ten', 'Infinity', '5m']) {
-      expect(() => make({ PROVIDER: 'yahoo', PROVIDER_DELAY_MINUTES: bad })).toThrow(`PROVIDER_DELAY_MINUTES must be a non-negative number of minutes (how far the provider's data lags the market), got "${bad}"`);
+      expect(() => make({ PROVIDER: 'yahoo', PROVIDER_DELAY_MINUTES: bad })).toThrow(
+        `PROVIDER_DELAY_MINUTES must be a non-negative number of minutes (how far the provider's data lags the market), got "${bad}"`,
+      );
     }
   });
 });

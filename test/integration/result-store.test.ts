@@ -11,21 +11,43 @@ import { useEmbeddedStore } from '../helpers/store.js';
 const db = useEmbeddedStore();
 const plan = planScan();
 let clock = new Date('2026-11-25T15:30:00Z');
-const storeOf = (client = db.client(), extra = {}) => new ResultStore(client, { tableName: db.store().tableName, now: () => clock, sleep: async () => {}, ...extra });
+const storeOf = (client = db.client(), extra = {}) =>
+  new ResultStore(client, { tableName: db.store().tableName, now: () => clock, sleep: async () => {}, ...extra });
 
 function newRun(runId: string, symbols: string[], scheduledAt = '2026-11-25T15:30:00.000Z'): NewRun {
-  return { runId, watchlist: 'full', kind: 'scheduled', purpose: 'market-hours', session: '2026-11-25', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-25', symbols, scanners: ['macd', 'ttm-squeeze', 'vpb'], batchSize: 30, batchesExpected: 2 };
+  return {
+    runId,
+    watchlist: 'full',
+    kind: 'scheduled',
+    purpose: 'market-hours',
+    session: '2026-11-25',
+    scheduledAt,
+    startedAt: scheduledAt,
+    sessionDate: '2026-11-25',
+    symbols,
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    batchSize: 30,
+    batchesExpected: 2,
+  };
 }
 
 async function batchOf(symbols: string[]) {
-  const scans = await Promise.all(symbols.map(async (s) => (s === 'ZZZZ' ? failedSymbol(s, plan, 'unknown symbol') : scanSymbol(await bundledBars(s, '2024-03-08', 150), plan))));
+  const scans = await Promise.all(
+    symbols.map(async (s) =>
+      s === 'ZZZZ'
+        ? failedSymbol(s, plan, 'unknown symbol')
+        : scanSymbol(await bundledBars(s, '2024-03-08', 150), plan),
+    ),
+  );
   const summary = new RunSummaryBuilder(['macd', 'ttm-squeeze', 'vpb']);
   scans.forEach((s) => summary.add(s));
-  return { outcomes: scans.flatMap((s) => s.outcomes), tally: { summary: summary.build(), dataIssues: { weekend: 2 } } };
+  return {
+    outcomes: scans.flatMap((s) => s.outcomes),
+    tally: { summary: summary.build(), dataIssues: { weekend: 2 } },
+  };
 }
 
 describe('result store on dynalite', () => {
-
   it('creates a run once; the same run id returns the stored record', async () => {
     const store = storeOf();
     const first = await store.createRun(newRun('20261125T153000Z-full', ['AAPL']));
@@ -51,7 +73,14 @@ describe('result store on dynalite', () => {
     expect(await store.recordBatch(runId, 0, one.tally)).toBeUndefined();
     expect(await store.completeRun(runId)).toBe(false); // 1 of 2 batches
     const afterTwo = await store.recordBatch(runId, 1, two.tally);
-    expect(afterTwo).toMatchObject({ batchesDone: 2, doneBatches: [0, 1], symbolsDone: 4, symbolsWithErrors: 1, bullishSignals: 1, bearishSignals: 2 });
+    expect(afterTwo).toMatchObject({
+      batchesDone: 2,
+      doneBatches: [0, 1],
+      symbolsDone: 4,
+      symbolsWithErrors: 1,
+      bullishSignals: 1,
+      bearishSignals: 2,
+    });
     expect(afterTwo?.signalCounts['ttm-squeeze']).toEqual({ squeeze_on: 0, fired_long: 0, fired_short: 1 });
     expect(afterTwo?.dataIssues.weekend).toBe(4);
     expect(await store.completeRun(runId)).toBe(true);
@@ -71,19 +100,32 @@ describe('result store on dynalite', () => {
     for await (const o of store.allRunResults(runId)) all.push(o);
     expect(all).toHaveLength(12);
     const vpb = await store.runResults(runId, { scanner: 'vpb' });
-    expect(vpb.items.map((o) => [o.symbol, o.signal])).toEqual([['DDOG', null], ['GE', 'buy'], ['MDB', 'sell'], ['ZZZZ', null]]);
-    expect(vpb.items[1]).toMatchObject({ runId, asOf: '2024-03-08', status: 'ok', barDate: '2024-03-08', values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 } });
-    expect((await store.runResults(runId, { scanner: 'vpb', signal: 'sell' })).items.map((o) => o.symbol)).toEqual(['MDB']);
-    expect((await store.runResults(runId, { status: 'error' })).items.map((o) => `${o.symbol}/${o.scanner}: ${o.reason}`)).toEqual([
-      'ZZZZ/macd: unknown symbol',
-      'ZZZZ/ttm-squeeze: unknown symbol',
-      'ZZZZ/vpb: unknown symbol',
+    expect(vpb.items.map((o) => [o.symbol, o.signal])).toEqual([
+      ['DDOG', null],
+      ['GE', 'buy'],
+      ['MDB', 'sell'],
+      ['ZZZZ', null],
     ]);
+    expect(vpb.items[1]).toMatchObject({
+      runId,
+      asOf: '2024-03-08',
+      status: 'ok',
+      barDate: '2024-03-08',
+      values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 },
+    });
+    expect((await store.runResults(runId, { scanner: 'vpb', signal: 'sell' })).items.map((o) => o.symbol)).toEqual([
+      'MDB',
+    ]);
+    expect(
+      (await store.runResults(runId, { status: 'error' })).items.map((o) => `${o.symbol}/${o.scanner}: ${o.reason}`),
+    ).toEqual(['ZZZZ/macd: unknown symbol', 'ZZZZ/ttm-squeeze: unknown symbol', 'ZZZZ/vpb: unknown symbol']);
     const first = await store.runResults(runId, {}, 5);
     expect(first.items).toHaveLength(5);
     const second = await store.runResults(runId, {}, 5, first.cursor);
     const third = await store.runResults(runId, {}, 5, second.cursor);
-    expect([...first.items, ...second.items, ...third.items].map((o) => `${o.scanner}/${o.symbol}`)).toEqual(all.map((o) => `${o.scanner}/${o.symbol}`));
+    expect([...first.items, ...second.items, ...third.items].map((o) => `${o.scanner}/${o.symbol}`)).toEqual(
+      all.map((o) => `${o.scanner}/${o.symbol}`),
+    );
     expect(third.cursor).toBeUndefined();
     await expect(store.runResults(runId, {}, 5, 'bm90LWEtY3Vyc29y')).rejects.toThrow('cursor is not valid');
   });
@@ -91,10 +133,21 @@ describe('result store on dynalite', () => {
   it('lists runs newest first and a symbol’s history across runs', async () => {
     const store = storeOf();
     const runs = await store.listRuns(10);
-    expect(runs.items.map((r) => r.runId)).toEqual(['20261125T173000Z-full', '20261125T163000Z-full', '20261125T153000Z-full']);
+    expect(runs.items.map((r) => r.runId)).toEqual([
+      '20261125T173000Z-full',
+      '20261125T163000Z-full',
+      '20261125T153000Z-full',
+    ]);
     expect((await store.latestRun())?.runId).toBe('20261125T163000Z-full');
     const history = await store.symbolHistory('GE', 10);
-    expect(history.items.map((o) => `${o.runId}/${o.scanner}`)).toEqual(['20261125T173000Z-full/vpb', '20261125T173000Z-full/ttm-squeeze', '20261125T173000Z-full/macd', '20261125T163000Z-full/vpb', '20261125T163000Z-full/ttm-squeeze', '20261125T163000Z-full/macd']);
+    expect(history.items.map((o) => `${o.runId}/${o.scanner}`)).toEqual([
+      '20261125T173000Z-full/vpb',
+      '20261125T173000Z-full/ttm-squeeze',
+      '20261125T173000Z-full/macd',
+      '20261125T163000Z-full/vpb',
+      '20261125T163000Z-full/ttm-squeeze',
+      '20261125T163000Z-full/macd',
+    ]);
   });
 
   it('hides expired items that TTL has not deleted yet', async () => {
@@ -123,7 +176,8 @@ describe('result store on dynalite', () => {
         if (command instanceof BatchWriteCommand && calls++ < 2) {
           const table = Object.keys(command.input.RequestItems ?? {})[0];
           const requests = command.input.RequestItems?.[table] ?? [];
-          if (requests.length > 1) await real.send(new BatchWriteCommand({ RequestItems: { [table]: requests.slice(0, -1) } }));
+          if (requests.length > 1)
+            await real.send(new BatchWriteCommand({ RequestItems: { [table]: requests.slice(0, -1) } }));
           return { UnprocessedItems: { [table]: requests.slice(-1) } };
         }
         return real.send(command as never);
@@ -135,10 +189,15 @@ describe('result store on dynalite', () => {
     expect(calls).toBe(3);
     expect((await storeOf().runResults(runId)).items).toHaveLength(3);
 
-    const never = { send: async (command: BatchWriteCommand) => ({ UnprocessedItems: command.input.RequestItems }) } as unknown as DynamoDBDocumentClient;
-    await expect(storeOf(never, { maxWriteAttempts: 3 }).writeOutcomes({ runId, scheduledAt: '2026-11-25T18:30:00.000Z' }, outcomes)).rejects.toThrow(
-      new StoreError('3 of 3 items still unprocessed after 3 BatchWriteItem attempts'),
-    );
+    const never = {
+      send: async (command: BatchWriteCommand) => ({ UnprocessedItems: command.input.RequestItems }),
+    } as unknown as DynamoDBDocumentClient;
+    await expect(
+      storeOf(never, { maxWriteAttempts: 3 }).writeOutcomes(
+        { runId, scheduledAt: '2026-11-25T18:30:00.000Z' },
+        outcomes,
+      ),
+    ).rejects.toThrow(new StoreError('3 of 3 items still unprocessed after 3 BatchWriteItem attempts'));
   });
 });
 
@@ -147,6 +206,10 @@ describe('result store: runs of the previous version', () => {
     const store = storeOf();
     const { kind: _kind, purpose: _purpose, session: _session, ...old } = newRun('20261125T143000Z-old', ['AAPL']);
     await store.createRun(old as NewRun);
-    expect(await store.getRun('20261125T143000Z-old')).toMatchObject({ kind: 'scheduled', session: '2026-11-25', symbolsPartial: 0 });
+    expect(await store.getRun('20261125T143000Z-old')).toMatchObject({
+      kind: 'scheduled',
+      session: '2026-11-25',
+      symbolsPartial: 0,
+    });
   });
 });

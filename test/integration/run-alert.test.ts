@@ -22,7 +22,13 @@ const stores = () => ({
   events: new EventStore(db.client(), { tableName: db.store().tableName, now: () => clock }),
 });
 
-const entry = (runId: string, symbol: string, signal: string, kind: AlertLogEntry['kind'], extra: Partial<AlertLogEntry> = {}): AlertLogEntry => ({
+const entry = (
+  runId: string,
+  symbol: string,
+  signal: string,
+  kind: AlertLogEntry['kind'],
+  extra: Partial<AlertLogEntry> = {},
+): AlertLogEntry => ({
   runId,
   symbol,
   scanner: signal === 'buy' || signal === 'sell' ? 'vpb' : 'macd',
@@ -31,7 +37,14 @@ const entry = (runId: string, symbol: string, signal: string, kind: AlertLogEntr
   barDate: '2026-11-24',
   start: '2026-11-24',
   at: '2026-11-24T21:45:00.000Z',
-  values: { price: 100, changePct: 1, volumeSurgePct: 80, pattern: 'breakout_20d_high', histogram: 0.1, trend: 'bullish' },
+  values: {
+    price: 100,
+    changePct: 1,
+    volumeSurgePct: 80,
+    pattern: 'breakout_20d_high',
+    histogram: 0.1,
+    trend: 'bullish',
+  },
   ...extra,
 });
 
@@ -39,14 +52,39 @@ const entry = (runId: string, symbol: string, signal: string, kind: AlertLogEntr
 async function completedRun(runId: string, log: AlertLogEntry[]) {
   const { store, events } = stores();
   const scheduledAt = '2026-11-24T21:45:00.000Z';
-  await store.createRun({ runId, watchlist: 'full', kind: 'scheduled', purpose: 'after-close', session: '2026-11-24', scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-24', symbols: ['GE', 'MDB'], scanners: ['vpb', 'macd'], batchSize: 30, batchesExpected: 1 });
+  await store.createRun({
+    runId,
+    watchlist: 'full',
+    kind: 'scheduled',
+    purpose: 'after-close',
+    session: '2026-11-24',
+    scheduledAt,
+    startedAt: scheduledAt,
+    sessionDate: '2026-11-24',
+    symbols: ['GE', 'MDB'],
+    scanners: ['vpb', 'macd'],
+    batchSize: 30,
+    batchesExpected: 1,
+  });
   await events.writeAlertLog(log);
-  await store.recordBatch(runId, 0, { summary: { symbols: 2, signals: {}, symbolsInsufficient: 0, symbolsWithErrors: 0, breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 } }, dataIssues: {} });
+  await store.recordBatch(runId, 0, {
+    summary: {
+      symbols: 2,
+      signals: {},
+      symbolsInsufficient: 0,
+      symbolsWithErrors: 0,
+      breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 },
+    },
+    dataIssues: {},
+  });
   await store.completeRun(runId);
   return { store, events, run: (await store.getRun(runId))! };
 }
 
-const posted = (from: number) => discord.received.slice(from).map((r) => r.body as { content: string; embeds: { title: string; description: string }[] });
+const posted = (from: number) =>
+  discord.received
+    .slice(from)
+    .map((r) => r.body as { content: string; embeds: { title: string; description: string }[] });
 
 describe('run alerts', () => {
   it('sends the run’s alert log, a message per kind, waiting out a 429 for its retry_after', async () => {
@@ -63,9 +101,15 @@ describe('run alerts', () => {
     expect(await alertRun(run, store, events, client, webhook())).toEqual({ status: 'sent', newSignals: 4 });
     expect(waits).toEqual([50]); // retry_after: 0.05 s
     const messages = posted(before + 1); // after the 429
-    expect(messages.map((m) => m.content)).toEqual(['scanfleet: 2 new signals', 'scanfleet: 1 confirmed', 'scanfleet: 1 retracted']);
+    expect(messages.map((m) => m.content)).toEqual([
+      'scanfleet: 2 new signals',
+      'scanfleet: 1 confirmed',
+      'scanfleet: 1 retracted',
+    ]);
     expect(messages[0].embeds[0].title).toBe('New signals as of 2026-11-24 — vpb (2)');
-    expect(messages[0].embeds[0].description).toBe('**GE** buy — $100.00 (+1.00%), volume +80%, breakout_20d_high\n**MDB** sell — $100.00 (+1.00%), volume +80%, breakout_20d_high · late (from 2026-11-23)');
+    expect(messages[0].embeds[0].description).toBe(
+      '**GE** buy — $100.00 (+1.00%), volume +80%, breakout_20d_high\n**MDB** sell — $100.00 (+1.00%), volume +80%, breakout_20d_high · late (from 2026-11-23)',
+    );
     expect(messages[2].embeds[0].description).toBe('**MSFT** bearish_cross — no longer there at the close');
     expect(JSON.stringify(messages)).not.toContain('NVDA'); // held back by the cooldown: logged, not sent
     expect((await store.getRun(runId))?.alert).toMatchObject({ status: 'sent', newSignals: 4 });
@@ -85,10 +129,15 @@ describe('run alerts', () => {
     discord.failNext(500, 2);
     const failed = await alertRun(c.run, c.store, c.events, failing, webhook());
     expect(failed).toEqual({ status: 'failed', newSignals: 1, error: 'alert webhook: HTTP 500 after 2 attempts' });
-    expect((await c.store.getRun(c.run.runId))?.alert).toMatchObject({ status: 'failed', error: 'alert webhook: HTTP 500 after 2 attempts' });
+    expect((await c.store.getRun(c.run.runId))?.alert).toMatchObject({
+      status: 'failed',
+      error: 'alert webhook: HTTP 500 after 2 attempts',
+    });
     expect((await c.store.getRun(c.run.runId))?.status).toBe('complete');
     expect(JSON.stringify(failed)).not.toContain('fake-token');
-    expect((await c.events.undelivered(STALE_OUTBOX_MS)).map((o) => [o.runId, o.status])).toEqual([['20261124T230000Z-c', 'failed']]);
+    expect((await c.events.undelivered(STALE_OUTBOX_MS)).map((o) => [o.runId, o.status])).toEqual([
+      ['20261124T230000Z-c', 'failed'],
+    ]);
 
     const d = await completedRun('20261125T003000Z-d', [entry('20261125T003000Z-d', 'MDB', 'sell', 'forming')]);
     const before = discord.received.length;
@@ -103,11 +152,17 @@ describe('run alerts', () => {
     await e.events.openOutbox(e.run.runId); // it started sending, then its invocation died
     const f = await completedRun('20261125T011000Z-f', []);
     const before = discord.received.length;
-    expect(await alertRun(f.run, f.store, f.events, client, webhook())).toEqual({ status: 'nothing_new', newSignals: 0 });
+    expect(await alertRun(f.run, f.store, f.events, client, webhook())).toEqual({
+      status: 'nothing_new',
+      newSignals: 0,
+    });
     expect(discord.received.length).toBe(before); // 10 minutes: it may still be sending
     clock = new Date(clock.getTime() + STALE_OUTBOX_MS + 60_000);
     const g = await completedRun('20261125T013000Z-g', []);
-    expect(await alertRun(g.run, g.store, g.events, client, webhook())).toEqual({ status: 'nothing_new', newSignals: 0 });
+    expect(await alertRun(g.run, g.store, g.events, client, webhook())).toEqual({
+      status: 'nothing_new',
+      newSignals: 0,
+    });
     expect(posted(before).map((m) => m.content)).toEqual(['scanfleet: 1 new signal']);
   });
 });

@@ -26,7 +26,15 @@ afterEach(() => logs.restore());
 function setup(marketData: MarketData = csv) {
   const store = new ResultStore(db.client(), { tableName: db.store().tableName });
   const events = new EventStore(db.client(), { tableName: db.store().tableName });
-  const handler = createScanBatchHandler(() => ({ store, events, marketData, lookbackBars: 150, maxReceives: 3, alertSettings: { intraday: false, cooldownSessions: 3 }, now: () => new Date('2026-11-24T14:30:00Z') }));
+  const handler = createScanBatchHandler(() => ({
+    store,
+    events,
+    marketData,
+    lookbackBars: 150,
+    maxReceives: 3,
+    alertSettings: { intraday: false, cooldownSessions: 3 },
+    now: () => new Date('2026-11-24T14:30:00Z'),
+  }));
   return { store, handler };
 }
 
@@ -38,7 +46,12 @@ function event(body: unknown, receives = 1, messageId = `m-${++sequence}`): SQSE
         messageId,
         receiptHandle: 'r',
         body: typeof body === 'string' ? body : JSON.stringify(body),
-        attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
+        attributes: {
+          ApproximateReceiveCount: String(receives),
+          SentTimestamp: '0',
+          SenderId: 's',
+          ApproximateFirstReceiveTimestamp: '0',
+        },
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',
@@ -51,8 +64,28 @@ function event(body: unknown, receives = 1, messageId = `m-${++sequence}`): SQSE
 
 async function newRun(store: ResultStore, runId: string, batches: string[][], asOf = '2024-03-08') {
   const scheduledAt = '2026-11-24T14:30:00.000Z';
-  await store.createRun({ runId, watchlist: 'test', kind: 'manual', session: asOf, scheduledAt, startedAt: scheduledAt, sessionDate: '2026-11-24', asOf, symbols: batches.flat(), scanners: ['macd', 'ttm-squeeze', 'vpb'], batchSize: 3, batchesExpected: batches.length });
-  return batches.map((symbols, batch): ScanMessage => ({ runId, batch, symbols, scanners: ['macd', 'ttm-squeeze', 'vpb'], scheduledAt, asOf }));
+  await store.createRun({
+    runId,
+    watchlist: 'test',
+    kind: 'manual',
+    session: asOf,
+    scheduledAt,
+    startedAt: scheduledAt,
+    sessionDate: '2026-11-24',
+    asOf,
+    symbols: batches.flat(),
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    batchSize: 3,
+    batchesExpected: batches.length,
+  });
+  return batches.map((symbols, batch): ScanMessage => ({
+    runId,
+    batch,
+    symbols,
+    scanners: ['macd', 'ttm-squeeze', 'vpb'],
+    scheduledAt,
+    asOf,
+  }));
 }
 
 const context = localLambdaContext('scan-batch');
@@ -62,14 +95,32 @@ describe('scan-batch handler', () => {
     const { store, handler } = setup();
     const [first, second] = await newRun(store, '20261124T143000Z-a', [['GE', 'MDB', 'ZZZZ'], ['DDOG']]);
     expect(await handler(event(first), context)).toEqual({ batchItemFailures: [] });
-    expect(await store.getRun(first.runId)).toMatchObject({ status: 'running', batchesDone: 1, symbolsDone: 3, symbolsWithErrors: 1 });
+    expect(await store.getRun(first.runId)).toMatchObject({
+      status: 'running',
+      batchesDone: 1,
+      symbolsDone: 3,
+      symbolsWithErrors: 1,
+    });
     expect(await handler(event(second), context)).toEqual({ batchItemFailures: [] });
     const run = await store.getRun(first.runId);
-    expect(run).toMatchObject({ status: 'complete', batchesDone: 2, doneBatches: [0, 1], symbolsDone: 4, bullishSignals: 1, bearishSignals: 2 });
-    expect(run?.signalCounts).toEqual({ macd: { bullish_cross: 0, bearish_cross: 0 }, 'ttm-squeeze': { squeeze_on: 0, fired_long: 0, fired_short: 1 }, vpb: { buy: 1, sell: 1 } });
+    expect(run).toMatchObject({
+      status: 'complete',
+      batchesDone: 2,
+      doneBatches: [0, 1],
+      symbolsDone: 4,
+      bullishSignals: 1,
+      bearishSignals: 2,
+    });
+    expect(run?.signalCounts).toEqual({
+      macd: { bullish_cross: 0, bearish_cross: 0 },
+      'ttm-squeeze': { squeeze_on: 0, fired_long: 0, fired_short: 1 },
+      vpb: { buy: 1, sell: 1 },
+    });
     const results = (await store.runResults(first.runId, {}, 100)).items;
     expect(results).toHaveLength(12);
-    expect(results.filter((r) => r.symbol === 'ZZZZ').map((r) => [r.status, r.reason])).toEqual(Array(3).fill(['error', expect.stringMatching(/^no data for ZZZZ/)]));
+    expect(results.filter((r) => r.symbol === 'ZZZZ').map((r) => [r.status, r.reason])).toEqual(
+      Array(3).fill(['error', expect.stringMatching(/^no data for ZZZZ/)]),
+    );
   });
 
   it('logs one structured line per invocation with run, batch, counts, duration and memory', async () => {
@@ -77,14 +128,31 @@ describe('scan-batch handler', () => {
     const [message] = await newRun(store, '20261124T143000Z-b', [['GE', 'AAPL']]);
     await handler(event(message), context);
     const line = logs.lines().find((l) => l.message === 'batch finished');
-    expect(line).toMatchObject({ level: 'INFO', service: 'scan-batch', runId: '20261124T143000Z-b', batch: 0, symbols: 2, signals: 1, errors: 0, counted: true, runComplete: true });
+    expect(line).toMatchObject({
+      level: 'INFO',
+      service: 'scan-batch',
+      runId: '20261124T143000Z-b',
+      batch: 0,
+      symbols: 2,
+      signals: 1,
+      errors: 0,
+      counted: true,
+      runComplete: true,
+    });
     for (const key of ['durationMs', 'rssMb', 'maxRssMb', 'heapUsedMb']) expect(line?.[key], key).toBeGreaterThan(0);
     expect(typeof line?.coldStart).toBe('boolean');
     expect(line?.function_request_id).toBe(context.awsRequestId);
     // CloudWatch embedded metric format: one document per invocation, namespace "scanfleet".
-    const emf = logs.lines().find((l) => l._aws !== undefined) as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, number>;
+    const emf = logs.lines().find((l) => l._aws !== undefined) as {
+      _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] };
+    } & Record<string, number>;
     expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('scanfleet');
-    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m) => `${m.Name}:${m.Unit}`).sort()).toEqual(['MaxRss:Megabytes', 'RunsCompleted:Count', 'SignalsFound:Count', 'SymbolsFailed:Count']);
+    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m) => `${m.Name}:${m.Unit}`).sort()).toEqual([
+      'MaxRss:Megabytes',
+      'RunsCompleted:Count',
+      'SignalsFound:Count',
+      'SymbolsFailed:Count',
+    ]);
     expect(emf.SignalsFound).toBe(1);
     expect(emf.SymbolsFailed).toBe(0);
     expect(emf.MaxRss).toBeGreaterThan(30);
@@ -92,14 +160,23 @@ describe('scan-batch handler', () => {
 
   it('does not count a re-delivered batch twice, delivered again later or twice at once', async () => {
     const { store, handler } = setup();
-    const [one, two] = await newRun(store, '20261124T143000Z-c', [['GE', 'MDB'], ['DDOG', 'AAPL']]);
+    const [one, two] = await newRun(store, '20261124T143000Z-c', [
+      ['GE', 'MDB'],
+      ['DDOG', 'AAPL'],
+    ]);
     await handler(event(one), context);
     await handler(event(one, 2), context);
     expect(logs.lines().some((l) => l.message === 'batch already counted; nothing to scan')).toBe(true);
     const [a, b] = await Promise.all([handler(event(two), context), handler(event(two), context)]);
     expect([a, b]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
     const run = await store.getRun(one.runId);
-    expect(run).toMatchObject({ status: 'complete', batchesDone: 2, symbolsDone: 4, bullishSignals: 1, bearishSignals: 2 });
+    expect(run).toMatchObject({
+      status: 'complete',
+      batchesDone: 2,
+      symbolsDone: 4,
+      bullishSignals: 1,
+      bearishSignals: 2,
+    });
     expect((await store.runResults(one.runId, {}, 100)).items).toHaveLength(12);
     expect(logs.lines().filter((l) => l.message === 'batch finished' && l.runComplete === true)).toHaveLength(1);
   });
@@ -109,50 +186,108 @@ describe('scan-batch handler', () => {
     const [one, two] = await newRun(store, '20261124T143000Z-e', [['GE'], ['MDB']]);
     await handler(event(one), context);
     // The first delivery of batch 1 counted it, then died (or lost the update's response).
-    const empty = { symbols: 0, symbolsWithErrors: 0, symbolsInsufficient: 0, breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 }, signals: {} };
+    const empty = {
+      symbols: 0,
+      symbolsWithErrors: 0,
+      symbolsInsufficient: 0,
+      breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 },
+      signals: {},
+    };
     await store.recordBatch(two.runId, two.batch, { summary: empty, dataIssues: {} });
     expect(await store.getRun(two.runId)).toMatchObject({ status: 'running', batchesDone: 2 });
     expect(await handler(event(two, 2), context)).toEqual({ batchItemFailures: [] });
     expect(await store.getRun(two.runId)).toMatchObject({ status: 'complete', batchesDone: 2 });
-    expect(logs.lines().find((l) => l.message === 'batch already counted; nothing to scan')).toMatchObject({ batch: 1, runComplete: true });
+    expect(logs.lines().find((l) => l.message === 'batch already counted; nothing to scan')).toMatchObject({
+      batch: 1,
+      runComplete: true,
+    });
     // A third delivery finds it complete and completes nothing.
     await handler(event(two, 3), context);
-    expect(logs.lines().filter((l) => l.message === 'batch already counted; nothing to scan').map((l) => l.runComplete)).toEqual([true, false]);
+    expect(
+      logs
+        .lines()
+        .filter((l) => l.message === 'batch already counted; nothing to scan')
+        .map((l) => l.runComplete),
+    ).toEqual([true, false]);
   });
 
   it('reports malformed messages as failed (for the DLQ) without touching any run', async () => {
     const { handler } = setup();
     const bodies: [unknown, RegExp][] = [
       ['{"runId": "20261124T143000Z-a", "batch": 0,', /message body is not JSON/],
-      [{ runId: 'nope', batch: 0, symbols: ['AAPL'], scanners: ['macd'], scheduledAt: '2026-11-24T14:30:00Z' }, /runId: not a run id/],
-      [{ runId: '20261124T143000Z-a', batch: 0, symbols: ['AAPL'], scanners: ['rsi'], scheduledAt: '2026-11-24T14:30:00Z' }, /scanners\.0: unknown scanner/],
-      [{ runId: '20261124T143000Z-a', batch: -1, symbols: [], scanners: ['macd'], scheduledAt: '2026-11-24T14:30:00Z' }, /batch: .*; symbols: /],
+      [
+        { runId: 'nope', batch: 0, symbols: ['AAPL'], scanners: ['macd'], scheduledAt: '2026-11-24T14:30:00Z' },
+        /runId: not a run id/,
+      ],
+      [
+        {
+          runId: '20261124T143000Z-a',
+          batch: 0,
+          symbols: ['AAPL'],
+          scanners: ['rsi'],
+          scheduledAt: '2026-11-24T14:30:00Z',
+        },
+        /scanners\.0: unknown scanner/,
+      ],
+      [
+        {
+          runId: '20261124T143000Z-a',
+          batch: -1,
+          symbols: [],
+          scanners: ['macd'],
+          scheduledAt: '2026-11-24T14:30:00Z',
+        },
+        /batch: .*; symbols: /,
+      ],
     ];
     for (const [body, reason] of bodies) {
       const result = await handler(event(body, 1, 'poison'), context);
       expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
-      const logged = logs.lines().filter((l) => l.message === 'malformed scan message').pop();
+      const logged = logs
+        .lines()
+        .filter((l) => l.message === 'malformed scan message')
+        .pop();
       expect(logged?.reason).toMatch(reason);
       expect(logged?.level).toBe('ERROR');
     }
   });
 
   it('fails a batch whose provider is down, and on the last delivery notes it on the run', async () => {
-    const down: MarketData = { name: 'down', delayMs: 0, completeBarsOnly: false, fetchDailyBars: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9')) };
+    const down: MarketData = {
+      name: 'down',
+      delayMs: 0,
+      completeBarsOnly: false,
+      fetchDailyBars: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9')),
+    };
     const { store, handler } = setup(down);
     const [message] = await newRun(store, '20261124T143000Z-d', [['GE']]);
     expect(await handler(event(message, 1, 'x'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'x' }] });
     expect((await store.getRun(message.runId))?.failedBatches).toEqual([]);
     expect(await handler(event(message, 3, 'x'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'x' }] });
     const run = await store.getRun(message.runId);
-    expect(run).toMatchObject({ status: 'running', batchesDone: 0, failedBatches: [0], lastBatchError: 'batch 0: connect ECONNREFUSED 127.0.0.1:9' });
+    expect(run).toMatchObject({
+      status: 'running',
+      batchesDone: 0,
+      failedBatches: [0],
+      lastBatchError: 'batch 0: connect ECONNREFUSED 127.0.0.1:9',
+    });
     expect((await store.runResults(message.runId)).items).toEqual([]);
   });
 
   it('fails a message for a run that does not exist', async () => {
     const { handler } = setup();
-    const message: ScanMessage = { runId: '20200101T000000Z-gone', batch: 0, symbols: ['GE'], scanners: ['vpb'], scheduledAt: '2020-01-01T00:00:00.000Z' };
-    expect(await handler(event(message, 1, 'gone'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'gone' }] });
-    expect(logs.lines().find((l) => l.message === 'batch failed')?.reason).toBe('run 20200101T000000Z-gone not found (never created, or expired)');
+    const message: ScanMessage = {
+      runId: '20200101T000000Z-gone',
+      batch: 0,
+      symbols: ['GE'],
+      scanners: ['vpb'],
+      scheduledAt: '2020-01-01T00:00:00.000Z',
+    };
+    expect(await handler(event(message, 1, 'gone'), context)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'gone' }],
+    });
+    expect(logs.lines().find((l) => l.message === 'batch failed')?.reason).toBe(
+      'run 20200101T000000Z-gone not found (never created, or expired)',
+    );
   });
 });

@@ -15,14 +15,22 @@ interface Result {
   reason?: string;
 }
 
-const reference = JSON.parse(readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8')) as {
+const reference = JSON.parse(
+  readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8'),
+) as {
   signals: Record<string, Record<string, string>>;
   aboveSma50: number;
 };
 
 describe('scanfleet scan --json --as-of 2024-01-19', () => {
   const run = runCli(['scan', '--json', '--as-of', '2024-01-19']);
-  const doc = JSON.parse(run.stdout) as { asOf: string; symbols: string[]; scanners: string[]; results: Result[]; summary: { breadth: { aboveSma50: number; measured: number } } };
+  const doc = JSON.parse(run.stdout) as {
+    asOf: string;
+    symbols: string[];
+    scanners: string[];
+    results: Result[];
+    summary: { breadth: { aboveSma50: number; measured: number } };
+  };
 
   it('exits 0 and prints one JSON document with one entry per symbol and scanner', () => {
     expect(run.status).toBe(0);
@@ -32,13 +40,16 @@ describe('scanfleet scan --json --as-of 2024-01-19', () => {
     expect(doc.results).toHaveLength(450);
     const keys = new Set(doc.results.map((r) => `${r.symbol}/${r.scanner}`));
     expect(keys.size).toBe(450);
-    for (const symbol of doc.symbols) for (const scanner of doc.scanners) expect(keys.has(`${symbol}/${scanner}`)).toBe(true);
+    for (const symbol of doc.symbols)
+      for (const scanner of doc.scanners) expect(keys.has(`${symbol}/${scanner}`)).toBe(true);
     expect(doc.results.every((r) => r.status === 'ok')).toBe(true);
   });
 
   it('finds exactly the signals an independent Python implementation finds', () => {
     for (const scanner of ['macd', 'ttm-squeeze', 'vpb']) {
-      const found = Object.fromEntries(doc.results.filter((r) => r.scanner === scanner && r.signal !== null).map((r) => [r.symbol, r.signal]));
+      const found = Object.fromEntries(
+        doc.results.filter((r) => r.scanner === scanner && r.signal !== null).map((r) => [r.symbol, r.signal]),
+      );
       expect(found, scanner).toEqual(reference.signals[scanner]);
     }
     expect(doc.summary.breadth.aboveSma50).toBe(reference.aboveSma50);
@@ -64,7 +75,9 @@ describe('scanfleet scan (tables)', () => {
     expect(run.stdout).toMatch(/^GE\s+buy\s+167\.96\s+\+0\.88\s+171\s+breakout_20d_high/m);
     expect(run.stdout).toMatch(/^MDB\s+sell\s+383\.42\s+-6\.94\s+363\s+breakdown_20d_low/m);
     expect(run.stdout).toMatch(/^Market breadth: \d+\/150 above their 50-day SMA/m);
-    expect(run.stdout).toMatch(/^Run \d{8}T\d{6}Z-default: scanned 150 symbols as of 2024-03-08 · signals: macd \d+.* · 0 with errors, 0 with insufficient data · [\d.]+ s · peak RSS \d+ MB$/m);
+    expect(run.stdout).toMatch(
+      /^Run \d{8}T\d{6}Z-default: scanned 150 symbols as of 2024-03-08 · signals: macd \d+.* · 0 with errors, 0 with insufficient data · [\d.]+ s · peak RSS \d+ MB$/m,
+    );
     // Not a terminal: no progress line, no colour codes.
     expect(run.stderr).toBe('');
     expect(run.stdout).not.toContain('\u001b[');
@@ -87,8 +100,12 @@ describe('scanfleet scan (tables)', () => {
     ]);
     const tables = runCli(['scan', '--symbols', 'ARM,ZZZZ', '--as-of', '2023-10-05']);
     expect(tables.stdout).toContain('Symbols without a full result (2):');
-    expect(tables.stdout).toContain('  ARM: insufficient data — 16 bars, macd needs at least 35; insufficient data — 16 bars, ttm-squeeze needs at least 40');
-    expect(tables.stdout).toMatch(/Run \d{8}T\d{6}Z-symbols-asof20231005: scanned 2 symbols as of 2023-10-05 .* 1 with errors, 1 with insufficient data/);
+    expect(tables.stdout).toContain(
+      '  ARM: insufficient data — 16 bars, macd needs at least 35; insufficient data — 16 bars, ttm-squeeze needs at least 40',
+    );
+    expect(tables.stdout).toMatch(
+      /Run \d{8}T\d{6}Z-symbols-asof20231005: scanned 2 symbols as of 2023-10-05 .* 1 with errors, 1 with insufficient data/,
+    );
   });
 
   it('scans a data directory with odd rows and reports what the row rules set aside', () => {
@@ -137,41 +154,87 @@ describe('scanfleet scan of a symbol whose data stops early', () => {
     const doc = JSON.parse(runCli(['scan', '--data', dir, '--json']).stdout) as { asOf: string; results: Result[] };
     expect(doc.asOf).toBe('2024-03-22');
     expect(doc.results.filter((r) => r.symbol === 'LIVE').map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
-    expect(doc.results.filter((r) => r.symbol === 'HALT').map((r) => [r.status, r.reason])).toEqual(Array(3).fill(['error', 'stale: the last bar is 2024-03-20, the last closed session 2024-03-22']));
+    expect(doc.results.filter((r) => r.symbol === 'HALT').map((r) => [r.status, r.reason])).toEqual(
+      Array(3).fill(['error', 'stale: the last bar is 2024-03-20, the last closed session 2024-03-22']),
+    );
     // As of its last day, it is current.
-    const asOf = JSON.parse(runCli(['scan', '--data', dir, '--as-of', '2024-03-20', '--json']).stdout) as { results: Result[] };
+    const asOf = JSON.parse(runCli(['scan', '--data', dir, '--as-of', '2024-03-20', '--json']).stdout) as {
+      results: Result[];
+    };
     expect(asOf.results.every((r) => r.status === 'ok')).toBe(true);
   });
 });
 
 describe('scanfleet scan --now over the bundled files', () => {
   it('has no bar of a session still trading (files hold closed days only), and the closed day from 16:00', () => {
-    const at = (instant: string) => JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--now', instant, '--json']).stdout) as { asOf: string; results: Result[] };
+    const at = (instant: string) =>
+      JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--now', instant, '--json']).stdout) as {
+        asOf: string;
+        results: Result[];
+      };
     const midday = at('2024-03-08T12:30:00-05:00');
     expect(midday.asOf).toBe('2024-03-07');
-    expect(midday.results.every((r) => r.status === 'ok' && r.barDate === '2024-03-07' && r.partial === false)).toBe(true);
+    expect(midday.results.every((r) => r.status === 'ok' && r.barDate === '2024-03-07' && r.partial === false)).toBe(
+      true,
+    );
     const close = at('2024-03-08T16:00:00-05:00');
     expect(close.results.every((r) => r.barDate === '2024-03-08' && r.partial === false)).toBe(true);
     // What a scan as of that day finds.
-    const asOf = JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--as-of', '2024-03-08', '--json']).stdout) as { results: Result[] };
-    expect(close.results.map((r) => [r.symbol, r.scanner, r.signal])).toEqual(asOf.results.map((r) => [r.symbol, r.scanner, r.signal]));
+    const asOf = JSON.parse(runCli(['scan', '--symbols', 'GE,MDB,DDOG', '--as-of', '2024-03-08', '--json']).stdout) as {
+      results: Result[];
+    };
+    expect(close.results.map((r) => [r.symbol, r.scanner, r.signal])).toEqual(
+      asOf.results.map((r) => [r.symbol, r.scanner, r.signal]),
+    );
   });
 });
 
 describe('scanfleet scan with bad arguments', () => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown scanner', ['--scanners', 'macd,rsi'], /^scanfleet: unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb$/],
-    ['a bad date', ['--as-of', '2024-02-30'], /^scanfleet: --as-of must be a real date as YYYY-MM-DD, got "2024-02-30"$/],
-    ['a missing data directory', ['--data', '/nonexistent/prices'], /^scanfleet: --data: directory not found: \/nonexistent\/prices$/],
+    [
+      'an unknown scanner',
+      ['--scanners', 'macd,rsi'],
+      /^scanfleet: unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb$/,
+    ],
+    [
+      'a bad date',
+      ['--as-of', '2024-02-30'],
+      /^scanfleet: --as-of must be a real date as YYYY-MM-DD, got "2024-02-30"$/,
+    ],
+    [
+      'a missing data directory',
+      ['--data', '/nonexistent/prices'],
+      /^scanfleet: --data: directory not found: \/nonexistent\/prices$/,
+    ],
     ['an empty symbol list', ['--symbols', ' , '], /^scanfleet: --symbols is empty: no symbols in it$/],
-    ['a missing watchlist file', ['--watchlist', '/nonexistent/list.txt'], /^scanfleet: --watchlist: file not found: \/nonexistent\/list\.txt$/],
+    [
+      'a missing watchlist file',
+      ['--watchlist', '/nonexistent/list.txt'],
+      /^scanfleet: --watchlist: file not found: \/nonexistent\/list\.txt$/,
+    ],
     ['an unknown option', ['--fast'], /^scanfleet: Unknown option '--fast'/],
-    ['both --watchlist and --symbols', ['--watchlist', 'x', '--symbols', 'AAPL'], /^scanfleet: give either --watchlist or --symbols, not both$/],
-    ['a bad parameter override', ['--set', 'macd.fastPeriod=30'], /^scanfleet: macd\.fastPeriod \(30\) must be shorter than macd\.slowPeriod \(26\)$/],
+    [
+      'both --watchlist and --symbols',
+      ['--watchlist', 'x', '--symbols', 'AAPL'],
+      /^scanfleet: give either --watchlist or --symbols, not both$/,
+    ],
+    [
+      'a bad parameter override',
+      ['--set', 'macd.fastPeriod=30'],
+      /^scanfleet: macd\.fastPeriod \(30\) must be shorter than macd\.slowPeriod \(26\)$/,
+    ],
     ['a malformed override', ['--set', 'fast=3'], /^scanfleet: --set must look like SCANNER\.KEY=NUMBER/],
     ['a bad lookback', ['--lookback', '0'], /^scanfleet: --lookback must be a whole number ≥ 1, got "0"$/],
-    ['an instant without its zone', ['--now', '2024-03-08T12:30:00'], /^scanfleet: --now must be an ISO-8601 instant with Z or an offset \(e\.g\. 2024-03-08T12:30:00-05:00\), got "2024-03-08T12:30:00"$/],
-    ['an instant and an as-of of different days', ['--now', '2024-03-08T02:00:00Z', '--as-of', '2024-03-08'], /^scanfleet: --now 2024-03-08T02:00:00Z is 2024-03-07 in New York but --as-of is 2024-03-08: give one, or the same day$/],
+    [
+      'an instant without its zone',
+      ['--now', '2024-03-08T12:30:00'],
+      /^scanfleet: --now must be an ISO-8601 instant with Z or an offset \(e\.g\. 2024-03-08T12:30:00-05:00\), got "2024-03-08T12:30:00"$/,
+    ],
+    [
+      'an instant and an as-of of different days',
+      ['--now', '2024-03-08T02:00:00Z', '--as-of', '2024-03-08'],
+      /^scanfleet: --now 2024-03-08T02:00:00Z is 2024-03-07 in New York but --as-of is 2024-03-08: give one, or the same day$/,
+    ],
   ];
 
   it.each(cases)('rejects %s with exit 2 and one line naming the problem', (_, args, message) => {

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleApiRequest } from '../../functions/api/routes.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
-import { configureLocalEnvironment, type LocalPipelineResult, runLocalPipeline } from '../../functions/local/local-pipeline.js';
+import {
+  configureLocalEnvironment,
+  type LocalPipelineResult,
+  runLocalPipeline,
+} from '../../functions/local/local-pipeline.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
 
 // Four runs of the schedule with intraday alerts, over one store: the evening of 2024-03-06 (the
@@ -22,7 +26,21 @@ beforeAll(async () => {
     ['2024-03-07T16:45:00-05:00', 'after-close'],
   ] as const) {
     const now = new Date(at);
-    runs.push(await runLocalPipeline({ store: db, watchlist: 'history', symbols: SYMBOLS, scanners: ['macd', 'ttm-squeeze', 'vpb'], dataDir: BUNDLED_DATA_DIR, lookback: 150, marketData: data, now, kind: 'replay', purpose, intraday: true }));
+    runs.push(
+      await runLocalPipeline({
+        store: db,
+        watchlist: 'history',
+        symbols: SYMBOLS,
+        scanners: ['macd', 'ttm-squeeze', 'vpb'],
+        dataDir: BUNDLED_DATA_DIR,
+        lookback: 150,
+        marketData: data,
+        now,
+        kind: 'replay',
+        purpose,
+        intraday: true,
+      }),
+    );
   }
 }, 60_000);
 afterAll(() => db.close());
@@ -30,7 +48,10 @@ afterAll(() => db.close());
 async function api(path: string) {
   const { apiDepsFromEnv } = await import('../../functions/api/handler.js');
   const [route, query = ''] = path.split('?');
-  const response = await handleApiRequest({ method: 'GET', path: route, query: Object.fromEntries(new URLSearchParams(query)), headers: {}, rawQuery: query }, apiDepsFromEnv());
+  const response = await handleApiRequest(
+    { method: 'GET', path: route, query: Object.fromEntries(new URLSearchParams(query)), headers: {}, rawQuery: query },
+    apiDepsFromEnv(),
+  );
   return JSON.parse(response.body as string);
 }
 
@@ -49,10 +70,16 @@ describe('runs and results on a bar still trading', () => {
 
   it('serve the latest run, and the chart only up to a run’s instant', async () => {
     const body = await api('/api/scans/vpb');
-    expect(body.run).toMatchObject({ runId: runs[3].run.runId, kind: 'replay', session: '2024-03-07', symbolsPartial: 0 });
+    expect(body.run).toMatchObject({
+      runId: runs[3].run.runId,
+      kind: 'replay',
+      session: '2024-03-07',
+      symbolsPartial: 0,
+    });
     // The API's provider here is the csv one: complete daily bars only, so at noon there is no
     // 03-07 bar yet; after the close there is, and the evening run before stops at 03-06.
-    const chartEnd = async (run: LocalPipelineResult) => (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars.at(-1).time;
+    const chartEnd = async (run: LocalPipelineResult) =>
+      (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars.at(-1).time;
     expect(await chartEnd(runs[0])).toBe('2024-03-06');
     expect(await chartEnd(runs[2])).toBe('2024-03-06');
     expect(await chartEnd(runs[3])).toBe('2024-03-07');
@@ -66,7 +93,15 @@ describe('a run that ended partial', () => {
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
     const { createDocumentClient } = await import('../../functions/adapters/store/dynamodb-client.js');
     const client = createDocumentClient(db.endpoint);
-    await client.send(new UpdateCommand({ TableName: db.tableName, Key: { pk: `RUN#${runs[3].run.runId}`, sk: 'RUN' }, UpdateExpression: 'SET #s = :partial', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':partial': 'partial' } }));
+    await client.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: { pk: `RUN#${runs[3].run.runId}`, sk: 'RUN' },
+        UpdateExpression: 'SET #s = :partial',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':partial': 'partial' },
+      }),
+    );
     client.destroy();
     const body = await api('/api/scans/macd');
     expect(body.run).toMatchObject({ runId: runs[3].run.runId, status: 'partial', symbolsPartial: 0 });
@@ -78,12 +113,31 @@ describe('signal history', () => {
   it('lists each event once, with when it was first seen and when the close confirmed it', async () => {
     const cost = await api('/api/symbols/COST');
     const buys = cost.history.filter((h: { signal: string }) => h.signal === 'buy');
-    expect(buys).toEqual([{ scanner: 'vpb', signal: 'buy', barDate: '2024-03-07', start: '2024-03-07', status: 'confirmed', firstSeenAt: '2024-03-07T15:30:00.000Z', confirmedAt: '2024-03-07T21:45:00.000Z' }]);
+    expect(buys).toEqual([
+      {
+        scanner: 'vpb',
+        signal: 'buy',
+        barDate: '2024-03-07',
+        start: '2024-03-07',
+        status: 'confirmed',
+        firstSeenAt: '2024-03-07T15:30:00.000Z',
+        confirmedAt: '2024-03-07T21:45:00.000Z',
+      },
+    ]);
     const hum = await api('/api/symbols/HUM');
     expect(hum.history.filter((h: { barDate: string }) => h.barDate === '2024-03-07')).toEqual([
-      { scanner: 'macd', signal: 'bearish_cross', barDate: '2024-03-07', start: '2024-03-07', status: 'retracted', firstSeenAt: '2024-03-07T15:30:00.000Z' },
+      {
+        scanner: 'macd',
+        signal: 'bearish_cross',
+        barDate: '2024-03-07',
+        start: '2024-03-07',
+        status: 'retracted',
+        firstSeenAt: '2024-03-07T15:30:00.000Z',
+      },
     ]);
-    const all = [...cost.history, ...hum.history].map((h: { scanner: string; signal: string; start: string }) => `${h.scanner} ${h.signal} ${h.start}`);
+    const all = [...cost.history, ...hum.history].map(
+      (h: { scanner: string; signal: string; start: string }) => `${h.scanner} ${h.signal} ${h.start}`,
+    );
     expect(new Set(all).size).toBe(all.length);
   });
 });

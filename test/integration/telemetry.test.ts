@@ -34,8 +34,13 @@ afterAll(async () => {
   await stack.close();
 });
 
-type Emf = { service: string; MaxRss: number; _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] } };
-const metricDocs = (service: string) => logs.lines().filter((l): l is Emf & Record<string, unknown> => l._aws !== undefined && l.service === service);
+type Emf = {
+  service: string;
+  MaxRss: number;
+  _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string; Unit: string }[] }[] };
+};
+const metricDocs = (service: string) =>
+  logs.lines().filter((l): l is Emf & Record<string, unknown> => l._aws !== undefined && l.service === service);
 const endLines = (message: string) => logs.lines().filter((l) => l.message === message);
 
 function expectInvocationFigures(line: Record<string, unknown> | undefined, coldStart: boolean) {
@@ -82,7 +87,11 @@ describe('end-of-invocation telemetry of every handler', () => {
   it('discord: one line and one MaxRss per verified interaction', async () => {
     for (let i = 0; i < 2; i++) {
       const body = JSON.stringify({ type: 1 });
-      const response = await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body, headers: signedHeaders(keys, body) });
+      const response = await fetch(`${stack.url}/discord/interactions`, {
+        method: 'POST',
+        body,
+        headers: signedHeaders(keys, body),
+      });
       expect(await response.json()).toEqual({ type: 1 });
     }
     const lines = endLines('interaction');

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { lambdaDurationMs, monthlyCost, RUNS_PER_MONTH } from '../../functions/core/cost-model.js';
 
-const inputs = { symbols: 150, eventsPerSymbolSession: 0.2, batchSize: 30, scannersPerSymbol: 3, batchDurationMs: 500, dispatchDurationMs: 200, initDurationMs: 0, workersPerRun: 2, memoryMb: 256, resultsDays: 7, itemBytes: 600, apiRequests: 10_000, apiDurationMs: 50 };
+const inputs = {
+  symbols: 150,
+  eventsPerSymbolSession: 0.2,
+  batchSize: 30,
+  scannersPerSymbol: 3,
+  batchDurationMs: 500,
+  dispatchDurationMs: 200,
+  initDurationMs: 0,
+  workersPerRun: 2,
+  memoryMb: 256,
+  resultsDays: 7,
+  itemBytes: 600,
+  apiRequests: 10_000,
+  apiDurationMs: 50,
+};
 
 describe('monthly cost model', () => {
   it('counts the default schedule’s runs: 9 each session (hourly in market hours, 16:45 and 20:00), none on other days', () => {
@@ -22,9 +36,15 @@ describe('monthly cost model', () => {
     expect(line('DynamoDB writes')?.usd).toBeCloseTo(0.090594 * 0.625, 9);
     // 945 run reads + 28,350 event-state reads + 10,000 × 10 API reads
     expect(line('DynamoDB reads')?.quantity).toBeCloseTo(129_295, 6);
-    expect(cost.totalUsd).toBeCloseTo(cost.lines.reduce((s, l) => s + l.usd, 0), 12);
+    expect(cost.totalUsd).toBeCloseTo(
+      cost.lines.reduce((s, l) => s + l.usd, 0),
+      12,
+    );
     // Everything but the writes, reads and the HTTP API fits the always-free allowances.
-    expect(cost.afterFreeTierUsd).toBeCloseTo(line('DynamoDB writes')!.usd + line('DynamoDB reads')!.usd + line('HTTP API')!.usd, 9);
+    expect(cost.afterFreeTierUsd).toBeCloseTo(
+      line('DynamoDB writes')!.usd + line('DynamoDB reads')!.usd + line('HTTP API')!.usd,
+      9,
+    );
   });
 
   it('bills a cold start of every function for every run, as the worst case', () => {

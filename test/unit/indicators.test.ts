@@ -1,7 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { BollingerBands, EMA, MACD, SMA, TrueRange } from 'technicalindicators';
 import { describe, expect, it } from 'vitest';
-import { ema, macdSeries, rollingMax, rollingMin, rollingStdDev, sma, trueRange } from '../../functions/core/indicators.js';
+import {
+  ema,
+  macdSeries,
+  rollingMax,
+  rollingMin,
+  rollingStdDev,
+  sma,
+  trueRange,
+} from '../../functions/core/indicators.js';
 import { linearRegressionEnd } from '../../functions/core/linear-regression.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { bundledBars } from '../helpers/bars.js';
@@ -29,7 +37,12 @@ describe('indicator kernels on hand-worked series', () => {
 
   it('takes the widest of the three true-range legs', () => {
     // bar 1: high−low 3, |12−9| 3, |9−9| 0 → 3; bar 2: 4, |11−11| 0, |7−11| 4 → 4; a gap up: |20−10| = 10
-    expect(Array.from(trueRange(f64([10, 12, 11, 20]), f64([8, 9, 7, 19]), f64([9, 11, 10, 19.5])))).toEqual([NaN, 3, 4, 10]);
+    expect(Array.from(trueRange(f64([10, 12, 11, 20]), f64([8, 9, 7, 19]), f64([9, 11, 10, 19.5])))).toEqual([
+      NaN,
+      3,
+      4,
+      10,
+    ]);
   });
 
   it('finds rolling highs and lows', () => {
@@ -71,7 +84,14 @@ describe('indicator kernels against technicalindicators on every bundled series'
     const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 
     const ours = macdSeries(bars.close, 12, 26, 9);
-    const theirs = MACD.calculate({ values: close, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false });
+    const theirs = MACD.calculate({
+      values: close,
+      fastPeriod: 12,
+      slowPeriod: 26,
+      signalPeriod: 9,
+      SimpleMAOscillator: false,
+      SimpleMASignal: false,
+    });
     // technicalindicators' output k belongs to bar k + 25.
     theirs.forEach((point, k) => {
       expect(relative(ours.macd[k + 25], point.MACD as number)).toBeLessThan(1e-9);
@@ -84,8 +104,12 @@ describe('indicator kernels against technicalindicators on every bundled series'
     const s = SMA.calculate({ period: 20, values: close });
     defined(sma(bars.close, 20)).forEach((v, k) => expect(relative(v, s[k])).toBeLessThan(1e-9));
     const bb = BollingerBands.calculate({ period: 20, stdDev: 2, values: close });
-    defined(rollingStdDev(bars.close, 20)).forEach((sd, k) => expect(relative(s[k] + 2 * sd, bb[k].upper)).toBeLessThan(1e-9));
+    defined(rollingStdDev(bars.close, 20)).forEach((sd, k) =>
+      expect(relative(s[k] + 2 * sd, bb[k].upper)).toBeLessThan(1e-9),
+    );
     const tr = TrueRange.calculate({ high: Array.from(bars.high), low: Array.from(bars.low), close });
-    defined(trueRange(bars.high, bars.low, bars.close)).forEach((v, k) => expect(relative(v, tr[k])).toBeLessThan(1e-9));
+    defined(trueRange(bars.high, bars.low, bars.close)).forEach((v, k) =>
+      expect(relative(v, tr[k])).toBeLessThan(1e-9),
+    );
   });
 });

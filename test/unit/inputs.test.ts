@@ -9,12 +9,20 @@ describe('dates', () => {
   it('round-trips calendar dates and rejects impossible ones', () => {
     expect(isoDay(parseIsoDay('2024-02-29'))).toBe('2024-02-29');
     expect(parseIsoDay('1970-01-01')).toBe(0);
-    for (const bad of ['2023-02-29', '2024-13-01', '2024-1-5', '20240105', 'yesterday', '']) expect(parseIsoDay(bad)).toBeNaN();
-    expect(() => requireIsoDay('2024-02-30', '--as-of')).toThrow('--as-of must be a real date as YYYY-MM-DD, got "2024-02-30"');
+    for (const bad of ['2023-02-29', '2024-13-01', '2024-1-5', '20240105', 'yesterday', ''])
+      expect(parseIsoDay(bad)).toBeNaN();
+    expect(() => requireIsoDay('2024-02-30', '--as-of')).toThrow(
+      '--as-of must be a real date as YYYY-MM-DD, got "2024-02-30"',
+    );
   });
 
   it('knows Saturdays and Sundays', () => {
-    expect(['2024-01-05', '2024-01-06', '2024-01-07', '2024-01-08'].map((d) => isWeekend(parseIsoDay(d)))).toEqual([false, true, true, false]);
+    expect(['2024-01-05', '2024-01-06', '2024-01-07', '2024-01-08'].map((d) => isWeekend(parseIsoDay(d)))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -22,7 +30,8 @@ describe('symbols and watchlists', () => {
   it('accepts tickers with class suffixes and upper-cases them', () => {
     expect(requireSymbol(' brk.b ')).toBe('BRK.B');
     expect(requireSymbol('BF-B')).toBe('BF-B');
-    for (const bad of ['../etc/passwd', 'AAPL;DROP', '', 'TOOLONGSYMBOL', '1ABC']) expect(() => requireSymbol(bad)).toThrow(ValidationError);
+    for (const bad of ['../etc/passwd', 'AAPL;DROP', '', 'TOOLONGSYMBOL', '1ABC'])
+      expect(() => requireSymbol(bad)).toThrow(ValidationError);
   });
 
   it('reads one symbol a line or comma-separated, skipping comments, blanks and duplicates', () => {
@@ -38,7 +47,9 @@ describe('symbols and watchlists', () => {
 describe('scanner selection and batching', () => {
   it('parses scanner lists and rejects unknown names', () => {
     expect(parseScannerNames('vpb, macd,vpb')).toEqual(['vpb', 'macd']);
-    expect(() => parseScannerNames('macd,rsi', '--scanners')).toThrow('unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb');
+    expect(() => parseScannerNames('macd,rsi', '--scanners')).toThrow(
+      'unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb',
+    );
     expect(() => parseScannerNames(' , ', '--scanners')).toThrow('--scanners is empty');
   });
 

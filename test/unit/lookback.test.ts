@@ -9,7 +9,10 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 
 async function agreementAt(lookback: number): Promise<Agreement> {
   const symbols = parseWatchlist(readFileSync(join(BUNDLED_DATA_DIR, 'watchlist.txt'), 'utf8'));
-  const fetched = await new CsvMarketData(BUNDLED_DATA_DIR).fetchDailyBars({ symbols, lookback: Number.MAX_SAFE_INTEGER });
+  const fetched = await new CsvMarketData(BUNDLED_DATA_DIR).fetchDailyBars({
+    symbols,
+    lookback: Number.MAX_SAFE_INTEGER,
+  });
   const total: Agreement = { compared: 0, agreed: 0, agreedByScanner: {} };
   for (const entry of fetched) if (entry.ok) lookbackAgreement(entry.bars, planScan(), lookback, 60, total);
   return total;

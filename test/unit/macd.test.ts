@@ -51,7 +51,9 @@ describe('macd scanner', () => {
 
   it('needs slow + signal bars and rejects a fast period not shorter than the slow one', () => {
     expect(macdScanner.minBars(defaults)).toBe(35);
-    expect(() => resolveParams(macdScanner, { fastPeriod: 30 })).toThrow('macd.fastPeriod (30) must be shorter than macd.slowPeriod (26)');
+    expect(() => resolveParams(macdScanner, { fastPeriod: 30 })).toThrow(
+      'macd.fastPeriod (30) must be shorter than macd.slowPeriod (26)',
+    );
     expect(() => resolveParams(macdScanner, { signalPeriod: 2.5 })).toThrow('macd.signalPeriod must be a whole number');
     expect(() => resolveParams(macdScanner, { fast: 8 })).toThrow('macd has no parameter "fast"');
   });

@@ -24,8 +24,15 @@ const MINUTE = 60_000;
 describe('market clock: sessions', () => {
   it('opens at 09:30 and closes at 16:00 New York time, across daylight saving', () => {
     // 2024-03-08 is in standard time (UTC−5), 2024-03-11 after the switch (UTC−4).
-    expect(sessionOn(day('2024-03-08'))).toMatchObject({ openMs: at('2024-03-08T14:30:00Z'), closeMs: at('2024-03-08T21:00:00Z'), earlyClose: null });
-    expect(sessionOn(day('2024-03-11'))).toMatchObject({ openMs: at('2024-03-11T13:30:00Z'), closeMs: at('2024-03-11T20:00:00Z') });
+    expect(sessionOn(day('2024-03-08'))).toMatchObject({
+      openMs: at('2024-03-08T14:30:00Z'),
+      closeMs: at('2024-03-08T21:00:00Z'),
+      earlyClose: null,
+    });
+    expect(sessionOn(day('2024-03-11'))).toMatchObject({
+      openMs: at('2024-03-11T13:30:00Z'),
+      closeMs: at('2024-03-11T20:00:00Z'),
+    });
     // November: the Friday before the switch is daylight time, the Monday after standard.
     expect(sessionOn(day('2024-11-01'))?.openMs).toBe(at('2024-11-01T13:30:00Z'));
     expect(sessionOn(day('2024-11-04'))?.openMs).toBe(at('2024-11-04T14:30:00Z'));
@@ -35,7 +42,11 @@ describe('market clock: sessions', () => {
     expect(sessionOn(day('2024-03-09'))).toBeNull(); // Saturday
     expect(sessionOn(day('2024-11-28'))).toBeNull(); // Thanksgiving
     expect(sessionOn(day('2026-07-03'))).toBeNull(); // Independence Day observed
-    expect(marketStateAt(at('2024-11-28T15:00:00Z'))).toMatchObject({ phase: 'closed', session: null, lastClosedSession: day('2024-11-27') });
+    expect(marketStateAt(at('2024-11-28T15:00:00Z'))).toMatchObject({
+      phase: 'closed',
+      session: null,
+      lastClosedSession: day('2024-11-27'),
+    });
   });
 
   it('closes at 13:00 on the day before Independence Day, the day after Thanksgiving and Christmas Eve, when they trade', () => {
@@ -49,13 +60,21 @@ describe('market clock: sessions', () => {
     expect(earlyCloseOf(day('2024-07-05'))).toBeNull();
     // An early close is closed from 13:00: the 13:30 run sees the bar final.
     expect(isBarClosed(day('2024-11-29'), at('2024-11-29T18:30:00Z'))).toBe(true);
-    expect(marketStateAt(at('2024-11-29T18:30:00Z'))).toMatchObject({ phase: 'post', lastClosedSession: day('2024-11-29'), sessionElapsed: 1 });
+    expect(marketStateAt(at('2024-11-29T18:30:00Z'))).toMatchObject({
+      phase: 'post',
+      lastClosedSession: day('2024-11-29'),
+      sessionElapsed: 1,
+    });
   });
 
   it('counts 16:00:00 exactly as closed, a millisecond before as trading', () => {
     const close = at('2024-03-08T21:00:00Z');
     expect(marketStateAt(close - 1)).toMatchObject({ phase: 'regular', lastClosedSession: day('2024-03-07') });
-    expect(marketStateAt(close)).toMatchObject({ phase: 'post', lastClosedSession: day('2024-03-08'), sessionElapsed: 1 });
+    expect(marketStateAt(close)).toMatchObject({
+      phase: 'post',
+      lastClosedSession: day('2024-03-08'),
+      sessionElapsed: 1,
+    });
     expect(isBarClosed(day('2024-03-08'), close - 1)).toBe(false);
     expect(isBarClosed(day('2024-03-08'), close)).toBe(true);
   });
@@ -124,20 +143,42 @@ describe('market clock: New York time without the machine’s time zone', () => 
 describe('market clock: the reference instant of a run', () => {
   const clock = at('2026-11-25T15:00:00Z');
   it('is an explicit instant when given, with bars after its New York date cut', () => {
-    expect(referenceInstant({ clockMs: clock, explicit: true, delayMs: 0 })).toEqual({ referenceMs: clock, delayMs: 0, cutDay: day('2026-11-25'), lastClosedSession: day('2026-11-24'), session: day('2026-11-25') });
+    expect(referenceInstant({ clockMs: clock, explicit: true, delayMs: 0 })).toEqual({
+      referenceMs: clock,
+      delayMs: 0,
+      cutDay: day('2026-11-25'),
+      lastClosedSession: day('2026-11-24'),
+      session: day('2026-11-25'),
+    });
   });
 
   it('is the close of the as-of day plus the delay, so a past as-of has every bar closed', () => {
     const r = referenceInstant({ clockMs: clock, explicit: false, asOf: day('2024-01-19'), delayMs: 10 * MINUTE });
-    expect(r).toEqual({ referenceMs: at('2024-01-19T21:10:00Z'), delayMs: 10 * MINUTE, cutDay: day('2024-01-19'), lastClosedSession: day('2024-01-19'), session: day('2024-01-19') });
+    expect(r).toEqual({
+      referenceMs: at('2024-01-19T21:10:00Z'),
+      delayMs: 10 * MINUTE,
+      cutDay: day('2024-01-19'),
+      lastClosedSession: day('2024-01-19'),
+      session: day('2024-01-19'),
+    });
     // A Saturday as-of stands for Friday's close.
-    expect(referenceInstant({ clockMs: clock, explicit: false, asOf: day('2024-03-09'), delayMs: 0 }).lastClosedSession).toBe(day('2024-03-08'));
+    expect(
+      referenceInstant({ clockMs: clock, explicit: false, asOf: day('2024-03-09'), delayMs: 0 }).lastClosedSession,
+    ).toBe(day('2024-03-08'));
     // Today's as-of during the session is the clock: the bar is still trading.
-    expect(referenceInstant({ clockMs: clock, explicit: false, asOf: day('2026-11-25'), delayMs: 0 }).referenceMs).toBe(clock);
+    expect(referenceInstant({ clockMs: clock, explicit: false, asOf: day('2026-11-25'), delayMs: 0 }).referenceMs).toBe(
+      clock,
+    );
   });
 
   it('takes a fixed history’s newest bar as today, else the clock', () => {
-    expect(referenceInstant({ clockMs: clock, explicit: false, newestDataDay: day('2024-03-08'), delayMs: 0 })).toMatchObject({ referenceMs: at('2024-03-08T21:00:00Z'), lastClosedSession: day('2024-03-08'), session: day('2024-03-08') });
+    expect(
+      referenceInstant({ clockMs: clock, explicit: false, newestDataDay: day('2024-03-08'), delayMs: 0 }),
+    ).toMatchObject({
+      referenceMs: at('2024-03-08T21:00:00Z'),
+      lastClosedSession: day('2024-03-08'),
+      session: day('2024-03-08'),
+    });
     expect(referenceInstant({ clockMs: clock, explicit: false, delayMs: 0 }).lastClosedSession).toBe(day('2026-11-24'));
   });
 });

@@ -18,7 +18,11 @@ async function geWithPartialBar(volume: number): Promise<Bars> {
 }
 
 /** At an instant of 2024-03-08 (New York, UTC−5), with the last closed session 2024-03-07. */
-const timingAt = (hhmm: string, delayMinutes = 0) => ({ referenceMs: Date.parse(`2024-03-08T${hhmm}:00-05:00`), delayMs: delayMinutes * MINUTE, lastClosedSession: parseIsoDay('2024-03-07') });
+const timingAt = (hhmm: string, delayMinutes = 0) => ({
+  referenceMs: Date.parse(`2024-03-08T${hhmm}:00-05:00`),
+  delayMs: delayMinutes * MINUTE,
+  lastClosedSession: parseIsoDay('2024-03-07'),
+});
 
 describe('volume curve', () => {
   it('is 0 at the open, 1 at the close, and the table’s sums at half-hour marks', () => {
@@ -54,7 +58,10 @@ describe('a bar still trading', () => {
       ['ttm-squeeze', '2024-03-08', true],
       ['vpb', '2024-03-08', true],
     ]);
-    const closed = scanSymbol(await bundledBars('GE', '2024-03-08', 150), plan, { ...timingAt('16:00'), lastClosedSession: parseIsoDay('2024-03-08') });
+    const closed = scanSymbol(await bundledBars('GE', '2024-03-08', 150), plan, {
+      ...timingAt('16:00'),
+      lastClosedSession: parseIsoDay('2024-03-08'),
+    });
     expect(closed.outcomes.map((o) => o.partial)).toEqual([false, false, false]);
   });
 
@@ -64,16 +71,28 @@ describe('a bar still trading', () => {
     for (let i = bars.length - 21; i < bars.length - 1; i++) sum += bars.volume[i];
     const average = sum / 20;
     const vpb = scanSymbol(bars, plan, timingAt('12:30')).outcomes[2];
-    expect(vpb.values).toMatchObject({ volumeSoFar: 3_000_000, sessionShare: expect.closeTo(0.44, 12), projectedVolume: expect.closeTo(3_000_000 / 0.44, 6) });
+    expect(vpb.values).toMatchObject({
+      volumeSoFar: 3_000_000,
+      sessionShare: expect.closeTo(0.44, 12),
+      projectedVolume: expect.closeTo(3_000_000 / 0.44, 6),
+    });
     expect(vpb.values?.volumeSurgePct).toBeCloseTo((3_000_000 / 0.44 / average - 1) * 100, 9);
     // The provider's delay moves the data's end back: 12:40 with 10 minutes' delay is 12:30's data.
-    expect(scanSymbol(bars, plan, timingAt('12:40', 10)).outcomes[2].values).toMatchObject({ sessionShare: expect.closeTo(0.44, 12) });
+    expect(scanSymbol(bars, plan, timingAt('12:40', 10)).outcomes[2].values).toMatchObject({
+      sessionShare: expect.closeTo(0.44, 12),
+    });
   });
 
   it('lets VPB say nothing before 10:00, while the others scan the bar', async () => {
     const bars = await geWithPartialBar(1_000_000);
     const [macd, ttm, vpb] = scanSymbol(bars, plan, timingAt('09:59')).outcomes;
-    expect(vpb).toMatchObject({ status: 'ok', signal: null, values: null, reason: 'partial bar before 10:00', partial: true });
+    expect(vpb).toMatchObject({
+      status: 'ok',
+      signal: null,
+      values: null,
+      reason: 'partial bar before 10:00',
+      partial: true,
+    });
     expect(macd).toMatchObject({ status: 'ok', partial: true });
     expect(ttm).toMatchObject({ status: 'ok', partial: true });
     expect(scanSymbol(bars, plan, timingAt('10:05', 10)).outcomes[2].reason).toBe('partial bar before 10:00');

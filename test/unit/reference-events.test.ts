@@ -2,7 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type ReferenceEvent, referenceEvents, referenceSessions, referenceSignals } from '../helpers/reference-events.js';
+import {
+  type ReferenceEvent,
+  referenceEvents,
+  referenceSessions,
+  referenceSignals,
+} from '../helpers/reference-events.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // Tests of the replay's oracle itself (test/helpers/reference-events.ts): its cooldown and
@@ -36,7 +41,9 @@ const DATES: string[] = (() => {
 
 /** A symbol's CSV: rows[i] is the bar of DATES[first + i]. */
 function writeSymbol(dir: string, symbol: string, rows: Row[], first = 0): void {
-  const lines = rows.map((r, i) => `${DATES[first + i]},${r.open},${r.high},${r.low},${r.close},${r.close},${r.volume}`);
+  const lines = rows.map(
+    (r, i) => `${DATES[first + i]},${r.open},${r.high},${r.low},${r.close},${r.close},${r.volume}`,
+  );
   writeFileSync(join(dir, `${symbol}.csv`), ['Date,Open,High,Low,Close,Adj Close,Volume', ...lines].join('\n'));
 }
 
@@ -54,9 +61,16 @@ function breakouts(bars: number[]): Row[] {
 }
 
 const buys = (events: ReferenceEvent[], symbol: string) =>
-  events.filter((e) => e.symbol === symbol && e.scanner === 'vpb').map(({ session, signal, start, suppressedBy }) => ({ session, signal, start, suppressedBy }));
+  events
+    .filter((e) => e.symbol === symbol && e.scanner === 'vpb')
+    .map(({ session, signal, start, suppressedBy }) => ({ session, signal, start, suppressedBy }));
 
-const buy = (bar: number, suppressedBy?: number) => ({ session: DATES[bar], signal: 'buy', start: DATES[bar], suppressedBy: suppressedBy === undefined ? undefined : DATES[suppressedBy] });
+const buy = (bar: number, suppressedBy?: number) => ({
+  session: DATES[bar],
+  signal: 'buy',
+  start: DATES[bar],
+  suppressedBy: suppressedBy === undefined ? undefined : DATES[suppressedBy],
+});
 
 describe('reference events (the replay oracle)', () => {
   it('lists the sessions of a data dir and reads its watchlist', () => {
@@ -67,7 +81,14 @@ describe('reference events (the replay oracle)', () => {
     expect(referenceSessions(dir)).toEqual(DATES);
     expect(DATES).not.toContain('2023-03-13');
     const signals = referenceSignals({ dataDir: dir, from: DATES[BARS - 1], to: DATES[BARS - 1] });
-    expect(signals.map((s) => `${s.symbol}:${s.scanner}`)).toEqual(['AAA:macd', 'AAA:ttm-squeeze', 'AAA:vpb', 'BBB:macd', 'BBB:ttm-squeeze', 'BBB:vpb']);
+    expect(signals.map((s) => `${s.symbol}:${s.scanner}`)).toEqual([
+      'AAA:macd',
+      'AAA:ttm-squeeze',
+      'AAA:vpb',
+      'BBB:macd',
+      'BBB:ttm-squeeze',
+      'BBB:vpb',
+    ]);
   });
 
   it('suppresses a breakout 2 and 3 sessions after the last one, not 4', () => {
@@ -75,17 +96,36 @@ describe('reference events (the replay oracle)', () => {
     writeSymbol(dir, 'PLUS2', breakouts([50, 52]));
     writeSymbol(dir, 'PLUS3', breakouts([50, 53]));
     writeSymbol(dir, 'PLUS4', breakouts([50, 54]));
-    const events = referenceEvents({ dataDir: dir, symbols: ['PLUS2', 'PLUS3', 'PLUS4'], from: DATES[40], to: DATES[BARS - 1] });
+    const events = referenceEvents({
+      dataDir: dir,
+      symbols: ['PLUS2', 'PLUS3', 'PLUS4'],
+      from: DATES[40],
+      to: DATES[BARS - 1],
+    });
     expect(buys(events, 'PLUS2')).toEqual([buy(50), buy(52, 50)]);
     expect(buys(events, 'PLUS3')).toEqual([buy(50), buy(53, 50)]);
     // 54 is 5 calendar weekdays after 50 but 4 sessions (the holiday): not suppressed either way.
     expect(buys(events, 'PLUS4')).toEqual([buy(50), buy(54)]);
-    expect(events.filter((e) => e.symbol === 'PLUS4' && e.scanner === 'vpb').every((e) => !('suppressedBy' in e))).toBe(true);
+    expect(events.filter((e) => e.symbol === 'PLUS4' && e.scanner === 'vpb').every((e) => !('suppressedBy' in e))).toBe(
+      true,
+    );
 
     // The window is a parameter: 4 sessions suppresses the +4, 0 suppresses nothing.
-    const four = referenceEvents({ dataDir: dir, symbols: ['PLUS4'], from: DATES[40], to: DATES[BARS - 1], cooldownSessions: 4 });
+    const four = referenceEvents({
+      dataDir: dir,
+      symbols: ['PLUS4'],
+      from: DATES[40],
+      to: DATES[BARS - 1],
+      cooldownSessions: 4,
+    });
     expect(buys(four, 'PLUS4')).toEqual([buy(50), buy(54, 50)]);
-    const none = referenceEvents({ dataDir: dir, symbols: ['PLUS2'], from: DATES[40], to: DATES[BARS - 1], cooldownSessions: 0 });
+    const none = referenceEvents({
+      dataDir: dir,
+      symbols: ['PLUS2'],
+      from: DATES[40],
+      to: DATES[BARS - 1],
+      cooldownSessions: 0,
+    });
     expect(buys(none, 'PLUS2')).toEqual([buy(50), buy(52)]);
   });
 
@@ -122,43 +162,59 @@ describe('reference events (the replay oracle)', () => {
     expect(squeezeSessions).toEqual(DATES.slice(on, 55)); // consecutive, up to the jump
     expect(on).toBeGreaterThan(30);
 
-    const events = referenceEvents({ dataDir: dir, symbols: ['SQZ'], from, to }).filter((e) => e.scanner === 'ttm-squeeze');
+    const events = referenceEvents({ dataDir: dir, symbols: ['SQZ'], from, to }).filter(
+      (e) => e.scanner === 'ttm-squeeze',
+    );
     expect(events).toEqual([
       { symbol: 'SQZ', scanner: 'ttm-squeeze', signal: 'squeeze_on', session: DATES[on], start: DATES[on] },
       { symbol: 'SQZ', scanner: 'ttm-squeeze', signal: 'fired_long', session: DATES[55], start: DATES[55] },
     ]);
 
     // Starting inside the squeeze, its start is before from: it is no event of the range.
-    const inside = referenceEvents({ dataDir: dir, symbols: ['SQZ'], from: DATES[on + 1], to }).filter((e) => e.scanner === 'ttm-squeeze');
+    const inside = referenceEvents({ dataDir: dir, symbols: ['SQZ'], from: DATES[on + 1], to }).filter(
+      (e) => e.scanner === 'ttm-squeeze',
+    );
     expect(inside.map((e) => e.signal)).toEqual(['fired_long']);
   });
 
-  it.each(['2024-03-08', '2024-02-15'])('agrees with `scanfleet scan --as-of %s --json` on every symbol and scanner of the bundled data', (asOf) => {
-    const run = runCli(['scan', '--as-of', asOf, '--json']);
-    expect(run.status, run.stderr).toBe(0);
-    const scan = JSON.parse(run.stdout) as {
-      results: { symbol: string; scanner: string; status: string; signal: string | null; barDate?: string; values?: Record<string, unknown> }[];
-    };
-    const reference = new Map(referenceSignals({ from: asOf, to: asOf }).map((r) => [`${r.symbol}:${r.scanner}`, r]));
-    expect(scan.results).toHaveLength(450);
-    expect(reference.size).toBe(450);
+  it.each(['2024-03-08', '2024-02-15'])(
+    'agrees with `scanfleet scan --as-of %s --json` on every symbol and scanner of the bundled data',
+    (asOf) => {
+      const run = runCli(['scan', '--as-of', asOf, '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      const scan = JSON.parse(run.stdout) as {
+        results: {
+          symbol: string;
+          scanner: string;
+          status: string;
+          signal: string | null;
+          barDate?: string;
+          values?: Record<string, unknown>;
+        }[];
+      };
+      const reference = new Map(referenceSignals({ from: asOf, to: asOf }).map((r) => [`${r.symbol}:${r.scanner}`, r]));
+      expect(scan.results).toHaveLength(450);
+      expect(reference.size).toBe(450);
 
-    const ties: string[] = [];
-    for (const result of scan.results) {
-      const key = `${result.symbol}:${result.scanner}`;
-      const mine = reference.get(key);
-      expect(mine, key).toBeDefined();
-      if (!mine) continue;
-      expect(result.barDate, key).toBe(asOf);
-      expect(result.status === 'insufficient_data', key).toBe(mine.status === 'insufficient_data');
-      // A decision within 1e-9 of its threshold may go either way: listed, not compared (none today).
-      if (mine.tie) {
-        ties.push(`${key} reference ${mine.signal}, scan ${result.signal}`);
-        continue;
+      const ties: string[] = [];
+      for (const result of scan.results) {
+        const key = `${result.symbol}:${result.scanner}`;
+        const mine = reference.get(key);
+        expect(mine, key).toBeDefined();
+        if (!mine) continue;
+        expect(result.barDate, key).toBe(asOf);
+        expect(result.status === 'insufficient_data', key).toBe(mine.status === 'insufficient_data');
+        // A decision within 1e-9 of its threshold may go either way: listed, not compared (none today).
+        if (mine.tie) {
+          ties.push(`${key} reference ${mine.signal}, scan ${result.signal}`);
+          continue;
+        }
+        expect(result.signal, key).toBe(mine.signal);
+        if (result.scanner === 'ttm-squeeze' && mine.status === 'ok')
+          expect(result.values?.duration, `${key} duration`).toBe(mine.duration);
       }
-      expect(result.signal, key).toBe(mine.signal);
-      if (result.scanner === 'ttm-squeeze' && mine.status === 'ok') expect(result.values?.duration, `${key} duration`).toBe(mine.duration);
-    }
-    expect(ties).toEqual([]);
-  }, 90_000);
+      expect(ties).toEqual([]);
+    },
+    90_000,
+  );
 });

@@ -38,18 +38,34 @@ describe('scanning one symbol', () => {
 
   it('marks a series stale when its last bar is older than the last closed session', () => {
     const bars = rising(60); // 2024-01-01 … 2024-03-22, a Friday
-    const timing = (lastClosed: string) => ({ referenceMs: Date.parse('2024-03-26T12:00:00Z'), delayMs: 0, lastClosedSession: parseIsoDay(lastClosed) });
+    const timing = (lastClosed: string) => ({
+      referenceMs: Date.parse('2024-03-26T12:00:00Z'),
+      delayMs: 0,
+      lastClosedSession: parseIsoDay(lastClosed),
+    });
     const { outcomes } = scanSymbol(bars, planScan(), timing('2024-03-25'));
     expect(outcomes.every((o) => o.status === 'error')).toBe(true);
     expect(outcomes[0].reason).toBe('stale: the last bar is 2024-03-22, the last closed session 2024-03-25');
-    expect(scanSymbol(bars, planScan(), timing('2024-03-22')).outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(scanSymbol(bars, planScan(), timing('2024-03-22')).outcomes.map((o) => o.status)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+    ]);
   });
 
   it('contains a scanner that throws or returns NaN to its own outcome', () => {
     const throwing: Scanner = {
-      name: 'boom', description: '', signals: [], bullishSignals: [], bearishSignals: [], defaults: {}, integerParams: [],
+      name: 'boom',
+      description: '',
+      signals: [],
+      bullishSignals: [],
+      bearishSignals: [],
+      defaults: {},
+      integerParams: [],
       minBars: () => 1,
-      scan: () => { throw new Error('division by zero'); },
+      scan: () => {
+        throw new Error('division by zero');
+      },
     };
     const nan: Scanner = { ...throwing, name: 'nan', scan: () => ({ signal: 'buy', values: { price: Number.NaN } }) };
     const base = planScan(['vpb']);
@@ -89,10 +105,16 @@ describe('run summary and market breadth', () => {
       .add(failedSymbol('ZZZZ', plan, 'unknown symbol'))
       .build();
     expect(summary.symbols).toBe(5);
-    expect(summary.signals).toEqual({ macd: { bullish_cross: 1, bearish_cross: 1 }, 'ttm-squeeze': { fired_short: 1 }, vpb: {} });
+    expect(summary.signals).toEqual({
+      macd: { bullish_cross: 1, bearish_cross: 1 },
+      'ttm-squeeze': { fired_short: 1 },
+      vpb: {},
+    });
     expect(summary.symbolsInsufficient).toBe(1);
     expect(summary.symbolsWithErrors).toBe(1);
     expect(summary.breadth).toEqual({ aboveSma50: 2, measured: 3, bullishSignals: 1, bearishSignals: 2 });
-    expect(formatBreadth(summary.breadth)).toBe('Market breadth: 2/3 above their 50-day SMA (67%), signals 1 bullish vs 2 bearish (bearish)');
+    expect(formatBreadth(summary.breadth)).toBe(
+      'Market breadth: 2/3 above their 50-day SMA (67%), signals 1 bullish vs 2 bearish (bearish)',
+    );
   });
 });

@@ -62,7 +62,10 @@ describe('vpb scanner', () => {
 
   it('uses its lookback in the pattern name and needs lookback + 1 bars', () => {
     expect(vpbScanner.minBars({ lookback: 10, volumeMultiple: 2 })).toBe(11);
-    const bars = barsFrom({ close: [...Array.from({ length: 10 }, () => 50), 60], volume: [...Array.from({ length: 10 }, () => 100), 200] });
+    const bars = barsFrom({
+      close: [...Array.from({ length: 10 }, () => 50), 60],
+      volume: [...Array.from({ length: 10 }, () => 100), 200],
+    });
     const result = scanVpb(bars, { lookback: 10, volumeMultiple: 2 });
     expect(result.signal).toBe('buy');
     expect(result.values.pattern).toBe('breakout_10d_high');

@@ -13,7 +13,12 @@ describe('Yahoo CSV parsing', () => {
   it('reads every field of every row of the bundled files exactly as Number() does', () => {
     for (const file of readdirSync(BUNDLED_DATA_DIR).filter((f) => f.endsWith('.csv'))) {
       const bytes = readFileSync(join(BUNDLED_DATA_DIR, file));
-      const rows = bytes.toString('utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+      const rows = bytes
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(','));
       const { bars, issues } = parseYahooCsv(bytes, file.slice(0, -4));
       expect(issues).toEqual({});
       expect(bars.length).toBe(rows.length);
@@ -80,7 +85,8 @@ describe('Yahoo CSV parsing', () => {
   });
 
   it('accepts CRLF line ends, a trailing newline, spaces, a BOM and reordered columns', () => {
-    const text = '\uFEFFDate,Volume,Close,Low,High,Open\r\n2024-01-02, 1000 ,10.5,9,11,10\r\n2024-01-03,2000,1.05e1,9,11,10\r\n';
+    const text =
+      '\uFEFFDate,Volume,Close,Low,High,Open\r\n2024-01-02, 1000 ,10.5,9,11,10\r\n2024-01-03,2000,1.05e1,9,11,10\r\n';
     const { bars, issues } = parseYahooCsv(new TextEncoder().encode(text), 'X');
     expect(issues).toEqual({});
     expect(dates(bars)).toEqual(['2024-01-02', '2024-01-03']);
@@ -90,7 +96,9 @@ describe('Yahoo CSV parsing', () => {
 
   it('rejects a file that is not a Yahoo daily CSV, naming the missing columns', () => {
     expect(() => parseYahooCsv(new TextEncoder().encode('date,price\n2024-01-02,10'), 'X')).toThrow(CsvFormatError);
-    expect(() => parseYahooCsv(new TextEncoder().encode('Date,Open,High,Low\n'), 'X')).toThrow('header lacks Close, Volume');
+    expect(() => parseYahooCsv(new TextEncoder().encode('Date,Open,High,Low\n'), 'X')).toThrow(
+      'header lacks Close, Volume',
+    );
   });
 
   it('gives an empty series for a header-only file', () => {

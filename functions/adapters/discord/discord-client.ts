@@ -18,30 +18,53 @@ export interface DiscordMessage {
  */
 export class DiscordClient {
   constructor(
-    private readonly options: { maxAttempts?: number; maxWaitMs?: number; sleep?: (ms: number) => Promise<void>; timeoutMs?: number } = {},
+    private readonly options: {
+      maxAttempts?: number;
+      maxWaitMs?: number;
+      sleep?: (ms: number) => Promise<void>;
+      timeoutMs?: number;
+    } = {},
   ) {}
 
-  async send(url: string, method: 'POST' | 'PATCH' | 'PUT', body: unknown, label: string, headers: Record<string, string> = {}): Promise<unknown> {
+  async send(
+    url: string,
+    method: 'POST' | 'PATCH' | 'PUT',
+    body: unknown,
+    label: string,
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
     const maxAttempts = this.options.maxAttempts ?? 4;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
     for (let attempt = 1; ; attempt++) {
       let response: TransportResponse;
       try {
-        response = await send(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), timeoutMs: this.options.timeoutMs ?? 10_000 });
+        response = await send(url, {
+          method,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+          timeoutMs: this.options.timeoutMs ?? 10_000,
+        });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
-        if (attempt >= maxAttempts) throw new ProviderError('discord', `${label}: no response after ${attempt} attempts`);
+        if (attempt >= maxAttempts)
+          throw new ProviderError('discord', `${label}: no response after ${attempt} attempts`);
         await sleep(250 * 2 ** (attempt - 1));
         continue;
       }
       const text = response.body;
       if (response.status >= 200 && response.status < 300) return text ? (JSON.parse(text) as unknown) : undefined;
       if ((response.status === 429 || response.status >= 500) && attempt < maxAttempts) {
-        const retryAfter = response.status === 429 ? retryAfterMs(text, headerValue(response.headers['retry-after'])) : 250 * 2 ** (attempt - 1);
+        const retryAfter =
+          response.status === 429
+            ? retryAfterMs(text, headerValue(response.headers['retry-after']))
+            : 250 * 2 ** (attempt - 1);
         await sleep(Math.min(this.options.maxWaitMs ?? 30_000, retryAfter));
         continue;
       }
-      throw new ProviderError('discord', `${label}: HTTP ${response.status}${response.status === 429 ? ' (rate limited)' : ''} after ${attempt} attempt${attempt === 1 ? '' : 's'}`);
+      throw new ProviderError(
+        'discord',
+        `${label}: HTTP ${response.status}${response.status === 429 ? ' (rate limited)' : ''} after ${attempt} attempt${attempt === 1 ? '' : 's'}`,
+      );
     }
   }
 }

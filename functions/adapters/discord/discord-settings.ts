@@ -20,5 +20,8 @@ export function discordSettings(env: Record<string, string | undefined>): Discor
     };
     return { publicKey: () => field('publicKey'), webhookUrl: () => field('webhookUrl') };
   }
-  return { publicKey: async () => env[ENV.discordPublicKey] || undefined, webhookUrl: async () => env[ENV.discordWebhookUrl] || undefined };
+  return {
+    publicKey: async () => env[ENV.discordPublicKey] || undefined,
+    webhookUrl: async () => env[ENV.discordWebhookUrl] || undefined,
+  };
 }

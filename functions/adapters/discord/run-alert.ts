@@ -21,7 +21,13 @@ export const STALE_OUTBOX_MS = 15 * 60_000;
  * next completed run sends them (at least once: a crash between Discord's answer and the
  * record may repeat one message).
  */
-export async function alertRun(run: RunRecord, store: ResultStore, events: EventStore, discord: DiscordClient, webhookUrl: string): Promise<AlertOutcome> {
+export async function alertRun(
+  run: RunRecord,
+  store: ResultStore,
+  events: EventStore,
+  discord: DiscordClient,
+  webhookUrl: string,
+): Promise<AlertOutcome> {
   for (const earlier of await events.undelivered(STALE_OUTBOX_MS).catch(() => [])) {
     if (earlier.runId === run.runId) continue;
     const previous = await store.getRun(earlier.runId);
@@ -30,7 +36,13 @@ export async function alertRun(run: RunRecord, store: ResultStore, events: Event
   return deliver(run, store, events, discord, webhookUrl);
 }
 
-async function deliver(run: RunRecord, store: ResultStore, events: EventStore, discord: DiscordClient, webhookUrl: string): Promise<AlertOutcome> {
+async function deliver(
+  run: RunRecord,
+  store: ResultStore,
+  events: EventStore,
+  discord: DiscordClient,
+  webhookUrl: string,
+): Promise<AlertOutcome> {
   let outcome: AlertOutcome;
   let sending = 0;
   try {
@@ -41,7 +53,8 @@ async function deliver(run: RunRecord, store: ResultStore, events: EventStore, d
     } else {
       await events.openOutbox(run.runId);
       const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors`;
-      for (const message of alertMessages(lines, footer)) await discord.send(webhookUrl, 'POST', message, 'alert webhook');
+      for (const message of alertMessages(lines, footer))
+        await discord.send(webhookUrl, 'POST', message, 'alert webhook');
       await events.closeOutbox(run.runId);
       outcome = { status: 'sent', newSignals: lines.length };
     }

@@ -11,7 +11,12 @@ export type Verdict = { ok: true } | { ok: false; status: 400 | 401 | 413; reaso
  * Discord's Ed25519 signature over timestamp + raw body, checked before anything else: missing,
  * malformed, tampered or stale (older than 5 minutes) requests are refused.
  */
-export async function verifyDiscordRequest(headers: Record<string, string>, body: Buffer, publicKey: string, now: Date): Promise<Verdict> {
+export async function verifyDiscordRequest(
+  headers: Record<string, string>,
+  body: Buffer,
+  publicKey: string,
+  now: Date,
+): Promise<Verdict> {
   if (body.length > MAX_BODY_BYTES) return { ok: false, status: 413, reason: 'body too large' };
   const signature = headers['x-signature-ed25519'];
   const timestamp = headers['x-signature-timestamp'];

@@ -18,7 +18,9 @@ export interface AlpacaCredentials {
   readonly secretKey: string;
 }
 
-const barSchema = z.object({ t: z.string(), o: z.unknown(), h: z.unknown(), l: z.unknown(), c: z.unknown(), v: z.unknown() }).loose();
+const barSchema = z
+  .object({ t: z.string(), o: z.unknown(), h: z.unknown(), l: z.unknown(), c: z.unknown(), v: z.unknown() })
+  .loose();
 const pageSchema = z.object({
   bars: z.record(z.string(), z.array(barSchema).nullable()).nullable(),
   next_page_token: z.string().nullable().optional(),
@@ -99,12 +101,19 @@ export class AlpacaMarketData implements MarketData {
           );
         }
         if (error instanceof HttpStatusError && (error.status === 401 || error.status === 403)) {
-          throw new ProviderError('alpaca', `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.feed}" is in your plan`);
+          throw new ProviderError(
+            'alpaca',
+            `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.feed}" is in your plan`,
+          );
         }
         throw error;
       }
       const page = pageSchema.safeParse(json);
-      if (!page.success) throw new ProviderError('alpaca', `bars response is not in the expected format (${page.error.issues[0].path.join('.')}: ${page.error.issues[0].message})`);
+      if (!page.success)
+        throw new ProviderError(
+          'alpaca',
+          `bars response is not in the expected format (${page.error.issues[0].path.join('.')}: ${page.error.issues[0].message})`,
+        );
       for (const [symbol, bars] of Object.entries(page.data.bars ?? {})) {
         const list = collected.get(symbol) ?? [];
         list.push(...(bars ?? []));
@@ -113,17 +122,35 @@ export class AlpacaMarketData implements MarketData {
       pageToken = page.data.next_page_token ?? undefined;
       pages++;
     } while (pageToken && pages < (this.options.maxPages ?? 20));
-    if (pageToken) throw new ProviderError('alpaca', `bars did not end after ${pages} pages; narrow the lookback or the batch`);
+    if (pageToken)
+      throw new ProviderError('alpaca', `bars did not end after ${pages} pages; narrow the lookback or the batch`);
 
     return request.symbols.map((symbol): SymbolBars => {
       const bars = collected.get(symbol);
       if (!bars || bars.length === 0) {
-        return { symbol, ok: false, code: 'unknown_symbol', reason: `Alpaca returned no bars for ${symbol} (unknown symbol, or no trades on the ${this.feed} feed in the window)` };
+        return {
+          symbol,
+          ok: false,
+          code: 'unknown_symbol',
+          reason: `Alpaca returned no bars for ${symbol} (unknown symbol, or no trades on the ${this.feed} feed in the window)`,
+        };
       }
-      return barsFromRows(symbol, bars.length, (i) => [newYorkDayOfMs(Date.parse(bars[i].t)), numeric(bars[i].o), numeric(bars[i].h), numeric(bars[i].l), numeric(bars[i].c), numeric(bars[i].v)], {
-        asOf: request.asOf,
-        lookback: request.lookback,
-      });
+      return barsFromRows(
+        symbol,
+        bars.length,
+        (i) => [
+          newYorkDayOfMs(Date.parse(bars[i].t)),
+          numeric(bars[i].o),
+          numeric(bars[i].h),
+          numeric(bars[i].l),
+          numeric(bars[i].c),
+          numeric(bars[i].v),
+        ],
+        {
+          asOf: request.asOf,
+          lookback: request.lookback,
+        },
+      );
     });
   }
 }

@@ -20,7 +20,10 @@ export function createMarketData(env: Record<string, string | undefined>): Marke
   const concurrency = env[ENV.providerConcurrency] ? Number(env[ENV.providerConcurrency]) : undefined;
   const requestsPerMinute = env[ENV.providerRequestsPerMinute] ? Number(env[ENV.providerRequestsPerMinute]) : undefined;
   const timeoutMs = env[ENV.providerTimeoutMs] ? Number(env[ENV.providerTimeoutMs]) : DEFAULT_RETRY.timeoutMs;
-  if (!(timeoutMs > 0)) throw new Error(`${ENV.providerTimeoutMs} must be a positive number of milliseconds, got "${env[ENV.providerTimeoutMs]}"`);
+  if (!(timeoutMs > 0))
+    throw new Error(
+      `${ENV.providerTimeoutMs} must be a positive number of milliseconds, got "${env[ENV.providerTimeoutMs]}"`,
+    );
   const delayMs = providerDelayMs(env);
   const http = new HttpJsonClient(provider, { ...DEFAULT_RETRY, timeoutMs });
   switch (provider) {
@@ -44,9 +47,21 @@ export function createMarketData(env: Record<string, string | undefined>): Marke
     }
     case 'alpaca':
       // SIP (every exchange, 15 minutes old on the free plan) unless IEX is asked for.
-      return new AlpacaMarketData({ credentials: alpacaCredentials(env).load, baseUrl: env[ENV.alpacaDataUrl], feed: env[ENV.alpacaFeed] || 'sip', http });
+      return new AlpacaMarketData({
+        credentials: alpacaCredentials(env).load,
+        baseUrl: env[ENV.alpacaDataUrl],
+        feed: env[ENV.alpacaFeed] || 'sip',
+        http,
+      });
     case 'yahoo':
-      return new YahooMarketData({ baseUrl: env[ENV.yahooBaseUrl], cookieUrl: env[ENV.yahooCookieUrl] || undefined, concurrency, requestsPerMinute, http, delayMs });
+      return new YahooMarketData({
+        baseUrl: env[ENV.yahooBaseUrl],
+        cookieUrl: env[ENV.yahooCookieUrl] || undefined,
+        concurrency,
+        requestsPerMinute,
+        http,
+        delayMs,
+      });
     default:
       throw new Error(`unknown market-data provider "${provider}"; available: ${PROVIDERS.join(', ')}`);
   }
@@ -57,6 +72,9 @@ function providerDelayMs(env: Record<string, string | undefined>): number | unde
   const raw = env[ENV.providerDelayMinutes];
   if (raw === undefined || raw.trim() === '') return undefined;
   const minutes = Number(raw);
-  if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`${ENV.providerDelayMinutes} must be a non-negative number of minutes (how far the provider's data lags the market), got "${raw}"`);
+  if (!Number.isFinite(minutes) || minutes < 0)
+    throw new Error(
+      `${ENV.providerDelayMinutes} must be a non-negative number of minutes (how far the provider's data lags the market), got "${raw}"`,
+    );
   return minutes * 60_000;
 }

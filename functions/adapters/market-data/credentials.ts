@@ -17,7 +17,10 @@ export interface SecretReader {
  * life (a single small object: nothing that grows), until reload() drops it (a rotated secret:
  * the caller saw the kept value refused). Errors name the secret, never its value.
  */
-export function secretJson(secretId: string, client: () => SecretsManagerClient = () => new SecretsManagerClient({})): SecretReader {
+export function secretJson(
+  secretId: string,
+  client: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+): SecretReader {
   let cached: Promise<Record<string, unknown>> | undefined;
   const read = () => {
     if (cached) return cached;
@@ -43,9 +46,16 @@ export function secretJson(secretId: string, client: () => SecretsManagerClient 
   });
 }
 
-function required(source: Record<string, unknown>, keys: Record<string, string>, where: string): Record<string, string> {
-  const missing = Object.entries(keys).filter(([, key]) => typeof source[key] !== 'string' || (source[key] as string).length === 0);
-  if (missing.length > 0) throw new ProviderError('credentials', `${where} lacks ${missing.map(([, key]) => key).join(', ')}`);
+function required(
+  source: Record<string, unknown>,
+  keys: Record<string, string>,
+  where: string,
+): Record<string, string> {
+  const missing = Object.entries(keys).filter(
+    ([, key]) => typeof source[key] !== 'string' || (source[key] as string).length === 0,
+  );
+  if (missing.length > 0)
+    throw new ProviderError('credentials', `${where} lacks ${missing.map(([, key]) => key).join(', ')}`);
   return Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, source[key] as string]));
 }
 
@@ -66,12 +76,26 @@ export function schwabCredentials(env: Env, secrets?: () => SecretsManagerClient
   const secretId = env[ENV.schwabSecretId];
   if (secretId) {
     const read = secretJson(secretId, secrets);
-    return { description: `secret ${secretId} (refreshToken)`, reload: read.reload, load: async () => required(await read(), { appKey: 'appKey', appSecret: 'appSecret', refreshToken: 'refreshToken' }, `secret ${secretId}`) as unknown as SchwabCredentials };
+    return {
+      description: `secret ${secretId} (refreshToken)`,
+      reload: read.reload,
+      load: async () =>
+        required(
+          await read(),
+          { appKey: 'appKey', appSecret: 'appSecret', refreshToken: 'refreshToken' },
+          `secret ${secretId}`,
+        ) as unknown as SchwabCredentials,
+    };
   }
   return {
     description: ENV.schwabRefreshToken,
     reload: nothingToDrop,
-    load: async () => required(env, { appKey: ENV.schwabAppKey, appSecret: ENV.schwabAppSecret, refreshToken: ENV.schwabRefreshToken }, 'the environment') as unknown as SchwabCredentials,
+    load: async () =>
+      required(
+        env,
+        { appKey: ENV.schwabAppKey, appSecret: ENV.schwabAppSecret, refreshToken: ENV.schwabRefreshToken },
+        'the environment',
+      ) as unknown as SchwabCredentials,
   };
 }
 
@@ -79,7 +103,25 @@ export function alpacaCredentials(env: Env, secrets?: () => SecretsManagerClient
   const secretId = env[ENV.alpacaSecretId];
   if (secretId) {
     const read = secretJson(secretId, secrets);
-    return { description: `secret ${secretId}`, reload: read.reload, load: async () => required(await read(), { keyId: 'keyId', secretKey: 'secretKey' }, `secret ${secretId}`) as unknown as AlpacaCredentials };
+    return {
+      description: `secret ${secretId}`,
+      reload: read.reload,
+      load: async () =>
+        required(
+          await read(),
+          { keyId: 'keyId', secretKey: 'secretKey' },
+          `secret ${secretId}`,
+        ) as unknown as AlpacaCredentials,
+    };
   }
-  return { description: `${ENV.alpacaKeyId} / ${ENV.alpacaSecretKey}`, reload: nothingToDrop, load: async () => required(env, { keyId: ENV.alpacaKeyId, secretKey: ENV.alpacaSecretKey }, 'the environment') as unknown as AlpacaCredentials };
+  return {
+    description: `${ENV.alpacaKeyId} / ${ENV.alpacaSecretKey}`,
+    reload: nothingToDrop,
+    load: async () =>
+      required(
+        env,
+        { keyId: ENV.alpacaKeyId, secretKey: ENV.alpacaSecretKey },
+        'the environment',
+      ) as unknown as AlpacaCredentials,
+  };
 }

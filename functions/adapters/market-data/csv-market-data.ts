@@ -42,7 +42,9 @@ export class CsvMarketData implements MarketData {
 
   private async findNewestDay(): Promise<EpochDay | undefined> {
     const entries = await readdir(this.dir, { withFileTypes: true });
-    const files = entries.filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.csv')).map((entry) => join(this.dir, entry.name));
+    const files = entries
+      .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.csv'))
+      .map((entry) => join(this.dir, entry.name));
     const days = await mapWithConcurrency(files, 16, lastDateOf);
     let newest: EpochDay | undefined;
     for (const day of days) if (day !== undefined && (newest === undefined || day > newest)) newest = day;
@@ -56,9 +58,19 @@ export class CsvMarketData implements MarketData {
       bytes = await readFile(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return { symbol, ok: false, code: 'unknown_symbol', reason: `no data for ${symbol}: ${symbol}.csv is not in ${this.dir}` };
+        return {
+          symbol,
+          ok: false,
+          code: 'unknown_symbol',
+          reason: `no data for ${symbol}: ${symbol}.csv is not in ${this.dir}`,
+        };
       }
-      return { symbol, ok: false, code: 'provider_error', reason: `cannot read ${symbol}.csv: ${(error as Error).message}` };
+      return {
+        symbol,
+        ok: false,
+        code: 'provider_error',
+        reason: `cannot read ${symbol}.csv: ${(error as Error).message}`,
+      };
     }
     try {
       const { bars, issues } = parseYahooCsv(bytes, symbol, { asOf, lookback });

@@ -56,14 +56,22 @@ export class HttpJsonClient {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new ProviderError(this.provider, `${request.label}: the response is not valid JSON (${text.length} bytes${text.length > 0 ? `, starts "${text.slice(0, 40).replace(/\s+/g, ' ')}"` : ''})`);
+      throw new ProviderError(
+        this.provider,
+        `${request.label}: the response is not valid JSON (${text.length} bytes${text.length > 0 ? `, starts "${text.slice(0, 40).replace(/\s+/g, ' ')}"` : ''})`,
+      );
     }
   }
 
   async text(request: HttpRequest): Promise<string> {
     const { response, exhausted, attempts } = await this.exchange(request);
     if (response.status >= 200 && response.status < 300) return response.body;
-    throw new HttpStatusError(this.provider, response.status, `${request.label}: HTTP ${response.status}${exhausted ? ` (after ${attempts} attempts)` : ''}`, response.body.slice(0, 2000));
+    throw new HttpStatusError(
+      this.provider,
+      response.status,
+      `${request.label}: HTTP ${response.status}${exhausted ? ` (after ${attempts} attempts)` : ''}`,
+      response.body.slice(0, 2000),
+    );
   }
 
   /**
@@ -74,24 +82,34 @@ export class HttpJsonClient {
     return (await this.exchange(request)).response;
   }
 
-  private async exchange(request: HttpRequest): Promise<{ response: TransportResponse; exhausted: boolean; attempts: number }> {
+  private async exchange(
+    request: HttpRequest,
+  ): Promise<{ response: TransportResponse; exhausted: boolean; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       let response: TransportResponse;
       try {
-        response = await send(request.url, { method: request.method, headers: request.headers, body: request.body, timeoutMs: this.policy.timeoutMs });
+        response = await send(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          timeoutMs: this.policy.timeoutMs,
+        });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
         // A connection dropped mid-body is as retryable as one that never answered.
         const reason = `${error.message}${error.duringBody ? ' while reading the body' : ''}`;
-        if (attempt >= this.policy.maxAttempts) throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`);
+        if (attempt >= this.policy.maxAttempts)
+          throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`);
         await this.sleep(this.backoff(attempt));
         continue;
       }
       if (response.status >= 200 && response.status < 300) return { response, exhausted: false, attempts: attempt };
-      const retryable = (response.status === 429 || response.status >= 500) && !request.isFinal?.(response.status, response.body);
+      const retryable =
+        (response.status === 429 || response.status >= 500) && !request.isFinal?.(response.status, response.body);
       if (!retryable) return { response, exhausted: false, attempts: attempt };
       if (attempt >= this.policy.maxAttempts) return { response, exhausted: true, attempts: attempt };
-      const retryAfter = response.status === 429 ? parseRetryAfter(headerValue(response.headers['retry-after'])) : undefined;
+      const retryAfter =
+        response.status === 429 ? parseRetryAfter(headerValue(response.headers['retry-after'])) : undefined;
       await this.sleep(Math.min(this.policy.maxDelayMs, Math.max(retryAfter ?? 0, this.backoff(attempt))));
     }
   }
@@ -112,7 +130,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; results in input order. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -16,7 +16,12 @@ export interface BarsRequest {
 
 export type SymbolBars =
   | { readonly symbol: string; readonly ok: true; readonly bars: Bars; readonly issues: RowIssueCounts }
-  | { readonly symbol: string; readonly ok: false; readonly code: 'unknown_symbol' | 'provider_error' | 'bad_data'; readonly reason: string };
+  | {
+      readonly symbol: string;
+      readonly ok: false;
+      readonly code: 'unknown_symbol' | 'provider_error' | 'bad_data';
+      readonly reason: string;
+    };
 
 /**
  * Daily bars for a batch of symbols (30 in the pipeline). Implementations answer one entry per

@@ -12,7 +12,12 @@ export function numeric(value: unknown): number {
  * Builds one symbol's bars from a provider's candles through the same row rules as the CSV
  * files (nulls, zero volume, weekend rows, duplicates, order), and cuts the window.
  */
-export function barsFromRows(symbol: string, count: number, row: (i: number) => [EpochDay, number, number, number, number, number], window: SeriesWindow): SymbolBars {
+export function barsFromRows(
+  symbol: string,
+  count: number,
+  row: (i: number) => [EpochDay, number, number, number, number, number],
+  window: SeriesWindow,
+): SymbolBars {
   const builder = new BarSeriesBuilder(symbol, count);
   for (let i = 0; i < count; i++) builder.push(...row(i));
   const bars = builder.build(window);
@@ -33,7 +38,10 @@ export function symbolFailure(symbol: string, error: unknown): SymbolBars {
 export function settleBatch(provider: string, results: SymbolBars[]): SymbolBars[] {
   const failures = results.filter((r): r is Extract<SymbolBars, { ok: false }> => !r.ok && r.code === 'provider_error');
   if (results.length > 0 && failures.length === results.length) {
-    throw new ProviderError(provider, `${provider} failed for all ${results.length} symbols of the batch: ${failures[0].reason}`);
+    throw new ProviderError(
+      provider,
+      `${provider} failed for all ${results.length} symbols of the batch: ${failures[0].reason}`,
+    );
   }
   return results;
 }

@@ -3,7 +3,14 @@ import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
-import { barsFromRows, calendarDaysFor, DEFAULT_PROVIDER_DELAY_MS, numeric, settleBatch, symbolFailure } from './provider-batch.js';
+import {
+  barsFromRows,
+  calendarDaysFor,
+  DEFAULT_PROVIDER_DELAY_MS,
+  numeric,
+  settleBatch,
+  symbolFailure,
+} from './provider-batch.js';
 
 export const SCHWAB_BASE_URL = 'https://api.schwabapi.com';
 
@@ -13,11 +20,24 @@ export interface SchwabCredentials {
   readonly refreshToken: string;
 }
 
-const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string().optional() }).loose();
+const tokenSchema = z
+  .object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string().optional() })
+  .loose();
 const historySchema = z.object({
   symbol: z.string().optional(),
   empty: z.boolean().optional(),
-  candles: z.array(z.object({ datetime: z.number(), open: z.unknown(), high: z.unknown(), low: z.unknown(), close: z.unknown(), volume: z.unknown() }).loose()),
+  candles: z.array(
+    z
+      .object({
+        datetime: z.number(),
+        open: z.unknown(),
+        high: z.unknown(),
+        low: z.unknown(),
+        close: z.unknown(),
+        volume: z.unknown(),
+      })
+      .loose(),
+  ),
 });
 
 /** Refresh this long before the token says it expires (Schwab's last 30 minutes). */
@@ -73,7 +93,9 @@ export class SchwabMarketData implements MarketData {
     let endMs = request.now ?? this.clock().getTime();
     if (request.asOf !== undefined) endMs = Math.min(endMs, newYorkTimeMs(request.asOf + 1, 0) - 1);
     const startMs = endMs - calendarDaysFor(request.lookback) * 86_400_000;
-    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) => this.fetchSymbol(symbol, startMs, endMs, request).catch((error: unknown) => symbolFailure(symbol, error)));
+    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) =>
+      this.fetchSymbol(symbol, startMs, endMs, request).catch((error: unknown) => symbolFailure(symbol, error)),
+    );
     return settleBatch(this.name, results);
   }
 
@@ -91,29 +113,65 @@ export class SchwabMarketData implements MarketData {
     let json: unknown;
     await this.pacer.wait();
     try {
-      json = await this.http.json({ url, headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' }, label: `pricehistory ${symbol}` });
+      json = await this.http.json({
+        url,
+        headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' },
+        label: `pricehistory ${symbol}`,
+      });
     } catch (error) {
       if (!(error instanceof HttpStatusError)) throw error;
       if (error.status === 401) {
         // The token was revoked or expired early: refresh once and try again.
         this.token = undefined;
-        json = await this.http.json({ url, headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' }, label: `pricehistory ${symbol}` });
+        json = await this.http.json({
+          url,
+          headers: { authorization: `Bearer ${await this.accessToken()}`, accept: 'application/json' },
+          label: `pricehistory ${symbol}`,
+        });
       } else if (error.status === 400 || error.status === 404) {
-        return { symbol, ok: false, code: 'unknown_symbol', reason: `Schwab does not know ${symbol} (HTTP ${error.status})` };
+        return {
+          symbol,
+          ok: false,
+          code: 'unknown_symbol',
+          reason: `Schwab does not know ${symbol} (HTTP ${error.status})`,
+        };
       } else {
         throw error;
       }
     }
     const parsed = historySchema.safeParse(json);
-    if (!parsed.success) return { symbol, ok: false, code: 'bad_data', reason: `Schwab pricehistory for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})` };
+    if (!parsed.success)
+      return {
+        symbol,
+        ok: false,
+        code: 'bad_data',
+        reason: `Schwab pricehistory for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})`,
+      };
     const { candles } = parsed.data;
     if (parsed.data.empty || candles.length === 0) {
-      return { symbol, ok: false, code: 'unknown_symbol', reason: `Schwab has no daily bars for ${symbol} in the window (unknown or delisted symbol)` };
+      return {
+        symbol,
+        ok: false,
+        code: 'unknown_symbol',
+        reason: `Schwab has no daily bars for ${symbol} in the window (unknown or delisted symbol)`,
+      };
     }
-    return barsFromRows(symbol, candles.length, (i) => [newYorkDayOfMs(candles[i].datetime), numeric(candles[i].open), numeric(candles[i].high), numeric(candles[i].low), numeric(candles[i].close), numeric(candles[i].volume)], {
-      asOf: request.asOf,
-      lookback: request.lookback,
-    });
+    return barsFromRows(
+      symbol,
+      candles.length,
+      (i) => [
+        newYorkDayOfMs(candles[i].datetime),
+        numeric(candles[i].open),
+        numeric(candles[i].high),
+        numeric(candles[i].low),
+        numeric(candles[i].close),
+        numeric(candles[i].volume),
+      ],
+      {
+        asOf: request.asOf,
+        lookback: request.lookback,
+      },
+    );
   }
 
   /** The cached access token, refreshed (once, for all concurrent callers) when near expiry. */
@@ -140,7 +198,11 @@ export class SchwabMarketData implements MarketData {
     if (this.options.reloadCredentials) {
       this.options.reloadCredentials();
       const reread = await this.options.credentials();
-      if (reread.refreshToken !== credentials.refreshToken || reread.appKey !== credentials.appKey || reread.appSecret !== credentials.appSecret) {
+      if (
+        reread.refreshToken !== credentials.refreshToken ||
+        reread.appKey !== credentials.appKey ||
+        reread.appSecret !== credentials.appSecret
+      ) {
         try {
           return await this.grant(reread);
         } catch (error) {
@@ -160,7 +222,10 @@ export class SchwabMarketData implements MarketData {
     const json = await this.http.json({
       url: `${this.baseUrl}/v1/oauth/token`,
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${appKey}:${appSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${appKey}:${appSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
       label: 'OAuth token refresh',
     });

@@ -27,10 +27,18 @@ const MAX_EXACT_MANTISSA = 2 ** 53;
  * close stays consistent with high and low. Cells such as "null" become NaN, and the row rules
  * of BarSeriesBuilder decide what is kept.
  */
-export function parseYahooCsv(bytes: Uint8Array, symbol: string, window: SeriesWindow = {}): { bars: Bars; issues: RowIssueCounts } {
+export function parseYahooCsv(
+  bytes: Uint8Array,
+  symbol: string,
+  window: SeriesWindow = {},
+): { bars: Bars; issues: RowIssueCounts } {
   let headerEnd = bytes.indexOf(NEWLINE);
   if (headerEnd < 0) headerEnd = bytes.length;
-  const header = utf8.decode(bytes.subarray(0, headerEnd)).replace(/^\uFEFF/, '').split(',').map((h) => h.trim());
+  const header = utf8
+    .decode(bytes.subarray(0, headerEnd))
+    .replace(/^\uFEFF/, '')
+    .split(',')
+    .map((h) => h.trim());
   const column = REQUIRED.map((name) => header.indexOf(name));
   const missing = REQUIRED.filter((_, i) => column[i] < 0);
   if (missing.length > 0) throw new CsvFormatError(`not a Yahoo daily CSV: header lacks ${missing.join(', ')}`);

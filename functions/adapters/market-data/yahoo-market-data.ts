@@ -3,7 +3,14 @@ import { ProviderError } from '../../core/errors.js';
 import { newYorkTimeMs } from '../../core/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
-import { barsFromRows, calendarDaysFor, DEFAULT_PROVIDER_DELAY_MS, numeric, settleBatch, symbolFailure } from './provider-batch.js';
+import {
+  barsFromRows,
+  calendarDaysFor,
+  DEFAULT_PROVIDER_DELAY_MS,
+  numeric,
+  settleBatch,
+  symbolFailure,
+} from './provider-batch.js';
 
 export const YAHOO_BASE_URL = 'https://query1.finance.yahoo.com';
 /** Answers any request with Yahoo's session cookie (a 404 page that sets it). */
@@ -15,7 +22,8 @@ export const YAHOO_COOKIE_URL = 'https://fc.yahoo.com';
  * current desktop Chrome's headers.
  */
 export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
-  'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
+  'user-agent':
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
   accept: 'application/json,text/plain,*/*',
   'accept-language': 'en-US,en;q=0.9',
 };
@@ -28,7 +36,21 @@ const chartSchema = z.object({
         z.object({
           meta: z.object({ symbol: z.string(), gmtoffset: z.number().optional() }).loose(),
           timestamp: z.array(z.number()).optional(),
-          indicators: z.object({ quote: z.array(z.object({ open: quoteArray, high: quoteArray, low: quoteArray, close: quoteArray, volume: quoteArray }).partial()) }).loose(),
+          indicators: z
+            .object({
+              quote: z.array(
+                z
+                  .object({
+                    open: quoteArray,
+                    high: quoteArray,
+                    low: quoteArray,
+                    close: quoteArray,
+                    volume: quoteArray,
+                  })
+                  .partial(),
+              ),
+            })
+            .loose(),
         }),
       )
       .nullable(),
@@ -100,11 +122,19 @@ export class YahooMarketData implements MarketData {
     const end = Math.floor(endMs / 1000);
     const start = end - calendarDaysFor(request.lookback) * 86_400;
     const batch: BatchState = {};
-    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) => this.fetchSymbol(symbol, start, end, request, batch).catch((error: unknown) => symbolFailure(symbol, error)));
+    const results = await mapWithConcurrency(request.symbols, this.options.concurrency ?? 4, (symbol) =>
+      this.fetchSymbol(symbol, start, end, request, batch).catch((error: unknown) => symbolFailure(symbol, error)),
+    );
     return settleBatch(this.name, results);
   }
 
-  private async fetchSymbol(symbol: string, period1: number, period2: number, request: BarsRequest, batch: BatchState): Promise<SymbolBars> {
+  private async fetchSymbol(
+    symbol: string,
+    period1: number,
+    period2: number,
+    request: BarsRequest,
+    batch: BatchState,
+  ): Promise<SymbolBars> {
     const url = `${this.baseUrl}/v8/finance/chart/${encodeURIComponent(symbol)}?period1=${period1}&period2=${period2}&interval=1d&events=div%2Csplits`;
     let json: unknown;
     try {
@@ -112,20 +142,41 @@ export class YahooMarketData implements MarketData {
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) {
         const description = chartSchema.safeParse(safeJson(error.body)).data?.chart.error?.description;
-        return { symbol, ok: false, code: 'unknown_symbol', reason: `Yahoo does not know ${symbol}${description ? `: ${description}` : ''}` };
+        return {
+          symbol,
+          ok: false,
+          code: 'unknown_symbol',
+          reason: `Yahoo does not know ${symbol}${description ? `: ${description}` : ''}`,
+        };
       }
       throw error;
     }
     const parsed = chartSchema.safeParse(json);
-    if (!parsed.success) return { symbol, ok: false, code: 'bad_data', reason: `Yahoo chart for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})` };
+    if (!parsed.success)
+      return {
+        symbol,
+        ok: false,
+        code: 'bad_data',
+        reason: `Yahoo chart for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})`,
+      };
     const result = parsed.data.chart.result?.[0];
     if (!result) {
       const error = parsed.data.chart.error;
-      return { symbol, ok: false, code: 'unknown_symbol', reason: `Yahoo has no chart for ${symbol}${error ? `: ${error.description}` : ''}` };
+      return {
+        symbol,
+        ok: false,
+        code: 'unknown_symbol',
+        reason: `Yahoo has no chart for ${symbol}${error ? `: ${error.description}` : ''}`,
+      };
     }
     const timestamps = result.timestamp ?? [];
     if (timestamps.length === 0) {
-      return { symbol, ok: false, code: 'unknown_symbol', reason: `Yahoo returned no daily bars for ${symbol} in the window (unknown, delisted, or not trading)` };
+      return {
+        symbol,
+        ok: false,
+        code: 'unknown_symbol',
+        reason: `Yahoo returned no daily bars for ${symbol} in the window (unknown, delisted, or not trading)`,
+      };
     }
     const quote = result.indicators.quote[0] ?? {};
     // Daily timestamps are the session's open in exchange time; the offset gives its date.
@@ -133,7 +184,14 @@ export class YahooMarketData implements MarketData {
     return barsFromRows(
       symbol,
       timestamps.length,
-      (i) => [Math.floor((timestamps[i] + offset) / 86_400), numeric(quote.open?.[i]), numeric(quote.high?.[i]), numeric(quote.low?.[i]), numeric(quote.close?.[i]), numeric(quote.volume?.[i])],
+      (i) => [
+        Math.floor((timestamps[i] + offset) / 86_400),
+        numeric(quote.open?.[i]),
+        numeric(quote.high?.[i]),
+        numeric(quote.low?.[i]),
+        numeric(quote.close?.[i]),
+        numeric(quote.volume?.[i]),
+      ],
       { asOf: request.asOf, lookback: request.lookback },
     );
   }
@@ -153,7 +211,12 @@ export class YahooMarketData implements MarketData {
       return await this.http.json(this.chartRequest(symbol, url, session));
     } catch (error) {
       const refusal = sessionRefusal(error);
-      if (refusal) throw new ProviderError('yahoo', `chart ${symbol}: Yahoo refused the cookie and crumb it had just issued (HTTP ${refusal.status}: ${refusal.description})`, symbol);
+      if (refusal)
+        throw new ProviderError(
+          'yahoo',
+          `chart ${symbol}: Yahoo refused the cookie and crumb it had just issued (HTTP ${refusal.status}: ${refusal.description})`,
+          symbol,
+        );
       throw error;
     }
   }
@@ -183,17 +246,33 @@ export class YahooMarketData implements MarketData {
 
   /** The cookie endpoint's Set-Cookie pairs, then the crumb that goes with them. */
   private async handshake(): Promise<YahooSession> {
-    const answer = await this.http.response({ url: this.cookieUrl, headers: { ...BROWSER_HEADERS }, label: 'Yahoo session cookie' });
+    const answer = await this.http.response({
+      url: this.cookieUrl,
+      headers: { ...BROWSER_HEADERS },
+      label: 'Yahoo session cookie',
+    });
     const setCookie = answer.headers['set-cookie'] ?? [];
     const cookie = setCookie
       .map((line) => line.split(';')[0].trim())
       .filter((pair) => /^[^=\s]+=/.test(pair))
       .join('; ');
-    if (cookie === '') throw new ProviderError('yahoo', `Yahoo asked for a session, and its cookie endpoint set no cookie (HTTP ${answer.status})`);
-    const text = await this.http.text({ url: `${this.baseUrl}/v1/test/getcrumb`, headers: { ...BROWSER_HEADERS, cookie }, label: 'Yahoo crumb' });
+    if (cookie === '')
+      throw new ProviderError(
+        'yahoo',
+        `Yahoo asked for a session, and its cookie endpoint set no cookie (HTTP ${answer.status})`,
+      );
+    const text = await this.http.text({
+      url: `${this.baseUrl}/v1/test/getcrumb`,
+      headers: { ...BROWSER_HEADERS, cookie },
+      label: 'Yahoo crumb',
+    });
     const crumb = text.trim();
     // A crumb is a short token; "Too Many Requests" or an HTML page is not one.
-    if (!/^[\x21-\x7e]{1,128}$/.test(crumb) || /[<>{}"]/.test(crumb)) throw new ProviderError('yahoo', `Yahoo's crumb endpoint answered with something that is not a crumb (${text.length} characters)`);
+    if (!/^[\x21-\x7e]{1,128}$/.test(crumb) || /[<>{}"]/.test(crumb))
+      throw new ProviderError(
+        'yahoo',
+        `Yahoo's crumb endpoint answered with something that is not a crumb (${text.length} characters)`,
+      );
     this.session = { cookie, crumb };
     return this.session;
   }

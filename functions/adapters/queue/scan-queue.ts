@@ -27,17 +27,23 @@ export class SqsScanQueue implements ScanQueue {
   async send(messages: readonly ScanMessage[]): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
-    let pending: SendMessageBatchRequestEntry[] = messages.map((m) => ({ Id: `batch-${m.batch}`, MessageBody: JSON.stringify(m) }));
+    let pending: SendMessageBatchRequestEntry[] = messages.map((m) => ({
+      Id: `batch-${m.batch}`,
+      MessageBody: JSON.stringify(m),
+    }));
     const reasons = new Map<string, string>();
     for (let attempt = 1; pending.length > 0; attempt++) {
       const retry: SendMessageBatchRequestEntry[] = [];
       for (let i = 0; i < pending.length; i += ENTRIES_PER_CALL) {
         const entries = pending.slice(i, i + ENTRIES_PER_CALL);
-        const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+        const { Failed = [] } = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+        );
         for (const failure of Failed) {
           const entry = entries.find((e) => e.Id === failure.Id);
           reasons.set(failure.Id ?? '?', `${failure.Code ?? 'error'}: ${failure.Message ?? 'no message'}`);
-          if (failure.SenderFault) throw new QueueError(`SQS refused ${failure.Id} (${failure.Code}: ${failure.Message}); not retried`);
+          if (failure.SenderFault)
+            throw new QueueError(`SQS refused ${failure.Id} (${failure.Code}: ${failure.Message}); not retried`);
           if (entry) retry.push(entry);
         }
       }
@@ -45,7 +51,9 @@ export class SqsScanQueue implements ScanQueue {
       if (pending.length === 0) return;
       if (attempt >= maxAttempts) {
         const failed = pending.map((e) => `${e.Id} (${reasons.get(e.Id ?? '') ?? 'unknown'})`);
-        throw new QueueError(`could not enqueue ${pending.length} of ${messages.length} batches after ${attempt} attempts: ${failed.join(', ')}`);
+        throw new QueueError(
+          `could not enqueue ${pending.length} of ${messages.length} batches after ${attempt} attempts: ${failed.join(', ')}`,
+        );
       }
       await sleep(Math.random() * Math.min(2000, 100 * 2 ** (attempt - 1)));
     }

@@ -17,7 +17,12 @@ export interface BatchWriteOptions {
 }
 
 /** BatchWriteItem in calls of 25, retrying unprocessed items with capped exponential backoff and full jitter. */
-export async function batchWriteAll(client: DynamoDBDocumentClient, tableName: string, requests: readonly Record<string, unknown>[], options: BatchWriteOptions): Promise<void> {
+export async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly Record<string, unknown>[],
+  options: BatchWriteOptions,
+): Promise<void> {
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
     const chunk = requests.slice(i, i + BATCH_WRITE_LIMIT);
     let pending = chunk;
@@ -26,7 +31,9 @@ export async function batchWriteAll(client: DynamoDBDocumentClient, tableName: s
       pending = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
       if (pending.length === 0) break;
       if (attempt >= options.maxAttempts) {
-        throw new StoreError(`${pending.length} of ${chunk.length} items still unprocessed after ${attempt} BatchWriteItem attempts`);
+        throw new StoreError(
+          `${pending.length} of ${chunk.length} items still unprocessed after ${attempt} BatchWriteItem attempts`,
+        );
       }
       await options.sleep(backoffMs(attempt));
     }

@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ScanValues } from '../../core/scanner.js';
 import type { ScannerName } from '../../core/scanners.js';
 import type { EventKind, EventRecord, EventState } from '../../core/signal-events.js';
@@ -92,12 +100,16 @@ export class EventStore {
     for (let i = 0; i < symbols.length; i += BATCH_GET_LIMIT) {
       let keys: Record<string, unknown>[] = symbols.slice(i, i + BATCH_GET_LIMIT).map((s) => EVENT_KEYS.state(s));
       for (let attempt = 1; keys.length > 0; attempt++) {
-        const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
         for (const item of Responses?.[this.tableName] ?? []) {
-          if (!this.expired(item)) states.set(item.symbol as string, { state: item.state as EventState, version: item.version as number });
+          if (!this.expired(item))
+            states.set(item.symbol as string, { state: item.state as EventState, version: item.version as number });
         }
         keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        if (keys.length > 0 && attempt >= 8) throw new StoreError(`${keys.length} event states still unread after ${attempt} BatchGetItem attempts`);
+        if (keys.length > 0 && attempt >= 8)
+          throw new StoreError(`${keys.length} event states still unread after ${attempt} BatchGetItem attempts`);
         if (keys.length > 0) await this.sleep(backoffMs(attempt));
       }
     }
@@ -109,12 +121,19 @@ export class EventStore {
    * got there first with the same or a newer session wins; an older one is overwritten.
    */
   async writeState(symbol: string, state: EventState, version: number | undefined): Promise<void> {
-    for (let expected = version; ; ) {
+    for (let expected = version; ;) {
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...EVENT_KEYS.state(symbol), type: 'event-state', symbol, state, version: (expected ?? 0) + 1, expiresAt: this.expiry() },
+            Item: {
+              ...EVENT_KEYS.state(symbol),
+              type: 'event-state',
+              symbol,
+              state,
+              version: (expected ?? 0) + 1,
+              expiresAt: this.expiry(),
+            },
             ConditionExpression: expected === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
             ...(expected !== undefined && { ExpressionAttributeValues: { ':version': expected } }),
           }),
@@ -135,7 +154,14 @@ export class EventStore {
    */
   async claimEvent(runId: string, symbol: string, record: EventRecord, at: string): Promise<boolean> {
     const key = EVENT_KEYS.event(symbol, record.start, record.scanner, record.signal);
-    const status: EventStatus = record.kind === 'seen' ? 'seen' : record.kind === 'forming' ? 'forming' : record.suppressedBy ? 'suppressed' : 'alerted';
+    const status: EventStatus =
+      record.kind === 'seen'
+        ? 'seen'
+        : record.kind === 'forming'
+          ? 'forming'
+          : record.suppressedBy
+            ? 'suppressed'
+            : 'alerted';
     const item: Record<string, unknown> = {
       ...key,
       type: 'event',
@@ -154,7 +180,9 @@ export class EventStore {
       expiresAt: this.expiry(),
     };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -174,7 +202,14 @@ export class EventStore {
           UpdateExpression: `SET #status = :status, resolvedBy = :runId, expiresAt = :expiresAt${confirmed ? ', confirmedAt = :at, #values = :values' : ', retractedAt = :at'}`,
           ConditionExpression: '#status = :forming',
           ExpressionAttributeNames: { '#status': 'status', ...(confirmed && { '#values': 'values' }) },
-          ExpressionAttributeValues: { ':status': record.kind, ':forming': 'forming', ':runId': runId, ':at': at, ':expiresAt': this.expiry(), ...(confirmed && { ':values': record.values }) },
+          ExpressionAttributeValues: {
+            ':status': record.kind,
+            ':forming': 'forming',
+            ':runId': runId,
+            ':at': at,
+            ':expiresAt': this.expiry(),
+            ...(confirmed && { ':values': record.values }),
+          },
         }),
       );
       return true;
@@ -188,7 +223,14 @@ export class EventStore {
   async writeAlertLog(entries: readonly AlertLogEntry[]): Promise<void> {
     const expiresAt = this.expiry();
     const requests = entries.map((e) => ({
-      PutRequest: { Item: { ...EVENT_KEYS.alertLog(e.runId, e.symbol, `${e.scanner}#${e.signal}#${e.start}`, e.kind), type: 'alert', ...e, expiresAt } },
+      PutRequest: {
+        Item: {
+          ...EVENT_KEYS.alertLog(e.runId, e.symbol, `${e.scanner}#${e.signal}#${e.start}`, e.kind),
+          type: 'alert',
+          ...e,
+          expiresAt,
+        },
+      },
     }));
     await batchWriteAll(this.client, this.tableName, requests, { maxAttempts: 8, sleep: this.sleep });
   }
@@ -213,11 +255,31 @@ export class EventStore {
 
   /** Notes that a run's alerts are being sent: until closed, a later run may send them. */
   async openOutbox(runId: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...EVENT_KEYS.outbox(runId), type: 'outbox', runId, status: 'sending', at: this.now().toISOString(), expiresAt: this.expiry() } }));
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...EVENT_KEYS.outbox(runId),
+          type: 'outbox',
+          runId,
+          status: 'sending',
+          at: this.now().toISOString(),
+          expiresAt: this.expiry(),
+        },
+      }),
+    );
   }
 
   async failOutbox(runId: string, error: string): Promise<void> {
-    const item = { ...EVENT_KEYS.outbox(runId), type: 'outbox', runId, status: 'failed', at: this.now().toISOString(), error: error.slice(0, 500), expiresAt: this.expiry() };
+    const item = {
+      ...EVENT_KEYS.outbox(runId),
+      type: 'outbox',
+      runId,
+      status: 'failed',
+      at: this.now().toISOString(),
+      error: error.slice(0, 500),
+      expiresAt: this.expiry(),
+    };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
@@ -232,7 +294,12 @@ export class EventStore {
     return entries.filter((e) => e.status === 'failed' || e.at < cutoff);
   }
 
-  private async queryAll(pk: string, skPrefix?: string, limit = Number.POSITIVE_INFINITY, forward = true): Promise<Record<string, unknown>[]> {
+  private async queryAll(
+    pk: string,
+    skPrefix?: string,
+    limit = Number.POSITIVE_INFINITY,
+    forward = true,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -241,7 +308,11 @@ export class EventStore {
           TableName: this.tableName,
           KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
           FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':pk': pk, ':now': Math.floor(this.now().getTime() / 1000), ...(skPrefix !== undefined && { ':prefix': skPrefix }) },
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':now': Math.floor(this.now().getTime() / 1000),
+            ...(skPrefix !== undefined && { ':prefix': skPrefix }),
+          },
           ConsistentRead: true,
           ScanIndexForward: forward,
           ExclusiveStartKey: startKey,
@@ -254,7 +325,15 @@ export class EventStore {
   }
 
   private async attribute(key: Record<string, string>, name: string): Promise<unknown> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: '#a', ExpressionAttributeNames: { '#a': name } }));
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: '#a',
+        ExpressionAttributeNames: { '#a': name },
+      }),
+    );
     return Item?.[name];
   }
 

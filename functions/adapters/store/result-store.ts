@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ROW_ISSUES } from '../../core/bars.js';
 import { ValidationError } from '../../core/errors.js';
 import type { OutcomeStatus, ScanOutcome } from '../../core/scan-symbol.js';
@@ -70,7 +77,15 @@ export class ResultStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...runKey(run.runId), ...runIndexKey(run.scheduledAt, run.runId), type: 'run', ...record, doneBatches: undefined, failedBatches: undefined, barDates: undefined },
+          Item: {
+            ...runKey(run.runId),
+            ...runIndexKey(run.scheduledAt, run.runId),
+            type: 'run',
+            ...record,
+            doneBatches: undefined,
+            failedBatches: undefined,
+            barDates: undefined,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -84,13 +99,18 @@ export class ResultStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }),
+    );
     if (!Item || this.expired(Item)) return undefined;
     return toRunRecord(Item);
   }
 
   /** Writes one item per outcome (BatchWriteItem, 25 a call, unprocessed items retried with backoff). */
-  async writeOutcomes(run: Pick<RunRecord, 'runId' | 'scheduledAt' | 'asOf'>, outcomes: readonly ScanOutcome[]): Promise<void> {
+  async writeOutcomes(
+    run: Pick<RunRecord, 'runId' | 'scheduledAt' | 'asOf'>,
+    outcomes: readonly ScanOutcome[],
+  ): Promise<void> {
     const expiresAt = this.expiry(this.retention.resultsDays);
     const items = outcomes.map((o) => ({
       PutRequest: {
@@ -199,13 +219,19 @@ export class ResultStore {
         Key: runKey(runId),
         UpdateExpression: 'ADD failedBatches :batchSet SET lastBatchError = :reason',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':batchSet': new Set([batch]), ':reason': `batch ${batch}: ${reason.slice(0, 500)}` },
+        ExpressionAttributeValues: {
+          ':batchSet': new Set([batch]),
+          ':reason': `batch ${batch}: ${reason.slice(0, 500)}`,
+        },
       }),
     );
   }
 
   /** Notes on the run what became of its alert. */
-  async recordAlert(runId: string, alert: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string }): Promise<void> {
+  async recordAlert(
+    runId: string,
+    alert: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string },
+  ): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -232,19 +258,33 @@ export class ResultStore {
           UpdateExpression: 'SET #status = :complete, finishedAt = :now, completedBy = :token',
           ConditionExpression: '#status = :running AND batchesDone >= batchesExpected',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':complete': 'complete', ':running': 'running', ':now': this.now().toISOString(), ':token': token },
+          ExpressionAttributeValues: {
+            ':complete': 'complete',
+            ':running': 'running',
+            ':now': this.now().toISOString(),
+            ':token': token,
+          },
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return (await this.tokenOf(runKey(runId), 'completedBy')) === token;
+      if (error instanceof ConditionalCheckFailedException)
+        return (await this.tokenOf(runKey(runId), 'completedBy')) === token;
       throw error;
     }
   }
 
   /** A token attribute of an item, read consistently. */
   private async tokenOf(key: Record<string, string>, attribute: string): Promise<unknown> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: '#t', ExpressionAttributeNames: { '#t': attribute } }));
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: '#t',
+        ExpressionAttributeNames: { '#t': attribute },
+      }),
+    );
     return Item?.[attribute];
   }
 
@@ -278,9 +318,17 @@ export class ResultStore {
   }
 
   /** One page of a run's results, optionally of one scanner, signal or status. */
-  async runResults(runId: string, filter: { scanner?: ScannerName; signal?: string; status?: OutcomeStatus } = {}, limit = 500, cursor?: string): Promise<Page<StoredOutcome>> {
+  async runResults(
+    runId: string,
+    filter: { scanner?: ScannerName; signal?: string; status?: OutcomeStatus } = {},
+    limit = 500,
+    cursor?: string,
+  ): Promise<Page<StoredOutcome>> {
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': `RUN#${runId}`, ':prefix': filter.scanner ? `RESULT#${filter.scanner}#` : 'RESULT#' };
+    const values: Record<string, unknown> = {
+      ':pk': `RUN#${runId}`,
+      ':prefix': filter.scanner ? `RESULT#${filter.scanner}#` : 'RESULT#',
+    };
     const conditions: string[] = [];
     if (filter.signal !== undefined) {
       names['#signal'] = 'signal';
@@ -335,7 +383,12 @@ export class ResultStore {
    * Queries until `limit` unexpired items are collected or the key range ends. Expired items
    * are filtered by the query itself (TTL deletion lags by up to two days).
    */
-  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>, limit: number, cursor?: string, conditions: string[] = []): Promise<{ items: Record<string, unknown>[]; cursor?: string }> {
+  private async queryPage(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    limit: number,
+    cursor?: string,
+    conditions: string[] = [],
+  ): Promise<{ items: Record<string, unknown>[]; cursor?: string }> {
     const filter = ['expiresAt > :now', ...conditions].join(' AND ');
     const items: Record<string, unknown>[] = [];
     let startKey = decodeCursor(cursor);
@@ -345,7 +398,10 @@ export class ResultStore {
           ...input,
           TableName: this.tableName,
           FilterExpression: filter,
-          ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':now': Math.floor(this.now().getTime() / 1000) },
+          ExpressionAttributeValues: {
+            ...input.ExpressionAttributeValues,
+            ':now': Math.floor(this.now().getTime() / 1000),
+          },
           Limit: limit - items.length,
           ExclusiveStartKey: startKey,
         }),
@@ -374,11 +430,29 @@ function runIndexKey(scheduledAt: string, runId: string) {
 }
 
 function toRunRecord(item: Record<string, unknown>): RunRecord {
-  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g1s, doneBatches, failedBatches, barDates, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    gsi1pk: _g1,
+    gsi1sk: _g1s,
+    doneBatches,
+    failedBatches,
+    barDates,
+    ...rest
+  } = item;
   const dates = barDates instanceof Set ? [...(barDates as Set<string>)].sort() : [];
   const run = rest as unknown as RunRecord;
   // Runs written before runs knew their kind and session read as scheduled runs of their date.
-  return { ...run, kind: run.kind ?? 'scheduled', session: run.session ?? run.sessionDate, symbolsPartial: run.symbolsPartial ?? 0, doneBatches: sortedNumbers(doneBatches), failedBatches: sortedNumbers(failedBatches), barDates: dates };
+  return {
+    ...run,
+    kind: run.kind ?? 'scheduled',
+    session: run.session ?? run.sessionDate,
+    symbolsPartial: run.symbolsPartial ?? 0,
+    doneBatches: sortedNumbers(doneBatches),
+    failedBatches: sortedNumbers(failedBatches),
+    barDates: dates,
+  };
 }
 
 function sortedNumbers(set: unknown): number[] {
@@ -410,7 +484,8 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && !Array.isArray(key) && 'pk' in key && 'sk' in key) return key as Record<string, unknown>;
+    if (key && typeof key === 'object' && !Array.isArray(key) && 'pk' in key && 'sk' in key)
+      return key as Record<string, unknown>;
   } catch {
     // fall through to the error below
   }

@@ -61,7 +61,24 @@ export interface RunRecord {
 }
 
 /** What dispatch knows when it creates a run; the counters start at zero. */
-export type NewRun = Pick<RunRecord, 'runId' | 'watchlist' | 'kind' | 'purpose' | 'session' | 'now' | 'scheduledAt' | 'startedAt' | 'sessionDate' | 'asOf' | 'symbols' | 'scanners' | 'batchSize' | 'batchesExpected' | 'skippedReason'>;
+export type NewRun = Pick<
+  RunRecord,
+  | 'runId'
+  | 'watchlist'
+  | 'kind'
+  | 'purpose'
+  | 'session'
+  | 'now'
+  | 'scheduledAt'
+  | 'startedAt'
+  | 'sessionDate'
+  | 'asOf'
+  | 'symbols'
+  | 'scanners'
+  | 'batchSize'
+  | 'batchesExpected'
+  | 'skippedReason'
+>;
 
 /** A fresh record: every counter the batches add to starts at zero (nested maps must exist). */
 export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
@@ -111,9 +128,19 @@ export function runAsOf(run: RunRecord): string | null {
 export function runSummaryOf(run: RunRecord): RunSummary {
   return {
     symbols: run.symbolsDone,
-    signals: Object.fromEntries(run.scanners.map((name) => [name, Object.fromEntries(Object.entries(run.signalCounts[name] ?? {}).filter(([, n]) => n > 0))])),
+    signals: Object.fromEntries(
+      run.scanners.map((name) => [
+        name,
+        Object.fromEntries(Object.entries(run.signalCounts[name] ?? {}).filter(([, n]) => n > 0)),
+      ]),
+    ),
     symbolsInsufficient: run.symbolsInsufficient,
     symbolsWithErrors: run.symbolsWithErrors,
-    breadth: { aboveSma50: run.aboveSma50, measured: run.measured, bullishSignals: run.bullishSignals, bearishSignals: run.bearishSignals },
+    breadth: {
+      aboveSma50: run.aboveSma50,
+      measured: run.measured,
+      bullishSignals: run.bullishSignals,
+      bearishSignals: run.bearishSignals,
+    },
   };
 }

@@ -27,10 +27,16 @@ export const KEY_PREFIXES = { run: 'RUN#', event: 'EVENT#', outbox: 'OUTBOX' } a
  *   outbox       pk OUTBOX          sk <runId>                           a run whose alerts are being or failed to be sent
  */
 export const EVENT_KEYS = {
-  event: (symbol: string, start: string, scanner: string, signal: string) => ({ pk: `${KEY_PREFIXES.event}${symbol}`, sk: `E#${start}#${scanner}#${signal}` }),
+  event: (symbol: string, start: string, scanner: string, signal: string) => ({
+    pk: `${KEY_PREFIXES.event}${symbol}`,
+    sk: `E#${start}#${scanner}#${signal}`,
+  }),
   eventsOf: (symbol: string) => ({ pk: `${KEY_PREFIXES.event}${symbol}`, skPrefix: 'E#' }),
   state: (symbol: string) => ({ pk: `${KEY_PREFIXES.event}${symbol}`, sk: 'STATE' }),
-  alertLog: (runId: string, symbol: string, eventKey: string, kind: string) => ({ pk: `${KEY_PREFIXES.run}${runId}`, sk: `ALERT#${symbol}#${eventKey}#${kind}` }),
+  alertLog: (runId: string, symbol: string, eventKey: string, kind: string) => ({
+    pk: `${KEY_PREFIXES.run}${runId}`,
+    sk: `ALERT#${symbol}#${eventKey}#${kind}`,
+  }),
   alertLogOf: (runId: string) => ({ pk: `${KEY_PREFIXES.run}${runId}`, skPrefix: 'ALERT#' }),
   outbox: (runId: string) => ({ pk: KEY_PREFIXES.outbox, sk: runId }),
   outboxAll: () => ({ pk: KEY_PREFIXES.outbox }),

@@ -3,9 +3,16 @@
 
 const BULLISH = new Set(['bullish_cross', 'fired_long', 'buy']);
 const BEARISH = new Set(['bearish_cross', 'fired_short', 'sell']);
-const SIGNALS = { 'ttm-squeeze': ['squeeze_on', 'fired_long', 'fired_short'], vpb: ['buy', 'sell'], macd: ['bullish_cross', 'bearish_cross'] };
+const SIGNALS = {
+  'ttm-squeeze': ['squeeze_on', 'fired_long', 'fired_short'],
+  vpb: ['buy', 'sell'],
+  macd: ['bullish_cross', 'bearish_cross'],
+};
 
-const num = (digits) => (v) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const num = (digits) => (v) =>
+  typeof v === 'number'
+    ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '–';
 const signed = (v) => (typeof v === 'number' ? `${v > 0 ? '+' : ''}${v.toFixed(2)}` : '–');
 const fireDirection = (row) => (row.signal === 'fired_long' ? 'long' : row.signal === 'fired_short' ? 'short' : '–');
 
@@ -14,8 +21,18 @@ const COLUMNS = {
   'ttm-squeeze': [
     ['Symbol', (r) => r.symbol],
     ['Signal', (r) => r.signal ?? '', signalText, signalClass],
-    ['Momentum', (r) => r.values?.momentumDirection ?? '', null, (r) => (r.values?.momentumDirection === 'rising' ? 'up' : 'down')],
-    ['Duration', (r) => r.values?.duration ?? -1, (r) => (r.values ? `${r.values.duration} ${r.values.duration === 1 ? 'bar' : 'bars'}` : '–'), () => 'num'],
+    [
+      'Momentum',
+      (r) => r.values?.momentumDirection ?? '',
+      null,
+      (r) => (r.values?.momentumDirection === 'rising' ? 'up' : 'down'),
+    ],
+    [
+      'Duration',
+      (r) => r.values?.duration ?? -1,
+      (r) => (r.values ? `${r.values.duration} ${r.values.duration === 1 ? 'bar' : 'bars'}` : '–'),
+      () => 'num',
+    ],
     ['Fire direction', fireDirection, null, (r) => (fireDirection(r) === '–' ? '' : signalClass(r))],
     ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
   ],
@@ -23,15 +40,30 @@ const COLUMNS = {
     ['Symbol', (r) => r.symbol],
     ['Signal', (r) => r.signal ?? '', signalText, signalClass],
     ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
-    ['Change %', (r) => r.values?.changePct ?? -Infinity, (r) => signed(r.values?.changePct), (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`],
-    ['Volume surge %', (r) => r.values?.volumeSurgePct ?? -Infinity, (r) => num(0)(r.values?.volumeSurgePct), () => 'num'],
+    [
+      'Change %',
+      (r) => r.values?.changePct ?? -Infinity,
+      (r) => signed(r.values?.changePct),
+      (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
+    ],
+    [
+      'Volume surge %',
+      (r) => r.values?.volumeSurgePct ?? -Infinity,
+      (r) => num(0)(r.values?.volumeSurgePct),
+      () => 'num',
+    ],
     ['Pattern', (r) => r.values?.pattern ?? ''],
   ],
   macd: [
     ['Symbol', (r) => r.symbol],
     ['Signal', (r) => r.signal ?? '', signalText, signalClass],
     ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
-    ['Change %', (r) => r.values?.changePct ?? -Infinity, (r) => signed(r.values?.changePct), (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`],
+    [
+      'Change %',
+      (r) => r.values?.changePct ?? -Infinity,
+      (r) => signed(r.values?.changePct),
+      (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
+    ],
     ['MACD', (r) => r.values?.macd ?? -Infinity, (r) => num(3)(r.values?.macd), () => 'num'],
     ['Histogram', (r) => r.values?.histogram ?? -Infinity, (r) => num(3)(r.values?.histogram), () => 'num'],
     ['Trend', (r) => r.values?.trend ?? '', null, (r) => (r.values?.trend === 'bullish' ? 'up' : 'down')],
@@ -80,26 +112,37 @@ async function loadScanner(scanner) {
 }
 
 function showRun(run) {
-  const age = run.ageSeconds < 3600 ? `${Math.round(run.ageSeconds / 60)} min ago` : run.ageSeconds < 172800 ? `${Math.round(run.ageSeconds / 3600)} h ago` : `${Math.round(run.ageSeconds / 86400)} days ago`;
+  const age =
+    run.ageSeconds < 3600
+      ? `${Math.round(run.ageSeconds / 60)} min ago`
+      : run.ageSeconds < 172800
+        ? `${Math.round(run.ageSeconds / 3600)} h ago`
+        : `${Math.round(run.ageSeconds / 86400)} days ago`;
   const forming = run.symbolsPartial > 0 ? ` · ${run.symbolsPartial} on a bar still trading (forming)` : '';
   const partial = run.status === 'partial' ? ' · partial run: some batches missing' : '';
-  $('run-header').textContent = `As of ${run.asOf ?? '–'} · session ${run.session} · ${run.kind} run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data${forming}${partial}`;
+  $('run-header').textContent =
+    `As of ${run.asOf ?? '–'} · session ${run.session} · ${run.kind} run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data${forming}${partial}`;
   const b = run.breadth;
   const pct = b.measured > 0 ? Math.round((b.aboveSma50 / b.measured) * 100) : 0;
-  $('breadth').textContent = `Breadth: ${b.aboveSma50}/${b.measured} above their 50-day SMA (${pct}%) · ${b.bullishSignals} bullish vs ${b.bearishSignals} bearish signals`;
+  $('breadth').textContent =
+    `Breadth: ${b.aboveSma50}/${b.measured} above their 50-day SMA (${pct}%) · ${b.bullishSignals} bullish vs ${b.bearishSignals} bearish signals`;
 }
 
 function fillSignalFilter() {
   const select = $('signal-filter');
   const options = [['signals', 'Any signal'], ...SIGNALS[state.scanner].map((s) => [s, s]), ['all', 'All symbols']];
-  select.replaceChildren(...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })));
+  select.replaceChildren(
+    ...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })),
+  );
 }
 
 function render() {
   const columns = COLUMNS[state.scanner];
   const filter = $('signal-filter').value;
   const search = $('symbol-search').value.trim().toUpperCase();
-  let rows = state.rows.filter((r) => (filter === 'all' ? true : filter === 'signals' ? r.signal !== null : r.signal === filter));
+  let rows = state.rows.filter((r) =>
+    filter === 'all' ? true : filter === 'signals' ? r.signal !== null : r.signal === filter,
+  );
   if (search) rows = rows.filter((r) => r.symbol.includes(search));
   if (state.sort) {
     const [index, direction] = state.sort;
@@ -128,7 +171,9 @@ function render() {
       tr.dataset.symbol = row.symbol;
       if (row.partial) tr.classList.add('forming');
       for (const [, key, text, cls] of columns) {
-        const td = Object.assign(document.createElement('td'), { textContent: text ? text(row) : String(key(row) || '–') });
+        const td = Object.assign(document.createElement('td'), {
+          textContent: text ? text(row) : String(key(row) || '–'),
+        });
         if (cls) td.className = cls(row);
         tr.append(td);
       }
@@ -142,7 +187,8 @@ function render() {
 async function selectScanner(scanner) {
   state.scanner = scanner;
   state.sort = null;
-  for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.scanner === scanner));
+  for (const tab of document.querySelectorAll('[role=tab]'))
+    tab.setAttribute('aria-selected', String(tab.dataset.scanner === scanner));
   fillSignalFilter();
   try {
     const { rows, run } = await loadScanner(scanner);
@@ -165,20 +211,29 @@ async function openSymbol(symbol) {
   for (const chart of charts) chart.remove();
   charts = [];
   const chartQuery = state.run ? `?runId=${encodeURIComponent(state.run.runId)}` : '';
-  const [info, series] = await Promise.all([api(`/api/symbols/${encodeURIComponent(symbol)}`), api(`/api/symbols/${encodeURIComponent(symbol)}/chart${chartQuery}`)]);
+  const [info, series] = await Promise.all([
+    api(`/api/symbols/${encodeURIComponent(symbol)}`),
+    api(`/api/symbols/${encodeURIComponent(symbol)}/chart${chartQuery}`),
+  ]);
   $('symbol-latest').tBodies[0].replaceChildren(
     ...info.latest.map((r) => {
       const tr = document.createElement('tr');
       tr.append(
         Object.assign(document.createElement('td'), { textContent: r.scanner }),
-        Object.assign(document.createElement('td'), { textContent: `${r.signal ?? r.reason ?? 'no signal'}${r.partial ? ' · forming' : ''}`, className: signalClass(r) }),
+        Object.assign(document.createElement('td'), {
+          textContent: `${r.signal ?? r.reason ?? 'no signal'}${r.partial ? ' · forming' : ''}`,
+          className: signalClass(r),
+        }),
         Object.assign(document.createElement('td'), { textContent: r.barDate ?? '' }),
       );
       return tr;
     }),
   );
   $('signal-history').replaceChildren(
-    ...(info.history.length > 0 ? info.history.map(historyLine) : [{ text: 'no signal events recorded yet', cls: '' }]).map(({ text, cls }) => Object.assign(document.createElement('li'), { textContent: text, className: cls })),
+    ...(info.history.length > 0
+      ? info.history.map(historyLine)
+      : [{ text: 'no signal events recorded yet', cls: '' }]
+    ).map(({ text, cls }) => Object.assign(document.createElement('li'), { textContent: text, className: cls })),
   );
   drawCharts(series, info.history);
 }
@@ -186,40 +241,102 @@ async function openSymbol(symbol) {
 /** One event, once: its bar, what it is, and when it was first seen and confirmed at the close. */
 function historyLine(h) {
   const time = (iso) => iso.slice(0, 16).replace('T', ' ');
-  const seen = h.status === 'forming' ? `forming since ${time(h.firstSeenAt)}` : h.confirmedAt && h.confirmedAt !== h.firstSeenAt ? `seen ${time(h.firstSeenAt)}, confirmed ${time(h.confirmedAt)}` : `seen ${time(h.firstSeenAt)}`;
-  const status = h.status === 'alerted' || h.status === 'seen' ? '' : ` (${h.status}${h.suppressedBy ? ` by ${h.suppressedBy}` : ''})`;
-  return { text: `${h.barDate} ${h.scanner} ${h.signal}${status}${h.late ? ' · late' : ''} · ${seen}`, cls: signalClass(h) };
+  const seen =
+    h.status === 'forming'
+      ? `forming since ${time(h.firstSeenAt)}`
+      : h.confirmedAt && h.confirmedAt !== h.firstSeenAt
+        ? `seen ${time(h.firstSeenAt)}, confirmed ${time(h.confirmedAt)}`
+        : `seen ${time(h.firstSeenAt)}`;
+  const status =
+    h.status === 'alerted' || h.status === 'seen'
+      ? ''
+      : ` (${h.status}${h.suppressedBy ? ` by ${h.suppressedBy}` : ''})`;
+  return {
+    text: `${h.barDate} ${h.scanner} ${h.signal}${status}${h.late ? ' · late' : ''} · ${seen}`,
+    cls: signalClass(h),
+  };
 }
 
 function drawCharts(series, history) {
   const LC = window.LightweightCharts;
-  const options = (el) => ({ width: el.clientWidth, height: el.clientHeight, layout: { background: { color: '#171d24' }, textColor: '#d7dde4' }, grid: { vertLines: { color: '#1f2830' }, horzLines: { color: '#1f2830' } }, timeScale: { borderColor: '#26303b' }, rightPriceScale: { borderColor: '#26303b' } });
-  const line = (values) => series.bars.map((b, i) => (values[i] === null ? { time: b.time } : { time: b.time, value: values[i] }));
+  const options = (el) => ({
+    width: el.clientWidth,
+    height: el.clientHeight,
+    layout: { background: { color: '#171d24' }, textColor: '#d7dde4' },
+    grid: { vertLines: { color: '#1f2830' }, horzLines: { color: '#1f2830' } },
+    timeScale: { borderColor: '#26303b' },
+    rightPriceScale: { borderColor: '#26303b' },
+  });
+  const line = (values) =>
+    series.bars.map((b, i) => (values[i] === null ? { time: b.time } : { time: b.time, value: values[i] }));
   const priceEl = $('price-chart');
   const price = LC.createChart(priceEl, options(priceEl));
-  const candles = price.addSeries(LC.CandlestickSeries, { upColor: '#26a65b', downColor: '#e0464e', borderVisible: false, wickUpColor: '#26a65b', wickDownColor: '#e0464e' });
+  const candles = price.addSeries(LC.CandlestickSeries, {
+    upColor: '#26a65b',
+    downColor: '#e0464e',
+    borderVisible: false,
+    wickUpColor: '#26a65b',
+    wickDownColor: '#e0464e',
+  });
   candles.setData(series.bars.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })));
-  for (const [values, color, style] of [[series.bollinger.upper, '#4aa3ff', 0], [series.bollinger.lower, '#4aa3ff', 0], [series.keltner.upper, '#e2a33d', 2], [series.keltner.lower, '#e2a33d', 2]]) {
-    price.addSeries(LC.LineSeries, { color, lineWidth: 1, lineStyle: style, priceLineVisible: false, lastValueVisible: false }).setData(line(values));
+  for (const [values, color, style] of [
+    [series.bollinger.upper, '#4aa3ff', 0],
+    [series.bollinger.lower, '#4aa3ff', 0],
+    [series.keltner.upper, '#e2a33d', 2],
+    [series.keltner.lower, '#e2a33d', 2],
+  ]) {
+    price
+      .addSeries(LC.LineSeries, {
+        color,
+        lineWidth: 1,
+        lineStyle: style,
+        priceLineVisible: false,
+        lastValueVisible: false,
+      })
+      .setData(line(values));
   }
   const dates = new Set(series.bars.map((b) => b.time));
   const markers = history
     .filter((h) => dates.has(h.barDate) && h.status !== 'retracted')
-    .map((h) => ({ time: h.barDate, position: BEARISH.has(h.signal) ? 'aboveBar' : 'belowBar', color: BULLISH.has(h.signal) ? '#26a65b' : BEARISH.has(h.signal) ? '#e0464e' : '#e2a33d', shape: BEARISH.has(h.signal) ? 'arrowDown' : 'arrowUp', text: h.signal }))
+    .map((h) => ({
+      time: h.barDate,
+      position: BEARISH.has(h.signal) ? 'aboveBar' : 'belowBar',
+      color: BULLISH.has(h.signal) ? '#26a65b' : BEARISH.has(h.signal) ? '#e0464e' : '#e2a33d',
+      shape: BEARISH.has(h.signal) ? 'arrowDown' : 'arrowUp',
+      text: h.signal,
+    }))
     .sort((a, b) => a.time.localeCompare(b.time));
   if (markers.length > 0 && LC.createSeriesMarkers) LC.createSeriesMarkers(candles, markers);
   price.timeScale().fitContent();
 
   const macdEl = $('macd-chart');
   const macd = LC.createChart(macdEl, options(macdEl));
-  macd.addSeries(LC.HistogramSeries, { priceLineVisible: false }).setData(series.bars.map((b, i) => (series.macd.histogram[i] === null ? { time: b.time } : { time: b.time, value: series.macd.histogram[i], color: series.macd.histogram[i] >= 0 ? '#26a65b' : '#e0464e' })));
-  macd.addSeries(LC.LineSeries, { color: '#4aa3ff', lineWidth: 1, priceLineVisible: false }).setData(line(series.macd.macd));
-  macd.addSeries(LC.LineSeries, { color: '#e2a33d', lineWidth: 1, priceLineVisible: false }).setData(line(series.macd.signal));
+  macd
+    .addSeries(LC.HistogramSeries, { priceLineVisible: false })
+    .setData(
+      series.bars.map((b, i) =>
+        series.macd.histogram[i] === null
+          ? { time: b.time }
+          : {
+              time: b.time,
+              value: series.macd.histogram[i],
+              color: series.macd.histogram[i] >= 0 ? '#26a65b' : '#e0464e',
+            },
+      ),
+    );
+  macd
+    .addSeries(LC.LineSeries, { color: '#4aa3ff', lineWidth: 1, priceLineVisible: false })
+    .setData(line(series.macd.macd));
+  macd
+    .addSeries(LC.LineSeries, { color: '#e2a33d', lineWidth: 1, priceLineVisible: false })
+    .setData(line(series.macd.signal));
   macd.timeScale().fitContent();
   charts = [price, macd];
 }
 
-document.querySelectorAll('[role=tab]').forEach((tab) => tab.addEventListener('click', () => selectScanner(tab.dataset.scanner)));
+document
+  .querySelectorAll('[role=tab]')
+  .forEach((tab) => tab.addEventListener('click', () => selectScanner(tab.dataset.scanner)));
 $('signal-filter').addEventListener('change', render);
 $('symbol-search').addEventListener('input', render);
 $('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));

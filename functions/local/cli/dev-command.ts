@@ -22,7 +22,8 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
       if (arg === '--host') host = value;
       else {
         port = Number(value);
-        if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535)
+          throw new UsageError(`--port must be a whole number from 0 to 65535, got "${value}"`);
       }
     } else if (arg === '-h' || arg === '--help') {
       io.stdout.write(`${DEV_USAGE}\n`);
@@ -36,7 +37,9 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
   if (args.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   io.stderr.write(`Scanning ${args.symbols.length} symbols…\n`);
   const stack = await startLocalStack({ ...pipelineOptions(args), port, host });
-  io.stdout.write(`Run ${stack.run.runId}: ${stack.run.symbolsDone} symbols scanned.\nDashboard: ${stack.url}/\nAPI:       ${stack.url}/api/health\nPress Ctrl-C to stop.\n`);
+  io.stdout.write(
+    `Run ${stack.run.runId}: ${stack.run.symbolsDone} symbols scanned.\nDashboard: ${stack.url}/\nAPI:       ${stack.url}/api/health\nPress Ctrl-C to stop.\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -21,14 +21,22 @@ export async function discordCommand(argv: readonly string[], io: CommandIo): Pr
     if (rest[i] === '--guild') guild = rest[++i];
     else throw new UsageError(`unknown option "${rest[i]}" for discord register`);
   }
-  if (guild !== undefined && !/^\d{5,25}$/.test(guild)) throw new UsageError(`--guild must be a server id (digits), got "${guild ?? ''}"`);
+  if (guild !== undefined && !/^\d{5,25}$/.test(guild))
+    throw new UsageError(`--guild must be a server id (digits), got "${guild ?? ''}"`);
   const applicationId = io.env.DISCORD_APPLICATION_ID;
   const token = io.env.DISCORD_BOT_TOKEN;
-  if (!applicationId || !/^\d{5,25}$/.test(applicationId)) throw new UsageError('set DISCORD_APPLICATION_ID to your application id (digits, from the Discord developer portal)');
+  if (!applicationId || !/^\d{5,25}$/.test(applicationId))
+    throw new UsageError(
+      'set DISCORD_APPLICATION_ID to your application id (digits, from the Discord developer portal)',
+    );
   if (!token) throw new UsageError('set DISCORD_BOT_TOKEN to your bot token (Discord developer portal → Bot)');
   const base = (io.env.DISCORD_API_URL ?? DISCORD_API_URL).replace(/\/$/, '');
   const url = `${base}/applications/${applicationId}${guild ? `/guilds/${guild}` : ''}/commands`;
   // PUT replaces the whole set: commands removed here disappear from Discord too.
-  const registered = (await new DiscordClient().send(url, 'PUT', DISCORD_COMMANDS, 'command registration', { authorization: `Bot ${token}` })) as { name: string }[];
-  io.stdout.write(`Registered ${registered.length} commands ${guild ? `in server ${guild}` : 'globally (they may take up to an hour to appear)'}: ${registered.map((c) => `/${c.name}`).join(', ')}\n`);
+  const registered = (await new DiscordClient().send(url, 'PUT', DISCORD_COMMANDS, 'command registration', {
+    authorization: `Bot ${token}`,
+  })) as { name: string }[];
+  io.stdout.write(
+    `Registered ${registered.length} commands ${guild ? `in server ${guild}` : 'globally (they may take up to an hour to appear)'}: ${registered.map((c) => `/${c.name}`).join(', ')}\n`,
+  );
 }

@@ -4,7 +4,14 @@ import { DEFAULT_LOOKBACK_BARS } from '../../core/scanners.js';
 import { requireIsoDay } from '../../core/trading-day.js';
 import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js';
 import { renderTable } from '../text-table.js';
-import { BUNDLED_DATA_DIR, type CommandIo, parseNowOption, readWatchlist, resolveDataDir, watchlistNameOf } from './scan-command.js';
+import {
+  BUNDLED_DATA_DIR,
+  type CommandIo,
+  parseNowOption,
+  readWatchlist,
+  resolveDataDir,
+  watchlistNameOf,
+} from './scan-command.js';
 import { UsageError } from './usage-error.js';
 
 export const REPLAY_USAGE = `Usage: scanfleet replay --from YYYY-MM-DD --to YYYY-MM-DD [options]
@@ -51,7 +58,8 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     io.stdout.write(`${REPLAY_USAGE}\n`);
     return;
   }
-  if (values.from === undefined || values.to === undefined) throw new UsageError('replay needs --from YYYY-MM-DD and --to YYYY-MM-DD');
+  if (values.from === undefined || values.to === undefined)
+    throw new UsageError('replay needs --from YYYY-MM-DD and --to YYYY-MM-DD');
   let symbols: string[];
   try {
     requireIsoDay(values.from, '--from');
@@ -77,21 +85,28 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
       watchlist: values.watchlist === undefined ? 'replay' : watchlistNameOf(values.watchlist),
       symbols,
       lookback: DEFAULT_LOOKBACK_BARS,
-      onProgress: progress ? (done, total, at) => io.stderr.write(`\rReplaying ${at.toISOString()} (${done + 1}/${total})…`) : undefined,
+      onProgress: progress
+        ? (done, total, at) => io.stderr.write(`\rReplaying ${at.toISOString()} (${done + 1}/${total})…`)
+        : undefined,
     });
   } catch (error) {
     if (error instanceof ReplayRangeError) throw new UsageError(error.message);
     throw error;
   }
   if (progress) io.stderr.write('\r\u001b[2K');
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReplay(report, symbols.length, dataDir === BUNDLED_DATA_DIR ? 'the bundled data' : dataDir));
+  io.stdout.write(
+    values.json
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : renderReplay(report, symbols.length, dataDir === BUNDLED_DATA_DIR ? 'the bundled data' : dataDir),
+  );
 }
 
 /** "1h", "30m", "90m" → minutes. */
 function parseEvery(text: string): number {
   const match = /^(\d{1,3})(m|h)$/.exec(text);
   const minutes = match ? Number(match[1]) * (match[2] === 'h' ? 60 : 1) : Number.NaN;
-  if (!(minutes >= 5 && minutes <= 390)) throw new UsageError(`--every must be a duration from 5m to 390m such as 30m or 1h, got "${text}"`);
+  if (!(minutes >= 5 && minutes <= 390))
+    throw new UsageError(`--every must be a duration from 5m to 390m such as 30m or 1h, got "${text}"`);
   return minutes;
 }
 

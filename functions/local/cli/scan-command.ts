@@ -3,7 +3,14 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
-import { DEFAULT_LOOKBACK_BARS, type ParamOverrides, parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scanners.js';
+import {
+  DEFAULT_LOOKBACK_BARS,
+  type ParamOverrides,
+  parseScannerNames,
+  planScan,
+  SCANNER_NAMES,
+  type ScannerName,
+} from '../../core/scanners.js';
 import { parseWatchlist } from '../../core/symbols.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market-clock.js';
 import { isoDay, requireIsoDay } from '../../core/trading-day.js';
@@ -57,7 +64,9 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   });
   if (showProgress) io.stderr.write('\r\u001b[2K');
   for (const { message, reason } of deadLetters) {
-    io.stderr.write(`scanfleet: batch ${message.batch} (${message.symbols.length} symbols) failed every delivery: ${reason}\n`);
+    io.stderr.write(
+      `scanfleet: batch ${message.batch} (${message.symbols.length} symbols) failed every delivery: ${reason}\n`,
+    );
   }
   const report: ScanReport = {
     runId: run.runId,
@@ -145,26 +154,61 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.help) return { help: true, json: false, verbose: false, provider: 'csv', dataDir: '', watchlistName: '', symbols: [], overrides: {}, plan: planScan() };
+  if (values.help)
+    return {
+      help: true,
+      json: false,
+      verbose: false,
+      provider: 'csv',
+      dataDir: '',
+      watchlistName: '',
+      symbols: [],
+      overrides: {},
+      plan: planScan(),
+    };
   try {
     const provider = values.provider ?? 'csv';
-    if (!isProviderName(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
-    if (provider !== 'csv' && values.data !== undefined) throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
+    if (!isProviderName(provider))
+      throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
+    if (provider !== 'csv' && values.data !== undefined)
+      throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
     const dataDir = resolveDataDir(values.data);
     if (values.watchlist !== undefined && values.symbols !== undefined) {
       throw new UsageError('give either --watchlist or --symbols, not both');
     }
-    const symbols = values.symbols !== undefined ? parseWatchlist(values.symbols, '--symbols') : readWatchlist(values.watchlist, dataDir);
+    const symbols =
+      values.symbols !== undefined
+        ? parseWatchlist(values.symbols, '--symbols')
+        : readWatchlist(values.watchlist, dataDir);
     const asOfText = values['as-of'];
     if (asOfText !== undefined) requireIsoDay(asOfText, '--as-of');
     const now = values.now === undefined ? undefined : parseNowOption(values.now, asOfText);
     const names = values.scanners === undefined ? SCANNER_NAMES : parseScannerNames(values.scanners, '--scanners');
-    const lookback = values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
+    const lookback =
+      values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
     const overrides = parseOverrides(values.set ?? []);
     const plan = planScan(names, overrides, lookback);
-    const watchlistName = values.symbols !== undefined ? 'symbols' : values.watchlist === undefined ? 'default' : watchlistNameOf(values.watchlist);
+    const watchlistName =
+      values.symbols !== undefined
+        ? 'symbols'
+        : values.watchlist === undefined
+          ? 'default'
+          : watchlistNameOf(values.watchlist);
     const dbPath = values.db === undefined ? undefined : resolve(values.db);
-    return { help: false, json: values.json, verbose: values.verbose, provider, dataDir, dbPath, watchlistName, symbols, asOfText, now, overrides, plan };
+    return {
+      help: false,
+      json: values.json,
+      verbose: values.verbose,
+      provider,
+      dataDir,
+      dbPath,
+      watchlistName,
+      symbols,
+      asOfText,
+      now,
+      overrides,
+      plan,
+    };
   } catch (error) {
     if (error instanceof ValidationError) throw new UsageError(error.message);
     throw error;
@@ -174,16 +218,21 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
 /** --now: an instant with its zone; with --as-of, both must name the same New York date. */
 export function parseNowOption(text: string, asOfText?: string): Date {
   const ms = parseInstant(text);
-  if (ms === null) throw new UsageError(`--now must be an ISO-8601 instant with Z or an offset (e.g. 2024-03-08T12:30:00-05:00), got "${text}"`);
+  if (ms === null)
+    throw new UsageError(
+      `--now must be an ISO-8601 instant with Z or an offset (e.g. 2024-03-08T12:30:00-05:00), got "${text}"`,
+    );
   const day = isoDay(newYorkDayOfMs(ms));
-  if (asOfText !== undefined && asOfText !== day) throw new UsageError(`--now ${text} is ${day} in New York but --as-of is ${asOfText}: give one, or the same day`);
+  if (asOfText !== undefined && asOfText !== day)
+    throw new UsageError(`--now ${text} is ${day} in New York but --as-of is ${asOfText}: give one, or the same day`);
   return new Date(ms);
 }
 
 /** --data: an existing directory (default: the bundled data set). */
 export function resolveDataDir(data: string | undefined): string {
   const dataDir = resolve(data ?? BUNDLED_DATA_DIR);
-  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) throw new UsageError(`--data: directory not found: ${dataDir}`);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory())
+    throw new UsageError(`--data: directory not found: ${dataDir}`);
   return dataDir;
 }
 
@@ -191,20 +240,30 @@ export function resolveDataDir(data: string | undefined): string {
 export function readWatchlist(file: string | undefined, dataDir: string): string[] {
   const path = resolve(file ?? join(dataDir, 'watchlist.txt'));
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new UsageError(file === undefined ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C` : `--watchlist: file not found: ${path}`);
+    throw new UsageError(
+      file === undefined
+        ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C`
+        : `--watchlist: file not found: ${path}`,
+    );
   }
   return parseWatchlist(readFileSync(path, 'utf8'), `--watchlist ${file ?? path}`);
 }
 
 /** "lists/Tech Stocks.txt" → "tech-stocks": a run id needs a tidy name. */
 export function watchlistNameOf(file: string): string {
-  const name = basename(file).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  const name = basename(file)
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
   return name.length > 0 ? name : 'watchlist';
 }
 
 function parsePositiveInteger(text: string, parameter: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${parameter} must be a whole number ≥ 1, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${parameter} must be a whole number ≥ 1, got "${text}"`);
   return value;
 }
 
@@ -213,11 +272,13 @@ function parseOverrides(entries: readonly string[]): ParamOverrides {
   const overrides: ParamOverrides = {};
   for (const entry of entries) {
     const match = /^([a-z-]+)\.([A-Za-z]+)=(.+)$/.exec(entry);
-    if (!match) throw new UsageError(`--set must look like SCANNER.KEY=NUMBER (e.g. macd.fastPeriod=8), got "${entry}"`);
+    if (!match)
+      throw new UsageError(`--set must look like SCANNER.KEY=NUMBER (e.g. macd.fastPeriod=8), got "${entry}"`);
     const [, scanner, key, raw] = match as unknown as [string, string, string, string];
     const names = parseScannerNames(scanner, '--set');
     const value = Number(raw);
-    if (raw.trim() === '' || Number.isNaN(value)) throw new UsageError(`--set ${scanner}.${key}: "${raw}" is not a number`);
+    if (raw.trim() === '' || Number.isNaN(value))
+      throw new UsageError(`--set ${scanner}.${key}: "${raw}" is not a number`);
     const name = names[0] as ScannerName;
     overrides[name] = { ...overrides[name], [key]: value };
   }

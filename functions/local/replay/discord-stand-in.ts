@@ -25,7 +25,9 @@ export async function startDiscordStandIn(): Promise<DiscordStandIn> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.method !== 'POST' || !/^\/api\/webhooks\/\d+\/[\w-]+$/.test(req.url ?? '')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: '404: Not Found', code: 0 }));
         return;
       }
       posts.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPost);

@@ -30,7 +30,10 @@ export function partialBar(bar: DailyBar, elapsed: number, seed: string): DailyB
   const leg = Math.floor(position);
   const price = points[leg] + (points[leg + 1] - points[leg]) * (position - leg);
   const passed = [...points.slice(0, leg + 1), price];
-  const volume = Math.min(bar.volume, Math.max(1, Math.round(bar.volume * volumeShareAt(elapsed) * volumeFactor(seed))));
+  const volume = Math.min(
+    bar.volume,
+    Math.max(1, Math.round(bar.volume * volumeShareAt(elapsed) * volumeFactor(seed))),
+  );
   return { open: bar.open, high: Math.max(...passed), low: Math.min(...passed), close: price, volume };
 }
 

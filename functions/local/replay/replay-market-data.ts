@@ -40,7 +40,13 @@ export class ReplayMarketData implements MarketData {
 
   private async symbolBars(symbol: string, { asOf, lookback, now }: BarsRequest): Promise<SymbolBars> {
     const all = await this.load(symbol);
-    if (!all) return { symbol, ok: false, code: 'unknown_symbol', reason: `no data for ${symbol}: ${symbol}.csv is not in ${this.dir}` };
+    if (!all)
+      return {
+        symbol,
+        ok: false,
+        code: 'unknown_symbol',
+        reason: `no data for ${symbol}: ${symbol}.csv is not in ${this.dir}`,
+      };
     const instant = now ?? Date.now();
     let end = all.length;
     while (end > 0 && asOf !== undefined && all.day[end - 1] > asOf) end--;
@@ -48,7 +54,19 @@ export class ReplayMarketData implements MarketData {
     let partial: ReturnType<typeof partialBar> | undefined;
     if (last >= 0 && !isBarClosed(all.day[last], instant, 0)) {
       const session = sessionOn(all.day[last]);
-      partial = session ? partialBar({ open: all.open[last], high: all.high[last], low: all.low[last], close: all.close[last], volume: all.volume[last] }, sessionElapsed(session, instant), `${symbol}:${isoDay(all.day[last])}`) : null;
+      partial = session
+        ? partialBar(
+            {
+              open: all.open[last],
+              high: all.high[last],
+              low: all.low[last],
+              close: all.close[last],
+              volume: all.volume[last],
+            },
+            sessionElapsed(session, instant),
+            `${symbol}:${isoDay(all.day[last])}`,
+          )
+        : null;
       if (partial === null) end--; // nothing traded yet: no bar for the session
     }
     const start = Math.max(0, end - lookback);

@@ -47,7 +47,16 @@ export interface ReplayReport {
   readonly instants: number;
   readonly intraday: boolean;
   readonly sessions: { readonly session: string; readonly alerts: ReplayAlert[] }[];
-  readonly totals: { readonly runs: number; readonly alerts: number; readonly suppressed: number; readonly late: number; readonly forming: number; readonly confirmed: number; readonly retracted: number; readonly sent: number };
+  readonly totals: {
+    readonly runs: number;
+    readonly alerts: number;
+    readonly suppressed: number;
+    readonly late: number;
+    readonly forming: number;
+    readonly confirmed: number;
+    readonly retracted: number;
+    readonly sent: number;
+  };
 }
 
 export interface ReplayInstant {
@@ -70,7 +79,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const data = new ReplayMarketData(options.dataDir);
   const sessions = await sessionsInData(data, options);
   const instants = sessions.flatMap((day) => replayInstants(day, options)).filter(({ at }) => at <= options.until);
-  if (instants.length === 0) throw new ReplayRangeError(`no run of the schedule between ${options.from} and ${options.to} is at or before ${options.until.toISOString()}`);
+  if (instants.length === 0)
+    throw new ReplayRangeError(
+      `no run of the schedule between ${options.from} and ${options.to} is at or before ${options.until.toISOString()}`,
+    );
   const store = await startEmbeddedStore();
   const discord = await startDiscordStandIn();
   process.env[ENV.discordWebhookUrl] = discord.webhookUrl;
@@ -97,15 +109,28 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         intraday: options.intraday,
         collectOutcomes: false,
       });
-      if (run.status !== 'complete' && run.status !== 'skipped') throw new Error(`replay run ${run.runId} ended ${run.status}: ${run.lastBatchError ?? 'no error recorded'}`);
+      if (run.status !== 'complete' && run.status !== 'skipped')
+        throw new Error(`replay run ${run.runId} ended ${run.status}: ${run.lastBatchError ?? 'no error recorded'}`);
       const log = await events.alertLog(run.runId);
       const received = discord.posts.slice(posted).reduce((n, post) => n + alertCount(post), 0);
       const alerted = log.filter((entry) => entry.suppressedBy === undefined).length;
-      if (received !== alerted) throw new Error(`the Discord stand-in received ${received} alerts for run ${run.runId}, whose alert log has ${alerted}`);
+      if (received !== alerted)
+        throw new Error(
+          `the Discord stand-in received ${received} alerts for run ${run.runId}, whose alert log has ${alerted}`,
+        );
       sent += received;
       const list = bySession.get(isoDay(newYorkDayOfMs(at.getTime()))) as ReplayAlert[];
       for (const e of log) {
-        list.push({ at: at.toISOString(), symbol: e.symbol, scanner: e.scanner, signal: e.signal, kind: e.kind, barDate: e.barDate, ...(e.late && { late: true }), ...(e.suppressedBy && { suppressedBy: e.suppressedBy }) });
+        list.push({
+          at: at.toISOString(),
+          symbol: e.symbol,
+          scanner: e.scanner,
+          signal: e.signal,
+          kind: e.kind,
+          barDate: e.barDate,
+          ...(e.late && { late: true }),
+          ...(e.suppressedBy && { suppressedBy: e.suppressedBy }),
+        });
       }
     }
   } finally {
@@ -142,9 +167,11 @@ async function sessionsInData(data: ReplayMarketData, options: ReplayOptions): P
   const days = new Set<EpochDay>();
   for (const symbol of options.symbols) {
     const bars = await data.load(symbol);
-    for (let i = 0; bars && i < bars.length; i++) if (bars.day[i] >= from && bars.day[i] <= to && isSessionDay(bars.day[i])) days.add(bars.day[i]);
+    for (let i = 0; bars && i < bars.length; i++)
+      if (bars.day[i] >= from && bars.day[i] <= to && isSessionDay(bars.day[i])) days.add(bars.day[i]);
   }
-  if (days.size === 0) throw new ReplayRangeError(`no sessions between ${options.from} and ${options.to} in ${options.dataDir}`);
+  if (days.size === 0)
+    throw new ReplayRangeError(`no sessions between ${options.from} and ${options.to} in ${options.dataDir}`);
   return [...days].sort((a, b) => a - b);
 }
 
@@ -153,21 +180,32 @@ async function sessionsInData(data: ReplayMarketData, options: ReplayOptions): P
  * with `everyMinutes`, 09:30 and every that many minutes while the session trades, plus the
  * after-close run.
  */
-export function replayInstants(day: EpochDay, options: Pick<ReplayOptions, 'everyMinutes' | 'schedules'>): ReplayInstant[] {
+export function replayInstants(
+  day: EpochDay,
+  options: Pick<ReplayOptions, 'everyMinutes' | 'schedules'>,
+): ReplayInstant[] {
   const schedules = options.schedules ?? DEFAULT_SCHEDULES;
   const dayStart = newYorkTimeMs(day, 0) - 1;
   const dayEnd = newYorkTimeMs(day + 1, 0);
   const fires = (cron: string, purpose: RunPurpose): ReplayInstant[] => {
     const list: ReplayInstant[] = [];
-    for (let t = nextCronTime(cron, 'America/New_York', new Date(dayStart)); t && t.getTime() < dayEnd; t = nextCronTime(cron, 'America/New_York', t)) list.push({ at: t, purpose });
+    for (
+      let t = nextCronTime(cron, 'America/New_York', new Date(dayStart));
+      t && t.getTime() < dayEnd;
+      t = nextCronTime(cron, 'America/New_York', t)
+    )
+      list.push({ at: t, purpose });
     return list;
   };
   const afterClose = fires(schedules.afterClose, 'after-close');
   if (options.everyMinutes !== undefined) {
     const session = sessionOn(day);
     const hourly: ReplayInstant[] = [];
-    for (let t = session?.openMs ?? dayEnd; session && t < session.closeMs; t += options.everyMinutes * 60_000) hourly.push({ at: new Date(t), purpose: 'market-hours' });
+    for (let t = session?.openMs ?? dayEnd; session && t < session.closeMs; t += options.everyMinutes * 60_000)
+      hourly.push({ at: new Date(t), purpose: 'market-hours' });
     return [...hourly, ...afterClose];
   }
-  return [...fires(schedules.marketHours, 'market-hours'), ...afterClose, ...fires(schedules.refetch, 'refetch')].sort((a, b) => a.at.getTime() - b.at.getTime());
+  return [...fires(schedules.marketHours, 'market-hours'), ...afterClose, ...fires(schedules.refetch, 'refetch')].sort(
+    (a, b) => a.at.getTime() - b.at.getTime(),
+  );
 }
