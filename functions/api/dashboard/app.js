@@ -311,19 +311,17 @@ function drawCharts(series, history) {
 
   const macdEl = $('macd-chart');
   const macd = LC.createChart(macdEl, options(macdEl));
-  macd
-    .addSeries(LC.HistogramSeries, { priceLineVisible: false })
-    .setData(
-      series.bars.map((b, i) =>
-        series.macd.histogram[i] === null
-          ? { time: b.time }
-          : {
-              time: b.time,
-              value: series.macd.histogram[i],
-              color: series.macd.histogram[i] >= 0 ? '#26a65b' : '#e0464e',
-            },
-      ),
-    );
+  macd.addSeries(LC.HistogramSeries, { priceLineVisible: false }).setData(
+    series.bars.map((b, i) =>
+      series.macd.histogram[i] === null
+        ? { time: b.time }
+        : {
+            time: b.time,
+            value: series.macd.histogram[i],
+            color: series.macd.histogram[i] >= 0 ? '#26a65b' : '#e0464e',
+          },
+    ),
+  );
   macd
     .addSeries(LC.LineSeries, { color: '#4aa3ff', lineWidth: 1, priceLineVisible: false })
     .setData(line(series.macd.macd));
