@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { coreBoundary } from './eslint/core-boundary.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'test-artifacts/'] },
@@ -24,6 +25,11 @@ export default tseslint.config(
       eqeqeq: 'error',
       'no-console': 'error',
     },
+  },
+  {
+    files: ['functions/core/**/*.ts'],
+    plugins: { scanfleet: { rules: { 'core-boundary': coreBoundary } } },
+    rules: { 'scanfleet/core-boundary': ['error', { allow: ['zod'] }] },
   },
   {
     files: ['functions/api/dashboard/**/*.js'],

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvMarketData } from '../functions/adapters/market-data/csv-market-data.js';
-import { type Agreement, lookbackAgreement } from '../functions/core/lookback-agreement.js';
-import { DEFAULT_LOOKBACK_BARS, planScan } from '../functions/core/scanners.js';
-import { parseWatchlist } from '../functions/core/symbols.js';
+import { type Agreement, lookbackAgreement } from '../functions/core/scan/lookback-agreement.js';
+import { DEFAULT_LOOKBACK_BARS, planScan } from '../functions/core/scan/scanners.js';
+import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
 import { renderTable } from '../functions/local/text-table.js';
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { DEFAULT_BATCH_SIZE } from '../functions/core/batching.js';
-import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scanners.js';
-import { DEFAULT_SCHEDULES } from '../functions/core/schedules.js';
-import { DEFAULT_COOLDOWN_SESSIONS } from '../functions/core/signal-events.js';
-import { parseWatchlist } from '../functions/core/symbols.js';
+import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
+import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scan/scanners.js';
+import { DEFAULT_SCHEDULES } from '../functions/core/market/schedules.js';
+import { DEFAULT_COOLDOWN_SESSIONS } from '../functions/core/run/signal-events.js';
+import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../functions/adapters/market-data/create-market-data.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
 

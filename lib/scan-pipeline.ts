@@ -6,7 +6,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/env.js';
-import { MAX_RECEIVES } from '../functions/core/batching.js';
+import { MAX_RECEIVES } from '../functions/core/run/batching.js';
 import { KEY_PREFIXES } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';

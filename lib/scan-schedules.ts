@@ -5,7 +5,7 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RunPurpose } from '../functions/core/dispatch-plan.js';
+import type { RunPurpose } from '../functions/core/run/dispatch-plan.js';
 import type { ResolvedConfig } from './config.js';
 
 export interface ScanSchedulesProps {

@@ -1,17 +1,17 @@
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { timingSafeEqual } from 'node:crypto';
-import { chartSeries } from '../core/chart-series.js';
+import { chartSeries } from '../core/scan/chart-series.js';
 import { ValidationError } from '../core/errors.js';
-import type { MacdParams } from '../core/macd.js';
-import { isScannerName, planScan, SCANNERS, type ScannerName } from '../core/scanners.js';
-import { isSymbol } from '../core/symbols.js';
-import { parseIsoDay } from '../core/trading-day.js';
-import type { TtmSqueezeParams } from '../core/ttm-squeeze.js';
+import type { MacdParams } from '../core/scan/macd.js';
+import { isScannerName, planScan, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
+import { isSymbol } from '../core/scan/symbols.js';
+import { parseIsoDay } from '../core/market/trading-day.js';
+import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { memoryFigures } from '../adapters/observability.js';
 import type { EventStore, StoredEvent } from '../adapters/store/event-store.js';
 import { decodeCursor, type ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
-import { type RunRecord, runAsOf, runSummaryOf } from '../adapters/store/run-record.js';
+import { type RunRecord, runAsOf, runSummaryOf } from '../core/run/run-record.js';
 import type { DashboardAssets } from './dashboard-assets.js';
 import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
 

@@ -1,12 +1,19 @@
-import { nextCronTime } from '../core/cron-next.js';
-import { COLOURS, type Embed, linesWithin, signalDetail, signalEmbeds, signalTone } from '../core/discord-embeds.js';
-import { deriveRunId } from '../core/run-id.js';
-import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scanners.js';
-import { isSymbol } from '../core/symbols.js';
+import { nextCronTime } from '../core/market/cron-next.js';
+import {
+  COLOURS,
+  type Embed,
+  linesWithin,
+  signalDetail,
+  signalEmbeds,
+  signalTone,
+} from '../core/discord/discord-embeds.js';
+import { deriveRunId } from '../core/run/run-id.js';
+import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scan/scanners.js';
+import { isSymbol } from '../core/scan/symbols.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
 import type { EventStore } from '../adapters/store/event-store.js';
 import type { ResultStore } from '../adapters/store/result-store.js';
-import { runAsOf } from '../adapters/store/run-record.js';
+import { runAsOf } from '../core/run/run-record.js';
 
 export interface CommandDeps {
   readonly store: ResultStore;

@@ -1,4 +1,4 @@
-import type { ScanMessage } from '../core/scan-message.js';
+import type { ScanMessage } from '../core/run/scan-message.js';
 import type { ScanQueue } from '../adapters/queue/scan-queue.js';
 
 /** The local stand-in for SQS: dispatch appends, the local runtime drains. */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
-import type { RunKind, RunPurpose } from '../core/dispatch-plan.js';
-import type { ScanMessage } from '../core/scan-message.js';
-import type { ParamOverrides, ScannerName } from '../core/scanners.js';
+import type { RunKind, RunPurpose } from '../core/run/dispatch-plan.js';
+import type { ScanMessage } from '../core/run/scan-message.js';
+import type { ParamOverrides, ScannerName } from '../core/scan/scanners.js';
 import { ENV } from '../adapters/env.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
-import type { RunRecord } from '../adapters/store/run-record.js';
+import type { RunRecord } from '../core/run/run-record.js';
 import { type EmbeddedStore, startEmbeddedStore } from './embedded-store.js';
 import { InProcessQueue } from './in-process-queue.js';
 import { localLambdaContext } from './lambda-context.js';

@@ -1,7 +1,7 @@
-import type { RunRecord } from '../adapters/store/run-record.js';
+import type { RunRecord } from '../core/run/run-record.js';
 import { ENV } from '../adapters/env.js';
 import type { DiscordDeps, Interaction } from '../discord/handler.js';
-import { DEFAULT_SCHEDULES } from '../core/schedules.js';
+import { DEFAULT_SCHEDULES } from '../core/market/schedules.js';
 import { type DevServer, startDevServer } from './dev-server.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startEmbeddedStore } from './embedded-store.js';

@@ -1,9 +1,9 @@
-import { ROW_ISSUES } from '../core/bars.js';
-import { formatBreadth } from '../core/run-summary.js';
-import type { RowIssueCounts } from '../core/bars.js';
-import type { RunSummary } from '../core/run-summary.js';
-import type { ScanOutcome } from '../core/scan-symbol.js';
-import { SCANNERS, type ScannerName } from '../core/scanners.js';
+import { ROW_ISSUES } from '../core/scan/bars.js';
+import { formatBreadth } from '../core/run/run-summary.js';
+import type { RowIssueCounts } from '../core/scan/bars.js';
+import type { RunSummary } from '../core/run/run-summary.js';
+import type { ScanOutcome } from '../core/scan/scan-symbol.js';
+import { SCANNERS, type ScannerName } from '../core/scan/scanners.js';
 import { type Column, renderTable } from './text-table.js';
 
 /** What a scan report shows: a finished run's outcomes and totals. */

@@ -4,15 +4,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { addIssueCounts, type Bars, type RowIssueCounts, sliceBars } from '../core/bars.js';
-import { MAX_RECEIVES } from '../core/batching.js';
-import { RunSummaryBuilder } from '../core/run-summary.js';
-import { parseScanMessage } from '../core/scan-message.js';
-import { referenceInstant } from '../core/market-clock.js';
-import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
-import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scanners.js';
-import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/signal-events.js';
-import { isoDay, parseIsoDay } from '../core/trading-day.js';
+import { addIssueCounts, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';
+import { MAX_RECEIVES } from '../core/run/batching.js';
+import { RunSummaryBuilder } from '../core/run/run-summary.js';
+import { parseScanMessage } from '../core/run/scan-message.js';
+import { referenceInstant } from '../core/market/market-clock.js';
+import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
+import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scan/scanners.js';
+import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/run/signal-events.js';
+import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { ENV, numberEnv, requireEnv, wholeNumberEnv } from '../adapters/env.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
@@ -23,7 +23,7 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { EventStore } from '../adapters/store/event-store.js';
 import { ResultStore } from '../adapters/store/result-store.js';
-import type { RunRecord } from '../adapters/store/run-record.js';
+import type { RunRecord } from '../core/run/run-record.js';
 import { recordEvents, type ScannedSymbol } from './record-events.js';
 
 export interface AlertSettings {

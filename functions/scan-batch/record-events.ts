@@ -1,8 +1,8 @@
-import { type Bars, sliceBars } from '../core/bars.js';
-import { scanSymbol, type SymbolScan } from '../core/scan-symbol.js';
-import type { ScanPlan } from '../core/scanners.js';
-import { type EpochDay, parseIsoDay } from '../core/trading-day.js';
-import { eventsOfScan, planEvents, sameEventState, sessionsToDerive } from '../core/signal-events.js';
+import { type Bars, sliceBars } from '../core/scan/bars.js';
+import { scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
+import type { ScanPlan } from '../core/scan/scanners.js';
+import { type EpochDay, parseIsoDay } from '../core/market/trading-day.js';
+import { eventsOfScan, planEvents, sameEventState, sessionsToDerive } from '../core/run/signal-events.js';
 import { mapWithConcurrency } from '../adapters/market-data/http-client.js';
 import type { AlertLogEntry, EventStore } from '../adapters/store/event-store.js';
 

@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCANNER_NAMES } from '../../functions/core/scanners.js';
-import { parseWatchlist } from '../../functions/core/symbols.js';
+import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
+import { parseWatchlist } from '../../functions/core/scan/symbols.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';

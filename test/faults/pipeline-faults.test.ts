@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SCANNER_NAMES } from '../../functions/core/scanners.js';
+import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import {
   configureLocalEnvironment,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScanMessage } from '../../functions/core/scan-message.js';
-import { SCANNER_NAMES } from '../../functions/core/scanners.js';
+import type { ScanMessage } from '../../functions/core/run/scan-message.js';
+import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Bars, BarSeriesBuilder, type RowIssue, type SeriesWindow } from '../../functions/core/bars.js';
-import { type ScanOutcome, scanSymbol } from '../../functions/core/scan-symbol.js';
-import { BREADTH_SMA_PERIOD, planScan, type ScannerName } from '../../functions/core/scanners.js';
+import { type Bars, BarSeriesBuilder, type RowIssue, type SeriesWindow } from '../../functions/core/scan/bars.js';
+import { type ScanOutcome, scanSymbol } from '../../functions/core/scan/scan-symbol.js';
+import { BREADTH_SMA_PERIOD, planScan, type ScannerName } from '../../functions/core/scan/scanners.js';
 import { type Bar, macdScale, naiveMacd, naiveTtm, naiveVpb, RELATIVE } from '../helpers/naive-scanners.js';
 
 // Property-based tests of the pure scan engine over random daily series. The series are raw

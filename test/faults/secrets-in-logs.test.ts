@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SCANNER_NAMES } from '../../functions/core/scanners.js';
+import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';

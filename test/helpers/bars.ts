@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bars, BarSeriesBuilder } from '../../functions/core/bars.js';
-import { parseIsoDay } from '../../functions/core/trading-day.js';
+import { type Bars, BarSeriesBuilder } from '../../functions/core/scan/bars.js';
+import { parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { parseYahooCsv } from '../../functions/adapters/market-data/yahoo-csv.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 

@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { newYorkDayOfMs, newYorkTimeMs, sessionElapsed, sessionOn } from '../../functions/core/market-clock.js';
-import { parseIsoDay } from '../../functions/core/trading-day.js';
+import { newYorkDayOfMs, newYorkTimeMs, sessionElapsed, sessionOn } from '../../functions/core/market/market-clock.js';
+import { parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISCORD_COMMANDS } from '../../functions/core/discord-commands.js';
+import { DISCORD_COMMANDS } from '../../functions/core/discord/discord-commands.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';

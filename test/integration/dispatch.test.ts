@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchHandler, type DispatchDeps } from '../../functions/dispatch/handler.js';
-import { type ScanMessage } from '../../functions/core/scan-message.js';
+import { type ScanMessage } from '../../functions/core/run/scan-message.js';
 import { QueueError, SqsScanQueue } from '../../functions/adapters/queue/scan-queue.js';
 import { ResultStore } from '../../functions/adapters/store/result-store.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';

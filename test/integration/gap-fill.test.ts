@@ -1,7 +1,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunPurpose } from '../../functions/core/dispatch-plan.js';
+import type { RunPurpose } from '../../functions/core/run/dispatch-plan.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { EventStore } from '../../functions/adapters/store/event-store.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCANNER_NAMES } from '../../functions/core/scanners.js';
-import { parseWatchlist } from '../../functions/core/symbols.js';
+import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
+import { parseWatchlist } from '../../functions/core/scan/symbols.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { startEmbeddedStore } from '../../functions/local/embedded-store.js';

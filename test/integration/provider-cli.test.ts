@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/market-data/credentials.js';
+import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/secrets.js';
 import { runCliAsync } from '../helpers/cli.js';
 import {
   type ProviderServer,

@@ -1,10 +1,10 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { RunSummaryBuilder } from '../../functions/core/run-summary.js';
-import { failedSymbol, scanSymbol } from '../../functions/core/scan-symbol.js';
-import { planScan } from '../../functions/core/scanners.js';
+import { RunSummaryBuilder } from '../../functions/core/run/run-summary.js';
+import { failedSymbol, scanSymbol } from '../../functions/core/scan/scan-symbol.js';
+import { planScan } from '../../functions/core/scan/scanners.js';
 import { ResultStore, StoreError } from '../../functions/adapters/store/result-store.js';
-import type { NewRun } from '../../functions/adapters/store/run-record.js';
+import type { NewRun } from '../../functions/core/run/run-record.js';
 import { bundledBars } from '../helpers/bars.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 

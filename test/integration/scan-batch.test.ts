@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ScanMessage } from '../../functions/core/scan-message.js';
+import type { ScanMessage } from '../../functions/core/run/scan-message.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import type { MarketData } from '../../functions/adapters/market-data/market-data.js';
 import { EventStore } from '../../functions/adapters/store/event-store.js';

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../core/errors.js';
-import type { Embed } from '../../core/discord-embeds.js';
+import type { Embed } from '../../core/discord/discord-embeds.js';
 import { headerValue, send, TransportError, type TransportResponse } from '../http-transport.js';
 
 export const DISCORD_API_URL = 'https://discord.com/api/v10';

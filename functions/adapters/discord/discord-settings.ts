@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV } from '../env.js';
-import { secretJson } from '../market-data/credentials.js';
+import { secretJson } from '../secrets.js';
 
 export interface DiscordSettings {
   /** The application's Ed25519 public key (hex), for verifying interactions. */

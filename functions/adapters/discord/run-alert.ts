@@ -1,7 +1,7 @@
-import { alertMessages } from '../../core/alert-messages.js';
+import { alertMessages } from '../../core/discord/alert-messages.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ResultStore } from '../store/result-store.js';
-import { type RunRecord, runAsOf } from '../store/run-record.js';
+import { type RunRecord, runAsOf } from '../../core/run/run-record.js';
 import type { DiscordClient } from './discord-client.js';
 
 export interface AlertOutcome {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
-import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market-clock.js';
-import { isoDay } from '../../core/trading-day.js';
+import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
+import { isoDay } from '../../core/market/trading-day.js';
 import { HttpJsonClient, HttpStatusError } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { barsFromRows, calendarDaysFor, numeric } from './provider-batch.js';

@@ -1,6 +1,6 @@
 import { ENV } from '../env.js';
 import { AlpacaMarketData } from './alpaca-market-data.js';
-import { alpacaCredentials, schwabCredentials } from './credentials.js';
+import { alpacaCredentials, schwabCredentials } from '../secrets.js';
 import { CsvMarketData } from './csv-market-data.js';
 import { DEFAULT_RETRY, HttpJsonClient } from './http-client.js';
 import type { MarketData } from './market-data.js';

@@ -1,7 +1,7 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isBarClosed, newYorkDayOfMs } from '../../core/market-clock.js';
-import type { EpochDay } from '../../core/trading-day.js';
+import { isBarClosed, newYorkDayOfMs } from '../../core/market/market-clock.js';
+import type { EpochDay } from '../../core/market/trading-day.js';
 import { mapWithConcurrency } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { parseYahooCsv } from './yahoo-csv.js';

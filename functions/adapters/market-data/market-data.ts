@@ -1,5 +1,5 @@
-import type { Bars, RowIssueCounts } from '../../core/bars.js';
-import type { EpochDay } from '../../core/trading-day.js';
+import type { Bars, RowIssueCounts } from '../../core/scan/bars.js';
+import type { EpochDay } from '../../core/market/trading-day.js';
 
 export interface BarsRequest {
   readonly symbols: readonly string[];

@@ -1,6 +1,6 @@
-import { BarSeriesBuilder, type SeriesWindow } from '../../core/bars.js';
+import { BarSeriesBuilder, type SeriesWindow } from '../../core/scan/bars.js';
 import { ProviderError } from '../../core/errors.js';
-import type { EpochDay } from '../../core/trading-day.js';
+import type { EpochDay } from '../../core/market/trading-day.js';
 import type { SymbolBars } from './market-data.js';
 
 /** A number from a JSON field; null, missing or a string becomes NaN for the row rules to judge. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
-import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market-clock.js';
+import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import {

@@ -1,5 +1,5 @@
-import { type Bars, BarSeriesBuilder, type RowIssueCounts, type SeriesWindow } from '../../core/bars.js';
-import { epochDayOf } from '../../core/trading-day.js';
+import { type Bars, BarSeriesBuilder, type RowIssueCounts, type SeriesWindow } from '../../core/scan/bars.js';
+import { epochDayOf } from '../../core/market/trading-day.js';
 
 export class CsvFormatError extends Error {
   override readonly name = 'CsvFormatError';

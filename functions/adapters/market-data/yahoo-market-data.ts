@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../../core/errors.js';
-import { newYorkTimeMs } from '../../core/market-clock.js';
+import { newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import {

@@ -1,5 +1,5 @@
 import { type SendMessageBatchRequestEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ScanMessage } from '../../core/scan-message.js';
+import type { ScanMessage } from '../../core/run/scan-message.js';
 
 /** Where dispatch puts the batches of a run. */
 export interface ScanQueue {

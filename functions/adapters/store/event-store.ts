@@ -8,9 +8,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ScanValues } from '../../core/scanner.js';
-import type { ScannerName } from '../../core/scanners.js';
-import type { EventKind, EventRecord, EventState } from '../../core/signal-events.js';
+import type { ScanValues } from '../../core/scan/scanner.js';
+import type { ScannerName } from '../../core/scan/scanners.js';
+import type { EventKind, EventRecord, EventState } from '../../core/run/signal-events.js';
 import { backoffMs, batchWriteAll, StoreError } from './batch-write.js';
 import { DEFAULT_RETENTION, EVENT_KEYS } from './table-schema.js';
 

@@ -8,13 +8,13 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ROW_ISSUES } from '../../core/bars.js';
+import { ROW_ISSUES } from '../../core/scan/bars.js';
 import { ValidationError } from '../../core/errors.js';
-import type { OutcomeStatus, ScanOutcome } from '../../core/scan-symbol.js';
-import type { ScanValues } from '../../core/scanner.js';
-import type { ScannerName } from '../../core/scanners.js';
+import type { OutcomeStatus, ScanOutcome } from '../../core/scan/scan-symbol.js';
+import type { ScanValues } from '../../core/scan/scanner.js';
+import type { ScannerName } from '../../core/scan/scanners.js';
 import { batchWriteAll, StoreError } from './batch-write.js';
-import { type BatchTally, initialRunRecord, type NewRun, type RunRecord } from './run-record.js';
+import { type BatchTally, initialRunRecord, type NewRun, type RunRecord } from '../../core/run/run-record.js';
 import { DEFAULT_RETENTION, TABLE_KEYS } from './table-schema.js';
 
 const { runsIndex, symbolIndex } = TABLE_KEYS;

@@ -1,4 +1,4 @@
-import { DISCORD_COMMANDS } from '../../core/discord-commands.js';
+import { DISCORD_COMMANDS } from '../../core/discord/discord-commands.js';
 import { DISCORD_API_URL, DiscordClient } from '../../adapters/discord/discord-client.js';
 import type { CommandIo } from './scan-command.js';
 import { UsageError } from './usage-error.js';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
-import { DEFAULT_LOOKBACK_BARS } from '../../core/scanners.js';
-import { requireIsoDay } from '../../core/trading-day.js';
+import { DEFAULT_LOOKBACK_BARS } from '../../core/scan/scanners.js';
+import { requireIsoDay } from '../../core/market/trading-day.js';
 import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js';
 import { renderTable } from '../text-table.js';
 import {

@@ -10,15 +10,15 @@ import {
   planScan,
   SCANNER_NAMES,
   type ScannerName,
-} from '../../core/scanners.js';
-import { parseWatchlist } from '../../core/symbols.js';
-import { newYorkDayOfMs, parseInstant } from '../../core/market-clock.js';
-import { isoDay, requireIsoDay } from '../../core/trading-day.js';
+} from '../../core/scan/scanners.js';
+import { parseWatchlist } from '../../core/scan/symbols.js';
+import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
+import { isoDay, requireIsoDay } from '../../core/market/trading-day.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
 import { peakRssBytes } from '../../adapters/observability.js';
 import { type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
-import { runAsOf, runSummaryOf } from '../../adapters/store/run-record.js';
+import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
 import { UsageError } from './usage-error.js';
 
 export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));

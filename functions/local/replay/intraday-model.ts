@@ -1,4 +1,4 @@
-import { volumeShareAt } from '../../core/volume-curve.js';
+import { volumeShareAt } from '../../core/market/volume-curve.js';
 
 export interface DailyBar {
   readonly open: number;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Bars } from '../../core/bars.js';
-import { isBarClosed, sessionElapsed, sessionOn } from '../../core/market-clock.js';
-import { isoDay } from '../../core/trading-day.js';
+import type { Bars } from '../../core/scan/bars.js';
+import { isBarClosed, sessionElapsed, sessionOn } from '../../core/market/market-clock.js';
+import { isoDay } from '../../core/market/trading-day.js';
 import type { BarsRequest, MarketData, SymbolBars } from '../../adapters/market-data/market-data.js';
 import { parseYahooCsv } from '../../adapters/market-data/yahoo-csv.js';
 import { partialBar } from './intraday-model.js';

@@ -1,10 +1,10 @@
-import { nextCronTime } from '../../core/cron-next.js';
-import type { RunPurpose } from '../../core/dispatch-plan.js';
-import { isSessionDay, newYorkDayOfMs, newYorkTimeMs, sessionOn } from '../../core/market-clock.js';
-import { DEFAULT_SCHEDULES } from '../../core/schedules.js';
-import { SCANNER_NAMES } from '../../core/scanners.js';
-import type { EventKind } from '../../core/signal-events.js';
-import { type EpochDay, isoDay, parseIsoDay } from '../../core/trading-day.js';
+import { nextCronTime } from '../../core/market/cron-next.js';
+import type { RunPurpose } from '../../core/run/dispatch-plan.js';
+import { isSessionDay, newYorkDayOfMs, newYorkTimeMs, sessionOn } from '../../core/market/market-clock.js';
+import { DEFAULT_SCHEDULES } from '../../core/market/schedules.js';
+import { SCANNER_NAMES } from '../../core/scan/scanners.js';
+import type { EventKind } from '../../core/run/signal-events.js';
+import { type EpochDay, isoDay, parseIsoDay } from '../../core/market/trading-day.js';
 import { ENV } from '../../adapters/env.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
 import { EventStore } from '../../adapters/store/event-store.js';

@@ -1,0 +1,146 @@
+import { ROW_ISSUES, type RowIssueCounts } from '../scan/bars.js';
+import type { RunSummary } from './run-summary.js';
+import type { RunKind, RunPurpose } from './dispatch-plan.js';
+import { SCANNERS, type ScannerName } from '../scan/scanners.js';
+
+/**
+ * `partial`: ended with some batches missing (set by the operations sweeper); its results are
+ * what it has. Not to be confused with a result's `partial` flag (its bar was still trading).
+ */
+export type RunStatus = 'running' | 'complete' | 'partial' | 'skipped';
+
+/** A run as stored: what was asked, its progress, and its running totals. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly watchlist: string;
+  readonly status: RunStatus;
+  readonly kind: RunKind;
+  /** The schedule a scheduled (or replayed) run comes from. */
+  readonly purpose?: RunPurpose;
+  /**
+   * The session the run covers (YYYY-MM-DD): the one trading or closed at its instant, else the
+   * last closed one; set by dispatch from the clock, then by the batches from the data (a fixed
+   * history's newest day, an as-of).
+   */
+  readonly session: string;
+  /** The explicit instant it stands at (`--now`, a replay). */
+  readonly now?: string;
+  readonly scheduledAt: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** The exchange's calendar date (New York) of the scheduled time. */
+  readonly sessionDate: string;
+  readonly asOf?: string;
+  readonly symbols: string[];
+  readonly scanners: ScannerName[];
+  readonly batchSize: number;
+  readonly batchesExpected: number;
+  readonly batchesDone: number;
+  /** Batch numbers already counted; a re-delivered batch is not counted twice. */
+  readonly doneBatches: number[];
+  /** Batches that failed on their last delivery and went to the dead-letter queue. */
+  readonly failedBatches: number[];
+  readonly lastBatchError?: string;
+  readonly symbolsDone: number;
+  /** Symbols whose last bar was still trading at the run's instant (their results are provisional). */
+  readonly symbolsPartial: number;
+  readonly signalCounts: Record<string, Record<string, number>>;
+  readonly symbolsWithErrors: number;
+  readonly symbolsInsufficient: number;
+  readonly aboveSma50: number;
+  readonly measured: number;
+  readonly bullishSignals: number;
+  readonly bearishSignals: number;
+  readonly dataIssues: RowIssueCounts;
+  /** Last-bar dates seen across the run's symbols; the newest is the run's as-of date. */
+  readonly barDates: string[];
+  readonly skippedReason?: string;
+  /** What became of the run's Discord alert, once it completed. */
+  readonly alert?: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string; at: string };
+  readonly expiresAt: number;
+}
+
+/** What dispatch knows when it creates a run; the counters start at zero. */
+export type NewRun = Pick<
+  RunRecord,
+  | 'runId'
+  | 'watchlist'
+  | 'kind'
+  | 'purpose'
+  | 'session'
+  | 'now'
+  | 'scheduledAt'
+  | 'startedAt'
+  | 'sessionDate'
+  | 'asOf'
+  | 'symbols'
+  | 'scanners'
+  | 'batchSize'
+  | 'batchesExpected'
+  | 'skippedReason'
+>;
+
+/** A fresh record: every counter the batches add to starts at zero (nested maps must exist). */
+export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
+  const signalCounts: Record<string, Record<string, number>> = {};
+  for (const name of run.scanners) {
+    signalCounts[name] = Object.fromEntries((SCANNERS[name].signals as readonly string[]).map((s) => [s, 0]));
+  }
+  return {
+    ...run,
+    status: run.skippedReason ? 'skipped' : 'running',
+    ...(run.skippedReason && { finishedAt: run.startedAt }),
+    batchesDone: 0,
+    doneBatches: [],
+    failedBatches: [],
+    barDates: [],
+    symbolsDone: 0,
+    symbolsPartial: 0,
+    signalCounts,
+    symbolsWithErrors: 0,
+    symbolsInsufficient: 0,
+    aboveSma50: 0,
+    measured: 0,
+    bullishSignals: 0,
+    bearishSignals: 0,
+    dataIssues: Object.fromEntries(ROW_ISSUES.map((issue) => [issue, 0])),
+    expiresAt,
+  };
+}
+
+/** What one batch adds to its run. */
+export interface BatchTally {
+  readonly summary: RunSummary;
+  readonly dataIssues: RowIssueCounts;
+  readonly barDates?: readonly string[];
+  readonly symbolsPartial?: number;
+  /** The session the data showed (the same for every batch of a run): it replaces dispatch's reading of the clock. */
+  readonly session?: string;
+}
+
+/** The run's as-of date: the one asked for, else the newest bar date its symbols had. */
+export function runAsOf(run: RunRecord): string | null {
+  if (run.asOf) return run.asOf;
+  return run.barDates.reduce<string | null>((newest, d) => (newest === null || d > newest ? d : newest), null);
+}
+
+/** The run's totals in the shape the reports use. */
+export function runSummaryOf(run: RunRecord): RunSummary {
+  return {
+    symbols: run.symbolsDone,
+    signals: Object.fromEntries(
+      run.scanners.map((name) => [
+        name,
+        Object.fromEntries(Object.entries(run.signalCounts[name] ?? {}).filter(([, n]) => n > 0)),
+      ]),
+    ),
+    symbolsInsufficient: run.symbolsInsufficient,
+    symbolsWithErrors: run.symbolsWithErrors,
+    breadth: {
+      aboveSma50: run.aboveSma50,
+      measured: run.measured,
+      bullishSignals: run.bullishSignals,
+      bearishSignals: run.bearishSignals,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { isSymbol } from '../scan/symbols.js';
+import { isScannerName, type ParamOverrides, type ScannerName } from '../scan/scanners.js';
+import { parseIsoDay } from '../market/trading-day.js';
+
+/** One queue message: a batch of symbols of one run. */
+export interface ScanMessage {
+  readonly runId: string;
+  /** 0-based batch number; the run's progress counts each batch once. */
+  readonly batch: number;
+  readonly symbols: string[];
+  readonly scanners: ScannerName[];
+  /** The run's scheduled time (ISO); results sort by it. */
+  readonly scheduledAt: string;
+  /** Scan bars dated on or before this day; the latest when absent. */
+  readonly asOf?: string;
+  /** An explicit instant the run stands at (`--now`, a replay); the worker's clock when absent. */
+  readonly now?: string;
+  /** The evening run that re-fetches the closed session: its events are derived again. */
+  readonly refetch?: boolean;
+  readonly params?: ParamOverrides;
+}
+
+const scanMessageSchema = z.strictObject({
+  runId: z.string().regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id'),
+  batch: z.number().int().min(0).max(10_000),
+  symbols: z.array(z.string().refine(isSymbol, 'not a ticker symbol')).min(1).max(100),
+  scanners: z.array(z.string().refine(isScannerName, 'unknown scanner')).min(1),
+  scheduledAt: z.iso.datetime(),
+  asOf: z
+    .string()
+    .refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date')
+    .optional(),
+  now: z.iso.datetime({ offset: true }).optional(),
+  refetch: z.boolean().optional(),
+  params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+});
+
+export class MalformedMessageError extends Error {
+  override readonly name = 'MalformedMessageError';
+}
+
+/** Parses a queue message body; anything off is a MalformedMessageError saying what. */
+export function parseScanMessage(body: string): ScanMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MalformedMessageError(`message body is not JSON (${body.length} bytes)`);
+  }
+  const parsed = scanMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    throw new MalformedMessageError(`malformed scan message: ${issues.join('; ')}`);
+  }
+  return parsed.data as ScanMessage;
+}
