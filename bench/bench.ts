@@ -14,7 +14,7 @@ import { planScan, SCANNER_NAMES } from '../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { CsvMarketData } from '../functions/adapters/market-data/csv-market-data.js';
 import { createDocumentClient } from '../functions/adapters/store/dynamodb-client.js';
-import { ResultStore } from '../functions/adapters/store/result-store.js';
+import { openStores } from '../functions/adapters/store/stores.js';
 import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
 import { startEmbeddedStore } from '../functions/local/embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../functions/local/local-pipeline.js';
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const floor = bareFloor();
   const store = await startEmbeddedStore();
   const yahoo = await startYahooServer();
-  const results = new ResultStore(createDocumentClient(store.endpoint), { tableName: store.tableName });
+  const { runs } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
   const workerEnv = {
     TABLE_NAME: store.tableName,
     DYNAMODB_ENDPOINT: store.endpoint,
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     const scheduledAt = new Date(Date.UTC(2026, 0, 1) + runCount++ * 60_000).toISOString();
     const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-bench`;
     const batches = Math.ceil(symbols.length / batchSize);
-    await results.createRun({
+    await runs.createRun({
       runId,
       watchlist: 'bench',
       kind: 'manual',

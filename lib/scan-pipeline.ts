@@ -7,7 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/env.js';
 import { MAX_RECEIVES } from '../functions/core/run/batching.js';
-import { KEY_PREFIXES } from '../functions/adapters/store/table-schema.js';
+import { LEADING_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
 
@@ -129,7 +129,7 @@ export class ScanPipeline extends Construct {
     );
     // Signal events: each symbol's state read in one call, events claimed once (conditional put),
     // the outbox entry of a run whose alerts are being sent: on those partitions only, never on runs or results.
-    const eventKeys = [`${KEY_PREFIXES.event}*`, KEY_PREFIXES.outbox];
+    const eventKeys = [LEADING_KEYS.events, LEADING_KEYS.outbox];
     this.scanBatch.role.addToPolicy(
       new PolicyStatement({
         actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],

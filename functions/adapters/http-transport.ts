@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { ScanfleetError } from '../core/errors.js';
 
 export interface TransportRequest {
   readonly method?: string;
@@ -19,14 +20,17 @@ export interface TransportResponse {
 }
 
 /** No response, or not all of it: the connection failed, timed out, dropped mid-body or sent too much. */
-export class TransportError extends Error {
+export class TransportError extends ScanfleetError {
+  override readonly name = 'TransportError';
+  override readonly code = 'transport_error';
+
   constructor(
     message: string,
     /** Whether a status line had arrived: "while reading the body". */
     readonly duringBody: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = 'TransportError';
+    super(message, options);
   }
 }
 

@@ -12,8 +12,7 @@ import { secretJson } from '../adapters/secrets.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { EventStore } from '../adapters/store/event-store.js';
-import { ResultStore } from '../adapters/store/result-store.js';
+import { openStores, readStores } from '../adapters/store/stores.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { type ApiResponse, json } from './http.js';
 import { type ApiDeps, handleApiRequest } from './routes.js';
@@ -70,8 +69,7 @@ export function apiDepsFromEnv(env: Record<string, string | undefined> = process
   const here = fileURLToPath(new URL('.', import.meta.url));
   const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
   return {
-    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
-    events: new EventStore(client, { tableName: requireEnv(ENV.tableName) }),
+    ...readStores(openStores(client, { tableName: requireEnv(ENV.tableName) })),
     marketData: () => (marketData ??= createMarketData(env)),
     assets: new DashboardAssets(
       env[ENV.dashboardDir] ?? `${here}dashboard`,

@@ -1,3 +1,5 @@
+import { ScanfleetError } from '../core/errors.js';
+
 /** A request as the API sees it, whatever carried it (API Gateway, the local dev server). */
 export interface ApiRequest {
   readonly method: string;
@@ -15,15 +17,24 @@ export interface ApiResponse {
   readonly isBase64Encoded?: boolean;
 }
 
-/** An error the client caused or must know about: status, a code, a message, the parameter. */
-export class HttpError extends Error {
+/**
+ * An error the client caused or must know about: status, a code, a message, the parameter.
+ * `expose` says whether the message may be shown to the client (as middy's http errors): by
+ * default for a 4xx, never for a 5xx unless said so.
+ */
+export class HttpError extends ScanfleetError {
+  override readonly name = 'HttpError';
+  readonly expose: boolean;
+
   constructor(
     readonly status: number,
-    readonly code: string,
+    override readonly code: string,
     message: string,
     readonly parameter?: string,
+    options?: { cause?: unknown; expose?: boolean },
   ) {
-    super(message);
+    super(message, options);
+    this.expose = options?.expose ?? status < 500;
   }
 }
 
@@ -41,6 +52,10 @@ export function json(status: number, body: unknown, cacheSeconds = 0): ApiRespon
 
 export function errorResponse(error: HttpError): ApiResponse {
   return json(error.status, {
-    error: { code: error.code, message: error.message, ...(error.parameter && { parameter: error.parameter }) },
+    error: {
+      code: error.code,
+      message: error.expose ? error.message : 'the request could not be completed',
+      ...(error.parameter && { parameter: error.parameter }),
+    },
   });
 }

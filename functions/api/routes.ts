@@ -3,22 +3,21 @@ import { timingSafeEqual } from 'node:crypto';
 import { chartSeries } from '../core/scan/chart-series.js';
 import { ValidationError } from '../core/errors.js';
 import type { MacdParams } from '../core/scan/macd.js';
-import { isScannerName, planScan, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
-import { isSymbol } from '../core/scan/symbols.js';
+import { planScan, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
 import { parseIsoDay } from '../core/market/trading-day.js';
 import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { memoryFigures } from '../adapters/observability.js';
-import type { EventStore, StoredEvent } from '../adapters/store/event-store.js';
-import { decodeCursor, type ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
-import { type RunRecord, runAsOf, runSummaryOf } from '../core/run/run-record.js';
+import type { StoredOutcome } from '../adapters/store/result-store.js';
+import type { ReadStores } from '../adapters/store/stores.js';
+import { runAsOf } from '../core/run/run-record.js';
 import type { DashboardAssets } from './dashboard-assets.js';
+import { allowQuery, notFound, parseLimit, requireScanner, requireSymbolParam, withCursor } from './params.js';
+import { ageSeconds, eventView, resultView, runView } from './views.js';
 import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
 
-export interface ApiDeps {
-  readonly store: ResultStore;
-  /** Signal events, read only: each symbol's history. */
-  readonly events: Pick<EventStore, 'eventsOf'>;
+/** The API reads runs, results and signal events, and writes nothing. */
+export interface ApiDeps extends ReadStores {
   readonly marketData: () => MarketData;
   readonly assets: DashboardAssets;
   readonly version: string;
@@ -103,10 +102,10 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
     throw new HttpError(400, 'bad_parameter', `signal must be one of ${signals.join(', ')} for ${scanner}`, 'signal');
   }
   const limit = parseLimit(request.query.limit, 200);
-  const run = await deps.store.latestRun(...SHOWN_RUN_STATUSES);
+  const run = await deps.runs.latestRun(...SHOWN_RUN_STATUSES);
   if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
   const page = await withCursor(request.query.cursor, (cursor) =>
-    deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor),
+    deps.results.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor),
   );
   return json(
     200,
@@ -126,7 +125,7 @@ async function symbolResults(request: ApiRequest, deps: ApiDeps, symbolParam: st
   const symbol = requireSymbolParam(symbolParam);
   const limit = parseLimit(request.query.limit, 100);
   const [{ items }, events] = await Promise.all([
-    deps.store.symbolHistory(symbol, 10),
+    deps.results.symbolHistory(symbol, 10),
     deps.events.eventsOf(symbol, limit),
   ]);
   if (items.length === 0)
@@ -146,7 +145,7 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
   const runId = request.query.runId;
   if (runId !== undefined && !RUN_ID.test(runId))
     throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
-  const run = runId === undefined ? await deps.store.latestRun(...SHOWN_RUN_STATUSES) : await deps.store.getRun(runId);
+  const run = runId === undefined ? await deps.runs.latestRun(...SHOWN_RUN_STATUSES) : await deps.runs.getRun(runId);
   if (runId !== undefined && !run)
     throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
   const asOf = run ? runAsOf(run) : null;
@@ -157,7 +156,10 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
     ...(asOf && { asOf: parseIsoDay(asOf) }),
     ...(run?.now && { now: Date.parse(run.now) }),
   });
-  if (!entry.ok) throw new HttpError(entry.code === 'unknown_symbol' ? 404 : 502, entry.code, entry.reason, 'symbol');
+  if (!entry.ok)
+    throw new HttpError(entry.code === 'unknown_symbol' ? 404 : 502, entry.code, entry.reason, 'symbol', {
+      expose: true,
+    });
   const params = (name: ScannerName) => plan.scanners.find((s) => s.name === name)?.params;
   return json(
     200,
@@ -170,7 +172,7 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
 async function listRuns(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   allowQuery(request, ['limit', 'cursor']);
   const limit = parseLimit(request.query.limit, 20, 100);
-  const page = await withCursor(request.query.cursor, (cursor) => deps.store.listRuns(limit, cursor));
+  const page = await withCursor(request.query.cursor, (cursor) => deps.runs.listRuns(limit, cursor));
   return json(200, {
     runs: page.items.map((run) => runView(run, deps.now())),
     ...(page.cursor && { cursor: page.cursor }),
@@ -182,13 +184,13 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
   allowQuery(request, []);
   if (!RUN_ID.test(runId))
     throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
-  const run = await deps.store.getRun(runId);
+  const run = await deps.runs.getRun(runId);
   if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
   const errors: StoredOutcome[] = [];
   for (const status of ['error', 'insufficient_data'] as const) {
     let cursor: string | undefined;
     do {
-      const page = await deps.store.runResults(runId, { status }, 500, cursor);
+      const page = await deps.results.runResults(runId, { status }, 500, cursor);
       errors.push(...page.items);
       cursor = page.cursor;
     } while (cursor);
@@ -205,7 +207,7 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
 }
 
 async function health(deps: ApiDeps): Promise<ApiResponse> {
-  const run = await deps.store.latestRun(...SHOWN_RUN_STATUSES);
+  const run = await deps.runs.latestRun(...SHOWN_RUN_STATUSES);
   const now = deps.now();
   const memory = memoryFigures();
   return json(200, {
@@ -243,138 +245,6 @@ function debugMemory(request: ApiRequest, deps: ApiDeps): ApiResponse {
       available: s.space_available_size,
     })),
   });
-}
-
-function runView(run: RunRecord, now: Date) {
-  return {
-    runId: run.runId,
-    watchlist: run.watchlist,
-    status: run.status,
-    kind: run.kind,
-    ...(run.purpose && { purpose: run.purpose }),
-    session: run.session,
-    ...(run.now && { now: run.now }),
-    scheduledAt: run.scheduledAt,
-    startedAt: run.startedAt,
-    ...(run.finishedAt && { finishedAt: run.finishedAt }),
-    ageSeconds: ageSeconds(run, now),
-    asOf: runAsOf(run),
-    progress: {
-      batchesDone: run.batchesDone,
-      batchesExpected: run.batchesExpected,
-      symbolsDone: run.symbolsDone,
-      symbols: run.symbols.length,
-    },
-    /** Symbols whose bar was still trading at the run's instant: their results are provisional ("forming"). */
-    symbolsPartial: run.symbolsPartial,
-    ...runSummaryOf(run),
-    ...(run.skippedReason && { skippedReason: run.skippedReason }),
-  };
-}
-
-function resultView(o: StoredOutcome) {
-  return {
-    symbol: o.symbol,
-    scanner: o.scanner,
-    status: o.status,
-    signal: o.signal,
-    values: o.values,
-    barDate: o.barDate,
-    ...(o.barDate !== undefined && { partial: o.partial === true }),
-    ...(o.reason && { reason: o.reason }),
-  };
-}
-
-function eventView(e: StoredEvent) {
-  return {
-    scanner: e.scanner,
-    signal: e.signal,
-    barDate: e.barDate,
-    start: e.start,
-    status: e.status,
-    firstSeenAt: e.firstSeenAt,
-    ...(e.confirmedAt && { confirmedAt: e.confirmedAt }),
-    ...(e.late && { late: true }),
-    ...(e.suppressedBy && { suppressedBy: e.suppressedBy }),
-  };
-}
-
-function ageSeconds(run: RunRecord, now: Date): number {
-  return Math.max(0, Math.round((now.getTime() - Date.parse(run.finishedAt ?? run.startedAt)) / 1000));
-}
-
-function allowQuery(request: ApiRequest, allowed: string[]): void {
-  for (const key of Object.keys(request.query)) {
-    if (!allowed.includes(key)) {
-      throw new HttpError(
-        400,
-        'bad_parameter',
-        `unknown query parameter "${key.slice(0, 40)}"${allowed.length > 0 ? `; allowed: ${allowed.join(', ')}` : ''}`,
-        key.slice(0, 40),
-      );
-    }
-  }
-}
-
-function parseLimit(text: string | undefined, fallback: number, max = 500): number {
-  if (text === undefined) return fallback;
-  const limit = Number(text);
-  if (!/^\d{1,4}$/.test(text) || limit < 1 || limit > max)
-    throw new HttpError(400, 'bad_parameter', `limit must be a whole number from 1 to ${max}`, 'limit');
-  return limit;
-}
-
-/**
- * A cursor that decodes but is no key of this query (tampered with, or from another route) is a
- * 400 like any bad cursor: every key attribute of the table is a string, and a key the table
- * refuses comes back as a ValidationException.
- */
-async function withCursor<T>(
-  cursor: string | undefined,
-  query: (cursor: string | undefined) => Promise<T>,
-): Promise<T> {
-  const invalid = () =>
-    new HttpError(
-      400,
-      'bad_parameter',
-      'cursor is not valid: pass back the cursor of a previous page unchanged',
-      'cursor',
-    );
-  if (cursor !== undefined && !Object.values(decodeCursor(cursor) ?? {}).every((value) => typeof value === 'string'))
-    throw invalid();
-  try {
-    return await query(cursor);
-  } catch (error) {
-    if (cursor !== undefined && (error as { name?: unknown }).name === 'ValidationException') throw invalid();
-    throw error;
-  }
-}
-
-function requireScanner(name: string): ScannerName {
-  if (!isScannerName(name))
-    throw new HttpError(
-      404,
-      'unknown_scanner',
-      `no scanner "${name.slice(0, 40)}"; scanners: ${Object.keys(SCANNERS).join(', ')}`,
-      'scanner',
-    );
-  return name;
-}
-
-function requireSymbolParam(text: string): string {
-  const symbol = text.toUpperCase();
-  if (!isSymbol(symbol))
-    throw new HttpError(
-      400,
-      'bad_parameter',
-      'symbol must be a ticker (letters and digits, optional .X or -X class suffix)',
-      'symbol',
-    );
-  return symbol;
-}
-
-function notFound(path: string): HttpError {
-  return new HttpError(404, 'not_found', `no route for ${path.slice(0, 100)}`);
 }
 
 async function authorize(request: ApiRequest, deps: ApiDeps): Promise<void> {

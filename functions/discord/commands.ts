@@ -11,14 +11,11 @@ import { deriveRunId } from '../core/run/run-id.js';
 import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scan/scanners.js';
 import { isSymbol } from '../core/scan/symbols.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
-import type { EventStore } from '../adapters/store/event-store.js';
-import type { ResultStore } from '../adapters/store/result-store.js';
+import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
 
-export interface CommandDeps {
-  readonly store: ResultStore;
-  /** Signal events, read only: a symbol's history. */
-  readonly events: Pick<EventStore, 'eventsOf'>;
+/** The commands read runs, results and signal events; /scan-now starts a run through dispatch. */
+export interface CommandDeps extends ReadStores {
   /** Whether alerts include forming signals on the bar still trading (config alerts.intraday). */
   readonly intradayAlerts: boolean;
   /** Starts a run of a watchlist at a scheduled time, without waiting for it. */
@@ -62,9 +59,9 @@ async function scanCommand(scanner: string, signal: string | undefined, deps: Co
     return ephemeral(
       `${scanner} has no signal "${String(signal).slice(0, 32)}"; its signals are ${signals.join(', ')}.`,
     );
-  const run = await deps.store.latestRun('complete', 'partial');
+  const run = await deps.runs.latestRun('complete', 'partial');
   if (!run) return ephemeral('No scan has completed yet. Start one with /scan-now.');
-  const results = (await deps.store.runResults(run.runId, { scanner, ...(signal && { signal }) }, 1000)).items.filter(
+  const results = (await deps.results.runResults(run.runId, { scanner, ...(signal && { signal }) }, 1000)).items.filter(
     (r) => r.signal !== null,
   );
   const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'}${run.symbolsPartial > 0 ? ' · bars still trading: signals may change by the close' : ''}${run.status === 'partial' ? ' · the run ended partial' : ''}`;
@@ -84,7 +81,7 @@ async function symbolCommand(ticker: string, deps: CommandDeps): Promise<Discord
   if (!isSymbol(symbol))
     return ephemeral(`"${ticker.slice(0, 32)}" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).`);
   const [{ items }, events] = await Promise.all([
-    deps.store.symbolHistory(symbol, 10),
+    deps.results.symbolHistory(symbol, 10),
     deps.events.eventsOf(symbol, 30),
   ]);
   if (items.length === 0) return ephemeral(`No results for ${symbol} in the retained runs: is it on the watchlist?`);
@@ -122,8 +119,8 @@ async function symbolCommand(ticker: string, deps: CommandDeps): Promise<Discord
 
 async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {
   const now = deps.now();
-  const [latest] = (await deps.store.listRuns(1)).items;
-  const complete = await deps.store.latestRun('complete', 'partial');
+  const [latest] = (await deps.runs.listRuns(1)).items;
+  const complete = await deps.runs.latestRun('complete', 'partial');
   const next = deps.schedules
     .map((cron) => nextCronTime(cron, deps.timeZone, now))
     .filter((t): t is Date => t !== null)

@@ -10,8 +10,7 @@ import { type DiscordSettings, discordSettings } from '../adapters/discord/disco
 import { verifyDiscordRequest } from '../adapters/discord/verify-request.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { EventStore } from '../adapters/store/event-store.js';
-import { ResultStore } from '../adapters/store/result-store.js';
+import { openStores, readStores } from '../adapters/store/stores.js';
 import { type CommandData, type CommandDeps, runCommand } from './commands.js';
 
 export interface Interaction {
@@ -149,8 +148,7 @@ export function discordDepsFromEnv(env: Record<string, string | undefined> = pro
       .then(() => undefined);
   const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
   return {
-    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
-    events: new EventStore(client, { tableName: requireEnv(ENV.tableName) }),
+    ...readStores(openStores(client, { tableName: requireEnv(ENV.tableName) })),
     intradayAlerts: env[ENV.alertsIntraday] === 'true',
     settings: discordSettings(env),
     discord: new DiscordClient(),

@@ -17,7 +17,7 @@ import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { ResultStore } from '../adapters/store/result-store.js';
+import { openStores, type Stores } from '../adapters/store/stores.js';
 
 /** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
 const dispatchEventSchema = z.strictObject({
@@ -45,7 +45,8 @@ export interface DispatchResult {
 }
 
 export interface DispatchDeps {
-  readonly store: ResultStore;
+  /** Dispatch creates runs, and reads nothing else. */
+  readonly runs: Pick<Stores['runs'], 'createRun'>;
   readonly queue: ScanQueue;
   /** Symbols of a named watchlist. */
   readonly watchlist: (name: string) => string[];
@@ -64,7 +65,7 @@ const isColdStart = coldStartTracker();
 export function createDispatchHandler(deps: () => DispatchDeps) {
   const dispatch = async (event: DispatchEvent, _context: Context): Promise<DispatchResult> => {
     const started = performance.now();
-    const { store, queue, watchlist, batchSize, now } = deps();
+    const { runs, queue, watchlist, batchSize, now } = deps();
     const input = parseEvent(event);
     const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : now();
     if (Number.isNaN(scheduledAt.getTime()))
@@ -89,7 +90,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       batchSize,
     });
 
-    const { created, run } = await store.createRun({
+    const { created, run } = await runs.createRun({
       runId: plan.runId,
       watchlist: name,
       kind,
@@ -151,10 +152,10 @@ function parseEvent(event: unknown) {
 export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): DispatchDeps {
   const watchlists = new Map<string, string[]>();
   return {
-    store: new ResultStore(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
+    runs: openStores(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
       tableName: requireEnv(ENV.tableName),
       retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
-    }),
+    }).runs,
     queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), requireEnv(ENV.queueUrl)),
     watchlist: (name) => {
       if (watchlists.size === 0) {

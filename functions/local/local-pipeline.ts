@@ -6,7 +6,8 @@ import type { ParamOverrides, ScannerName } from '../core/scan/scanners.js';
 import { ENV } from '../adapters/env.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { ResultStore, type StoredOutcome } from '../adapters/store/result-store.js';
+import type { StoredOutcome } from '../adapters/store/result-store.js';
+import { openStores } from '../adapters/store/stores.js';
 import type { RunRecord } from '../core/run/run-record.js';
 import { type EmbeddedStore, startEmbeddedStore } from './embedded-store.js';
 import { InProcessQueue } from './in-process-queue.js';
@@ -109,14 +110,14 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
         },
       },
     );
-    const lastError = dead.length > 0 ? (await scanDeps.store.getRun(runId))?.lastBatchError : undefined;
+    const lastError = dead.length > 0 ? (await scanDeps.stores.runs.getRun(runId))?.lastBatchError : undefined;
     const deadLetters = dead.map(({ body }) => ({
       message: JSON.parse(body) as ScanMessage,
       reason: lastError ?? 'failed every delivery',
     }));
 
-    const results = new ResultStore(client, { tableName: store.tableName });
-    const run = await results.getRun(runId);
+    const { runs, results } = openStores(client, { tableName: store.tableName });
+    const run = await runs.getRun(runId);
     if (!run) throw new Error(`run ${runId} vanished from the local store`);
     const outcomes: StoredOutcome[] = [];
     if (options.collectOutcomes !== false)

@@ -16,15 +16,14 @@ import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { ENV, numberEnv, requireEnv, wholeNumberEnv } from '../adapters/env.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
-import { type AlertOutcome, alertRun } from '../adapters/discord/run-alert.js';
+import { alertRun, type AlertOutbox, type AlertRuns } from '../core/run/run-alert.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { EventStore } from '../adapters/store/event-store.js';
-import { ResultStore } from '../adapters/store/result-store.js';
+import { openStores, type Stores } from '../adapters/store/stores.js';
 import type { RunRecord } from '../core/run/run-record.js';
-import { recordEvents, type ScannedSymbol } from './record-events.js';
+import { type EventRecorder, recordEvents, type ScannedSymbol } from './record-events.js';
 
 export interface AlertSettings {
   /** Alert partial-bar signals as forming, then confirm or retract each at the close. */
@@ -33,9 +32,16 @@ export interface AlertSettings {
   readonly cooldownSessions: number;
 }
 
+/** The store calls the worker makes: it counts batches into runs, writes results and events, and alerts. */
+export interface WorkerStores {
+  readonly runs: Pick<Stores['runs'], 'getRun' | 'recordBatch' | 'recordBatchFailure' | 'completeRun'> & AlertRuns;
+  readonly results: Pick<Stores['results'], 'writeOutcomes'>;
+  readonly events: EventRecorder['events'];
+  readonly alerts: EventRecorder['alerts'] & AlertOutbox;
+}
+
 export interface ScanBatchDeps {
-  readonly store: ResultStore;
-  readonly events: EventStore;
+  readonly stores: WorkerStores;
   readonly alertSettings: AlertSettings;
   /** Where the completed run's alert goes; absent or resolving to undefined: no alerts. */
   readonly alerts?: { readonly discord: DiscordClient; readonly webhookUrl: () => Promise<string | undefined> };
@@ -75,10 +81,11 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
-    const { store, events, alertSettings, marketData, lookbackBars, maxReceives, now } = deps();
+    const { stores, alertSettings, marketData, lookbackBars, maxReceives, now } = deps();
+    const { runs, results } = stores;
     const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
     try {
-      const run = await store.getRun(message.runId);
+      const run = await runs.getRun(message.runId);
       if (!run) throw new Error(`run ${message.runId} not found (never created, or expired)`);
       if (run.doneBatches.includes(message.batch)) {
         // An earlier delivery counted it and may have stopped before completing the run.
@@ -124,11 +131,11 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       for (const scan of scans) summary.add(scan);
       const tally = summary.build();
 
-      await store.writeOutcomes(
+      await results.writeOutcomes(
         run,
         scans.flatMap((s) => s.outcomes),
       );
-      const { logged } = await recordEvents(events, plan, scanned, {
+      const { logged } = await recordEvents(stores, plan, scanned, {
         runId: run.runId,
         at: new Date(reference.referenceMs).toISOString(),
         newestClosed: reference.lastClosedSession,
@@ -139,7 +146,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       const barDates = [
         ...new Set(scans.flatMap((s) => s.outcomes.map((o) => o.barDate).filter((d): d is string => d !== undefined))),
       ];
-      const updated = await store.recordBatch(message.runId, message.batch, {
+      const updated = await runs.recordBatch(message.runId, message.batch, {
         summary: tally,
         dataIssues,
         barDates,
@@ -148,7 +155,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       });
       // Undefined: counted already, by a concurrent copy or by this very update whose response was
       // lost and retried. The run as it stands decides whether it is complete.
-      const current = updated ?? (await store.getRun(message.runId));
+      const current = updated ?? (await runs.getRun(message.runId));
       const { completed, log: alertLog } = current ? await finishRun(current, deps()) : { completed: false, log: {} };
       const signals = Object.values(tally.signals).reduce(
         (sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0),
@@ -179,7 +186,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         ...invocationFigures(metrics, started, cold),
       });
       if (receives >= maxReceives) {
-        await store.recordBatchFailure(message.runId, message.batch, reason).catch((recordError: Error) => {
+        await runs.recordBatchFailure(message.runId, message.batch, reason).catch((recordError: Error) => {
           logger.error('could not record the batch failure on the run', { ...context, reason: recordError.message });
         });
       }
@@ -193,15 +200,18 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
    */
   const finishRun = async (
     run: RunRecord,
-    { store, events, alerts }: ScanBatchDeps,
+    { stores, alerts }: ScanBatchDeps,
   ): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
     const completed =
-      run.status === 'running' && run.batchesDone >= run.batchesExpected && (await store.completeRun(run.runId));
+      run.status === 'running' && run.batchesDone >= run.batchesExpected && (await stores.runs.completeRun(run.runId));
     if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
     const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
-    const finished = webhookUrl ? await store.getRun(run.runId) : undefined;
+    const finished = webhookUrl ? await stores.runs.getRun(run.runId) : undefined;
     if (!alerts || !webhookUrl || !finished) return { completed, log: {} };
-    const alert: AlertOutcome = await alertRun(finished, store, events, alerts.discord, webhookUrl);
+    const alert = await alertRun(finished, {
+      ...stores,
+      post: (message) => alerts.discord.send(webhookUrl, 'POST', message, 'alert webhook'),
+    });
     if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
     if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
     return {
@@ -224,13 +234,11 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
 
 export function scanBatchDepsFromEnv(overrides: Partial<ScanBatchDeps> = {}): ScanBatchDeps {
   const client = createDocumentClient(process.env[ENV.dynamodbEndpoint]);
-  const runsDays = numberEnv(ENV.runsTtlDays, 30);
   return {
-    store: new ResultStore(client, {
+    stores: openStores(client, {
       tableName: requireEnv(ENV.tableName),
-      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays },
+      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
     }),
-    events: new EventStore(client, { tableName: requireEnv(ENV.tableName), retentionDays: runsDays }),
     alertSettings: {
       intraday: process.env[ENV.alertsIntraday] === 'true',
       cooldownSessions: wholeNumberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS),

@@ -4,7 +4,15 @@ import type { ScanPlan } from '../core/scan/scanners.js';
 import { type EpochDay, parseIsoDay } from '../core/market/trading-day.js';
 import { eventsOfScan, planEvents, sameEventState, sessionsToDerive } from '../core/run/signal-events.js';
 import { mapWithConcurrency } from '../adapters/market-data/http-client.js';
-import type { AlertLogEntry, EventStore } from '../adapters/store/event-store.js';
+import type { AlertLogEntry } from '../core/run/alert-log.js';
+import type { AlertStore } from '../adapters/store/alert-store.js';
+import type { EventStore } from '../adapters/store/event-store.js';
+
+/** The store calls recording events makes. */
+export interface EventRecorder {
+  readonly events: Pick<EventStore, 'readStates' | 'writeState' | 'claimEvent' | 'resolveForming'>;
+  readonly alerts: Pick<AlertStore, 'writeAlertLog'>;
+}
 
 export interface EventRun {
   readonly runId: string;
@@ -32,12 +40,12 @@ export interface ScannedSymbol {
  * state moves on last, so a redelivered batch derives the same claims and finds them its own.
  */
 export async function recordEvents(
-  store: EventStore,
+  { events, alerts }: EventRecorder,
   plan: ScanPlan,
   symbols: readonly ScannedSymbol[],
   run: EventRun,
 ): Promise<{ logged: number }> {
-  const states = await store.readStates(symbols.map((s) => s.bars.symbol));
+  const states = await events.readStates(symbols.map((s) => s.bars.symbol));
   let logged = 0;
   await mapWithConcurrency(symbols, 8, async ({ bars, window, scan }) => {
     const symbol = bars.symbol;
@@ -62,8 +70,8 @@ export async function recordEvents(
     for (const record of records) {
       const ours =
         record.kind === 'confirmed' || record.kind === 'retracted'
-          ? await store.resolveForming(run.runId, symbol, record, run.at)
-          : await store.claimEvent(run.runId, symbol, record, run.at);
+          ? await events.resolveForming(run.runId, symbol, record, run.at)
+          : await events.claimEvent(run.runId, symbol, record, run.at);
       if (!ours || record.kind === 'seen') continue;
       log.push({
         runId: run.runId,
@@ -79,9 +87,9 @@ export async function recordEvents(
         values: record.values,
       });
     }
-    if (log.length > 0) await store.writeAlertLog(log);
+    if (log.length > 0) await alerts.writeAlertLog(log);
     logged += log.length;
-    if (!stored || !sameEventState(stored.state, state)) await store.writeState(symbol, state, stored?.version);
+    if (!stored || !sameEventState(stored.state, state)) await events.writeState(symbol, state, stored?.version);
   });
   return { logged };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
-import { countingStore } from '../helpers/store.js';
+import { countingStores } from '../helpers/store.js';
 import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord.js';
 
 // The real interactions handler on loopback, over the store of one local run, with every call
@@ -11,7 +11,7 @@ const WINDOW_SECONDS = 5 * 60;
 const MAX_BODY_BYTES = 64 * 1024;
 let keys: DiscordKeys;
 let stack: LocalStack;
-const counted = countingStore();
+const counted = countingStores();
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
@@ -25,7 +25,7 @@ beforeAll(async () => {
     asOf: '2024-03-08',
     port: 0,
     discord: {
-      store: counted.store,
+      ...counted.stores,
       settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined },
     },
   });

@@ -5,8 +5,8 @@ import { DiscordClient } from '../../functions/adapters/discord/discord-client.j
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { EventStore } from '../../functions/adapters/store/event-store.js';
-import { ResultStore, type StoredOutcome } from '../../functions/adapters/store/result-store.js';
+import type { StoredOutcome } from '../../functions/adapters/store/result-store.js';
+import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import {
@@ -27,7 +27,7 @@ const WEBHOOK = '/api/webhooks/123456789/fake-webhook-token';
 let db: EmbeddedStore;
 let proxy: StoreProxy;
 let discord: FakeDiscord;
-let store: ResultStore;
+let store: Stores;
 let storeClient: DynamoDBDocumentClient;
 let runs = 0;
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   proxy = await startStoreProxy(db.endpoint);
   discord = await startFakeDiscord();
   storeClient = createDocumentClient(proxy.endpoint);
-  store = new ResultStore(storeClient, { tableName: db.tableName });
+  store = openStores(storeClient, { tableName: db.tableName });
   await firstRun();
 });
 afterAll(async () => {
@@ -54,8 +54,7 @@ async function worker() {
     webhookUrl: async () => `${discord.url}${WEBHOOK}`,
   };
   const deps = {
-    store,
-    events: new EventStore(storeClient, { tableName: db.tableName }),
+    stores: store,
     marketData: new CsvMarketData(BUNDLED_DATA_DIR),
     lookbackBars: 150,
     maxReceives: 3,
@@ -71,7 +70,7 @@ async function newRun(asOf = '2024-03-08'): Promise<ScanMessage[]> {
   const scheduledAt = new Date(Date.UTC(2026, 10, 3, 14, 30 + runs++)).toISOString();
   const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-queue`;
   const batches = Math.ceil(SYMBOLS.length / 3);
-  await store.createRun({
+  await store.runs.createRun({
     runId,
     watchlist: 'queue',
     kind: 'manual',
@@ -104,7 +103,7 @@ async function firstRun(): Promise<void> {
     messages.map((m) => JSON.stringify(m)),
     { maxReceives: 3, concurrency: 2 },
   );
-  expect((await store.getRun(messages[0].runId))?.alert).toMatchObject({ status: 'nothing_new', newSignals: 0 });
+  expect((await store.runs.getRun(messages[0].runId))?.alert).toMatchObject({ status: 'nothing_new', newSignals: 0 });
 }
 
 /** The events of 2024-03-08 for SYMBOLS that are sent, by the independent derivation from the CSVs. */
@@ -114,10 +113,10 @@ const newEventsOf0308 = () =>
   ).length;
 
 async function readBack(runId: string): Promise<LocalPipelineResult> {
-  const run = await store.getRun(runId);
+  const run = await store.runs.getRun(runId);
   if (!run) throw new Error(`run ${runId} missing`);
   const outcomes: StoredOutcome[] = [];
-  for await (const o of store.allRunResults(runId)) outcomes.push(o);
+  for await (const o of store.results.allRunResults(runId)) outcomes.push(o);
   return { run, outcomes, deadLetters: [] };
 }
 
@@ -187,7 +186,7 @@ describe('alerts under lost store responses', () => {
     const freshProxy = await startStoreProxy(fresh.endpoint);
     const saved = { store, proxy, storeClient };
     storeClient = createDocumentClient(freshProxy.endpoint);
-    store = new ResultStore(storeClient, { tableName: fresh.tableName });
+    store = openStores(storeClient, { tableName: fresh.tableName });
     proxy = freshProxy;
     try {
       await firstRun();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { ResultStore } from '../../functions/adapters/store/result-store.js';
+import { openStores, type ReadStores, readStores } from '../../functions/adapters/store/stores.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -24,24 +24,31 @@ export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => 
 }
 
 /**
- * The real store (on the local stack's dynalite, from TABLE_NAME and DYNAMODB_ENDPOINT as the
- * stack sets them, read on first use), counting every call made to it.
+ * The real stores' read side (on the local stack's dynalite, from TABLE_NAME and DYNAMODB_ENDPOINT
+ * as the stack sets them, read on first use), counting every call made to them.
  */
-export function countingStore(): { store: ResultStore; calls: () => number } {
-  let real: ResultStore | undefined;
+export function countingStores(): { stores: ReadStores; calls: () => number } {
+  let real: ReadStores | undefined;
   let calls = 0;
-  const store = new Proxy({} as ResultStore, {
-    get(_, property) {
-      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), {
-        tableName: process.env.TABLE_NAME as string,
-      });
-      const value = (real as unknown as Record<string | symbol, unknown>)[property];
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls++;
-        return (value as (...a: unknown[]) => unknown).apply(real, args);
-      };
-    },
-  });
-  return { store, calls: () => calls };
+  const counted = <K extends keyof ReadStores>(name: K): ReadStores[K] =>
+    new Proxy({} as ReadStores[K], {
+      get(_, property) {
+        real ??= readStores(
+          openStores(createDocumentClient(process.env.DYNAMODB_ENDPOINT), {
+            tableName: process.env.TABLE_NAME as string,
+          }),
+        );
+        const store = real[name] as unknown as Record<string | symbol, unknown>;
+        const value = store[property];
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls++;
+          return (value as (...a: unknown[]) => unknown).apply(store, args);
+        };
+      },
+    });
+  return {
+    stores: { runs: counted('runs'), results: counted('results'), events: counted('events') },
+    calls: () => calls,
+  };
 }

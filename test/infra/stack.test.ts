@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
-import { EVENT_KEYS, KEY_PREFIXES } from '../../functions/adapters/store/table-schema.js';
+import { KEYS, LEADING_KEYS } from '../../functions/adapters/store/table-schema.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -177,7 +177,7 @@ describe('least privilege', () => {
     const keyed = statementsOf(roleOf(functionId('ScanBatch'))).filter((st) =>
       [st.Action].flat().some((a) => ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'].includes(a)),
     );
-    const prefixes = [`${KEY_PREFIXES.event}*`, KEY_PREFIXES.outbox];
+    const prefixes = ['EVENT#*', 'OUTBOX'];
     expect(keyed.map((st) => [[st.Action].flat().sort(), (st as { Condition?: unknown }).Condition])).toEqual([
       [
         ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
@@ -185,9 +185,10 @@ describe('least privilege', () => {
       ],
     ]);
     // The keys the store writes are the ones the condition names.
-    expect(EVENT_KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross').pk).toMatch(/^EVENT#/);
-    expect(EVENT_KEYS.state('AAPL').pk).toMatch(/^EVENT#/);
-    expect(EVENT_KEYS.outbox('20261124T214500Z-full').pk).toBe(KEY_PREFIXES.outbox);
+    expect([LEADING_KEYS.events, LEADING_KEYS.outbox]).toEqual(prefixes);
+    expect(KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross').pk).toBe('EVENT#AAPL');
+    expect(KEYS.state('AAPL').pk).toBe('EVENT#AAPL');
+    expect(KEYS.outbox('20261124T214500Z-full').pk).toBe('OUTBOX');
   });
 
   it('lets the API read runs and results (items and the two indexes) — and write nothing', () => {

@@ -3,7 +3,7 @@ import { DISCORD_COMMANDS } from '../../functions/core/discord/discord-commands.
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { countingStore } from '../helpers/store.js';
+import { countingStores } from '../helpers/store.js';
 import {
   type DiscordKeys,
   discordKeys,
@@ -17,7 +17,7 @@ const WEBHOOK_PATH = '/api/webhooks/123456789/fake-webhook-token';
 let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;
-const counted = countingStore();
+const counted = countingStores();
 function steppingClock(): () => Date {
   let t = Date.now();
   return () => new Date((t += 1_000));
@@ -37,7 +37,7 @@ beforeAll(async () => {
     port: 0,
     // Each reading of the clock is a second later: two /scan-now runs are two runs (their ids are to the second).
     discord: {
-      store: counted.store,
+      ...counted.stores,
       settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` },
       apiUrl: discord.url,
       now: steppingClock(),

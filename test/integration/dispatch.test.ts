@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchHandler, type DispatchDeps } from '../../functions/dispatch/handler.js';
 import { type ScanMessage } from '../../functions/core/run/scan-message.js';
 import { QueueError, SqsScanQueue } from '../../functions/adapters/queue/scan-queue.js';
-import { ResultStore } from '../../functions/adapters/store/result-store.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { startSqsServer, type SqsServer } from '../helpers/sqs-server.js';
 import { useEmbeddedStore } from '../helpers/store.js';
@@ -29,7 +29,7 @@ const context = localLambdaContext('dispatch');
 
 function handlerWith(overrides: Partial<DispatchDeps> = {}) {
   const deps: DispatchDeps = {
-    store: new ResultStore(db.client(), { tableName: db.store().tableName }),
+    runs: openStores(db.client(), { tableName: db.store().tableName }).runs,
     queue: new SqsScanQueue(sqsClient, sqs.queueUrl, { sleep: async () => {} }),
     watchlist: (name) => {
       if (name === 'full') return symbols;
@@ -39,14 +39,17 @@ function handlerWith(overrides: Partial<DispatchDeps> = {}) {
     now: () => new Date('2026-11-24T15:00:05Z'),
     ...overrides,
   };
-  return { dispatch: createDispatchHandler(() => deps), store: deps.store };
+  return {
+    dispatch: createDispatchHandler(() => deps),
+    runs: openStores(db.client(), { tableName: db.store().tableName }).runs,
+  };
 }
 
 const sentSince = (from: number) => sqs.received.slice(from).map((body) => JSON.parse(body) as ScanMessage);
 
 describe('dispatch handler', () => {
   it('creates the run and sends 150 symbols as 5 batches of 30, in SendMessageBatch calls of ≤ 10', async () => {
-    const { dispatch, store } = handlerWith();
+    const { dispatch, runs } = handlerWith();
     const before = sqs.received.length;
     const result = await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context);
     expect(result).toEqual({ runId: '20261124T143000Z-full', status: 'dispatched', symbols: 150, batches: 5 });
@@ -63,7 +66,7 @@ describe('dispatch handler', () => {
       scanners: ['macd', 'ttm-squeeze', 'vpb'],
       scheduledAt: '2026-11-24T14:30:00.000Z',
     });
-    const run = await store.getRun('20261124T143000Z-full');
+    const run = await runs.getRun('20261124T143000Z-full');
     expect(run).toMatchObject({
       status: 'running',
       watchlist: 'full',
@@ -84,14 +87,14 @@ describe('dispatch handler', () => {
   });
 
   it('is the same run when the schedule fires again: a complete run is not sent twice', async () => {
-    const { dispatch, store } = handlerWith();
+    const { dispatch, runs } = handlerWith();
     const before = sqs.received.length;
     const again = await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context);
     // Not complete yet: its batches go out again (scan-batch counts each once).
     expect(again).toMatchObject({ runId: '20261124T143000Z-full', status: 'dispatched', batches: 5 });
     expect(sentSince(before)).toHaveLength(5);
     for (let batch = 0; batch < 5; batch++) {
-      await store.recordBatch('20261124T143000Z-full', batch, {
+      await runs.recordBatch('20261124T143000Z-full', batch, {
         summary: {
           symbols: 30,
           signals: {},
@@ -102,7 +105,7 @@ describe('dispatch handler', () => {
         dataIssues: {},
       });
     }
-    expect(await store.completeRun('20261124T143000Z-full')).toBe(true);
+    expect(await runs.completeRun('20261124T143000Z-full')).toBe(true);
     const afterComplete = sqs.received.length;
     expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context)).toMatchObject({
       status: 'already_complete',
@@ -112,7 +115,7 @@ describe('dispatch handler', () => {
   });
 
   it('records scheduled runs with nothing new by the market clock as skipped: holidays, before the open, long after the close', async () => {
-    const { dispatch, store } = handlerWith();
+    const { dispatch, runs } = handlerWith();
     const before = sqs.received.length;
     const result = await dispatch(
       { watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-26T15:30:00Z' },
@@ -125,7 +128,7 @@ describe('dispatch handler', () => {
       batches: 0,
       reason: 'unchanged: NYSE closed (Thanksgiving Day)',
     });
-    expect(await store.getRun('20261126T153000Z-full')).toMatchObject({
+    expect(await runs.getRun('20261126T153000Z-full')).toMatchObject({
       status: 'skipped',
       kind: 'scheduled',
       purpose: 'market-hours',
@@ -147,13 +150,13 @@ describe('dispatch handler', () => {
   });
 
   it('never skips the evening re-fetch of a session, nor a manual run', async () => {
-    const { dispatch, store } = handlerWith();
+    const { dispatch, runs } = handlerWith();
     expect(
       await dispatch({ watchlist: 'full', purpose: 'refetch', scheduledAt: '2026-11-25T01:00:00Z' }, context),
     ).toMatchObject({ status: 'dispatched', batches: 5 }); // 20:00 on the 24th
     const refetch = sentSince(sqs.received.length - 5);
     expect(refetch.every((m) => m.refetch === true)).toBe(true);
-    expect(await store.getRun('20261125T010000Z-full')).toMatchObject({
+    expect(await runs.getRun('20261125T010000Z-full')).toMatchObject({
       kind: 'scheduled',
       purpose: 'refetch',
       session: '2026-11-24',
@@ -163,7 +166,7 @@ describe('dispatch handler', () => {
       status: 'dispatched',
       batches: 5,
     });
-    expect(await store.getRun('20261126T160000Z-full')).toMatchObject({
+    expect(await runs.getRun('20261126T160000Z-full')).toMatchObject({
       kind: 'manual',
       session: '2026-11-25',
       status: 'running',
@@ -171,7 +174,7 @@ describe('dispatch handler', () => {
   });
 
   it('passes an explicit instant to the batches and records the session it covers', async () => {
-    const { dispatch, store } = handlerWith();
+    const { dispatch, runs } = handlerWith();
     const before = sqs.received.length;
     await dispatch(
       {
@@ -187,7 +190,7 @@ describe('dispatch handler', () => {
       now: '2024-03-08T17:30:00.000Z',
       scheduledAt: '2024-03-08T17:30:00.000Z',
     });
-    expect(await store.getRun('20240308T173000Z-full')).toMatchObject({
+    expect(await runs.getRun('20240308T173000Z-full')).toMatchObject({
       kind: 'replay',
       session: '2024-03-08',
       now: '2024-03-08T17:30:00.000Z',
@@ -217,7 +220,7 @@ describe('dispatch handler', () => {
   });
 
   it('rejects bad events with an error naming the field, before writing anything', async () => {
-    const { dispatch, store } = handlerWith();
+    const { dispatch, runs } = handlerWith();
     const cases: [unknown, string][] = [
       [{}, 'bad dispatch event: watchlist: Invalid input: expected string, received undefined'],
       [{ watchlist: 'Full List' }, 'watchlist must be 1-40 lower-case letters, digits or dashes, got "Full List"'],
@@ -239,6 +242,6 @@ describe('dispatch handler', () => {
     for (const [event, message] of cases) {
       await expect(dispatch(event as never, context), JSON.stringify(event)).rejects.toThrow(message);
     }
-    expect((await store.listRuns(50)).items.some((run) => run.scheduledAt.startsWith('2026-11-24T15:00'))).toBe(false);
+    expect((await runs.listRuns(50)).items.some((run) => run.scheduledAt.startsWith('2026-11-24T15:00'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPurpose } from '../../functions/core/run/dispatch-plan.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { EventStore } from '../../functions/adapters/store/event-store.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../../functions/local/local-pipeline.js';
@@ -30,7 +30,7 @@ async function schedule(
   symbols: string[],
   runs: [string, RunPurpose][],
 ) {
-  const events = new EventStore(createDocumentClient(db.endpoint), { tableName: db.tableName });
+  const { alerts, events } = openStores(createDocumentClient(db.endpoint), { tableName: db.tableName });
   const logs: string[][] = [];
   for (const [at, purpose] of runs) {
     const dir = typeof dataDir === 'string' ? dataDir : dataDir();
@@ -47,7 +47,7 @@ async function schedule(
       purpose,
     });
     logs.push(
-      (await events.alertLog(run.runId)).map(
+      (await alerts.alertLog(run.runId)).map(
         (e) =>
           `${e.symbol} ${e.signal} ${e.kind}${e.late ? ` late from ${e.barDate}` : ''}${e.suppressedBy ? ` held back by ${e.suppressedBy}` : ''}`,
       ),

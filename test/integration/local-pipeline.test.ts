@@ -7,7 +7,7 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { ResultStore } from '../../functions/adapters/store/result-store.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -73,7 +73,7 @@ describe('local pipeline: dispatch → 5 batches → scan-batch → embedded Dyn
     const store = await startEmbeddedStore({ path: dir });
     const client = createDocumentClient(store.endpoint);
     try {
-      const runs = await new ResultStore(client, { tableName: store.tableName }).listRuns(10);
+      const runs = await openStores(client, { tableName: store.tableName }).runs.listRuns(10);
       expect(runs.items.map((r) => [r.runId, r.status, r.symbols])).toEqual([
         [b.runId, 'complete', ['GE']],
         [a.runId, 'complete', ['AAPL', 'MSFT']],

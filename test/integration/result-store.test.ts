@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RunSummaryBuilder } from '../../functions/core/run/run-summary.js';
 import { failedSymbol, scanSymbol } from '../../functions/core/scan/scan-symbol.js';
 import { planScan } from '../../functions/core/scan/scanners.js';
-import { ResultStore, StoreError } from '../../functions/adapters/store/result-store.js';
+import { StoreError } from '../../functions/adapters/store/batch-write.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
 import { bundledBars } from '../helpers/bars.js';
 import { useEmbeddedStore } from '../helpers/store.js';
@@ -12,7 +13,7 @@ const db = useEmbeddedStore();
 const plan = planScan();
 let clock = new Date('2026-11-25T15:30:00Z');
 const storeOf = (client = db.client(), extra = {}) =>
-  new ResultStore(client, { tableName: db.store().tableName, now: () => clock, sleep: async () => {}, ...extra });
+  openStores(client, { tableName: db.store().tableName, now: () => clock, sleep: async () => {}, ...extra });
 
 function newRun(runId: string, symbols: string[], scheduledAt = '2026-11-25T15:30:00.000Z'): NewRun {
   return {
@@ -50,11 +51,11 @@ async function batchOf(symbols: string[]) {
 describe('result store on dynalite', () => {
   it('creates a run once; the same run id returns the stored record', async () => {
     const store = storeOf();
-    const first = await store.createRun(newRun('20261125T153000Z-full', ['AAPL']));
+    const first = await store.runs.createRun(newRun('20261125T153000Z-full', ['AAPL']));
     expect(first.created).toBe(true);
     expect(first.run.status).toBe('running');
     expect(first.run.expiresAt).toBe(Math.floor(clock.getTime() / 1000) + 30 * 86_400);
-    const again = await store.createRun({ ...newRun('20261125T153000Z-full', ['MSFT']) });
+    const again = await store.runs.createRun({ ...newRun('20261125T153000Z-full', ['MSFT']) });
     expect(again.created).toBe(false);
     expect(again.run.symbols).toEqual(['AAPL']);
   });
@@ -62,17 +63,17 @@ describe('result store on dynalite', () => {
   it('counts each batch exactly once, and completes the run exactly once', async () => {
     const store = storeOf();
     const runId = '20261125T163000Z-full';
-    await store.createRun(newRun(runId, ['GE', 'MDB', 'DDOG', 'ZZZZ']));
+    await store.runs.createRun(newRun(runId, ['GE', 'MDB', 'DDOG', 'ZZZZ']));
     const one = await batchOf(['GE', 'MDB']);
     const two = await batchOf(['DDOG', 'ZZZZ']);
-    await store.writeOutcomes({ runId, scheduledAt: '2026-11-25T16:30:00.000Z' }, one.outcomes);
-    const afterOne = await store.recordBatch(runId, 0, one.tally);
+    await store.results.writeOutcomes({ runId, scheduledAt: '2026-11-25T16:30:00.000Z' }, one.outcomes);
+    const afterOne = await store.runs.recordBatch(runId, 0, one.tally);
     expect(afterOne?.batchesDone).toBe(1);
     expect(afterOne?.signalCounts.vpb).toEqual({ buy: 1, sell: 1 });
     // The same batch again (a re-delivered message): not counted.
-    expect(await store.recordBatch(runId, 0, one.tally)).toBeUndefined();
-    expect(await store.completeRun(runId)).toBe(false); // 1 of 2 batches
-    const afterTwo = await store.recordBatch(runId, 1, two.tally);
+    expect(await store.runs.recordBatch(runId, 0, one.tally)).toBeUndefined();
+    expect(await store.runs.completeRun(runId)).toBe(false); // 1 of 2 batches
+    const afterTwo = await store.runs.recordBatch(runId, 1, two.tally);
     expect(afterTwo).toMatchObject({
       batchesDone: 2,
       doneBatches: [0, 1],
@@ -83,9 +84,9 @@ describe('result store on dynalite', () => {
     });
     expect(afterTwo?.signalCounts['ttm-squeeze']).toEqual({ squeeze_on: 0, fired_long: 0, fired_short: 1 });
     expect(afterTwo?.dataIssues.weekend).toBe(4);
-    expect(await store.completeRun(runId)).toBe(true);
-    expect(await store.completeRun(runId)).toBe(false);
-    const run = await store.getRun(runId);
+    expect(await store.runs.completeRun(runId)).toBe(true);
+    expect(await store.runs.completeRun(runId)).toBe(false);
+    const run = await store.runs.getRun(runId);
     expect(run?.status).toBe('complete');
     expect(run?.finishedAt).toBe(clock.toISOString());
   });
@@ -93,13 +94,13 @@ describe('result store on dynalite', () => {
   it('reads a run’s results by scanner, signal and status, page by page', async () => {
     const store = storeOf();
     const runId = '20261125T173000Z-full';
-    await store.createRun(newRun(runId, ['GE', 'MDB', 'DDOG', 'ZZZZ'], '2026-11-25T17:30:00.000Z'));
+    await store.runs.createRun(newRun(runId, ['GE', 'MDB', 'DDOG', 'ZZZZ'], '2026-11-25T17:30:00.000Z'));
     const { outcomes } = await batchOf(['GE', 'MDB', 'DDOG', 'ZZZZ']);
-    await store.writeOutcomes({ runId, scheduledAt: '2026-11-25T17:30:00.000Z', asOf: '2024-03-08' }, outcomes);
+    await store.results.writeOutcomes({ runId, scheduledAt: '2026-11-25T17:30:00.000Z', asOf: '2024-03-08' }, outcomes);
     const all = [];
-    for await (const o of store.allRunResults(runId)) all.push(o);
+    for await (const o of store.results.allRunResults(runId)) all.push(o);
     expect(all).toHaveLength(12);
-    const vpb = await store.runResults(runId, { scanner: 'vpb' });
+    const vpb = await store.results.runResults(runId, { scanner: 'vpb' });
     expect(vpb.items.map((o) => [o.symbol, o.signal])).toEqual([
       ['DDOG', null],
       ['GE', 'buy'],
@@ -113,33 +114,35 @@ describe('result store on dynalite', () => {
       barDate: '2024-03-08',
       values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 },
     });
-    expect((await store.runResults(runId, { scanner: 'vpb', signal: 'sell' })).items.map((o) => o.symbol)).toEqual([
-      'MDB',
-    ]);
     expect(
-      (await store.runResults(runId, { status: 'error' })).items.map((o) => `${o.symbol}/${o.scanner}: ${o.reason}`),
+      (await store.results.runResults(runId, { scanner: 'vpb', signal: 'sell' })).items.map((o) => o.symbol),
+    ).toEqual(['MDB']);
+    expect(
+      (await store.results.runResults(runId, { status: 'error' })).items.map(
+        (o) => `${o.symbol}/${o.scanner}: ${o.reason}`,
+      ),
     ).toEqual(['ZZZZ/macd: unknown symbol', 'ZZZZ/ttm-squeeze: unknown symbol', 'ZZZZ/vpb: unknown symbol']);
-    const first = await store.runResults(runId, {}, 5);
+    const first = await store.results.runResults(runId, {}, 5);
     expect(first.items).toHaveLength(5);
-    const second = await store.runResults(runId, {}, 5, first.cursor);
-    const third = await store.runResults(runId, {}, 5, second.cursor);
+    const second = await store.results.runResults(runId, {}, 5, first.cursor);
+    const third = await store.results.runResults(runId, {}, 5, second.cursor);
     expect([...first.items, ...second.items, ...third.items].map((o) => `${o.scanner}/${o.symbol}`)).toEqual(
       all.map((o) => `${o.scanner}/${o.symbol}`),
     );
     expect(third.cursor).toBeUndefined();
-    await expect(store.runResults(runId, {}, 5, 'bm90LWEtY3Vyc29y')).rejects.toThrow('cursor is not valid');
+    await expect(store.results.runResults(runId, {}, 5, 'bm90LWEtY3Vyc29y')).rejects.toThrow('cursor is not valid');
   });
 
   it('lists runs newest first and a symbol’s history across runs', async () => {
     const store = storeOf();
-    const runs = await store.listRuns(10);
+    const runs = await store.runs.listRuns(10);
     expect(runs.items.map((r) => r.runId)).toEqual([
       '20261125T173000Z-full',
       '20261125T163000Z-full',
       '20261125T153000Z-full',
     ]);
-    expect((await store.latestRun())?.runId).toBe('20261125T163000Z-full');
-    const history = await store.symbolHistory('GE', 10);
+    expect((await store.runs.latestRun())?.runId).toBe('20261125T163000Z-full');
+    const history = await store.results.symbolHistory('GE', 10);
     expect(history.items.map((o) => `${o.runId}/${o.scanner}`)).toEqual([
       '20261125T173000Z-full/vpb',
       '20261125T173000Z-full/ttm-squeeze',
@@ -155,12 +158,12 @@ describe('result store on dynalite', () => {
     const saved = clock;
     clock = new Date(saved.getTime() + 8 * 86_400_000); // results expire after 7 days, runs after 30
     try {
-      expect((await store.runResults('20261125T173000Z-full')).items).toEqual([]);
-      expect((await store.symbolHistory('GE', 10)).items).toEqual([]);
-      expect((await store.getRun('20261125T173000Z-full'))?.status).toBe('running');
+      expect((await store.results.runResults('20261125T173000Z-full')).items).toEqual([]);
+      expect((await store.results.symbolHistory('GE', 10)).items).toEqual([]);
+      expect((await store.runs.getRun('20261125T173000Z-full'))?.status).toBe('running');
       clock = new Date(saved.getTime() + 31 * 86_400_000);
-      expect(await store.getRun('20261125T173000Z-full')).toBeUndefined();
-      expect((await store.listRuns(10)).items).toEqual([]);
+      expect(await store.runs.getRun('20261125T173000Z-full')).toBeUndefined();
+      expect((await store.runs.listRuns(10)).items).toEqual([]);
     } finally {
       clock = saved;
     }
@@ -185,15 +188,15 @@ describe('result store on dynalite', () => {
     } as unknown as DynamoDBDocumentClient;
     const runId = '20261125T183000Z-full';
     const { outcomes } = await batchOf(['GE']);
-    await storeOf(flaky).writeOutcomes({ runId, scheduledAt: '2026-11-25T18:30:00.000Z' }, outcomes);
+    await storeOf(flaky).results.writeOutcomes({ runId, scheduledAt: '2026-11-25T18:30:00.000Z' }, outcomes);
     expect(calls).toBe(3);
-    expect((await storeOf().runResults(runId)).items).toHaveLength(3);
+    expect((await storeOf().results.runResults(runId)).items).toHaveLength(3);
 
     const never = {
       send: async (command: BatchWriteCommand) => ({ UnprocessedItems: command.input.RequestItems }),
     } as unknown as DynamoDBDocumentClient;
     await expect(
-      storeOf(never, { maxWriteAttempts: 3 }).writeOutcomes(
+      storeOf(never, { maxWriteAttempts: 3 }).results.writeOutcomes(
         { runId, scheduledAt: '2026-11-25T18:30:00.000Z' },
         outcomes,
       ),
@@ -205,8 +208,8 @@ describe('result store: runs of the previous version', () => {
   it('reads a run written before runs had a kind and a session as a scheduled run of its date', async () => {
     const store = storeOf();
     const { kind: _kind, purpose: _purpose, session: _session, ...old } = newRun('20261125T143000Z-old', ['AAPL']);
-    await store.createRun(old as NewRun);
-    expect(await store.getRun('20261125T143000Z-old')).toMatchObject({
+    await store.runs.createRun(old as NewRun);
+    expect(await store.runs.getRun('20261125T143000Z-old')).toMatchObject({
       kind: 'scheduled',
       session: '2026-11-25',
       symbolsPartial: 0,

@@ -3,8 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ScanMessage } from '../../functions/core/run/scan-message.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import type { MarketData } from '../../functions/adapters/market-data/market-data.js';
-import { EventStore } from '../../functions/adapters/store/event-store.js';
-import { ResultStore } from '../../functions/adapters/store/result-store.js';
+import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { captureLogs } from '../helpers/logs.js';
@@ -24,11 +23,9 @@ beforeEach(() => (logs = captureLogs()));
 afterEach(() => logs.restore());
 
 function setup(marketData: MarketData = csv) {
-  const store = new ResultStore(db.client(), { tableName: db.store().tableName });
-  const events = new EventStore(db.client(), { tableName: db.store().tableName });
+  const store = openStores(db.client(), { tableName: db.store().tableName });
   const handler = createScanBatchHandler(() => ({
-    store,
-    events,
+    stores: store,
     marketData,
     lookbackBars: 150,
     maxReceives: 3,
@@ -62,9 +59,9 @@ function event(body: unknown, receives = 1, messageId = `m-${++sequence}`): SQSE
   };
 }
 
-async function newRun(store: ResultStore, runId: string, batches: string[][], asOf = '2024-03-08') {
+async function newRun(store: Stores, runId: string, batches: string[][], asOf = '2024-03-08') {
   const scheduledAt = '2026-11-24T14:30:00.000Z';
-  await store.createRun({
+  await store.runs.createRun({
     runId,
     watchlist: 'test',
     kind: 'manual',
@@ -95,14 +92,14 @@ describe('scan-batch handler', () => {
     const { store, handler } = setup();
     const [first, second] = await newRun(store, '20261124T143000Z-a', [['GE', 'MDB', 'ZZZZ'], ['DDOG']]);
     expect(await handler(event(first), context)).toEqual({ batchItemFailures: [] });
-    expect(await store.getRun(first.runId)).toMatchObject({
+    expect(await store.runs.getRun(first.runId)).toMatchObject({
       status: 'running',
       batchesDone: 1,
       symbolsDone: 3,
       symbolsWithErrors: 1,
     });
     expect(await handler(event(second), context)).toEqual({ batchItemFailures: [] });
-    const run = await store.getRun(first.runId);
+    const run = await store.runs.getRun(first.runId);
     expect(run).toMatchObject({
       status: 'complete',
       batchesDone: 2,
@@ -116,7 +113,7 @@ describe('scan-batch handler', () => {
       'ttm-squeeze': { squeeze_on: 0, fired_long: 0, fired_short: 1 },
       vpb: { buy: 1, sell: 1 },
     });
-    const results = (await store.runResults(first.runId, {}, 100)).items;
+    const results = (await store.results.runResults(first.runId, {}, 100)).items;
     expect(results).toHaveLength(12);
     expect(results.filter((r) => r.symbol === 'ZZZZ').map((r) => [r.status, r.reason])).toEqual(
       Array(3).fill(['error', expect.stringMatching(/^no data for ZZZZ/)]),
@@ -169,7 +166,7 @@ describe('scan-batch handler', () => {
     expect(logs.lines().some((l) => l.message === 'batch already counted; nothing to scan')).toBe(true);
     const [a, b] = await Promise.all([handler(event(two), context), handler(event(two), context)]);
     expect([a, b]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
-    const run = await store.getRun(one.runId);
+    const run = await store.runs.getRun(one.runId);
     expect(run).toMatchObject({
       status: 'complete',
       batchesDone: 2,
@@ -177,7 +174,7 @@ describe('scan-batch handler', () => {
       bullishSignals: 1,
       bearishSignals: 2,
     });
-    expect((await store.runResults(one.runId, {}, 100)).items).toHaveLength(12);
+    expect((await store.results.runResults(one.runId, {}, 100)).items).toHaveLength(12);
     expect(logs.lines().filter((l) => l.message === 'batch finished' && l.runComplete === true)).toHaveLength(1);
   });
 
@@ -193,10 +190,10 @@ describe('scan-batch handler', () => {
       breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 },
       signals: {},
     };
-    await store.recordBatch(two.runId, two.batch, { summary: empty, dataIssues: {} });
-    expect(await store.getRun(two.runId)).toMatchObject({ status: 'running', batchesDone: 2 });
+    await store.runs.recordBatch(two.runId, two.batch, { summary: empty, dataIssues: {} });
+    expect(await store.runs.getRun(two.runId)).toMatchObject({ status: 'running', batchesDone: 2 });
     expect(await handler(event(two, 2), context)).toEqual({ batchItemFailures: [] });
-    expect(await store.getRun(two.runId)).toMatchObject({ status: 'complete', batchesDone: 2 });
+    expect(await store.runs.getRun(two.runId)).toMatchObject({ status: 'complete', batchesDone: 2 });
     expect(logs.lines().find((l) => l.message === 'batch already counted; nothing to scan')).toMatchObject({
       batch: 1,
       runComplete: true,
@@ -262,16 +259,16 @@ describe('scan-batch handler', () => {
     const { store, handler } = setup(down);
     const [message] = await newRun(store, '20261124T143000Z-d', [['GE']]);
     expect(await handler(event(message, 1, 'x'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'x' }] });
-    expect((await store.getRun(message.runId))?.failedBatches).toEqual([]);
+    expect((await store.runs.getRun(message.runId))?.failedBatches).toEqual([]);
     expect(await handler(event(message, 3, 'x'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'x' }] });
-    const run = await store.getRun(message.runId);
+    const run = await store.runs.getRun(message.runId);
     expect(run).toMatchObject({
       status: 'running',
       batchesDone: 0,
       failedBatches: [0],
       lastBatchError: 'batch 0: connect ECONNREFUSED 127.0.0.1:9',
     });
-    expect((await store.runResults(message.runId)).items).toEqual([]);
+    expect((await store.results.runResults(message.runId)).items).toEqual([]);
   });
 
   it('fails a message for a run that does not exist', async () => {

@@ -1,8 +1,10 @@
 import { type Bars, BarSeriesBuilder, type RowIssueCounts, type SeriesWindow } from '../../core/scan/bars.js';
 import { epochDayOf } from '../../core/market/trading-day.js';
+import { ScanfleetError } from '../../core/errors.js';
 
-export class CsvFormatError extends Error {
+export class CsvFormatError extends ScanfleetError {
   override readonly name = 'CsvFormatError';
+  override readonly code = 'csv_format';
 }
 
 const REQUIRED = ['Date', 'Open', 'High', 'Low', 'Close', 'Volume'] as const;

@@ -1,5 +1,6 @@
 import { type SendMessageBatchRequestEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ScanMessage } from '../../core/run/scan-message.js';
+import { ScanfleetError } from '../../core/errors.js';
 
 /** Where dispatch puts the batches of a run. */
 export interface ScanQueue {
@@ -7,8 +8,9 @@ export interface ScanQueue {
   send(messages: readonly ScanMessage[]): Promise<void>;
 }
 
-export class QueueError extends Error {
+export class QueueError extends ScanfleetError {
   override readonly name = 'QueueError';
+  override readonly code = 'queue_error';
 }
 
 const ENTRIES_PER_CALL = 10;

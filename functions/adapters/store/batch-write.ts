@@ -1,7 +1,10 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanfleetError } from '../../core/errors.js';
 
-export class StoreError extends Error {
+/** The table did not take or give what was asked, after the retries. */
+export class StoreError extends ScanfleetError {
   override readonly name = 'StoreError';
+  override readonly code = 'store_error';
 }
 
 const BATCH_WRITE_LIMIT = 25;

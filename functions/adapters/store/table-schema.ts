@@ -1,43 +1,125 @@
 /**
- * The results table's keys, shared by the CDK stack and the local embedded store so that the
- * two can never drift. Single-table design; see "Store" in the README for the access patterns.
+ * The results table's one contract: its key attributes, indexes, item types and every key format,
+ * as typed builders. The stores, the CDK stack (table, indexes, IAM conditions), the local
+ * embedded store and the tests all use these, so a key format is written once. Single-table
+ * design; docs/store.md lists the access patterns.
+ *
+ *   run          pk RUN#<runId>     sk RUN                                gsi1 RUNS / <scheduledAt>#<runId>
+ *   result       pk RUN#<runId>     sk RESULT#<scanner>#<symbol>          gsi2 SYMBOL#<symbol> / <scheduledAt>#<runId>#<scanner>
+ *   alert log    pk RUN#<runId>     sk ALERT#<symbol>#<event key>#<kind>  what a run alerts (its outbox)
+ *   event        pk EVENT#<symbol>  sk E#<start>#<scanner>#<signal>       one per event, claimed once
+ *   event state  pk EVENT#<symbol>  sk STATE                              what the symbol's events stand at
+ *   outbox       pk OUTBOX          sk <runId>                            a run whose alerts are being or failed to be sent
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Runs, newest first: gsi1pk = "RUNS", gsi1sk = "<startedAt>#<runId>". */
+  /** Runs, newest first. */
   runsIndex: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  /** A symbol's results over time: gsi2pk = "SYMBOL#<symbol>", gsi2sk = "<startedAt>#<runId>#<scanner>". */
+  /** A symbol's results over time. */
   symbolIndex: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   /** Epoch seconds; DynamoDB TTL deletes the item some time (up to ~48 h) after it. */
   ttlAttribute: 'expiresAt',
+  /** Every item's kind, one of ITEM_TYPES. */
+  typeAttribute: 'type',
+} as const;
+
+export const ITEM_TYPES = {
+  run: 'run',
+  result: 'result',
+  alert: 'alert',
+  event: 'event',
+  eventState: 'event-state',
+  outbox: 'outbox',
 } as const;
 
 /** Items expire after these many days unless configured otherwise. */
 export const DEFAULT_RETENTION = { resultsDays: 7, runsDays: 30 } as const;
 
-/** Partition-key prefixes of the items that signal events and alert delivery use (IAM conditions name them). */
-export const KEY_PREFIXES = { run: 'RUN#', event: 'EVENT#', outbox: 'OUTBOX' } as const;
+const PREFIX = {
+  run: 'RUN#',
+  runSort: 'RUN',
+  runsPartition: 'RUNS',
+  result: 'RESULT#',
+  symbol: 'SYMBOL#',
+  alert: 'ALERT#',
+  event: 'EVENT#',
+  eventSort: 'E#',
+  state: 'STATE',
+  outbox: 'OUTBOX',
+} as const;
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** A partition, optionally narrowed to the sort keys that begin with a prefix. */
+export interface KeyRange {
+  readonly pk: string;
+  readonly skPrefix?: string;
+}
+
+/** An index partition, with the index's name and key attribute. */
+export interface IndexRange {
+  readonly index: string;
+  readonly attribute: string;
+  readonly value: string;
+}
+
+const { runsIndex, symbolIndex } = TABLE_KEYS;
+
+export const KEYS = {
+  run: (runId: string): ItemKey => ({ pk: `${PREFIX.run}${runId}`, sk: PREFIX.runSort }),
+  /** The run's entry in the runs index (newest first by scheduled time). */
+  runIndex: (scheduledAt: string, runId: string) => ({
+    [runsIndex.partitionKey]: PREFIX.runsPartition,
+    [runsIndex.sortKey]: `${scheduledAt}#${runId}`,
+  }),
+  runs: (): IndexRange => ({
+    index: runsIndex.name,
+    attribute: runsIndex.partitionKey,
+    value: PREFIX.runsPartition,
+  }),
+  result: (runId: string, scanner: string, symbol: string): ItemKey => ({
+    pk: `${PREFIX.run}${runId}`,
+    sk: `${PREFIX.result}${scanner}#${symbol}`,
+  }),
+  /** A run's results, or one scanner's. */
+  resultsOf: (runId: string, scanner?: string): KeyRange => ({
+    pk: `${PREFIX.run}${runId}`,
+    skPrefix: scanner === undefined ? PREFIX.result : `${PREFIX.result}${scanner}#`,
+  }),
+  /** A result's entry in the symbol index. */
+  symbolIndex: (symbol: string, scheduledAt: string, runId: string, scanner: string) => ({
+    [symbolIndex.partitionKey]: `${PREFIX.symbol}${symbol}`,
+    [symbolIndex.sortKey]: `${scheduledAt}#${runId}#${scanner}`,
+  }),
+  symbolResults: (symbol: string): IndexRange => ({
+    index: symbolIndex.name,
+    attribute: symbolIndex.partitionKey,
+    value: `${PREFIX.symbol}${symbol}`,
+  }),
+  alertLog: (runId: string, symbol: string, eventKey: string, kind: string): ItemKey => ({
+    pk: `${PREFIX.run}${runId}`,
+    sk: `${PREFIX.alert}${symbol}#${eventKey}#${kind}`,
+  }),
+  alertLogOf: (runId: string): KeyRange => ({ pk: `${PREFIX.run}${runId}`, skPrefix: PREFIX.alert }),
+  event: (symbol: string, start: string, scanner: string, signal: string): ItemKey => ({
+    pk: `${PREFIX.event}${symbol}`,
+    sk: `${PREFIX.eventSort}${start}#${scanner}#${signal}`,
+  }),
+  eventsOf: (symbol: string): KeyRange => ({ pk: `${PREFIX.event}${symbol}`, skPrefix: PREFIX.eventSort }),
+  state: (symbol: string): ItemKey => ({ pk: `${PREFIX.event}${symbol}`, sk: PREFIX.state }),
+  outbox: (runId: string): ItemKey => ({ pk: PREFIX.outbox, sk: runId }),
+  outboxAll: (): KeyRange => ({ pk: PREFIX.outbox }),
+} as const;
 
 /**
- * Typed key builders of the event and alert items:
- *   event        pk EVENT#<symbol>  sk E#<start>#<scanner>#<signal>     one per event, claimed once
- *   event state  pk EVENT#<symbol>  sk STATE                             what the symbol's events stand at
- *   alert log    pk RUN#<runId>     sk ALERT#<symbol>#<event key>#<kind> what a run alerts (its outbox)
- *   outbox       pk OUTBOX          sk <runId>                           a run whose alerts are being or failed to be sent
+ * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition: the partitions of signal
+ * events (with their states) and of the alert outbox.
  */
-export const EVENT_KEYS = {
-  event: (symbol: string, start: string, scanner: string, signal: string) => ({
-    pk: `${KEY_PREFIXES.event}${symbol}`,
-    sk: `E#${start}#${scanner}#${signal}`,
-  }),
-  eventsOf: (symbol: string) => ({ pk: `${KEY_PREFIXES.event}${symbol}`, skPrefix: 'E#' }),
-  state: (symbol: string) => ({ pk: `${KEY_PREFIXES.event}${symbol}`, sk: 'STATE' }),
-  alertLog: (runId: string, symbol: string, eventKey: string, kind: string) => ({
-    pk: `${KEY_PREFIXES.run}${runId}`,
-    sk: `ALERT#${symbol}#${eventKey}#${kind}`,
-  }),
-  alertLogOf: (runId: string) => ({ pk: `${KEY_PREFIXES.run}${runId}`, skPrefix: 'ALERT#' }),
-  outbox: (runId: string) => ({ pk: KEY_PREFIXES.outbox, sk: runId }),
-  outboxAll: () => ({ pk: KEY_PREFIXES.outbox }),
+export const LEADING_KEYS = {
+  events: `${PREFIX.event}*`,
+  outbox: PREFIX.outbox,
 } as const;

@@ -14,6 +14,12 @@ export interface AlertLine {
   readonly values: ScanValues | null;
 }
 
+/** One Discord message of a run's alerts. */
+export interface AlertMessage {
+  readonly content: string;
+  readonly embeds: Embed[];
+}
+
 const ORDER: AlertLine['kind'][] = ['alert', 'confirmed', 'retracted', 'forming'];
 const LABEL: Record<AlertLine['kind'], [string, string]> = {
   alert: ['new signal', 'new signals'],
@@ -27,8 +33,8 @@ const LABEL: Record<AlertLine['kind'], [string, string]> = {
  * on a bar still trading, and the confirmation or retraction of earlier forming ones), each with
  * an embed per scanner. A late event (found by gap-fill after a missed run) says so.
  */
-export function alertMessages(lines: readonly AlertLine[], footer: string): { content: string; embeds: Embed[] }[] {
-  const messages: { content: string; embeds: Embed[] }[] = [];
+export function alertMessages(lines: readonly AlertLine[], footer: string): AlertMessage[] {
+  const messages: AlertMessage[] = [];
   for (const kind of ORDER) {
     const group = lines.filter((l) => l.kind === kind);
     if (group.length === 0) continue;

@@ -9,6 +9,14 @@ import { SCANNERS, type ScannerName } from '../scan/scanners.js';
  */
 export type RunStatus = 'running' | 'complete' | 'partial' | 'skipped';
 
+/** What became of a run's alert, and when. */
+export interface RunAlert {
+  readonly status: 'sent' | 'nothing_new' | 'failed';
+  readonly newSignals: number;
+  readonly error?: string;
+  readonly at: string;
+}
+
 /** A run as stored: what was asked, its progress, and its running totals. */
 export interface RunRecord {
   readonly runId: string;
@@ -56,7 +64,7 @@ export interface RunRecord {
   readonly barDates: string[];
   readonly skippedReason?: string;
   /** What became of the run's Discord alert, once it completed. */
-  readonly alert?: { status: 'sent' | 'nothing_new' | 'failed'; newSignals: number; error?: string; at: string };
+  readonly alert?: RunAlert;
   readonly expiresAt: number;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSymbol } from '../scan/symbols.js';
 import { isScannerName, type ParamOverrides, type ScannerName } from '../scan/scanners.js';
 import { parseIsoDay } from '../market/trading-day.js';
+import { ScanfleetError } from '../errors.js';
 
 /** One queue message: a batch of symbols of one run. */
 export interface ScanMessage {
@@ -36,8 +37,9 @@ const scanMessageSchema = z.strictObject({
   params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 
-export class MalformedMessageError extends Error {
+export class MalformedMessageError extends ScanfleetError {
   override readonly name = 'MalformedMessageError';
+  override readonly code = 'malformed_message';
 }
 
 /** Parses a queue message body; anything off is a MalformedMessageError saying what. */

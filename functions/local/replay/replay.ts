@@ -7,11 +7,12 @@ import type { EventKind } from '../../core/run/signal-events.js';
 import { type EpochDay, isoDay, parseIsoDay } from '../../core/market/trading-day.js';
 import { ENV } from '../../adapters/env.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
-import { EventStore } from '../../adapters/store/event-store.js';
+import { openStores } from '../../adapters/store/stores.js';
 import { startEmbeddedStore } from '../embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../local-pipeline.js';
 import { alertCount, startDiscordStandIn } from './discord-stand-in.js';
 import { ReplayMarketData } from './replay-market-data.js';
+import { ScanfleetError } from '../../core/errors.js';
 
 export interface ReplayOptions {
   readonly from: string;
@@ -65,8 +66,9 @@ export interface ReplayInstant {
 }
 
 /** The problem with a replay's range, for the CLI to print as a usage error. */
-export class ReplayRangeError extends Error {
+export class ReplayRangeError extends ScanfleetError {
   override readonly name = 'ReplayRangeError';
+  override readonly code = 'replay_range';
 }
 
 /**
@@ -87,7 +89,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const discord = await startDiscordStandIn();
   process.env[ENV.discordWebhookUrl] = discord.webhookUrl;
   const client = createDocumentClient(store.endpoint);
-  const events = new EventStore(client, { tableName: store.tableName });
+  const { alerts } = openStores(client, { tableName: store.tableName });
   const bySession = new Map<string, ReplayAlert[]>(sessions.map((day) => [isoDay(day), []]));
   let sent = 0;
   try {
@@ -111,7 +113,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
       });
       if (run.status !== 'complete' && run.status !== 'skipped')
         throw new Error(`replay run ${run.runId} ended ${run.status}: ${run.lastBatchError ?? 'no error recorded'}`);
-      const log = await events.alertLog(run.runId);
+      const log = await alerts.alertLog(run.runId);
       const received = discord.posts.slice(posted).reduce((n, post) => n + alertCount(post), 0);
       const alerted = log.filter((entry) => entry.suppressedBy === undefined).length;
       if (received !== alerted)

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ROW_ISSUES } from '../../core/scan/bars.js';
+import {
+  type BatchTally,
+  initialRunRecord,
+  type NewRun,
+  type RunAlert,
+  type RunRecord,
+} from '../../core/run/run-record.js';
+import { StoreError } from './batch-write.js';
+import type { Page } from './cursor.js';
+import { type Table, withoutKeys } from './table.js';
+import { ITEM_TYPES, KEYS } from './table-schema.js';
+
+/** Runs that dispatch creates, batches count into and the last batch completes; each read is consistent. */
+export class RunStore {
+  constructor(
+    private readonly table: Table,
+    private readonly retentionDays: number,
+  ) {}
+
+  /** Creates the run unless it exists; either way returns the stored record. */
+  async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...KEYS.run(run.runId),
+            ...KEYS.runIndex(run.scheduledAt, run.runId),
+            type: ITEM_TYPES.run,
+            ...record,
+            doneBatches: undefined,
+            failedBatches: undefined,
+            barDates: undefined,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, run: record };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.getRun(run.runId);
+      if (!existing) throw new StoreError(`run ${run.runId} exists but has expired; use a new schedule time`);
+      return { created: false, run: existing };
+    }
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.table.get(KEYS.run(runId));
+    return item && toRunRecord(item);
+  }
+
+  /**
+   * Adds a finished batch to its run exactly once (conditional on the batch not being counted
+   * yet). Returns the run after the update, or undefined when the batch was counted before.
+   */
+  async recordBatch(runId: string, batch: number, tally: BatchTally): Promise<RunRecord | undefined> {
+    const { expression, names, values } = batchUpdate(batch, tally);
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.run(runId),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(doneBatches, :batch)',
+          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRunRecord(Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Notes on the run that a batch failed on its last delivery (it goes to the DLQ next), so the
+   * run record shows why it will not complete.
+   */
+  async recordBatchFailure(runId: string, batch: number, reason: string): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: KEYS.run(runId),
+        UpdateExpression: 'ADD failedBatches :batchSet SET lastBatchError = :reason',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':batchSet': new Set([batch]),
+          ':reason': `batch ${batch}: ${reason.slice(0, 500)}`,
+        },
+      }),
+    );
+  }
+
+  /** Notes on the run what became of its alert. */
+  async recordAlert(runId: string, alert: Omit<RunAlert, 'at'>): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: KEYS.run(runId),
+        UpdateExpression: 'SET alert = :alert',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':alert': { ...alert, at: this.table.now().toISOString() } },
+      }),
+    );
+  }
+
+  /**
+   * Marks a running run complete; true for the one caller that did it. The update carries a
+   * token of this call: when its response is lost and the SDK's retry fails the condition, the
+   * stored token tells whether it was this call that completed the run.
+   */
+  async completeRun(runId: string): Promise<boolean> {
+    const token = randomUUID();
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.run(runId),
+          UpdateExpression: 'SET #status = :complete, finishedAt = :now, completedBy = :token',
+          ConditionExpression: '#status = :running AND batchesDone >= batchesExpected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':complete': 'complete',
+            ':running': 'running',
+            ':now': this.table.now().toISOString(),
+            ':token': token,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
+      }
+      throw error;
+    }
+  }
+
+  /** Runs, newest first. */
+  async listRuns(limit: number, cursor?: string): Promise<Page<RunRecord>> {
+    const page = await this.table.page(KEYS.runs(), { limit, cursor, newestFirst: true });
+    return { items: page.items.map(toRunRecord), cursor: page.cursor };
+  }
+
+  /** The newest run with one of the given statuses (complete by default). */
+  async latestRun(...statuses: RunRecord['status'][]): Promise<RunRecord | undefined> {
+    const wanted = statuses.length > 0 ? statuses : ['complete'];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listRuns(20, cursor);
+      const found = page.items.find((run) => wanted.includes(run.status));
+      if (found) return found;
+      cursor = page.cursor;
+    } while (cursor);
+    return undefined;
+  }
+}
+
+/** The update expression that adds a batch's tally to its run's counters. */
+function batchUpdate(batch: number, tally: BatchTally) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':one': 1, ':batchSet': new Set([batch]), ':batch': batch };
+  const adds = ['batchesDone :one', 'doneBatches :batchSet'];
+  if (tally.barDates && tally.barDates.length > 0) {
+    adds.push('barDates :barDates');
+    values[':barDates'] = new Set(tally.barDates);
+  }
+  const { summary } = tally;
+  const totals: Record<string, number> = {
+    symbolsDone: summary.symbols,
+    symbolsPartial: tally.symbolsPartial ?? 0,
+    symbolsWithErrors: summary.symbolsWithErrors,
+    symbolsInsufficient: summary.symbolsInsufficient,
+    aboveSma50: summary.breadth.aboveSma50,
+    measured: summary.breadth.measured,
+    bullishSignals: summary.breadth.bullishSignals,
+    bearishSignals: summary.breadth.bearishSignals,
+  };
+  for (const [attribute, n] of Object.entries(totals)) {
+    adds.push(`${attribute} :${attribute}`);
+    values[`:${attribute}`] = n;
+  }
+  const sets: string[] = [];
+  if (tally.session !== undefined) {
+    names['#session'] = 'session';
+    values[':session'] = tally.session;
+    sets.push('#session = :session');
+  }
+  let k = 0;
+  for (const [scanner, counts] of Object.entries(summary.signals)) {
+    for (const [signal, n] of Object.entries(counts ?? {})) {
+      names[`#s${k}`] = scanner;
+      names[`#g${k}`] = signal;
+      values[`:c${k}`] = n;
+      sets.push(`signalCounts.#s${k}.#g${k} = signalCounts.#s${k}.#g${k} + :c${k}`);
+      k++;
+    }
+  }
+  for (const issue of ROW_ISSUES) {
+    const n = tally.dataIssues[issue];
+    if (!n) continue;
+    names[`#d${k}`] = issue;
+    values[`:d${k}`] = n;
+    sets.push(`dataIssues.#d${k} = dataIssues.#d${k} + :d${k}`);
+    k++;
+  }
+  return { expression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`, names, values };
+}
+
+function toRunRecord(item: Record<string, unknown>): RunRecord {
+  const { doneBatches, failedBatches, barDates, ...rest } = withoutKeys(item);
+  const dates = barDates instanceof Set ? [...(barDates as Set<string>)].sort() : [];
+  const run = rest as unknown as RunRecord;
+  // Runs written before runs knew their kind and session read as scheduled runs of their date.
+  return {
+    ...run,
+    kind: run.kind ?? 'scheduled',
+    session: run.session ?? run.sessionDate,
+    symbolsPartial: run.symbolsPartial ?? 0,
+    doneBatches: sortedNumbers(doneBatches),
+    failedBatches: sortedNumbers(failedBatches),
+    barDates: dates,
+  };
+}
+
+function sortedNumbers(set: unknown): number[] {
+  return set instanceof Set ? [...(set as Set<number>)].map(Number).sort((a, b) => a - b) : [];
+}

@@ -1,0 +1,57 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AlertStore } from './alert-store.js';
+import { EventStore } from './event-store.js';
+import { ResultStore } from './result-store.js';
+import { RunStore } from './run-store.js';
+import { Table, type TableOptions } from './table.js';
+import { DEFAULT_RETENTION } from './table-schema.js';
+
+export interface StoreOptions extends TableOptions {
+  /** Days results, and runs with their events and alerts, are kept (DynamoDB TTL). */
+  readonly retention?: { readonly resultsDays: number; readonly runsDays: number };
+}
+
+/** The results table's stores, one per aggregate. */
+export interface Stores {
+  readonly runs: RunStore;
+  readonly results: ResultStore;
+  /** Signal events and each symbol's event state; kept as long as runs, so a squeeze can last. */
+  readonly events: EventStore;
+  readonly alerts: AlertStore;
+}
+
+export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
+  const table = new Table(client, options);
+  const retention = options.retention ?? DEFAULT_RETENTION;
+  return {
+    runs: new RunStore(table, retention.runsDays),
+    results: new ResultStore(table, retention.resultsDays),
+    events: new EventStore(table, retention.runsDays),
+    alerts: new AlertStore(table, retention.runsDays),
+  };
+}
+
+/** What a reader of runs may call: no write. */
+export type RunReader = Pick<RunStore, 'getRun' | 'listRuns' | 'latestRun'>;
+export type ResultReader = Pick<ResultStore, 'runResults' | 'allRunResults' | 'symbolHistory'>;
+export type EventReader = Pick<EventStore, 'eventsOf'>;
+
+/** The stores as the API and the Discord commands see them: reads only. */
+export interface ReadStores {
+  readonly runs: RunReader;
+  readonly results: ResultReader;
+  readonly events: EventReader;
+}
+
+/** Only the read methods of the stores, so a reader's dependencies cannot write. */
+export function readStores({ runs, results, events }: Stores): ReadStores {
+  return {
+    runs: { getRun: runs.getRun.bind(runs), listRuns: runs.listRuns.bind(runs), latestRun: runs.latestRun.bind(runs) },
+    results: {
+      runResults: results.runResults.bind(results),
+      allRunResults: results.allRunResults.bind(results),
+      symbolHistory: results.symbolHistory.bind(results),
+    },
+    events: { eventsOf: events.eventsOf.bind(events) },
+  };
+}

@@ -1,0 +1,169 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from './batch-write.js';
+import { decodeCursor, encodeCursor, type Page } from './cursor.js';
+import { type IndexRange, type ItemKey, type KeyRange, TABLE_KEYS } from './table-schema.js';
+
+const DAY_SECONDS = 86_400;
+
+export interface TableOptions {
+  readonly tableName: string;
+  /** Clock and sleep, replaceable so retry tests need not wait. */
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** BatchWriteItem attempts before unprocessed items are an error. */
+  readonly maxWriteAttempts?: number;
+}
+
+/**
+ * The results table as the stores share it: the client, the clock, expiry arithmetic, and the
+ * reads every store makes the same way. DynamoDB's TTL deletion lags by up to two days, so every
+ * read here leaves out expired items.
+ */
+export class Table {
+  readonly name: string;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxWriteAttempts: number;
+
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    options: TableOptions,
+  ) {
+    this.name = options.tableName;
+    this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.maxWriteAttempts = options.maxWriteAttempts ?? 8;
+  }
+
+  /** The TTL attribute's value for an item kept `days` from now. */
+  expiry(days: number): number {
+    return Math.floor(this.now().getTime() / 1000) + days * DAY_SECONDS;
+  }
+
+  expired(item: Record<string, unknown>): boolean {
+    const expiresAt = item[TABLE_KEYS.ttlAttribute];
+    return typeof expiresAt === 'number' && expiresAt <= this.now().getTime() / 1000;
+  }
+
+  /** One item (consistent read), unless absent or expired. */
+  async get(key: ItemKey): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
+    return Item && !this.expired(Item) ? Item : undefined;
+  }
+
+  /** One attribute of an item, read consistently (the tokens and claims of conditional writes). */
+  async attribute(key: ItemKey, name: string): Promise<unknown> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.name,
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: '#a',
+        ExpressionAttributeNames: { '#a': name },
+      }),
+    );
+    return Item?.[name];
+  }
+
+  async batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {
+    await batchWriteAll(this.client, this.name, requests, { maxAttempts: this.maxWriteAttempts, sleep: this.sleep });
+  }
+
+  /**
+   * One page of an index partition or a key range: queries until `limit` unexpired items are
+   * collected or the range ends; `conditions` filter further (and are billed as read).
+   */
+  async page(
+    range: IndexRange | KeyRange,
+    options: { limit: number; cursor?: string; newestFirst?: boolean; filter?: Filter },
+  ): Promise<Page<Record<string, unknown>>> {
+    const names: Record<string, string> = { ...options.filter?.names };
+    const values: Record<string, unknown> = { ...options.filter?.values };
+    let input: Omit<QueryCommandInput, 'TableName'>;
+    if ('index' in range) {
+      names['#pk'] = range.attribute;
+      values[':pk'] = range.value;
+      input = { IndexName: range.index, KeyConditionExpression: '#pk = :pk' };
+    } else {
+      values[':pk'] = range.pk;
+      if (range.skPrefix !== undefined) values[':prefix'] = range.skPrefix;
+      input = {
+        KeyConditionExpression: range.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+      };
+    }
+    const filter = [`${TABLE_KEYS.ttlAttribute} > :now`, ...(options.filter?.conditions ?? [])].join(' AND ');
+    const items: Record<string, unknown>[] = [];
+    let startKey = decodeCursor(options.cursor);
+    do {
+      const response = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.name,
+          FilterExpression: filter,
+          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: { ...values, ':now': Math.floor(this.now().getTime() / 1000) },
+          ScanIndexForward: !options.newestFirst,
+          Limit: options.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(response.Items ?? []));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey && items.length < options.limit);
+    return { items, cursor: startKey ? encodeCursor(startKey) : undefined };
+  }
+
+  /** Every unexpired item of a key range (consistent reads), up to `limit`. */
+  async all(
+    range: KeyRange,
+    options: { limit?: number; newestFirst?: boolean } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.client.send(
+        new QueryCommand({
+          TableName: this.name,
+          KeyConditionExpression: range.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: `${TABLE_KEYS.ttlAttribute} > :now`,
+          ExpressionAttributeValues: {
+            ':pk': range.pk,
+            ':now': Math.floor(this.now().getTime() / 1000),
+            ...(range.skPrefix !== undefined && { ':prefix': range.skPrefix }),
+          },
+          ConsistentRead: true,
+          ScanIndexForward: !options.newestFirst,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(response.Items ?? []));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items.slice(0, limit);
+  }
+}
+
+/** Extra filter conditions of a query, with the names and values they use. */
+export interface Filter {
+  readonly conditions: string[];
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, unknown>;
+}
+
+const TABLE_ATTRIBUTES = [
+  TABLE_KEYS.partitionKey,
+  TABLE_KEYS.sortKey,
+  TABLE_KEYS.runsIndex.partitionKey,
+  TABLE_KEYS.runsIndex.sortKey,
+  TABLE_KEYS.symbolIndex.partitionKey,
+  TABLE_KEYS.symbolIndex.sortKey,
+  TABLE_KEYS.typeAttribute,
+];
+
+/** An item without the table's own attributes (keys, index keys, type) and any `more` named. */
+export function withoutKeys(item: Record<string, unknown>, ...more: string[]): Record<string, unknown> {
+  const rest = { ...item };
+  for (const name of [...TABLE_ATTRIBUTES, ...more]) delete rest[name];
+  return rest;
+}

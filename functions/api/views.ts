@@ -1,0 +1,62 @@
+import type { StoredEvent } from '../adapters/store/event-store.js';
+import type { StoredOutcome } from '../adapters/store/result-store.js';
+import { type RunRecord, runAsOf, runSummaryOf } from '../core/run/run-record.js';
+
+/** The API's JSON shapes of runs, results and events. */
+export function runView(run: RunRecord, now: Date) {
+  return {
+    runId: run.runId,
+    watchlist: run.watchlist,
+    status: run.status,
+    kind: run.kind,
+    ...(run.purpose && { purpose: run.purpose }),
+    session: run.session,
+    ...(run.now && { now: run.now }),
+    scheduledAt: run.scheduledAt,
+    startedAt: run.startedAt,
+    ...(run.finishedAt && { finishedAt: run.finishedAt }),
+    ageSeconds: ageSeconds(run, now),
+    asOf: runAsOf(run),
+    progress: {
+      batchesDone: run.batchesDone,
+      batchesExpected: run.batchesExpected,
+      symbolsDone: run.symbolsDone,
+      symbols: run.symbols.length,
+    },
+    /** Symbols whose bar was still trading at the run's instant: their results are provisional ("forming"). */
+    symbolsPartial: run.symbolsPartial,
+    ...runSummaryOf(run),
+    ...(run.skippedReason && { skippedReason: run.skippedReason }),
+  };
+}
+
+export function resultView(o: StoredOutcome) {
+  return {
+    symbol: o.symbol,
+    scanner: o.scanner,
+    status: o.status,
+    signal: o.signal,
+    values: o.values,
+    barDate: o.barDate,
+    ...(o.barDate !== undefined && { partial: o.partial === true }),
+    ...(o.reason && { reason: o.reason }),
+  };
+}
+
+export function eventView(e: StoredEvent) {
+  return {
+    scanner: e.scanner,
+    signal: e.signal,
+    barDate: e.barDate,
+    start: e.start,
+    status: e.status,
+    firstSeenAt: e.firstSeenAt,
+    ...(e.confirmedAt && { confirmedAt: e.confirmedAt }),
+    ...(e.late && { late: true }),
+    ...(e.suppressedBy && { suppressedBy: e.suppressedBy }),
+  };
+}
+
+export function ageSeconds(run: RunRecord, now: Date): number {
+  return Math.max(0, Math.round((now.getTime() - Date.parse(run.finishedAt ?? run.startedAt)) / 1000));
+}

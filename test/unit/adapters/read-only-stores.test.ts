@@ -1,0 +1,68 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ApiDeps } from '../../../functions/api/routes.js';
+import type { CommandDeps } from '../../../functions/discord/commands.js';
+import { openStores, readStores } from '../../../functions/adapters/store/stores.js';
+
+const WRITES = [
+  'createRun',
+  'recordBatch',
+  'recordBatchFailure',
+  'recordAlert',
+  'completeRun',
+  'writeOutcomes',
+  'writeState',
+  'claimEvent',
+  'resolveForming',
+  'writeAlertLog',
+  'openOutbox',
+  'failOutbox',
+  'closeOutbox',
+];
+
+/**
+ * Never called: it only has to compile. Each write below is an error the compiler must report;
+ * were the API's store type to gain a write method, `@ts-expect-error` would be unused and
+ * `npm run typecheck` would fail.
+ */
+export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
+  // @ts-expect-error the API's runs are read only
+  void deps.runs.createRun;
+  // @ts-expect-error the API's runs are read only
+  void deps.runs.completeRun;
+  // @ts-expect-error the API's results are read only
+  void deps.results.writeOutcomes;
+  // @ts-expect-error the API's events are read only
+  void deps.events.claimEvent;
+  // @ts-expect-error the API has no alert store
+  void deps.alerts;
+  // @ts-expect-error the Discord commands' runs are read only
+  void commands.runs.recordBatch;
+}
+
+describe('the API and the Discord commands get the stores without their write methods', () => {
+  it('types: ApiDeps and CommandDeps name only reads', () => {
+    expectTypeOf<keyof ApiDeps['runs']>().toEqualTypeOf<'getRun' | 'listRuns' | 'latestRun'>();
+    expectTypeOf<keyof ApiDeps['results']>().toEqualTypeOf<'runResults' | 'allRunResults' | 'symbolHistory'>();
+    expectTypeOf<keyof ApiDeps['events']>().toEqualTypeOf<'eventsOf'>();
+    expectTypeOf<CommandDeps['runs']>().toEqualTypeOf<ApiDeps['runs']>();
+  });
+
+  it('at run time: readStores hands over objects that carry no write method at all', () => {
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local' }));
+    const read = readStores(openStores(client, { tableName: 'unused' }));
+    const methods = Object.values(read).flatMap((store) => Object.keys(store));
+    expect(methods.sort()).toEqual([
+      'allRunResults',
+      'eventsOf',
+      'getRun',
+      'latestRun',
+      'listRuns',
+      'runResults',
+      'symbolHistory',
+    ]);
+    for (const write of WRITES) expect(methods).not.toContain(write);
+    client.destroy();
+  });
+});
