@@ -26,7 +26,7 @@ import { startYahooServer } from '../test/helpers/provider-servers.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const smoke = process.argv.includes('--smoke');
 const SOAK = smoke ? 30 : 1000;
-// The smoke run's figures never replace the full run's, which the README quotes.
+// The smoke run's figures never replace the full run's, which docs/benchmark.md quotes.
 const RESULTS_FILE = smoke ? 'bench/results.smoke.json' : 'bench/results.json';
 const SCALES = smoke ? [150, 300] : [150, 1500, 5000];
 const REPEATS = smoke ? 2 : 5;

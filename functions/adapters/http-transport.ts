@@ -47,7 +47,7 @@ const decoders: Record<string, (data: Buffer) => Buffer> = {
 
 /**
  * One HTTP exchange over node:http(s), which the AWS SDK loads anyway, with keep-alive. Not
- * fetch: its undici client adds ~20 MB to a worker's RSS (README, "Benchmark").
+ * fetch: its undici client adds ~20 MB to a worker's RSS (docs/benchmark.md).
  */
 export function send(url: string, request: TransportRequest): Promise<TransportResponse> {
   const target = new URL(url);

@@ -64,7 +64,7 @@ export class DashboardAssets {
     };
   }
 
-  /** Bytes on the wire for the whole page, compressed (reported in the README). */
+  /** Bytes on the wire for the whole page, compressed (reported in docs/benchmark.md). */
   transferSize(): { files: number; rawBytes: number; gzipBytes: number } {
     const unique = new Set(this.load().values());
     return {

@@ -34,19 +34,20 @@ export async function withCursor<T>(
   cursor: string | undefined,
   query: (cursor: string | undefined) => Promise<T>,
 ): Promise<T> {
-  const invalid = () =>
+  const invalid = (cause?: unknown) =>
     new HttpError(
       400,
       'bad_parameter',
       'cursor is not valid: pass back the cursor of a previous page unchanged',
       'cursor',
+      { cause },
     );
   if (cursor !== undefined && !Object.values(decodeCursor(cursor) ?? {}).every((value) => typeof value === 'string'))
     throw invalid();
   try {
     return await query(cursor);
   } catch (error) {
-    if (cursor !== undefined && (error as { name?: unknown }).name === 'ValidationException') throw invalid();
+    if (cursor !== undefined && (error as { name?: unknown }).name === 'ValidationException') throw invalid(error);
     throw error;
   }
 }

@@ -42,7 +42,7 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
   } catch (error) {
     if (error instanceof HttpError) response = errorResponse(error);
     else if (error instanceof ValidationError)
-      response = errorResponse(new HttpError(400, 'bad_parameter', error.message, error.parameter));
+      response = errorResponse(new HttpError(400, error.code, error.message, error.parameter, { cause: error }));
     else throw error;
   }
   return deps.corsOrigin

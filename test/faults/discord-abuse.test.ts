@@ -6,7 +6,7 @@ import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord
 
 // The real interactions handler on loopback, over the store of one local run, with every call
 // to the store counted: a refused request must be refused before anything is looked up.
-// The limits are the README's: signatures older (or newer) than 5 minutes, bodies over 64 KB.
+// The limits are docs/discord.md's: signatures older (or newer) than 5 minutes, bodies over 64 KB.
 const WINDOW_SECONDS = 5 * 60;
 const MAX_BODY_BYTES = 64 * 1024;
 let keys: DiscordKeys;

@@ -73,7 +73,7 @@ afterAll(async () => {
   ])
     delete process.env[name];
   tally.faults += proxy.calls.filter((c) => c.fault).length + yahoo.faultsApplied();
-  // The figures the README's reliability section quotes.
+  // The figures docs/reliability.md quotes.
   mkdirSync('test-artifacts', { recursive: true });
   writeFileSync('test-artifacts/faults-pipeline.json', `${JSON.stringify(tally, null, 2)}\n`);
   process.stdout.write(

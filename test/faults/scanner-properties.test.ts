@@ -9,7 +9,7 @@ import { type Bar, macdScale, naiveMacd, naiveTtm, naiveVpb, RELATIVE } from '..
 // provider rows (random walks with flat runs, zero volumes, duplicate, weekend and out-of-order
 // dates) pushed through BarSeriesBuilder, the row path the CSV parser and the HTTP providers
 // share, so the row rules apply. The scanners are compared with naive references
-// (test/helpers/naive-scanners.ts): plain loops over number[] written from the README's rules,
+// (test/helpers/naive-scanners.ts): plain loops over number[] written from docs/scanners.md's rules,
 // sharing no code with functions/core; values agree within its slack RELATIVE (1e-9 of the price
 // scale), and a decision within that slack of its threshold is a tie, left out.
 // fast-check prints the seed and the shrunk counterexample of any failure; runs are not seeded
@@ -119,7 +119,7 @@ function barsOf(rows: Row[], window: SeriesWindow = {}): Bars {
 
 // ---- Naive references ----
 
-/** The README's row rules for the rows this generator makes: no zero volume, no weekend, the later-pushed of two rows of a date, by date. */
+/** docs/providers.md's row rules for the rows this generator makes: no zero volume, no weekend, the later-pushed of two rows of a date, by date. */
 function naiveKeptBars(rows: Row[]): Bar[] {
   const byDay = new Map<number, Bar>();
   for (const [day, open, high, low, close, volume] of rows) {
@@ -194,7 +194,7 @@ function expectEverySignal(tally: Tally, signals: string[]): void {
 }
 
 describe('scanner properties over random daily series', () => {
-  it('plans the bar counts the README states', () => {
+  it('plans the bar counts docs/scanners.md states', () => {
     expect(PLAN.scanners.map((s) => [s.name, s.minBars])).toEqual([
       ['macd', 35],
       ['ttm-squeeze', 40],

@@ -1,5 +1,5 @@
 // Naive references of the three scanners (and the MACD's rounding scale), written from the
-// README's "Scanners" rules as plain loops over number[]: they share no code with functions/core
+// docs/scanners.md rules as plain loops over number[]: they share no code with functions/core
 // and import nothing from functions/. The scanner property tests (test/faults) compare the engine
 // with them on random series; test/helpers/reference-events.ts derives the signal events of the
 // bundled data with them, as the oracle of the replay.
@@ -113,7 +113,7 @@ export interface TtmReference {
   durationAmbiguous: boolean;
 }
 
-/** TTM squeeze(20, 2.0, 1.5) written from the README. */
+/** TTM squeeze(20, 2.0, 1.5) written from docs/scanners.md. */
 export function naiveTtm(bars: Bar[]): TtmReference {
   const n = bars.length;
   const length = 20;

@@ -7,7 +7,7 @@ import { type Bar, macdScale, naiveMacd, naiveTtm, naiveVpb, RELATIVE } from './
 // straight from the bundled Yahoo CSV files with the naive scanners of naive-scanners.ts. It
 // imports nothing from functions/ (no core, no adapters), so it shares no code with what it checks.
 //
-// Rules (README "Scanners", and the replay's event rules):
+// Rules (docs/scanners.md, and the replay's event rules):
 // - Every scan runs on a window of the last LOOKBACK (150) bars ending at the session's bar, as the
 //   project's scan does: the MACD's EMAs depend on where the window starts. A symbol with no bar
 //   dated S has no events at S; a window shorter than a scanner's bar count gives no signal.
@@ -28,7 +28,7 @@ const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/daily/', import.meta.
 const REFERENCE_SCANNERS = ['macd', 'ttm-squeeze', 'vpb'] as const;
 type ReferenceScanner = (typeof REFERENCE_SCANNERS)[number];
 
-/** Bars each scanner needs (README): fewer and the scanner reports insufficient_data. */
+/** Bars each scanner needs (docs/scanners.md): fewer and the scanner reports insufficient_data. */
 const MIN_BARS: Readonly<Record<ReferenceScanner, number>> = { macd: 35, 'ttm-squeeze': 40, vpb: 21 };
 
 /** The signals the cooldown applies to: crosses and breakouts, never the squeeze's. */

@@ -47,7 +47,9 @@ export class DiscordClient {
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
         if (attempt >= maxAttempts)
-          throw new ProviderError('discord', `${label}: no response after ${attempt} attempts`);
+          throw new ProviderError('discord', `${label}: no response after ${attempt} attempts`, undefined, {
+            cause: error,
+          });
         await sleep(250 * 2 ** (attempt - 1));
         continue;
       }

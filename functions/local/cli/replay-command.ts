@@ -52,7 +52,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, { cause: error });
   }
   if (values.help) {
     io.stdout.write(`${REPLAY_USAGE}\n`);
@@ -66,7 +66,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     requireIsoDay(values.to, '--to');
     symbols = readWatchlist(values.watchlist, resolveDataDir(values.data));
   } catch (error) {
-    if (error instanceof ValidationError) throw new UsageError(error.message);
+    if (error instanceof ValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
   const everyMinutes = values.every === undefined ? undefined : parseEvery(values.every);
@@ -90,7 +90,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
         : undefined,
     });
   } catch (error) {
-    if (error instanceof ReplayRangeError) throw new UsageError(error.message);
+    if (error instanceof ReplayRangeError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
   if (progress) io.stderr.write('\r\u001b[2K');

@@ -28,7 +28,7 @@ export const SCAN_USAGE = `Usage: scanfleet scan [options]
 Scans a watchlist for MACD crossovers, TTM Squeezes and volume-price breakouts.
 
 Options:
-  --provider NAME         market data: csv (default), schwab, alpaca or yahoo (see the README for credentials)
+  --provider NAME         market data: csv (default), schwab, alpaca or yahoo (credentials: docs/providers.md)
   --data DIR              directory of <SYMBOL>.csv files in Yahoo's CSV format (default: the bundled data set)
   --watchlist FILE        symbols, one a line (default: watchlist.txt in the data directory)
   --symbols A,B,C         scan these symbols instead of a watchlist
@@ -152,7 +152,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, { cause: error });
   }
   if (values.help)
     return {
@@ -210,7 +210,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       plan,
     };
   } catch (error) {
-    if (error instanceof ValidationError) throw new UsageError(error.message);
+    if (error instanceof ValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
 }
