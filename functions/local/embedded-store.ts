@@ -5,7 +5,6 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../adapters/store/table-schema.js';
 
@@ -22,10 +21,8 @@ export interface EmbeddedStore {
  * Starts dynalite (a DynamoDB-compatible server, LevelDB underneath) on loopback, in memory or
  * persisted under `path`, and creates the results table with the stack's key schema.
  */
-export async function startEmbeddedStore(
-  options: { path?: string; tableName?: string; thread?: boolean } = {},
-): Promise<EmbeddedStore> {
-  const { port, close } = options.thread ? await listenInThread(options.path) : await listenHere(options.path);
+export async function startEmbeddedStore(options: { path?: string; tableName?: string } = {}): Promise<EmbeddedStore> {
+  const { port, close } = await listen(options.path);
   const endpoint = `http://127.0.0.1:${port}`;
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   const client = new DynamoDBClient({
@@ -41,7 +38,7 @@ export async function startEmbeddedStore(
   return { endpoint, tableName, close };
 }
 
-async function listenHere(path?: string): Promise<{ port: number; close: () => Promise<void> }> {
+async function listen(path?: string): Promise<{ port: number; close: () => Promise<void> }> {
   const server = dynalite({ createTableMs: 0, ...(path && { path }) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -51,24 +48,6 @@ async function listenHere(path?: string): Promise<{ port: number; close: () => P
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
-  };
-}
-
-/** dynalite in a worker thread, so that a long local run's store works on another core. */
-async function listenInThread(path?: string): Promise<{ port: number; close: () => Promise<void> }> {
-  const worker = new Worker(new URL('./dynalite-thread.mjs', import.meta.url), { workerData: { path } });
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (message: { port: number }) => resolve(message.port));
-  });
-  return {
-    port,
-    close: async () => {
-      const closed = new Promise((resolve) => worker.once('message', resolve));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
   };
 }
 
