@@ -1,3 +1,4 @@
+import '../adapters/zod-messages.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -5,7 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_BATCH_SIZE } from '../core/run/batching.js';
 import { planDispatch } from '../core/run/dispatch-plan.js';
 import { ValidationError } from '../core/errors.js';
@@ -23,16 +24,16 @@ import { ResultStore } from '../adapters/store/result-store.js';
 const dispatchEventSchema = z.strictObject({
   watchlist: z.string(),
   /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
-  symbols: z.array(z.string()).optional(),
-  scanners: z.array(z.string()).optional(),
-  scheduledAt: z.string().optional(),
+  symbols: z.optional(z.array(z.string())),
+  scanners: z.optional(z.array(z.string())),
+  scheduledAt: z.optional(z.string()),
   /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
-  kind: z.enum(['scheduled', 'manual', 'replay']).optional(),
-  purpose: z.enum(['market-hours', 'after-close', 'refetch']).optional(),
+  kind: z.optional(z.enum(['scheduled', 'manual', 'replay'])),
+  purpose: z.optional(z.enum(['market-hours', 'after-close', 'refetch'])),
   /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
-  now: z.iso.datetime({ offset: true }).optional(),
-  asOf: z.string().optional(),
-  params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  now: z.optional(z.iso.datetime({ offset: true })),
+  asOf: z.optional(z.string()),
+  params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
 });
 export type DispatchEvent = z.input<typeof dispatchEventSchema>;
 

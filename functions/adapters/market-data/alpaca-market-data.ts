@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { isoDay } from '../../core/market/trading-day.js';
@@ -18,12 +18,17 @@ export interface AlpacaCredentials {
   readonly secretKey: string;
 }
 
-const barSchema = z
-  .object({ t: z.string(), o: z.unknown(), h: z.unknown(), l: z.unknown(), c: z.unknown(), v: z.unknown() })
-  .loose();
+const barSchema = z.looseObject({
+  t: z.string(),
+  o: z.unknown(),
+  h: z.unknown(),
+  l: z.unknown(),
+  c: z.unknown(),
+  v: z.unknown(),
+});
 const pageSchema = z.object({
-  bars: z.record(z.string(), z.array(barSchema).nullable()).nullable(),
-  next_page_token: z.string().nullable().optional(),
+  bars: z.nullable(z.record(z.string(), z.nullable(z.array(barSchema)))),
+  next_page_token: z.optional(z.nullable(z.string())),
 });
 type AlpacaBar = z.infer<typeof barSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
@@ -27,30 +27,28 @@ export const YAHOO_BASE_URL = 'https://query1.finance.yahoo.com';
 const quoteArray = z.array(z.unknown());
 const chartSchema = z.object({
   chart: z.object({
-    result: z
-      .array(
+    result: z.nullable(
+      z.array(
         z.object({
-          meta: z.object({ symbol: z.string(), gmtoffset: z.number().optional() }).loose(),
-          timestamp: z.array(z.number()).optional(),
-          indicators: z
-            .object({
-              quote: z.array(
-                z
-                  .object({
-                    open: quoteArray,
-                    high: quoteArray,
-                    low: quoteArray,
-                    close: quoteArray,
-                    volume: quoteArray,
-                  })
-                  .partial(),
+          meta: z.looseObject({ symbol: z.string(), gmtoffset: z.optional(z.number()) }),
+          timestamp: z.optional(z.array(z.number())),
+          indicators: z.looseObject({
+            quote: z.array(
+              z.partial(
+                z.object({
+                  open: quoteArray,
+                  high: quoteArray,
+                  low: quoteArray,
+                  close: quoteArray,
+                  volume: quoteArray,
+                }),
               ),
-            })
-            .loose(),
+            ),
+          }),
         }),
-      )
-      .nullable(),
-    error: z.object({ code: z.string(), description: z.string() }).nullable().optional(),
+      ),
+    ),
+    error: z.optional(z.nullable(z.object({ code: z.string(), description: z.string() }))),
   }),
 });
 

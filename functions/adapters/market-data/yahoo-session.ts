@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors.js';
 import { type HttpJsonClient, HttpStatusError } from './http-client.js';
 
