@@ -6,7 +6,7 @@ import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_SCHEDULES } from '../functions/core/market/schedules.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../functions/core/run/signal-events.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
-import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/create-market-data.js';
+import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/providers.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
 
 /** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */

@@ -6,8 +6,6 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
-import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import { secretJson } from '../adapters/secrets.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
@@ -15,6 +13,7 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { EventStore } from '../adapters/store/event-store.js';
 import { ResultStore } from '../adapters/store/result-store.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { type ApiResponse, json } from './http.js';
 import { type ApiDeps, handleApiRequest } from './routes.js';
@@ -63,30 +62,32 @@ export function createApiHandler(deps: () => ApiDeps) {
   return middy(api).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-/** Dependencies from the environment, created once per container. */
-export function apiDepsFromEnv(env: Record<string, string | undefined> = process.env): ApiDeps {
+/** Dependencies from the settings, created once per container. */
+export function apiDeps(settings: Settings): ApiDeps {
   let marketData: MarketData | undefined;
-  const tokenSecret = env[ENV.apiTokenSecretId];
+  const tokenSecret = settings.apiTokenSecretId;
   const readToken = tokenSecret ? secretJson(tokenSecret, () => new SecretsManagerClient({})) : undefined;
+  const token = settings.apiToken;
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
+  const client = createDocumentClient(settings.dynamodbEndpoint);
+  const tableName = required(settings, 'tableName');
   return {
-    store: new ResultStore(client, { tableName: requireEnv(ENV.tableName) }),
-    events: new EventStore(client, { tableName: requireEnv(ENV.tableName) }),
-    marketData: () => (marketData ??= createMarketData(env)),
+    store: new ResultStore(client, { tableName }),
+    events: new EventStore(client, { tableName }),
+    marketData: () => (marketData ??= createMarketData(settings)),
     assets: new DashboardAssets(
-      env[ENV.dashboardDir] ?? `${here}dashboard`,
-      () => env[ENV.chartsFile] ?? standaloneChartsBuild(),
+      settings.dashboardDir ?? `${here}dashboard`,
+      () => settings.chartsFile ?? standaloneChartsBuild(),
     ),
-    version: env[ENV.appVersion] ?? 'dev',
-    debugMemory: env[ENV.debugMemory] === 'true',
+    version: settings.appVersion,
+    debugMemory: settings.debugMemory,
     apiToken: readToken
       ? async () => (await readToken()).token as string | undefined
-      : env[ENV.apiToken]
-        ? async () => env[ENV.apiToken]
+      : token
+        ? async () => token
         : undefined,
-    corsOrigin: env[ENV.corsOrigin],
-    lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
+    corsOrigin: settings.corsOrigin,
+    lookbackBars: settings.lookbackBars,
     now: () => new Date(),
   };
 }
@@ -100,4 +101,4 @@ function standaloneChartsBuild(): string {
 }
 
 let deps: ApiDeps | undefined;
-export const handler = createApiHandler(() => (deps ??= apiDepsFromEnv()));
+export const handler = createApiHandler(() => (deps ??= apiDeps(environmentSettings())));

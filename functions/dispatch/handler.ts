@@ -7,18 +7,17 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import { DEFAULT_BATCH_SIZE } from '../core/run/batching.js';
 import { planDispatch } from '../core/run/dispatch-plan.js';
 import { ValidationError } from '../core/errors.js';
 import { requireWatchlistName } from '../core/run/run-id.js';
 import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
 import { parseWatchlist } from '../core/scan/symbols.js';
 import { requireIsoDay } from '../core/market/trading-day.js';
-import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { ResultStore } from '../adapters/store/result-store.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
 /** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
 const dispatchEventSchema = z.strictObject({
@@ -148,18 +147,18 @@ function parseEvent(event: unknown) {
   return parsed.data;
 }
 
-/** Dependencies from the environment, created once per container. */
-export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): DispatchDeps {
+/** Dependencies from the settings, created once per container. */
+export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
   const watchlists = new Map<string, string[]>();
   return {
-    store: new ResultStore(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
-      tableName: requireEnv(ENV.tableName),
-      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
+    store: new ResultStore(createDocumentClient(settings.dynamodbEndpoint), {
+      tableName: required(settings, 'tableName'),
+      retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
     }),
-    queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), requireEnv(ENV.queueUrl)),
+    queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), required(settings, 'queueUrl')),
     watchlist: (name) => {
       if (watchlists.size === 0) {
-        const file = requireEnv(ENV.watchlistsFile);
+        const file = required(settings, 'watchlistsFile');
         for (const [key, list] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>)) {
           watchlists.set(key, parseWatchlist(list.join('\n'), `watchlist ${key}`));
         }
@@ -172,11 +171,11 @@ export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): Disp
         );
       return symbols;
     },
-    batchSize: numberEnv(ENV.batchSize, DEFAULT_BATCH_SIZE),
+    batchSize: settings.batchSize,
     now: () => new Date(),
     ...overrides,
   };
 }
 
 let deps: DispatchDeps | undefined;
-export const handler = createDispatchHandler(() => (deps ??= dispatchDepsFromEnv()));
+export const handler = createDispatchHandler(() => (deps ??= dispatchDeps(environmentSettings())));

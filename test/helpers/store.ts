@@ -24,17 +24,19 @@ export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => 
 }
 
 /**
- * The real store (on the local stack's dynalite, from TABLE_NAME and DYNAMODB_ENDPOINT as the
- * stack sets them, read on first use), counting every call made to it.
+ * The real store (on the local stack's dynalite, located on first use: the stack starts after
+ * this is handed to it), counting every call made to it.
  */
-export function countingStore(): { store: ResultStore; calls: () => number } {
+export function countingStore(location: () => Pick<EmbeddedStore, 'endpoint' | 'tableName'>): {
+  store: ResultStore;
+  calls: () => number;
+} {
   let real: ResultStore | undefined;
   let calls = 0;
   const store = new Proxy({} as ResultStore, {
     get(_, property) {
-      real ??= new ResultStore(createDocumentClient(process.env.DYNAMODB_ENDPOINT), {
-        tableName: process.env.TABLE_NAME as string,
-      });
+      const { endpoint, tableName } = location();
+      real ??= new ResultStore(createDocumentClient(endpoint), { tableName });
       const value = (real as unknown as Record<string | symbol, unknown>)[property];
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
