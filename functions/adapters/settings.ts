@@ -88,7 +88,7 @@ type Field = keyof typeof ENV;
 /** The rule a variable broke and its value: `must be a positive number, got "x"`. */
 const got = (rule: string) => (issue: { input?: unknown }) => `${rule}, got "${String(issue.input)}"`;
 
-/** A number from its text, accepted by `accepts`; the fallback when the variable is unset. */
+/** A number from the variable's text, if `accepts` takes it; else the rule broken, with the text. */
 function numeric(rule: string, accepts: (n: number) => boolean) {
   const error = got(rule);
   return z.pipe(
