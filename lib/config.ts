@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import * as z from 'zod/mini';
+import { ScanfleetError } from '../functions/core/errors.js';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_SCHEDULES } from '../functions/core/market/schedules.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../functions/core/run/signal-events.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
-import { isProviderName, PROVIDERS, type ProviderName } from '../functions/adapters/market-data/create-market-data.js';
+import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/providers.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
 
 /** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */
@@ -87,247 +89,181 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false },
 };
 
-export class ConfigError extends Error {
+/** A setting in cdk.json (context.scanfleet) that is missing, unknown or out of its range. */
+export class ConfigError extends ScanfleetError {
   override readonly name = 'ConfigError';
+  override readonly code = 'config';
 }
+
+/** A message for every way a value can fail one rule: what it must be, and what it was. */
+const got = (rule: string) => (issue: { input?: unknown }) => `${rule}, got ${JSON.stringify(issue.input)}`;
+
+function wholeNumber(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  const error = got(`must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}`);
+  const rule = z.number({ error }).check(z.refine((n) => Number.isInteger(n) && n >= min && n <= max, { error }));
+  return z._default(rule, fallback);
+}
+
+function text(error = got('must be a non-empty string')) {
+  return z.string({ error }).check(z.refine((value) => value.trim() !== '', { error }));
+}
+
+function matching(pattern: RegExp, rule: string) {
+  const error = got(rule);
+  return z.string({ error }).check(z.regex(pattern, { error }));
+}
+
+const flag = (fallback: boolean) => z._default(z.boolean({ error: got('must be true or false') }), fallback);
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number], rule: string) {
+  return z._default(z.enum(values, { error: got(rule) }), fallback);
+}
+
+/**
+ * An object of settings: an unknown key is refused naming the known ones; a removed setting is
+ * refused saying why it went. Absent, it is {} and its keys take their defaults.
+ */
+function settings<T extends z.core.$ZodLooseShape>(
+  shape: T,
+  notAnObject = 'must be an object',
+  removed: Record<string, string> = {},
+) {
+  const known = Object.keys(shape).join(', ');
+  const refused = Object.fromEntries(
+    Object.entries(removed).map(([key, why]) => [
+      key,
+      z.optional(z.never({ error: `is no longer a setting: ${why}; remove it` })),
+    ]),
+  );
+  const error = (issue: { code?: string }) =>
+    issue.code === 'unrecognized_keys' ? `is not a setting (known: ${known})` : notAnObject;
+  // A refused key never parses, so the output has the shape's keys only.
+  return z.strictObject({ ...refused, ...shape } as T, { error });
+}
+
+const CRON = /^cron\((\S+ ){5}\S+\)$/;
+const cron = (fallback: string) => z._default(matching(CRON, 'must be a cron(…) expression with six fields'), fallback);
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const defaults = DEFAULT_CONFIG;
+const lambda = (memory: typeof defaults.dispatch, maxTimeoutSeconds: number) => ({
+  memoryMb: wholeNumber(memory.memoryMb, 128, 10_240),
+  timeoutSeconds: wholeNumber(memory.timeoutSeconds, 1, maxTimeoutSeconds),
+});
+
+/** The `scanfleet` context: every key, its rule and its default. */
+const configSchema = settings(
+  {
+    watchlistFile: z._default(text(), defaults.watchlistFile),
+    timeZone: z._default(
+      text().check(z.refine(isTimeZone, { error: got('must be an IANA time zone such as America/New_York') })),
+      defaults.timeZone,
+    ),
+    schedules: z.prefault(
+      settings(
+        {
+          marketHours: cron(defaults.schedules.marketHours),
+          afterClose: cron(defaults.schedules.afterClose),
+          refetch: cron(defaults.schedules.refetch),
+        },
+        'must be an object { marketHours, afterClose, refetch }',
+        {
+          offHours: 'daily bars cannot change outside a session, so the off-hours runs are gone',
+        },
+      ),
+      {},
+    ),
+    alerts: z.prefault(
+      settings({
+        intraday: flag(defaults.alerts.intraday),
+        cooldownSessions: wholeNumber(defaults.alerts.cooldownSessions, 0, 20),
+      }),
+      {},
+    ),
+    provider: oneOf(PROVIDERS, defaults.provider, `must be one of ${PROVIDERS.join(', ')}`),
+    providerSecret: z.optional(text()),
+    alpacaFeed: oneOf(['sip', 'iex'], 'sip', 'must be "sip" or "iex"'),
+    providerDelayMinutes: wholeNumber(defaults.providerDelayMinutes, 0, 120),
+    retention: z.prefault(
+      settings({
+        resultsDays: wholeNumber(defaults.retention.resultsDays, 1),
+        runsDays: wholeNumber(defaults.retention.runsDays, 1),
+      }),
+      {},
+    ),
+    batchSize: wholeNumber(defaults.batchSize, 1, 100),
+    lookbackBars: wholeNumber(defaults.lookbackBars, 50),
+    dispatch: z.prefault(settings(lambda(defaults.dispatch, 900)), {}),
+    scanBatch: z.prefault(
+      settings({
+        // SQS visibility timeout is 6 × this and may not exceed 12 hours; a batch never needs 15 minutes.
+        ...lambda(defaults.scanBatch, 900),
+        maxConcurrency: wholeNumber(defaults.scanBatch.maxConcurrency, 2, 1000),
+      }),
+      {},
+    ),
+    api: z.prefault(
+      settings({
+        ...lambda(defaults.api, 29),
+        throttleRate: wholeNumber(defaults.api.throttleRate, 1, 10_000),
+        throttleBurst: wholeNumber(defaults.api.throttleBurst, 1, 5_000),
+        corsOrigin: z.optional(matching(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://example.com')),
+        debugMemory: flag(defaults.api.debugMemory),
+        tokenSecret: z.optional(text()),
+      }),
+      {},
+    ),
+    discordSecret: z.optional(text()),
+    alarmEmail: z.optional(
+      text().check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: got('must be an e-mail address') })),
+    ),
+  },
+  'must be an object of settings',
+  {
+    reducedWatchlistSize:
+      'the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close)',
+  },
+).check(
+  z.refine((config) => !(config.provider === 'schwab' || config.provider === 'alpaca') || !!config.providerSecret, {
+    path: ['providerSecret'],
+    error: (issue) =>
+      `is required for provider "${(issue.input as { provider: string }).provider}": the name or ARN of a Secrets Manager secret with its credentials`,
+  }),
+);
 
 /** Merges the context over the defaults, validates every key, and reads the watchlist. */
 export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {
   const raw = context === undefined ? {} : typeof context === 'string' ? parseJson(context) : context;
-  if (!isObject(raw)) throw new ConfigError('scanfleet must be an object of settings');
-  if (raw.reducedWatchlistSize !== undefined)
-    throw new ConfigError(
-      'scanfleet.reducedWatchlistSize is no longer a setting: the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close); remove it',
-    );
-  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['providerSecret', 'alarmEmail', 'discordSecret']));
-  for (const key of Object.keys(raw))
-    if (!known.has(key)) throw new ConfigError(`scanfleet.${key} is not a setting (known: ${[...known].join(', ')})`);
-
-  const config: ScanfleetConfig = {
-    watchlistFile: text(raw, 'watchlistFile', DEFAULT_CONFIG.watchlistFile),
-    timeZone: text(raw, 'timeZone', DEFAULT_CONFIG.timeZone),
-    schedules: schedules(raw.schedules),
-    alerts: alertSettings(section(raw, 'alerts')),
-    provider: provider(raw.provider),
-    providerSecret: optionalText(raw, 'providerSecret'),
-    alpacaFeed: alpacaFeed(raw.alpacaFeed),
-    providerDelayMinutes: integer(raw, 'providerDelayMinutes', DEFAULT_CONFIG.providerDelayMinutes, 0, '', 120),
-    retention: {
-      resultsDays: integer(
-        section(raw, 'retention'),
-        'resultsDays',
-        DEFAULT_CONFIG.retention.resultsDays,
-        1,
-        'retention.',
-      ),
-      runsDays: integer(section(raw, 'retention'), 'runsDays', DEFAULT_CONFIG.retention.runsDays, 1, 'retention.'),
-    },
-    batchSize: integer(raw, 'batchSize', DEFAULT_CONFIG.batchSize, 1, '', 100),
-    lookbackBars: integer(raw, 'lookbackBars', DEFAULT_CONFIG.lookbackBars, 50),
-    dispatch: {
-      memoryMb: integer(
-        section(raw, 'dispatch'),
-        'memoryMb',
-        DEFAULT_CONFIG.dispatch.memoryMb,
-        128,
-        'dispatch.',
-        10_240,
-      ),
-      timeoutSeconds: integer(
-        section(raw, 'dispatch'),
-        'timeoutSeconds',
-        DEFAULT_CONFIG.dispatch.timeoutSeconds,
-        1,
-        'dispatch.',
-        900,
-      ),
-    },
-    scanBatch: {
-      memoryMb: integer(
-        section(raw, 'scanBatch'),
-        'memoryMb',
-        DEFAULT_CONFIG.scanBatch.memoryMb,
-        128,
-        'scanBatch.',
-        10_240,
-      ),
-      // SQS visibility timeout is 6 × this and may not exceed 12 hours; a batch never needs 15 minutes.
-      timeoutSeconds: integer(
-        section(raw, 'scanBatch'),
-        'timeoutSeconds',
-        DEFAULT_CONFIG.scanBatch.timeoutSeconds,
-        1,
-        'scanBatch.',
-        900,
-      ),
-      maxConcurrency: integer(
-        section(raw, 'scanBatch'),
-        'maxConcurrency',
-        DEFAULT_CONFIG.scanBatch.maxConcurrency,
-        2,
-        'scanBatch.',
-        1000,
-      ),
-    },
-    api: apiSettings(section(raw, 'api')),
-    discordSecret: optionalText(raw, 'discordSecret'),
-    alarmEmail: optionalText(raw, 'alarmEmail'),
-  };
-  if (config.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail)) {
-    throw new ConfigError(`scanfleet.alarmEmail must be an e-mail address, got "${config.alarmEmail}"`);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [];
+    throw new ConfigError(`${['scanfleet', ...issue.path, ...key].join('.')} ${issue.message}`);
   }
-  if ((config.provider === 'schwab' || config.provider === 'alpaca') && !config.providerSecret) {
-    throw new ConfigError(
-      `scanfleet.providerSecret is required for provider "${config.provider}": the name or ARN of a Secrets Manager secret with its credentials`,
-    );
-  }
-  try {
-    Intl.DateTimeFormat('en-US', { timeZone: config.timeZone });
-  } catch {
-    throw new ConfigError(
-      `scanfleet.timeZone must be an IANA time zone such as America/New_York, got "${config.timeZone}"`,
-    );
-  }
+  const config: ScanfleetConfig = parsed.data;
 
   const path = isAbsolute(config.watchlistFile) ? config.watchlistFile : join(projectRoot, config.watchlistFile);
-  let text_: string;
+  let watchlist: string;
   try {
-    text_ = readFileSync(path, 'utf8');
+    watchlist = readFileSync(path, 'utf8');
   } catch {
     throw new ConfigError(`scanfleet.watchlistFile: cannot read ${path}`);
   }
   let full: string[];
   try {
-    full = parseWatchlist(text_, 'scanfleet.watchlistFile');
+    full = parseWatchlist(watchlist, 'scanfleet.watchlistFile');
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    throw new ConfigError((error as Error).message, { cause: error });
   }
   return { ...config, watchlists: { full } };
-}
-
-function apiSettings(raw: Record<string, unknown>): ScanfleetConfig['api'] {
-  const defaults = DEFAULT_CONFIG.api;
-  const known = [
-    'memoryMb',
-    'timeoutSeconds',
-    'throttleRate',
-    'throttleBurst',
-    'corsOrigin',
-    'debugMemory',
-    'tokenSecret',
-  ];
-  for (const key of Object.keys(raw))
-    if (!known.includes(key))
-      throw new ConfigError(`scanfleet.api.${key} is not a setting (known: ${known.join(', ')})`);
-  if (raw.debugMemory !== undefined && typeof raw.debugMemory !== 'boolean')
-    throw new ConfigError(`scanfleet.api.debugMemory must be true or false, got ${JSON.stringify(raw.debugMemory)}`);
-  const corsOrigin = raw.corsOrigin === undefined ? undefined : text(raw, 'corsOrigin', '');
-  if (corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(corsOrigin))
-    throw new ConfigError(
-      `scanfleet.api.corsOrigin must be an origin such as https://example.com, got "${corsOrigin}"`,
-    );
-  return {
-    memoryMb: integer(raw, 'memoryMb', defaults.memoryMb, 128, 'api.', 10_240),
-    timeoutSeconds: integer(raw, 'timeoutSeconds', defaults.timeoutSeconds, 1, 'api.', 29),
-    throttleRate: integer(raw, 'throttleRate', defaults.throttleRate, 1, 'api.', 10_000),
-    throttleBurst: integer(raw, 'throttleBurst', defaults.throttleBurst, 1, 'api.', 5_000),
-    debugMemory: (raw.debugMemory as boolean | undefined) ?? defaults.debugMemory,
-    ...(corsOrigin && { corsOrigin }),
-    ...(raw.tokenSecret !== undefined && { tokenSecret: text(raw, 'tokenSecret', '') }),
-  };
-}
-
-const CRON = /^cron\((\S+ ){5}\S+\)$/;
-
-function schedules(value: unknown): ScanfleetConfig['schedules'] {
-  const raw = value === undefined ? {} : value;
-  if (!isObject(raw))
-    throw new ConfigError('scanfleet.schedules must be an object { marketHours, afterClose, refetch }');
-  if (raw.offHours !== undefined)
-    throw new ConfigError(
-      'scanfleet.schedules.offHours is no longer a setting: daily bars cannot change outside a session, so the off-hours runs are gone; remove it',
-    );
-  const known = ['marketHours', 'afterClose', 'refetch'];
-  for (const key of Object.keys(raw))
-    if (!known.includes(key))
-      throw new ConfigError(`scanfleet.schedules.${key} is not a setting (known: ${known.join(', ')})`);
-  const cron = (key: 'marketHours' | 'afterClose' | 'refetch') => {
-    const v = raw[key] ?? DEFAULT_CONFIG.schedules[key];
-    if (typeof v !== 'string' || !CRON.test(v))
-      throw new ConfigError(
-        `scanfleet.schedules.${key} must be a cron(…) expression with six fields, got ${JSON.stringify(v)}`,
-      );
-    return v;
-  };
-  return { marketHours: cron('marketHours'), afterClose: cron('afterClose'), refetch: cron('refetch') };
-}
-
-function alertSettings(raw: Record<string, unknown>): ScanfleetConfig['alerts'] {
-  const known = ['intraday', 'cooldownSessions'];
-  for (const key of Object.keys(raw))
-    if (!known.includes(key))
-      throw new ConfigError(`scanfleet.alerts.${key} is not a setting (known: ${known.join(', ')})`);
-  if (raw.intraday !== undefined && typeof raw.intraday !== 'boolean')
-    throw new ConfigError(`scanfleet.alerts.intraday must be true or false, got ${JSON.stringify(raw.intraday)}`);
-  return {
-    intraday: (raw.intraday as boolean | undefined) ?? DEFAULT_CONFIG.alerts.intraday,
-    cooldownSessions: integer(raw, 'cooldownSessions', DEFAULT_CONFIG.alerts.cooldownSessions, 0, 'alerts.', 20),
-  };
-}
-
-function alpacaFeed(value: unknown): string {
-  if (value === undefined) return DEFAULT_CONFIG.alpacaFeed;
-  if (value !== 'sip' && value !== 'iex')
-    throw new ConfigError(`scanfleet.alpacaFeed must be "sip" or "iex", got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function provider(value: unknown): ProviderName {
-  if (value === undefined) return DEFAULT_CONFIG.provider;
-  if (typeof value !== 'string' || !isProviderName(value))
-    throw new ConfigError(`scanfleet.provider must be one of ${PROVIDERS.join(', ')}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
-  const value = raw[key];
-  if (value === undefined) return {};
-  if (!isObject(value)) throw new ConfigError(`scanfleet.${key} must be an object`);
-  return value;
-}
-
-function integer(
-  raw: Record<string, unknown>,
-  key: string,
-  fallback: number,
-  min: number,
-  prefix = '',
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const value = raw[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `scanfleet.${prefix}${key} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function text(raw: Record<string, unknown>, key: string, fallback: string): string {
-  const value = raw[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new ConfigError(`scanfleet.${key} must be a non-empty string, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function optionalText(raw: Record<string, unknown>, key: string): string | undefined {
-  return raw[key] === undefined ? undefined : text(raw, key, '');
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseJson(text: string): unknown {

@@ -1,10 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProviderError } from '../core/errors.js';
-import { ENV } from './env.js';
+import { ENV, type Settings } from './settings.js';
 import type { AlpacaCredentials } from './market-data/alpaca-market-data.js';
 import type { SchwabCredentials } from './market-data/schwab-market-data.js';
-
-type Env = Record<string, string | undefined>;
 
 /** A secret's JSON, read once and kept; reload() drops the kept copy so the next call reads again. */
 export interface SecretReader {
@@ -65,15 +63,18 @@ export interface CredentialSource<T> {
   readonly description: string;
   /**
    * Drops any kept copy, so that the next load() reads the source again: a secret rotated while
-   * this container was warm. The environment is read on every load(): nothing to drop.
+   * this container was warm. Credentials given in the settings do not change: nothing to drop.
    */
   readonly reload: () => void;
 }
 
 const nothingToDrop = () => {};
 
-export function schwabCredentials(env: Env, secrets?: () => SecretsManagerClient): CredentialSource<SchwabCredentials> {
-  const secretId = env[ENV.schwabSecretId];
+export function schwabCredentials(
+  settings: Pick<Settings, 'schwabSecretId' | 'schwabAppKey' | 'schwabAppSecret' | 'schwabRefreshToken'>,
+  secrets?: () => SecretsManagerClient,
+): CredentialSource<SchwabCredentials> {
+  const secretId = settings.schwabSecretId;
   if (secretId) {
     const read = secretJson(secretId, secrets);
     return {
@@ -92,15 +93,22 @@ export function schwabCredentials(env: Env, secrets?: () => SecretsManagerClient
     reload: nothingToDrop,
     load: async () =>
       required(
-        env,
+        {
+          [ENV.schwabAppKey]: settings.schwabAppKey,
+          [ENV.schwabAppSecret]: settings.schwabAppSecret,
+          [ENV.schwabRefreshToken]: settings.schwabRefreshToken,
+        },
         { appKey: ENV.schwabAppKey, appSecret: ENV.schwabAppSecret, refreshToken: ENV.schwabRefreshToken },
         'the environment',
       ) as unknown as SchwabCredentials,
   };
 }
 
-export function alpacaCredentials(env: Env, secrets?: () => SecretsManagerClient): CredentialSource<AlpacaCredentials> {
-  const secretId = env[ENV.alpacaSecretId];
+export function alpacaCredentials(
+  settings: Pick<Settings, 'alpacaSecretId' | 'alpacaKeyId' | 'alpacaSecretKey'>,
+  secrets?: () => SecretsManagerClient,
+): CredentialSource<AlpacaCredentials> {
+  const secretId = settings.alpacaSecretId;
   if (secretId) {
     const read = secretJson(secretId, secrets);
     return {
@@ -119,7 +127,7 @@ export function alpacaCredentials(env: Env, secrets?: () => SecretsManagerClient
     reload: nothingToDrop,
     load: async () =>
       required(
-        env,
+        { [ENV.alpacaKeyId]: settings.alpacaKeyId, [ENV.alpacaSecretKey]: settings.alpacaSecretKey },
         { keyId: ENV.alpacaKeyId, secretKey: ENV.alpacaSecretKey },
         'the environment',
       ) as unknown as AlpacaCredentials,

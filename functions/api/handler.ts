@@ -1,3 +1,4 @@
+import '../adapters/zod-messages.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -5,14 +6,13 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
-import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import { secretJson } from '../adapters/secrets.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { type ApiResponse, json } from './http.js';
 import { type ApiDeps, handleApiRequest } from './routes.js';
@@ -61,29 +61,31 @@ export function createApiHandler(deps: () => ApiDeps) {
   return middy(api).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-/** Dependencies from the environment, created once per container. */
-export function apiDepsFromEnv(env: Record<string, string | undefined> = process.env): ApiDeps {
+/** Dependencies from the settings, created once per container. */
+export function apiDeps(settings: Settings): ApiDeps {
   let marketData: MarketData | undefined;
-  const tokenSecret = env[ENV.apiTokenSecretId];
+  const tokenSecret = settings.apiTokenSecretId;
   const readToken = tokenSecret ? secretJson(tokenSecret, () => new SecretsManagerClient({})) : undefined;
+  const token = settings.apiToken;
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
+  const client = createDocumentClient(settings.dynamodbEndpoint);
+  const tableName = required(settings, 'tableName');
   return {
-    ...readStores(openStores(client, { tableName: requireEnv(ENV.tableName) })),
-    marketData: () => (marketData ??= createMarketData(env)),
+    ...readStores(openStores(client, { tableName })),
+    marketData: () => (marketData ??= createMarketData(settings)),
     assets: new DashboardAssets(
-      env[ENV.dashboardDir] ?? `${here}dashboard`,
-      () => env[ENV.chartsFile] ?? standaloneChartsBuild(),
+      settings.dashboardDir ?? `${here}dashboard`,
+      () => settings.chartsFile ?? standaloneChartsBuild(),
     ),
-    version: env[ENV.appVersion] ?? 'dev',
-    debugMemory: env[ENV.debugMemory] === 'true',
+    version: settings.appVersion,
+    debugMemory: settings.debugMemory,
     apiToken: readToken
       ? async () => (await readToken()).token as string | undefined
-      : env[ENV.apiToken]
-        ? async () => env[ENV.apiToken]
+      : token
+        ? async () => token
         : undefined,
-    corsOrigin: env[ENV.corsOrigin],
-    lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
+    corsOrigin: settings.corsOrigin,
+    lookbackBars: settings.lookbackBars,
     now: () => new Date(),
   };
 }
@@ -97,4 +99,4 @@ function standaloneChartsBuild(): string {
 }
 
 let deps: ApiDeps | undefined;
-export const handler = createApiHandler(() => (deps ??= apiDepsFromEnv()));
+export const handler = createApiHandler(() => (deps ??= apiDeps(environmentSettings())));

@@ -4,13 +4,13 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { InteractionResponseType, InteractionType } from 'discord-interactions';
-import { ENV, requireEnv } from '../adapters/env.js';
 import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-client.js';
 import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
 import { verifyDiscordRequest } from '../adapters/discord/verify-request.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { type CommandData, type CommandDeps, runCommand } from './commands.js';
 
 export interface Interaction {
@@ -133,10 +133,34 @@ async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<vo
   logger.info('follow-up sent', { command: interaction.data?.name });
 }
 
-/** Dependencies from the environment, created once per container. */
-export function discordDepsFromEnv(env: Record<string, string | undefined> = process.env): DiscordDeps {
+/**
+ * Dependencies from the settings, created once per container. The local runtime overrides how a
+ * scan starts and how a command is deferred (in its own process): DISPATCH_FUNCTION and the
+ * function's own name are needed only when they are not.
+ */
+export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> = {}): DiscordDeps {
   const lambda = new LambdaClient({});
-  const invoke = (functionName: string, payload: unknown) =>
+  const client = createDocumentClient(settings.dynamodbEndpoint);
+  const tableName = required(settings, 'tableName');
+  return {
+    ...readStores(openStores(client, { tableName })),
+    intradayAlerts: settings.alertsIntraday,
+    settings: discordSettings(settings),
+    discord: new DiscordClient(),
+    apiUrl: settings.discordApiUrl ?? DISCORD_API_URL,
+    startScan: overrides.startScan ?? startScanVia(invoker(lambda, required(settings, 'dispatchFunction'))),
+    deferToSelf: overrides.deferToSelf ?? followUpVia(invoker(lambda, required(settings, 'functionName'))),
+    schedules: settings.schedules,
+    timeZone: settings.scheduleTimeZone,
+    deadlineMs: 2500,
+    now: () => new Date(),
+    ...overrides,
+  };
+}
+
+/** An asynchronous invocation of a function (it runs on its own; only its acceptance is awaited). */
+function invoker(lambda: LambdaClient, functionName: string) {
+  return (payload: unknown) =>
     lambda
       .send(
         new InvokeCommand({
@@ -146,22 +170,17 @@ export function discordDepsFromEnv(env: Record<string, string | undefined> = pro
         }),
       )
       .then(() => undefined);
-  const client = createDocumentClient(env[ENV.dynamodbEndpoint]);
-  return {
-    ...readStores(openStores(client, { tableName: requireEnv(ENV.tableName) })),
-    intradayAlerts: env[ENV.alertsIntraday] === 'true',
-    settings: discordSettings(env),
-    discord: new DiscordClient(),
-    apiUrl: env[ENV.discordApiUrl] ?? DISCORD_API_URL,
-    startScan: (watchlist, scheduledAt) =>
-      invoke(requireEnv(ENV.dispatchFunction), { watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString() }),
-    deferToSelf: (interaction) => invoke(requireEnv('AWS_LAMBDA_FUNCTION_NAME'), { followUp: interaction }),
-    schedules: JSON.parse(env[ENV.schedules] ?? '[]') as string[],
-    timeZone: env[ENV.scheduleTimeZone] ?? 'America/New_York',
-    deadlineMs: 2500,
-    now: () => new Date(),
-  };
 }
 
+const startScanVia =
+  (invoke: (payload: unknown) => Promise<void>): DiscordDeps['startScan'] =>
+  (watchlist, scheduledAt) =>
+    invoke({ watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString() });
+
+const followUpVia =
+  (invoke: (payload: unknown) => Promise<void>): DiscordDeps['deferToSelf'] =>
+  (interaction) =>
+    invoke({ followUp: interaction });
+
 let deps: DiscordDeps | undefined;
-export const handler = createDiscordHandler(() => (deps ??= discordDepsFromEnv()));
+export const handler = createDiscordHandler(() => (deps ??= discordDeps(environmentSettings())));

@@ -1,3 +1,4 @@
+import '../adapters/zod-messages.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -5,34 +6,33 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { DEFAULT_BATCH_SIZE } from '../core/run/batching.js';
+import * as z from 'zod/mini';
 import { planDispatch } from '../core/run/dispatch-plan.js';
 import { ValidationError } from '../core/errors.js';
 import { requireWatchlistName } from '../core/run/run-id.js';
 import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
 import { parseWatchlist } from '../core/scan/symbols.js';
 import { requireIsoDay } from '../core/market/trading-day.js';
-import { ENV, numberEnv, requireEnv } from '../adapters/env.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
 /** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
 const dispatchEventSchema = z.strictObject({
   watchlist: z.string(),
   /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
-  symbols: z.array(z.string()).optional(),
-  scanners: z.array(z.string()).optional(),
-  scheduledAt: z.string().optional(),
+  symbols: z.optional(z.array(z.string())),
+  scanners: z.optional(z.array(z.string())),
+  scheduledAt: z.optional(z.string()),
   /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
-  kind: z.enum(['scheduled', 'manual', 'replay']).optional(),
-  purpose: z.enum(['market-hours', 'after-close', 'refetch']).optional(),
+  kind: z.optional(z.enum(['scheduled', 'manual', 'replay'])),
+  purpose: z.optional(z.enum(['market-hours', 'after-close', 'refetch'])),
   /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
-  now: z.iso.datetime({ offset: true }).optional(),
-  asOf: z.string().optional(),
-  params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  now: z.optional(z.iso.datetime({ offset: true })),
+  asOf: z.optional(z.string()),
+  params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
 });
 export type DispatchEvent = z.input<typeof dispatchEventSchema>;
 
@@ -148,18 +148,18 @@ function parseEvent(event: unknown) {
   return parsed.data;
 }
 
-/** Dependencies from the environment, created once per container. */
-export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): DispatchDeps {
+/** Dependencies from the settings, created once per container. */
+export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
   const watchlists = new Map<string, string[]>();
   return {
-    runs: openStores(createDocumentClient(process.env[ENV.dynamodbEndpoint]), {
-      tableName: requireEnv(ENV.tableName),
-      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
+    runs: openStores(createDocumentClient(settings.dynamodbEndpoint), {
+      tableName: required(settings, 'tableName'),
+      retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
     }).runs,
-    queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), requireEnv(ENV.queueUrl)),
+    queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), required(settings, 'queueUrl')),
     watchlist: (name) => {
       if (watchlists.size === 0) {
-        const file = requireEnv(ENV.watchlistsFile);
+        const file = required(settings, 'watchlistsFile');
         for (const [key, list] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>)) {
           watchlists.set(key, parseWatchlist(list.join('\n'), `watchlist ${key}`));
         }
@@ -172,11 +172,11 @@ export function dispatchDepsFromEnv(overrides: Partial<DispatchDeps> = {}): Disp
         );
       return symbols;
     },
-    batchSize: numberEnv(ENV.batchSize, DEFAULT_BATCH_SIZE),
+    batchSize: settings.batchSize,
     now: () => new Date(),
     ...overrides,
   };
 }
 
 let deps: DispatchDeps | undefined;
-export const handler = createDispatchHandler(() => (deps ??= dispatchDepsFromEnv()));
+export const handler = createDispatchHandler(() => (deps ??= dispatchDeps(environmentSettings())));

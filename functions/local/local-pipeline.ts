@@ -3,7 +3,7 @@ import type { SQSEvent } from 'aws-lambda';
 import type { RunKind, RunPurpose } from '../core/run/dispatch-plan.js';
 import type { ScanMessage } from '../core/run/scan-message.js';
 import type { ParamOverrides, ScannerName } from '../core/scan/scanners.js';
-import { ENV } from '../adapters/env.js';
+import { ENV, type Settings, settingsFrom } from '../adapters/settings.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import type { StoredOutcome } from '../adapters/store/result-store.js';
@@ -17,8 +17,13 @@ export interface LocalPipelineOptions {
   readonly watchlist: string;
   readonly symbols: readonly string[];
   readonly scanners: readonly ScannerName[];
-  /** csv (default: the files in dataDir), schwab, alpaca or yahoo (credentials from the environment). */
+  /** csv (default: the files in dataDir), schwab, alpaca or yahoo (credentials from `env`). */
   readonly provider?: string;
+  /**
+   * Variables named as in ENV that the handlers' settings take besides the run's own: provider
+   * credentials and endpoints, Discord, the API token. The CLI passes its environment; none when absent.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly dataDir: string;
   readonly lookback: number;
   readonly asOf?: string;
@@ -62,24 +67,14 @@ export interface LocalPipelineResult {
 export async function runLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipelineResult> {
   configureLocalEnvironment();
   const store = options.store ?? (await startEmbeddedStore({ path: options.dbPath }));
-  const maxReceives = options.maxReceives ?? 3;
-  Object.assign(process.env, {
-    [ENV.tableName]: store.tableName,
-    [ENV.dynamodbEndpoint]: store.endpoint,
-    [ENV.provider]: options.provider ?? 'csv',
-    [ENV.dataDir]: options.dataDir,
-    [ENV.lookbackBars]: String(options.lookback),
-    [ENV.maxReceives]: String(maxReceives),
-    [ENV.alertsIntraday]: String(options.intraday === true),
-    ...(options.batchSize && { [ENV.batchSize]: String(options.batchSize) }),
-  });
   const client = createDocumentClient(store.endpoint);
   try {
-    // Imported here, after the environment is set: the handlers read it when first used.
-    const { createDispatchHandler, dispatchDepsFromEnv } = await import('../dispatch/handler.js');
-    const { createScanBatchHandler, scanBatchDepsFromEnv } = await import('../scan-batch/handler.js');
+    const settings = localSettings(options, store);
+    // Imported here, after configureLocalEnvironment: the handlers' loggers read Powertools' variables on loading.
+    const { createDispatchHandler, dispatchDeps } = await import('../dispatch/handler.js');
+    const { createScanBatchHandler, scanBatchDeps } = await import('../scan-batch/handler.js');
     const queue = new InProcessQueue();
-    const dispatch = createDispatchHandler(() => dispatchDepsFromEnv({ queue }));
+    const dispatch = createDispatchHandler(() => dispatchDeps(settings, { queue }));
     const { runId } = await dispatch(
       {
         watchlist: options.watchlist,
@@ -95,14 +90,14 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
       localLambdaContext('dispatch'),
     );
 
-    const scanDeps = scanBatchDepsFromEnv(options.marketData ? { marketData: options.marketData } : {});
+    const scanDeps = scanBatchDeps(settings, options.marketData ? { marketData: options.marketData } : {});
     const scanBatch = createScanBatchHandler(() => scanDeps);
     let symbolsDone = 0;
     const dead = await deliverMessages(
       scanBatch,
       queue.messages.map((message) => JSON.stringify(message)),
       {
-        maxReceives,
+        maxReceives: settings.maxReceives,
         concurrency: options.concurrency ?? 2,
         onDelivered: (body) => {
           symbolsDone += (JSON.parse(body) as ScanMessage).symbols.length;
@@ -136,11 +131,35 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
   }
 }
 
+/** The handlers' settings for a local run: the run's own over `env`, on the given store. */
+export function localSettings(
+  options: Pick<
+    LocalPipelineOptions,
+    'env' | 'provider' | 'dataDir' | 'lookback' | 'maxReceives' | 'intraday' | 'batchSize'
+  >,
+  store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>,
+): Settings {
+  return settingsFrom({
+    ...options.env,
+    [ENV.tableName]: store.tableName,
+    [ENV.dynamodbEndpoint]: store.endpoint,
+    [ENV.provider]: options.provider ?? 'csv',
+    [ENV.dataDir]: options.dataDir,
+    [ENV.lookbackBars]: String(options.lookback),
+    [ENV.maxReceives]: String(options.maxReceives ?? 3),
+    [ENV.alertsIntraday]: String(options.intraday === true),
+    ...(options.batchSize && { [ENV.batchSize]: String(options.batchSize) }),
+  });
+}
+
 /**
- * Locally: handler logs through the global console at WARN unless asked for more, no EMF
- * metrics, and no warning that the AWS SDK will want Node 22 (the deployed runtime is newer).
+ * Locally: handler logs through the global console at WARN (INFO when verbose), no EMF metrics,
+ * and no warning that the AWS SDK will want Node 22 (the deployed runtime is newer). Powertools
+ * and the AWS SDK read these from the process's environment themselves: the only variables the
+ * local runtime writes (the handlers' own settings are passed as a record).
  */
-export function configureLocalEnvironment(): void {
+export function configureLocalEnvironment(options: { verbose?: boolean } = {}): void {
+  if (options.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   process.env.POWERTOOLS_DEV ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,15 +1,22 @@
 import type { RunRecord } from '../core/run/run-record.js';
-import { ENV } from '../adapters/env.js';
+import { ENV } from '../adapters/settings.js';
 import type { DiscordDeps, Interaction } from '../discord/handler.js';
 import { DEFAULT_SCHEDULES } from '../core/market/schedules.js';
 import { type DevServer, startDevServer } from './dev-server.js';
 import { localLambdaContext } from './lambda-context.js';
-import { startEmbeddedStore } from './embedded-store.js';
-import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from './local-pipeline.js';
+import { type EmbeddedStore, startEmbeddedStore } from './embedded-store.js';
+import {
+  configureLocalEnvironment,
+  localSettings,
+  type LocalPipelineOptions,
+  runLocalPipeline,
+} from './local-pipeline.js';
 
 export interface LocalStack {
   readonly url: string;
   readonly run: RunRecord;
+  /** The embedded store the stack scans into and serves from. */
+  readonly store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>;
   /** Resolves when background work (a /scan-now run, a deferred reply) has finished. */
   background(): Promise<void>;
   close(): Promise<void>;
@@ -27,18 +34,19 @@ export async function startLocalStack(
   let server: DevServer | undefined;
   try {
     const { run } = await runLocalPipeline({ ...options, store });
-    process.env[ENV.debugMemory] ??= 'true';
-    const { createApiHandler, apiDepsFromEnv } = await import('../api/handler.js');
-    const api = createApiHandler(() => apiDepsFromEnv());
-    const { createDiscordHandler, discordDepsFromEnv } = await import('../discord/handler.js');
+    // Locally /api/debug/memory is served unless the environment says otherwise.
+    const settings = localSettings({ ...options, env: { [ENV.debugMemory]: 'true', ...options.env } }, store);
+    const { createApiHandler, apiDeps } = await import('../api/handler.js');
+    const apiDepsOnce = apiDeps(settings);
+    const api = createApiHandler(() => apiDepsOnce);
+    const { createDiscordHandler, discordDeps } = await import('../discord/handler.js');
     // Locally the two asynchronous invocations run in the background of this process.
     const background = new Set<Promise<unknown>>();
     const inBackground = (work: Promise<unknown>) => {
       const tracked = work.catch(() => undefined).finally(() => background.delete(tracked));
       background.add(tracked);
     };
-    const discordDeps = {
-      ...discordDepsFromEnv(),
+    const discordDepsOnce = discordDeps(settings, {
       // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
       startScan: async (watchlist: string, scheduledAt: Date) =>
         inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, store })),
@@ -46,13 +54,14 @@ export async function startLocalStack(
         inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),
       schedules: Object.values(DEFAULT_SCHEDULES).flat(),
       ...options.discord,
-    };
-    const discordHandler = createDiscordHandler(() => discordDeps);
+    });
+    const discordHandler = createDiscordHandler(() => discordDepsOnce);
     server = await startDevServer({ api, discord: discordHandler }, { port: options.port, host: options.host });
     const started = server;
     return {
       url: started.url,
       run,
+      store: { endpoint: store.endpoint, tableName: store.tableName },
       background: () => Promise.all([...background]).then(() => undefined),
       close: async () => {
         await started.close();

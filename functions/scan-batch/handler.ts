@@ -1,3 +1,4 @@
+import '../adapters/zod-messages.js';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -5,15 +6,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { addIssueCounts, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';
-import { MAX_RECEIVES } from '../core/run/batching.js';
 import { RunSummaryBuilder } from '../core/run/run-summary.js';
 import { parseScanMessage } from '../core/run/scan-message.js';
 import { referenceInstant } from '../core/market/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
-import { DEFAULT_LOOKBACK_BARS, planScan } from '../core/scan/scanners.js';
-import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../core/run/signal-events.js';
+import { planScan } from '../core/scan/scanners.js';
+import { MAX_GAP_FILL_SESSIONS } from '../core/run/signal-events.js';
 import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
-import { ENV, numberEnv, requireEnv, wholeNumberEnv } from '../adapters/env.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { alertRun, type AlertOutbox, type AlertRuns } from '../core/run/run-alert.js';
@@ -22,6 +21,7 @@ import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import type { RunRecord } from '../core/run/run-record.js';
 import { type EventRecorder, recordEvents, type ScannedSymbol } from './record-events.js';
 
@@ -232,22 +232,20 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-export function scanBatchDepsFromEnv(overrides: Partial<ScanBatchDeps> = {}): ScanBatchDeps {
-  const client = createDocumentClient(process.env[ENV.dynamodbEndpoint]);
+/** Dependencies from the settings, created once per container. */
+export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDeps> = {}): ScanBatchDeps {
+  const client = createDocumentClient(settings.dynamodbEndpoint);
   return {
     stores: openStores(client, {
-      tableName: requireEnv(ENV.tableName),
-      retention: { resultsDays: numberEnv(ENV.resultsTtlDays, 7), runsDays: numberEnv(ENV.runsTtlDays, 30) },
+      tableName: required(settings, 'tableName'),
+      retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
     }),
-    alertSettings: {
-      intraday: process.env[ENV.alertsIntraday] === 'true',
-      cooldownSessions: wholeNumberEnv(ENV.alertCooldownSessions, DEFAULT_COOLDOWN_SESSIONS),
-    },
+    alertSettings: { intraday: settings.alertsIntraday, cooldownSessions: settings.alertCooldownSessions },
     now: () => new Date(),
-    marketData: overrides.marketData ?? createMarketData(process.env),
-    lookbackBars: numberEnv(ENV.lookbackBars, DEFAULT_LOOKBACK_BARS),
-    maxReceives: numberEnv(ENV.maxReceives, MAX_RECEIVES),
-    alerts: { discord: new DiscordClient(), webhookUrl: discordSettings(process.env).webhookUrl },
+    marketData: overrides.marketData ?? createMarketData(settings),
+    lookbackBars: settings.lookbackBars,
+    maxReceives: settings.maxReceives,
+    alerts: { discord: new DiscordClient(), webhookUrl: discordSettings(settings).webhookUrl },
     ...overrides,
   };
 }
@@ -258,4 +256,4 @@ function lastBars(bars: Bars, count: number): Bars {
 }
 
 let deps: ScanBatchDeps | undefined;
-export const handler = createScanBatchHandler(() => (deps ??= scanBatchDepsFromEnv()));
+export const handler = createScanBatchHandler(() => (deps ??= scanBatchDeps(environmentSettings())));

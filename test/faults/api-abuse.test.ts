@@ -14,7 +14,6 @@ let stack: LocalStack;
 let cursor: string;
 
 beforeAll(async () => {
-  process.env.API_TOKEN = '';
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   stack = await startLocalStack({
     watchlist: 'api-abuse',

@@ -22,7 +22,6 @@ let stack: LocalStack;
 let logs: ReturnType<typeof captureLogs>;
 
 beforeAll(async () => {
-  process.env.API_TOKEN = '';
   // The API logs one "request" line per invocation at INFO: the count of requests it handled.
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   logs = captureLogs();

@@ -11,7 +11,7 @@ const WINDOW_SECONDS = 5 * 60;
 const MAX_BODY_BYTES = 64 * 1024;
 let keys: DiscordKeys;
 let stack: LocalStack;
-const counted = countingStores();
+const counted = countingStores(() => stack.store);
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';

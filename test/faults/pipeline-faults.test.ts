@@ -43,6 +43,8 @@ let yahoo: ProviderServer;
 let baseline: LocalPipelineResult;
 let runs = 0;
 const tally = { runs: 0, symbols: 0, faults: 0 };
+/** The providers' endpoints, pacing and credentials the runs' settings take. */
+const env: Record<string, string> = {};
 
 beforeAll(async () => {
   // The handlers' error logs are expected here; the assertions read the runs instead.
@@ -51,7 +53,7 @@ beforeAll(async () => {
   db = await startEmbeddedStore();
   proxy = await startStoreProxy(db.endpoint);
   yahoo = await startYahooServer();
-  Object.assign(process.env, {
+  Object.assign(env, {
     YAHOO_BASE_URL: yahoo.url,
     PROVIDER_REQUESTS_PER_MINUTE: 'Infinity',
     PROVIDER_TIMEOUT_MS: '300',
@@ -63,15 +65,6 @@ afterAll(async () => {
   await yahoo.close();
   await proxy.close();
   await db.close();
-  for (const name of [
-    'YAHOO_BASE_URL',
-    'PROVIDER_REQUESTS_PER_MINUTE',
-    'PROVIDER_TIMEOUT_MS',
-    'ALPACA_KEY_ID',
-    'ALPACA_SECRET_KEY',
-    'ALPACA_DATA_URL',
-  ])
-    delete process.env[name];
   tally.faults += proxy.calls.filter((c) => c.fault).length + yahoo.faultsApplied();
   // The figures docs/reliability.md quotes.
   mkdirSync('test-artifacts', { recursive: true });
@@ -94,6 +87,7 @@ async function run(provider = 'yahoo'): Promise<LocalPipelineResult> {
     batchSize: 4,
     scheduledAt: new Date(Date.UTC(2026, 10, 2, 14, 30 + runs++)),
     store: { endpoint: proxy.endpoint, tableName: db.tableName, close: async () => {} },
+    env,
   });
   expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);
   tally.runs++;
@@ -207,7 +201,7 @@ describe('provider faults: every symbol ends with a result or an error with its 
 
   it('a batch provider (Alpaca) down for a batch fails the message: retried, then dead-lettered and noted on the run', async () => {
     const alpaca = await startAlpacaServer(ALPACA_KEYS);
-    Object.assign(process.env, {
+    Object.assign(env, {
       ALPACA_KEY_ID: ALPACA_KEYS.keyId,
       ALPACA_SECRET_KEY: ALPACA_KEYS.secretKey,
       ALPACA_DATA_URL: alpaca.url,

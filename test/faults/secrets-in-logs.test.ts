@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
-import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createApiHandler, apiDeps } from '../../functions/api/handler.js';
+import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { localSettings, runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import {
   type DiscordKeys,
@@ -59,6 +62,8 @@ const stderr: string[] = [];
 /** Bodies the handlers answered with: they go back to callers, so they must not carry secrets either. */
 const responses: string[] = [];
 let runs = 0;
+/** The handlers' provider, Discord and API settings: fake secrets, loopback endpoints. */
+const env: Record<string, string> = {};
 
 /** Every form a secret could be written in: as is, base64, base64url, and the forms the code builds from it. */
 function forms(): [string, string][] {
@@ -100,7 +105,7 @@ beforeAll(async () => {
   discord = await startFakeDiscord();
   schwab = await startSchwabServer(SCHWAB);
   alpaca = await startAlpacaServer(ALPACA);
-  Object.assign(process.env, {
+  Object.assign(env, {
     SCHWAB_BASE_URL: schwab.url,
     SCHWAB_APP_KEY: SCHWAB.appKey,
     SCHWAB_APP_SECRET: SCHWAB.appSecret,
@@ -126,6 +131,7 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-07',
     port: 0,
+    env,
     discord: { deadlineMs: 0 },
   });
 }, 60_000);
@@ -135,31 +141,10 @@ afterAll(async () => {
   await Promise.all([discord.close(), schwab.close(), alpaca.close()]);
   vi.restoreAllMocks();
   logs.restore();
-  for (const name of [
-    'SCHWAB_BASE_URL',
-    'SCHWAB_APP_KEY',
-    'SCHWAB_APP_SECRET',
-    'SCHWAB_REFRESH_TOKEN',
-    'ALPACA_DATA_URL',
-    'ALPACA_KEY_ID',
-    'ALPACA_SECRET_KEY',
-    'DISCORD_PUBLIC_KEY',
-    'DISCORD_WEBHOOK_URL',
-    'DISCORD_API_URL',
-    'API_TOKEN',
-    'PROVIDER_REQUESTS_PER_MINUTE',
-    'PROVIDER_TIMEOUT_MS',
-  ])
-    delete process.env[name];
 });
 
-/** Another run through the real handlers, on the stack's store, with the provider settings as they are now. */
-function scan(provider: string, symbols: string[], asOf: string) {
-  const store = {
-    endpoint: process.env.DYNAMODB_ENDPOINT as string,
-    tableName: process.env.TABLE_NAME as string,
-    close: async () => {},
-  };
+/** Another run through the real handlers, on the stack's store, with the provider settings changed by `changes`. */
+function scan(provider: string, symbols: string[], asOf: string, changes: Record<string, string> = {}) {
   return runLocalPipeline({
     watchlist: `secrets-${provider}`,
     symbols,
@@ -169,7 +154,8 @@ function scan(provider: string, symbols: string[], asOf: string) {
     lookback: 150,
     asOf,
     scheduledAt: new Date(Date.UTC(2026, 10, 2, 14, ++runs)),
-    store,
+    store: { ...stack.store, close: async () => {} },
+    env: { ...env, ...changes },
   });
 }
 
@@ -180,10 +166,26 @@ async function call(path: string, init: RequestInit = {}) {
   return { status: response.status, text };
 }
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-/** A chart whose provider refuses the credentials: the API logs the error (with its stack) and answers 500. */
-async function chartFailure() {
-  const { status, text } = await call('/api/symbols/GE/chart', bearer(SECRETS.apiToken));
-  return [status, (JSON.parse(text) as { error: { code: string } }).error.code];
+/**
+ * A chart from an API handler whose provider refuses the credentials (its settings changed by
+ * `changes`): it logs the error (with its stack) and answers 500.
+ */
+async function chartFailure(provider: string, changes: Record<string, string>) {
+  const settings = localSettings(
+    { provider, dataDir: BUNDLED_DATA_DIR, lookback: 150, env: { ...env, ...changes } },
+    stack.store,
+  );
+  const deps = apiDeps(settings);
+  const api = createApiHandler(() => deps);
+  const event = {
+    rawPath: '/api/symbols/GE/chart',
+    rawQueryString: '',
+    headers: bearer(SECRETS.apiToken).headers,
+    requestContext: { http: { method: 'GET' } },
+  } as unknown as APIGatewayProxyEventV2;
+  const { statusCode, body } = await api(event, localLambdaContext('api'));
+  responses.push(String(body));
+  return [statusCode, (JSON.parse(String(body)) as { error: { code: string } }).error.code];
 }
 
 describe('secrets in the output', () => {
@@ -262,8 +264,8 @@ describe('secrets in the output', () => {
   });
 
   it('fails the batches of a run whose Schwab refresh token is rejected, naming the cause and not the token', async () => {
-    process.env.SCHWAB_REFRESH_TOKEN = SECRETS.schwabRevokedRefreshToken;
-    const result = await scan('schwab', ['AAPL', 'GE'], '2024-03-08');
+    const revoked = { SCHWAB_REFRESH_TOKEN: SECRETS.schwabRevokedRefreshToken };
+    const result = await scan('schwab', ['AAPL', 'GE'], '2024-03-08', revoked);
     expect(
       schwab.requests.some(
         (r) => new URLSearchParams(r.body).get('refresh_token') === SECRETS.schwabRevokedRefreshToken,
@@ -278,15 +280,15 @@ describe('secrets in the output', () => {
         .lines()
         .filter((l) => l.level === 'ERROR' && l.message === 'batch failed' && /Schwab rejected/.test(String(l.reason))),
     ).toHaveLength(3);
-    expect(await chartFailure()).toEqual([500, 'internal']);
+    expect(await chartFailure('schwab', revoked)).toEqual([500, 'internal']);
   });
 
   it('fails the batches of a run whose Alpaca secret key is wrong, and the chart requests that need it', async () => {
-    process.env.ALPACA_SECRET_KEY = SECRETS.alpacaWrongSecretKey;
-    const result = await scan('alpaca', ['AAPL', 'GE'], '2024-03-08');
+    const wrong = { ALPACA_SECRET_KEY: SECRETS.alpacaWrongSecretKey };
+    const result = await scan('alpaca', ['AAPL', 'GE'], '2024-03-08', wrong);
     expect(alpaca.requests.at(-1)?.headers['apca-api-secret-key']).toBe(SECRETS.alpacaWrongSecretKey);
     expect(result.deadLetters[0].reason).toMatch(/^batch 0: Alpaca refused the API key \(HTTP 401\)/);
-    expect(await chartFailure()).toEqual([500, 'internal']);
+    expect(await chartFailure('alpaca', wrong)).toEqual([500, 'internal']);
   });
 
   it('captures every channel: a marker logged by a handler, written to stdout and, base64-encoded, to stderr is found', async () => {

@@ -24,20 +24,20 @@ export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => 
 }
 
 /**
- * The real stores' read side (on the local stack's dynalite, from TABLE_NAME and DYNAMODB_ENDPOINT
- * as the stack sets them, read on first use), counting every call made to them.
+ * The real stores' read side (on the local stack's dynalite, located on first use: the stack
+ * starts after this is handed to it), counting every call made to them.
  */
-export function countingStores(): { stores: ReadStores; calls: () => number } {
+export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 'tableName'>): {
+  stores: ReadStores;
+  calls: () => number;
+} {
   let real: ReadStores | undefined;
   let calls = 0;
   const counted = <K extends keyof ReadStores>(name: K): ReadStores[K] =>
     new Proxy({} as ReadStores[K], {
       get(_, property) {
-        real ??= readStores(
-          openStores(createDocumentClient(process.env.DYNAMODB_ENDPOINT), {
-            tableName: process.env.TABLE_NAME as string,
-          }),
-        );
+        const { endpoint, tableName } = location();
+        real ??= readStores(openStores(createDocumentClient(endpoint), { tableName }));
         const store = real[name] as unknown as Record<string | symbol, unknown>;
         const value = store[property];
         if (typeof value !== 'function') return value;

@@ -390,6 +390,25 @@ describe('configuration', () => {
     expect(() => loadConfig(context, projectRoot)).toThrow(ConfigError);
     expect(() => loadConfig(context, projectRoot)).toThrow(message);
   });
+
+  it.each([
+    [{ api: { corsOrigin: 'x' } }, 'scanfleet.api.corsOrigin must be an origin such as https://example.com, got "x"'],
+    [{ api: { corsOrigin: 5 } }, 'scanfleet.api.corsOrigin must be an origin such as https://example.com, got 5'],
+    [{ api: { tokenSecret: '' } }, 'scanfleet.api.tokenSecret must be a non-empty string, got ""'],
+    [{ api: { tokenSecret: 42 } }, 'scanfleet.api.tokenSecret must be a non-empty string, got 42'],
+    [{ scanBatch: { memoryMb: 64 } }, 'scanfleet.scanBatch.memoryMb must be a whole number from 128 to 10240, got 64'],
+    [{ alerts: { intraday: 1 } }, 'scanfleet.alerts.intraday must be true or false, got 1'],
+    [
+      { schedules: { refetch: 'at eight' } },
+      'scanfleet.schedules.refetch must be a cron(…) expression with six fields, got "at eight"',
+    ],
+    [
+      { api: { corsorigin: 'https://example.com' } },
+      'scanfleet.api.corsorigin is not a setting (known: memoryMb, timeoutSeconds, throttleRate, throttleBurst, corsOrigin, debugMemory, tokenSecret)',
+    ],
+  ])('reports a bad nested key %j with its full path, as the whole message', (context, message) => {
+    expect(() => loadConfig(context, projectRoot)).toThrow(new ConfigError(message));
+  });
 });
 
 describe('live providers', () => {

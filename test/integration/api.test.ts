@@ -5,7 +5,6 @@ import { type LocalStack, startLocalStack } from '../../functions/local/local-st
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'ZZZZ'];
 let stack: LocalStack;
 beforeAll(async () => {
-  process.env.API_TOKEN = '';
   stack = await startLocalStack({
     watchlist: 'api-test',
     symbols: SYMBOLS,

@@ -17,7 +17,7 @@ const WEBHOOK_PATH = '/api/webhooks/123456789/fake-webhook-token';
 let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;
-const counted = countingStores();
+const counted = countingStores(() => stack.store);
 function steppingClock(): () => Date {
   let t = Date.now();
   return () => new Date((t += 1_000));
@@ -26,7 +26,6 @@ function steppingClock(): () => Date {
 beforeAll(async () => {
   keys = discordKeys();
   discord = await startFakeDiscord();
-  process.env.DISCORD_WEBHOOK_URL = `${discord.url}${WEBHOOK_PATH}`;
   stack = await startLocalStack({
     watchlist: 'discord-test',
     symbols: SYMBOLS,
@@ -35,6 +34,7 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-07',
     port: 0,
+    env: { DISCORD_WEBHOOK_URL: `${discord.url}${WEBHOOK_PATH}` },
     // Each reading of the clock is a second later: two /scan-now runs are two runs (their ids are to the second).
     discord: {
       ...counted.stores,
@@ -46,7 +46,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  delete process.env.DISCORD_WEBHOOK_URL;
   await stack.close();
   await discord.close();
 });

@@ -16,10 +16,8 @@ let discord: FakeDiscord;
 beforeAll(async () => {
   configureLocalEnvironment();
   discord = await startFakeDiscord();
-  process.env.DISCORD_WEBHOOK_URL = `${discord.url}${WEBHOOK}`;
 });
 afterAll(async () => {
-  delete process.env.DISCORD_WEBHOOK_URL;
   await discord.close();
 });
 
@@ -45,6 +43,7 @@ async function schedule(
       now: new Date(at),
       kind: 'replay',
       purpose,
+      env: { DISCORD_WEBHOOK_URL: `${discord.url}${WEBHOOK}` },
     });
     logs.push(
       (await alerts.alertLog(run.runId)).map(

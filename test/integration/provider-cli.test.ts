@@ -117,15 +117,15 @@ describe('credentials', () => {
     const server = await startSecretsManagerServer(secrets);
     const { client, calls } = server;
     try {
-      const schwabCreds = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, client);
+      const schwabCreds = schwabCredentials({ schwabSecretId: 'scanfleet/schwab' }, client);
       expect(await schwabCreds.load()).toEqual(SCHWAB);
       expect(await schwabCreds.load()).toEqual(SCHWAB);
       expect(calls).toEqual(['secretsmanager.GetSecretValue scanfleet/schwab']);
       expect(schwabCreds.description).toBe('secret scanfleet/schwab (refreshToken)');
-      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/alpaca' }, client).load()).rejects.toThrow(
+      await expect(alpacaCredentials({ alpacaSecretId: 'scanfleet/alpaca' }, client).load()).rejects.toThrow(
         'secret scanfleet/alpaca lacks secretKey',
       );
-      await expect(alpacaCredentials({ ALPACA_SECRET_ID: 'scanfleet/missing' }, client).load()).rejects.toThrow(
+      await expect(alpacaCredentials({ alpacaSecretId: 'scanfleet/missing' }, client).load()).rejects.toThrow(
         'Secrets Manager cannot find the specified secret.',
       );
       // A re-read after reload(), once: a secret rotated while the container was warm.

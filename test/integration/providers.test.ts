@@ -8,6 +8,7 @@ import { send } from '../../functions/adapters/http-transport.js';
 import { AlpacaMarketData } from '../../functions/adapters/market-data/alpaca-market-data.js';
 import { createMarketData } from '../../functions/adapters/market-data/create-market-data.js';
 import { schwabCredentials } from '../../functions/adapters/secrets.js';
+import { settingsFrom } from '../../functions/adapters/settings.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import { HttpJsonClient, parseRetryAfter, RequestPacer } from '../../functions/adapters/market-data/http-client.js';
 import type { MarketData, SymbolBars } from '../../functions/adapters/market-data/market-data.js';
@@ -726,7 +727,7 @@ describe('schwab: a refused refresh token re-reads the credentials once', () => 
     const server = await startSchwabServer(SCHWAB);
     let now = Date.parse('2026-11-24T15:00:00Z');
     try {
-      const source = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, sm.client);
+      const source = schwabCredentials({ schwabSecretId: 'scanfleet/schwab' }, sm.client);
       const schwab = new SchwabMarketData({
         baseUrl: server.url,
         credentials: source.load,
@@ -763,7 +764,7 @@ describe('schwab: a refused refresh token re-reads the credentials once', () => 
     const sm = await startSecretsManagerServer({ 'scanfleet/schwab': JSON.stringify(SCHWAB) });
     const server = await startSchwabServer({ ...SCHWAB, refreshToken: ROTATED });
     try {
-      const source = schwabCredentials({ SCHWAB_SECRET_ID: 'scanfleet/schwab' }, sm.client);
+      const source = schwabCredentials({ schwabSecretId: 'scanfleet/schwab' }, sm.client);
       const schwab = new SchwabMarketData({
         baseUrl: server.url,
         credentials: source.load,
@@ -854,7 +855,7 @@ describe('csv: complete bars only, and the newest day of the data set', () => {
 });
 
 describe('createMarketData: delays, feeds and PROVIDER_DELAY_MINUTES', () => {
-  const make = (env: Record<string, string>) => createMarketData({ DATA_DIR: BUNDLED_DATA_DIR, ...env });
+  const make = (env: Record<string, string>) => createMarketData(settingsFrom({ DATA_DIR: BUNDLED_DATA_DIR, ...env }));
 
   it('gives each provider its delay', () => {
     expect([make({ PROVIDER: 'csv' }).delayMs, make({ PROVIDER: 'csv' }).completeBarsOnly]).toEqual([0, true]);

@@ -4,6 +4,7 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import {
   configureLocalEnvironment,
+  localSettings,
   type LocalPipelineResult,
   runLocalPipeline,
 } from '../../functions/local/local-pipeline.js';
@@ -46,11 +47,11 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 async function api(path: string) {
-  const { apiDepsFromEnv } = await import('../../functions/api/handler.js');
+  const { apiDeps } = await import('../../functions/api/handler.js');
   const [route, query = ''] = path.split('?');
   const response = await handleApiRequest(
     { method: 'GET', path: route, query: Object.fromEntries(new URLSearchParams(query)), headers: {}, rawQuery: query },
-    apiDepsFromEnv(),
+    apiDeps(localSettings({ dataDir: BUNDLED_DATA_DIR, lookback: 150 }, db)),
   );
   return JSON.parse(response.body as string);
 }

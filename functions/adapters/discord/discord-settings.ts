@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ENV } from '../env.js';
+import type { Settings } from '../settings.js';
 import { secretJson } from '../secrets.js';
 
 export interface DiscordSettings {
@@ -9,9 +9,11 @@ export interface DiscordSettings {
   webhookUrl(): Promise<string | undefined>;
 }
 
-/** From Secrets Manager ({"publicKey", "webhookUrl"}) when a secret is named, else the environment. */
-export function discordSettings(env: Record<string, string | undefined>): DiscordSettings {
-  const secretId = env[ENV.discordSecretId];
+/** From Secrets Manager ({"publicKey", "webhookUrl"}) when a secret is named, else the settings' own. */
+export function discordSettings(
+  settings: Pick<Settings, 'discordSecretId' | 'discordPublicKey' | 'discordWebhookUrl'>,
+): DiscordSettings {
+  const secretId = settings.discordSecretId;
   if (secretId) {
     const read = secretJson(secretId, () => new SecretsManagerClient({}));
     const field = async (key: string) => {
@@ -21,7 +23,7 @@ export function discordSettings(env: Record<string, string | undefined>): Discor
     return { publicKey: () => field('publicKey'), webhookUrl: () => field('webhookUrl') };
   }
   return {
-    publicKey: async () => env[ENV.discordPublicKey] || undefined,
-    webhookUrl: async () => env[ENV.discordWebhookUrl] || undefined,
+    publicKey: async () => settings.discordPublicKey,
+    webhookUrl: async () => settings.discordWebhookUrl,
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { isoDay } from '../../core/market/trading-day.js';
@@ -18,12 +18,17 @@ export interface AlpacaCredentials {
   readonly secretKey: string;
 }
 
-const barSchema = z
-  .object({ t: z.string(), o: z.unknown(), h: z.unknown(), l: z.unknown(), c: z.unknown(), v: z.unknown() })
-  .loose();
+const barSchema = z.looseObject({
+  t: z.string(),
+  o: z.unknown(),
+  h: z.unknown(),
+  l: z.unknown(),
+  c: z.unknown(),
+  v: z.unknown(),
+});
 const pageSchema = z.object({
-  bars: z.record(z.string(), z.array(barSchema).nullable()).nullable(),
-  next_page_token: z.string().nullable().optional(),
+  bars: z.nullable(z.record(z.string(), z.nullable(z.array(barSchema)))),
+  next_page_token: z.optional(z.nullable(z.string())),
 });
 type AlpacaBar = z.infer<typeof barSchema>;
 
@@ -98,12 +103,16 @@ export class AlpacaMarketData implements MarketData {
           throw new ProviderError(
             'alpaca',
             `Alpaca refused recent SIP data (HTTP 403): without a paid data plan, SIP data must be at least 15 minutes old. scanfleet asks for data 16 minutes old, so check this machine's clock; or set ALPACA_FEED=iex for real-time IEX data (one exchange, a few percent of the volume)`,
+            undefined,
+            { cause: error },
           );
         }
         if (error instanceof HttpStatusError && (error.status === 401 || error.status === 403)) {
           throw new ProviderError(
             'alpaca',
             `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.feed}" is in your plan`,
+            undefined,
+            { cause: error },
           );
         }
         throw error;

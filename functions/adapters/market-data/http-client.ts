@@ -99,7 +99,9 @@ export class HttpJsonClient {
         // A connection dropped mid-body is as retryable as one that never answered.
         const reason = `${error.message}${error.duringBody ? ' while reading the body' : ''}`;
         if (attempt >= this.policy.maxAttempts)
-          throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`);
+          throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`, undefined, {
+            cause: error,
+          });
         await this.sleep(this.backoff(attempt));
         continue;
       }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
@@ -20,23 +20,23 @@ export interface SchwabCredentials {
   readonly refreshToken: string;
 }
 
-const tokenSchema = z
-  .object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string().optional() })
-  .loose();
+const tokenSchema = z.looseObject({
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.number().check(z.positive()),
+  token_type: z.optional(z.string()),
+});
 const historySchema = z.object({
-  symbol: z.string().optional(),
-  empty: z.boolean().optional(),
+  symbol: z.optional(z.string()),
+  empty: z.optional(z.boolean()),
   candles: z.array(
-    z
-      .object({
-        datetime: z.number(),
-        open: z.unknown(),
-        high: z.unknown(),
-        low: z.unknown(),
-        close: z.unknown(),
-        volume: z.unknown(),
-      })
-      .loose(),
+    z.looseObject({
+      datetime: z.number(),
+      open: z.unknown(),
+      high: z.unknown(),
+      low: z.unknown(),
+      close: z.unknown(),
+      volume: z.unknown(),
+    }),
   ),
 });
 
@@ -215,6 +215,8 @@ export class SchwabMarketData implements MarketData {
     throw new ProviderError(
       'schwab',
       `Schwab rejected the refresh token (HTTP ${rejection.status}${oauthError(rejection.body)}). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in ${where}.`,
+      undefined,
+      { cause: rejection },
     );
   }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
@@ -11,57 +11,46 @@ import {
   settleBatch,
   symbolFailure,
 } from './provider-batch.js';
+import {
+  type BatchState,
+  BROWSER_HEADERS,
+  refusalIn,
+  safeJson,
+  sessionRefusal,
+  YAHOO_COOKIE_URL,
+  type YahooSession,
+  YahooSessions,
+} from './yahoo-session.js';
 
 export const YAHOO_BASE_URL = 'https://query1.finance.yahoo.com';
-/** Answers any request with Yahoo's session cookie (a 404 page that sets it). */
-export const YAHOO_COOKIE_URL = 'https://fc.yahoo.com';
-
-/**
- * Yahoo answers 429 "Too Many Requests" to clients that do not look like a browser (no
- * User-Agent, or node's, curl's, python-requests'), whatever the rate: every request carries a
- * current desktop Chrome's headers.
- */
-export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
-  'user-agent':
-    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Safari/537.36',
-  accept: 'application/json,text/plain,*/*',
-  'accept-language': 'en-US,en;q=0.9',
-};
 
 const quoteArray = z.array(z.unknown());
 const chartSchema = z.object({
   chart: z.object({
-    result: z
-      .array(
+    result: z.nullable(
+      z.array(
         z.object({
-          meta: z.object({ symbol: z.string(), gmtoffset: z.number().optional() }).loose(),
-          timestamp: z.array(z.number()).optional(),
-          indicators: z
-            .object({
-              quote: z.array(
-                z
-                  .object({
-                    open: quoteArray,
-                    high: quoteArray,
-                    low: quoteArray,
-                    close: quoteArray,
-                    volume: quoteArray,
-                  })
-                  .partial(),
+          meta: z.looseObject({ symbol: z.string(), gmtoffset: z.optional(z.number()) }),
+          timestamp: z.optional(z.array(z.number())),
+          indicators: z.looseObject({
+            quote: z.array(
+              z.partial(
+                z.object({
+                  open: quoteArray,
+                  high: quoteArray,
+                  low: quoteArray,
+                  close: quoteArray,
+                  volume: quoteArray,
+                }),
               ),
-            })
-            .loose(),
+            ),
+          }),
         }),
-      )
-      .nullable(),
-    error: z.object({ code: z.string(), description: z.string() }).nullable().optional(),
+      ),
+    ),
+    error: z.optional(z.nullable(z.object({ code: z.string(), description: z.string() }))),
   }),
 });
-/** Yahoo's refusal of a missing or stale session: {"chart"|"finance": {"error": {"code": "Unauthorized", …}}}. */
-const refusalSchema = z.union([
-  z.object({ chart: z.object({ error: z.object({ code: z.string(), description: z.string() }) }) }),
-  z.object({ finance: z.object({ error: z.object({ code: z.string(), description: z.string() }) }) }),
-]);
 
 export interface YahooOptions {
   readonly baseUrl?: string;
@@ -77,17 +66,6 @@ export interface YahooOptions {
   readonly delayMs?: number;
 }
 
-/** A session Yahoo issued: its cookie pairs and the crumb that goes with them. Never logged. */
-interface YahooSession {
-  readonly cookie: string;
-  readonly crumb: string;
-}
-
-/** What one batch learnt: a handshake that failed is not tried again for each of its symbols. */
-interface BatchState {
-  handshakeError?: unknown;
-}
-
 /**
  * Yahoo Finance's chart endpoint (v8), one request per symbol, no key. When Yahoo asks for a
  * session (a 401/429 whose body says the cookie or crumb is invalid), one cookie + crumb
@@ -99,17 +77,15 @@ export class YahooMarketData implements MarketData {
   readonly delayMs: number;
   readonly completeBarsOnly = false;
   private readonly baseUrl: string;
-  private readonly cookieUrl: string;
   private readonly http: HttpJsonClient;
   private readonly pacer: RequestPacer;
   private readonly clock: () => Date;
-  private session: YahooSession | undefined;
-  private handshaking: Promise<YahooSession> | undefined;
+  private readonly sessions: YahooSessions;
 
   constructor(private readonly options: YahooOptions = {}) {
     this.baseUrl = (options.baseUrl ?? YAHOO_BASE_URL).replace(/\/$/, '');
-    this.cookieUrl = options.cookieUrl ?? YAHOO_COOKIE_URL;
     this.http = options.http ?? new HttpJsonClient('yahoo');
+    this.sessions = new YahooSessions(this.http, this.baseUrl, options.cookieUrl ?? YAHOO_COOKIE_URL);
     this.pacer = new RequestPacer(options.requestsPerMinute ?? 100);
     this.clock = options.now ?? (() => new Date());
     this.delayMs = options.delayMs ?? DEFAULT_PROVIDER_DELAY_MS;
@@ -199,13 +175,13 @@ export class YahooMarketData implements MarketData {
   /** One chart request; refused for want of a session: one handshake (shared) and one retry with it. */
   private async chart(symbol: string, url: string, batch: BatchState): Promise<unknown> {
     await this.pacer.wait();
-    const used = this.session;
+    const used = this.sessions.current;
     try {
       return await this.http.json(this.chartRequest(symbol, url, used));
     } catch (error) {
       if (!sessionRefusal(error)) throw error;
     }
-    const session = await this.freshSession(used, batch);
+    const session = await this.sessions.fresh(used, batch);
     await this.pacer.wait();
     try {
       return await this.http.json(this.chartRequest(symbol, url, session));
@@ -216,6 +192,7 @@ export class YahooMarketData implements MarketData {
           'yahoo',
           `chart ${symbol}: Yahoo refused the cookie and crumb it had just issued (HTTP ${refusal.status}: ${refusal.description})`,
           symbol,
+          { cause: error },
         );
       throw error;
     }
@@ -229,74 +206,5 @@ export class YahooMarketData implements MarketData {
       // A session refusal is not a rate limit: straight to the handshake, no backing off.
       isFinal: (status, body) => refusalIn(status, body) !== undefined,
     };
-  }
-
-  /** A session newer than the one refused: another request's, or one handshake for all waiting. */
-  private async freshSession(refused: YahooSession | undefined, batch: BatchState): Promise<YahooSession> {
-    if (this.session && this.session !== refused) return this.session;
-    if (batch.handshakeError !== undefined) throw batch.handshakeError;
-    this.handshaking ??= this.handshake().finally(() => (this.handshaking = undefined));
-    try {
-      return await this.handshaking;
-    } catch (error) {
-      batch.handshakeError = error;
-      throw error;
-    }
-  }
-
-  /** The cookie endpoint's Set-Cookie pairs, then the crumb that goes with them. */
-  private async handshake(): Promise<YahooSession> {
-    const answer = await this.http.response({
-      url: this.cookieUrl,
-      headers: { ...BROWSER_HEADERS },
-      label: 'Yahoo session cookie',
-    });
-    const setCookie = answer.headers['set-cookie'] ?? [];
-    const cookie = setCookie
-      .map((line) => line.split(';')[0].trim())
-      .filter((pair) => /^[^=\s]+=/.test(pair))
-      .join('; ');
-    if (cookie === '')
-      throw new ProviderError(
-        'yahoo',
-        `Yahoo asked for a session, and its cookie endpoint set no cookie (HTTP ${answer.status})`,
-      );
-    const text = await this.http.text({
-      url: `${this.baseUrl}/v1/test/getcrumb`,
-      headers: { ...BROWSER_HEADERS, cookie },
-      label: 'Yahoo crumb',
-    });
-    const crumb = text.trim();
-    // A crumb is a short token; "Too Many Requests" or an HTML page is not one.
-    if (!/^[\x21-\x7e]{1,128}$/.test(crumb) || /[<>{}"]/.test(crumb))
-      throw new ProviderError(
-        'yahoo',
-        `Yahoo's crumb endpoint answered with something that is not a crumb (${text.length} characters)`,
-      );
-    this.session = { cookie, crumb };
-    return this.session;
-  }
-}
-
-/** Yahoo's "Unauthorized: Invalid Crumb / Invalid Cookie" answer (401, or 429), if that is what this is. */
-function refusalIn(status: number, body: string): { status: number; description: string } | undefined {
-  if (status !== 401 && status !== 429) return undefined;
-  const parsed = refusalSchema.safeParse(safeJson(body));
-  if (!parsed.success) return undefined;
-  const { code, description } = 'chart' in parsed.data ? parsed.data.chart.error : parsed.data.finance.error;
-  if (code !== 'Unauthorized' && !/crumb|cookie/i.test(description)) return undefined;
-  // Yahoo's own short wording only; anything else is not repeated.
-  return { status, description: /^[A-Za-z ]{1,40}$/.test(description) ? description : code };
-}
-
-function sessionRefusal(error: unknown): { status: number; description: string } | undefined {
-  return error instanceof HttpStatusError ? refusalIn(error.status, error.body) : undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isSymbol } from '../scan/symbols.js';
 import { isScannerName, type ParamOverrides, type ScannerName } from '../scan/scanners.js';
 import { parseIsoDay } from '../market/trading-day.js';
@@ -23,18 +23,15 @@ export interface ScanMessage {
 }
 
 const scanMessageSchema = z.strictObject({
-  runId: z.string().regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id'),
-  batch: z.number().int().min(0).max(10_000),
-  symbols: z.array(z.string().refine(isSymbol, 'not a ticker symbol')).min(1).max(100),
-  scanners: z.array(z.string().refine(isScannerName, 'unknown scanner')).min(1),
+  runId: z.string().check(z.regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id')),
+  batch: z.int().check(z.minimum(0), z.maximum(10_000)),
+  symbols: z.array(z.string().check(z.refine(isSymbol, 'not a ticker symbol'))).check(z.minLength(1), z.maxLength(100)),
+  scanners: z.array(z.string().check(z.refine(isScannerName, 'unknown scanner'))).check(z.minLength(1)),
   scheduledAt: z.iso.datetime(),
-  asOf: z
-    .string()
-    .refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date')
-    .optional(),
-  now: z.iso.datetime({ offset: true }).optional(),
-  refetch: z.boolean().optional(),
-  params: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  asOf: z.optional(z.string().check(z.refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date'))),
+  now: z.optional(z.iso.datetime({ offset: true })),
+  refetch: z.optional(z.boolean()),
+  params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
 });
 
 export class MalformedMessageError extends ScanfleetError {

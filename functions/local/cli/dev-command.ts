@@ -1,3 +1,4 @@
+import { configureLocalEnvironment } from '../local-pipeline.js';
 import { startLocalStack } from '../local-stack.js';
 import { type CommandIo, parseScanArgs, pipelineOptions, SCAN_USAGE } from './scan-command.js';
 import { UsageError } from './usage-error.js';
@@ -34,9 +35,9 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
   }
   const args = parseScanArgs(rest);
   if (args.json) throw new UsageError('--json is for scanfleet scan; dev serves the results over HTTP');
-  if (args.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  configureLocalEnvironment({ verbose: args.verbose });
   io.stderr.write(`Scanning ${args.symbols.length} symbols…\n`);
-  const stack = await startLocalStack({ ...pipelineOptions(args), port, host });
+  const stack = await startLocalStack({ ...pipelineOptions(args), env: io.env, port, host });
   io.stdout.write(
     `Run ${stack.run.runId}: ${stack.run.symbolsDone} symbols scanned.\nDashboard: ${stack.url}/\nAPI:       ${stack.url}/api/health\nPress Ctrl-C to stop.\n`,
   );

@@ -14,9 +14,9 @@ import {
 import { parseWatchlist } from '../../core/scan/symbols.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
 import { isoDay, requireIsoDay } from '../../core/market/trading-day.js';
-import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/create-market-data.js';
+import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/providers.js';
 import { peakRssBytes } from '../../adapters/observability.js';
-import { type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
+import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
 import { UsageError } from './usage-error.js';
@@ -57,9 +57,10 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   }
   const started = performance.now();
   const showProgress = !args.json && io.stderr.isTTY === true;
-  if (args.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  configureLocalEnvironment({ verbose: args.verbose });
   const { run, outcomes, deadLetters } = await runLocalPipeline({
     ...pipelineOptions(args),
+    env: io.env,
     onProgress: showProgress ? (done, total) => io.stderr.write(`\rScanning ${done}/${total} symbols…`) : undefined,
   });
   if (showProgress) io.stderr.write('\r\u001b[2K');

@@ -5,7 +5,7 @@ import { DEFAULT_SCHEDULES } from '../../core/market/schedules.js';
 import { SCANNER_NAMES } from '../../core/scan/scanners.js';
 import type { EventKind } from '../../core/run/signal-events.js';
 import { type EpochDay, isoDay, parseIsoDay } from '../../core/market/trading-day.js';
-import { ENV } from '../../adapters/env.js';
+import { ENV } from '../../adapters/settings.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
 import { openStores } from '../../adapters/store/stores.js';
 import { startEmbeddedStore } from '../embedded-store.js';
@@ -87,7 +87,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
     );
   const store = await startEmbeddedStore();
   const discord = await startDiscordStandIn();
-  process.env[ENV.discordWebhookUrl] = discord.webhookUrl;
   const client = createDocumentClient(store.endpoint);
   const { alerts } = openStores(client, { tableName: store.tableName });
   const bySession = new Map<string, ReplayAlert[]>(sessions.map((day) => [isoDay(day), []]));
@@ -110,6 +109,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         purpose,
         intraday: options.intraday,
         collectOutcomes: false,
+        env: { [ENV.discordWebhookUrl]: discord.webhookUrl },
       });
       if (run.status !== 'complete' && run.status !== 'skipped')
         throw new Error(`replay run ${run.runId} ended ${run.status}: ${run.lastBatchError ?? 'no error recorded'}`);

@@ -1,0 +1,220 @@
+import * as z from 'zod/mini';
+import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../core/run/batching.js';
+import { DEFAULT_COOLDOWN_SESSIONS } from '../core/run/signal-events.js';
+import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
+import { DEFAULT_RETRY } from './market-data/http-client.js';
+import { PROVIDERS } from './market-data/providers.js';
+import { DEFAULT_RETENTION } from './store/table-schema.js';
+
+/**
+ * Environment variables the handlers read. The stack sets them (lib/ builds its function
+ * environments from these names); the local runtime passes the same ones as an object.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  queueUrl: 'QUEUE_URL',
+  /** Loopback DynamoDB-compatible endpoint; unset on AWS. */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  resultsTtlDays: 'RESULTS_TTL_DAYS',
+  runsTtlDays: 'RUNS_TTL_DAYS',
+  batchSize: 'BATCH_SIZE',
+  lookbackBars: 'LOOKBACK_BARS',
+  /** The scan queue's maxReceiveCount: on the last delivery a failing batch is noted on its run. */
+  maxReceives: 'MAX_RECEIVES',
+  /** Market-data provider: csv (bundled data set), schwab, alpaca or yahoo. */
+  provider: 'PROVIDER',
+  /** Symbols a per-symbol provider (Schwab, Yahoo) fetches at once. */
+  providerConcurrency: 'PROVIDER_CONCURRENCY',
+  /** Requests a minute a per-symbol provider makes from one container (Schwab 50, Yahoo 100). */
+  providerRequestsPerMinute: 'PROVIDER_REQUESTS_PER_MINUTE',
+  /** A provider request's timeout, each attempt (default 10,000 ms). */
+  providerTimeoutMs: 'PROVIDER_TIMEOUT_MS',
+  /**
+   * How many minutes Yahoo's and Schwab's data lag the market (default 10): a session's bar is
+   * taken as final this long after the close. A non-negative number. Alpaca's follows its feed.
+   */
+  providerDelayMinutes: 'PROVIDER_DELAY_MINUTES',
+  /** Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken } / { keyId, secretKey }. */
+  schwabSecretId: 'SCHWAB_SECRET_ID',
+  alpacaSecretId: 'ALPACA_SECRET_ID',
+  /** Credentials from the environment (local runs). */
+  schwabAppKey: 'SCHWAB_APP_KEY',
+  schwabAppSecret: 'SCHWAB_APP_SECRET',
+  schwabRefreshToken: 'SCHWAB_REFRESH_TOKEN',
+  alpacaKeyId: 'ALPACA_KEY_ID',
+  alpacaSecretKey: 'ALPACA_SECRET_KEY',
+  alpacaFeed: 'ALPACA_FEED',
+  /** Provider endpoints, overridable (tests point them at loopback servers). */
+  schwabBaseUrl: 'SCHWAB_BASE_URL',
+  alpacaDataUrl: 'ALPACA_DATA_URL',
+  yahooBaseUrl: 'YAHOO_BASE_URL',
+  /** Where Yahoo's session cookie is fetched for the crumb handshake (default https://fc.yahoo.com). */
+  yahooCookieUrl: 'YAHOO_COOKIE_URL',
+  /** The dashboard's files, and the chart library's standalone build. */
+  dashboardDir: 'DASHBOARD_DIR',
+  chartsFile: 'CHARTS_FILE',
+  /** "true" turns on GET /api/debug/memory. */
+  debugMemory: 'DEBUG_MEMORY',
+  /** Optional bearer token for the API: a Secrets Manager secret id (AWS) or the token (local). */
+  apiTokenSecretId: 'API_TOKEN_SECRET_ID',
+  apiToken: 'API_TOKEN',
+  corsOrigin: 'CORS_ORIGIN',
+  /** Discord: a Secrets Manager secret {"publicKey", "webhookUrl"} (AWS), or these two (local). */
+  discordSecretId: 'DISCORD_SECRET_ID',
+  discordPublicKey: 'DISCORD_PUBLIC_KEY',
+  discordWebhookUrl: 'DISCORD_WEBHOOK_URL',
+  /** Discord's REST API base, overridable for tests. */
+  discordApiUrl: 'DISCORD_API_URL',
+  /** The dispatch function /scan-now starts (AWS). */
+  dispatchFunction: 'DISPATCH_FUNCTION',
+  /** JSON ["cron(…)", …] of the schedules, for /status's next run. */
+  schedules: 'SCHEDULES',
+  scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
+  appVersion: 'APP_VERSION',
+  /** Directory of the CSV provider's files. */
+  dataDir: 'DATA_DIR',
+  /** "true": partial-bar signals are alerted as forming, then confirmed or retracted at the close. */
+  alertsIntraday: 'ALERTS_INTRADAY',
+  /** Sessions a cross or breakout is held back after an alerted one (default 3). */
+  alertCooldownSessions: 'ALERT_COOLDOWN_SESSIONS',
+  /** JSON file { "<watchlist name>": ["AAPL", …] } that dispatch resolves names from. */
+  watchlistsFile: 'WATCHLISTS_FILE',
+  /** Set by the Lambda runtime: the function's own name (the Discord bot invokes itself to finish a command). */
+  functionName: 'AWS_LAMBDA_FUNCTION_NAME',
+} as const;
+
+type Field = keyof typeof ENV;
+
+/** The rule a variable broke and its value: `must be a positive number, got "x"`. */
+const got = (rule: string) => (issue: { input?: unknown }) => `${rule}, got "${String(issue.input)}"`;
+
+/** A number from the variable's text, if `accepts` takes it; else the rule broken, with the text. */
+function numeric(rule: string, accepts: (n: number) => boolean) {
+  const error = got(rule);
+  return z.pipe(
+    z.string(),
+    z.transform((raw, ctx) => {
+      const value = Number(raw);
+      if (accepts(value)) return value;
+      ctx.issues.push({ code: 'custom', input: raw, message: error({ input: raw }) });
+      return z.NEVER;
+    }),
+  );
+}
+
+const positive = () => numeric('must be a positive number', (n) => Number.isFinite(n) && n > 0);
+/** Infinity allowed: no limit (pacing off, no timeout). */
+const positiveOrInfinity = () => numeric('must be a positive number', (n) => n > 0);
+const flag = () =>
+  z.pipe(
+    z.enum(['true', 'false'], { error: got('must be true or false') }),
+    z.transform((text) => text === 'true'),
+  );
+
+const jsonStrings = () =>
+  z.pipe(
+    z.string(),
+    z.transform((raw, ctx) => {
+      try {
+        const value = JSON.parse(raw) as unknown;
+        if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+      } catch {
+        // reported below
+      }
+      ctx.issues.push({ code: 'custom', input: raw, message: got('must be a JSON array of strings')({ input: raw }) });
+      return z.NEVER;
+    }),
+  );
+
+const text = z.optional(z.string());
+
+/** Every variable's rule and default, keyed as ENV is: the two cannot drift apart. */
+const fields = {
+  tableName: text,
+  queueUrl: text,
+  dynamodbEndpoint: text,
+  resultsTtlDays: z._default(positive(), DEFAULT_RETENTION.resultsDays),
+  runsTtlDays: z._default(positive(), DEFAULT_RETENTION.runsDays),
+  batchSize: z._default(positive(), DEFAULT_BATCH_SIZE),
+  lookbackBars: z._default(positive(), DEFAULT_LOOKBACK_BARS),
+  maxReceives: z._default(positive(), MAX_RECEIVES),
+  provider: z._default(z.enum(PROVIDERS, { error: got(`must be one of ${PROVIDERS.join(', ')}`) }), 'csv'),
+  providerConcurrency: z.optional(positive()),
+  providerRequestsPerMinute: z.optional(positiveOrInfinity()),
+  providerTimeoutMs: z._default(positiveOrInfinity(), DEFAULT_RETRY.timeoutMs),
+  providerDelayMinutes: z.optional(
+    numeric(
+      "must be a non-negative number of minutes (how far the provider's data lags the market)",
+      (n) => Number.isFinite(n) && n >= 0,
+    ),
+  ),
+  schwabSecretId: text,
+  alpacaSecretId: text,
+  schwabAppKey: text,
+  schwabAppSecret: text,
+  schwabRefreshToken: text,
+  alpacaKeyId: text,
+  alpacaSecretKey: text,
+  alpacaFeed: z._default(z.enum(['sip', 'iex'], { error: got('must be "sip" or "iex"') }), 'sip'),
+  schwabBaseUrl: text,
+  alpacaDataUrl: text,
+  yahooBaseUrl: text,
+  yahooCookieUrl: text,
+  dashboardDir: text,
+  chartsFile: text,
+  debugMemory: z._default(flag(), false),
+  apiTokenSecretId: text,
+  apiToken: text,
+  corsOrigin: text,
+  discordSecretId: text,
+  discordPublicKey: text,
+  discordWebhookUrl: text,
+  discordApiUrl: text,
+  dispatchFunction: text,
+  schedules: z._default(jsonStrings(), []),
+  scheduleTimeZone: z._default(z.string(), 'America/New_York'),
+  appVersion: z._default(z.string(), 'dev'),
+  dataDir: text,
+  alertsIntraday: z._default(flag(), false),
+  alertCooldownSessions: z._default(
+    numeric('must be a whole number ≥ 0', (n) => Number.isInteger(n) && n >= 0),
+    DEFAULT_COOLDOWN_SESSIONS,
+  ),
+  watchlistsFile: text,
+  functionName: text,
+} satisfies Record<Field, z.core.$ZodType>;
+
+const settingsSchema = z.object(fields);
+
+/** The handlers' settings: every variable of ENV under its field name, parsed, defaults applied. */
+export type Settings = z.output<typeof settingsSchema>;
+
+/**
+ * Settings from variables named as in ENV (the process's environment, or the local runtime's
+ * object). An unset or blank variable takes its default; a bad one is an error naming it.
+ */
+export function settingsFrom(variables: Readonly<Record<string, string | undefined>>): Settings {
+  const input: Record<string, string | undefined> = {};
+  for (const [field, name] of Object.entries(ENV)) {
+    const value = variables[name];
+    input[field] = value === undefined || value.trim() === '' ? undefined : value;
+  }
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`environment variable ${ENV[issue.path[0] as Field]} ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** A handler's settings at cold start: the one place the real environment is read. */
+export function environmentSettings(): Settings {
+  return settingsFrom(process.env);
+}
+
+/** A setting this handler cannot run without. */
+export function required<K extends Field>(settings: Settings, field: K): NonNullable<Settings[K]> {
+  const value = settings[field];
+  if (value === undefined) throw new Error(`environment variable ${ENV[field]} is not set`);
+  return value as NonNullable<Settings[K]>;
+}
