@@ -68,10 +68,10 @@ export interface ResolvedConfig extends ScanfleetConfig {
 }
 
 /**
- * Defaults. Memory, from `npm run bench` (README, "Benchmark"): the bundled worker peaks at
- * ~78 MB for a fresh container's first 30-symbol batch and levels off at ~115 MB over 1,000 warm
- * invocations; dispatch peaks at ~71 MB, the API at ~88 MB. 256 MB is over 2× the highest peak,
- * and its CPU share keeps a batch well under a second.
+ * Defaults. Memory, from `npm run bench` (docs/benchmark.md, Node 20): the bundled worker peaks at
+ * ~69 MB for a fresh container's first 30-symbol batch and levels off at ~107 MB over 1,000 warm
+ * invocations (highest 130 MB); dispatch peaks at ~60 MB, the API at ~73 MB. 256 MB is about 2×
+ * the highest peak, and its CPU share keeps a batch well under a second.
  */
 export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',

@@ -16,6 +16,7 @@ import {
   startYahooServer,
 } from '../helpers/provider-servers.js';
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
+import { KEYS } from '../../functions/adapters/store/table-schema.js';
 
 // Full local runs: the dispatch and scan-batch handlers, the Yahoo provider over HTTP to a
 // loopback server answering in Yahoo's format, the store through a fault-injecting proxy in
@@ -256,7 +257,7 @@ describe('store faults: nothing lost, nothing counted twice', () => {
       'PutItem',
       { kind: 'lost-response' },
       1,
-      (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S) === 'RUN',
+      (body) => String((body.Item as Record<string, { S?: string }>)?.sk?.S) === KEYS.run('').sk,
     );
     proxy.inject('UpdateItem', { kind: 'lost-response' }, 1, (body) =>
       String(body.UpdateExpression).includes('completedBy'),

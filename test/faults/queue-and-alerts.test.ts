@@ -18,6 +18,7 @@ import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
 import { expectRunAccountedFor } from '../helpers/invariants.js';
 import { referenceEvents } from '../helpers/reference-events.js';
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
+import { KEYS } from '../../functions/adapters/store/table-schema.js';
 
 // The worker under SQS's rules (deliverMessages: redelivery up to 3 receives, then the DLQ),
 // with poison and duplicate messages, and a run's alert under lost store responses. The store
@@ -203,7 +204,7 @@ describe('alerts under lost store responses', () => {
         'PutItem',
         { kind: 'lost-response' },
         1,
-        (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === 'OUTBOX',
+        (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === KEYS.outboxAll().pk,
       );
       const before = alertsSent().length;
       await deliverMessages(

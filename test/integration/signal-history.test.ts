@@ -9,6 +9,7 @@ import {
   runLocalPipeline,
 } from '../../functions/local/local-pipeline.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
+import { KEYS } from '../../functions/adapters/store/table-schema.js';
 
 // Four runs of the schedule with intraday alerts, over one store: the evening of 2024-03-06 (the
 // store's first run), then 10:30, 12:30 and 16:45 on 2024-03-07. COST's VPB buy forms at 10:30
@@ -97,7 +98,7 @@ describe('a run that ended partial', () => {
     await client.send(
       new UpdateCommand({
         TableName: db.tableName,
-        Key: { pk: `RUN#${runs[3].run.runId}`, sk: 'RUN' },
+        Key: KEYS.run(runs[3].run.runId),
         UpdateExpression: 'SET #s = :partial',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':partial': 'partial' },
