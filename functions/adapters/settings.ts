@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ScanfleetError } from '../core/errors.js';
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../core/run/batching.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../core/run/signal-events.js';
 import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
@@ -84,6 +85,12 @@ export const ENV = {
 } as const;
 
 type Field = keyof typeof ENV;
+
+/** A handler's environment variable that is missing or bad: the function cannot start. */
+export class SettingsError extends ScanfleetError {
+  override readonly name = 'SettingsError';
+  override readonly code = 'settings';
+}
 
 /** The rule a variable broke and its value: `must be a positive number, got "x"`. */
 const got = (rule: string) => (issue: { input?: unknown }) => `${rule}, got "${String(issue.input)}"`;
@@ -202,7 +209,9 @@ export function settingsFrom(variables: Readonly<Record<string, string | undefin
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`environment variable ${ENV[issue.path[0] as Field]} ${issue.message}`);
+    throw new SettingsError(`environment variable ${ENV[issue.path[0] as Field]} ${issue.message}`, {
+      cause: parsed.error,
+    });
   }
   return parsed.data;
 }
@@ -215,6 +224,6 @@ export function environmentSettings(): Settings {
 /** A setting this handler cannot run without. */
 export function required<K extends Field>(settings: Settings, field: K): NonNullable<Settings[K]> {
   const value = settings[field];
-  if (value === undefined) throw new Error(`environment variable ${ENV[field]} is not set`);
+  if (value === undefined) throw new SettingsError(`environment variable ${ENV[field]} is not set`);
   return value as NonNullable<Settings[K]>;
 }

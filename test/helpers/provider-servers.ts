@@ -9,6 +9,14 @@ import { parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
 
+/** Obviously fake credentials: the servers check them, and no error or log may show them. */
+export const FAKE_SCHWAB = {
+  appKey: 'fake-app-key-1111',
+  appSecret: 'fake-app-secret-2222',
+  refreshToken: 'fake-refresh-token-3333',
+};
+export const FAKE_ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
+
 /** One bundled CSV row, as the providers would serve it. */
 export interface Row {
   date: string;

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/secrets.js';
 import { runCliAsync } from '../helpers/cli.js';
 import {
+  FAKE_ALPACA as ALPACA,
+  FAKE_SCHWAB as SCHWAB,
   type ProviderServer,
   startAlpacaServer,
   startSchwabServer,
@@ -9,12 +11,6 @@ import {
   startYahooServer,
 } from '../helpers/provider-servers.js';
 
-const SCHWAB = {
-  appKey: 'fake-app-key-1111',
-  appSecret: 'fake-app-secret-2222',
-  refreshToken: 'fake-refresh-token-3333',
-};
-const ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
 const SECRETS = [
   ...Object.values(SCHWAB),
   ...Object.values(ALPACA),

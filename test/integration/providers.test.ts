@@ -19,6 +19,8 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
 import {
   ALPACA_RECENT_SIP_BODY,
+  FAKE_ALPACA as ALPACA,
+  FAKE_SCHWAB as SCHWAB,
   type ProviderServer,
   startAlpacaServer,
   startSchwabServer,
@@ -26,13 +28,6 @@ import {
   startYahooServer,
 } from '../helpers/provider-servers.js';
 
-// Obviously fake credentials: the servers check them, the errors must never show them.
-const SCHWAB = {
-  appKey: 'fake-app-key-1111',
-  appSecret: 'fake-app-secret-2222',
-  refreshToken: 'fake-refresh-token-3333',
-};
-const ALPACA = { keyId: 'FAKEKEYID4444', secretKey: 'fake-alpaca-secret-5555' };
 const SECRETS = [...Object.values(SCHWAB), ...Object.values(ALPACA)];
 
 const BATCH = [

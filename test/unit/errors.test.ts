@@ -9,6 +9,7 @@ import { MalformedMessageError } from '../../functions/core/run/scan-message.js'
 import { UsageError } from '../../functions/local/cli/usage-error.js';
 import { ReplayRangeError } from '../../functions/local/replay/replay.js';
 import { parseScanArgs } from '../../functions/local/cli/scan-command.js';
+import { SettingsError } from '../../functions/adapters/settings.js';
 
 describe('errors: one base with a stable code, and the cause kept', () => {
   it('gives every error class the base, its own name and code', () => {
@@ -23,6 +24,7 @@ describe('errors: one base with a stable code, and the cause kept', () => {
       [new MalformedMessageError('not JSON', { cause }), 'MalformedMessageError', 'malformed_message'],
       [new UsageError('--as-of', { cause }), 'UsageError', 'usage'],
       [new ReplayRangeError('empty', { cause }), 'ReplayRangeError', 'replay_range'],
+      [new SettingsError('TABLE_NAME', { cause }), 'SettingsError', 'settings'],
       [new HttpError(404, 'not_found', 'no route', undefined, { cause }), 'HttpError', 'not_found'],
     ];
     for (const [error, name, code] of errors) {

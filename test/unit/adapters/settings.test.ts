@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../../../functions/core/run/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../../../functions/core/scan/scanners.js';
 import { DEFAULT_RETRY } from '../../../functions/adapters/market-data/http-client.js';
-import { required, settingsFrom } from '../../../functions/adapters/settings.js';
+import { required, SettingsError, settingsFrom } from '../../../functions/adapters/settings.js';
 import { dispatchDeps } from '../../../functions/dispatch/handler.js';
 import { discordDeps } from '../../../functions/discord/handler.js';
 import { scanBatchDeps } from '../../../functions/scan-batch/handler.js';
@@ -72,12 +72,12 @@ describe('the handlers’ settings', () => {
     [{ ALPACA_FEED: 'otc' }, 'environment variable ALPACA_FEED must be "sip" or "iex", got "otc"'],
     [{ PROVIDER_TIMEOUT_MS: '-1' }, 'environment variable PROVIDER_TIMEOUT_MS must be a positive number, got "-1"'],
   ])('refuse %j in one line naming the variable', (variables, message) => {
-    expect(() => settingsFrom(variables)).toThrow(new Error(message));
+    expect(() => settingsFrom(variables)).toThrow(new SettingsError(message));
   });
 
   it('name the variable a handler needs and was not given', () => {
     expect(() => required(settingsFrom({}), 'tableName')).toThrow(
-      new Error('environment variable TABLE_NAME is not set'),
+      new SettingsError('environment variable TABLE_NAME is not set'),
     );
   });
 });
@@ -86,9 +86,11 @@ describe('a handler’s cold start', () => {
   const table = settingsFrom({ TABLE_NAME: 'scanfleet-results' });
 
   it('fails for a variable that handler requires, naming it', () => {
-    expect(() => dispatchDeps(table)).toThrow(new Error('environment variable QUEUE_URL is not set'));
-    expect(() => discordDeps(table)).toThrow(new Error('environment variable DISPATCH_FUNCTION is not set'));
-    expect(() => scanBatchDeps(settingsFrom({}))).toThrow(new Error('environment variable TABLE_NAME is not set'));
+    expect(() => dispatchDeps(table)).toThrow(new SettingsError('environment variable QUEUE_URL is not set'));
+    expect(() => discordDeps(table)).toThrow(new SettingsError('environment variable DISPATCH_FUNCTION is not set'));
+    expect(() => scanBatchDeps(settingsFrom({}))).toThrow(
+      new SettingsError('environment variable TABLE_NAME is not set'),
+    );
   });
 
   it('takes the values of its settings', () => {
