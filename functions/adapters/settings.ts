@@ -64,6 +64,8 @@ export const ENV = {
   discordSecretId: 'DISCORD_SECRET_ID',
   discordPublicKey: 'DISCORD_PUBLIC_KEY',
   discordWebhookUrl: 'DISCORD_WEBHOOK_URL',
+  /** Where failures and alarms are told (local; on AWS the Discord secret's "operatorWebhookUrl"); else the alert webhook. */
+  discordOperatorWebhookUrl: 'DISCORD_OPERATOR_WEBHOOK_URL',
   /** Discord's REST API base, overridable for tests. */
   discordApiUrl: 'DISCORD_API_URL',
   /** The dispatch function /scan-now starts (AWS). */
@@ -78,6 +80,10 @@ export const ENV = {
   alertsIntraday: 'ALERTS_INTRADAY',
   /** Sessions a cross or breakout is held back after an alerted one (default 3). */
   alertCooldownSessions: 'ALERT_COOLDOWN_SESSIONS',
+  /** "false": the schedules are off (config schedules.enabled); the sweeper then expects no run. */
+  schedulesEnabled: 'SCHEDULES_ENABLED',
+  /** Batches in flight at once (the event source's maxConcurrency): a run's deadline divides by it. */
+  workerConcurrency: 'WORKER_CONCURRENCY',
   /** JSON file { "<watchlist name>": ["AAPL", …] } that dispatch resolves names from. */
   watchlistsFile: 'WATCHLISTS_FILE',
   /** Set by the Lambda runtime: the function's own name (the Discord bot invokes itself to finish a command). */
@@ -176,6 +182,7 @@ const fields = {
   discordSecretId: text,
   discordPublicKey: text,
   discordWebhookUrl: text,
+  discordOperatorWebhookUrl: text,
   discordApiUrl: text,
   dispatchFunction: text,
   schedules: z._default(jsonStrings(), []),
@@ -187,6 +194,8 @@ const fields = {
     numeric('must be a whole number ≥ 0', (n) => Number.isInteger(n) && n >= 0),
     DEFAULT_COOLDOWN_SESSIONS,
   ),
+  schedulesEnabled: z._default(flag(), true),
+  workerConcurrency: z._default(positive(), 2),
   watchlistsFile: text,
   functionName: text,
 } satisfies Record<Field, z.core.$ZodType>;

@@ -7,11 +7,16 @@ export interface DiscordSettings {
   publicKey(): Promise<string | undefined>;
   /** The channel webhook alerts go to; undefined turns alerts off. */
   webhookUrl(): Promise<string | undefined>;
+  /** Where failures and alarms are told; undefined: the alert webhook takes them. */
+  operatorWebhookUrl(): Promise<string | undefined>;
 }
 
-/** From Secrets Manager ({"publicKey", "webhookUrl"}) when a secret is named, else the settings' own. */
+/**
+ * From Secrets Manager ({"publicKey", "webhookUrl", "operatorWebhookUrl"}) when a secret is named,
+ * else the settings' own.
+ */
 export function discordSettings(
-  settings: Pick<Settings, 'discordSecretId' | 'discordPublicKey' | 'discordWebhookUrl'>,
+  settings: Pick<Settings, 'discordSecretId' | 'discordPublicKey' | 'discordWebhookUrl' | 'discordOperatorWebhookUrl'>,
 ): DiscordSettings {
   const secretId = settings.discordSecretId;
   if (secretId) {
@@ -20,10 +25,15 @@ export function discordSettings(
       const value = (await read())[key];
       return typeof value === 'string' && value.length > 0 ? value : undefined;
     };
-    return { publicKey: () => field('publicKey'), webhookUrl: () => field('webhookUrl') };
+    return {
+      publicKey: () => field('publicKey'),
+      webhookUrl: () => field('webhookUrl'),
+      operatorWebhookUrl: () => field('operatorWebhookUrl'),
+    };
   }
   return {
     publicKey: async () => settings.discordPublicKey,
     webhookUrl: async () => settings.discordWebhookUrl,
+    operatorWebhookUrl: async () => settings.discordOperatorWebhookUrl,
   };
 }

@@ -9,7 +9,9 @@
  *   alert log    pk RUN#<runId>     sk ALERT#<symbol>#<event key>#<kind>  what a run alerts (its outbox)
  *   event        pk EVENT#<symbol>  sk E#<start>#<scanner>#<signal>       one per event, claimed once
  *   event state  pk EVENT#<symbol>  sk STATE                              what the symbol's events stand at
- *   outbox       pk OUTBOX          sk <runId>                            a run whose alerts are being or failed to be sent
+ *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
+ *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
+ *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause>   runtime switches and once-per-cause notices
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -31,6 +33,9 @@ export const ITEM_TYPES = {
   event: 'event',
   eventState: 'event-state',
   outbox: 'outbox',
+  outboxMessage: 'outbox-message',
+  outboxLease: 'outbox-lease',
+  control: 'control',
 } as const;
 
 /** Items expire after these many days unless configured otherwise. */
@@ -47,6 +52,12 @@ const PREFIX = {
   eventSort: 'E#',
   state: 'STATE',
   outbox: 'OUTBOX',
+  message: 'MSG#',
+  lease: 'LEASE#',
+  control: 'CONTROL',
+  pause: 'PAUSE',
+  scanNow: 'SCANNOW#',
+  notice: 'NOTICE#',
 } as const;
 
 export interface ItemKey {
@@ -113,13 +124,27 @@ export const KEYS = {
   state: (symbol: string): ItemKey => ({ pk: `${PREFIX.event}${symbol}`, sk: PREFIX.state }),
   outbox: (runId: string): ItemKey => ({ pk: PREFIX.outbox, sk: runId }),
   outboxAll: (): KeyRange => ({ pk: PREFIX.outbox }),
+  /** One message of the outbox: `source` sorts by time (a run id, or a notice's stamped cause). */
+  outboxMessage: (source: string, seq: number): ItemKey => ({
+    pk: PREFIX.outbox,
+    sk: `${PREFIX.message}${source}#${String(seq).padStart(3, '0')}`,
+  }),
+  outboxMessages: (): KeyRange => ({ pk: PREFIX.outbox, skPrefix: PREFIX.message }),
+  outboxLease: (target: string): ItemKey => ({ pk: PREFIX.outbox, sk: `${PREFIX.lease}${target}` }),
+  /** The runtime pause of the schedules. */
+  pause: (): ItemKey => ({ pk: PREFIX.control, sk: PREFIX.pause }),
+  /** The last /scan-now of a Discord server (its cooldown). */
+  scanNow: (guild: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.scanNow}${guild}` }),
+  /** An operator notice's cause: open (told once) until it recovers. */
+  notice: (cause: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.notice}${cause}` }),
 } as const;
 
 /**
  * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition: the partitions of signal
- * events (with their states) and of the alert outbox.
+ * events (with their states), of the alert outbox and of the runtime controls.
  */
 export const LEADING_KEYS = {
   events: `${PREFIX.event}*`,
   outbox: PREFIX.outbox,
+  control: PREFIX.control,
 } as const;

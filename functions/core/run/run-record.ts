@@ -4,15 +4,25 @@ import type { RunKind, RunPurpose } from './dispatch-plan.js';
 import { SCANNERS, type ScannerName } from '../scan/scanners.js';
 
 /**
- * `partial`: ended with some batches missing (set by the operations sweeper); its results are
- * what it has. Not to be confused with a result's `partial` flag (its bar was still trading).
+ * `partial`: ended with some batches missing (past its deadline, or dead-lettered); its results
+ * are what it has. `failed`: ended with no batch done, or dispatch itself failed. A late batch may
+ * still promote either to `complete`. Not to be confused with a result's `partial` flag (its bar
+ * was still trading).
  */
-export type RunStatus = 'running' | 'complete' | 'partial' | 'skipped';
+export type RunStatus = 'running' | 'complete' | 'partial' | 'failed' | 'skipped';
 
-/** What became of a run's alert, and when. */
+/** The statuses a run ends in. */
+export const ENDED_STATUSES: readonly RunStatus[] = ['complete', 'partial', 'failed', 'skipped'];
+
+/**
+ * What became of a run's alert, and when: `queued` once its alert messages are in the outbox
+ * (they are sent from there, at least once), `nothing_new` when it had none.
+ */
 export interface RunAlert {
-  readonly status: 'sent' | 'nothing_new' | 'failed';
+  readonly status: 'queued' | 'sent' | 'nothing_new' | 'failed';
   readonly newSignals: number;
+  /** The run's batches counted when its alert log was queued: a late batch queues its own. */
+  readonly batchesDone?: number;
   readonly error?: string;
   readonly at: string;
 }
@@ -63,6 +73,12 @@ export interface RunRecord {
   /** Last-bar dates seen across the run's symbols; the newest is the run's as-of date. */
   readonly barDates: string[];
   readonly skippedReason?: string;
+  /** When the run should have ended: past it, the sweeper ends it `partial` or `failed`. */
+  readonly deadlineAt?: string;
+  /** Why a run ended `partial` or `failed` (the batches missing, the dispatch error). */
+  readonly endReason?: string;
+  /** The request that started it (a Discord interaction id): the same request starts it once. */
+  readonly requestId?: string;
   /** What became of the run's Discord alert, once it completed. */
   readonly alert?: RunAlert;
   readonly expiresAt: number;
@@ -86,6 +102,8 @@ export type NewRun = Pick<
   | 'batchSize'
   | 'batchesExpected'
   | 'skippedReason'
+  | 'deadlineAt'
+  | 'requestId'
 >;
 
 /** A fresh record: every counter the batches add to starts at zero (nested maps must exist). */
