@@ -26,7 +26,11 @@ beforeAll(async () => {
     port: 0,
     discord: {
       ...counted.stores,
-      settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined },
+      settings: {
+        publicKey: async () => keys.publicKey,
+        webhookUrl: async () => undefined,
+        operatorWebhookUrl: async () => undefined,
+      },
     },
   });
 }, 60_000);

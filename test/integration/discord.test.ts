@@ -38,7 +38,11 @@ beforeAll(async () => {
     // Each reading of the clock is a second later: two /scan-now runs are two runs (their ids are to the second).
     discord: {
       ...counted.stores,
-      settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}` },
+      settings: {
+        publicKey: async () => keys.publicKey,
+        webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}`,
+        operatorWebhookUrl: async () => undefined,
+      },
       apiUrl: discord.url,
       now: steppingClock(),
     },
@@ -246,7 +250,11 @@ describe('deferred replies', () => {
       asOf: '2024-03-08',
       port: 0,
       discord: {
-        settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined },
+        settings: {
+          publicKey: async () => keys.publicKey,
+          webhookUrl: async () => undefined,
+          operatorWebhookUrl: async () => undefined,
+        },
         apiUrl: discord.url,
         deadlineMs: 0,
       },

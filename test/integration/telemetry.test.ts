@@ -26,7 +26,13 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-08',
     port: 0,
-    discord: { settings: { publicKey: async () => keys.publicKey, webhookUrl: async () => undefined } },
+    discord: {
+      settings: {
+        publicKey: async () => keys.publicKey,
+        webhookUrl: async () => undefined,
+        operatorWebhookUrl: async () => undefined,
+      },
+    },
   });
 }, 60_000);
 afterAll(async () => {
