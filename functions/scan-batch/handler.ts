@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { addIssueCounts, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';
 import { RunSummaryBuilder } from '../core/run/run-summary.js';
-import { parseScanMessage } from '../core/run/scan-message.js';
+import { parseQueueMessage, type ScanMessage } from '../core/run/scan-message.js';
 import { referenceInstant } from '../core/market/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
 import { planScan } from '../core/scan/scanners.js';
@@ -15,7 +15,11 @@ import { MAX_GAP_FILL_SESSIONS } from '../core/run/signal-events.js';
 import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
-import { alertRun, type AlertOutbox, type AlertRuns } from '../core/run/run-alert.js';
+import type { AlertLogPort } from '../core/run/run-alert.js';
+import { type FinishDeps, finishRun as finishRunRecord, type FinishRuns } from '../core/run/run-finish.js';
+import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
+import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
@@ -34,17 +38,28 @@ export interface AlertSettings {
 
 /** The store calls the worker makes: it counts batches into runs, writes results and events, and alerts. */
 export interface WorkerStores {
-  readonly runs: Pick<Stores['runs'], 'getRun' | 'recordBatch' | 'recordBatchFailure' | 'completeRun'> & AlertRuns;
+  readonly runs: Pick<Stores['runs'], 'recordBatch' | 'recordBatchFailure'> & FinishRuns & FinishDeps['runs'];
   readonly results: Pick<Stores['results'], 'writeOutcomes'>;
   readonly events: EventRecorder['events'];
-  readonly alerts: EventRecorder['alerts'] & AlertOutbox;
+  readonly alerts: EventRecorder['alerts'] & AlertLogPort;
+  readonly outbox: Stores['outbox'];
 }
 
 export interface ScanBatchDeps {
   readonly stores: WorkerStores;
   readonly alertSettings: AlertSettings;
-  /** Where the completed run's alert goes; absent or resolving to undefined: no alerts. */
-  readonly alerts?: { readonly discord: DiscordClient; readonly webhookUrl: () => Promise<string | undefined> };
+  /**
+   * Where an ended run's alerts go (through the outbox); absent or resolving to undefined: no
+   * alerts. Failures go to the operator's webhook, else the alert webhook.
+   */
+  readonly alerts?: {
+    readonly discord: DiscordClient;
+    readonly webhookUrl: () => Promise<string | undefined>;
+    readonly operatorWebhookUrl?: () => Promise<string | undefined>;
+  };
+  /** Where a drainer that could not send everything asks for a later drain (the scan queue, delayed). */
+  readonly drainQueue?: DrainQueue;
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly marketData: MarketData;
   readonly lookbackBars: number;
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
@@ -52,6 +67,12 @@ export interface ScanBatchDeps {
   /** The worker's clock; a message's explicit instant (`--now`, a replay) stands in for it. */
   readonly now: () => Date;
 }
+
+/**
+ * The worker takes no new work with less than this left of its invocation (a batch fetches,
+ * scans, writes and may drain alerts): the message is left for redelivery.
+ */
+export const SAFETY_MARGIN_MS = 20_000;
 
 const { logger, metrics } = createTelemetry('scan-batch');
 const isColdStart = coldStartTracker();
@@ -63,13 +84,22 @@ const isColdStart = coldStartTracker();
  * maxReceives, moves it to the DLQ.
  */
 export function createScanBatchHandler(deps: () => ScanBatchDeps) {
-  const processRecord = async (record: SQSRecord): Promise<void> => {
+  const processRecord = async (record: SQSRecord, lambda?: Context): Promise<void> => {
     const started = performance.now();
     const cold = isColdStart();
     const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
-    let message;
+    const remaining = lambda?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    if (remaining < SAFETY_MARGIN_MS) {
+      logger.warn('too little time left to take the message; left for redelivery', {
+        messageId: record.messageId,
+        remainingMs: remaining,
+      });
+      throw new Error(`only ${remaining} ms left of the invocation: left for redelivery`);
+    }
+    const deadlineMs = Date.now() + remaining - SAFETY_MARGIN_MS / 2;
+    let parsed;
     try {
-      message = parseScanMessage(record.body);
+      parsed = parseQueueMessage(record.body);
     } catch (error) {
       logger.error('malformed scan message', {
         messageId: record.messageId,
@@ -81,6 +111,16 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       throw error;
     }
+    if ('drain' in parsed) {
+      const drained = await drain(deps(), deadlineMs);
+      logger.info('outbox drained', {
+        messageId: record.messageId,
+        ...drained,
+        ...invocationFigures(metrics, started, cold),
+      });
+      return;
+    }
+    const message: ScanMessage = parsed;
     const { stores, alertSettings, marketData, lookbackBars, maxReceives, now } = deps();
     const { runs, results } = stores;
     const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
@@ -89,7 +129,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       if (!run) throw new Error(`run ${message.runId} not found (never created, or expired)`);
       if (run.doneBatches.includes(message.batch)) {
         // An earlier delivery counted it and may have stopped before completing the run.
-        const finish = await finishRun(run, deps());
+        const finish = await finishRun(run, deps(), deadlineMs);
         logger.info('batch already counted; nothing to scan', {
           ...context,
           runComplete: finish.completed,
@@ -156,7 +196,9 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       // Undefined: counted already, by a concurrent copy or by this very update whose response was
       // lost and retried. The run as it stands decides whether it is complete.
       const current = updated ?? (await runs.getRun(message.runId));
-      const { completed, log: alertLog } = current ? await finishRun(current, deps()) : { completed: false, log: {} };
+      const { completed, log: alertLog } = current
+        ? await finishRun(current, deps(), deadlineMs)
+        : { completed: false, log: {} };
       const signals = Object.values(tally.signals).reduce(
         (sum, counts) => sum + Object.values(counts ?? {}).reduce((a, b) => a + b, 0),
         0,
@@ -186,37 +228,74 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         ...invocationFigures(metrics, started, cold),
       });
       if (receives >= maxReceives) {
-        await runs.recordBatchFailure(message.runId, message.batch, reason).catch((recordError: Error) => {
-          logger.error('could not record the batch failure on the run', { ...context, reason: recordError.message });
-        });
+        // The batch goes to the dead-letter queue next: noted on the run at once, which ends
+        // (partial or failed) if it was the last batch outstanding.
+        await runs
+          .recordBatchFailure(message.runId, message.batch, reason)
+          .then(() => runs.getRun(message.runId))
+          .then((run) => run && finishRun(run, deps(), deadlineMs))
+          .catch((recordError: Error) => {
+            logger.error('could not record the batch failure on the run', { ...context, reason: recordError.message });
+          });
       }
       throw error;
     }
   };
 
   /**
-   * Completes the run once all its batches are counted (a conditional update: exactly one caller
-   * does it), and that one invocation sends the run's alert (failures are recorded, not thrown).
+   * Completes (or ends) the run as far as its record allows and queues its alerts once it has
+   * ended; then drains the outbox — this run's alerts, and any an earlier drainer left.
    */
   const finishRun = async (
     run: RunRecord,
-    { stores, alerts }: ScanBatchDeps,
+    current: ScanBatchDeps,
+    deadlineMs: number,
   ): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
-    const completed =
-      run.status === 'running' && run.batchesDone >= run.batchesExpected && (await stores.runs.completeRun(run.runId));
-    if (completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
-    const webhookUrl = completed && alerts ? await alerts.webhookUrl() : undefined;
-    const finished = webhookUrl ? await stores.runs.getRun(run.runId) : undefined;
-    if (!alerts || !webhookUrl || !finished) return { completed, log: {} };
-    const alert = await alertRun(finished, {
-      ...stores,
-      post: (message) => alerts.discord.send(webhookUrl, 'POST', message, 'alert webhook'),
+    const { stores, alerts } = current;
+    const finish = await finishRunRecord(run, {
+      runs: stores.runs,
+      alerts: stores.alerts,
+      enqueue: (messages) => stores.outbox.enqueue(messages),
+      alertsOn: async () => (await alerts?.webhookUrl()) !== undefined,
+      now: current.now,
     });
-    if (alert.status === 'sent') metrics.addMetric('AlertsSent', MetricUnit.Count, 1);
-    if (alert.status === 'failed') metrics.addMetric('AlertsFailed', MetricUnit.Count, 1);
+    if (finish.completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
+    if (!finish.alert && !finish.completed) return { completed: false, log: {} };
+    const drained = await drain(current, deadlineMs);
     return {
-      completed,
-      log: { alert: alert.status, newSignals: alert.newSignals, ...(alert.error && { alertError: alert.error }) },
+      completed: finish.completed,
+      log: {
+        ...(finish.alert && { alert: finish.alert.status, newSignals: finish.alert.newSignals }),
+        ...drained,
+      },
+    };
+  };
+
+  /** Sends what the outbox holds, within the rate limits and the invocation's time. */
+  const drain = async (current: ScanBatchDeps, deadlineMs: number): Promise<Record<string, unknown>> => {
+    const { alerts } = current;
+    if (!alerts) return {};
+    const outcome = await drainToDiscord(
+      {
+        outbox: current.stores.outbox,
+        discord: alerts.discord,
+        webhooks: {
+          webhookUrl: alerts.webhookUrl,
+          operatorWebhookUrl: alerts.operatorWebhookUrl ?? (async () => undefined),
+        },
+        queue: current.drainQueue,
+        now: current.now,
+        sleep: current.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      },
+      deadlineMs,
+    );
+    if (outcome.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, outcome.sent);
+    if (outcome.failed > 0) metrics.addMetric('AlertsFailed', MetricUnit.Count, outcome.failed);
+    return {
+      messagesSent: outcome.sent,
+      ...(outcome.left > 0 && { messagesLeft: outcome.left }),
+      ...(outcome.laterSeconds !== undefined && { drainLaterSeconds: outcome.laterSeconds }),
+      ...(outcome.errors.length > 0 && { alertError: outcome.errors[0] }),
     };
   };
 
@@ -235,6 +314,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
 /** Dependencies from the settings, created once per container. */
 export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDeps> = {}): ScanBatchDeps {
   const client = createDocumentClient(settings.dynamodbEndpoint);
+  const { webhookUrl, operatorWebhookUrl } = discordSettings(settings);
+  const webhooks = { webhookUrl, operatorWebhookUrl };
   return {
     stores: openStores(client, {
       tableName: required(settings, 'tableName'),
@@ -245,7 +326,8 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
     marketData: overrides.marketData ?? createMarketData(settings),
     lookbackBars: settings.lookbackBars,
     maxReceives: settings.maxReceives,
-    alerts: { discord: new DiscordClient(), webhookUrl: discordSettings(settings).webhookUrl },
+    alerts: { discord: new DiscordClient(), ...webhooks },
+    ...(settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
     ...overrides,
   };
 }

@@ -188,8 +188,12 @@ describe('provider faults: every symbol ends with a result or an error with its 
     const before = yahoo.requests.length;
     const down = await run();
     expect(down.deadLetters.map((d) => d.message.batch).sort()).toEqual([0, 1, 2, 3]);
+    // Its last batch dead-lettered, the run ends at once: failed, as no batch was done.
     expect(down.run).toMatchObject({
-      status: 'running',
+      status: 'failed',
+      endReason: expect.stringMatching(
+        /^4 of 4 batches failed every delivery: batch 0, 1, 2, 3 \(last error: batch \d: yahoo failed/,
+      ),
       batchesDone: 0,
       failedBatches: [0, 1, 2, 3],
       lastBatchError: expect.stringMatching(
@@ -213,7 +217,10 @@ describe('provider faults: every symbol ends with a result or an error with its 
       const result = await run('alpaca');
       expect(result.deadLetters.map((d) => d.message.batch)).toEqual([1]);
       expect(result.run).toMatchObject({
-        status: 'running',
+        status: 'partial',
+        endReason: expect.stringMatching(
+          /^1 of 4 batches failed every delivery: batch 1 \(last error: batch 1: .*HTTP 502/,
+        ),
         failedBatches: [1],
         batchesDone: 3,
         lastBatchError: expect.stringMatching(/^batch 1: .*HTTP 502/),

@@ -155,7 +155,7 @@ describe('queue faults', () => {
     expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);
     expect(result.run).toMatchObject({ status: 'complete', batchesDone: 4, symbolsDone: 12 });
     expect(alertsSent().length - sentBefore).toBe(1);
-    expect(result.run.alert).toMatchObject({ status: 'sent', newSignals: newEventsOf0308() });
+    expect(result.run.alert).toMatchObject({ status: 'queued', newSignals: newEventsOf0308() });
   });
 });
 
@@ -204,7 +204,7 @@ describe('alerts under lost store responses', () => {
         'PutItem',
         { kind: 'lost-response' },
         1,
-        (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === KEYS.outboxAll().pk,
+        (body) => String((body.Item as Record<string, { S?: string }>)?.pk?.S) === KEYS.outboxMessages().pk,
       );
       const before = alertsSent().length;
       await deliverMessages(
@@ -216,7 +216,7 @@ describe('alerts under lost store responses', () => {
       const result = await readBack(messages[0].runId);
       expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);
       expect(newEventsOf0308()).toBeGreaterThan(0);
-      expect(result.run.alert).toMatchObject({ status: 'sent', newSignals: newEventsOf0308() });
+      expect(result.run.alert).toMatchObject({ status: 'queued', newSignals: newEventsOf0308() });
       expect(alertsSent().length - before).toBe(1);
     } finally {
       storeClient.destroy();

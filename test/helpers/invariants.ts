@@ -21,8 +21,15 @@ export function expectRunAccountedFor(
   // Every batch is counted once or dead-lettered, never both, never neither.
   expect([...counted, ...failed].sort((a, b) => a - b)).toEqual(Array.from({ length: batches }, (_, i) => i));
   expect(run.batchesDone).toBe(counted.length);
+  // Every run ends: complete, or partial/failed saying which batches and why.
   if (failed.length === 0) expect(run.status).toBe('complete');
-  else expect(run.lastBatchError).toMatch(/^batch \d+: ./);
+  else {
+    expect(run.status).toBe(counted.length > 0 ? 'partial' : 'failed');
+    expect(run.endReason).toMatch(
+      new RegExp(`^${failed.length} of ${batches} batches .*: batch ${failed.join(', ')}\\b`),
+    );
+    expect(run.lastBatchError).toMatch(/^batch \d+: ./);
+  }
 
   const inFailed = new Set(failed.flatMap((b) => symbols.slice(b * run.batchSize, (b + 1) * run.batchSize)));
   const expected = symbols

@@ -188,7 +188,7 @@ describe('least privilege', () => {
     expect([LEADING_KEYS.events, LEADING_KEYS.outbox]).toEqual(prefixes);
     expect(KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross').pk).toBe('EVENT#AAPL');
     expect(KEYS.state('AAPL').pk).toBe('EVENT#AAPL');
-    expect(KEYS.outbox('20261124T214500Z-full').pk).toBe('OUTBOX');
+    expect(KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0).pk).toBe('OUTBOX');
   });
 
   it('lets the API read runs and results (items and the two indexes) — and write nothing', () => {

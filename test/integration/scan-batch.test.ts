@@ -263,7 +263,9 @@ describe('scan-batch handler', () => {
     expect(await handler(event(message, 3, 'x'), context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'x' }] });
     const run = await store.runs.getRun(message.runId);
     expect(run).toMatchObject({
-      status: 'running',
+      status: 'failed',
+      endReason:
+        '1 of 1 batches failed every delivery: batch 0 (last error: batch 0: connect ECONNREFUSED 127.0.0.1:9)',
       batchesDone: 0,
       failedBatches: [0],
       lastBatchError: 'batch 0: connect ECONNREFUSED 127.0.0.1:9',

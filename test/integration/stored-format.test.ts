@@ -2,6 +2,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { openStores } from '../../functions/adapters/store/stores.js';
 import { eventKey } from '../../functions/core/run/signal-events.js';
+import { alertsToQueue, queueRunAlerts } from '../../functions/core/run/run-alert.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
 // Items exactly as the previous version wrote them — keys spelt out by hand, not built by
@@ -120,7 +121,7 @@ describe('a table written by the previous version', () => {
         RequestItems: { [db.store().tableName]: OLD_ITEMS.map((Item) => ({ PutRequest: { Item } })) },
       }),
     );
-    const { runs, results, events, alerts } = openStores(db.client(), {
+    const { runs, results, events, alerts, outbox } = openStores(db.client(), {
       tableName: db.store().tableName,
       now: () => clock,
     });
@@ -178,8 +179,16 @@ describe('a table written by the previous version', () => {
     expect(await alerts.alertLog(runId)).toEqual([
       { ...expected, kind: 'alert', start: '2026-11-25', at: '2026-11-25T21:45:00.000Z', values },
     ]);
-    expect(await alerts.undelivered(60_000)).toEqual([
-      { runId, status: 'failed', at: '2026-11-25T21:46:00.000Z', error: 'HTTP 503' },
+    // The old outbox entry (a run whose alert failed) is not a message: the run has no `alert`
+    // with a queued status, so the sweeper queues its alert log, which then goes once.
+    const oldRun = (await runs.getRun(runId))!;
+    expect(alertsToQueue(oldRun)).toBe(true);
+    expect(await outbox.pending()).toEqual([]);
+    expect(
+      await queueRunAlerts(oldRun, { runs, alerts, enqueue: (m) => outbox.enqueue(m), now: () => new Date() }),
+    ).toEqual({ status: 'queued', newSignals: 1, batchesDone: 1 });
+    expect((await outbox.pending()).map((m) => [m.target, m.message.content])).toEqual([
+      ['alerts', 'scanfleet: 1 new signal'],
     ]);
   });
 });

@@ -1,11 +1,21 @@
-import { type SendMessageBatchRequestEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ScanMessage } from '../../core/run/scan-message.js';
+import {
+  type SendMessageBatchRequestEntry,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DRAIN_MESSAGE, type ScanMessage } from '../../core/run/scan-message.js';
 import { ScanfleetError } from '../../core/errors.js';
 
 /** Where dispatch puts the batches of a run. */
 export interface ScanQueue {
   /** Enqueues every message or rejects naming the batches that could not be enqueued. */
   send(messages: readonly ScanMessage[]): Promise<void>;
+}
+
+/** Where a drainer asks for a later drain of the outbox (the scan queue, delayed). */
+export interface DrainQueue {
+  requestDrain(delaySeconds: number): Promise<void>;
 }
 
 export class QueueError extends ScanfleetError {
@@ -19,7 +29,7 @@ const ENTRIES_PER_CALL = 10;
  * SQS: SendMessageBatch, 10 entries a call. Entries SQS reports as failed are sent again with
  * capped exponential backoff; a sender fault (a message SQS will never take) is not retried.
  */
-export class SqsScanQueue implements ScanQueue {
+export class SqsScanQueue implements ScanQueue, DrainQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
@@ -59,5 +69,16 @@ export class SqsScanQueue implements ScanQueue {
       }
       await sleep(Math.random() * Math.min(2000, 100 * 2 ** (attempt - 1)));
     }
+  }
+
+  /** A drain message, delayed (SQS takes at most 900 s). */
+  async requestDrain(delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(DRAIN_MESSAGE),
+        DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))),
+      }),
+    );
   }
 }

@@ -9,6 +9,7 @@ import {
   type RunAlert,
   type RunRecord,
 } from '../../core/run/run-record.js';
+import type { RunEnding } from '../../core/run/run-lifecycle.js';
 import { StoreError } from './batch-write.js';
 import type { Page } from './cursor.js';
 import { type Table, withoutKeys } from './table.js';
@@ -112,9 +113,10 @@ export class RunStore {
   }
 
   /**
-   * Marks a running run complete; true for the one caller that did it. The update carries a
-   * token of this call: when its response is lost and the SDK's retry fails the condition, the
-   * stored token tells whether it was this call that completed the run.
+   * Marks a run complete once every batch is counted: a running one, or one that ended partial or
+   * failed and whose late batches arrived since. True for the one caller that did it. The update
+   * carries a token of this call: when its response is lost and the SDK's retry fails the
+   * condition, the stored token tells whether it was this call that completed the run.
    */
   async completeRun(runId: string): Promise<boolean> {
     const token = randomUUID();
@@ -123,12 +125,14 @@ export class RunStore {
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.run(runId),
-          UpdateExpression: 'SET #status = :complete, finishedAt = :now, completedBy = :token',
-          ConditionExpression: '#status = :running AND batchesDone >= batchesExpected',
+          UpdateExpression: 'SET #status = :complete, finishedAt = :now, completedBy = :token REMOVE endReason',
+          ConditionExpression: '#status IN (:running, :partial, :failed) AND batchesDone >= batchesExpected',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':complete': 'complete',
             ':running': 'running',
+            ':partial': 'partial',
+            ':failed': 'failed',
             ':now': this.table.now().toISOString(),
             ':token': token,
           },
@@ -139,6 +143,64 @@ export class RunStore {
       if (error instanceof ConditionalCheckFailedException) {
         return (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
       }
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a running run `partial` or `failed`, noting its missing batches failed and why; true
+   * when this call ended it (false: it had ended already).
+   */
+  async endRun(runId: string, ending: RunEnding): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.run(runId),
+          UpdateExpression: `SET #status = :status, finishedAt = :now, endReason = :reason${ending.missing.length > 0 ? ' ADD failedBatches :missing' : ''}`,
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': ending.status,
+            ':running': 'running',
+            ':now': this.table.now().toISOString(),
+            ':reason': ending.reason.slice(0, 1000),
+            ...(ending.missing.length > 0 && { ':missing': new Set(ending.missing) }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Records a run whose dispatch failed before creating it: `failed`, with the error (once). */
+  async recordFailedDispatch(run: NewRun, reason: string): Promise<boolean> {
+    const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...KEYS.run(run.runId),
+            ...KEYS.runIndex(run.scheduledAt, run.runId),
+            type: ITEM_TYPES.run,
+            ...record,
+            status: 'failed',
+            finishedAt: this.table.now().toISOString(),
+            endReason: `dispatch failed: ${reason}`.slice(0, 1000),
+            doneBatches: undefined,
+            failedBatches: undefined,
+            barDates: undefined,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
@@ -168,6 +230,8 @@ function batchUpdate(batch: number, tally: BatchTally) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':one': 1, ':batchSet': new Set([batch]), ':batch': batch };
   const adds = ['batchesDone :one', 'doneBatches :batchSet'];
+  // A late batch of a run that ended without it: no longer failed.
+  const deletes = ' DELETE failedBatches :batchSet';
   if (tally.barDates && tally.barDates.length > 0) {
     adds.push('barDates :barDates');
     values[':barDates'] = new Set(tally.barDates);
@@ -211,7 +275,11 @@ function batchUpdate(batch: number, tally: BatchTally) {
     sets.push(`dataIssues.#d${k} = dataIssues.#d${k} + :d${k}`);
     k++;
   }
-  return { expression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`, names, values };
+  return {
+    expression: `ADD ${adds.join(', ')}${deletes}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
+    names,
+    values,
+  };
 }
 
 function toRunRecord(item: Record<string, unknown>): RunRecord {

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlertStore } from './alert-store.js';
 import { EventStore } from './event-store.js';
+import { OutboxStore } from './outbox-store.js';
 import { ResultStore } from './result-store.js';
 import { RunStore } from './run-store.js';
 import { Table, type TableOptions } from './table.js';
@@ -18,6 +19,8 @@ export interface Stores {
   /** Signal events and each symbol's event state; kept as long as runs, so a squeeze can last. */
   readonly events: EventStore;
   readonly alerts: AlertStore;
+  /** Discord messages to send, at least once, within the rate limits. */
+  readonly outbox: OutboxStore;
 }
 
 export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
@@ -28,6 +31,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     results: new ResultStore(table, retention.resultsDays),
     events: new EventStore(table, retention.runsDays),
     alerts: new AlertStore(table, retention.runsDays),
+    outbox: new OutboxStore(table, retention.runsDays),
   };
 }
 

@@ -122,8 +122,6 @@ export const KEYS = {
   }),
   eventsOf: (symbol: string): KeyRange => ({ pk: `${PREFIX.event}${symbol}`, skPrefix: PREFIX.eventSort }),
   state: (symbol: string): ItemKey => ({ pk: `${PREFIX.event}${symbol}`, sk: PREFIX.state }),
-  outbox: (runId: string): ItemKey => ({ pk: PREFIX.outbox, sk: runId }),
-  outboxAll: (): KeyRange => ({ pk: PREFIX.outbox }),
   /** One message of the outbox: `source` sorts by time (a run id, or a notice's stamped cause). */
   outboxMessage: (source: string, seq: number): ItemKey => ({
     pk: PREFIX.outbox,

@@ -16,12 +16,6 @@ export interface AlertLogEntry {
   readonly late?: boolean;
   readonly suppressedBy?: string;
   readonly values: ScanValues | null;
-}
-
-/** A run whose alerts are being sent, or failed to be. */
-export interface OutboxEntry {
-  readonly runId: string;
-  readonly status: 'sending' | 'failed';
-  readonly at: string;
-  readonly error?: string;
+  /** In the outbox already (as part of a message). */
+  readonly queued?: boolean;
 }

@@ -1,71 +1,72 @@
-import { type AlertMessage, alertMessages } from '../discord/alert-messages.js';
-import type { AlertLogEntry, OutboxEntry } from './alert-log.js';
+import { alertMessages } from '../discord/alert-messages.js';
+import type { AlertLogEntry } from './alert-log.js';
+import type { OutboxMessage } from './outbox.js';
 import { type RunAlert, type RunRecord, runAsOf } from './run-record.js';
 
 export type AlertOutcome = Omit<RunAlert, 'at'>;
 
-/** A sender that started this long ago and never finished has died (longer than any function's timeout). */
-export const STALE_OUTBOX_MS = 15 * 60_000;
-
-/** What alerting reads and writes of runs. */
+/** What queueing a run's alerts reads and writes of runs. */
 export interface AlertRuns {
-  getRun(runId: string): Promise<RunRecord | undefined>;
   recordAlert(runId: string, alert: AlertOutcome): Promise<void>;
 }
 
-/** Runs' alert logs, and the outbox of runs whose alerts are being or failed to be sent. */
-export interface AlertOutbox {
+/** A run's alert log, and which of its lines are in the outbox already. */
+export interface AlertLogPort {
   alertLog(runId: string): Promise<AlertLogEntry[]>;
-  openOutbox(runId: string): Promise<void>;
-  failOutbox(runId: string, error: string): Promise<void>;
-  closeOutbox(runId: string): Promise<void>;
-  undelivered(staleMs: number): Promise<OutboxEntry[]>;
+  /** Notes lines as queued: a later queueing of the run (a late batch) leaves them out. */
+  markQueued(entries: readonly AlertLogEntry[]): Promise<void>;
 }
 
-export interface AlertDeps {
+export interface QueueDeps {
   readonly runs: AlertRuns;
-  readonly alerts: AlertOutbox;
-  /** Posts one message to the alert channel; throws when it was not delivered. */
-  readonly post: (message: AlertMessage) => Promise<unknown>;
+  readonly alerts: AlertLogPort;
+  /** Adds messages to the outbox; a message already there (same source and seq) is left as it is. */
+  readonly enqueue: (messages: readonly Omit<OutboxMessage, 'status' | 'attempts'>[]) => Promise<void>;
+  readonly now: () => Date;
+}
+
+/** Whether a run's alert log has lines the outbox does not have yet: it ended, and not queued since its last batch. */
+export function alertsToQueue(run: RunRecord): boolean {
+  if (run.status === 'running' || run.status === 'skipped') return false;
+  return run.alert === undefined || run.alert.status === 'failed' || (run.alert.batchesDone ?? 0) < run.batchesDone;
 }
 
 /**
- * Sends a completed run's alert log: its new events, forming events and the confirmation or
- * retraction of earlier forming ones (held-back events are logged, not sent). First, runs whose
- * alerts failed or whose sender died are sent again. While a run's alerts are being sent, its
- * outbox entry stays; a failure is recorded on the run, never thrown, and the next completed run
- * sends them (at least once: a crash between Discord's answer and the record may repeat one
- * message).
+ * Puts an ended run's alert log in the outbox: the lines not queued yet (held-back events are
+ * logged, not sent) become as many messages as Discord's limits need. The part's source is a
+ * digest of its lines, so queueing the same lines again (a retried invocation, the sweeper after
+ * a crash) writes nothing new; the lines are then marked queued and the run notes it.
  */
-export async function alertRun(run: RunRecord, deps: AlertDeps): Promise<AlertOutcome> {
-  for (const earlier of await deps.alerts.undelivered(STALE_OUTBOX_MS).catch(() => [])) {
-    if (earlier.runId === run.runId) continue;
-    const previous = await deps.runs.getRun(earlier.runId);
-    if (previous) await deliver(previous, deps);
+export async function queueRunAlerts(run: RunRecord, deps: QueueDeps): Promise<AlertOutcome> {
+  const lines = (await deps.alerts.alertLog(run.runId)).filter((e) => e.suppressedBy === undefined && !e.queued);
+  const before = run.alert?.status === 'queued' || run.alert?.status === 'sent' ? run.alert.newSignals : 0;
+  let outcome: AlertOutcome;
+  if (lines.length === 0) {
+    outcome = { status: before > 0 ? 'queued' : 'nothing_new', newSignals: before, batchesDone: run.batchesDone };
+  } else {
+    const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors${run.status === 'complete' ? '' : ` · the run ended ${run.status}`}`;
+    const source = `${run.runId}#${digest(lines.map(lineKey).sort().join('\n'))}`;
+    const createdAt = deps.now().toISOString();
+    await deps.enqueue(
+      alertMessages(lines, footer).map((message, seq) => ({ source, seq, target: 'alerts', message, createdAt })),
+    );
+    await deps.alerts.markQueued(lines);
+    outcome = { status: 'queued', newSignals: before + lines.length, batchesDone: run.batchesDone };
   }
-  return deliver(run, deps);
+  await deps.runs.recordAlert(run.runId, outcome);
+  return outcome;
 }
 
-async function deliver(run: RunRecord, { runs, alerts, post }: AlertDeps): Promise<AlertOutcome> {
-  let outcome: AlertOutcome;
-  let sending = 0;
-  try {
-    const lines = (await alerts.alertLog(run.runId)).filter((entry) => entry.suppressedBy === undefined);
-    sending = lines.length;
-    if (lines.length === 0) {
-      outcome = { status: 'nothing_new', newSignals: 0 };
-    } else {
-      await alerts.openOutbox(run.runId);
-      const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors`;
-      for (const message of alertMessages(lines, footer)) await post(message);
-      await alerts.closeOutbox(run.runId);
-      outcome = { status: 'sent', newSignals: lines.length };
-    }
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await alerts.failOutbox(run.runId, message).catch(() => undefined);
-    outcome = { status: 'failed', newSignals: sending, error: message };
+function lineKey(e: AlertLogEntry): string {
+  return `${e.symbol}#${e.scanner}#${e.signal}#${e.start}#${e.kind}`;
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable name for a set of lines (no crypto in core). */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  await runs.recordAlert(run.runId, outcome).catch(() => undefined);
-  return outcome;
+  return hash.toString(16).padStart(8, '0');
 }

@@ -34,6 +34,13 @@ const scanMessageSchema = z.strictObject({
   params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
 });
 
+/** A queue message that asks the worker to drain the alert outbox (sent delayed, for what a drainer left). */
+export interface DrainMessage {
+  readonly drain: 'outbox';
+}
+
+export const DRAIN_MESSAGE: DrainMessage = { drain: 'outbox' };
+
 export class MalformedMessageError extends ScanfleetError {
   override readonly name = 'MalformedMessageError';
   override readonly code = 'malformed_message';
@@ -41,12 +48,26 @@ export class MalformedMessageError extends ScanfleetError {
 
 /** Parses a queue message body; anything off is a MalformedMessageError saying what. */
 export function parseScanMessage(body: string): ScanMessage {
+  const message = parseQueueMessage(body);
+  if ('drain' in message) throw new MalformedMessageError('a drain message is not a scan message');
+  return message;
+}
+
+/** A scan batch or a drain request. */
+export function parseQueueMessage(body: string): ScanMessage | DrainMessage {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new MalformedMessageError(`message body is not JSON (${body.length} bytes)`);
   }
+  if (
+    typeof json === 'object' &&
+    json !== null &&
+    Object.keys(json).length === 1 &&
+    (json as DrainMessage).drain === 'outbox'
+  )
+    return DRAIN_MESSAGE;
   const parsed = scanMessageSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);

@@ -1,0 +1,181 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type OutboxMessage,
+  type OutboxPort,
+  type OutboxTarget,
+  recentPosts,
+  STALE_CLAIM_MS,
+} from '../../core/run/outbox.js';
+import { type Table, withoutKeys } from './table.js';
+import { ITEM_TYPES, KEYS } from './table-schema.js';
+
+/** A sent message is kept (without its content) this long, so queueing it again writes nothing. */
+const SENT_RETENTION_DAYS = 7;
+
+/**
+ * The outbox: Discord messages to send, each pending until a drainer marks it sent under its
+ * claim, and one lease per target (who drains it now, and its recent posts for the rate limits).
+ */
+export class OutboxStore implements OutboxPort {
+  constructor(
+    private readonly table: Table,
+    private readonly retentionDays: number,
+  ) {}
+
+  /** Adds messages; one already there (queued before, maybe sent) is left as it is. */
+  async enqueue(messages: readonly Omit<OutboxMessage, 'status' | 'attempts'>[]): Promise<void> {
+    for (const m of messages) {
+      try {
+        await this.table.client.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...KEYS.outboxMessage(m.source, m.seq),
+              type: ITEM_TYPES.outboxMessage,
+              ...m,
+              status: 'pending',
+              attempts: 0,
+              expiresAt: this.table.expiry(this.retentionDays),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  }
+
+  async pending(): Promise<OutboxMessage[]> {
+    const items = await this.table.all(KEYS.outboxMessages());
+    return items
+      .filter((item) => item.status === 'pending')
+      .map((item) => withoutKeys(item, 'expiresAt', 'claimToken', 'claimedAt') as unknown as OutboxMessage);
+  }
+
+  /** Every message, sent or not (oldest first): for tests and the docs' fault table. */
+  async messages(): Promise<(OutboxMessage & { sentAt?: string })[]> {
+    const items = await this.table.all(KEYS.outboxMessages());
+    return items.map((item) => withoutKeys(item, 'expiresAt', 'claimToken', 'claimedAt') as unknown as OutboxMessage);
+  }
+
+  async claim(message: OutboxMessage, token: string): Promise<boolean> {
+    const now = this.table.now().getTime();
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxMessage(message.source, message.seq),
+          UpdateExpression: 'SET claimToken = :token, claimedAt = :now ADD attempts :one',
+          ConditionExpression:
+            '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale OR claimToken = :token)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':token': token,
+            ':now': now,
+            ':one': 1,
+            ':pending': 'pending',
+            ':stale': now - STALE_CLAIM_MS,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Sent: its content goes (the item stays, small, until it expires) and its claim with it. */
+  async markSent(message: OutboxMessage, token: string): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: KEYS.outboxMessage(message.source, message.seq),
+        UpdateExpression:
+          'SET #status = :sent, sentAt = :now, expiresAt = :expires REMOVE message, claimToken, claimedAt',
+        ConditionExpression: 'claimToken = :token',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':sent': 'sent',
+          ':now': this.table.now().toISOString(),
+          ':expires': this.table.expiry(SENT_RETENTION_DAYS),
+          ':token': token,
+        },
+      }),
+    );
+  }
+
+  async release(message: OutboxMessage, token: string, error: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxMessage(message.source, message.seq),
+          UpdateExpression: 'SET lastError = :error REMOVE claimToken, claimedAt',
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeValues: { ':error': error.slice(0, 500), ':token': token },
+        }),
+      );
+    } catch (failure) {
+      if (!(failure instanceof ConditionalCheckFailedException)) throw failure;
+    }
+  }
+
+  async acquireLease(target: OutboxTarget, token: string, untilMs: number): Promise<number[] | undefined> {
+    const now = this.table.now().getTime();
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxLease(target),
+          UpdateExpression: 'SET #type = :type, leaseToken = :token, leaseUntil = :until, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':type': ITEM_TYPES.outboxLease,
+            ':token': token,
+            ':until': untilMs,
+            ':now': now,
+            ':expires': this.table.expiry(1),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const posts = Attributes?.posts;
+      return recentPosts(Array.isArray(posts) ? posts.map(Number) : [], now);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async recordPosts(target: OutboxTarget, token: string, posts: readonly number[]): Promise<void> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: KEYS.outboxLease(target),
+        UpdateExpression: 'SET posts = :posts',
+        ConditionExpression: 'leaseToken = :token',
+        ExpressionAttributeValues: { ':posts': [...posts], ':token': token },
+      }),
+    );
+  }
+
+  async releaseLease(target: OutboxTarget, token: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxLease(target),
+          UpdateExpression: 'REMOVE leaseUntil, leaseToken',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
