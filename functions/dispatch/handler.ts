@@ -8,6 +8,8 @@ import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { planDispatch } from '../core/run/dispatch-plan.js';
+import { deadlineOf, runDeadlineMs } from '../core/run/run-lifecycle.js';
+import { batchTimeMs } from '../adapters/market-data/providers.js';
 import { ValidationError } from '../core/errors.js';
 import { requireWatchlistName } from '../core/run/run-id.js';
 import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
@@ -45,8 +47,10 @@ export interface DispatchResult {
 }
 
 export interface DispatchDeps {
-  /** Dispatch creates runs, and reads nothing else. */
-  readonly runs: Pick<Stores['runs'], 'createRun'>;
+  /** Dispatch creates runs, and reads the recent ones (a scheduled run does not overlap one still running). */
+  readonly runs: Pick<Stores['runs'], 'createRun' | 'listRuns'>;
+  /** How long a run of this many batches may take before the sweeper ends it (ms). */
+  readonly runDeadlineMs: (batches: number) => number;
   readonly queue: ScanQueue;
   /** Symbols of a named watchlist. */
   readonly watchlist: (name: string) => string[];
@@ -65,7 +69,7 @@ const isColdStart = coldStartTracker();
 export function createDispatchHandler(deps: () => DispatchDeps) {
   const dispatch = async (event: DispatchEvent, _context: Context): Promise<DispatchResult> => {
     const started = performance.now();
-    const { runs, queue, watchlist, batchSize, now } = deps();
+    const { runs, queue, watchlist, batchSize, now, runDeadlineMs } = deps();
     const input = parseEvent(event);
     const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : now();
     if (Number.isNaN(scheduledAt.getTime()))
@@ -90,6 +94,9 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       batchSize,
     });
 
+    const startedAt = now();
+    const skippedReason =
+      plan.skippedReason ?? (kind === 'scheduled' ? await stillRunning(runs, plan.runId, startedAt) : undefined);
     const { created, run } = await runs.createRun({
       runId: plan.runId,
       watchlist: name,
@@ -98,24 +105,25 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       session: plan.session,
       ...(explicitNow && { now: explicitNow.toISOString() }),
       scheduledAt: scheduledAt.toISOString(),
-      startedAt: now().toISOString(),
+      startedAt: startedAt.toISOString(),
       sessionDate: plan.sessionDate,
       ...(asOf && { asOf }),
       symbols,
       scanners,
       batchSize,
       batchesExpected: plan.messages.length,
-      ...(plan.skippedReason && { skippedReason: plan.skippedReason }),
+      deadlineAt: new Date(startedAt.getTime() + runDeadlineMs(plan.messages.length)).toISOString(),
+      ...(skippedReason && { skippedReason }),
     });
 
     let result: DispatchResult;
-    if (plan.skippedReason) {
+    if (run.status === 'skipped') {
       result = {
         runId: plan.runId,
         status: 'skipped',
         symbols: symbols.length,
         batches: 0,
-        reason: plan.skippedReason,
+        reason: run.skippedReason,
       };
     } else if (!created && run.status === 'complete') {
       result = { runId: plan.runId, status: 'already_complete', symbols: symbols.length, batches: 0 };
@@ -134,6 +142,18 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     return result;
   };
   return middy(dispatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+/**
+ * Why a scheduled run should not start: a previous run still running inside its deadline (the
+ * newest 20 runs are looked at; an older one is past its deadline, and the sweeper ends it).
+ */
+async function stillRunning(runs: DispatchDeps['runs'], runId: string, now: Date): Promise<string | undefined> {
+  const { items } = await runs.listRuns(20);
+  const previous = items.find((r) => r.status === 'running' && r.runId !== runId && deadlineOf(r) > now.getTime());
+  return previous
+    ? `previous run still running (${previous.runId}: ${previous.batchesDone}/${previous.batchesExpected} batches, deadline ${new Date(deadlineOf(previous)).toISOString()})`
+    : undefined;
 }
 
 function parseEvent(event: unknown) {
@@ -173,6 +193,12 @@ export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps
       return symbols;
     },
     batchSize: settings.batchSize,
+    runDeadlineMs: (batches) =>
+      runDeadlineMs(
+        batches,
+        batchTimeMs(settings.provider, settings.batchSize, settings.providerRequestsPerMinute),
+        settings.workerConcurrency,
+      ),
     now: () => new Date(),
     ...overrides,
   };

@@ -5,6 +5,8 @@ import { type ScanMessage } from '../../functions/core/run/scan-message.js';
 import { QueueError, SqsScanQueue } from '../../functions/adapters/queue/scan-queue.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { batchTimeMs } from '../../functions/adapters/market-data/providers.js';
+import { runDeadlineMs } from '../../functions/core/run/run-lifecycle.js';
 import { startSqsServer, type SqsServer } from '../helpers/sqs-server.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
@@ -36,6 +38,7 @@ function handlerWith(overrides: Partial<DispatchDeps> = {}) {
       throw new Error(`unknown watchlist ${name}`);
     },
     batchSize: 30,
+    runDeadlineMs: (batches) => runDeadlineMs(batches, batchTimeMs('schwab', 30), 2),
     now: () => new Date('2026-11-24T15:00:05Z'),
     ...overrides,
   };
@@ -74,6 +77,8 @@ describe('dispatch handler', () => {
       batchesDone: 0,
       sessionDate: '2026-11-24',
       startedAt: '2026-11-24T15:00:05.000Z',
+      // 5 Schwab batches of 30 (46 s each at 50 requests a minute) on 2 workers: under the 15-minute floor.
+      deadlineAt: '2026-11-24T15:15:05.000Z',
     });
     expect(run?.symbols).toHaveLength(150);
   });
@@ -150,7 +155,7 @@ describe('dispatch handler', () => {
   });
 
   it('never skips the evening re-fetch of a session, nor a manual run', async () => {
-    const { dispatch, runs } = handlerWith();
+    const { dispatch, runs } = handlerWith({ now: () => new Date('2026-11-25T01:00:05Z') });
     expect(
       await dispatch({ watchlist: 'full', purpose: 'refetch', scheduledAt: '2026-11-25T01:00:00Z' }, context),
     ).toMatchObject({ status: 'dispatched', batches: 5 }); // 20:00 on the 24th
@@ -243,5 +248,44 @@ describe('dispatch handler', () => {
       await expect(dispatch(event as never, context), JSON.stringify(event)).rejects.toThrow(message);
     }
     expect((await runs.listRuns(50)).items.some((run) => run.scheduledAt.startsWith('2026-11-24T15:00'))).toBe(false);
+  });
+
+  // Last: its runs stay running, which would hold back the scheduled runs of the tests after it.
+  it('records a scheduled run as skipped while the previous one is still running inside its deadline, not after', async () => {
+    const { dispatch, runs } = handlerWith({ now: () => new Date('2026-12-01T14:30:02Z') });
+    const first = await dispatch(
+      { watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-12-01T14:30:00Z' },
+      context,
+    );
+    expect(first.status).toBe('dispatched');
+    const before = sqs.received.length;
+    const overlapping = handlerWith({ now: () => new Date('2026-12-01T14:40:01Z') });
+    const second = await overlapping.dispatch(
+      { watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-12-01T14:40:00Z' },
+      context,
+    );
+    expect(second).toEqual({
+      runId: '20261201T144000Z-full',
+      status: 'skipped',
+      symbols: 150,
+      batches: 0,
+      reason: 'previous run still running (20261201T143000Z-full: 0/5 batches, deadline 2026-12-01T14:45:02.000Z)',
+    });
+    expect(sqs.received.length).toBe(before);
+    expect(await runs.getRun('20261201T144000Z-full')).toMatchObject({ status: 'skipped' });
+    // A manual run is not held back (/scan-now has its own cooldown).
+    expect(
+      (await overlapping.dispatch({ watchlist: 'full', scheduledAt: '2026-12-01T14:41:00Z' }, context)).status,
+    ).toBe('dispatched');
+    // Past the running one's deadline, the next scheduled run starts (the sweeper ends the old one).
+    const late = handlerWith({ now: () => new Date('2026-12-01T15:30:01Z') });
+    expect(
+      (
+        await late.dispatch(
+          { watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-12-01T15:30:00Z' },
+          context,
+        )
+      ).status,
+    ).toBe('dispatched');
   });
 });

@@ -4,3 +4,26 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export function isProviderName(name: string): name is ProviderName {
   return (PROVIDERS as readonly string[]).includes(name);
 }
+
+/** Requests a minute a per-symbol provider makes from one container unless configured (Schwab 50, Yahoo 100). */
+export const DEFAULT_REQUESTS_PER_MINUTE = { schwab: 50, yahoo: 100 } as const;
+
+/**
+ * How long one batch of `batchSize` symbols takes at most with this provider, to derive a run's
+ * deadline from: the per-symbol providers at their pacing (one request a symbol), Alpaca one
+ * paged request a batch, the bundled files at once; plus 10 s of start-up, scanning and writes.
+ */
+export function batchTimeMs(provider: ProviderName, batchSize: number, requestsPerMinute?: number): number {
+  const overhead = 10_000;
+  switch (provider) {
+    case 'schwab':
+    case 'yahoo': {
+      const rate = requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE[provider];
+      return overhead + (Number.isFinite(rate) ? (batchSize * 60_000) / rate : 0);
+    }
+    case 'alpaca':
+      return overhead + 5_000;
+    case 'csv':
+      return overhead;
+  }
+}

@@ -3,6 +3,7 @@ import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
+import { DEFAULT_REQUESTS_PER_MINUTE } from './providers.js';
 import {
   barsFromRows,
   calendarDaysFor,
@@ -82,7 +83,7 @@ export class SchwabMarketData implements MarketData {
   constructor(private readonly options: SchwabOptions) {
     this.baseUrl = (options.baseUrl ?? SCHWAB_BASE_URL).replace(/\/$/, '');
     this.http = options.http ?? new HttpJsonClient('schwab');
-    this.pacer = new RequestPacer(options.requestsPerMinute ?? 50);
+    this.pacer = new RequestPacer(options.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE.schwab);
     this.clock = options.now ?? (() => new Date());
     this.delayMs = options.delayMs ?? DEFAULT_PROVIDER_DELAY_MS;
   }

@@ -3,6 +3,7 @@ import { ProviderError } from '../../core/errors.js';
 import { newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
+import { DEFAULT_REQUESTS_PER_MINUTE } from './providers.js';
 import {
   barsFromRows,
   calendarDaysFor,
@@ -86,7 +87,7 @@ export class YahooMarketData implements MarketData {
     this.baseUrl = (options.baseUrl ?? YAHOO_BASE_URL).replace(/\/$/, '');
     this.http = options.http ?? new HttpJsonClient('yahoo');
     this.sessions = new YahooSessions(this.http, this.baseUrl, options.cookieUrl ?? YAHOO_COOKIE_URL);
-    this.pacer = new RequestPacer(options.requestsPerMinute ?? 100);
+    this.pacer = new RequestPacer(options.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE.yahoo);
     this.clock = options.now ?? (() => new Date());
     this.delayMs = options.delayMs ?? DEFAULT_PROVIDER_DELAY_MS;
   }
