@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlertStore } from './alert-store.js';
+import { ControlStore } from './control-store.js';
 import { EventStore } from './event-store.js';
 import { ResultStore } from './result-store.js';
 import { RunStore } from './run-store.js';
@@ -18,6 +19,8 @@ export interface Stores {
   /** Signal events and each symbol's event state; kept as long as runs, so a squeeze can last. */
   readonly events: EventStore;
   readonly alerts: AlertStore;
+  /** The runtime controls: the pause switch, /scan-now's cooldown, operator notices, the token's age. */
+  readonly control: ControlStore;
 }
 
 export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
@@ -28,6 +31,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     results: new ResultStore(table, retention.resultsDays),
     events: new EventStore(table, retention.runsDays),
     alerts: new AlertStore(table, retention.runsDays),
+    control: new ControlStore(table, retention.runsDays),
   };
 }
 
@@ -35,16 +39,18 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
 export type RunReader = Pick<RunStore, 'getRun' | 'listRuns' | 'latestRun'>;
 export type ResultReader = Pick<ResultStore, 'runResults' | 'allRunResults' | 'symbolHistory'>;
 export type EventReader = Pick<EventStore, 'eventsOf'>;
+export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
 
 /** The stores as the API and the Discord commands see them: reads only. */
 export interface ReadStores {
   readonly runs: RunReader;
   readonly results: ResultReader;
   readonly events: EventReader;
+  readonly control: ControlReader;
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, events }: Stores): ReadStores {
+export function readStores({ runs, results, events, control }: Stores): ReadStores {
   return {
     runs: { getRun: runs.getRun.bind(runs), listRuns: runs.listRuns.bind(runs), latestRun: runs.latestRun.bind(runs) },
     results: {
@@ -53,5 +59,6 @@ export function readStores({ runs, results, events }: Stores): ReadStores {
       symbolHistory: results.symbolHistory.bind(results),
     },
     events: { eventsOf: events.eventsOf.bind(events) },
+    control: { paused: control.paused.bind(control), tokenStatus: control.tokenStatus.bind(control) },
   };
 }
