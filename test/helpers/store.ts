@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import type { ControlStore } from '../../functions/adapters/store/control-store.js';
 import { openStores, type ReadStores, readStores } from '../../functions/adapters/store/stores.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 
@@ -23,21 +24,27 @@ export function useEmbeddedStore(): { store: () => EmbeddedStore; client: () => 
   return { store: () => store, client: () => client };
 }
 
+/** What the Discord commands get: the read side, and the runtime controls (they pause, resume and claim /scan-now). */
+export type CountedStores = Omit<ReadStores, 'control'> & { control: ControlStore };
+
 /**
- * The real stores' read side (on the local stack's dynalite, located on first use: the stack
- * starts after this is handed to it), counting every call made to them.
+ * The real stores' read side and the control store (on the local stack's dynalite, located on
+ * first use: the stack starts after this is handed to it), counting every call made to them.
  */
 export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 'tableName'>): {
-  stores: ReadStores;
+  stores: CountedStores;
   calls: () => number;
 } {
-  let real: ReadStores | undefined;
+  let real: CountedStores | undefined;
   let calls = 0;
-  const counted = <K extends keyof ReadStores>(name: K): ReadStores[K] =>
-    new Proxy({} as ReadStores[K], {
+  const counted = <K extends keyof CountedStores>(name: K): CountedStores[K] =>
+    new Proxy({} as CountedStores[K], {
       get(_, property) {
         const { endpoint, tableName } = location();
-        real ??= readStores(openStores(createDocumentClient(endpoint), { tableName }));
+        if (!real) {
+          const stores = openStores(createDocumentClient(endpoint), { tableName });
+          real = { ...readStores(stores), control: stores.control };
+        }
         const store = real[name] as unknown as Record<string | symbol, unknown>;
         const value = store[property];
         if (typeof value !== 'function') return value;
@@ -48,7 +55,12 @@ export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 
       },
     });
   return {
-    stores: { runs: counted('runs'), results: counted('results'), events: counted('events') },
+    stores: {
+      runs: counted('runs'),
+      results: counted('results'),
+      events: counted('events'),
+      control: counted('control'),
+    },
     calls: () => calls,
   };
 }

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlertStore } from './alert-store.js';
+import { ControlStore } from './control-store.js';
 import { EventStore } from './event-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { ResultStore } from './result-store.js';
@@ -21,6 +22,8 @@ export interface Stores {
   readonly alerts: AlertStore;
   /** Discord messages to send, at least once, within the rate limits. */
   readonly outbox: OutboxStore;
+  /** The runtime controls: the pause switch, /scan-now's cooldown, operator notices, the token's age. */
+  readonly control: ControlStore;
 }
 
 export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
@@ -32,6 +35,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     events: new EventStore(table, retention.runsDays),
     alerts: new AlertStore(table, retention.runsDays),
     outbox: new OutboxStore(table, retention.runsDays),
+    control: new ControlStore(table, retention.runsDays),
   };
 }
 
@@ -39,16 +43,18 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
 export type RunReader = Pick<RunStore, 'getRun' | 'listRuns' | 'latestRun'>;
 export type ResultReader = Pick<ResultStore, 'runResults' | 'allRunResults' | 'symbolHistory'>;
 export type EventReader = Pick<EventStore, 'eventsOf'>;
+export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
 
 /** The stores as the API and the Discord commands see them: reads only. */
 export interface ReadStores {
   readonly runs: RunReader;
   readonly results: ResultReader;
   readonly events: EventReader;
+  readonly control: ControlReader;
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, events }: Stores): ReadStores {
+export function readStores({ runs, results, events, control }: Stores): ReadStores {
   return {
     runs: { getRun: runs.getRun.bind(runs), listRuns: runs.listRuns.bind(runs), latestRun: runs.latestRun.bind(runs) },
     results: {
@@ -57,5 +63,6 @@ export function readStores({ runs, results, events }: Stores): ReadStores {
       symbolHistory: results.symbolHistory.bind(results),
     },
     events: { eventsOf: events.eventsOf.bind(events) },
+    control: { paused: control.paused.bind(control), tokenStatus: control.tokenStatus.bind(control) },
   };
 }

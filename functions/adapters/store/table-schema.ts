@@ -11,7 +11,7 @@
  *   event state  pk EVENT#<symbol>  sk STATE                              what the symbol's events stand at
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
  *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
- *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause>   runtime switches and once-per-cause notices
+ *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause> | TOKEN   runtime switches, once-per-cause notices, the provider token's age
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -58,6 +58,7 @@ const PREFIX = {
   pause: 'PAUSE',
   scanNow: 'SCANNOW#',
   notice: 'NOTICE#',
+  token: 'TOKEN',
 } as const;
 
 export interface ItemKey {
@@ -135,6 +136,9 @@ export const KEYS = {
   scanNow: (guild: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.scanNow}${guild}` }),
   /** An operator notice's cause: open (told once) until it recovers. */
   notice: (cause: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.notice}${cause}` }),
+  notices: (): KeyRange => ({ pk: PREFIX.control, skPrefix: PREFIX.notice }),
+  /** When the provider's refresh token was issued, as last checked (Schwab's lasts 7 days). */
+  tokenStatus: (): ItemKey => ({ pk: PREFIX.control, sk: PREFIX.token }),
 } as const;
 
 /**

@@ -19,6 +19,12 @@ const WRITES = [
   'openOutbox',
   'failOutbox',
   'closeOutbox',
+  'pause',
+  'resume',
+  'claimScanNow',
+  'raiseNotice',
+  'resolveNotice',
+  'recordTokenStatus',
 ];
 
 /**
@@ -35,6 +41,8 @@ export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
   void deps.results.writeOutcomes;
   // @ts-expect-error the API's events are read only
   void deps.events.claimEvent;
+  // @ts-expect-error the API cannot pause the schedules
+  void deps.control.pause;
   // @ts-expect-error the API has no alert store
   void deps.alerts;
   // @ts-expect-error the Discord commands' runs are read only
@@ -46,6 +54,7 @@ describe('the API and the Discord commands get the stores without their write me
     expectTypeOf<keyof ApiDeps['runs']>().toEqualTypeOf<'getRun' | 'listRuns' | 'latestRun'>();
     expectTypeOf<keyof ApiDeps['results']>().toEqualTypeOf<'runResults' | 'allRunResults' | 'symbolHistory'>();
     expectTypeOf<keyof ApiDeps['events']>().toEqualTypeOf<'eventsOf'>();
+    expectTypeOf<keyof ApiDeps['control']>().toEqualTypeOf<'paused' | 'tokenStatus'>();
     expectTypeOf<CommandDeps['runs']>().toEqualTypeOf<ApiDeps['runs']>();
   });
 
@@ -59,8 +68,10 @@ describe('the API and the Discord commands get the stores without their write me
       'getRun',
       'latestRun',
       'listRuns',
+      'paused',
       'runResults',
       'symbolHistory',
+      'tokenStatus',
     ]);
     for (const write of WRITES) expect(methods).not.toContain(write);
     client.destroy();

@@ -1,0 +1,268 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Table } from './table.js';
+import { ITEM_TYPES, KEYS } from './table-schema.js';
+
+/** Who paused the schedules, when, and why. */
+export interface Pause {
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** An operator notice that is open: told once, not again until its cause has recovered. */
+export interface Notice {
+  readonly cause: string;
+  readonly text: string;
+  readonly raisedAt: string;
+}
+
+/** Where a token's issue time was read: the secret's `refreshTokenIssuedAt`, its version's creation, or the environment (local). */
+export type TokenSource = 'secret' | 'version' | 'environment';
+
+/** The provider's refresh token as last checked (the sweeper writes it, /status reads it). */
+export interface TokenStatus {
+  readonly provider: 'schwab';
+  readonly issuedAt: string;
+  readonly source: TokenSource;
+  readonly checkedAt: string;
+}
+
+/** The answer to a /scan-now: a run this interaction starts (or started), or the one a recent start in the server began. */
+export interface ScanNowClaim {
+  readonly started: boolean;
+  readonly runId: string;
+  /** When the claim that stands was made. */
+  readonly claimedAt: string;
+}
+
+/** The default time between two /scan-now runs of one Discord server. */
+export const SCAN_NOW_COOLDOWN_MS = 10 * 60_000;
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The runtime controls (partition CONTROL): the schedules' pause switch, each Discord server's
+ * last /scan-now, once-per-cause operator notices and the provider token's age. Every decision
+ * that two callers could race on is a conditional write.
+ */
+export class ControlStore {
+  constructor(
+    private readonly table: Table,
+    private readonly retentionDays: number,
+  ) {}
+
+  /** The pause in force, if the schedules are paused. */
+  async paused(): Promise<Pause | undefined> {
+    const item = await this.table.get(KEYS.pause());
+    if (item?.active !== true) return undefined;
+    return pauseOf(item);
+  }
+
+  /**
+   * Pauses the schedules unless they are paused already: `paused` false then, with the pause
+   * that stands (its author and reason are kept).
+   */
+  async pause(by: string, reason?: string): Promise<{ paused: boolean; pause: Pause }> {
+    const pause: Pause = { by, at: this.table.now().toISOString(), ...(reason && { reason }) };
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { ...KEYS.pause(), type: ITEM_TYPES.control, active: true, ...pause },
+          ConditionExpression: 'attribute_not_exists(pk) OR active = :false',
+          ExpressionAttributeValues: { ':false': false },
+        }),
+      );
+      return { paused: true, pause };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const standing = await this.paused();
+      // Resumed in between: try again.
+      return standing ? { paused: false, pause: standing } : this.pause(by, reason);
+    }
+  }
+
+  /** Resumes the schedules; `resumed` false when they were not paused. `was` is the pause it ended. */
+  async resume(by: string): Promise<{ resumed: boolean; was?: Pause }> {
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.pause(),
+          UpdateExpression: 'SET active = :false, resumedBy = :by, resumedAt = :now',
+          ConditionExpression: 'active = :true',
+          ExpressionAttributeValues: {
+            ':false': false,
+            ':true': true,
+            ':by': by,
+            ':now': this.table.now().toISOString(),
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { resumed: true, ...(Attributes && { was: pauseOf(Attributes) }) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { resumed: false };
+      throw error;
+    }
+  }
+
+  /**
+   * Claims a server's /scan-now for this interaction: it starts `runId` when the server has no
+   * claim younger than the cooldown, or when the claim is this interaction's own (a command run
+   * again after its reply was deferred starts the same run). Otherwise the standing claim's run
+   * is returned, not started.
+   */
+  async claimScanNow(
+    guild: string,
+    interactionId: string,
+    runId: string,
+    now: Date,
+    cooldownMs = SCAN_NOW_COOLDOWN_MS,
+  ): Promise<ScanNowClaim> {
+    const claimedAt = now.toISOString();
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...KEYS.scanNow(guild),
+            type: ITEM_TYPES.control,
+            guild,
+            interactionId,
+            runId,
+            claimedAt,
+            expiresAt: Math.floor((now.getTime() + cooldownMs) / 1000) + DAY_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR claimedAt <= :cutoff',
+          ExpressionAttributeValues: { ':cutoff': new Date(now.getTime() - cooldownMs).toISOString() },
+        }),
+      );
+      return { started: true, runId, claimedAt };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Read whatever stands, expired or not: the condition judged it by `now`, not by the table's clock.
+      const { Item: standing = {} } = await this.table.client.send(
+        new GetCommand({ TableName: this.table.name, Key: KEYS.scanNow(guild), ConsistentRead: true }),
+      );
+      return {
+        started: standing.interactionId === interactionId,
+        runId: String(standing.runId),
+        claimedAt: String(standing.claimedAt),
+      };
+    }
+  }
+
+  /** Opens a notice; true only for the caller that opened it (it was not open already). */
+  async raiseNotice(cause: string, text: string, now: Date): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.notice(cause),
+          UpdateExpression:
+            'SET #type = :type, #cause = :cause, #open = :true, #text = :text, raisedAt = :now REMOVE resolvedAt, expiresAt',
+          ConditionExpression: 'attribute_not_exists(pk) OR #open = :false',
+          ExpressionAttributeNames: { '#type': 'type', '#cause': 'cause', '#open': 'open', '#text': 'text' },
+          ExpressionAttributeValues: {
+            ':type': ITEM_TYPES.control,
+            ':cause': cause,
+            ':true': true,
+            ':false': false,
+            ':text': text,
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Closes a notice (its cause recovered); true when it was open. A closed notice expires with the runs. */
+  async resolveNotice(cause: string, now: Date): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.notice(cause),
+          UpdateExpression: 'SET #open = :false, resolvedAt = :now, expiresAt = :expires',
+          ConditionExpression: '#open = :true',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':false': false,
+            ':now': now.toISOString(),
+            ':expires': Math.floor(now.getTime() / 1000) + this.retentionDays * DAY_SECONDS,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The open notices, by cause. (Open notices carry no expiry, so this reads them directly, not through the TTL filter.) */
+  async openNotices(): Promise<Notice[]> {
+    const range = KEYS.notices();
+    const notices: Notice[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: '#open = :true',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.skPrefix, ':true': true },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of response.Items ?? [])
+        notices.push({ cause: String(item.cause), text: String(item.text), raisedAt: String(item.raisedAt) });
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+    return notices;
+  }
+
+  async recordTokenStatus(status: TokenStatus): Promise<void> {
+    await this.table.client.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: {
+          ...KEYS.tokenStatus(),
+          type: ITEM_TYPES.control,
+          provider: status.provider,
+          issuedAt: status.issuedAt,
+          source: status.source,
+          checkedAt: status.checkedAt,
+        },
+      }),
+    );
+  }
+
+  async tokenStatus(): Promise<TokenStatus | undefined> {
+    const item = await this.table.get(KEYS.tokenStatus());
+    if (!item) return undefined;
+    return {
+      provider: item.provider as TokenStatus['provider'],
+      issuedAt: String(item.issuedAt),
+      source: item.source as TokenSource,
+      checkedAt: String(item.checkedAt),
+    };
+  }
+}
+
+function pauseOf(item: Record<string, unknown>): Pause {
+  return {
+    by: String(item.by),
+    at: String(item.at),
+    ...(typeof item.reason === 'string' && item.reason.length > 0 && { reason: item.reason }),
+  };
+}
