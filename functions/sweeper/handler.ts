@@ -1,0 +1,317 @@
+import '../adapters/zod-messages.js';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { COLOURS } from '../core/discord/discord-embeds.js';
+import { newYorkDayOfMs } from '../core/market/market-clock.js';
+import { isoDay } from '../core/market/trading-day.js';
+import type { OutboxMessage } from '../core/run/outbox.js';
+import { type FinishDeps, type FinishOutcome, finishRun } from '../core/run/run-finish.js';
+import { deriveRunId } from '../core/run/run-id.js';
+import type { RunRecord } from '../core/run/run-record.js';
+import { parseQueueMessage } from '../core/run/scan-message.js';
+import { DiscordClient } from '../adapters/discord/discord-client.js';
+import { discordSettings } from '../adapters/discord/discord-settings.js';
+import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
+import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
+import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import { openStores, type Stores } from '../adapters/store/stores.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
+
+/** Once-per-cause operator notices: a cause is told when it opens, and once when it recovers. */
+export interface Notices {
+  /** True when the cause was not open (so it is told now). */
+  raiseNotice(cause: string, text: string, now: Date): Promise<boolean>;
+  /** True when it was open (so its recovery is told). */
+  resolveNotice(cause: string, now: Date): Promise<boolean>;
+}
+
+export interface SweeperDeps {
+  readonly stores: Pick<Stores, 'runs' | 'alerts' | 'outbox'>;
+  readonly notices: Notices;
+  /** Alerts and operator messages: absent or resolving to undefined, nothing is queued or sent. */
+  readonly webhooks: {
+    readonly discord: DiscordClient;
+    readonly webhookUrl: () => Promise<string | undefined>;
+    readonly operatorWebhookUrl: () => Promise<string | undefined>;
+  };
+  readonly drainQueue?: DrainQueue;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** Scheduler's input every 15 minutes. */
+export interface SweepEvent {
+  readonly sweep: true;
+}
+
+/** What Lambda sends an asynchronous invocation's on-failure destination: here, a dispatch that failed every attempt. */
+export interface DispatchFailureEvent {
+  readonly requestContext: { readonly condition?: string; readonly approximateInvokeCount?: number };
+  readonly requestPayload: unknown;
+  readonly responsePayload?: { readonly errorMessage?: string; readonly errorType?: string } | null;
+}
+
+/** The newest runs the sweeper looks at: more than a day of schedules (9 a session) and manual runs. */
+const RECENT_RUNS = 50;
+/** The sweeper keeps this much of its invocation for the posts it starts. */
+const MARGIN_MS = 15_000;
+
+const { logger, metrics } = createTelemetry('sweeper');
+const isColdStart = coldStartTracker();
+
+/**
+ * The operations watchdog, three ways in:
+ * - every 15 minutes (Scheduler): runs past their deadline end `partial` or `failed` naming the
+ *   missing batches, runs whose batches are all counted are completed, ended runs' alert logs
+ *   not yet queued are queued, failures are told to the operator once per cause, and the outbox
+ *   is drained;
+ * - the scan queue's dead-letter queue: a dead-lettered batch is noted failed on its run at once,
+ *   which ends when no batch is outstanding;
+ * - dispatch's on-failure destination: a dispatch that failed every attempt is recorded as a
+ *   `failed` run and told.
+ */
+export function createSweeperHandler(deps: () => SweeperDeps) {
+  const sweeper = async (
+    event: SweepEvent | SQSEvent | DispatchFailureEvent,
+    context: Context,
+  ): Promise<SQSBatchResponse | Record<string, unknown>> => {
+    const started = performance.now();
+    const cold = isColdStart();
+    const current = deps();
+    const deadlineMs = current.now().getTime() + context.getRemainingTimeInMillis() - MARGIN_MS;
+    if ('Records' in event) {
+      const response = await deadLetters(event, current, deadlineMs);
+      logger.info('dead letters handled', {
+        records: event.Records.length,
+        failed: response.batchItemFailures.length,
+        ...invocationFigures(metrics, started, cold),
+      });
+      return response;
+    }
+    if ('requestPayload' in event) {
+      const outcome = await dispatchFailed(event, current, deadlineMs);
+      logger.info('failed dispatch recorded', { ...outcome, ...invocationFigures(metrics, started, cold) });
+      return outcome;
+    }
+    const outcome = await sweep(current, deadlineMs);
+    logger.info('sweep finished', { ...outcome, ...invocationFigures(metrics, started, cold) });
+    return outcome;
+  };
+  return middy(sweeper).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+function finishDeps(deps: SweeperDeps): FinishDeps {
+  const { runs, alerts, outbox } = deps.stores;
+  return {
+    runs,
+    alerts,
+    enqueue: (messages) => outbox.enqueue(messages),
+    alertsOn: async () => (await deps.webhooks.webhookUrl()) !== undefined,
+    now: deps.now,
+  };
+}
+
+/** One sweep: end, complete and queue what the runs' records allow; tell failures; drain. */
+async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<string, unknown>> {
+  const now = deps.now();
+  const { items } = await deps.stores.runs.listRuns(RECENT_RUNS);
+  const outcomes: FinishOutcome[] = [];
+  for (const run of items) {
+    if (run.status === 'skipped') continue;
+    if (run.status !== 'running' && run.alert?.status !== undefined && run.alert.status !== 'failed') {
+      if ((run.alert.batchesDone ?? 0) >= run.batchesDone) continue;
+    }
+    outcomes.push(await finishRun(run, finishDeps(deps), { overdueAtMs: now.getTime() }));
+  }
+  for (const outcome of outcomes) if (outcome.ended) await told(deps, endedNotice(outcome.run));
+  const finished = new Map(outcomes.map((o) => [o.run.runId, o.run]));
+  await recovered(
+    deps,
+    items.map((run) => finished.get(run.runId) ?? run),
+  );
+  const drained = await drain(deps, deadlineMs);
+  const ended = outcomes.filter((o) => o.ended).map((o) => `${o.run.runId}: ${o.run.status}`);
+  metrics.addMetric('RunsEnded', MetricUnit.Count, ended.length);
+  return {
+    runsLookedAt: items.length,
+    ended,
+    completed: outcomes.filter((o) => o.completed).map((o) => o.run.runId),
+    alertsQueued: outcomes.filter((o) => o.alert?.status === 'queued').map((o) => o.run.runId),
+    ...drained,
+  };
+}
+
+/** A run that ended partial or failed: the operator hears once, until a run completes again. */
+function endedNotice(run: RunRecord): { cause: string; title: string; text: string } {
+  return {
+    cause: 'runs',
+    title: `run ${run.runId} ended ${run.status}`,
+    text: `${run.endReason ?? 'no reason recorded'}.\nWhat to do: look at the scan-batch function's logs for the batches named (\`batch failed\` lines with this run id); a provider error that repeats on every batch (credentials, quota) needs fixing at the provider. The next scheduled run tries again; /status shows its progress.`,
+  };
+}
+
+/** The newest run that ended (not skipped) completed: an open `runs` cause has recovered. */
+async function recovered(deps: SweeperDeps, runs: readonly RunRecord[]): Promise<void> {
+  const newest = runs.find((r) => r.status === 'complete' || r.status === 'partial' || r.status === 'failed');
+  if (newest?.status !== 'complete') return;
+  if (await deps.notices.resolveNotice('runs', deps.now()))
+    await enqueueOperator(deps, 'runs-recovered', {
+      content: `scanfleet: runs complete again (${newest.runId})`,
+      embeds: [{ title: 'Recovered', description: `Run ${newest.runId} completed.`, color: COLOURS.bullish }],
+    });
+}
+
+/** Tells the operator about a cause, once until it recovers. */
+async function told(deps: SweeperDeps, notice: { cause: string; title: string; text: string }): Promise<void> {
+  if (!(await deps.notices.raiseNotice(notice.cause, notice.title, deps.now()))) return;
+  await enqueueOperator(deps, notice.cause, {
+    content: `scanfleet: ${notice.title}`.slice(0, 2000),
+    embeds: [{ title: notice.title.slice(0, 256), description: notice.text.slice(0, 4096), color: COLOURS.bearish }],
+  });
+}
+
+async function enqueueOperator(deps: SweeperDeps, cause: string, message: OutboxMessage['message']): Promise<void> {
+  if ((await deps.webhooks.operatorWebhookUrl()) === undefined && (await deps.webhooks.webhookUrl()) === undefined)
+    return;
+  const now = deps.now();
+  await deps.stores.outbox.enqueue([
+    { source: `${stamp(now)}-notice-${cause}`, seq: 0, target: 'operator', message, createdAt: now.toISOString() },
+  ]);
+}
+
+/** "20261124T214500Z": sorts with run ids. */
+function stamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+}
+
+/** Batches the scan queue gave up on (the worker timed out or crashed on every delivery). */
+async function deadLetters(event: SQSEvent, deps: SweeperDeps, deadlineMs: number): Promise<SQSBatchResponse> {
+  const failures: { itemIdentifier: string }[] = [];
+  for (const record of event.Records) {
+    try {
+      const message = parseQueueMessage(record.body);
+      if ('drain' in message) continue; // the drain below covers it
+      const run = await deps.stores.runs.getRun(message.runId);
+      if (!run || run.doneBatches.includes(message.batch)) continue;
+      if (!run.failedBatches.includes(message.batch))
+        await deps.stores.runs.recordBatchFailure(
+          message.runId,
+          message.batch,
+          'dead-lettered: every delivery failed or timed out (see the scan-batch logs for this batch)',
+        );
+      const updated = (await deps.stores.runs.getRun(message.runId)) ?? run;
+      const outcome = await finishRun(updated, finishDeps(deps));
+      if (outcome.ended) await told(deps, endedNotice(outcome.run));
+      metrics.addMetric('BatchesDeadLettered', MetricUnit.Count, 1);
+    } catch (error) {
+      // A malformed body can never be handled: logged and dropped, not kept failing.
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof Error && error.name === 'MalformedMessageError') {
+        logger.error('dead letter dropped: not a queue message', { messageId: record.messageId, reason });
+        continue;
+      }
+      logger.error('dead letter not handled; kept for another try', { messageId: record.messageId, reason });
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  await drain(deps, deadlineMs);
+  return { batchItemFailures: failures };
+}
+
+/** A dispatch that failed every attempt: a `failed` run, told to the operator. */
+async function dispatchFailed(
+  event: DispatchFailureEvent,
+  deps: SweeperDeps,
+  deadlineMs: number,
+): Promise<Record<string, unknown>> {
+  const payload = (event.requestPayload ?? {}) as Record<string, unknown>;
+  const error = event.responsePayload?.errorMessage ?? event.requestContext.condition ?? 'unknown error';
+  const scheduledAt = new Date(typeof payload.scheduledAt === 'string' ? payload.scheduledAt : deps.now());
+  const watchlist = typeof payload.watchlist === 'string' ? payload.watchlist : 'full';
+  const asOf = typeof payload.asOf === 'string' ? payload.asOf : undefined;
+  let runId: string;
+  try {
+    runId = deriveRunId(Number.isNaN(scheduledAt.getTime()) ? deps.now() : scheduledAt, watchlist, asOf);
+  } catch {
+    runId = deriveRunId(deps.now(), 'unknown');
+  }
+  const at = Number.isNaN(scheduledAt.getTime()) ? deps.now() : scheduledAt;
+  const sessionDate = isoDay(newYorkDayOfMs(at.getTime()));
+  const purpose = payload.purpose;
+  const recorded = await deps.stores.runs.recordFailedDispatch(
+    {
+      runId,
+      watchlist: /^[a-z0-9][a-z0-9-]{0,39}$/.test(watchlist) ? watchlist : 'unknown',
+      kind: purpose ? 'scheduled' : 'manual',
+      ...((purpose === 'market-hours' || purpose === 'after-close' || purpose === 'refetch') && { purpose }),
+      session: sessionDate,
+      scheduledAt: at.toISOString(),
+      startedAt: deps.now().toISOString(),
+      sessionDate,
+      symbols: [],
+      scanners: [],
+      batchSize: 0,
+      batchesExpected: 0,
+    },
+    error,
+  );
+  // A run dispatch had created goes on: its batches may still complete it, else its deadline ends it.
+  if (recorded)
+    await told(deps, {
+      cause: 'dispatch',
+      title: `dispatch of run ${runId} failed`,
+      text: `${error}\nWhat to do: read the dispatch function's logs for this run id; a bad watchlist or settings needs a fix and a redeploy. The next schedule tries again.`,
+    });
+  await drain(deps, deadlineMs);
+  return { runId, recorded, error };
+}
+
+async function drain(deps: SweeperDeps, deadlineMs: number): Promise<Record<string, unknown>> {
+  const outcome = await drainToDiscord(
+    {
+      outbox: deps.stores.outbox,
+      discord: deps.webhooks.discord,
+      webhooks: deps.webhooks,
+      queue: deps.drainQueue,
+      now: deps.now,
+      sleep: deps.sleep,
+    },
+    deadlineMs,
+  );
+  if (outcome.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, outcome.sent);
+  if (outcome.failed > 0) metrics.addMetric('AlertsFailed', MetricUnit.Count, outcome.failed);
+  return {
+    messagesSent: outcome.sent,
+    messagesLeft: outcome.left,
+    ...(outcome.errors.length > 0 && { alertError: outcome.errors[0] }),
+  };
+}
+
+/** Dependencies from the settings, created once per container. */
+export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> = {}): SweeperDeps {
+  const stores = openStores(createDocumentClient(settings.dynamodbEndpoint), {
+    tableName: required(settings, 'tableName'),
+    retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
+  });
+  const { webhookUrl, operatorWebhookUrl } = discordSettings(settings);
+  return {
+    stores,
+    notices: stores.control,
+    webhooks: { discord: new DiscordClient(), webhookUrl, operatorWebhookUrl },
+    ...(settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...overrides,
+  };
+}
+
+let deps: SweeperDeps | undefined;
+export const handler = createSweeperHandler(() => (deps ??= sweeperDeps(environmentSettings())));

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SQSEvent } from 'aws-lambda';
+import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
+import type { AlertLogEntry } from '../../functions/core/run/alert-log.js';
+import type { NewRun } from '../../functions/core/run/run-record.js';
+import { InProcessQueue } from '../../functions/local/in-process-queue.js';
+import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { createSweeperHandler, type SweeperDeps } from '../../functions/sweeper/handler.js';
+import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
+import { useEmbeddedStore } from '../helpers/store.js';
+
+// The sweeper on dynalite with a loopback Discord: runs past their deadline end, stuck runs
+// complete, alerts never queued are queued and sent, dead letters and failed dispatches are
+// recorded, and the operator hears of each failure once. The clock is injected.
+const db = useEmbeddedStore();
+let discord: FakeDiscord;
+beforeAll(async () => {
+  discord = await startFakeDiscord();
+});
+afterAll(() => discord.close());
+
+const ALERTS = '/api/webhooks/1111111/fake-token';
+const OPERATOR = '/api/webhooks/2222222/fake-operator-token';
+let clock = new Date('2026-11-24T15:00:00Z');
+const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: () => clock });
+const queue = new InProcessQueue();
+
+function sweeper() {
+  const s = stores();
+  const deps: SweeperDeps = {
+    stores: s,
+    notices: s.control,
+    webhooks: {
+      discord: new DiscordClient({ maxAttempts: 1, sleep: async () => {} }),
+      webhookUrl: async () => `${discord.url}${ALERTS}`,
+      operatorWebhookUrl: async () => `${discord.url}${OPERATOR}`,
+    },
+    drainQueue: queue,
+    now: () => clock,
+    sleep: async (ms) => void (clock = new Date(clock.getTime() + ms)),
+  };
+  return createSweeperHandler(() => deps);
+}
+const context = () => localLambdaContext('sweeper', 300_000);
+const sweep = () => sweeper()({ sweep: true }, context()) as Promise<Record<string, unknown>>;
+
+type Posted = { content: string; embeds: { title: string; description: string }[] };
+const postedTo = (path: string, from: number) =>
+  discord.received
+    .slice(from)
+    .filter((r) => r.path === path)
+    .map((r) => r.body as Posted);
+
+const summary = (symbols: number) => ({
+  summary: {
+    symbols,
+    signals: {},
+    symbolsInsufficient: 0,
+    symbolsWithErrors: 0,
+    breadth: { aboveSma50: 0, measured: 0, bullishSignals: 0, bearishSignals: 0 },
+  },
+  dataIssues: {},
+});
+
+/** A run as dispatch creates it, started at `startedAt` with a 15-minute deadline. */
+async function newRun(runId: string, batches: number, startedAt: string, over: Partial<NewRun> = {}) {
+  await stores().runs.createRun({
+    runId,
+    watchlist: 'full',
+    kind: 'scheduled',
+    purpose: 'market-hours',
+    session: '2026-11-24',
+    scheduledAt: startedAt,
+    startedAt,
+    sessionDate: '2026-11-24',
+    symbols: Array.from({ length: batches * 2 }, (_, i) => `S${i}`),
+    scanners: ['macd'],
+    batchSize: 2,
+    batchesExpected: batches,
+    deadlineAt: new Date(Date.parse(startedAt) + 15 * 60_000).toISOString(),
+    ...over,
+  });
+}
+
+const line = (runId: string, symbol: string): AlertLogEntry => ({
+  runId,
+  symbol,
+  scanner: 'macd',
+  signal: 'bullish_cross',
+  kind: 'alert',
+  barDate: '2026-11-24',
+  start: '2026-11-24',
+  at: '2026-11-24T15:00:00.000Z',
+  values: { price: 10, changePct: 1, histogram: 0.1, trend: 'bullish' },
+});
+
+describe('the sweeper', () => {
+  it('ends a run past its deadline partial, naming the missing batches; tells the operator once; then its recovery', async () => {
+    const runId = '20261124T143000Z-full';
+    await newRun(runId, 4, '2026-11-24T14:30:00.000Z');
+    await stores().runs.recordBatch(runId, 0, summary(2));
+    await stores().runs.recordBatch(runId, 2, summary(2));
+    clock = new Date('2026-11-24T14:44:00Z');
+    expect((await sweep()).ended).toEqual([]); // inside its deadline: left running
+    expect((await stores().runs.getRun(runId))?.status).toBe('running');
+
+    clock = new Date('2026-11-24T14:46:00Z');
+    const before = discord.received.length;
+    expect((await sweep()).ended).toEqual([`${runId}: partial`]);
+    const run = await stores().runs.getRun(runId);
+    expect(run).toMatchObject({
+      status: 'partial',
+      endReason: '2 of 4 batches missing at the deadline 2026-11-24T14:45:00.000Z: batch 1, 3',
+      failedBatches: [1, 3],
+      doneBatches: [0, 2],
+      finishedAt: '2026-11-24T14:46:00.000Z',
+    });
+    const told = postedTo(OPERATOR, before);
+    expect(told.map((m) => m.content)).toEqual([`scanfleet: run ${runId} ended partial`]);
+    expect(told[0].embeds[0].description).toMatch(/^2 of 4 batches missing .*\nWhat to do: /);
+
+    // A second run failing the same way is the same cause: not told again.
+    const second = '20261124T153000Z-full';
+    await newRun(second, 1, '2026-11-24T15:30:00.000Z');
+    clock = new Date('2026-11-24T15:46:00Z');
+    const again = discord.received.length;
+    expect((await sweep()).ended).toEqual([`${second}: failed`]);
+    expect(postedTo(OPERATOR, again)).toEqual([]);
+
+    // A late batch of the first completes it; a run completing again is the recovery, told once.
+    await stores().runs.recordBatch(runId, 1, summary(2));
+    await stores().runs.recordBatch(runId, 3, summary(2));
+    const third = '20261124T163000Z-full';
+    await newRun(third, 1, '2026-11-24T16:30:00.000Z');
+    await stores().runs.recordBatch(third, 0, summary(2));
+    clock = new Date('2026-11-24T16:40:00Z');
+    const recovering = discord.received.length;
+    const outcome = await sweep();
+    expect(outcome.completed).toEqual([third, runId]);
+    expect(await stores().runs.getRun(runId)).toMatchObject({ status: 'complete', failedBatches: [], batchesDone: 4 });
+    expect((await stores().runs.getRun(runId))?.endReason).toBeUndefined();
+    expect(postedTo(OPERATOR, recovering).map((m) => m.content)).toEqual([`scanfleet: runs complete again (${third})`]);
+    expect((await sweep()).completed).toEqual([]);
+    expect(postedTo(OPERATOR, recovering)).toHaveLength(1);
+  });
+
+  it('queues and sends the alerts of a run completed by an invocation that died before queueing them', async () => {
+    const runId = '20261125T214500Z-full';
+    clock = new Date('2026-11-25T21:50:00Z');
+    await newRun(runId, 1, '2026-11-25T21:45:00.000Z');
+    await stores().alerts.writeAlertLog(['GE', 'MDB', 'DDOG', 'COST'].map((s) => line(runId, s)));
+    await stores().runs.recordBatch(runId, 0, summary(2));
+    await stores().runs.completeRun(runId); // ...and the invocation died here: 4 signals claimed, 0 posted
+    const before = discord.received.length;
+    expect((await sweep()).alertsQueued).toEqual([runId]);
+    const sent = postedTo(ALERTS, before);
+    expect(sent.map((m) => m.content)).toEqual(['scanfleet: 4 new signals']);
+    expect(sent[0].embeds[0].description.split('\n').map((l) => l.split(' ')[0])).toEqual([
+      '**COST**',
+      '**DDOG**',
+      '**GE**',
+      '**MDB**',
+    ]);
+    expect((await stores().runs.getRun(runId))?.alert).toMatchObject({ status: 'queued', newSignals: 4 });
+    expect((await sweep()).alertsQueued).toEqual([]);
+    expect(postedTo(ALERTS, before)).toHaveLength(1);
+  });
+
+  it('notes a dead-lettered batch failed on its run at once, ending the run when none is outstanding', async () => {
+    const runId = '20261126T143000Z-full';
+    clock = new Date('2026-11-26T14:35:00Z');
+    await newRun(runId, 2, '2026-11-26T14:30:00.000Z');
+    await stores().runs.recordBatch(runId, 0, summary(2));
+    const body = JSON.stringify({
+      runId,
+      batch: 1,
+      symbols: ['S2', 'S3'],
+      scanners: ['macd'],
+      scheduledAt: '2026-11-26T14:30:00.000Z',
+    });
+    const event = {
+      Records: [
+        { messageId: 'm-1', body, attributes: { ApproximateReceiveCount: '1' } },
+        { messageId: 'm-2', body: 'not json', attributes: { ApproximateReceiveCount: '1' } },
+      ],
+    } as unknown as SQSEvent;
+    expect(await sweeper()(event, context())).toEqual({ batchItemFailures: [] });
+    expect(await stores().runs.getRun(runId)).toMatchObject({
+      status: 'partial',
+      failedBatches: [1],
+      endReason:
+        '1 of 2 batches failed every delivery: batch 1 (last error: batch 1: dead-lettered: every delivery failed or timed out (see the scan-batch logs for this batch))',
+    });
+  });
+
+  it('records a dispatch that failed every attempt as a failed run, told to the operator', async () => {
+    clock = new Date('2026-11-27T14:31:00Z');
+    const before = discord.received.length;
+    const outcome = await sweeper()(
+      {
+        requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+        requestPayload: { watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-27T14:30:00Z' },
+        responsePayload: { errorType: 'ValidationError', errorMessage: 'unknown watchlist "full"; configured: main' },
+      },
+      context(),
+    );
+    expect(outcome).toMatchObject({ runId: '20261127T143000Z-full', recorded: true });
+    expect(await stores().runs.getRun('20261127T143000Z-full')).toMatchObject({
+      status: 'failed',
+      kind: 'scheduled',
+      purpose: 'market-hours',
+      endReason: 'dispatch failed: unknown watchlist "full"; configured: main',
+    });
+    expect(postedTo(OPERATOR, before).map((m) => m.content)).toEqual([
+      'scanfleet: dispatch of run 20261127T143000Z-full failed',
+    ]);
+  });
+});
