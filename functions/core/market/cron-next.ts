@@ -7,7 +7,7 @@ import { ValidationError } from '../errors.js';
  */
 export function nextCronTime(expression: string, timeZone: string, after: Date): Date | null {
   const cron = parseCron(expression, timeZone);
-  // Step a minute at a time over at most 8 days, skipping whole hours that cannot match.
+  // Over at most 8 days, skip whole hours that cannot match, then jump to a matching minute.
   const start = Math.floor(after.getTime() / 60_000) * 60_000 + 60_000;
   for (let t = start; t < start + 8 * 86_400_000;) {
     const local = cron.local(t);
@@ -16,7 +16,9 @@ export function nextCronTime(expression: string, timeZone: string, after: Date):
       continue;
     }
     if (cron.minutes.has(local.minute)) return new Date(t);
-    t += 60_000;
+    // Jump to the hour's next matching minute (then check it again), else to the next hour.
+    const minute = cron.minuteList.find((m) => m > local.minute);
+    t += ((minute ?? 60) - local.minute) * 60_000;
   }
   return null;
 }
@@ -27,8 +29,8 @@ export function nextCronTime(expression: string, timeZone: string, after: Date):
  */
 export function previousCronTime(expression: string, timeZone: string, before: Date): Date | null {
   const cron = parseCron(expression, timeZone);
-  // The newest whole minute strictly before `before`, then a minute at a time backwards,
-  // skipping to the end of the previous hour when this one cannot match.
+  // The newest whole minute strictly before `before`, then backwards: to the end of the previous
+  // hour when this one cannot match, else to the hour's previous matching minute.
   const start = Math.ceil(before.getTime() / 60_000) * 60_000 - 60_000;
   for (let t = start; t > start - 8 * 86_400_000;) {
     const local = cron.local(t);
@@ -37,7 +39,8 @@ export function previousCronTime(expression: string, timeZone: string, before: D
       continue;
     }
     if (cron.minutes.has(local.minute)) return new Date(t);
-    t -= 60_000;
+    const minute = cron.minuteList.findLast((m) => m < local.minute);
+    t -= (local.minute - (minute ?? -1)) * 60_000;
   }
   return null;
 }
@@ -66,6 +69,7 @@ function parseCron(expression: string, timeZone: string) {
   const format = formatIn(timeZone);
   return {
     minutes,
+    minuteList: [...minutes].sort((a, b) => a - b),
     local(t: number): LocalTime {
       const p = Object.fromEntries(format.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
       return {
