@@ -2,10 +2,59 @@ import { ValidationError } from '../errors.js';
 
 /**
  * The next time an EventBridge cron expression — cron(minutes hours day-of-month month
- * day-of-week year) — fires in a time zone. Supports *, ?, lists, ranges and steps, and
- * named days and months: what scanfleet's schedules use.
+ * day-of-week year) — fires in a time zone, strictly after `after`. Supports *, ?, lists, ranges
+ * and steps, and named days and months: what scanfleet's schedules use.
  */
 export function nextCronTime(expression: string, timeZone: string, after: Date): Date | null {
+  const cron = parseCron(expression, timeZone);
+  // Over at most 8 days, skip whole hours that cannot match, then jump to a matching minute.
+  const start = Math.floor(after.getTime() / 60_000) * 60_000 + 60_000;
+  for (let t = start; t < start + 8 * 86_400_000;) {
+    const local = cron.local(t);
+    if (!cron.hourMatches(local)) {
+      t += (60 - local.minute) * 60_000;
+      continue;
+    }
+    if (cron.minutes.has(local.minute)) return new Date(t);
+    // Jump to the hour's next matching minute (then check it again), else to the next hour.
+    const minute = cron.minuteList.find((m) => m > local.minute);
+    t += ((minute ?? 60) - local.minute) * 60_000;
+  }
+  return null;
+}
+
+/**
+ * The latest time the expression fired strictly before `before` (the mirror of nextCronTime),
+ * looking back at most 8 days: null when it did not fire in them.
+ */
+export function previousCronTime(expression: string, timeZone: string, before: Date): Date | null {
+  const cron = parseCron(expression, timeZone);
+  // The newest whole minute strictly before `before`, then backwards: to the end of the previous
+  // hour when this one cannot match, else to the hour's previous matching minute.
+  const start = Math.ceil(before.getTime() / 60_000) * 60_000 - 60_000;
+  for (let t = start; t > start - 8 * 86_400_000;) {
+    const local = cron.local(t);
+    if (!cron.hourMatches(local)) {
+      t -= (local.minute + 1) * 60_000;
+      continue;
+    }
+    if (cron.minutes.has(local.minute)) return new Date(t);
+    const minute = cron.minuteList.findLast((m) => m < local.minute);
+    t -= (local.minute - (minute ?? -1)) * 60_000;
+  }
+  return null;
+}
+
+interface LocalTime {
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly weekday: number;
+}
+
+/** An expression's fields as sets of the values they match, and the zone's wall clock. */
+function parseCron(expression: string, timeZone: string) {
   const match = /^cron\((.+)\)$/.exec(expression.trim());
   const parts = match?.[1].trim().split(/\s+/);
   if (!parts || parts.length !== 6)
@@ -17,34 +66,50 @@ export function nextCronTime(expression: string, timeZone: string, after: Date):
     field(parts[3], 1, 12, MONTHS),
     field(parts[4], 1, 7, WEEKDAYS),
   ];
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    weekday: 'short',
-  });
-  // Step a minute at a time over at most 8 days, skipping whole hours that cannot match.
-  const start = Math.floor(after.getTime() / 60_000) * 60_000 + 60_000;
-  for (let t = start; t < start + 8 * 86_400_000;) {
-    const p = Object.fromEntries(format.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-    const hourOk =
-      hours.has(Number(p.hour)) &&
-      months.has(Number(p.month)) &&
-      days.has(Number(p.day)) &&
-      weekdays.has(WEEKDAYS[p.weekday.toUpperCase()]);
-    if (!hourOk) {
-      t += (60 - Number(p.minute)) * 60_000;
-      continue;
-    }
-    if (minutes.has(Number(p.minute))) return new Date(t);
-    t += 60_000;
-  }
-  return null;
+  const format = formatIn(timeZone);
+  return {
+    minutes,
+    minuteList: [...minutes].sort((a, b) => a - b),
+    local(t: number): LocalTime {
+      const p = Object.fromEntries(format.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+      return {
+        month: Number(p.month),
+        day: Number(p.day),
+        hour: Number(p.hour),
+        minute: Number(p.minute),
+        weekday: WEEKDAYS[p.weekday.toUpperCase()],
+      };
+    },
+    /** Whether the hour of `local` can hold a firing (every field but the minute matches). */
+    hourMatches(local: LocalTime): boolean {
+      return hours.has(local.hour) && months.has(local.month) && days.has(local.day) && weekdays.has(local.weekday);
+    },
+  };
 }
+
+/**
+ * A zone's wall-clock formatter, built once per zone (building one costs more than the
+ * formatting): bounded by the zones a process uses, one or two.
+ */
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = FORMATS.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
+    });
+    FORMATS.set(timeZone, format);
+  }
+  return format;
+}
+
+const FORMATS = new Map<string, Intl.DateTimeFormat>();
 
 const MONTHS: Record<string, number> = {
   JAN: 1,
