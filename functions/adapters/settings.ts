@@ -35,13 +35,18 @@ export const ENV = {
    * taken as final this long after the close. A non-negative number. Alpaca's follows its feed.
    */
   providerDelayMinutes: 'PROVIDER_DELAY_MINUTES',
-  /** Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken } / { keyId, secretKey }. */
+  /**
+   * Secrets Manager secret ids (AWS): JSON { appKey, appSecret, refreshToken, refreshTokenIssuedAt? }
+   * / { keyId, secretKey }.
+   */
   schwabSecretId: 'SCHWAB_SECRET_ID',
   alpacaSecretId: 'ALPACA_SECRET_ID',
   /** Credentials from the environment (local runs). */
   schwabAppKey: 'SCHWAB_APP_KEY',
   schwabAppSecret: 'SCHWAB_APP_SECRET',
   schwabRefreshToken: 'SCHWAB_REFRESH_TOKEN',
+  /** When that refresh token was issued (ISO 8601; local runs): /status counts its 7 days from it. */
+  schwabRefreshTokenIssuedAt: 'SCHWAB_REFRESH_TOKEN_ISSUED_AT',
   alpacaKeyId: 'ALPACA_KEY_ID',
   alpacaSecretKey: 'ALPACA_SECRET_KEY',
   alpacaFeed: 'ALPACA_FEED',
@@ -166,6 +171,7 @@ const fields = {
   schwabAppKey: text,
   schwabAppSecret: text,
   schwabRefreshToken: text,
+  schwabRefreshTokenIssuedAt: text,
   alpacaKeyId: text,
   alpacaSecretKey: text,
   alpacaFeed: z._default(z.enum(['sip', 'iex'], { error: got('must be "sip" or "iex"') }), 'sip'),

@@ -503,11 +503,19 @@ export interface SecretsManagerServer {
   readonly calls: string[];
   /** Secret id → SecretString; change a value to rotate the secret. */
   readonly secrets: Record<string, string>;
+  /** Secret id → when its AWSCURRENT version was created (GetSecretValue's CreatedDate); set it when rotating. */
+  readonly created: Record<string, Date>;
   close(): Promise<void>;
 }
 
-/** Secrets Manager's JSON 1.1 protocol, as the AWS SDK speaks it: GetSecretValue only. */
-export async function startSecretsManagerServer(secrets: Record<string, string>): Promise<SecretsManagerServer> {
+/**
+ * Secrets Manager's JSON 1.1 protocol, as the AWS SDK speaks it: GetSecretValue only, of the
+ * AWSCURRENT version (with its CreatedDate, epoch seconds on the wire, when `created` has one).
+ */
+export async function startSecretsManagerServer(
+  secrets: Record<string, string>,
+  created: Record<string, Date> = {},
+): Promise<SecretsManagerServer> {
   const calls: string[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -520,7 +528,14 @@ export async function startSecretsManagerServer(secrets: Record<string, string>)
       res.end(
         JSON.stringify(
           value
-            ? { ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`, Name: SecretId, SecretString: value }
+            ? {
+                ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`,
+                Name: SecretId,
+                SecretString: value,
+                VersionId: `v-${value.length}`,
+                VersionStages: ['AWSCURRENT'],
+                ...(created[SecretId] && { CreatedDate: created[SecretId].getTime() / 1000 }),
+              }
             : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' },
         ),
       );
@@ -537,6 +552,7 @@ export async function startSecretsManagerServer(secrets: Record<string, string>)
       }),
     calls,
     secrets,
+    created,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
