@@ -75,7 +75,7 @@ export const ENV = {
   discordApiUrl: 'DISCORD_API_URL',
   /** The dispatch function /scan-now starts (AWS). */
   dispatchFunction: 'DISPATCH_FUNCTION',
-  /** JSON ["cron(…)", …] of the schedules, for /status's next run. */
+  /** JSON ["cron(…)", …] of the schedules (market hours, after close, re-fetch: SCHEDULE_PURPOSES' order), for /status's next run and the sweeper's watchdog. */
   schedules: 'SCHEDULES',
   scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
   appVersion: 'APP_VERSION',

@@ -20,19 +20,41 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
+import type { ControlStore } from '../adapters/store/control-store.js';
+import { providerDelayMs } from '../adapters/market-data/providers.js';
+import { schwabTokenIssue, type TokenIssue } from '../adapters/market-data/schwab-token.js';
+import {
+  describeDaysLeft,
+  refreshTokenDaysLeft,
+  refreshTokenExpiresAt,
+  tokenWarningDue,
+} from '../core/market/refresh-token.js';
+import { type WatchdogSchedule, watchdogRunsSince, watchdogVerdict } from '../core/run/watchdog.js';
+import { SCHEDULE_PURPOSES } from '../core/market/schedules.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
-/** Once-per-cause operator notices: a cause is told when it opens, and once when it recovers. */
-export interface Notices {
-  /** True when the cause was not open (so it is told now). */
-  raiseNotice(cause: string, text: string, now: Date): Promise<boolean>;
-  /** True when it was open (so its recovery is told). */
-  resolveNotice(cause: string, now: Date): Promise<boolean>;
+/** What the watchdog needs to know of the deployment: its schedules and its provider. */
+export interface WatchdogSettings {
+  readonly schedules: readonly WatchdogSchedule[];
+  readonly timeZone: string;
+  /** Config `schedules.enabled`. */
+  readonly enabled: boolean;
+  readonly providerDelayMs: number;
+  /** The csv provider: fixed history, never stale. */
+  readonly fixedHistory: boolean;
 }
 
 export interface SweeperDeps {
-  readonly stores: Pick<Stores, 'runs' | 'alerts' | 'outbox'>;
-  readonly notices: Notices;
+  /**
+   * The stores it reads and ends runs in, and the controls: once-per-cause notices (a cause is
+   * told when it opens, and once when it recovers), the pause, the token's status.
+   */
+  readonly stores: Pick<Stores, 'runs' | 'alerts' | 'outbox'> & {
+    readonly control: Pick<ControlStore, 'raiseNotice' | 'resolveNotice' | 'paused' | 'recordTokenStatus'>;
+  };
+  readonly watchdog: WatchdogSettings;
+  /** When the Schwab refresh token was issued (Schwab deployments only). */
+  readonly schwabToken?: () => Promise<TokenIssue | undefined>;
   /** Alerts and operator messages: absent or resolving to undefined, nothing is queued or sent. */
   readonly webhooks: {
     readonly discord: DiscordClient;
@@ -129,6 +151,8 @@ async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
     outcomes.push(await finishRun(run, finishDeps(deps), { overdueAtMs: now.getTime() }));
   }
   for (const outcome of outcomes) if (outcome.ended) await told(deps, endedNotice(outcome.run));
+  const verdict = await watch(deps, now);
+  const token = await checkToken(deps, now);
   const finished = new Map(outcomes.map((o) => [o.run.runId, o.run]));
   await recovered(
     deps,
@@ -138,12 +162,81 @@ async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
   const ended = outcomes.filter((o) => o.ended).map((o) => `${o.run.runId}: ${o.run.status}`);
   metrics.addMetric('RunsEnded', MetricUnit.Count, ended.length);
   return {
+    fullRunOverdue: verdict.fullRunOverdue,
+    resultsStale: verdict.resultsStale,
+    watchdog: verdict.reasons,
+    ...token,
     runsLookedAt: items.length,
     ended,
     completed: outcomes.filter((o) => o.completed).map((o) => o.run.runId),
     alertsQueued: outcomes.filter((o) => o.alert?.status === 'queued').map((o) => o.run.runId),
     ...drained,
   };
+}
+
+/**
+ * The watchdog's two verdicts as metrics (0 or 1, every sweep: the alarms treat a missing
+ * FullRunOverdue as breaching, so a dead sweeper alarms too), over the runs since it needs them.
+ */
+async function watch(deps: SweeperDeps, now: Date) {
+  const since = watchdogRunsSince(now, deps.watchdog.providerDelayMs).toISOString();
+  const runs: RunRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.stores.runs.listRuns(RECENT_RUNS, cursor);
+    runs.push(...page.items);
+    cursor = page.items.some((r) => r.scheduledAt < since) ? undefined : page.cursor;
+  } while (cursor);
+  const verdict = watchdogVerdict({
+    now,
+    ...deps.watchdog,
+    paused: (await deps.stores.control.paused()) !== undefined,
+    runs: runs.filter((r) => r.scheduledAt >= since),
+  });
+  metrics.addMetric('FullRunOverdue', MetricUnit.Count, verdict.fullRunOverdue);
+  metrics.addMetric('ResultsStale', MetricUnit.Count, verdict.resultsStale);
+  return verdict;
+}
+
+/**
+ * Schwab's refresh token lives 7 days: its age is recorded for /status, and from 2 days before
+ * its expiry the operator is told (once, until a new token is stored).
+ */
+async function checkToken(deps: SweeperDeps, now: Date): Promise<Record<string, unknown>> {
+  if (!deps.schwabToken) return {};
+  let issue: TokenIssue | undefined;
+  try {
+    issue = await deps.schwabToken();
+  } catch (error) {
+    return { tokenError: error instanceof Error ? error.message : String(error) };
+  }
+  if (!issue) return {};
+  await deps.stores.control.recordTokenStatus({
+    provider: 'schwab',
+    issuedAt: issue.issuedAt.toISOString(),
+    source: issue.source,
+    checkedAt: now.toISOString(),
+  });
+  const daysLeft = refreshTokenDaysLeft(issue.issuedAt, now);
+  if (tokenWarningDue(issue.issuedAt, now)) {
+    await told(deps, {
+      cause: 'schwab-token',
+      title: `Schwab refresh token: ${describeDaysLeft(daysLeft)}`,
+      text: `It was issued ${issue.issuedAt.toISOString()} and Schwab refuses it 7 days later (${refreshTokenExpiresAt(issue.issuedAt).toISOString()}); every scan fails from then on.\nWhat to do: sign in to your Schwab app's OAuth flow again for a new refresh token and store it in the secret (\`aws secretsmanager put-secret-value\`, see docs/providers.md).`,
+    });
+  } else if (await deps.stores.control.resolveNotice('schwab-token', now)) {
+    await enqueueOperator(deps, 'schwab-token-renewed', {
+      content: 'scanfleet: the Schwab refresh token was renewed',
+      embeds: [
+        {
+          title: 'Schwab token renewed',
+          description: `The new token has ${describeDaysLeft(daysLeft)}.`,
+          color: COLOURS.bullish,
+        },
+      ],
+    });
+  }
+  return { schwabTokenDaysLeft: Math.round(daysLeft * 10) / 10 };
 }
 
 /** A run that ended partial or failed: the operator hears once, until a run completes again. */
@@ -159,7 +252,7 @@ function endedNotice(run: RunRecord): { cause: string; title: string; text: stri
 async function recovered(deps: SweeperDeps, runs: readonly RunRecord[]): Promise<void> {
   const newest = runs.find((r) => r.status === 'complete' || r.status === 'partial' || r.status === 'failed');
   if (newest?.status !== 'complete') return;
-  if (await deps.notices.resolveNotice('runs', deps.now()))
+  if (await deps.stores.control.resolveNotice('runs', deps.now()))
     await enqueueOperator(deps, 'runs-recovered', {
       content: `scanfleet: runs complete again (${newest.runId})`,
       embeds: [{ title: 'Recovered', description: `Run ${newest.runId} completed.`, color: COLOURS.bullish }],
@@ -168,7 +261,7 @@ async function recovered(deps: SweeperDeps, runs: readonly RunRecord[]): Promise
 
 /** Tells the operator about a cause, once until it recovers. */
 async function told(deps: SweeperDeps, notice: { cause: string; title: string; text: string }): Promise<void> {
-  if (!(await deps.notices.raiseNotice(notice.cause, notice.title, deps.now()))) return;
+  if (!(await deps.stores.control.raiseNotice(notice.cause, notice.title, deps.now()))) return;
   await enqueueOperator(deps, notice.cause, {
     content: `scanfleet: ${notice.title}`.slice(0, 2000),
     embeds: [{ title: notice.title.slice(0, 256), description: notice.text.slice(0, 4096), color: COLOURS.bearish }],
@@ -304,7 +397,14 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
   const { webhookUrl, operatorWebhookUrl } = discordSettings(settings);
   return {
     stores,
-    notices: stores.control,
+    watchdog: {
+      schedules: settings.schedules.map((cron, i) => ({ cron, purpose: SCHEDULE_PURPOSES[i] ?? 'market-hours' })),
+      timeZone: settings.scheduleTimeZone,
+      enabled: settings.schedulesEnabled,
+      providerDelayMs: providerDelayMs(settings.provider, settings.alpacaFeed, settings.providerDelayMinutes),
+      fixedHistory: settings.provider === 'csv',
+    },
+    ...(settings.provider === 'schwab' && { schwabToken: () => schwabTokenIssue(settings) }),
     webhooks: { discord: new DiscordClient(), webhookUrl, operatorWebhookUrl },
     ...(settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
     now: () => new Date(),

@@ -4,6 +4,7 @@ import { DiscordClient } from '../../functions/adapters/discord/discord-client.j
 import { openStores } from '../../functions/adapters/store/stores.js';
 import type { AlertLogEntry } from '../../functions/core/run/alert-log.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
+import { DEFAULT_SCHEDULES, SCHEDULE_PURPOSES } from '../../functions/core/market/schedules.js';
 import { InProcessQueue } from '../../functions/local/in-process-queue.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { createSweeperHandler, type SweeperDeps } from '../../functions/sweeper/handler.js';
@@ -26,11 +27,26 @@ let clock = new Date('2026-11-24T15:00:00Z');
 const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: () => clock });
 const queue = new InProcessQueue();
 
-function sweeper() {
+let tokenIssuedAt: Date | undefined;
+function sweeper(provider: 'csv' | 'schwab' = 'csv') {
   const s = stores();
   const deps: SweeperDeps = {
     stores: s,
-    notices: s.control,
+    watchdog: {
+      schedules: SCHEDULE_PURPOSES.map((purpose) => ({
+        cron: DEFAULT_SCHEDULES[
+          purpose === 'market-hours' ? 'marketHours' : purpose === 'after-close' ? 'afterClose' : 'refetch'
+        ],
+        purpose,
+      })),
+      timeZone: 'America/New_York',
+      enabled: true,
+      providerDelayMs: provider === 'csv' ? 0 : 10 * 60_000,
+      fixedHistory: provider === 'csv',
+    },
+    ...(provider === 'schwab' && {
+      schwabToken: async () => (tokenIssuedAt ? { issuedAt: tokenIssuedAt, source: 'secret' as const } : undefined),
+    }),
     webhooks: {
       discord: new DiscordClient({ maxAttempts: 1, sleep: async () => {} }),
       webhookUrl: async () => `${discord.url}${ALERTS}`,
@@ -43,7 +59,8 @@ function sweeper() {
   return createSweeperHandler(() => deps);
 }
 const context = () => localLambdaContext('sweeper', 300_000);
-const sweep = () => sweeper()({ sweep: true }, context()) as Promise<Record<string, unknown>>;
+const sweep = (provider: 'csv' | 'schwab' = 'csv') =>
+  sweeper(provider)({ sweep: true }, context()) as Promise<Record<string, unknown>>;
 
 type Posted = { content: string; embeds: { title: string; description: string }[] };
 const postedTo = (path: string, from: number) =>
@@ -215,5 +232,60 @@ describe('the sweeper', () => {
     expect(postedTo(OPERATOR, before).map((m) => m.content)).toEqual([
       'scanfleet: dispatch of run 20261127T143000Z-full failed',
     ]);
+  });
+
+  it('says whether a full run is overdue and the results stale, by the market clock; paused, neither', async () => {
+    // Tuesday 2026-12-01, 17:05 New York: the 16:45 after-close run's deadline (17:00) has passed.
+    clock = new Date('2026-12-01T22:05:00Z');
+    const before = await sweep('schwab');
+    expect(before).toMatchObject({ fullRunOverdue: 1, resultsStale: 1 });
+    expect((before.watchdog as string[]).join('\n')).toMatch(/after-close/);
+    const runId = '20261201T214500Z-full';
+    await newRun(runId, 1, '2026-12-01T21:45:00.000Z', {
+      purpose: 'after-close',
+      session: '2026-12-01',
+      sessionDate: '2026-12-01',
+    });
+    await stores().runs.recordBatch(runId, 0, { ...summary(2), barDates: ['2026-12-01'] });
+    expect(await sweep('schwab')).toMatchObject({ fullRunOverdue: 0, resultsStale: 0, completed: [runId] });
+    // Wednesday 17:05 without its after-close run: overdue and stale; paused, neither.
+    clock = new Date('2026-12-02T22:05:00Z');
+    expect(await sweep('schwab')).toMatchObject({ fullRunOverdue: 1, resultsStale: 1 });
+    await stores().control.pause('ops', 'maintenance');
+    const paused = await sweep('schwab');
+    expect(paused).toMatchObject({ fullRunOverdue: 0, resultsStale: 0 });
+    expect((paused.watchdog as string[])[0]).toMatch(/paused/);
+    await stores().control.resume('ops');
+    // The csv provider's fixed history is never stale.
+    expect(await sweep('csv')).toMatchObject({ resultsStale: 0 });
+  });
+
+  it('records the Schwab token’s age and warns the operator from 2 days before its 7-day expiry, once', async () => {
+    clock = new Date('2026-12-03T15:00:00Z');
+    tokenIssuedAt = new Date('2026-11-30T15:00:00Z'); // 3 days old: 4 left
+    const before = discord.received.length;
+    expect(await sweep('schwab')).toMatchObject({ schwabTokenDaysLeft: 4 });
+    expect(await stores().control.tokenStatus()).toEqual({
+      provider: 'schwab',
+      issuedAt: '2026-11-30T15:00:00.000Z',
+      source: 'secret',
+      checkedAt: '2026-12-03T15:00:00.000Z',
+    });
+    expect(postedTo(OPERATOR, before).filter((m) => /Schwab/.test(m.content))).toEqual([]);
+    clock = new Date('2026-12-05T16:00:00Z'); // 1.96 days left
+    await sweep('schwab');
+    clock = new Date('2026-12-05T16:15:00Z');
+    await sweep('schwab');
+    const warned = postedTo(OPERATOR, before).filter((m) => /Schwab/.test(m.content));
+    expect(warned.map((m) => m.content)).toEqual(['scanfleet: Schwab refresh token: 1.9 days left']);
+    expect(warned[0].embeds[0].description).toMatch(/2026-12-07T15:00:00.000Z.*\nWhat to do: /s);
+    tokenIssuedAt = new Date('2026-12-05T16:20:00Z'); // a new token was stored
+    clock = new Date('2026-12-05T16:30:00Z');
+    await sweep('schwab');
+    expect(
+      postedTo(OPERATOR, before)
+        .map((m) => m.content)
+        .at(-1),
+    ).toBe('scanfleet: the Schwab refresh token was renewed');
   });
 });

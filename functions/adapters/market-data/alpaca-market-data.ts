@@ -4,14 +4,10 @@ import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js
 import { isoDay } from '../../core/market/trading-day.js';
 import { HttpJsonClient, HttpStatusError } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
+import { ALPACA_SIP_DELAY_MS } from './providers.js';
 import { barsFromRows, calendarDaysFor, numeric } from './provider-batch.js';
 
 export const ALPACA_DATA_URL = 'https://data.alpaca.markets';
-/**
- * How old SIP data is asked for: the free plan serves SIP data only once it is 15 minutes old,
- * so the window ends 16 minutes back (a minute's margin for clock skew).
- */
-export const ALPACA_SIP_DELAY_MS = 16 * 60_000;
 
 export interface AlpacaCredentials {
   readonly keyId: string;

@@ -51,5 +51,3 @@ export function calendarDaysFor(lookback: number): number {
   return Math.ceil(lookback * 1.45) + 10;
 }
 
-/** How far Yahoo's and Schwab's data is taken to lag the market unless PROVIDER_DELAY_MINUTES says. */
-export const DEFAULT_PROVIDER_DELAY_MS = 10 * 60_000;

@@ -5,6 +5,28 @@ export function isProviderName(name: string): name is ProviderName {
   return (PROVIDERS as readonly string[]).includes(name);
 }
 
+/** How far Yahoo's and Schwab's data is taken to lag the market unless PROVIDER_DELAY_MINUTES says. */
+export const DEFAULT_PROVIDER_DELAY_MS = 10 * 60_000;
+
+/**
+ * How old SIP data is asked for: the free plan serves SIP data only once it is 15 minutes old,
+ * so the window ends 16 minutes back (a minute's margin for clock skew).
+ */
+export const ALPACA_SIP_DELAY_MS = 16 * 60_000;
+
+/** How far a provider's data lags the market: a session's bar is final this long after the close. */
+export function providerDelayMs(provider: ProviderName, alpacaFeed: 'sip' | 'iex', delayMinutes?: number): number {
+  switch (provider) {
+    case 'csv':
+      return 0;
+    case 'alpaca':
+      return alpacaFeed === 'iex' ? 0 : ALPACA_SIP_DELAY_MS;
+    case 'schwab':
+    case 'yahoo':
+      return delayMinutes === undefined ? DEFAULT_PROVIDER_DELAY_MS : delayMinutes * 60_000;
+  }
+}
+
 /** Requests a minute a per-symbol provider makes from one container unless configured (Schwab 50, Yahoo 100). */
 export const DEFAULT_REQUESTS_PER_MINUTE = { schwab: 50, yahoo: 100 } as const;
 

@@ -3,11 +3,10 @@ import { ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
-import { DEFAULT_REQUESTS_PER_MINUTE } from './providers.js';
+import { DEFAULT_PROVIDER_DELAY_MS, DEFAULT_REQUESTS_PER_MINUTE } from './providers.js';
 import {
   barsFromRows,
   calendarDaysFor,
-  DEFAULT_PROVIDER_DELAY_MS,
   numeric,
   settleBatch,
   symbolFailure,

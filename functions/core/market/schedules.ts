@@ -9,3 +9,6 @@ export const DEFAULT_SCHEDULES = {
   afterClose: 'cron(45 16 ? * MON-FRI *)',
   refetch: 'cron(0 20 ? * MON-FRI *)',
 } as const;
+
+/** The purpose of each schedule, in the order the stack passes their crons (SCHEDULES). */
+export const SCHEDULE_PURPOSES = ['market-hours', 'after-close', 'refetch'] as const;
