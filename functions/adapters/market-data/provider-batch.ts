@@ -50,4 +50,3 @@ export function settleBatch(provider: string, results: SymbolBars[]): SymbolBars
 export function calendarDaysFor(lookback: number): number {
   return Math.ceil(lookback * 1.45) + 10;
 }
-

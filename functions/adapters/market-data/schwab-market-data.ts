@@ -4,13 +4,7 @@ import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
 import { DEFAULT_PROVIDER_DELAY_MS, DEFAULT_REQUESTS_PER_MINUTE } from './providers.js';
-import {
-  barsFromRows,
-  calendarDaysFor,
-  numeric,
-  settleBatch,
-  symbolFailure,
-} from './provider-batch.js';
+import { barsFromRows, calendarDaysFor, numeric, settleBatch, symbolFailure } from './provider-batch.js';
 
 export const SCHWAB_BASE_URL = 'https://api.schwabapi.com';
 
