@@ -37,3 +37,9 @@ export class ProviderError extends ScanfleetError {
     super(message, options);
   }
 }
+
+/** The provider refused scanfleet's credentials: every batch fails until someone fixes them. */
+export class CredentialsError extends ProviderError {
+  override readonly name: string = 'CredentialsError';
+  override readonly code: string = 'provider_credentials';
+}

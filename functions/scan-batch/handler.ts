@@ -16,6 +16,8 @@ import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import type { AlertLogPort } from '../core/run/run-alert.js';
+import { CredentialsError } from '../core/errors.js';
+import { type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, finishRun as finishRunRecord, type FinishRuns } from '../core/run/run-finish.js';
 import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
@@ -43,6 +45,8 @@ export interface WorkerStores {
   readonly events: EventRecorder['events'];
   readonly alerts: EventRecorder['alerts'] & AlertLogPort;
   readonly outbox: Stores['outbox'];
+  /** Operator notices: the provider refusing the credentials is told once, and its recovery. */
+  readonly control: Pick<Stores['control'], 'raiseNotice' | 'resolveNotice'>;
 }
 
 export interface ScanBatchDeps {
@@ -157,6 +161,12 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         lookback: plan.lookback + MAX_GAP_FILL_SESSIONS + 1,
         now: reference.referenceMs,
       });
+      await recover(
+        noticeDeps(deps()),
+        CREDENTIALS_CAUSE,
+        `${marketData.name} takes the credentials again`,
+        `Batch ${message.batch} of run ${message.runId} fetched its bars.`,
+      );
       const dataIssues: RowIssueCounts = {};
       const scanned: ScannedSymbol[] = [];
       const scans: SymbolScan[] = fetched.map((entry) => {
@@ -227,6 +237,15 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         lastDelivery: receives >= maxReceives,
         ...invocationFigures(metrics, started, cold),
       });
+      if (credentialsRefused(error)) {
+        await tell(noticeDeps(deps()), {
+          cause: CREDENTIALS_CAUSE,
+          title: `${marketData.name} refused the credentials`,
+          text: `${reason}\nEvery batch fails until this is fixed; the runs end partial or failed. What to do: the message says which credentials and where they live; fix them there (no redeploy needed for a secret).`,
+        }).catch((noticeError: Error) =>
+          logger.error('could not tell the operator', { ...context, reason: noticeError.message }),
+        );
+      }
       if (receives >= maxReceives) {
         // The batch goes to the dead-letter queue next: noted on the run at once, which ends
         // (partial or failed) if it was the last batch outstanding.
@@ -309,6 +328,26 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     });
 
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+const CREDENTIALS_CAUSE = 'provider-credentials';
+
+/** A CredentialsError anywhere in the error's chain of causes. */
+function credentialsRefused(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof CredentialsError) return true;
+  return false;
+}
+
+function noticeDeps(current: ScanBatchDeps): NoticeDeps {
+  const { alerts } = current;
+  return {
+    control: current.stores.control,
+    outbox: current.stores.outbox,
+    operatorReachable: async () =>
+      alerts !== undefined &&
+      ((await alerts.operatorWebhookUrl?.()) !== undefined || (await alerts.webhookUrl()) !== undefined),
+    now: current.now,
+  };
 }
 
 /** Dependencies from the settings, created once per container. */

@@ -5,10 +5,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { COLOURS } from '../core/discord/discord-embeds.js';
 import { newYorkDayOfMs } from '../core/market/market-clock.js';
 import { isoDay } from '../core/market/trading-day.js';
-import type { OutboxMessage } from '../core/run/outbox.js';
+import { type Notice, type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, type FinishOutcome, finishRun } from '../core/run/run-finish.js';
 import { deriveRunId } from '../core/run/run-id.js';
 import type { RunRecord } from '../core/run/run-record.js';
@@ -127,6 +126,16 @@ export function createSweeperHandler(deps: () => SweeperDeps) {
   return middy(sweeper).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
+function noticeDeps(deps: SweeperDeps): NoticeDeps {
+  return {
+    control: deps.stores.control,
+    outbox: deps.stores.outbox,
+    operatorReachable: async () =>
+      (await deps.webhooks.operatorWebhookUrl()) !== undefined || (await deps.webhooks.webhookUrl()) !== undefined,
+    now: deps.now,
+  };
+}
+
 function finishDeps(deps: SweeperDeps): FinishDeps {
   const { runs, alerts, outbox } = deps.stores;
   return {
@@ -150,7 +159,7 @@ async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
     }
     outcomes.push(await finishRun(run, finishDeps(deps), { overdueAtMs: now.getTime() }));
   }
-  for (const outcome of outcomes) if (outcome.ended) await told(deps, endedNotice(outcome.run));
+  for (const outcome of outcomes) if (outcome.ended) await tell(noticeDeps(deps), endedNotice(outcome.run));
   const verdict = await watch(deps, now);
   const token = await checkToken(deps, now);
   const finished = new Map(outcomes.map((o) => [o.run.runId, o.run]));
@@ -219,28 +228,24 @@ async function checkToken(deps: SweeperDeps, now: Date): Promise<Record<string, 
   });
   const daysLeft = refreshTokenDaysLeft(issue.issuedAt, now);
   if (tokenWarningDue(issue.issuedAt, now)) {
-    await told(deps, {
+    await tell(noticeDeps(deps), {
       cause: 'schwab-token',
       title: `Schwab refresh token: ${describeDaysLeft(daysLeft)}`,
       text: `It was issued ${issue.issuedAt.toISOString()} and Schwab refuses it 7 days later (${refreshTokenExpiresAt(issue.issuedAt).toISOString()}); every scan fails from then on.\nWhat to do: sign in to your Schwab app's OAuth flow again for a new refresh token and store it in the secret (\`aws secretsmanager put-secret-value\`, see docs/providers.md).`,
     });
-  } else if (await deps.stores.control.resolveNotice('schwab-token', now)) {
-    await enqueueOperator(deps, 'schwab-token-renewed', {
-      content: 'scanfleet: the Schwab refresh token was renewed',
-      embeds: [
-        {
-          title: 'Schwab token renewed',
-          description: `The new token has ${describeDaysLeft(daysLeft)}.`,
-          color: COLOURS.bullish,
-        },
-      ],
-    });
+  } else {
+    await recover(
+      noticeDeps(deps),
+      'schwab-token',
+      'the Schwab refresh token was renewed',
+      `The new token has ${describeDaysLeft(daysLeft)}.`,
+    );
   }
   return { schwabTokenDaysLeft: Math.round(daysLeft * 10) / 10 };
 }
 
 /** A run that ended partial or failed: the operator hears once, until a run completes again. */
-function endedNotice(run: RunRecord): { cause: string; title: string; text: string } {
+function endedNotice(run: RunRecord): Notice {
   return {
     cause: 'runs',
     title: `run ${run.runId} ended ${run.status}`,
@@ -252,37 +257,7 @@ function endedNotice(run: RunRecord): { cause: string; title: string; text: stri
 async function recovered(deps: SweeperDeps, runs: readonly RunRecord[]): Promise<void> {
   const newest = runs.find((r) => r.status === 'complete' || r.status === 'partial' || r.status === 'failed');
   if (newest?.status !== 'complete') return;
-  if (await deps.stores.control.resolveNotice('runs', deps.now()))
-    await enqueueOperator(deps, 'runs-recovered', {
-      content: `scanfleet: runs complete again (${newest.runId})`,
-      embeds: [{ title: 'Recovered', description: `Run ${newest.runId} completed.`, color: COLOURS.bullish }],
-    });
-}
-
-/** Tells the operator about a cause, once until it recovers. */
-async function told(deps: SweeperDeps, notice: { cause: string; title: string; text: string }): Promise<void> {
-  if (!(await deps.stores.control.raiseNotice(notice.cause, notice.title, deps.now()))) return;
-  await enqueueOperator(deps, notice.cause, {
-    content: `scanfleet: ${notice.title}`.slice(0, 2000),
-    embeds: [{ title: notice.title.slice(0, 256), description: notice.text.slice(0, 4096), color: COLOURS.bearish }],
-  });
-}
-
-async function enqueueOperator(deps: SweeperDeps, cause: string, message: OutboxMessage['message']): Promise<void> {
-  if ((await deps.webhooks.operatorWebhookUrl()) === undefined && (await deps.webhooks.webhookUrl()) === undefined)
-    return;
-  const now = deps.now();
-  await deps.stores.outbox.enqueue([
-    { source: `${stamp(now)}-notice-${cause}`, seq: 0, target: 'operator', message, createdAt: now.toISOString() },
-  ]);
-}
-
-/** "20261124T214500Z": sorts with run ids. */
-function stamp(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z')
-    .replace(/[-:]/g, '');
+  await recover(noticeDeps(deps), 'runs', `runs complete again (${newest.runId})`, `Run ${newest.runId} completed.`);
 }
 
 /** Batches the scan queue gave up on (the worker timed out or crashed on every delivery). */
@@ -302,7 +277,7 @@ async function deadLetters(event: SQSEvent, deps: SweeperDeps, deadlineMs: numbe
         );
       const updated = (await deps.stores.runs.getRun(message.runId)) ?? run;
       const outcome = await finishRun(updated, finishDeps(deps));
-      if (outcome.ended) await told(deps, endedNotice(outcome.run));
+      if (outcome.ended) await tell(noticeDeps(deps), endedNotice(outcome.run));
       metrics.addMetric('BatchesDeadLettered', MetricUnit.Count, 1);
     } catch (error) {
       // A malformed body can never be handled: logged and dropped, not kept failing.
@@ -358,7 +333,7 @@ async function dispatchFailed(
   );
   // A run dispatch had created goes on: its batches may still complete it, else its deadline ends it.
   if (recorded)
-    await told(deps, {
+    await tell(noticeDeps(deps), {
       cause: 'dispatch',
       title: `dispatch of run ${runId} failed`,
       text: `${error}\nWhat to do: read the dispatch function's logs for this run id; a bad watchlist or settings needs a fix and a redeploy. The next schedule tries again.`,

@@ -16,6 +16,7 @@ import {
   startYahooServer,
 } from '../helpers/provider-servers.js';
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
+import { startFakeDiscord } from '../helpers/discord.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
 
 // Full local runs: the dispatch and scan-batch handlers, the Yahoo provider over HTTP to a
@@ -230,6 +231,55 @@ describe('provider faults: every symbol ends with a result or an error with its 
     } finally {
       tally.faults += alpaca.faultsApplied();
       await alpaca.close();
+    }
+  }, 60_000);
+});
+
+describe('credentials refused: told once where people look', () => {
+  it('Alpaca refusing the API key fails every batch: the run ends failed, the operator hears it once, and its recovery', async () => {
+    const alpaca = await startAlpacaServer(ALPACA_KEYS);
+    const discord = await startFakeDiscord();
+    const operator = '/api/webhooks/2222222/fake-operator-token';
+    Object.assign(env, {
+      ALPACA_KEY_ID: ALPACA_KEYS.keyId,
+      ALPACA_SECRET_KEY: 'a-wrong-fake-secret',
+      ALPACA_DATA_URL: alpaca.url,
+      DISCORD_WEBHOOK_URL: `${discord.url}/api/webhooks/1111111/fake-token`,
+      DISCORD_OPERATOR_WEBHOOK_URL: `${discord.url}${operator}`,
+    });
+    try {
+      const refused = await run('alpaca');
+      expect(refused.run).toMatchObject({
+        status: 'failed',
+        batchesDone: 0,
+        lastBatchError: expect.stringMatching(/Alpaca refused the API key \(HTTP 40[13]\)/),
+      });
+      await run('alpaca'); // the same cause again: not told twice
+      const told = discord.received
+        .filter((r) => r.path === operator)
+        .map((r) => (r.body as { content: string }).content);
+      expect(told).toEqual(['scanfleet: alpaca refused the credentials']);
+      env.ALPACA_SECRET_KEY = ALPACA_KEYS.secretKey;
+      expect((await run('alpaca')).run.status).toBe('complete');
+      const after = discord.received
+        .filter((r) => r.path === operator)
+        .map((r) => (r.body as { content: string }).content);
+      expect(after).toEqual([
+        'scanfleet: alpaca refused the credentials',
+        'scanfleet: alpaca takes the credentials again',
+      ]);
+    } finally {
+      for (const key of [
+        'ALPACA_KEY_ID',
+        'ALPACA_SECRET_KEY',
+        'ALPACA_DATA_URL',
+        'DISCORD_WEBHOOK_URL',
+        'DISCORD_OPERATOR_WEBHOOK_URL',
+      ])
+        delete env[key];
+      tally.faults += alpaca.faultsApplied();
+      await alpaca.close();
+      await discord.close();
     }
   }, 60_000);
 });

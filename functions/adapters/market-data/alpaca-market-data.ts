@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ProviderError } from '../../core/errors.js';
+import { CredentialsError, ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { isoDay } from '../../core/market/trading-day.js';
 import { HttpJsonClient, HttpStatusError } from './http-client.js';
@@ -104,7 +104,7 @@ export class AlpacaMarketData implements MarketData {
           );
         }
         if (error instanceof HttpStatusError && (error.status === 401 || error.status === 403)) {
-          throw new ProviderError(
+          throw new CredentialsError(
             'alpaca',
             `Alpaca refused the API key (HTTP ${error.status}): check the key id and secret in ALPACA_KEY_ID / ALPACA_SECRET_KEY or the configured secret, and that the feed "${this.feed}" is in your plan`,
             undefined,

@@ -21,6 +21,8 @@ export type SymbolBars =
       readonly ok: false;
       readonly code: 'unknown_symbol' | 'provider_error' | 'bad_data';
       readonly reason: string;
+      /** The provider refused the credentials (not this symbol): a batch of such failures fails as a CredentialsError. */
+      readonly credentials?: true;
     };
 
 /**

@@ -1,5 +1,5 @@
 import { BarSeriesBuilder, type SeriesWindow } from '../../core/scan/bars.js';
-import { ProviderError } from '../../core/errors.js';
+import { CredentialsError, ProviderError } from '../../core/errors.js';
 import type { EpochDay } from '../../core/market/trading-day.js';
 import type { SymbolBars } from './market-data.js';
 
@@ -27,7 +27,13 @@ export function barsFromRows(
 /** A symbol the provider could not serve, with why. */
 export function symbolFailure(symbol: string, error: unknown): SymbolBars {
   const reason = error instanceof Error ? error.message : String(error);
-  return { symbol, ok: false, code: 'provider_error', reason };
+  return {
+    symbol,
+    ok: false,
+    code: 'provider_error',
+    reason,
+    ...(error instanceof CredentialsError && { credentials: true }),
+  };
 }
 
 /**
@@ -38,7 +44,7 @@ export function symbolFailure(symbol: string, error: unknown): SymbolBars {
 export function settleBatch(provider: string, results: SymbolBars[]): SymbolBars[] {
   const failures = results.filter((r): r is Extract<SymbolBars, { ok: false }> => !r.ok && r.code === 'provider_error');
   if (results.length > 0 && failures.length === results.length) {
-    throw new ProviderError(
+    throw new (failures.every((f) => f.credentials) ? CredentialsError : ProviderError)(
       provider,
       `${provider} failed for all ${results.length} symbols of the batch: ${failures[0].reason}`,
     );

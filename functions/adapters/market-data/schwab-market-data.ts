@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ProviderError } from '../../core/errors.js';
+import { CredentialsError, ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
 import type { BarsRequest, MarketData, SymbolBars } from './market-data.js';
@@ -206,7 +206,7 @@ export class SchwabMarketData implements MarketData {
       }
     }
     const where = this.options.credentialsSource ?? 'SCHWAB_REFRESH_TOKEN';
-    throw new ProviderError(
+    throw new CredentialsError(
       'schwab',
       `Schwab rejected the refresh token (HTTP ${rejection.status}${oauthError(rejection.body)}). Refresh tokens expire 7 days after the login that issued them: sign in again through the OAuth flow and store the new refresh token in ${where}.`,
       undefined,
