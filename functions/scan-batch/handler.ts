@@ -100,7 +100,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       });
       throw new Error(`only ${remaining} ms left of the invocation: left for redelivery`);
     }
-    const deadlineMs = Date.now() + remaining - SAFETY_MARGIN_MS / 2;
+    const deadlineMs = deps().now().getTime() + remaining - SAFETY_MARGIN_MS / 2;
     let parsed;
     try {
       parsed = parseQueueMessage(record.body);
