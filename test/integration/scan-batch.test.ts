@@ -14,7 +14,7 @@ vi.hoisted(() => {
   // Dev mode would switch EMF metrics off; these tests read them.
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 });
-const { createScanBatchHandler } = await import('../../functions/scan-batch/handler.js');
+const { createScanBatchHandler, SAFETY_MARGIN_MS } = await import('../../functions/scan-batch/handler.js');
 
 const db = useEmbeddedStore();
 const csv = new CsvMarketData(BUNDLED_DATA_DIR);
@@ -206,6 +206,23 @@ describe('scan-batch handler', () => {
         .filter((l) => l.message === 'batch already counted; nothing to scan')
         .map((l) => l.runComplete),
     ).toEqual([true, false]);
+  });
+
+  it('takes no new work with less than its safety margin of the invocation left: the message is left for redelivery', async () => {
+    const { store, handler } = setup();
+    const [message] = await newRun(store, '20261124T143000Z-t', [['GE']]);
+    const short = localLambdaContext('scan-batch', SAFETY_MARGIN_MS - 1_000);
+    expect(await handler(event(message, 1, 'late'), short)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'late' }],
+    });
+    expect(await store.runs.getRun(message.runId)).toMatchObject({
+      status: 'running',
+      batchesDone: 0,
+      failedBatches: [],
+    });
+    expect((await store.results.runResults(message.runId)).items).toEqual([]);
+    expect(await handler(event(message, 2, 'again'), context)).toEqual({ batchItemFailures: [] });
+    expect(await store.runs.getRun(message.runId)).toMatchObject({ status: 'complete', batchesDone: 1 });
   });
 
   it('reports malformed messages as failed (for the DLQ) without touching any run', async () => {
