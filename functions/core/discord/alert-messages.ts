@@ -29,7 +29,7 @@ const LABEL: Record<AlertLine['kind'], [string, string]> = {
 };
 
 /**
- * A run's alerts as Discord messages, every line in full: one run of messages per kind (new
+ * A run's alerts as Discord messages, every line in full: messages per kind (new
  * signals on closed bars, forming signals on a bar still trading, and the confirmation or
  * retraction of earlier forming ones), each with an embed per scanner. A late event (found by
  * gap-fill after a missed run) says so.
