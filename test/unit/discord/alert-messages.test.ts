@@ -1,0 +1,330 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type AlertLine, type AlertMessage, alertMessages } from '../../../functions/core/discord/alert-messages.js';
+import { EMBED_LIMITS, signalDetail } from '../../../functions/core/discord/discord-embeds.js';
+import { SCANNER_NAMES, SCANNERS, type ScannerName } from '../../../functions/core/scan/scanners.js';
+
+const KINDS: AlertLine['kind'][] = ['alert', 'confirmed', 'retracted', 'forming'];
+const LABELS: Record<AlertLine['kind'], [string, string]> = {
+  alert: ['new signal', 'new signals'],
+  confirmed: ['confirmed', 'confirmed'],
+  retracted: ['retracted', 'retracted'],
+  forming: ['forming', 'forming'],
+};
+const FOOTER = 'run 20261124T214500Z-full';
+const VPB = { price: 100, changePct: 1, volumeSurgePct: 80, pattern: 'breakout_20d_high' };
+const MACD = { price: 187.5, changePct: -0.42, histogram: 0.0123, trend: 'above_zero' };
+
+const line = (over: Partial<AlertLine> & Pick<AlertLine, 'symbol'>): AlertLine => ({
+  scanner: 'vpb',
+  signal: 'buy',
+  kind: 'alert',
+  barDate: '2026-11-24',
+  values: VPB,
+  ...over,
+});
+
+/** A line as a reader sees it: the format the alert messages promise. */
+function text(l: AlertLine): string {
+  const detail = [
+    l.kind === 'retracted' ? 'no longer there at the close' : signalDetail(l.scanner, l.values),
+    l.late ? `late (from ${l.barDate})` : '',
+  ]
+    .filter((p) => p.length > 0)
+    .join(' · ');
+  return `**${l.symbol}** ${l.signal} — ${detail}`;
+}
+
+const embedChars = (m: AlertMessage) =>
+  m.embeds.reduce(
+    (n, e) =>
+      n +
+      (e.title?.length ?? 0) +
+      (e.description?.length ?? 0) +
+      (e.footer?.text.length ?? 0) +
+      (e.fields ?? []).reduce((k, f) => k + f.name.length + f.value.length, 0),
+    0,
+  );
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Checks every promise of the split against the lines given: the limits, every line exactly once
+ * in the stable order (a line split only when no embed can hold it, going on at the start of the
+ * next embed), one kind a message and one scanner an embed, the part and message numbering, and
+ * that no message but a kind's last could have taken the next message's first line.
+ */
+function checkSplit(lines: readonly AlertLine[], footer: string, messages: readonly AlertMessage[]): void {
+  const footerText = footer.length > EMBED_LIMITS.footer ? `${footer.slice(0, EMBED_LIMITS.footer - 1)}…` : footer;
+  const expected = KINDS.flatMap((kind) =>
+    SCANNER_NAMES.flatMap((scanner) =>
+      lines.filter((l) => l.kind === kind && l.scanner === scanner).map((l) => ({ l, text: text(l) })),
+    ),
+  );
+  // The limits.
+  for (const m of messages) {
+    expect(m.content.length).toBeLessThanOrEqual(2000);
+    expect(m.embeds.length).toBeGreaterThan(0);
+    expect(m.embeds.length).toBeLessThanOrEqual(EMBED_LIMITS.embedsPerMessage);
+    expect(embedChars(m)).toBeLessThanOrEqual(EMBED_LIMITS.total);
+    for (const e of m.embeds) {
+      expect(e.title!.length).toBeLessThanOrEqual(EMBED_LIMITS.title);
+      expect(e.description!.length).toBeGreaterThan(0);
+      expect(e.description!.length).toBeLessThanOrEqual(EMBED_LIMITS.description);
+      expect(e.description).not.toMatch(LONE_SURROGATE);
+      if (footerText) expect(e.footer?.text).toBe(footerText);
+      else expect(e.footer).toBeUndefined();
+      expect(e.description).not.toMatch(/… and \d+ more$/);
+    }
+  }
+  // Every line exactly once, in order: walk the descriptions through the expected texts.
+  let at = 0; // the expected line
+  let offset = 0; // how much of it was read
+  const embedsOf = new Map<string, string[]>(); // kind/scanner → its embeds' titles
+  const messagesOf = new Map<AlertLine['kind'], AlertMessage[]>();
+  for (const m of messages) {
+    let kind: AlertLine['kind'] | undefined;
+    for (const e of m.embeds) {
+      const segments = e.description!.split('\n');
+      let scanner: ScannerName | undefined;
+      segments.forEach((segment, i) => {
+        expect(at, 'more text than lines').toBeLessThan(expected.length);
+        const { l, text: full } = expected[at];
+        expect(segment.length).toBeGreaterThan(0);
+        expect(segment).toBe(full.slice(offset, offset + segment.length));
+        scanner ??= l.scanner;
+        kind ??= l.kind;
+        expect(l.scanner).toBe(scanner);
+        expect(l.kind).toBe(kind);
+        offset += segment.length;
+        if (offset === full.length) {
+          at++;
+          offset = 0;
+        } else {
+          // A piece: only the last segment of an embed, of a line no empty embed could hold.
+          expect(i).toBe(segments.length - 1);
+          expect(full.length).toBeGreaterThan(
+            Math.min(EMBED_LIMITS.description, EMBED_LIMITS.total - EMBED_LIMITS.title - footerText.length),
+          );
+        }
+      });
+      const key = `${kind}/${scanner}`;
+      embedsOf.set(key, [...(embedsOf.get(key) ?? []), e.title!]);
+      const count = lines.filter((l) => l.kind === kind && l.scanner === scanner).length;
+      expect(e.title).toContain(` — ${scanner} (${count})`);
+    }
+    const count = lines.filter((l) => l.kind === kind).length;
+    const [one, many] = LABELS[kind!];
+    expect(m.content.startsWith(`scanfleet: ${count} ${count === 1 ? one : many}`)).toBe(true);
+    messagesOf.set(kind!, [...(messagesOf.get(kind!) ?? []), m]);
+  }
+  expect(at).toBe(expected.length);
+  expect(offset).toBe(0);
+  // Part numbering: "(i/k)" on each of a scanner's embeds when there are several, else none.
+  for (const titles of embedsOf.values()) {
+    titles.forEach((title, i) => {
+      if (titles.length === 1) expect(title).not.toMatch(/ \(\d+\/\d+\)$/);
+      else expect(title.endsWith(` (${i + 1}/${titles.length})`)).toBe(true);
+    });
+  }
+  // Message numbering, and no message but the last of its kind ends with room to spare.
+  for (const list of messagesOf.values()) {
+    list.forEach((m, i) => {
+      if (list.length === 1) expect(m.content).not.toContain('(message');
+      else expect(m.content.endsWith(` (message ${i + 1} of ${list.length})`)).toBe(true);
+      if (i < list.length - 1) {
+        const next = list[i + 1].embeds[0].description!.split('\n')[0];
+        const full = m.embeds.length === EMBED_LIMITS.embedsPerMessage;
+        expect(full || embedChars(m) + EMBED_LIMITS.title + footerText.length + next.length > EMBED_LIMITS.total).toBe(
+          true,
+        );
+      }
+    });
+  }
+}
+
+describe('alert messages: a small run, exactly', () => {
+  it('a message per kind, an embed per scanner in scanner order, the lines in the order given', () => {
+    const lines = [
+      line({ symbol: 'GE' }),
+      line({ symbol: 'MDB', signal: 'sell', late: true, barDate: '2026-11-23' }),
+      line({ symbol: 'AAPL', scanner: 'macd', signal: 'bullish_cross', values: MACD }),
+      line({ symbol: 'MSFT', scanner: 'macd', signal: 'bearish_cross', kind: 'retracted', values: null }),
+    ];
+    expect(alertMessages(lines, FOOTER)).toEqual([
+      {
+        content: 'scanfleet: 3 new signals',
+        embeds: [
+          {
+            title: 'New signals as of 2026-11-24 — macd (1)',
+            description: '**AAPL** bullish_cross — $187.50 (-0.42%), hist 0.012, trend above_zero',
+            color: 0x26a65b,
+            footer: { text: FOOTER },
+          },
+          {
+            title: 'New signals as of 2026-11-24 — vpb (2)',
+            description:
+              '**GE** buy — $100.00 (+1.00%), volume +80%, breakout_20d_high\n**MDB** sell — $100.00 (+1.00%), volume +80%, breakout_20d_high · late (from 2026-11-23)',
+            color: 0xe2a33d,
+            footer: { text: FOOTER },
+          },
+        ],
+      },
+      {
+        content: 'scanfleet: 1 retracted',
+        embeds: [
+          {
+            title: 'Retracted: gone at the close (2026-11-24) — macd (1)',
+            description: '**MSFT** bearish_cross — no longer there at the close',
+            color: 0xe0464e,
+            footer: { text: FOOTER },
+          },
+        ],
+      },
+    ]);
+    expect(alertMessages([], FOOTER)).toEqual([]);
+  });
+
+  it('412 new signals: five messages filled to the 6,000-character limit, nothing cut', () => {
+    const lines = Array.from({ length: 412 }, (_, i) =>
+      i % 5 === 0
+        ? line({ symbol: `S${String(i).padStart(3, '0')}`, scanner: 'macd', signal: 'bullish_cross', values: MACD })
+        : line({ symbol: `S${String(i).padStart(3, '0')}` }),
+    );
+    const messages = alertMessages(lines, FOOTER);
+    expect(messages.map((m) => m.content)).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `scanfleet: 412 new signals (message ${i} of 5)`),
+    );
+    expect(messages.map((m) => m.embeds.map((e) => e.title!.replace('New signals as of 2026-11-24 — ', '')))).toEqual([
+      ['macd (83) (1/3)', 'macd (83) (2/3)'],
+      ['macd (83) (3/3)', 'vpb (329) (1/7)', 'vpb (329) (2/7)'],
+      ['vpb (329) (3/7)', 'vpb (329) (4/7)'],
+      ['vpb (329) (5/7)', 'vpb (329) (6/7)'],
+      ['vpb (329) (7/7)'],
+    ]);
+    expect(messages.map(embedChars)).toEqual([5972, 5922, 5964, 5964, 3910]);
+    expect(messages.flatMap((m) => m.embeds.map((e) => e.description!.split('\n').length))).toEqual([
+      56, 25, 2, 64, 23, 64, 27, 64, 27, 60,
+    ]);
+    // Lines of 71 (macd) and 63 (vpb) characters: the first embed holds 56 macd lines (4,031
+    // characters; a 57th would pass 4,096), ending with S275's; the second starts with S280's.
+    expect(messages.flatMap((m) => m.embeds.map((e) => e.description!.length))).toEqual([
+      4031, 1799, 143, 4095, 1471, 4095, 1727, 4095, 1727, 3839,
+    ]);
+    expect(messages[0].embeds[0].description!.split('\n').at(-1)).toMatch(/^\*\*S275\*\* bullish_cross/);
+    expect(messages[0].embeds[1].description!.split('\n')[0]).toMatch(/^\*\*S280\*\* bullish_cross/);
+    checkSplit(lines, FOOTER, messages);
+  });
+
+  it('a line longer than any embed goes on in the next embed, never parting a surrogate pair', () => {
+    const giant = line({ symbol: '😀'.repeat(3_000) + 'X'.repeat(3_001) }); // 9,001 UTF-16 units in the symbol
+    // GEO's line is 62 characters: the giant's first piece would end on the high half of an emoji.
+    const lines = [line({ symbol: 'GEO' }), giant, line({ symbol: 'MDB' })];
+    const messages = alertMessages(lines, FOOTER);
+    const descriptions = messages.flatMap((m) => m.embeds.map((e) => e.description!));
+    expect(messages.map((m) => m.content)).toEqual([
+      'scanfleet: 3 new signals (message 1 of 2)',
+      'scanfleet: 3 new signals (message 2 of 2)',
+    ]);
+    expect(descriptions.map((d) => d.length)).toEqual([4095, 1754, 3337]); // 62 + 1 + 4,032 (not 4,033)
+    // GE's line, then the giant's start; its middle; its end, then MDB's line.
+    expect(descriptions[0].startsWith(`${text(lines[0])}\n**😀😀`)).toBe(true);
+    expect(
+      descriptions[2].endsWith(`XXX** buy — $100.00 (+1.00%), volume +80%, breakout_20d_high\n${text(lines[2])}`),
+    ).toBe(true);
+    expect(descriptions.join('\n').replace(/\n(?!\*\*)/g, '')).toBe(lines.map(text).join('\n'));
+    checkSplit(lines, FOOTER, messages);
+  });
+
+  it('a footer over 2,048 characters is clipped, and the lines still fit beside it', () => {
+    const footer = 'f'.repeat(5_000);
+    const lines = Array.from({ length: 200 }, (_, i) => line({ symbol: `S${i}` }));
+    const messages = alertMessages(lines, footer);
+    expect(messages[0].embeds[0].footer?.text).toBe(`${'f'.repeat(2_047)}…`);
+    checkSplit(lines, footer, messages);
+  });
+});
+
+describe('alert messages: properties', () => {
+  const ordinary = fc.stringMatching(/^[A-Z]{1,5}(\.[A-Z])?$/);
+  const long = fc
+    .tuple(fc.constantFrom('X', 'é', '😀', '*', ' '), fc.integer({ min: 1_000, max: 12_000 }))
+    .map(([unit, n]) => unit.repeat(n));
+  const words = fc.oneof(
+    { weight: 20, arbitrary: fc.constantFrom('up', 'above_zero', 'breakout_20d_high', 'rising') },
+    { weight: 1, arbitrary: long },
+  );
+  const lineOf = (symbols: fc.Arbitrary<string>, word: fc.Arbitrary<string>): fc.Arbitrary<AlertLine> =>
+    fc
+      .record({
+        symbol: symbols,
+        scanner: fc.constantFrom(...SCANNER_NAMES),
+        pick: fc.nat(),
+        kind: fc.constantFrom(...KINDS),
+        barDate: fc.constantFrom('2026-11-23', '2026-11-24'),
+        late: fc.boolean(),
+        word,
+        number: fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        nullValues: fc.boolean(),
+      })
+      .map(({ symbol, scanner, pick, kind, barDate, late, word, number, nullValues }) => {
+        const signals = SCANNERS[scanner].signals as readonly string[];
+        const values = {
+          price: number,
+          changePct: number / 100,
+          histogram: number / 1000,
+          trend: word,
+          duration: 6,
+          momentum: number,
+          momentumDirection: word,
+          volumeSurgePct: Math.abs(number),
+          pattern: word,
+        };
+        return {
+          symbol,
+          scanner,
+          signal: signals[pick % signals.length],
+          kind,
+          barDate,
+          late,
+          values: nullValues ? null : values,
+        };
+      });
+  const alertLine = lineOf(fc.oneof({ weight: 30, arbitrary: ordinary }, { weight: 1, arbitrary: long }), words);
+  const ordinaryLine = lineOf(ordinary, fc.constantFrom('up', 'above_zero', 'breakout_20d_high', 'rising'));
+  const footer = fc.oneof(
+    fc.constant(FOOTER),
+    fc.constant(''),
+    fc.string({ maxLength: 3_000 }).map((s) => s.replace(/\n/g, ' ')),
+  );
+
+  it('every line exactly once, in order, within every limit, for any mix of lines', () => {
+    fc.assert(
+      fc.property(fc.array(alertLine, { maxLength: 400 }), footer, (lines, foot) => {
+        checkSplit(lines, foot, alertMessages(lines, foot));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('many ordinary lines of one kind: as few messages as the characters need, give or take one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          ordinaryLine.map((l) => ({ ...l, kind: 'alert' as const })),
+          { minLength: 1, maxLength: 1_500 },
+        ),
+        (lines) => {
+          const messages = alertMessages(lines, FOOTER);
+          checkSplit(lines, FOOTER, messages);
+          const chars = lines.reduce((n, l) => n + text(l).length + 1, 0);
+          // Each message but the last had no room for the next line (< 200 characters) and one more
+          // embed's title and footer, and holds at most 4 embeds (3 scanners, one of them split):
+          // its lines fill at least 6,000 − 5 × (title + footer) − 200.
+          const floor = EMBED_LIMITS.total - 5 * (EMBED_LIMITS.title + FOOTER.length) - 200;
+          expect(messages.length).toBeLessThanOrEqual(Math.ceil(chars / floor) + 1);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
