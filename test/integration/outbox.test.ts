@@ -289,4 +289,30 @@ describe('the alert outbox', () => {
     expect((await drain(50_000, false)).sent).toBe(1);
     expect(postedTo(ALERTS, before).map((m) => m.content)).toEqual(['to the alert channel']);
   });
+
+  it('a run with 400 signals is sent whole: as many messages as Discord’s limits need, every line once', async () => {
+    const runId = '20261127T214500Z-big';
+    const symbols = Array.from({ length: 400 }, (_, i) => `S${String(i).padStart(3, '0')}`);
+    const run = await endedRun(
+      runId,
+      symbols.map((s, i) => entry(runId, s, i % 2 === 0 ? 'buy' : 'bullish_cross', 'alert')),
+    );
+    expect(await queueRunAlerts(run, queueDeps())).toMatchObject({ status: 'queued', newSignals: 400 });
+    const before = discord.received.length;
+    const outcome = await drain(200_000);
+    const messages = postedTo(ALERTS, before);
+    expect(outcome.sent).toBe(messages.length);
+    expect(messages.length).toBeGreaterThan(1);
+    const lines = messages.flatMap((m) => m.embeds.flatMap((e) => e.description.split('\n')));
+    expect(lines.map((l) => l.replace(/^\*\*(\S+)\*\*.*$/, '$1')).sort()).toEqual(symbols);
+    expect(lines.some((l) => l.includes('more'))).toBe(false);
+    for (const m of messages) {
+      const size = m.embeds.reduce(
+        (n, e) => n + e.title.length + e.description.length + (e.footer?.text.length ?? 0),
+        0,
+      );
+      expect(size).toBeLessThanOrEqual(6000);
+      expect(m.embeds.length).toBeLessThanOrEqual(10);
+    }
+  });
 });
