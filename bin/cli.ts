@@ -1,4 +1,5 @@
 import { Console } from 'node:console';
+import { controlCommand } from '../functions/local/cli/control-command.js';
 import { devCommand } from '../functions/local/cli/dev-command.js';
 import { discordCommand } from '../functions/local/cli/discord-command.js';
 import { replayCommand } from '../functions/local/cli/replay-command.js';
@@ -12,6 +13,7 @@ Commands:
   dev      scan, then serve the API, the dashboard and the Discord endpoint on 127.0.0.1:8787
   replay   replay the schedule over past sessions: what would the Discord channel have received?
   discord  register the Discord slash commands (discord register [--guild ID])
+  pause    pause the scheduled runs (pause [--reason TEXT] --table NAME | --db DIR); resume undoes it
 
 Run "scanfleet <command> --help" for a command's options.`;
 
@@ -35,6 +37,10 @@ try {
       break;
     case 'discord':
       await discordCommand(rest, io);
+      break;
+    case 'pause':
+    case 'resume':
+      await controlCommand(command, rest, io);
       break;
     case undefined:
     case '-h':

@@ -27,6 +27,8 @@ export function runView(run: RunRecord, now: Date) {
     symbolsPartial: run.symbolsPartial,
     ...runSummaryOf(run),
     ...(run.skippedReason && { skippedReason: run.skippedReason }),
+    /** Why it ended partial or failed (the batches missing, the dispatch error). */
+    ...(run.endReason && { endReason: run.endReason }),
   };
 }
 

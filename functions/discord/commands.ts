@@ -7,22 +7,47 @@ import {
   signalEmbeds,
   signalTone,
 } from '../core/discord/discord-embeds.js';
+import { canManageServer, snowflakeTime } from '../core/discord/interaction-context.js';
+import { describeDaysLeft, refreshTokenDaysLeft, tokenWarningDue } from '../core/market/refresh-token.js';
 import { deriveRunId } from '../core/run/run-id.js';
 import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scan/scanners.js';
 import { isSymbol } from '../core/scan/symbols.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
+import { type ControlStore, SCAN_NOW_COOLDOWN_MS, type TokenStatus } from '../adapters/store/control-store.js';
 import type { ReadStores } from '../adapters/store/stores.js';
-import { runAsOf } from '../core/run/run-record.js';
+import { type RunRecord, runAsOf } from '../core/run/run-record.js';
 
-/** The commands read runs, results and signal events; /scan-now starts a run through dispatch. */
+/**
+ * The commands read runs, results and signal events; /scan-now starts a run through dispatch.
+ * Of the runtime controls they may pause and resume the schedules and claim a /scan-now.
+ */
 export interface CommandDeps extends ReadStores {
+  readonly control: Pick<ControlStore, 'paused' | 'tokenStatus' | 'pause' | 'resume' | 'claimScanNow'>;
   /** Whether alerts include forming signals on the bar still trading (config alerts.intraday). */
   readonly intradayAlerts: boolean;
-  /** Starts a run of a watchlist at a scheduled time, without waiting for it. */
-  readonly startScan: (watchlist: string, scheduledAt: Date) => Promise<void>;
+  /** Starts a run of a watchlist at a scheduled time, without waiting for it; `requestId` is stored on the run. */
+  readonly startScan: (watchlist: string, scheduledAt: Date, requestId?: string) => Promise<void>;
   readonly schedules: readonly string[];
+  /** Config schedules.enabled: false when the deployment runs no schedule. */
+  readonly schedulesEnabled: boolean;
   readonly timeZone: string;
+  /** The market-data provider (PROVIDER): /status shows Schwab's refresh token. */
+  readonly provider: string;
+  /** Time between two /scan-now runs of one server (default 10 minutes). */
+  readonly scanNowCooldownMs?: number;
   readonly now: () => Date;
+}
+
+/** Who runs a command, and where: what the interaction says of itself. */
+export interface Invocation {
+  /** The interaction's id (a snowflake): /scan-now's idempotency key. */
+  readonly id?: string;
+  /** The server it came from; none in a direct message. */
+  readonly guildId?: string;
+  /** The member's permissions in the channel (a decimal bitfield); server interactions only. */
+  readonly permissions?: string;
+  readonly userId?: string;
+  readonly userName?: string;
 }
 
 export interface CommandData {
@@ -32,10 +57,15 @@ export interface CommandData {
 
 const EPHEMERAL = 64;
 const ephemeral = (content: string): DiscordMessage => ({ content, flags: EPHEMERAL });
-const HELP = 'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status or /scan-now.';
+const HELP =
+  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status, /scan-now, /pause or /resume.';
 
 /** Runs one slash command; bad input gets an ephemeral message saying what to type instead. */
-export async function runCommand(data: CommandData, deps: CommandDeps): Promise<DiscordMessage> {
+export async function runCommand(
+  data: CommandData,
+  deps: CommandDeps,
+  invocation: Invocation = {},
+): Promise<DiscordMessage> {
   const option = (name: string) => data.options?.find((o) => o.name === name)?.value;
   switch (data.name) {
     case 'scan':
@@ -45,7 +75,11 @@ export async function runCommand(data: CommandData, deps: CommandDeps): Promise<
     case 'status':
       return statusCommand(deps);
     case 'scan-now':
-      return scanNowCommand(deps);
+      return scanNowCommand(deps, invocation);
+    case 'pause':
+      return pauseCommand(option('reason'), deps, invocation);
+    case 'resume':
+      return resumeCommand(deps, invocation);
     default:
       return ephemeral(`Unknown command /${data.name.slice(0, 32)}. ${HELP}`);
   }
@@ -119,32 +153,52 @@ async function symbolCommand(ticker: string, deps: CommandDeps): Promise<Discord
 
 async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {
   const now = deps.now();
-  const [latest] = (await deps.runs.listRuns(1)).items;
-  const complete = await deps.runs.latestRun('complete', 'partial');
+  const schwab = deps.provider === 'schwab';
+  const [page, complete, pause, token] = await Promise.all([
+    deps.runs.listRuns(1),
+    deps.runs.latestRun('complete', 'partial'),
+    deps.control.paused(),
+    schwab ? deps.control.tokenStatus() : undefined,
+  ]);
+  const [latest] = page.items;
   const next = deps.schedules
     .map((cron) => nextCronTime(cron, deps.timeZone, now))
     .filter((t): t is Date => t !== null)
     .sort((a, b) => a.getTime() - b.getTime())[0];
   const age = (iso: string | undefined) => (iso ? humanAge(now.getTime() - Date.parse(iso)) : '–');
+  const why = latest?.endReason ?? latest?.skippedReason;
   const fields = [
     latest
       ? {
           name: 'Last run',
-          value: `${latest.runId} (${latest.kind}${latest.purpose ? `, ${latest.purpose}` : ''}, session ${latest.session}): ${latest.status}, ${latest.batchesDone}/${latest.batchesExpected} batches, started ${age(latest.startedAt)} ago${latest.failedBatches.length > 0 ? `, ${latest.failedBatches.length} batch(es) failed` : ''}${latest.skippedReason ? ` (${latest.skippedReason})` : ''}`,
+          value: within(
+            `${latest.runId} (${latest.kind}${latest.purpose ? `, ${latest.purpose}` : ''}, session ${latest.session}): ${latest.status}, ${latest.batchesDone}/${latest.batchesExpected} batches, started ${age(latest.startedAt)} ago${latest.failedBatches.length > 0 ? `, ${latest.failedBatches.length} batch(es) failed` : ''}${why ? ` (${why})` : ''}`,
+          ),
         }
       : { name: 'Last run', value: 'none yet' },
     complete
       ? {
           name: 'Last complete run',
-          value: `as of ${runAsOf(complete) ?? '–'}, finished ${age(complete.finishedAt)} ago: ${complete.symbolsDone} symbols, ${complete.symbolsWithErrors} with errors, ${complete.symbolsInsufficient} short of data`,
+          value: `as of ${runAsOf(complete) ?? '–'}, finished ${age(complete.finishedAt)} ago: ${complete.symbolsDone} symbols, ${complete.symbolsWithErrors} with errors, ${complete.symbolsInsufficient} short of data${complete.status === 'partial' ? ' (ended partial)' : ''}`,
         }
       : { name: 'Last complete run', value: 'none yet' },
     {
+      name: 'Schedules',
+      value: !deps.schedulesEnabled
+        ? 'off in the deployed configuration (schedules.enabled false)'
+        : pause
+          ? within(
+              `paused by ${pause.by} since ${shortIso(pause.at)} (${age(pause.at)} ago)${pause.reason ? `: ${pause.reason}` : ''}; scheduled runs are recorded skipped until /resume`,
+            )
+          : 'on',
+    },
+    {
       name: 'Next scheduled run',
       value: next
-        ? `${next.toISOString().replace('.000Z', 'Z')} (in ${humanAge(next.getTime() - now.getTime())})`
+        ? `${shortIso(next.toISOString())} (in ${humanAge(next.getTime() - now.getTime())})${pause ? ', skipped while paused' : ''}`
         : 'no schedule configured',
     },
+    ...(schwab ? [tokenField(token, now)] : []),
     {
       name: 'Alerts',
       value: deps.intradayAlerts
@@ -152,20 +206,119 @@ async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {
         : 'closed bars only: each event once, after the close',
     },
   ];
+  const trouble =
+    latest?.status === 'failed' ||
+    latest?.status === 'partial' ||
+    (latest?.failedBatches.length ?? 0) > 0 ||
+    (token !== undefined && tokenWarningDue(new Date(token.issuedAt), now));
   return {
     embeds: [
-      { title: 'scanfleet status', color: latest?.failedBatches.length ? COLOURS.bearish : COLOURS.info, fields },
+      {
+        title: 'scanfleet status',
+        color: trouble ? COLOURS.bearish : pause ? COLOURS.neutral : COLOURS.info,
+        fields,
+      },
     ],
   };
 }
 
-async function scanNowCommand(deps: CommandDeps): Promise<DiscordMessage> {
-  const scheduledAt = deps.now();
-  await deps.startScan('full', scheduledAt);
+const TOKEN_SOURCES: Record<TokenStatus['source'], string> = {
+  secret: "the secret's refreshTokenIssuedAt",
+  version: "the secret version's date",
+  environment: 'SCHWAB_REFRESH_TOKEN_ISSUED_AT',
+};
+
+/** Schwab's refresh token: its days left, with a warning from 2 days before it expires. */
+function tokenField(token: TokenStatus | undefined, now: Date): { name: string; value: string } {
+  const name = 'Schwab refresh token';
+  if (!token) return { name, value: 'age unknown: not checked yet' };
+  const issuedAt = new Date(token.issuedAt);
+  const left = describeDaysLeft(refreshTokenDaysLeft(issuedAt, now));
+  const origin = `issued ${shortIso(token.issuedAt)}, by ${TOKEN_SOURCES[token.source] ?? token.source}`;
   return {
-    content: `Started a scan of the full watchlist: run ${deriveRunId(scheduledAt, 'full')}. New signals will be posted to the alert channel when it completes; /status shows its progress.`,
+    name,
+    value: tokenWarningDue(issuedAt, now)
+      ? `⚠️ ${left}: sign in to Schwab again and store the new refresh token (${origin})`
+      : `${left} (${origin})`,
   };
 }
+
+/** The member's name as a pause records it. */
+function whoIs(invocation: Invocation): string {
+  if (invocation.userName) return `@${invocation.userName}`;
+  return invocation.userId ? `Discord user ${invocation.userId}` : 'a Discord user';
+}
+
+/** /pause and /resume: in a server, by a member with Manage Server (or Administrator). */
+function refusal(verb: 'pause' | 'resume', invocation: Invocation): DiscordMessage | undefined {
+  if (!invocation.guildId) return ephemeral(`/${verb} works in a server, not in a direct message.`);
+  if (!canManageServer(invocation.permissions))
+    return ephemeral(`You need the Manage Server permission to ${verb} the schedules.`);
+  return undefined;
+}
+
+async function pauseCommand(reasonOption: unknown, deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
+  const refused = refusal('pause', invocation);
+  if (refused) return refused;
+  const reason = typeof reasonOption === 'string' ? reasonOption.trim().slice(0, 200) : '';
+  const { paused, pause } = await deps.control.pause(whoIs(invocation), reason || undefined);
+  if (!paused)
+    return ephemeral(
+      `The schedules are already paused (by ${pause.by} since ${shortIso(pause.at)}${pause.reason ? `: ${pause.reason}` : ''}); /resume restarts them.`,
+    );
+  return {
+    content: `${pause.by} paused the schedules${pause.reason ? `: ${pause.reason}` : ''}. Scheduled runs are recorded skipped until /resume; /scan-now still works.`,
+  };
+}
+
+async function resumeCommand(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
+  const refused = refusal('resume', invocation);
+  if (refused) return refused;
+  const by = whoIs(invocation);
+  const { resumed, was } = await deps.control.resume(by);
+  if (!resumed) return ephemeral('The schedules are not paused.');
+  return {
+    content: `${by} resumed the schedules${was ? ` (paused by ${was.by} since ${shortIso(was.at)})` : ''}. The next scheduled run goes ahead.`,
+  };
+}
+
+/**
+ * /scan-now: the interaction id is the run's key. The run's scheduled time is the id's own
+ * timestamp, so the command run again (its reply deferred) derives the same run; a server's
+ * second start within the cooldown answers with the run the first began.
+ */
+async function scanNowCommand(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
+  const scheduledAt = invocation.id === undefined ? undefined : snowflakeTime(invocation.id);
+  if (invocation.id === undefined || !scheduledAt)
+    return ephemeral('This interaction has no valid id, so no scan was started; try /scan-now again.');
+  const runId = deriveRunId(scheduledAt, 'full');
+  const where = invocation.guildId ?? `dm-${invocation.userId ?? 'unknown'}`;
+  const cooldownMs = deps.scanNowCooldownMs ?? SCAN_NOW_COOLDOWN_MS;
+  const now = deps.now();
+  const claim = await deps.control.claimScanNow(where, invocation.id, runId, now, cooldownMs);
+  if (claim.started) {
+    await deps.startScan('full', scheduledAt, invocation.id);
+    return {
+      content: `Started a scan of the full watchlist: run ${claim.runId}. New signals will be posted to the alert channel when it completes; /status shows its progress.`,
+    };
+  }
+  const run = await deps.runs.getRun(claim.runId);
+  const claimedAt = Date.parse(claim.claimedAt);
+  return ephemeral(
+    `A scan was started here ${humanAge(now.getTime() - claimedAt)} ago: run ${claim.runId}, ${progressOf(run)}. /scan-now can start another in ${humanAge(claimedAt + cooldownMs - now.getTime())}.`,
+  );
+}
+
+function progressOf(run: RunRecord | undefined): string {
+  if (!run) return 'starting';
+  const counts = `${run.batchesDone}/${run.batchesExpected} batches, ${run.symbolsDone}/${run.symbols.length} symbols`;
+  const why = run.endReason ?? run.skippedReason;
+  return `${run.status}, ${counts}${why ? ` (${why})` : ''}`;
+}
+
+/** An embed field's value at most 1,024 characters. */
+const within = (text: string) => (text.length <= 1024 ? text : `${text.slice(0, 1023)}…`);
+const shortIso = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 
 function humanAge(ms: number): string {
   const minutes = Math.round(ms / 60_000);

@@ -11,13 +11,25 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
-import { type CommandData, type CommandDeps, runCommand } from './commands.js';
+import { type CommandData, type CommandDeps, type Invocation, runCommand } from './commands.js';
+
+interface DiscordUser {
+  readonly id?: string;
+  readonly username?: string;
+}
 
 export interface Interaction {
   readonly type: number;
+  /** The interaction's id (a snowflake). */
+  readonly id?: string;
   readonly application_id: string;
   readonly token: string;
   readonly data?: CommandData;
+  /** Set when it comes from a server: the server, and the member with their permissions there. */
+  readonly guild_id?: string;
+  readonly member?: { readonly permissions?: string; readonly user?: DiscordUser };
+  /** Set in a direct message. */
+  readonly user?: DiscordUser;
 }
 
 export interface DiscordDeps extends CommandDeps {
@@ -106,12 +118,37 @@ function isInteraction(value: unknown): value is Interaction {
   if (data === undefined || data === null) return true;
   if (typeof data !== 'object' || typeof (data as { name?: unknown }).name !== 'string') return false;
   const options = (data as { options?: unknown }).options;
-  return options === undefined || (Array.isArray(options) && options.every((o) => typeof o === 'object' && o !== null));
+  if (options !== undefined && !(Array.isArray(options) && options.every((o) => typeof o === 'object' && o !== null)))
+    return false;
+  const { id, guild_id: guild, member, user } = value as Record<string, unknown>;
+  const text = (v: unknown) => v === undefined || typeof v === 'string';
+  const isUser = (v: unknown) =>
+    v === undefined ||
+    (typeof v === 'object' && v !== null && text((v as DiscordUser).id) && text((v as DiscordUser).username));
+  const isMember = (v: unknown) =>
+    v === undefined ||
+    (typeof v === 'object' &&
+      v !== null &&
+      text((v as { permissions?: unknown }).permissions) &&
+      isUser((v as { user?: unknown }).user));
+  return text(id) && text(guild) && isMember(member) && isUser(user);
+}
+
+/** Who runs the command, and where, as the commands see it. */
+function invocationOf(interaction: Interaction): Invocation {
+  const user = interaction.member?.user ?? interaction.user;
+  return {
+    id: interaction.id,
+    guildId: interaction.guild_id,
+    permissions: interaction.member?.permissions,
+    userId: user?.id,
+    userName: user?.username,
+  };
 }
 
 /** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */
 async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unknown> {
-  const command = runCommand(interaction.data as CommandData, deps).then((data) => ({
+  const command = runCommand(interaction.data as CommandData, deps, invocationOf(interaction)).then((data) => ({
     type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE,
     data,
   }));
@@ -125,9 +162,11 @@ async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unkn
 }
 
 async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<void> {
-  const data = await runCommand(interaction.data as CommandData, deps).catch((error: Error) => ({
-    content: `Sorry, that failed: ${error.message}`.slice(0, 2000),
-  }));
+  const data = await runCommand(interaction.data as CommandData, deps, invocationOf(interaction)).catch(
+    (error: Error) => ({
+      content: `Sorry, that failed: ${error.message}`.slice(0, 2000),
+    }),
+  );
   const url = `${deps.apiUrl}/webhooks/${encodeURIComponent(interaction.application_id)}/${encodeURIComponent(interaction.token)}/messages/@original`;
   await deps.discord.send(url, 'PATCH', data, 'interaction follow-up');
   logger.info('follow-up sent', { command: interaction.data?.name });
@@ -142,9 +181,15 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
   const lambda = new LambdaClient({});
   const client = createDocumentClient(settings.dynamodbEndpoint);
   const tableName = required(settings, 'tableName');
+  // The stores keep the handler's time (a pause is stamped with it).
+  const now = overrides.now ?? (() => new Date());
+  const stores = openStores(client, { tableName, now });
   return {
-    ...readStores(openStores(client, { tableName })),
+    ...readStores(stores),
+    control: stores.control,
     intradayAlerts: settings.alertsIntraday,
+    schedulesEnabled: settings.schedulesEnabled,
+    provider: settings.provider,
     settings: discordSettings(settings),
     discord: new DiscordClient(),
     apiUrl: settings.discordApiUrl ?? DISCORD_API_URL,
@@ -153,7 +198,7 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
     schedules: settings.schedules,
     timeZone: settings.scheduleTimeZone,
     deadlineMs: 2500,
-    now: () => new Date(),
+    now,
     ...overrides,
   };
 }
@@ -174,8 +219,8 @@ function invoker(lambda: LambdaClient, functionName: string) {
 
 const startScanVia =
   (invoke: (payload: unknown) => Promise<void>): DiscordDeps['startScan'] =>
-  (watchlist, scheduledAt) =>
-    invoke({ watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString() });
+  (watchlist, scheduledAt, requestId) =>
+    invoke({ watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString(), ...(requestId && { requestId }) });
 
 const followUpVia =
   (invoke: (payload: unknown) => Promise<void>): DiscordDeps['deferToSelf'] =>

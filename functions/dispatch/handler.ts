@@ -7,7 +7,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import { planDispatch } from '../core/run/dispatch-plan.js';
+import { type DispatchPlan, planDispatch } from '../core/run/dispatch-plan.js';
+import { pausedReason } from '../core/run/pause.js';
 import { deadlineOf, runDeadlineMs } from '../core/run/run-lifecycle.js';
 import { batchTimeMs } from '../adapters/market-data/providers.js';
 import { ValidationError } from '../core/errors.js';
@@ -35,6 +36,8 @@ const dispatchEventSchema = z.strictObject({
   now: z.optional(z.iso.datetime({ offset: true })),
   asOf: z.optional(z.string()),
   params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
+  /** The request that starts it (a Discord interaction id), stored on the run. */
+  requestId: z.optional(z.string()),
 });
 export type DispatchEvent = z.input<typeof dispatchEventSchema>;
 
@@ -56,6 +59,8 @@ export interface DispatchDeps {
   readonly watchlist: (name: string) => string[];
   readonly batchSize: number;
   readonly now: () => Date;
+  /** The runtime pause: a scheduled run while paused is recorded skipped. */
+  readonly control: Pick<Stores['control'], 'paused'>;
 }
 
 const { logger, metrics } = createTelemetry('dispatch');
@@ -69,7 +74,7 @@ const isColdStart = coldStartTracker();
 export function createDispatchHandler(deps: () => DispatchDeps) {
   const dispatch = async (event: DispatchEvent, _context: Context): Promise<DispatchResult> => {
     const started = performance.now();
-    const { runs, queue, watchlist, batchSize, now, runDeadlineMs } = deps();
+    const { runs, queue, watchlist, batchSize, now, runDeadlineMs, control } = deps();
     const input = parseEvent(event);
     const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : now();
     if (Number.isNaN(scheduledAt.getTime()))
@@ -81,7 +86,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     if (asOf !== undefined) requireIsoDay(asOf, 'asOf');
     const kind = input.kind ?? (input.purpose ? 'scheduled' : 'manual');
     const explicitNow = input.now ? new Date(input.now) : undefined;
-    const plan = planDispatch({
+    const planned = planDispatch({
       watchlist: name,
       symbols,
       scanners,
@@ -93,6 +98,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       params: input.params,
       batchSize,
     });
+    const plan = await unlessPaused(control, kind, planned);
 
     const startedAt = now();
     const skippedReason =
@@ -114,6 +120,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       batchesExpected: plan.messages.length,
       deadlineAt: new Date(startedAt.getTime() + runDeadlineMs(plan.messages.length)).toISOString(),
       ...(skippedReason && { skippedReason }),
+      ...(input.requestId && { requestId: input.requestId }),
     });
 
     let result: DispatchResult;
@@ -156,6 +163,13 @@ async function stillRunning(runs: DispatchDeps['runs'], runId: string, now: Date
     : undefined;
 }
 
+/** A scheduled run while the schedules are paused is skipped, naming the pause; manual runs still run. */
+async function unlessPaused(control: DispatchDeps['control'], kind: string, plan: DispatchPlan): Promise<DispatchPlan> {
+  if (kind !== 'scheduled' || plan.skippedReason) return plan;
+  const pause = await control.paused();
+  return pause ? { ...plan, skippedReason: pausedReason(pause), messages: [] } : plan;
+}
+
 function parseEvent(event: unknown) {
   const parsed = dispatchEventSchema.safeParse(event);
   if (!parsed.success) {
@@ -171,11 +185,13 @@ function parseEvent(event: unknown) {
 /** Dependencies from the settings, created once per container. */
 export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
   const watchlists = new Map<string, string[]>();
+  const stores = openStores(createDocumentClient(settings.dynamodbEndpoint), {
+    tableName: required(settings, 'tableName'),
+    retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
+  });
   return {
-    runs: openStores(createDocumentClient(settings.dynamodbEndpoint), {
-      tableName: required(settings, 'tableName'),
-      retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
-    }).runs,
+    runs: stores.runs,
+    control: stores.control,
     queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), required(settings, 'queueUrl')),
     watchlist: (name) => {
       if (watchlists.size === 0) {

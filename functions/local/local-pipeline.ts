@@ -42,6 +42,8 @@ export interface LocalPipelineOptions {
   readonly now?: Date;
   readonly kind?: RunKind;
   readonly purpose?: RunPurpose;
+  /** The request that starts the run (a Discord interaction id), stored on it. */
+  readonly requestId?: string;
   /** Market data to use instead of the configured provider (the replay's synthetic intraday bars). */
   readonly marketData?: MarketData;
   /** Alert partial-bar signals as forming (config alerts.intraday). */
@@ -86,6 +88,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
         ...(options.now && { now: options.now.toISOString() }),
         ...(options.asOf && { asOf: options.asOf }),
         ...(options.params && { params: options.params }),
+        ...(options.requestId && { requestId: options.requestId }),
       },
       localLambdaContext('dispatch'),
     );

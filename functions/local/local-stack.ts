@@ -48,8 +48,8 @@ export async function startLocalStack(
     };
     const discordDepsOnce = discordDeps(settings, {
       // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
-      startScan: async (watchlist: string, scheduledAt: Date) =>
-        inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, store })),
+      startScan: async (watchlist: string, scheduledAt: Date, requestId?: string) =>
+        inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, requestId, store })),
       deferToSelf: async (interaction: Interaction) =>
         inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),
       schedules: Object.values(DEFAULT_SCHEDULES).flat(),

@@ -2,6 +2,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
@@ -72,6 +74,7 @@ describe('dashboard in headless Chromium', () => {
     expect(header).toMatch(
       /^As of 2024-03-08 · session 2024-03-08 · manual run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/,
     );
+    expect(await page.isHidden('#run-note')).toBe(true); // the latest run completed
     expect(await page.textContent('#breadth')).toMatch(
       new RegExp(`^Breadth: ${reference.aboveSma50}/150 above their 50-day SMA \\(71%\\)`),
     );
@@ -214,5 +217,36 @@ describe('dashboard of a run during the session', () => {
     expect(signals).toHaveLength(5);
     expect(signals.every(([isForming, text]) => isForming === true && String(text).endsWith(' · forming'))).toBe(true);
     await formingPage.screenshot({ path: new URL('dashboard-forming.png', ARTIFACTS).pathname, fullPage: true });
+  });
+
+  it('says in the header when the newest run did not complete, and why', async () => {
+    const { runs } = openStores(createDocumentClient(forming.store.endpoint), { tableName: forming.store.tableName });
+    await runs.createRun({
+      runId: '20240308T183000Z-midday',
+      watchlist: 'midday',
+      kind: 'scheduled',
+      purpose: 'market-hours',
+      session: '2024-03-08',
+      scheduledAt: '2024-03-08T18:30:00.000Z',
+      startedAt: '2024-03-08T18:30:01.000Z',
+      sessionDate: '2024-03-08',
+      symbols: ['GE'],
+      scanners: ['vpb'],
+      batchSize: 30,
+      batchesExpected: 0,
+      skippedReason: 'paused (by @alice at 2024-03-08T18:00:00.000Z: data outage)',
+    });
+    const later = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await later.goto(`${forming.url}/`);
+      await later.waitForSelector('#run-note:not([hidden])');
+      expect(await later.textContent('#run-note')).toBe(
+        'Latest run 20240308T183000Z-midday (scheduled): skipped — paused (by @alice at 2024-03-08T18:00:00.000Z: data outage)',
+      );
+      // The results shown are still the last complete run's.
+      expect(await later.textContent('#run-header')).toMatch(/manual run 20240308T173000Z-midday/);
+    } finally {
+      await later.close();
+    }
   });
 });

@@ -98,3 +98,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A Discord id (snowflake) made at this instant: its timestamp is what /scan-now keys its run by. */
+export function snowflakeAt(at: Date, increment = 0): string {
+  return (((BigInt(at.getTime()) - 1_420_070_400_000n) << 22n) | BigInt(increment & 0xfff)).toString();
+}

@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
+import { KEYS } from '../../functions/adapters/store/table-schema.js';
+import { deriveRunId } from '../../functions/core/run/run-id.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 
@@ -153,6 +158,56 @@ describe('GET /api/runs', () => {
       { symbol: 'ZZZZ', scanner: 'ttm-squeeze', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
       { symbol: 'ZZZZ', scanner: 'vpb', status: 'error', reason: expect.stringMatching(/^no data for ZZZZ/) },
     ]);
+  });
+});
+
+describe('runs that did not complete', () => {
+  it('include their status and why in /api/runs and /api/runs/{id}; the shown results stay the complete run’s', async () => {
+    // A run the sweeper ended `failed` past its deadline (recorded as it records them), newer than the stack's run.
+    const stores = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
+    const scheduledAt = new Date(Date.now() + 60_000);
+    const runId = deriveRunId(scheduledAt, 'api-test');
+    await stores.runs.createRun({
+      runId,
+      watchlist: 'api-test',
+      kind: 'scheduled',
+      purpose: 'after-close',
+      session: '2024-03-08',
+      scheduledAt: scheduledAt.toISOString(),
+      startedAt: scheduledAt.toISOString(),
+      sessionDate: '2024-03-08',
+      symbols: SYMBOLS,
+      scanners: ['vpb'],
+      batchSize: 30,
+      batchesExpected: 1,
+    });
+    await createDocumentClient(stack.store.endpoint).send(
+      new UpdateCommand({
+        TableName: stack.store.tableName,
+        Key: KEYS.run(runId),
+        UpdateExpression: 'SET #s = :failed, endReason = :why',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':why': 'no batch done by its deadline: batch 0 missing' },
+      }),
+    );
+    const list = await get('/api/runs');
+    expect(
+      list.body.runs.map((r: { runId: string; status: string; endReason?: string }) => [
+        r.runId,
+        r.status,
+        r.endReason,
+      ]),
+    ).toEqual([
+      [runId, 'failed', 'no batch done by its deadline: batch 0 missing'],
+      [stack.run.runId, 'complete', undefined],
+    ]);
+    const detail = await get(`/api/runs/${runId}`);
+    expect(detail.body).toMatchObject({
+      runId,
+      status: 'failed',
+      endReason: 'no batch done by its deadline: batch 0 missing',
+    });
+    expect((await get('/api/scans/vpb')).body.run.runId).toBe(stack.run.runId);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   discordKeys,
   type FakeDiscord,
   signedHeaders,
+  snowflakeAt,
   startFakeDiscord,
 } from '../helpers/discord.js';
 
@@ -18,10 +19,6 @@ let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;
 const counted = countingStores(() => stack.store);
-function steppingClock(): () => Date {
-  let t = Date.now();
-  return () => new Date((t += 1_000));
-}
 
 beforeAll(async () => {
   keys = discordKeys();
@@ -35,7 +32,6 @@ beforeAll(async () => {
     asOf: '2024-03-07',
     port: 0,
     env: { DISCORD_WEBHOOK_URL: `${discord.url}${WEBHOOK_PATH}` },
-    // Each reading of the clock is a second later: two /scan-now runs are two runs (their ids are to the second).
     discord: {
       ...counted.stores,
       settings: {
@@ -44,7 +40,6 @@ beforeAll(async () => {
         operatorWebhookUrl: async () => undefined,
       },
       apiUrl: discord.url,
-      now: steppingClock(),
     },
   });
 }, 60_000);
@@ -63,10 +58,15 @@ async function interact(body: unknown, headers?: Record<string, string>) {
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
-const command = (name: string, options: { name: string; value: string }[] = []) => ({
+// Each interaction a second after the last (a /scan-now run's id is its interaction's time, to the second).
+let interactionClock = Date.now();
+const command = (name: string, options: { name: string; value: string }[] = [], guild = '555000111') => ({
   type: 2,
+  id: snowflakeAt(new Date((interactionClock += 1_000))),
   application_id: '123456789',
   token: 'fake-interaction-token',
+  guild_id: guild,
+  member: { permissions: '0', user: { id: '42', username: 'member' } },
   data: { name, options },
 });
 
@@ -104,7 +104,8 @@ describe('alerts', () => {
 
   it('does not send a signal again: a second run of the same bars alerts nothing', async () => {
     const before = discord.received.filter((r) => r.path === WEBHOOK_PATH).length;
-    const { body } = await interact(command('scan-now'));
+    // Another server: this one's /scan-now is within its 10-minute cooldown.
+    const { body } = await interact(command('scan-now', [], '555000222'));
     expect(body.type).toBe(4);
     expect(body.data.content).toMatch(/^Started a scan of the full watchlist: run \d{8}T\d{6}Z-full\./);
     await stack.background();
@@ -231,7 +232,7 @@ describe('slash commands', () => {
     ],
     [
       command('buy-everything'),
-      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status or /scan-now.',
+      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status, /scan-now, /pause or /resume.',
     ],
   ])('answers a bad command or option with an ephemeral, helpful message', async (interaction, message) => {
     const { body } = await interact(interaction);
@@ -286,7 +287,9 @@ describe('scanfleet discord register', () => {
     };
     const guild = await runCliAsync(['discord', 'register', '--guild', '987654321'], env);
     expect(guild.status, guild.stderr).toBe(0);
-    expect(guild.stdout).toBe('Registered 4 commands in server 987654321: /scan, /symbol, /status, /scan-now\n');
+    expect(guild.stdout).toBe(
+      'Registered 6 commands in server 987654321: /scan, /symbol, /status, /scan-now, /pause, /resume\n',
+    );
     const put = discord.received.filter((r) => r.method === 'PUT');
     expect(put[0].path).toBe('/applications/123456789/guilds/987654321/commands');
     expect(put[0].headers.authorization).toBe('Bot fake-bot-token-7777');

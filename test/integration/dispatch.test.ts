@@ -32,6 +32,7 @@ const context = localLambdaContext('dispatch');
 function handlerWith(overrides: Partial<DispatchDeps> = {}) {
   const deps: DispatchDeps = {
     runs: openStores(db.client(), { tableName: db.store().tableName }).runs,
+    control: openStores(db.client(), { tableName: db.store().tableName }).control,
     queue: new SqsScanQueue(sqsClient, sqs.queueUrl, { sleep: async () => {} }),
     watchlist: (name) => {
       if (name === 'full') return symbols;
@@ -176,6 +177,54 @@ describe('dispatch handler', () => {
       session: '2026-11-25',
       status: 'running',
     });
+  });
+
+  it('while paused, records a scheduled run skipped with who paused it, sends nothing, and still runs a manual one', async () => {
+    const pausedAt = new Date('2026-11-23T14:00:00Z');
+    const { control } = openStores(db.client(), { tableName: db.store().tableName, now: () => pausedAt });
+    const { dispatch, runs } = handlerWith({ now: () => new Date('2026-11-23T15:30:02Z') });
+    expect(await control.pause('alice', 'provider outage')).toMatchObject({ paused: true });
+    try {
+      const before = sqs.received.length;
+      // 10:30 in New York on a session day: a run was due.
+      expect(
+        await dispatch({ watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-23T15:30:00Z' }, context),
+      ).toEqual({
+        runId: '20261123T153000Z-full',
+        status: 'skipped',
+        symbols: 150,
+        batches: 0,
+        reason: 'paused (by alice at 2026-11-23T14:00:00.000Z: provider outage)',
+      });
+      expect(await runs.getRun('20261123T153000Z-full')).toMatchObject({
+        status: 'skipped',
+        kind: 'scheduled',
+        skippedReason: 'paused (by alice at 2026-11-23T14:00:00.000Z: provider outage)',
+        batchesExpected: 0,
+        startedAt: '2026-11-23T15:30:02.000Z',
+        finishedAt: '2026-11-23T15:30:02.000Z',
+      });
+      expect(sqs.received.length).toBe(before);
+      // /scan-now or the CLI: still runs, and keeps the request that started it.
+      expect(
+        await dispatch(
+          { watchlist: 'full', kind: 'manual', scheduledAt: '2026-11-23T15:31:00Z', requestId: '1310000000000000000' },
+          context,
+        ),
+      ).toMatchObject({ status: 'dispatched', batches: 5 });
+      expect(sqs.received.length).toBe(before + 5);
+      expect(await runs.getRun('20261123T153100Z-full')).toMatchObject({
+        status: 'running',
+        kind: 'manual',
+        requestId: '1310000000000000000',
+      });
+    } finally {
+      await control.resume('alice');
+    }
+    // Resumed: the next scheduled run goes.
+    expect(
+      await dispatch({ watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-23T16:30:00Z' }, context),
+    ).toMatchObject({ status: 'dispatched', batches: 5 });
   });
 
   it('passes an explicit instant to the batches and records the session it covers', async () => {

@@ -119,7 +119,7 @@ function showRun(run) {
         ? `${Math.round(run.ageSeconds / 3600)} h ago`
         : `${Math.round(run.ageSeconds / 86400)} days ago`;
   const forming = run.symbolsPartial > 0 ? ` · ${run.symbolsPartial} on a bar still trading (forming)` : '';
-  const partial = run.status === 'partial' ? ' · partial run: some batches missing' : '';
+  const partial = run.status === 'partial' ? ` · partial run: ${run.endReason ?? 'some batches missing'}` : '';
   $('run-header').textContent =
     `As of ${run.asOf ?? '–'} · session ${run.session} · ${run.kind} run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data${forming}${partial}`;
   const b = run.breadth;
@@ -344,5 +344,21 @@ $('auth').addEventListener('submit', (event) => {
   $('auth').hidden = true;
   state.cache.clear();
   selectScanner(state.scanner);
+  showLatestRunNote();
 });
 selectScanner(state.scanner);
+showLatestRunNote();
+
+/** When the newest run did not complete (partial, failed, skipped), the header says so and why. */
+async function showLatestRunNote() {
+  try {
+    const [latest] = (await api('/api/runs?limit=1')).runs;
+    const why = latest?.endReason ?? latest?.skippedReason;
+    if (!latest || !['partial', 'failed', 'skipped'].includes(latest.status)) return;
+    $('run-note').textContent =
+      `Latest run ${latest.runId} (${latest.kind}): ${latest.status}${why ? ` — ${why}` : ''}`;
+    $('run-note').hidden = false;
+  } catch {
+    // the results above still show; the note is extra
+  }
+}

@@ -5,8 +5,8 @@ import { UsageError } from './usage-error.js';
 
 export const DISCORD_USAGE = `Usage: scanfleet discord register [--guild ID]
 
-Registers the slash commands (/scan, /symbol, /status, /scan-now) with Discord: globally, or in one
-server (guild) with --guild, where they appear at once. Needs DISCORD_APPLICATION_ID and
+Registers the slash commands (/scan, /symbol, /status, /scan-now, /pause, /resume) with Discord:
+globally, or in one server (guild) with --guild, where they appear at once. Needs DISCORD_APPLICATION_ID and
 DISCORD_BOT_TOKEN in the environment.`;
 
 export async function discordCommand(argv: readonly string[], io: CommandIo): Promise<void> {
