@@ -102,7 +102,10 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
 
     const startedAt = now();
     const skippedReason =
-      plan.skippedReason ?? (kind === 'scheduled' ? await stillRunning(runs, plan.runId, startedAt) : undefined);
+      plan.skippedReason ??
+      (kind === 'scheduled'
+        ? await stillRunning(runs, { runId: plan.runId, scheduledAt: scheduledAt.toISOString() }, startedAt)
+        : undefined);
     const { created, run } = await runs.createRun({
       runId: plan.runId,
       watchlist: name,
@@ -152,12 +155,22 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
 }
 
 /**
- * Why a scheduled run should not start: a previous run still running inside its deadline (the
+ * Why a scheduled run should not start: a run scheduled before it still running inside its deadline (the
  * newest 20 runs are looked at; an older one is past its deadline, and the sweeper ends it).
  */
-async function stillRunning(runs: DispatchDeps['runs'], runId: string, now: Date): Promise<string | undefined> {
+async function stillRunning(
+  runs: DispatchDeps['runs'],
+  run: { runId: string; scheduledAt: string },
+  now: Date,
+): Promise<string | undefined> {
   const { items } = await runs.listRuns(20);
-  const previous = items.find((r) => r.status === 'running' && r.runId !== runId && deadlineOf(r) > now.getTime());
+  const previous = items.find(
+    (r) =>
+      r.status === 'running' &&
+      r.runId !== run.runId &&
+      r.scheduledAt < run.scheduledAt &&
+      deadlineOf(r) > now.getTime(),
+  );
   return previous
     ? `previous run still running (${previous.runId}: ${previous.batchesDone}/${previous.batchesExpected} batches, deadline ${new Date(deadlineOf(previous)).toISOString()})`
     : undefined;

@@ -221,9 +221,10 @@ describe('dispatch handler', () => {
     } finally {
       await control.resume('alice');
     }
-    // Resumed: the next scheduled run goes.
+    // Resumed: the next scheduled run goes (at its own time: past the manual run's deadline).
+    const next = handlerWith({ now: () => new Date('2026-11-23T16:30:02Z') });
     expect(
-      await dispatch({ watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-23T16:30:00Z' }, context),
+      await next.dispatch({ watchlist: 'full', purpose: 'market-hours', scheduledAt: '2026-11-23T16:30:00Z' }, context),
     ).toMatchObject({ status: 'dispatched', batches: 5 });
   });
 
