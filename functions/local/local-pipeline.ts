@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import type { RunKind, RunPurpose } from '../core/run/dispatch-plan.js';
 import type { ScanMessage } from '../core/run/scan-message.js';
+import type { PostLimits } from '../core/run/outbox.js';
 import type { ParamOverrides, ScannerName } from '../core/scan/scanners.js';
 import { ENV, type Settings, settingsFrom } from '../adapters/settings.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
@@ -49,6 +50,8 @@ export interface LocalPipelineOptions {
   /** Alert partial-bar signals as forming (config alerts.intraday). */
   readonly intraday?: boolean;
   readonly onProgress?: (symbolsDone: number, symbolsTotal: number) => void;
+  /** The alert webhooks' rate limits: Discord's unless said (the replay's stand-in has none). */
+  readonly postLimits?: PostLimits;
   /** Read every outcome of the run back (default); a replay reads only its alert log. */
   readonly collectOutcomes?: boolean;
 }
@@ -93,7 +96,10 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
       localLambdaContext('dispatch'),
     );
 
-    const scanDeps = scanBatchDeps(settings, options.marketData ? { marketData: options.marketData } : {});
+    const scanDeps = scanBatchDeps(settings, {
+      ...(options.marketData && { marketData: options.marketData }),
+      ...(options.postLimits && { postLimits: options.postLimits }),
+    });
     const scanBatch = createScanBatchHandler(() => scanDeps);
     let symbolsDone = 0;
     const dead = await deliverMessages(

@@ -20,6 +20,7 @@ import { CredentialsError } from '../core/errors.js';
 import { type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, finishRun as finishRunRecord, type FinishRuns } from '../core/run/run-finish.js';
 import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
+import type { PostLimits } from '../core/run/outbox.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
@@ -64,6 +65,8 @@ export interface ScanBatchDeps {
   /** Where a drainer that could not send everything asks for a later drain (the scan queue, delayed). */
   readonly drainQueue?: DrainQueue;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The webhooks' rate limits: Discord's unless said (the replay posts to a loopback stand-in). */
+  readonly postLimits?: PostLimits;
   readonly marketData: MarketData;
   readonly lookbackBars: number;
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
@@ -305,6 +308,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         queue: current.drainQueue,
         now: current.now,
         sleep: current.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        ...(current.postLimits && { limits: current.postLimits }),
       },
       deadlineMs,
     );

@@ -258,7 +258,7 @@ describe('secrets in the output', () => {
         .lines()
         .some(
           (l) =>
-            l.service === 'scan-batch' && l.alert === 'failed' && /alert webhook: HTTP 401/.test(String(l.alertError)),
+            l.service === 'scan-batch' && l.alert === 'queued' && /alert webhook: HTTP 401/.test(String(l.alertError)),
         ),
     ).toBe(true);
   });

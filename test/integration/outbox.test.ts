@@ -197,13 +197,13 @@ describe('the alert outbox', () => {
       sent: 0,
       failed: 1,
       left: 1,
-      errors: ['alerts: alerts webhook: HTTP 500 after 1 attempt'],
+      errors: ['alert webhook: HTTP 500 after 1 attempt'],
     });
     expect(JSON.stringify(failed)).not.toContain('fake-token');
     expect(queue.drains).toEqual([]); // a failing webhook waits for the sweeper, not for a drain loop
     const [kept] = await stores().outbox.pending();
     expect(kept).toMatchObject({ source: expect.stringMatching(/^20261124T230000Z-c#/), attempts: 1 });
-    expect(kept.lastError).toBe('alerts webhook: HTTP 500 after 1 attempt');
+    expect(kept.lastError).toBe('alert webhook: HTTP 500 after 1 attempt');
 
     const d = '20261125T003000Z-d';
     await queueRunAlerts(await endedRun(d, [entry(d, 'MDB', 'sell', 'forming')]), queueDeps());

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type DrainOutcome, drainOutbox, type OutboxPort, type OutboxTarget } from '../../core/run/outbox.js';
+import {
+  type DrainOutcome,
+  drainOutbox,
+  type OutboxPort,
+  type OutboxTarget,
+  type PostLimits,
+} from '../../core/run/outbox.js';
 import type { DrainQueue } from '../queue/scan-queue.js';
 import type { DiscordClient } from './discord-client.js';
 import type { DiscordSettings } from './discord-settings.js';
@@ -12,6 +18,8 @@ export interface OutboxSenderDeps {
   readonly queue?: DrainQueue;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Discord's rate limits unless said (the replay's loopback stand-in has none). */
+  readonly limits?: PostLimits;
 }
 
 /** The webhook a target posts to: the operator's falls back to the alert channel. */
@@ -30,7 +38,7 @@ export function drainToDiscord(deps: OutboxSenderDeps, deadlineMs: number): Prom
     post: async (target, message) => {
       const url = await webhookFor(deps.webhooks, target);
       if (!url) throw new Error(`no webhook for ${target} messages`);
-      return deps.discord.send(url, 'POST', message, `${target} webhook`);
+      return deps.discord.send(url, 'POST', message, target === 'alerts' ? 'alert webhook' : 'operator webhook');
     },
     hasTarget: async (target) => (await webhookFor(deps.webhooks, target)) !== undefined,
     now: deps.now,
@@ -38,5 +46,6 @@ export function drainToDiscord(deps: OutboxSenderDeps, deadlineMs: number): Prom
     deadlineMs,
     drainLater: async (delaySeconds) => deps.queue?.requestDrain(delaySeconds),
     token: randomUUID,
+    ...(deps.limits && { limits: deps.limits }),
   });
 }

@@ -87,24 +87,31 @@ export class OutboxStore implements OutboxPort {
     }
   }
 
-  /** Sent: its content goes (the item stays, small, until it expires) and its claim with it. */
+  /**
+   * Sent: its content goes (the item stays, small, until it expires) and its claim with it. When
+   * the claim was taken over meanwhile (this drainer was presumed dead), the new holder marks it.
+   */
   async markSent(message: OutboxMessage, token: string): Promise<void> {
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: KEYS.outboxMessage(message.source, message.seq),
-        UpdateExpression:
-          'SET #status = :sent, sentAt = :now, expiresAt = :expires REMOVE message, claimToken, claimedAt',
-        ConditionExpression: 'claimToken = :token',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':sent': 'sent',
-          ':now': this.table.now().toISOString(),
-          ':expires': this.table.expiry(SENT_RETENTION_DAYS),
-          ':token': token,
-        },
-      }),
-    );
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxMessage(message.source, message.seq),
+          UpdateExpression:
+            'SET #status = :sent, sentAt = :now, expiresAt = :expires REMOVE message, claimToken, claimedAt',
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':now': this.table.now().toISOString(),
+            ':expires': this.table.expiry(SENT_RETENTION_DAYS),
+            ':token': token,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async release(message: OutboxMessage, token: string, error: string): Promise<void> {
@@ -151,16 +158,23 @@ export class OutboxStore implements OutboxPort {
     }
   }
 
-  async recordPosts(target: OutboxTarget, token: string, posts: readonly number[]): Promise<void> {
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: KEYS.outboxLease(target),
-        UpdateExpression: 'SET posts = :posts',
-        ConditionExpression: 'leaseToken = :token',
-        ExpressionAttributeValues: { ':posts': [...posts], ':token': token },
-      }),
-    );
+  /** False when the lease is no longer this drainer's (it outlived it, and another took it). */
+  async recordPosts(target: OutboxTarget, token: string, posts: readonly number[]): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxLease(target),
+          UpdateExpression: 'SET posts = :posts',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':posts': [...posts], ':token': token },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async releaseLease(target: OutboxTarget, token: string): Promise<void> {

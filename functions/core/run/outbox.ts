@@ -23,7 +23,9 @@ export const STALE_CLAIM_MS = 15 * 60_000;
  * Discord's webhook limits as scanfleet keeps to them: 5 posts per 2 s per webhook and 30 a
  * minute per channel (one webhook per channel here, so per target).
  */
-export const POST_LIMITS: readonly { readonly posts: number; readonly windowMs: number }[] = [
+export type PostLimits = readonly { readonly posts: number; readonly windowMs: number }[];
+
+export const POST_LIMITS: PostLimits = [
   { posts: 5, windowMs: 2_000 },
   { posts: 30, windowMs: 60_000 },
 ];
@@ -32,10 +34,10 @@ export const POST_LIMITS: readonly { readonly posts: number; readonly windowMs: 
 export const POST_BUDGET_MS = 12_000;
 
 /** The earliest instant a post may go, given the instants of the recent posts to that target. */
-export function nextPostAt(recent: readonly number[], nowMs: number): number {
+export function nextPostAt(recent: readonly number[], nowMs: number, limits: PostLimits = POST_LIMITS): number {
   let at = nowMs;
   const sorted = [...recent].sort((a, b) => b - a);
-  for (const { posts, windowMs } of POST_LIMITS) {
+  for (const { posts, windowMs } of limits) {
     // The posts-th newest post must have left the window.
     if (sorted.length >= posts) at = Math.max(at, sorted[posts - 1] + windowMs);
   }
@@ -43,8 +45,8 @@ export function nextPostAt(recent: readonly number[], nowMs: number): number {
 }
 
 /** The recent posts worth keeping: those inside the widest window. */
-export function recentPosts(posts: readonly number[], nowMs: number): number[] {
-  const widest = Math.max(...POST_LIMITS.map((l) => l.windowMs));
+export function recentPosts(posts: readonly number[], nowMs: number, limits: PostLimits = POST_LIMITS): number[] {
+  const widest = Math.max(0, ...limits.map((l) => l.windowMs));
   return posts.filter((t) => t > nowMs - widest).sort((a, b) => a - b);
 }
 
@@ -60,8 +62,8 @@ export interface OutboxPort {
   release(message: OutboxMessage, token: string, error: string): Promise<void>;
   /** The right to post to a target until `untilMs`, with the instants of its recent posts; undefined when held. */
   acquireLease(target: OutboxTarget, token: string, untilMs: number): Promise<number[] | undefined>;
-  /** Keeps the lease's record of recent posts current. */
-  recordPosts(target: OutboxTarget, token: string, posts: readonly number[]): Promise<void>;
+  /** Keeps the lease's record of recent posts current; false when the lease is no longer this drainer's. */
+  recordPosts(target: OutboxTarget, token: string, posts: readonly number[]): Promise<boolean>;
   releaseLease(target: OutboxTarget, token: string): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ export interface DrainDeps {
   /** Asks for a drain later (a delayed queue message), for what this one leaves for want of time or a busy target. */
   readonly drainLater: (delaySeconds: number) => Promise<void>;
   readonly token: () => string;
+  /** The webhook's rate limits: Discord's unless said (a local stand-in has none). */
+  readonly limits?: PostLimits;
 }
 
 export interface DrainOutcome {
@@ -123,7 +127,7 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     try {
       for (let i = 0; i < messages.length; i++) {
         const now = deps.now().getTime();
-        const at = nextPostAt(posts, now);
+        const at = nextPostAt(posts, now, deps.limits);
         if (at + POST_BUDGET_MS > deps.deadlineMs) {
           left += messages.length - i;
           later(Math.max(1_000, at - now));
@@ -137,17 +141,21 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           await deps.outbox.release(message, token, reason);
-          errors.push(`${target}: ${reason}`);
+          errors.push(reason);
           failed++;
           // Order matters within a target, and a failing webhook is not hammered: the rest waits
           // for the sweeper's next drain (every 15 minutes), not for a drain message of its own.
           left += messages.length - i;
           break;
         }
-        posts = recentPosts([...posts, deps.now().getTime()], deps.now().getTime());
+        posts = recentPosts([...posts, deps.now().getTime()], deps.now().getTime(), deps.limits);
         await deps.outbox.markSent(message, token);
-        await deps.outbox.recordPosts(target, token, posts);
         sent++;
+        if (!(await deps.outbox.recordPosts(target, token, posts))) {
+          // This drainer outlived its lease and another took the target over: it goes on from here.
+          left += messages.length - i - 1;
+          break;
+        }
       }
     } finally {
       await deps.outbox.releaseLease(target, token);

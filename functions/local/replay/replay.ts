@@ -110,6 +110,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
         intraday: options.intraday,
         collectOutcomes: false,
         env: { [ENV.discordWebhookUrl]: discord.webhookUrl },
+        // Months of schedule in seconds, to a loopback stand-in: Discord's rate limits do not apply.
+        postLimits: [],
       });
       if (run.status !== 'complete' && run.status !== 'skipped')
         throw new Error(`replay run ${run.runId} ended ${run.status}: ${run.lastBatchError ?? 'no error recorded'}`);
