@@ -65,6 +65,8 @@ export class Observability extends Construct {
   readonly key: Key;
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  /** Every function it watches, by display name (the props' and alarm-notify). */
+  readonly functions: Record<string, ScanfleetFunction>;
   readonly dashboard: Dashboard;
   readonly budget?: CfnBudget;
   /** Posts alarms to Discord; with the Discord secret only. */
@@ -188,6 +190,7 @@ export class Observability extends Construct {
       ...props.functions,
       ...(this.alarmNotify && { AlarmNotify: this.alarmNotify }),
     };
+    this.functions = functions;
     const alarm = (
       id: string,
       metric: IMetric,

@@ -2,11 +2,14 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
 import { KEYS, LEADING_KEYS } from '../../functions/adapters/store/table-schema.js';
+import { HANDLER_METRICS, stackInventory } from '../../bench/cost-model.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -54,6 +57,8 @@ const functionId = (name: string) =>
   ofType('AWS::Lambda::Function').find(([id]) =>
     id.startsWith(FUNCTION_PREFIX[name] ?? `Pipeline${name}Function`),
   )?.[0] as string;
+/** The services (functions/<name>) of the functions Observability watches: every function of the stack. */
+const deployedServices = () => Object.values(stack.observability.functions).map((f) => f.name);
 const roleOf = (fnId: string) =>
   (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 /** Every statement of every policy attached to a role. */
@@ -575,6 +580,39 @@ describe('observability', () => {
       expect(body).toContain(text);
   });
 
+  it('holds what the cost model counts: its alarms, dashboard, key and the custom metrics the handlers publish', () => {
+    const inventory = stackInventory({ discord: false, secrets: 0 });
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(inventory.alarms);
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(inventory.dashboards);
+    expect(ofType('AWS::KMS::Key')).toHaveLength(inventory.kmsKeys);
+    // Custom metrics: each handler's addMetric names (its own directory), MaxRss of every deployed
+    // function, and the ones the alarms watch (the sweeper's, whose handler lives in the runtime work).
+    const services = deployedServices();
+    expect(services.sort()).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
+    const metrics = new Set<string>();
+    for (const service of services) {
+      metrics.add(`${service}/MaxRss`);
+      const dir = join(projectRoot, 'functions', service);
+      for (const file of readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts')))
+        for (const [, name] of readFileSync(join(dir, file), 'utf8').matchAll(/addMetric\('(\w+)'/g))
+          metrics.add(`${service}/${name}`);
+    }
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm'))
+      if (alarm.Properties.Namespace === 'scanfleet')
+        metrics.add(
+          `${(alarm.Properties.Dimensions as { Value: string }[])[0].Value}/${String(alarm.Properties.MetricName)}`,
+        );
+    expect([...metrics].sort()).toEqual(
+      [
+        ...services.map((s) => `${s}/MaxRss`),
+        ...Object.entries(HANDLER_METRICS).flatMap(([service, names]) => names.map((n) => `${service}/${n}`)),
+      ].sort(),
+    );
+    expect(metrics.size).toBe(inventory.customMetrics);
+  });
+
   it('subscribes no e-mail and no Discord function without their settings', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -973,6 +1011,7 @@ describe('alarms in Discord', () => {
       .map(([id]) => id);
     expect(alarms.filter((id) => id.startsWith('ObservabilityAlarmNotify'))).toHaveLength(3);
     expect(alarms).toHaveLength(25);
+    expect(alarms).toHaveLength(stackInventory({ discord: true, secrets: 1 }).alarms);
   });
 });
 
