@@ -59,8 +59,9 @@ export interface ScanfleetConfig {
     readonly tokenSecret?: string;
   };
   /**
-   * Secrets Manager secret {"publicKey": "…", "webhookUrl": "…"}: turns on the Discord
-   * interactions endpoint (publicKey) and run alerts (webhookUrl).
+   * Secrets Manager secret {"publicKey": "…", "webhookUrl": "…", "operatorWebhookUrl": "…"}: turns on
+   * the Discord interactions endpoint (publicKey), run alerts (webhookUrl) and alarms in Discord
+   * (operatorWebhookUrl, else webhookUrl).
    */
   readonly discordSecret?: string;
   /** Alarm notifications go to this address when set. */
