@@ -152,3 +152,159 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
   const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);
   return { lines, totalUsd, afterFreeTierUsd: Math.max(0, totalUsd - freeUsd) };
 }
+
+/**
+ * The fixed monthly items the operations issue brings, whatever the runs: us-east-1 list prices
+ * from the CloudWatch, KMS and Secrets Manager pricing pages, of the same date as PRICES.
+ */
+export const FIXED_PRICES = {
+  date: '2025-06',
+  /** A customer-managed KMS key (the alarm topic's), rotation included. */
+  kmsKeyPerMonth: 1.0,
+  kmsPer10kRequests: 0.03,
+  /** A standard-resolution alarm on one metric. */
+  alarmPerMonth: 0.1,
+  /** A custom metric (one name × dimension set), prorated by the hours it is published: this is the whole month. */
+  customMetricPerMonth: 0.3,
+  dashboardPerMonth: 3.0,
+  secretPerMonth: 0.4,
+} as const;
+
+/** The always-free allowances these items have: per account, shared with whatever else the account runs. */
+export const FIXED_FREE_TIER = {
+  alarms: 10,
+  customMetrics: 10,
+  /** Up to 50 metrics each (the stack's one dashboard draws fewer). */
+  dashboards: 3,
+  kmsRequests: 20_000,
+} as const;
+
+/** Sweeps a month: every 15 minutes of a 30-day month (2,976 in a 31-day one). */
+export const SWEEPS_PER_MONTH = 30 * 24 * 4;
+
+/** What a deployed stack holds that is billed by the month. */
+export interface StackInventory {
+  readonly kmsKeys: number;
+  readonly alarms: number;
+  /** Custom metrics the handlers publish (namespace scanfleet, one per metric name and service). */
+  readonly customMetrics: number;
+  readonly dashboards: number;
+  /** Secrets the user created and named in the configuration (provider, Discord, API token). */
+  readonly secrets: number;
+}
+
+/** The metrics each handler publishes besides MaxRss (which every handler publishes). */
+export const HANDLER_METRICS: Readonly<Record<string, readonly string[]>> = {
+  dispatch: ['BatchesDispatched'],
+  'scan-batch': [
+    'MalformedMessages',
+    'SignalsFound',
+    'SymbolsFailed',
+    'BatchesFailed',
+    'RunsCompleted',
+    'AlertsSent',
+    'AlertsFailed',
+  ],
+  sweeper: ['FullRunOverdue', 'ResultsStale'],
+};
+
+/**
+ * What lib/ creates (the infra tests compare it with the synthesized template): dispatch,
+ * scan-batch, the API and the sweeper, plus the Discord and alarm-notify functions with a Discord
+ * secret; 7 stack-wide alarms (2 DLQ depths, queue age, API 5xx, failed batches, overdue run, stale
+ * results) and 3 per function (errors, throttles, peak memory); one dashboard; one KMS key.
+ */
+export function stackInventory(shape: { readonly discord: boolean; readonly secrets: number }): StackInventory {
+  const functions = 4 + (shape.discord ? 2 : 0);
+  const handlerMetrics = Object.values(HANDLER_METRICS).reduce((n, names) => n + names.length, 0);
+  return {
+    kmsKeys: 1,
+    alarms: 7 + 3 * functions,
+    customMetrics: functions + handlerMetrics,
+    dashboards: 1,
+    secrets: shape.secrets,
+  };
+}
+
+export interface FixedCostInputs extends StackInventory {
+  /** Messages on the alarm topic a month (alarm state changes, budget notifications): each costs 2 KMS requests. */
+  readonly alarmNotifications: number;
+  /** One sweep's billed duration and the sweeper's memory. */
+  readonly sweepDurationMs: number;
+  readonly sweepMemoryMb: number;
+  /** Read units one sweep takes (the runs index, pending outbox messages, controls). */
+  readonly sweepReadUnits: number;
+}
+
+/**
+ * The fixed monthly items, beside monthlyCost's per-run ones. afterFreeTierUsd counts CloudWatch's
+ * and KMS's allowances, and the always-free Lambda and Scheduler allowances for the sweeper (the
+ * runs use a few percent of them even at 5,000 symbols: see the tests).
+ */
+export function fixedMonthlyCost(inputs: FixedCostInputs): CostEstimate {
+  const sweeps = SWEEPS_PER_MONTH;
+  const kmsRequests = inputs.alarmNotifications * 2;
+  const sweepGbSeconds = sweeps * (inputs.sweepMemoryMb / 1024) * (inputs.sweepDurationMs / 1000);
+  const sweepReads = sweeps * inputs.sweepReadUnits;
+  const lines: CostLine[] = [
+    { item: 'KMS key', quantity: inputs.kmsKeys, unit: 'keys', usd: inputs.kmsKeys * FIXED_PRICES.kmsKeyPerMonth },
+    {
+      item: 'KMS requests',
+      quantity: kmsRequests,
+      unit: 'requests',
+      usd: (kmsRequests / 10_000) * FIXED_PRICES.kmsPer10kRequests,
+    },
+    {
+      item: 'CloudWatch alarms',
+      quantity: inputs.alarms,
+      unit: 'alarms',
+      usd: inputs.alarms * FIXED_PRICES.alarmPerMonth,
+    },
+    {
+      item: 'Custom metrics',
+      quantity: inputs.customMetrics,
+      unit: 'metrics',
+      usd: inputs.customMetrics * FIXED_PRICES.customMetricPerMonth,
+    },
+    {
+      item: 'Dashboards',
+      quantity: inputs.dashboards,
+      unit: 'dashboards',
+      usd: inputs.dashboards * FIXED_PRICES.dashboardPerMonth,
+    },
+    { item: 'Secrets', quantity: inputs.secrets, unit: 'secrets', usd: inputs.secrets * FIXED_PRICES.secretPerMonth },
+    {
+      item: 'Sweeper requests',
+      quantity: sweeps,
+      unit: 'requests',
+      usd: (sweeps / 1e6) * PRICES.lambdaPerMillionRequests,
+    },
+    { item: 'Sweeper compute', quantity: sweepGbSeconds, unit: 'GB-s', usd: sweepGbSeconds * PRICES.lambdaPerGbSecond },
+    {
+      item: 'Sweep schedule',
+      quantity: sweeps,
+      unit: 'invocations',
+      usd: (sweeps / 1e6) * PRICES.schedulerPerMillionInvocations,
+    },
+    {
+      item: 'Sweeper DynamoDB reads',
+      quantity: sweepReads,
+      unit: 'read units',
+      usd: (sweepReads / 1e6) * PRICES.dynamoPerMillionReads,
+    },
+  ];
+  const line = (item: string) => lines.find((l) => l.item === item) as CostLine;
+  const unitPrice = (l: CostLine) => (l.quantity > 0 ? l.usd / l.quantity : 0);
+  /** The part of a line an allowance of `free` units covers. */
+  const covered = (item: string, free: number) => Math.min(free, line(item).quantity) * unitPrice(line(item));
+  const freeUsd =
+    covered('KMS requests', FIXED_FREE_TIER.kmsRequests) +
+    covered('CloudWatch alarms', FIXED_FREE_TIER.alarms) +
+    covered('Custom metrics', FIXED_FREE_TIER.customMetrics) +
+    covered('Dashboards', FIXED_FREE_TIER.dashboards) +
+    line('Sweeper requests').usd +
+    line('Sweeper compute').usd +
+    line('Sweep schedule').usd;
+  const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);
+  return { lines, totalUsd, afterFreeTierUsd: Math.max(0, totalUsd - freeUsd) };
+}

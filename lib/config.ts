@@ -22,6 +22,8 @@ export interface ScanfleetConfig {
     readonly afterClose: string;
     /** The evening run that re-fetches the closed session (providers correct late prints). */
     readonly refetch: string;
+    /** false: every schedule is created disabled (no scheduled runs; the sweeper then expects none). */
+    readonly enabled: boolean;
   };
   readonly alerts: {
     /** Alert signals on the bar still trading as forming; the close confirms or retracts each. */
@@ -41,6 +43,8 @@ export interface ScanfleetConfig {
   readonly lookbackBars: number;
   readonly dispatch: { readonly memoryMb: number; readonly timeoutSeconds: number };
   readonly scanBatch: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly maxConcurrency: number };
+  /** The watchdog every 15 minutes: overdue runs, dead letters, undelivered alerts, the health metrics. */
+  readonly sweeper: { readonly memoryMb: number; readonly timeoutSeconds: number };
   readonly api: {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
@@ -55,12 +59,15 @@ export interface ScanfleetConfig {
     readonly tokenSecret?: string;
   };
   /**
-   * Secrets Manager secret {"publicKey": "…", "webhookUrl": "…"}: turns on the Discord
-   * interactions endpoint (publicKey) and run alerts (webhookUrl).
+   * Secrets Manager secret {"publicKey": "…", "webhookUrl": "…", "operatorWebhookUrl": "…"}: turns on
+   * the Discord interactions endpoint (publicKey), run alerts (webhookUrl) and alarms in Discord
+   * (operatorWebhookUrl, else webhookUrl).
    */
   readonly discordSecret?: string;
   /** Alarm notifications go to this address when set. */
   readonly alarmEmail?: string;
+  /** An AWS Budgets budget on the account's monthly cost, notifying the alarm topic (80% actual, 100% forecast). */
+  readonly budget: { readonly enabled: boolean; readonly monthlyUsd: number };
 }
 
 export interface ResolvedConfig extends ScanfleetConfig {
@@ -76,7 +83,7 @@ export interface ResolvedConfig extends ScanfleetConfig {
 export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
   timeZone: 'America/New_York',
-  schedules: { ...DEFAULT_SCHEDULES },
+  schedules: { ...DEFAULT_SCHEDULES, enabled: true },
   alerts: { intraday: false, cooldownSessions: DEFAULT_COOLDOWN_SESSIONS },
   provider: 'csv',
   alpacaFeed: 'sip',
@@ -86,7 +93,9 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   lookbackBars: DEFAULT_LOOKBACK_BARS,
   dispatch: { memoryMb: 256, timeoutSeconds: 30 },
   scanBatch: { memoryMb: 256, timeoutSeconds: 60, maxConcurrency: 2 },
+  sweeper: { memoryMb: 256, timeoutSeconds: 300 },
   api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false },
+  budget: { enabled: true, monthlyUsd: 10 },
 };
 
 /** A setting in cdk.json (context.scanfleet) that is missing, unknown or out of its range. */
@@ -111,6 +120,12 @@ function text(error = got('must be a non-empty string')) {
 function matching(pattern: RegExp, rule: string) {
   const error = got(rule);
   return z.string({ error }).check(z.regex(pattern, { error }));
+}
+
+function amount(fallback: number, min: number, max: number) {
+  const error = got(`must be a number of US dollars above ${min}, at most ${max}`);
+  const rule = z.number({ error }).check(z.refine((n) => Number.isFinite(n) && n > min && n <= max, { error }));
+  return z._default(rule, fallback);
 }
 
 const flag = (fallback: boolean) => z._default(z.boolean({ error: got('must be true or false') }), fallback);
@@ -173,8 +188,9 @@ const configSchema = settings(
           marketHours: cron(defaults.schedules.marketHours),
           afterClose: cron(defaults.schedules.afterClose),
           refetch: cron(defaults.schedules.refetch),
+          enabled: flag(defaults.schedules.enabled),
         },
-        'must be an object { marketHours, afterClose, refetch }',
+        'must be an object { marketHours, afterClose, refetch, enabled }',
         {
           offHours: 'daily bars cannot change outside a session, so the off-hours runs are gone',
         },
@@ -210,6 +226,7 @@ const configSchema = settings(
       }),
       {},
     ),
+    sweeper: z.prefault(settings(lambda(defaults.sweeper, 900)), {}),
     api: z.prefault(
       settings({
         ...lambda(defaults.api, 29),
@@ -224,6 +241,13 @@ const configSchema = settings(
     discordSecret: z.optional(text()),
     alarmEmail: z.optional(
       text().check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: got('must be an e-mail address') })),
+    ),
+    budget: z.prefault(
+      settings({
+        enabled: flag(defaults.budget.enabled),
+        monthlyUsd: amount(defaults.budget.monthlyUsd, 0, 1_000_000),
+      }),
+      {},
     ),
   },
   'must be an object of settings',

@@ -7,7 +7,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/settings.js';
-import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
+import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
 
@@ -53,6 +53,14 @@ export class DiscordBot extends Construct {
     );
     this.handler.role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
+    );
+    // The runtime controls alone: the pause flag (/pause, /resume) and each server's /scan-now cooldown.
+    this.handler.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.control] } },
+      }),
     );
     this.handler.role.addToPolicy(
       new PolicyStatement({

@@ -28,12 +28,17 @@ export interface ScanfleetFunctionProps {
  * exactly what its function calls) and its own log group with a retention.
  */
 export class ScanfleetFunction extends Construct {
+  /** functions/<name>: also the handler's telemetry service (the `service` dimension of its metrics). */
+  readonly name: string;
+  readonly memoryMb: number;
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ScanfleetFunctionProps) {
     super(scope, id);
+    this.name = props.name;
+    this.memoryMb = props.memoryMb;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.TWO_WEEKS,
       removalPolicy: RemovalPolicy.DESTROY,

@@ -7,7 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/settings.js';
 import { MAX_RECEIVES } from '../functions/core/run/batching.js';
-import { LEADING_KEYS } from '../functions/adapters/store/table-schema.js';
+import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
 
@@ -49,6 +49,8 @@ export class ScanPipeline extends Construct {
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
+      // The sweeper consumes this queue: like the scan queue, invisible for 6 × its consumer's timeout.
+      visibilityTimeout: Duration.seconds(6 * config.sweeper.timeoutSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
@@ -62,6 +64,7 @@ export class ScanPipeline extends Construct {
       enforceSSL: true,
     });
 
+    const concurrency = { [ENV.workerConcurrency]: String(config.scanBatch.maxConcurrency) };
     const watchlists = JSON.stringify(config.watchlists);
     this.dispatch = new ScanfleetFunction(this, 'Dispatch', {
       projectRoot,
@@ -73,6 +76,10 @@ export class ScanPipeline extends Construct {
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.batchSize]: String(config.batchSize),
         [ENV.watchlistsFile]: '/var/task/watchlists.json',
+        // A run's deadline: its batches × the provider's per-batch time ÷ the workers in flight.
+        [ENV.provider]: config.provider,
+        ...concurrency,
+        [ENV.schedulesEnabled]: String(config.schedules.enabled),
       },
       // Symbols are [A-Z0-9.-] only, so the JSON is safe inside single quotes.
       afterBundling: (outputDir) => [`echo '${watchlists}' > "${outputDir}/watchlists.json"`],
@@ -92,6 +99,9 @@ export class ScanPipeline extends Construct {
       environment: {
         ...ttl,
         ...providerEnv,
+        ...concurrency,
+        // Alerts left over when the worker's time runs short go back as delayed drain messages.
+        [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.lookbackBars]: String(config.lookbackBars),
         [ENV.maxReceives]: String(MAX_RECEIVES),
         [ENV.alertsIntraday]: String(config.alerts.intraday),
@@ -111,11 +121,18 @@ export class ScanPipeline extends Construct {
       }),
     );
 
-    // Exactly the calls each function makes: no index access, no Scan.
+    // Exactly the calls each function makes: no Scan; dispatch queries the runs index alone
+    // (is a run still running?).
     this.dispatch.role.addToPolicy(
       new PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         resources: [table.tableArn],
+      }),
+    );
+    this.dispatch.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${TABLE_KEYS.runsIndex.name}`],
       }),
     );
     this.dispatch.role.addToPolicy(
@@ -127,9 +144,13 @@ export class ScanPipeline extends Construct {
         resources: [table.tableArn],
       }),
     );
+    this.scanBatch.role.addToPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     // Signal events: each symbol's state read in one call, events claimed once (conditional put),
-    // the outbox entry of a run whose alerts are being sent: on those partitions only, never on runs or results.
-    const eventKeys = [LEADING_KEYS.events, LEADING_KEYS.outbox];
+    // the alert outbox (its messages and leases) and the runtime controls (the pause flag, once-per-cause
+    // notices): on those partitions only, never on runs or results.
+    const eventKeys = [LEADING_KEYS.events, LEADING_KEYS.outbox, LEADING_KEYS.control];
     this.scanBatch.role.addToPolicy(
       new PolicyStatement({
         actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],

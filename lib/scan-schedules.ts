@@ -74,6 +74,8 @@ export class ScanSchedules extends Construct {
         new Schedule(this, name, {
           schedule: ScheduleExpression.expression(cron, timeZone),
           description,
+          // schedules.enabled: false deploys them switched off (no scheduled run; /scan-now still works).
+          enabled: config.schedules.enabled,
           target: new LambdaInvoke(dispatch, {
             role,
             input: ScheduleTargetInput.fromObject({

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config.js';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DiscordBot } from './discord-bot.js';
 import { Observability } from './observability.js';
+import { Operations } from './operations.js';
 import { QueryApi } from './query-api.js';
 import { ResultsTable } from './results-table.js';
 import { ScanPipeline } from './scan-pipeline.js';
@@ -14,13 +15,14 @@ export interface ScanfleetStackProps extends StackProps {
   readonly projectRoot: string;
 }
 
-/** scanfleet on AWS: results table, scan pipeline, schedules, observability. */
+/** scanfleet on AWS: results table, scan pipeline, schedules, the sweeper, observability. */
 export class ScanfleetStack extends Stack {
   readonly results: ResultsTable;
   readonly pipeline: ScanPipeline;
   readonly schedules: ScanSchedules;
   readonly queryApi: QueryApi;
   readonly discord?: DiscordBot;
+  readonly operations: Operations;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ScanfleetStackProps) {
@@ -55,15 +57,28 @@ export class ScanfleetStack extends Stack {
           projectRoot,
         })
       : undefined;
+    this.operations = new Operations(this, 'Operations', {
+      config,
+      table: this.results.table,
+      projectRoot,
+      pipeline: this.pipeline,
+      discordSecret,
+    });
     this.observability = new Observability(this, 'Observability', {
       functions: {
-        Dispatch: this.pipeline.dispatch.fn,
-        ScanBatch: this.pipeline.scanBatch.fn,
-        Api: this.queryApi.handler.fn,
-        ...(this.discord && { Discord: this.discord.handler.fn }),
+        Dispatch: this.pipeline.dispatch,
+        ScanBatch: this.pipeline.scanBatch,
+        Api: this.queryApi.handler,
+        Sweeper: this.operations.sweeper,
+        ...(this.discord && { Discord: this.discord.handler }),
       },
       deadLetterQueues: { ScanQueueDlq: this.pipeline.deadLetterQueue, SchedulerDlq: this.schedules.deadLetterQueue },
+      scanQueue: this.pipeline.queue,
+      httpApi: this.queryApi.api,
       alarmEmail: config.alarmEmail,
+      ...(config.budget.enabled && { budget: { monthlyUsd: config.budget.monthlyUsd } }),
+      discordSecret,
+      projectRoot,
     });
     new CfnOutput(this, 'TableName', { value: this.results.table.tableName });
     new CfnOutput(this, 'ScanQueueUrl', { value: this.pipeline.queue.queueUrl });

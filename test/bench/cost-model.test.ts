@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { lambdaDurationMs, monthlyCost, RUNS_PER_MONTH } from '../../bench/cost-model.js';
+import {
+  FREE_TIER,
+  fixedMonthlyCost,
+  lambdaDurationMs,
+  monthlyCost,
+  RUNS_PER_MONTH,
+  stackInventory,
+  SWEEPS_PER_MONTH,
+} from '../../bench/cost-model.js';
 
 const inputs = {
   symbols: 150,
@@ -63,5 +71,63 @@ describe('monthly cost model', () => {
     const small = monthlyCost(inputs).totalUsd;
     const large = monthlyCost({ ...inputs, symbols: 5000 }).totalUsd;
     expect(large).toBeGreaterThan(small * 10);
+  });
+});
+
+describe('fixed monthly items', () => {
+  const sweep = { alarmNotifications: 100, sweepDurationMs: 1000, sweepMemoryMb: 256, sweepReadUnits: 10 };
+
+  it('counts what the default stack holds: 1 key, 19 alarms, 14 custom metrics, 1 dashboard', () => {
+    // 4 functions: 7 stack-wide alarms + 3 each; MaxRss of each + dispatch's 1, scan-batch's 7 and the sweeper's 2.
+    expect(stackInventory({ discord: false, secrets: 0 })).toEqual({
+      kmsKeys: 1,
+      alarms: 19,
+      customMetrics: 14,
+      dashboards: 1,
+      secrets: 0,
+    });
+    // With Discord: its function and alarm-notify add 3 alarms and a MaxRss each.
+    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 25, customMetrics: 16, secrets: 2 });
+  });
+
+  it('sweeps every 15 minutes of a 30-day month: 2,880 times', () => {
+    expect(SWEEPS_PER_MONTH).toBe(2880);
+  });
+
+  it('prices the key, the alarms, the metrics, the dashboard and the sweeper from the worked example', () => {
+    const cost = fixedMonthlyCost({ ...stackInventory({ discord: false, secrets: 0 }), ...sweep });
+    const usd = Object.fromEntries(cost.lines.map((l) => [l.item, l.usd]));
+    expect(usd['KMS key']).toBe(1);
+    expect(usd['KMS requests']).toBeCloseTo((200 / 10_000) * 0.03, 12);
+    expect(usd['CloudWatch alarms']).toBeCloseTo(1.9, 12);
+    expect(usd['Custom metrics']).toBeCloseTo(4.2, 12);
+    expect(usd.Dashboards).toBe(3);
+    expect(usd.Secrets).toBe(0);
+    // 2,880 × 0.25 GB × 1 s = 720 GB-s; 2,880 × 10 read units = 28,800
+    expect(cost.lines.find((l) => l.item === 'Sweeper compute')?.quantity).toBeCloseTo(720, 9);
+    expect(usd['Sweeper compute']).toBeCloseTo(720 * 0.0000133334, 12);
+    expect(usd['Sweeper DynamoDB reads']).toBeCloseTo(0.0036, 12);
+    expect(cost.totalUsd).toBeCloseTo(
+      1 + 0.0006 + 1.9 + 4.2 + 3 + 0.000576 + 720 * 0.0000133334 + 0.00288 + 0.0036,
+      12,
+    );
+    // Free: 10 alarms, 10 metrics, 3 dashboards, 20,000 KMS requests; the sweeper's Lambda and Scheduler use.
+    // Left: the key $1, 9 alarms $0.90, 4 metrics $1.20, the sweeper's reads $0.0036.
+    expect(cost.afterFreeTierUsd).toBeCloseTo(3.1036, 9);
+  });
+
+  it('adds $0.40 a secret, and the Discord functions’ alarms and metrics', () => {
+    const cost = fixedMonthlyCost({ ...stackInventory({ discord: true, secrets: 2 }), ...sweep });
+    expect(cost.lines.find((l) => l.item === 'Secrets')?.usd).toBeCloseTo(0.8, 12);
+    // $1 key + 15 alarms beyond 10 + 6 metrics beyond 10 + 2 secrets + the sweeper's reads
+    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 1.5 + 1.8 + 0.8 + 0.0036, 9);
+  });
+
+  it('leaves the sweeper room in the always-free Lambda and Scheduler allowances, even beside 5,000 symbols’ runs', () => {
+    const runs = monthlyCost({ ...inputs, symbols: 5000 }).lines;
+    const quantity = (item: string) => runs.find((l) => l.item === item)?.quantity as number;
+    expect(quantity('Lambda requests') + SWEEPS_PER_MONTH).toBeLessThan(FREE_TIER.lambdaRequests / 10);
+    expect(quantity('Lambda compute') + 720).toBeLessThan(FREE_TIER.lambdaGbSeconds / 10);
+    expect(quantity('Scheduler') + SWEEPS_PER_MONTH).toBeLessThan(FREE_TIER.schedulerInvocations / 10);
   });
 });

@@ -28,7 +28,9 @@ type Statement = {
   Condition?: unknown;
 };
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
-type RoleName = 'dispatch' | 'scan-batch' | 'api' | 'discord' | 'scheduler';
+type RoleName =
+  'dispatch' | 'scan-batch' | 'api' | 'discord' | 'sweeper' | 'alarm-notify' | 'scheduler' | 'sweep-scheduler';
+type FunctionName = Exclude<RoleName, 'scheduler' | 'sweep-scheduler'>;
 /** One action a role may take on one resource (the resource as its template JSON). */
 interface Grant {
   role: RoleName;
@@ -56,24 +58,32 @@ function model(resources: Resources) {
     ).toHaveLength(1);
     return found[0][0];
   };
-  const functions: Record<Exclude<RoleName, 'scheduler'>, string> = {
+  const functions: Record<FunctionName, string> = {
     dispatch: idOf('AWS::Lambda::Function', 'PipelineDispatchFunction'),
     'scan-batch': idOf('AWS::Lambda::Function', 'PipelineScanBatchFunction'),
     api: idOf('AWS::Lambda::Function', 'QueryApiFunction'),
     discord: idOf('AWS::Lambda::Function', 'DiscordInteractionsFunction'),
+    sweeper: idOf('AWS::Lambda::Function', 'OperationsSweeperFunction'),
+    'alarm-notify': idOf('AWS::Lambda::Function', 'ObservabilityAlarmNotifyFunction'),
   };
   const roleOfFunction = (fnId: string) =>
     (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const schedulerRoles = ofType('AWS::IAM::Role').filter(([, r]) =>
     JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
   );
-  expect(schedulerRoles).toHaveLength(1);
+  expect(schedulerRoles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+    'OperationsSchedulerRole',
+    'SchedulesSchedulerRole',
+  ]);
   const roles: Record<RoleName, string> = {
     dispatch: roleOfFunction(functions.dispatch),
     'scan-batch': roleOfFunction(functions['scan-batch']),
     api: roleOfFunction(functions.api),
     discord: roleOfFunction(functions.discord),
-    scheduler: schedulerRoles[0][0],
+    sweeper: roleOfFunction(functions.sweeper),
+    'alarm-notify': roleOfFunction(functions['alarm-notify']),
+    scheduler: idOf('AWS::IAM::Role', 'SchedulesSchedulerRole'),
+    'sweep-scheduler': idOf('AWS::IAM::Role', 'OperationsSchedulerRole'),
   };
   const roleName = (roleId: string) =>
     (Object.entries(roles).find(([, id]) => id === roleId)?.[0] ?? `unknown role ${roleId}`) as RoleName;
@@ -108,7 +118,7 @@ function model(resources: Resources) {
 const TABLE_WRITES =
   /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQLInsert|PartiQLUpdate|PartiQLDelete|DeleteTable|UpdateTable|CreateTable)$/;
 const TABLE_READS = /^dynamodb:(GetItem|BatchGetItem|Query|Scan|TransactGetItems|PartiQLSelect)$/;
-const SECRET_READ = /^secretsmanager:(GetSecretValue|DescribeSecret|\*)$/;
+const SECRET_READ = /^secretsmanager:(GetSecretValue|DescribeSecret|ListSecretVersionIds|\*)$/;
 const SECRETS = {
   provider: 'secret:scanfleet/schwab-',
   apiToken: 'secret:scanfleet/api-token-',
@@ -123,7 +133,7 @@ beforeAll(() => {
 describe('roles', () => {
   it('gives every function a role of its own, assumed by Lambda alone, with no managed or inline policies', () => {
     const roleIds = Object.values(m.roles);
-    expect(new Set(roleIds).size).toBe(5);
+    expect(new Set(roleIds).size).toBe(8);
     expect(
       m
         .ofType('AWS::IAM::Role')
@@ -136,7 +146,7 @@ describe('roles', () => {
         (s) => s.Principal,
       );
       expect(principals, name).toEqual([
-        { Service: name === 'scheduler' ? 'scheduler.amazonaws.com' : 'lambda.amazonaws.com' },
+        { Service: name.endsWith('scheduler') ? 'scheduler.amazonaws.com' : 'lambda.amazonaws.com' },
       ]);
       expect(role.ManagedPolicyArns, name).toBeUndefined();
       expect(role.Policies, name).toBeUndefined();
@@ -157,12 +167,15 @@ describe('roles', () => {
       if (!/^(dynamodb|sqs|secretsmanager|lambda):/.test(grant.action)) continue;
       expect(grant.resource, `${grant.role} ${grant.action}`).not.toBe('"*"');
       if (!grant.resource.includes('*')) continue;
-      // The one wildcard lib/ means: Scheduler may invoke dispatch's versions (<dispatch ARN>:*, acknowledged in scan-schedules.ts).
-      expect({ role: grant.role, action: grant.action, resource: grant.resource }).toEqual({
-        role: 'scheduler',
-        action: 'lambda:InvokeFunction',
-        resource: JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [m.functions.dispatch, 'Arn'] }, ':*']] }),
-      });
+      // The wildcards lib/ means, each acknowledged where it is made: Scheduler may invoke dispatch's
+      // versions (<dispatch ARN>:*, scan-schedules.ts), the sweep schedule and dispatch's on-failure
+      // destination the sweeper's (operations.ts).
+      const versions = (fn: string) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [fn, 'Arn'] }, ':*']] });
+      expect([
+        { role: 'scheduler', action: 'lambda:InvokeFunction', resource: versions(m.functions.dispatch) },
+        { role: 'sweep-scheduler', action: 'lambda:InvokeFunction', resource: versions(m.functions.sweeper) },
+        { role: 'dispatch', action: 'lambda:InvokeFunction', resource: versions(m.functions.sweeper) },
+      ]).toContainEqual({ role: grant.role, action: grant.action, resource: grant.resource });
     }
   });
 
@@ -173,54 +186,94 @@ describe('roles', () => {
       expect(logs.map((g) => g.action).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       for (const grant of logs) expect(grant.resource, name).toBe(JSON.stringify({ 'Fn::GetAtt': [logGroup, 'Arn'] }));
     }
-    expect(m.grants.filter((g) => g.role === 'scheduler' && g.action.startsWith('logs:'))).toEqual([]);
+    expect(m.grants.filter((g) => g.role.endsWith('scheduler') && g.action.startsWith('logs:'))).toEqual([]);
   });
 });
 
 describe('the results table', () => {
-  it('is written by dispatch and scan-batch only', () => {
-    expect(m.who(TABLE_WRITES, m.table)).toEqual(['dispatch', 'scan-batch']);
+  const CONTROL = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONTROL'] } };
+  const arn = () => ({ 'Fn::GetAtt': [m.table, 'Arn'] });
+  const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [arn(), `/index/${name}`]] });
+
+  it('is written by dispatch, scan-batch and the sweeper — and by the Discord function on the CONTROL partition alone', () => {
+    expect(m.who(TABLE_WRITES, m.table)).toEqual(['discord', 'dispatch', 'scan-batch', 'sweeper']);
+    const discordWrites = m.statements.filter(
+      ({ role, statement }) => role === 'discord' && [statement.Action].flat().some((a) => TABLE_WRITES.test(a ?? '')),
+    );
+    expect(discordWrites.map(({ statement }) => [[statement.Action].flat().sort(), statement.Condition])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], CONTROL],
+    ]);
   });
 
-  it('is only read by the API and the Discord function: GetItem and Query, on the table and its two indexes', () => {
-    for (const role of ['api', 'discord'] as const) {
-      const table = m.grants.filter((g) => g.role === role && g.action.startsWith('dynamodb:'));
-      expect([...new Set(table.map((g) => g.action))].sort(), role).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  it('is only read by the API: GetItem and Query, on the table and its two indexes', () => {
+    const table = m.grants.filter((g) => g.role === 'api' && g.action.startsWith('dynamodb:'));
+    expect([...new Set(table.map((g) => g.action))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(table.every((g) => TABLE_READS.test(g.action))).toBe(true);
+    expect([...new Set(table.map((g) => g.resource))].sort()).toEqual(
+      [JSON.stringify(arn()), index('gsi1'), index('gsi2')].sort(),
+    );
+  });
+
+  it('is read by the Discord function like the API, besides its CONTROL items', () => {
+    const reads = m.statements.filter(
+      ({ role, statement }) =>
+        role === 'discord' &&
+        statement.Condition === undefined &&
+        /^dynamodb:/.test(String([statement.Action].flat()[0])),
+    );
+    expect(
+      reads.map(({ statement }) => [
+        [statement.Action].flat().sort(),
+        [statement.Resource]
+          .flat()
+          .map((r) => JSON.stringify(r))
+          .sort(),
+      ]),
+    ).toEqual([[['dynamodb:GetItem', 'dynamodb:Query'], [JSON.stringify(arn()), index('gsi1'), index('gsi2')].sort()]]);
+  });
+
+  it('is touched by no other role, and through an index only by the roles that query it (dispatch and the sweeper: the runs index, Query alone)', () => {
+    expect(m.who(/^dynamodb:/, m.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(m.who(/^dynamodb:/, '/index/')).toEqual(['api', 'discord', 'dispatch', 'sweeper']);
+    for (const role of ['dispatch', 'sweeper'] as const)
       expect(
-        table.every((g) => TABLE_READS.test(g.action)),
+        m.grants.filter((g) => g.role === role && g.resource.includes('/index/')).map((g) => [g.action, g.resource]),
         role,
-      ).toBe(true);
-      const arn = { 'Fn::GetAtt': [m.table, 'Arn'] };
-      const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [arn, `/index/${name}`]] });
-      expect([...new Set(table.map((g) => g.resource))].sort(), role).toEqual(
-        [JSON.stringify(arn), index('gsi1'), index('gsi2')].sort(),
-      );
-    }
-  });
-
-  it('is touched by no other role, and by nobody through an index it does not query', () => {
-    expect(m.who(/^dynamodb:/, m.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch']);
-    expect(m.who(/^dynamodb:/, '/index/')).toEqual(['api', 'discord']);
+      ).toEqual([['dynamodb:Query', index('gsi1')]]);
   });
 });
 
 describe('the scan queue and the dead-letter queues', () => {
-  it('is sent to by dispatch only', () => {
-    expect(m.who(/^sqs:SendMessage(Batch)?$/, m.scanQueue)).toEqual(['dispatch']);
+  it('is sent to by dispatch (batches), scan-batch and the sweeper (delayed drain messages) — SendMessage alone', () => {
+    expect(m.who(/^sqs:SendMessage(Batch)?$/, m.scanQueue)).toEqual(['dispatch', 'scan-batch', 'sweeper']);
+    for (const role of ['dispatch', 'sweeper'] as const)
+      expect(
+        m.grants.filter((g) => g.role === role && g.resource.includes(m.scanQueue)).map((g) => g.action),
+        role,
+      ).toEqual(['sqs:SendMessage']);
   });
 
   it('is consumed (received, deleted, its visibility changed) by scan-batch only', () => {
     expect(m.who(/^sqs:ReceiveMessage$/, m.scanQueue)).toEqual(['scan-batch']);
     expect(m.who(/^sqs:DeleteMessage(Batch)?$/, m.scanQueue)).toEqual(['scan-batch']);
     expect(m.who(/^sqs:ChangeMessageVisibility(Batch)?$/, m.scanQueue)).toEqual(['scan-batch']);
-    expect(m.who(/^sqs:/, m.scanQueue)).toEqual(['dispatch', 'scan-batch']);
-    expect(m.grants.filter((g) => g.role === 'dispatch' && g.action.startsWith('sqs:')).map((g) => g.action)).toEqual([
-      'sqs:SendMessage',
-    ]);
+    expect(m.who(/^sqs:/, m.scanQueue)).toEqual(['dispatch', 'scan-batch', 'sweeper']);
   });
 
-  it('moves dead letters by SQS redrive alone: no role may touch the pipeline’s DLQ', () => {
-    expect(m.who(/^sqs:/, m.pipelineDlq)).toEqual([]);
+  it('fills the pipeline’s DLQ by SQS redrive alone, and lets the sweeper alone consume it', () => {
+    expect(m.who(/^sqs:/, m.pipelineDlq)).toEqual(['sweeper']);
+    expect(
+      m.grants
+        .filter((g) => g.resource.includes(m.pipelineDlq))
+        .map((g) => g.action)
+        .sort(),
+    ).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
   });
 
   it('lets Scheduler send undeliverable invocations to its own DLQ, and nothing else touch it', () => {
@@ -228,6 +281,7 @@ describe('the scan queue and the dead-letter queues', () => {
     expect(
       m.grants.filter((g) => g.role === 'scheduler' && g.action.startsWith('sqs:')).map((g) => [g.action, g.resource]),
     ).toEqual([['sqs:SendMessage', JSON.stringify({ 'Fn::GetAtt': [m.schedulerDlq, 'Arn'] })]]);
+    expect(m.grants.filter((g) => g.role === 'sweep-scheduler' && g.action.startsWith('sqs:'))).toEqual([]);
   });
 
   it('has queue policies that only deny (insecure transport), never allow a principal', () => {
@@ -243,16 +297,36 @@ describe('the scan queue and the dead-letter queues', () => {
 });
 
 describe('secrets', () => {
-  it('lets the worker read the provider secret, and the API for its chart endpoint (which fetches bars) — no one else', () => {
-    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'scan-batch']);
+  it('lets the worker read the provider secret, the API for its chart endpoint (which fetches bars) and the sweeper (the token’s age) — no one else', () => {
+    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'scan-batch', 'sweeper']);
+    expect(m.who(/^secretsmanager:ListSecretVersionIds$/, 'secret:')).toEqual(['sweeper']);
+    expect(
+      m.grants
+        .filter((g) => g.role === 'sweeper' && g.action.startsWith('secretsmanager:'))
+        .map((g) => [
+          g.action,
+          g.resource.includes(SECRETS.provider)
+            ? 'provider'
+            : g.resource.includes(SECRETS.discord)
+              ? 'discord'
+              : g.resource,
+        ]),
+    ).toEqual([
+      ['secretsmanager:GetSecretValue', 'discord'],
+      ['secretsmanager:GetSecretValue', 'provider'],
+      ['secretsmanager:ListSecretVersionIds', 'provider'],
+    ]);
   });
 
   it('lets the API alone read the API token secret', () => {
     expect(m.who(SECRET_READ, SECRETS.apiToken)).toEqual(['api']);
   });
 
-  it('lets the Discord function read the Discord secret, and the worker for the alert webhook — no one else', () => {
-    expect(m.who(SECRET_READ, SECRETS.discord)).toEqual(['discord', 'scan-batch']);
+  it('lets the Discord function, the worker and the sweeper (webhooks) and alarm-notify (the operator webhook) read the Discord secret — no one else', () => {
+    expect(m.who(SECRET_READ, SECRETS.discord)).toEqual(['alarm-notify', 'discord', 'scan-batch', 'sweeper']);
+    expect(
+      m.grants.filter((g) => g.role === 'alarm-notify' && !g.action.startsWith('logs:')).map((g) => g.action),
+    ).toEqual(['secretsmanager:GetSecretValue']);
   });
 
   it('grants only reads of those three secrets, and nothing on any other secret', () => {
@@ -260,13 +334,14 @@ describe('secrets', () => {
     expect([...new Set(secrets.map((g) => g.action))].sort()).toEqual([
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
+      'secretsmanager:ListSecretVersionIds',
     ]);
     for (const grant of secrets)
       expect(
         Object.values(SECRETS).filter((s) => grant.resource.includes(s)),
         `${grant.role} ${grant.resource}`,
       ).toHaveLength(1);
-    expect(m.who(/^secretsmanager:/, 'secret:')).toEqual(['api', 'discord', 'scan-batch']);
+    expect(m.who(/^secretsmanager:/, 'secret:')).toEqual(['alarm-notify', 'api', 'discord', 'scan-batch', 'sweeper']);
   });
 });
 
@@ -280,14 +355,16 @@ describe('invocations', () => {
           .map((g) => {
             expect(g.action).toBe('lambda:InvokeFunction');
             if (g.resource.includes(m.functions.dispatch)) return 'dispatch';
+            if (g.resource.includes(m.functions.sweeper)) return 'sweeper';
             if (g.resource.includes(':function:Scanfleet-discord"')) return 'discord';
             return `unexpected ${g.resource}`;
           }),
       ),
     ].sort();
 
-  it('lets the schedules invoke dispatch (and its versions) only', () => {
+  it('lets the schedules invoke dispatch (and its versions) only, and the sweep schedule the sweeper only', () => {
     expect(targets('scheduler')).toEqual(['dispatch']);
+    expect(targets('sweep-scheduler')).toEqual(['sweeper']);
   });
 
   it('lets the Discord function invoke dispatch (/scan-now) and itself (deferred replies) only', () => {
@@ -295,19 +372,31 @@ describe('invocations', () => {
     expect(m.resources[m.functions.discord].Properties.FunctionName).toBe('Scanfleet-discord');
   });
 
-  it('lets no other role invoke any function', () => {
-    for (const role of ['dispatch', 'scan-batch', 'api'] as const) expect(targets(role), role).toEqual([]);
+  it('lets dispatch invoke the sweeper alone (its on-failure destination)', () => {
+    expect(targets('dispatch')).toEqual(['sweeper']);
   });
 
-  it('lets API Gateway invoke the API function and, on its one route, the Discord function — nothing else', () => {
+  it('lets no other role invoke any function', () => {
+    for (const role of ['scan-batch', 'api', 'sweeper', 'alarm-notify'] as const)
+      expect(targets(role), role).toEqual([]);
+  });
+
+  it('lets API Gateway invoke the API function and, on its one route, the Discord function, and SNS the alarm function from the alarm topic — nothing else', () => {
     const permissions = m.ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
     const api = m.ofType('AWS::ApiGatewayV2::Api')[0][0];
-    expect(permissions.map((p) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]).sort()).toEqual(
-      [m.functions.discord, m.functions.api].sort(),
+    const topic = m.ofType('AWS::SNS::Topic')[0][0];
+    const target = (p: Record<string, unknown>) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    expect(permissions.map(target).sort()).toEqual(
+      [m.functions.discord, m.functions.api, m.functions['alarm-notify']].sort(),
     );
     for (const permission of permissions) {
-      expect(permission.Principal).toBe('apigateway.amazonaws.com');
       expect(permission.Action).toBe('lambda:InvokeFunction');
+      if (target(permission) === m.functions['alarm-notify']) {
+        expect(permission.Principal).toBe('sns.amazonaws.com');
+        expect(permission.SourceArn).toEqual({ Ref: topic });
+        continue;
+      }
+      expect(permission.Principal).toBe('apigateway.amazonaws.com');
       expect(JSON.stringify(permission.SourceArn)).toContain(`{"Ref":"${api}"}`);
     }
     const discord = permissions.find((p) => JSON.stringify(p.FunctionName).includes(m.functions.discord));
@@ -324,8 +413,8 @@ describe('the analysis', () => {
         stack.pipeline.providerSecret?.grantRead(stack.pipeline.dispatch.role);
       }),
     );
-    expect(careless.who(/^sqs:SendMessage$/, careless.scanQueue)).toEqual(['api', 'dispatch']);
-    expect(careless.who(TABLE_WRITES, careless.table)).toEqual(['api', 'dispatch', 'scan-batch']);
-    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'dispatch', 'scan-batch']);
+    expect(careless.who(/^sqs:SendMessage$/, careless.scanQueue)).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(careless.who(TABLE_WRITES, careless.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
   }, 60_000);
 });

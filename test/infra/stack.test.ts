@@ -1,17 +1,19 @@
-import type { Stack } from 'aws-cdk-lib';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
 import { KEYS, LEADING_KEYS } from '../../functions/adapters/store/table-schema.js';
+import { HANDLER_METRICS, stackInventory } from '../../bench/cost-model.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-function synth(context: unknown = {}, extra?: (stack: Stack) => void) {
+function synth(context: unknown = {}, extra?: (stack: ScanfleetStack) => void) {
   const app = new App();
   const stack = new ScanfleetStack(app, 'Scanfleet', { config: loadConfig(context, projectRoot), projectRoot });
   extra?.(stack);
@@ -24,16 +26,39 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 
 let template: Template;
 let resources: Resources;
+let stack: ScanfleetStack;
+/** Every setting this issue adds, off or changed: one more synth. */
+let configured: { resources: Resources; alarms: Record<string, Record<string, unknown>> };
 beforeAll(() => {
-  template = synth().template();
+  const synthesized = synth();
+  stack = synthesized.stack;
+  template = synthesized.template();
   resources = template.toJSON().Resources as Resources;
+  const other = synth({
+    schedules: { enabled: false },
+    budget: { enabled: false },
+    sweeper: { memoryMb: 512, timeoutSeconds: 120 },
+  })
+    .template()
+    .toJSON().Resources as Resources;
+  configured = {
+    resources: other,
+    alarms: Object.fromEntries(
+      Object.entries(other)
+        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map(([id, a]) => [id.replace(/^Observability/, '').replace(/[0-9A-F]{8}$/, ''), a.Properties]),
+    ),
+  };
 }, 60_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const FUNCTION_PREFIX: Record<string, string> = { Api: 'QueryApiFunction', Sweeper: 'OperationsSweeperFunction' };
 const functionId = (name: string) =>
   ofType('AWS::Lambda::Function').find(([id]) =>
-    id.startsWith(name === 'Api' ? 'QueryApiFunction' : `Pipeline${name}Function`),
+    id.startsWith(FUNCTION_PREFIX[name] ?? `Pipeline${name}Function`),
   )?.[0] as string;
+/** The services (functions/<name>) of the functions Observability watches: every function of the stack. */
+const deployedServices = () => Object.values(stack.observability.functions).map((f) => f.name);
 const roleOf = (fnId: string) =>
   (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 /** Every statement of every policy attached to a role. */
@@ -99,7 +124,7 @@ describe('scan pipeline', () => {
 
   it('runs every function on Node.js 24, ARM64, as an ESM bundle, with its settings in the environment', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -115,6 +140,10 @@ describe('scan pipeline', () => {
       WATCHLISTS_FILE: '/var/task/watchlists.json',
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
       QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
+      // A run's deadline divides its batches by the workers in flight; a paused deployment expects no run.
+      PROVIDER: 'csv',
+      WORKER_CONCURRENCY: '2',
+      SCHEDULES_ENABLED: 'true',
     });
     expect(env('ScanBatch')).toMatchObject({
       PROVIDER: 'csv',
@@ -122,8 +151,10 @@ describe('scan pipeline', () => {
       LOOKBACK_BARS: '150',
       MAX_RECEIVES: '3',
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
+      WORKER_CONCURRENCY: '2',
+      // Alerts left when its time runs short go back to the scan queue as delayed drain messages.
+      QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
     });
-    expect(env('ScanBatch').QUEUE_URL).toBeUndefined();
   });
 });
 
@@ -137,21 +168,34 @@ describe('least privilege', () => {
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
   });
 
-  it('lets dispatch create and update runs and send batches — nothing else', () => {
+  it('lets dispatch create, update and query runs, send batches and hand a failure to the sweeper — nothing else', () => {
     const role = roleOf(functionId('Dispatch'));
     expect(actionsOf(role).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
+      'lambda:InvokeFunction',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'sqs:SendMessage',
     ]);
     const table = statementsOf(role).find((s) => [s.Action].flat().includes('dynamodb:PutItem'));
     expect(table?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] });
+    // Is a run still running? The runs index, and no other.
+    const index = statementsOf(role).find((s) => s.Action === 'dynamodb:Query');
+    expect(index?.Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] }, '/index/gsi1']],
+    });
+    const invoke = statementsOf(role).find((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invoke?.Resource).toEqual([
+      { 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] }, ':*']] },
+    ]);
   });
 
-  it('lets scan-batch write results and progress and consume its queue — and never send to it', () => {
+  it('lets scan-batch write results and progress, consume its queue and send delayed drain messages to it', () => {
     const actions = actionsOf(roleOf(functionId('ScanBatch')));
     expect(actions.sort()).toEqual([
       'dynamodb:BatchGetItem',
@@ -168,16 +212,19 @@ describe('least privilege', () => {
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
+      'sqs:SendMessage',
     ]);
+    const send = statementsOf(roleOf(functionId('ScanBatch'))).find((s) => s.Action === 'sqs:SendMessage');
+    expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineScanQueue/), 'Arn'] });
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('dynamodb:BatchWriteItem');
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('sqs:ReceiveMessage');
   });
 
-  it('limits scan-batch’s item puts, deletes and batch reads to signal events and the alert outbox, by partition key', () => {
+  it('limits scan-batch’s item puts, deletes and batch reads to signal events, the alert outbox and the controls, by partition key', () => {
     const keyed = statementsOf(roleOf(functionId('ScanBatch'))).filter((st) =>
       [st.Action].flat().some((a) => ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'].includes(a)),
     );
-    const prefixes = ['EVENT#*', 'OUTBOX'];
+    const prefixes = ['EVENT#*', 'OUTBOX', 'CONTROL'];
     expect(keyed.map((st) => [[st.Action].flat().sort(), (st as { Condition?: unknown }).Condition])).toEqual([
       [
         ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
@@ -185,10 +232,13 @@ describe('least privilege', () => {
       ],
     ]);
     // The keys the store writes are the ones the condition names.
-    expect([LEADING_KEYS.events, LEADING_KEYS.outbox]).toEqual(prefixes);
+    expect([LEADING_KEYS.events, LEADING_KEYS.outbox, LEADING_KEYS.control]).toEqual(prefixes);
     expect(KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross').pk).toBe('EVENT#AAPL');
     expect(KEYS.state('AAPL').pk).toBe('EVENT#AAPL');
     expect(KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0).pk).toBe('OUTBOX');
+    expect(KEYS.outboxLease('alerts').pk).toBe('OUTBOX');
+    expect(KEYS.pause().pk).toBe('CONTROL');
+    expect(KEYS.notice('provider-credentials').pk).toBe('CONTROL');
   });
 
   it('lets the API read runs and results (items and the two indexes) — and write nothing', () => {
@@ -206,8 +256,10 @@ describe('least privilege', () => {
   });
 
   it('lets the schedules invoke dispatch only', () => {
-    const schedulerRole = ofType('AWS::IAM::Role').find(([, r]) =>
-      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    const schedulerRole = ofType('AWS::IAM::Role').find(
+      ([id, r]) =>
+        id.startsWith('Schedules') &&
+        JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
     )?.[0] as string;
     expect(actionsOf(schedulerRole).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     const invoke = statementsOf(schedulerRole).find((s) => s.Action === 'lambda:InvokeFunction');
@@ -218,17 +270,20 @@ describe('least privilege', () => {
 
 describe('schedules', () => {
   it('scan the full watchlist hourly in market hours, at 16:45 after the close and at 20:00 to re-fetch, in New York time', () => {
-    const schedules = ofType('AWS::Scheduler::Schedule').map(([, s]) => ({
-      expression: s.Properties.ScheduleExpression,
-      timeZone: s.Properties.ScheduleExpressionTimezone,
-      input: JSON.parse((s.Properties.Target as { Input: string }).Input) as {
-        watchlist: string;
-        purpose: string;
-        scheduledAt: string;
-      },
-      retries: (s.Properties.Target as { RetryPolicy: { MaximumRetryAttempts: number } }).RetryPolicy
-        .MaximumRetryAttempts,
-    }));
+    const schedules = ofType('AWS::Scheduler::Schedule')
+      .filter(([id]) => id.startsWith('Schedules'))
+      .map(([, s]) => ({
+        expression: s.Properties.ScheduleExpression,
+        timeZone: s.Properties.ScheduleExpressionTimezone,
+        input: JSON.parse((s.Properties.Target as { Input: string }).Input) as {
+          watchlist: string;
+          purpose: string;
+          scheduledAt: string;
+        },
+        retries: (s.Properties.Target as { RetryPolicy: { MaximumRetryAttempts: number } }).RetryPolicy
+          .MaximumRetryAttempts,
+        state: s.Properties.State,
+      }));
     expect(schedules.map((s) => [s.expression, s.input.watchlist, s.input.purpose])).toEqual([
       ['cron(30 9-15 ? * MON-FRI *)', 'full', 'market-hours'],
       ['cron(45 16 ? * MON-FRI *)', 'full', 'after-close'],
@@ -238,6 +293,7 @@ describe('schedules', () => {
       expect(s.timeZone).toBe('America/New_York');
       expect(s.input.scheduledAt).toBe('<aws.scheduler.scheduled-time>');
       expect(s.retries).toBe(2);
+      expect(s.state).toBe('ENABLED');
     }
   });
 
@@ -247,12 +303,16 @@ describe('schedules', () => {
     expect(config.watchlists.full).toHaveLength(150);
   });
 
-  it('give the worker the alert settings and the provider its delay', () => {
+  it('give the worker the alert settings and the provider its delay (and the budget its amount)', () => {
     const t = synth({
       provider: 'yahoo',
       providerDelayMinutes: 15,
       alerts: { intraday: true, cooldownSessions: 5 },
+      budget: { monthlyUsd: 25 },
     }).template();
+    t.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({ BudgetLimit: { Amount: 25, Unit: 'USD' } }),
+    });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -318,9 +378,194 @@ describe('query API', () => {
 });
 
 describe('observability', () => {
-  it('has a dashboard of memory (MaxRss), duration, errors, dead letters and signals', () => {
+  const topic = () => ofType('AWS::SNS::Topic')[0][0];
+  const key = () => ofType('AWS::KMS::Key')[0][0];
+  type Alarm = Record<string, unknown>;
+  /** Every alarm by its construct id (the logical id without the Observability prefix and hash). */
+  const alarms = (): Record<string, Alarm> =>
+    Object.fromEntries(
+      ofType('AWS::CloudWatch::Alarm').map(([id, a]) => [
+        id.replace(/^Observability/, '').replace(/[0-9A-F]{8}$/, ''),
+        a.Properties,
+      ]),
+    );
+  const ref = (id: string) => ({ Ref: id });
+  const lambda = (name: string, metric: string) => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: metric,
+    Dimensions: [{ Name: 'FunctionName', Value: ref(functionId(name)) }],
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+  });
+  const custom = (service: string, metric: string, statistic: string, threshold: number, period = 300) => ({
+    Namespace: 'scanfleet',
+    MetricName: metric,
+    Dimensions: [{ Name: 'service', Value: service }],
+    Statistic: statistic,
+    Period: period,
+    Threshold: threshold,
+  });
+  const queue = (prefix: string, metric: string, threshold: number) => ({
+    Namespace: 'AWS/SQS',
+    MetricName: metric,
+    Dimensions: [
+      {
+        Name: 'QueueName',
+        Value: { 'Fn::GetAtt': [ofType('AWS::SQS::Queue').find(([id]) => id.startsWith(prefix))?.[0], 'QueueName'] },
+      },
+    ],
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: threshold,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+  });
+
+  it('watches every promise: each alarm’s metric, statistic, period, threshold and comparison', () => {
+    const above = {
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    };
+    const expected: Record<string, Alarm> = {
+      ScanQueueDlqDepth: queue('PipelineDeadLetterQueue', 'ApproximateNumberOfMessagesVisible', 0),
+      SchedulerDlqDepth: queue('SchedulesDeadLetterQueue', 'ApproximateNumberOfMessagesVisible', 0),
+      ScanQueueAge: queue('PipelineScanQueue', 'ApproximateAgeOfOldestMessage', 900),
+      Api5xx: {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: ref(ofType('AWS::ApiGatewayV2::Api')[0][0]) }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ...above,
+      },
+      BatchesFailed: { ...custom('scan-batch', 'BatchesFailed', 'Sum', 0), ...above },
+      // A dead watchdog alarms: no data for two 15-minute periods counts as overdue.
+      FullRunOverdue: {
+        ...custom('sweeper', 'FullRunOverdue', 'Maximum', 1, 900),
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 2,
+        TreatMissingData: 'breaching',
+      },
+      ResultsStale: {
+        ...custom('sweeper', 'ResultsStale', 'Maximum', 1, 900),
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      },
+    };
+    const services = { Dispatch: 'dispatch', ScanBatch: 'scan-batch', Api: 'api', Sweeper: 'sweeper' };
+    for (const [name, service] of Object.entries(services)) {
+      expected[`${name}Errors`] = lambda(name, 'Errors');
+      expected[`${name}Throttles`] = lambda(name, 'Throttles');
+      // 85% of the function's 256 MB.
+      expected[`${name}MaxRss`] = { ...custom(service, 'MaxRss', 'Maximum', 217.6), ...above };
+    }
+    const actual = alarms();
+    expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+    for (const [id, want] of Object.entries(expected)) expect(actual[id], id).toMatchObject(want);
+    expect(stack.observability.alarms).toHaveLength(19);
+  });
+
+  it('sends every alarm’s ALARM and OK to the topic, with a description that says what to do', () => {
+    for (const [id, alarm] of Object.entries(alarms())) {
+      expect(alarm.AlarmActions, id).toEqual([ref(topic())]);
+      expect(alarm.OKActions, id).toEqual([ref(topic())]);
+      expect(alarm.AlarmDescription, id).toMatch(/What to do: \S/);
+    }
+  });
+
+  it('sets a MaxRss alarm at 85% of each function’s own memory', () => {
+    expect(alarms().SweeperMaxRss.AlarmDescription).toContain('passed 217.6 MB, 85% of its 256 MB');
+    expect(configured.alarms.SweeperMaxRss.Threshold).toBe(435.2);
+    expect(configured.alarms.DispatchMaxRss.Threshold).toBe(217.6);
+  });
+
+  it('encrypts the topic with a customer-managed key, rotated, that CloudWatch and Budgets may use — exactly Decrypt and GenerateDataKey*', () => {
+    const keyProps = resources[key()].Properties;
+    expect(keyProps.EnableKeyRotation).toBe(true);
+    expect(resources[topic()].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key(), 'Arn'] });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    const statements = (
+      keyProps.KeyPolicy as { Statement: (Statement & { Principal: unknown; Condition?: unknown })[] }
+    ).Statement;
+    const byService = (service: string) =>
+      statements.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: service }));
+    for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']) {
+      const granted = byService(service);
+      expect(granted, service).toHaveLength(1);
+      expect(granted[0].Effect).toBe('Allow');
+      expect([granted[0].Action].flat().sort(), service).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    }
+    // Budgets only on this account's behalf (its guide's confused-deputy conditions).
+    expect(byService('budgets.amazonaws.com')[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':budgets::', { Ref: 'AWS::AccountId' }, ':*']],
+        },
+      },
+    });
+    // No other service principal may use the key; the account keeps administering it.
+    expect(statements.filter((s) => JSON.stringify(s.Principal).includes('Service'))).toHaveLength(2);
+  });
+
+  it('lets CloudWatch alarms and Budgets of this account publish to the topic, over TLS only', () => {
+    const [, policy] = ofType('AWS::SNS::TopicPolicy')[0];
+    expect(policy.Properties.Topics).toEqual([ref(topic())]);
+    const statements = (
+      policy.Properties.PolicyDocument as { Statement: (Statement & { Principal: unknown; Condition: unknown })[] }
+    ).Statement;
+    const allow = statements.filter((s) => s.Effect === 'Allow');
+    expect(allow.map((s) => [s.Principal, s.Action, s.Resource])).toEqual([
+      [{ Service: 'cloudwatch.amazonaws.com' }, 'sns:Publish', ref(topic())],
+      [{ Service: 'budgets.amazonaws.com' }, 'sns:Publish', ref(topic())],
+    ]);
+    const account = { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } };
+    expect(allow[0].Condition).toMatchObject({ StringEquals: account });
+    expect(JSON.stringify(allow[0].Condition)).toContain(':alarm:*');
+    expect(allow[1].Condition).toMatchObject({ StringEquals: account });
+    expect(statements.filter((s) => s.Effect === 'Deny').map((s) => s.Condition)).toEqual([
+      { Bool: { 'aws:SecureTransport': 'false' } },
+    ]);
+  });
+
+  it('budgets the account’s monthly cost at $10, telling the topic at 80% actual and 100% forecast', () => {
+    const [[budgetId, budget]] = ofType('AWS::Budgets::Budget');
+    expect(budget.Properties.Budget).toEqual({
+      BudgetName: 'Scanfleet-monthly',
+      BudgetType: 'COST',
+      TimeUnit: 'MONTHLY',
+      BudgetLimit: { Amount: 10, Unit: 'USD' },
+    });
+    const notifications = budget.Properties.NotificationsWithSubscribers as {
+      Notification: Record<string, unknown>;
+      Subscribers: unknown[];
+    }[];
+    expect(notifications.map((n) => [n.Notification.NotificationType, n.Notification.Threshold])).toEqual([
+      ['ACTUAL', 80],
+      ['FORECASTED', 100],
+    ]);
+    for (const n of notifications) {
+      expect(n.Notification).toMatchObject({ ComparisonOperator: 'GREATER_THAN', ThresholdType: 'PERCENTAGE' });
+      expect(n.Subscribers).toEqual([{ SubscriptionType: 'SNS', Address: ref(topic()) }]);
+    }
+    // Budgets checks its publish permission when the budget is created.
+    const json = template.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    expect(json[budgetId].DependsOn).toEqual([ofType('AWS::SNS::TopicPolicy')[0][0]]);
+  });
+
+  it('shows every alarm’s state on the dashboard, with memory, duration, errors, dead letters and signals', () => {
     const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body).toContain('\\"type\\":\\"alarm\\"');
+    for (const [id] of ofType('AWS::CloudWatch::Alarm')) expect(body, id).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
     for (const text of [
       'Peak RSS of a container (MB)',
       '"scanfleet\\",\\"MaxRss\\"',
@@ -328,25 +573,158 @@ describe('observability', () => {
       'Dead letters waiting',
       'SignalsFound',
       'ApproximateNumberOfMessagesVisible',
+      'FullRunOverdue',
+      'ResultsStale',
     ])
       expect(body).toContain(text);
   });
 
-  it('alarms on any dead letter and on any function error', () => {
-    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    const byMetric = alarms.map((a) => `${String(a.Namespace)}/${String(a.MetricName)}`).sort();
-    expect(byMetric).toEqual([
-      'AWS/Lambda/Errors',
-      'AWS/Lambda/Errors',
-      'AWS/Lambda/Errors',
-      'AWS/SQS/ApproximateNumberOfMessagesVisible',
-      'AWS/SQS/ApproximateNumberOfMessagesVisible',
-    ]);
-    for (const alarm of alarms) {
-      expect(alarm.Threshold).toBe(0);
-      expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
-      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^ObservabilityAlarms/) }]);
+  it('holds what the cost model counts: its alarms, dashboard, key and the custom metrics the handlers publish', () => {
+    const inventory = stackInventory({ discord: false, secrets: 0 });
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(inventory.alarms);
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(inventory.dashboards);
+    expect(ofType('AWS::KMS::Key')).toHaveLength(inventory.kmsKeys);
+    // Custom metrics: each handler's addMetric names (its own directory), MaxRss of every deployed
+    // function, and the ones the alarms watch (the sweeper's, whose handler lives in the runtime work).
+    const services = deployedServices();
+    expect(services.sort()).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
+    const metrics = new Set<string>();
+    for (const service of services) {
+      metrics.add(`${service}/MaxRss`);
+      const dir = join(projectRoot, 'functions', service);
+      for (const file of readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts')))
+        for (const [, name] of readFileSync(join(dir, file), 'utf8').matchAll(/addMetric\('(\w+)'/g))
+          metrics.add(`${service}/${name}`);
     }
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm'))
+      if (alarm.Properties.Namespace === 'scanfleet')
+        metrics.add(
+          `${(alarm.Properties.Dimensions as { Value: string }[])[0].Value}/${String(alarm.Properties.MetricName)}`,
+        );
+    expect([...metrics].sort()).toEqual(
+      [
+        ...services.map((s) => `${s}/MaxRss`),
+        ...Object.entries(HANDLER_METRICS).flatMap(([service, names]) => names.map((n) => `${service}/${n}`)),
+      ].sort(),
+    );
+    expect(metrics.size).toBe(inventory.customMetrics);
+  });
+
+  it('subscribes no e-mail and no Discord function without their settings', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('the sweeper', () => {
+  const sweeperRole = () => roleOf(functionId('Sweeper'));
+
+  it('runs with 256 MB for 300 s, with the settings it sweeps by', () => {
+    const fn = resources[functionId('Sweeper')].Properties;
+    expect([fn.MemorySize, fn.Timeout, fn.Runtime]).toEqual([256, 300, 'nodejs24.x']);
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toEqual({
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
+      RESULTS_TTL_DAYS: '7',
+      RUNS_TTL_DAYS: '30',
+      QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
+      BATCH_SIZE: '30',
+      WORKER_CONCURRENCY: '2',
+      SCHEDULES: JSON.stringify([
+        'cron(30 9-15 ? * MON-FRI *)',
+        'cron(45 16 ? * MON-FRI *)',
+        'cron(0 20 ? * MON-FRI *)',
+      ]),
+      SCHEDULE_TIME_ZONE: 'America/New_York',
+      SCHEDULES_ENABLED: 'true',
+      MAX_RECEIVES: '3',
+      PROVIDER: 'csv',
+      DATA_DIR: '/var/task/data/daily',
+    });
+  });
+
+  it('is invoked every 15 minutes by its own schedule with {"sweep": true}, whose role may invoke it alone', () => {
+    const sweeps = ofType('AWS::Scheduler::Schedule').filter(([id]) => id.startsWith('Operations'));
+    expect(sweeps).toHaveLength(1);
+    const [, schedule] = sweeps[0];
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(schedule.Properties.State).toBe('ENABLED');
+    const target = schedule.Properties.Target as { Arn: unknown; Input: string; RoleArn: { 'Fn::GetAtt': [string] } };
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] });
+    expect(JSON.parse(target.Input)).toEqual({ sweep: true });
+    const role = target.RoleArn['Fn::GetAtt'][0];
+    expect(JSON.stringify(resources[role].Properties.AssumeRolePolicyDocument)).toContain('scheduler.amazonaws.com');
+    expect(statementsOf(role).map((s) => [s.Action, s.Resource])).toEqual([
+      [
+        'lambda:InvokeFunction',
+        [
+          { 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] }, ':*']] },
+        ],
+      ],
+    ]);
+  });
+
+  it('consumes the scan pipeline’s dead-letter queue one message at a time, reporting failures', () => {
+    const dlq = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('PipelineDeadLetterQueue'))?.[0] as string;
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('Sweeper') },
+      EventSourceArn: { 'Fn::GetAtt': [dlq, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // Lambda refuses an event source whose visibility timeout is shorter than the function's timeout.
+    expect(resources[dlq].Properties.VisibilityTimeout).toBe(6 * 300);
+  });
+
+  it('is dispatch’s asynchronous on-failure destination, after 2 retries', () => {
+    const configs = ofType('AWS::Lambda::EventInvokeConfig');
+    expect(configs.map(([, c]) => c.Properties)).toEqual([
+      {
+        FunctionName: { Ref: functionId('Dispatch') },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] } } },
+      },
+    ]);
+  });
+
+  it('may read and update runs, the outbox and the controls, query the runs index and send drain messages — exactly', () => {
+    const table = { 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] };
+    const dlq = { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'Arn'] };
+    expect(
+      statementsOf(sweeperRole()).map((s) => [
+        [s.Action].flat().sort(),
+        s.Resource,
+        (s as { Condition?: unknown }).Condition,
+      ]),
+    ).toEqual([
+      [
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        { 'Fn::GetAtt': [expect.stringMatching(/^OperationsSweeperLogs/), 'Arn'] },
+        undefined,
+      ],
+      [
+        ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        table,
+        undefined,
+      ],
+      [['dynamodb:Query'], { 'Fn::Join': ['', [table, '/index/gsi1']] }, undefined],
+      [['sqs:SendMessage'], { 'Fn::GetAtt': [expect.stringMatching(/^PipelineScanQueue/), 'Arn'] }, undefined],
+      [
+        [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+        ],
+        dlq,
+        undefined,
+      ],
+    ]);
   });
 });
 
@@ -385,6 +763,12 @@ describe('configuration', () => {
     [{ api: { debugMemory: 'yes' } }, 'scanfleet.api.debugMemory must be true or false, got "yes"'],
     [{ api: { timeoutSeconds: 60 } }, 'scanfleet.api.timeoutSeconds must be a whole number from 1 to 29, got 60'],
     [{ batchsize: 30 }, 'scanfleet.batchsize is not a setting'],
+    [{ schedules: { enabled: 'off' } }, 'scanfleet.schedules.enabled must be true or false, got "off"'],
+    [{ budget: { enabled: 'no' } }, 'scanfleet.budget.enabled must be true or false, got "no"'],
+    [
+      { sweeper: { timeoutSeconds: 901 } },
+      'scanfleet.sweeper.timeoutSeconds must be a whole number from 1 to 900, got 901',
+    ],
     ['{not json', 'scanfleet must be JSON when given on the command line'],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => loadConfig(context, projectRoot)).toThrow(ConfigError);
@@ -406,13 +790,67 @@ describe('configuration', () => {
       { api: { corsorigin: 'https://example.com' } },
       'scanfleet.api.corsorigin is not a setting (known: memoryMb, timeoutSeconds, throttleRate, throttleBurst, corsOrigin, debugMemory, tokenSecret)',
     ],
+    [
+      { budget: { monthlyUsd: 0 } },
+      'scanfleet.budget.monthlyUsd must be a number of US dollars above 0, at most 1000000, got 0',
+    ],
+    [
+      { budget: { monthlyUsd: '10' } },
+      'scanfleet.budget.monthlyUsd must be a number of US dollars above 0, at most 1000000, got "10"',
+    ],
+    [{ sweeper: { memoryMb: 100 } }, 'scanfleet.sweeper.memoryMb must be a whole number from 128 to 10240, got 100'],
+    [{ sweeper: { memory: 512 } }, 'scanfleet.sweeper.memory is not a setting (known: memoryMb, timeoutSeconds)'],
   ])('reports a bad nested key %j with its full path, as the whole message', (context, message) => {
     expect(() => loadConfig(context, projectRoot)).toThrow(new ConfigError(message));
   });
 });
 
+describe('operations settings', () => {
+  it('default to schedules on, a $10 budget and a 256 MB, 300 s sweeper', () => {
+    const config = loadConfig({}, projectRoot);
+    expect([config.schedules.enabled, config.budget, config.sweeper]).toEqual([
+      true,
+      { enabled: true, monthlyUsd: 10 },
+      { memoryMb: 256, timeoutSeconds: 300 },
+    ]);
+    expect(loadConfig({ budget: { monthlyUsd: 12.5 } }, projectRoot).budget).toEqual({
+      enabled: true,
+      monthlyUsd: 12.5,
+    });
+  });
+
+  it('switch every run schedule off with schedules.enabled false, keep the sweep on, and tell dispatch and the sweeper', () => {
+    const res = configured.resources;
+    const schedules = Object.entries(res).filter(([, r]) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(schedules.map(([id, s]) => [id.replace(/[0-9A-F]{8}$/, ''), s.Properties.State])).toEqual([
+      ['SchedulesMarketHours', 'DISABLED'],
+      ['SchedulesAfterClose', 'DISABLED'],
+      ['SchedulesRefetch', 'DISABLED'],
+      ['OperationsSweepSchedule', 'ENABLED'],
+    ]);
+    const env = (prefix: string) =>
+      (
+        Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix))?.[1]
+          .Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(env('PipelineDispatchFunction').SCHEDULES_ENABLED).toBe('false');
+    expect(env('OperationsSweeperFunction').SCHEDULES_ENABLED).toBe('false');
+  });
+
+  it('create no budget with budget.enabled false, and size the sweeper (and its DLQ’s visibility) from its settings', () => {
+    const res = Object.values(configured.resources);
+    expect(res.filter((r) => r.Type === 'AWS::Budgets::Budget')).toEqual([]);
+    const sweeper = Object.entries(configured.resources).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('OperationsSweeperFunction'),
+    )?.[1];
+    expect([sweeper?.Properties.MemorySize, sweeper?.Properties.Timeout]).toEqual([512, 120]);
+    const dlq = Object.entries(configured.resources).find(([id]) => id.startsWith('PipelineDeadLetterQueue'))?.[1];
+    expect(dlq?.Properties.VisibilityTimeout).toBe(720);
+  });
+});
+
 describe('live providers', () => {
-  it('wires the Schwab secret into scan-batch only, readable by it alone', () => {
+  it('wires the Schwab secret into the functions that fetch bars or watch the token, readable by them alone', () => {
     const schwab = synth({ provider: 'schwab', providerSecret: 'scanfleet/schwab' }).template().toJSON()
       .Resources as Resources;
     const fn = Object.entries(schwab).find(
@@ -426,11 +864,26 @@ describe('live providers', () => {
     const readers = policies.filter((p) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
-    // The worker fetches bars; the API fetches them for its chart. Dispatch never reads it.
+    // The worker fetches bars; the API fetches them for its chart; the sweeper checks the refresh
+    // token's age. Dispatch never reads it.
     const roles = readers.map((p) => JSON.stringify(p.Properties.Roles));
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     expect(roles.filter((r) => r.includes('PipelineScanBatchRole'))).toHaveLength(1);
     expect(roles.filter((r) => r.includes('QueryApiRole'))).toHaveLength(1);
+    expect(roles.filter((r) => r.includes('OperationsSweeperRole'))).toHaveLength(1);
+    // The token's age: the secret's versions, listed by the sweeper alone.
+    const listers = policies.filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:ListSecretVersionIds'),
+    );
+    expect(listers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([
+      expect.stringContaining('OperationsSweeperRole'),
+    ]);
+    const sweeper = Object.entries(schwab).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('OperationsSweeperFunction'),
+    );
+    const sweeperEnv = (sweeper?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(sweeperEnv).toMatchObject({ PROVIDER: 'schwab', PROVIDER_DELAY_MINUTES: '10' });
+    expect(JSON.stringify(sweeperEnv.SCHWAB_SECRET_ID)).toContain('secret:scanfleet/schwab');
   });
 
   it('wires an Alpaca secret given by ARN, with the feed', () => {
@@ -442,11 +895,13 @@ describe('live providers', () => {
   });
 });
 
+let discordTemplate: Resources;
 describe('discord', () => {
   it('adds the interactions function and route only when a Discord secret is configured, with exactly its permissions', () => {
     expect(ofType('AWS::Lambda::Function').some(([id]) => id.startsWith('DiscordInteractions'))).toBe(false);
     const withDiscord = synth({ discordSecret: 'scanfleet/discord' }).template();
     const res = withDiscord.toJSON().Resources as Resources;
+    discordTemplate = res;
     withDiscord.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /discord/interactions' });
     const [fnId, fn] =
       Object.entries(res).find(
@@ -469,13 +924,25 @@ describe('discord', () => {
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'lambda:InvokeFunction',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
+    // Its writes: the pause flag and the /scan-now cooldown, on the CONTROL partition alone.
+    const writes = statements.filter((st) => [st.Action].flat().includes('dynamodb:PutItem'));
+    expect(writes.map((st) => [[st.Action].flat().sort(), (st as { Condition?: unknown }).Condition])).toEqual([
+      [
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.control] } },
+      ],
+    ]);
+    expect(KEYS.scanNow('123456789012345678').pk).toBe(LEADING_KEYS.control);
     const invoke = JSON.stringify(statements.find((st) => st.Action === 'lambda:InvokeFunction')?.Resource);
     expect(invoke).toContain('PipelineDispatchFunction');
     expect(invoke).toContain(':function:Scanfleet-discord');
@@ -497,6 +964,53 @@ describe('discord', () => {
     expect(
       (scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID,
     ).toBeDefined();
+  });
+});
+
+describe('alarms in Discord', () => {
+  it('subscribes the bundled alarm-notify function to the topic when a Discord secret is configured; it may read that secret and write its logs, nothing else', () => {
+    const res = discordTemplate;
+    const [fnId, fn] =
+      Object.entries(res).find(
+        ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ObservabilityAlarmNotifyFunction'),
+      ) ?? [];
+    expect(fnId).toBeDefined();
+    expect([fn?.Properties.Runtime, fn?.Properties.Handler, fn?.Properties.MemorySize]).toEqual([
+      'nodejs24.x',
+      'index.handler',
+      256,
+    ]);
+    expect((fn?.Properties.Code as { S3Key: string }).S3Key).toMatch(/\.zip$/);
+    const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env).sort()).toEqual(['DISCORD_SECRET_ID', 'POWERTOOLS_LOG_LEVEL']);
+    const topicId = Object.entries(res).find(([, r]) => r.Type === 'AWS::SNS::Topic')?.[0];
+    const subscriptions = Object.values(res).filter((r) => r.Type === 'AWS::SNS::Subscription');
+    expect(subscriptions.map((r) => r.Properties)).toEqual([
+      { Protocol: 'lambda', TopicArn: { Ref: topicId }, Endpoint: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+    ]);
+    const invokers = Object.values(res).filter(
+      (r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties.FunctionName).includes(fnId as string),
+    );
+    expect(invokers.map((r) => [r.Properties.Principal, r.Properties.SourceArn])).toEqual([
+      ['sns.amazonaws.com', { Ref: topicId }],
+    ]);
+    const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const statements = Object.values(res)
+      .filter(
+        (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
+      )
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements.map((st) => [st.Action, JSON.stringify(st.Resource)])).toEqual([
+      [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.stringContaining('ObservabilityAlarmNotifyLogs')],
+      ['secretsmanager:GetSecretValue', expect.stringContaining(':secret:scanfleet/discord-??????')],
+    ]);
+    // It is watched like every function: errors, throttles and peak memory, 25 alarms in all.
+    const alarms = Object.entries(res)
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([id]) => id);
+    expect(alarms.filter((id) => id.startsWith('ObservabilityAlarmNotify'))).toHaveLength(3);
+    expect(alarms).toHaveLength(25);
+    expect(alarms).toHaveLength(stackInventory({ discord: true, secrets: 1 }).alarms);
   });
 });
 
