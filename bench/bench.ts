@@ -116,10 +116,10 @@ function bareFloor(): { startMs: number; maxRssMb: number } {
   return { startMs: median(starts), maxRssMb: round(median(rss)) };
 }
 
-/** The four functions bundled the way the stack bundles them (esbuild, ESM, minified). */
+/** The functions bundled the way the stack bundles them (esbuild, ESM, minified). */
 async function bundles(): Promise<Record<string, { file: string; bytes: number }>> {
   const out: Record<string, { file: string; bytes: number }> = {};
-  for (const name of ['dispatch', 'scan-batch', 'api', 'discord']) {
+  for (const name of ['dispatch', 'scan-batch', 'api', 'discord', 'sweeper', 'alarm-notify']) {
     const file = join(work, name, 'index.mjs');
     await build({
       entryPoints: [join(root, 'functions', name, 'handler.ts')],

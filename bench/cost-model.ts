@@ -205,7 +205,7 @@ export const HANDLER_METRICS: Readonly<Record<string, readonly string[]>> = {
     'AlertsSent',
     'AlertsFailed',
   ],
-  sweeper: ['FullRunOverdue', 'ResultsStale'],
+  sweeper: ['FullRunOverdue', 'ResultsStale', 'RunsEnded', 'BatchesDeadLettered', 'AlertsSent', 'AlertsFailed'],
 };
 
 /**

@@ -46,6 +46,9 @@ export class DiscordBot extends Construct {
         ]),
         [ENV.alertsIntraday]: String(config.alerts.intraday),
         [ENV.scheduleTimeZone]: config.timeZone,
+        // For /status: the schedules' switch, and the provider (Schwab's token days left).
+        [ENV.schedulesEnabled]: String(config.schedules.enabled),
+        [ENV.provider]: config.provider,
       },
     });
     const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map(

@@ -102,15 +102,6 @@ export class Operations extends Construct {
           resources: secrets.map(secretArnForPolicies),
         }),
       );
-    // The provider secret's versions: a Schwab refresh token's age is its version's creation date
-    // when the secret does not record when the token was issued.
-    if (providerSecret)
-      role.addToPolicy(
-        new PolicyStatement({
-          actions: ['secretsmanager:ListSecretVersionIds'],
-          resources: [secretArnForPolicies(providerSecret)],
-        }),
-      );
 
     // A batch that failed every delivery: the sweeper marks its symbols failed on its run.
     fn.addEventSource(new SqsEventSource(pipeline.deadLetterQueue, { batchSize: 1, reportBatchItemFailures: true }));
