@@ -33,7 +33,7 @@ let storeClient: DynamoDBDocumentClient;
 let runs = 0;
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = process.env.DEBUG_LOGS ?? 'CRITICAL';
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   configureLocalEnvironment();
   db = await startEmbeddedStore();
   proxy = await startStoreProxy(db.endpoint);
