@@ -25,13 +25,21 @@ export class RunStore {
   /** Creates the run unless it exists; either way returns the stored record. */
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
+    if (await this.putNew(record)) return { created: true, run: record };
+    const existing = await this.getRun(run.runId);
+    if (!existing) throw new StoreError(`run ${run.runId} exists but has expired; use a new schedule time`);
+    return { created: false, run: existing };
+  }
+
+  /** Writes a run record unless its run exists; true when written. Sets are written by the batches (ADD). */
+  private async putNew(record: RunRecord): Promise<boolean> {
     try {
       await this.table.client.send(
         new PutCommand({
           TableName: this.table.name,
           Item: {
-            ...KEYS.run(run.runId),
-            ...KEYS.runIndex(run.scheduledAt, run.runId),
+            ...KEYS.run(record.runId),
+            ...KEYS.runIndex(record.scheduledAt, record.runId),
             type: ITEM_TYPES.run,
             ...record,
             doneBatches: undefined,
@@ -41,12 +49,10 @@ export class RunStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { created: true, run: record };
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.getRun(run.runId);
-      if (!existing) throw new StoreError(`run ${run.runId} exists but has expired; use a new schedule time`);
-      return { created: false, run: existing };
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -178,31 +184,12 @@ export class RunStore {
 
   /** Records a run whose dispatch failed before creating it: `failed`, with the error (once). */
   async recordFailedDispatch(run: NewRun, reason: string): Promise<boolean> {
-    const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            ...KEYS.run(run.runId),
-            ...KEYS.runIndex(run.scheduledAt, run.runId),
-            type: ITEM_TYPES.run,
-            ...record,
-            status: 'failed',
-            finishedAt: this.table.now().toISOString(),
-            endReason: `dispatch failed: ${reason}`.slice(0, 1000),
-            doneBatches: undefined,
-            failedBatches: undefined,
-            barDates: undefined,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.putNew({
+      ...initialRunRecord(run, this.table.expiry(this.retentionDays)),
+      status: 'failed',
+      finishedAt: this.table.now().toISOString(),
+      endReason: `dispatch failed: ${reason}`.slice(0, 1000),
+    });
   }
 
   /** Runs, newest first. */

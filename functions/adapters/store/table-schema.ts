@@ -32,7 +32,6 @@ export const ITEM_TYPES = {
   alert: 'alert',
   event: 'event',
   eventState: 'event-state',
-  outbox: 'outbox',
   outboxMessage: 'outbox-message',
   outboxLease: 'outbox-lease',
   control: 'control',

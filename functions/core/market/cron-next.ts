@@ -1,3 +1,4 @@
+import { wallClock } from './wall-clock.js';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -66,19 +67,12 @@ function parseCron(expression: string, timeZone: string) {
     field(parts[3], 1, 12, MONTHS),
     field(parts[4], 1, 7, WEEKDAYS),
   ];
-  const format = formatIn(timeZone);
   return {
     minutes,
     minuteList: [...minutes].sort((a, b) => a - b),
     local(t: number): LocalTime {
-      const p = Object.fromEntries(format.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-      return {
-        month: Number(p.month),
-        day: Number(p.day),
-        hour: Number(p.hour),
-        minute: Number(p.minute),
-        weekday: WEEKDAYS[p.weekday.toUpperCase()],
-      };
+      const w = wallClock(t, timeZone);
+      return { month: w.month, day: w.day, hour: w.hour, minute: w.minute, weekday: WEEKDAYS[w.weekday.toUpperCase()] };
     },
     /** Whether the hour of `local` can hold a firing (every field but the minute matches). */
     hourMatches(local: LocalTime): boolean {
@@ -86,30 +80,6 @@ function parseCron(expression: string, timeZone: string) {
     },
   };
 }
-
-/**
- * A zone's wall-clock formatter, built once per zone (building one costs more than the
- * formatting): bounded by the zones a process uses, one or two.
- */
-function formatIn(timeZone: string): Intl.DateTimeFormat {
-  let format = FORMATS.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      weekday: 'short',
-    });
-    FORMATS.set(timeZone, format);
-  }
-  return format;
-}
-
-const FORMATS = new Map<string, Intl.DateTimeFormat>();
 
 const MONTHS: Record<string, number> = {
   JAN: 1,

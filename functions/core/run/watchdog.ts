@@ -1,4 +1,5 @@
 import { nextCronTime, previousCronTime } from '../market/cron-next.js';
+import { wallClock } from '../market/wall-clock.js';
 import {
   isSessionDay,
   lastClosedSession,
@@ -240,58 +241,31 @@ function firingDeadline(firingMs: number, runs: readonly RunRecord[], minDeadlin
   return Math.max(firingMs + minDeadlineMs, ...own);
 }
 
-interface WallClock {
+interface LocalWallClock {
   readonly date: string;
   readonly time: string;
   readonly offset: string;
 }
 
-/** One formatter per zone: building one costs more than formatting with it. */
-const WALL_CLOCK_FORMATS = new Map<string, Intl.DateTimeFormat>();
-
-function wallClockFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = WALL_CLOCK_FORMATS.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    WALL_CLOCK_FORMATS.set(timeZone, format);
-  }
-  return format;
-}
-
-function wallClock(ms: number, timeZone: string): WallClock {
-  const p = Object.fromEntries(
-    wallClockFormat(timeZone)
-      .formatToParts(new Date(ms))
-      .map((x) => [x.type, x.value]),
-  );
+function localWallClock(ms: number, timeZone: string): LocalWallClock {
+  const w = wallClock(ms, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
   const minuteMs = Math.floor(ms / 60_000) * 60_000;
-  const offsetMinutes =
-    (Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - minuteMs) /
-    60_000;
+  const offsetMinutes = (Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - minuteMs) / 60_000;
   const abs = Math.abs(offsetMinutes);
   const offset =
-    offsetMinutes === 0
-      ? 'Z'
-      : `${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}`, offset };
+    offsetMinutes === 0 ? 'Z' : `${offsetMinutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+  return { date: `${w.year}-${two(w.month)}-${two(w.day)}`, time: `${two(w.hour)}:${two(w.minute)}`, offset };
 }
 
 /** "2026-11-27T16:45-05:00": an instant as the zone's wall clock, with its offset. */
 function localTime(ms: number, timeZone: string): string {
-  const w = wallClock(ms, timeZone);
+  const w = localWallClock(ms, timeZone);
   return `${w.date}T${w.time}${w.offset}`;
 }
 
 /** "17:00" when on the same local date as `sameDayAs`, else the full local time. */
 function localClock(ms: number, sameDayAs: number, timeZone: string): string {
-  const w = wallClock(ms, timeZone);
-  return w.date === wallClock(sameDayAs, timeZone).date ? w.time : localTime(ms, timeZone);
+  const w = localWallClock(ms, timeZone);
+  return w.date === localWallClock(sameDayAs, timeZone).date ? w.time : localTime(ms, timeZone);
 }
