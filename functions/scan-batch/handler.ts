@@ -17,7 +17,7 @@ import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import type { AlertLogPort } from '../core/run/run-alert.js';
 import { CredentialsError } from '../core/errors.js';
-import { type NoticeDeps, recover, tell } from '../core/run/notices.js';
+import { NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, finishRun as finishRunRecord, type FinishRuns } from '../core/run/run-finish.js';
 import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
 import type { PostLimits } from '../core/run/outbox.js';
@@ -164,12 +164,16 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         lookback: plan.lookback + MAX_GAP_FILL_SESSIONS + 1,
         now: reference.referenceMs,
       });
-      await recover(
-        noticeDeps(deps()),
-        CREDENTIALS_CAUSE,
-        `${marketData.name} takes the credentials again`,
-        `Batch ${message.batch} of run ${message.runId} fetched its bars.`,
-      );
+      if (credentialsRefusedHere) {
+        // This container saw them refused: it tells the recovery (else the sweeper does, when a run completes).
+        credentialsRefusedHere = false;
+        await recover(
+          noticeDeps(deps()),
+          NOTICE_CAUSES.credentials,
+          `${marketData.name} takes the credentials again`,
+          `Batch ${message.batch} of run ${message.runId} fetched its bars.`,
+        );
+      }
       const dataIssues: RowIssueCounts = {};
       const scanned: ScannedSymbol[] = [];
       const scans: SymbolScan[] = fetched.map((entry) => {
@@ -241,8 +245,9 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         ...invocationFigures(metrics, started, cold),
       });
       if (credentialsRefused(error)) {
+        credentialsRefusedHere = true;
         await tell(noticeDeps(deps()), {
-          cause: CREDENTIALS_CAUSE,
+          cause: NOTICE_CAUSES.credentials,
           title: `${marketData.name} refused the credentials`,
           text: `${reason}\nEvery batch fails until this is fixed; the runs end partial or failed. What to do: the message says which credentials and where they live; fix them there (no redeploy needed for a secret).`,
         }).catch((noticeError: Error) =>
@@ -334,7 +339,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-const CREDENTIALS_CAUSE = 'provider-credentials';
+/** The provider refused the credentials in this container (a Lambda container, a local process) since they last worked. */
+let credentialsRefusedHere = false;
 
 /** A CredentialsError anywhere in the error's chain of causes. */
 function credentialsRefused(error: unknown): boolean {

@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { newYorkDayOfMs } from '../core/market/market-clock.js';
 import { isoDay } from '../core/market/trading-day.js';
-import { type Notice, type NoticeDeps, recover, tell } from '../core/run/notices.js';
+import { type Notice, NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, type FinishOutcome, finishRun } from '../core/run/run-finish.js';
 import { deriveRunId } from '../core/run/run-id.js';
 import type { RunRecord } from '../core/run/run-record.js';
@@ -229,14 +229,14 @@ async function checkToken(deps: SweeperDeps, now: Date): Promise<Record<string, 
   const daysLeft = refreshTokenDaysLeft(issue.issuedAt, now);
   if (tokenWarningDue(issue.issuedAt, now)) {
     await tell(noticeDeps(deps), {
-      cause: 'schwab-token',
+      cause: NOTICE_CAUSES.schwabToken,
       title: `Schwab refresh token: ${describeDaysLeft(daysLeft)}`,
       text: `It was issued ${issue.issuedAt.toISOString()} and Schwab refuses it 7 days later (${refreshTokenExpiresAt(issue.issuedAt).toISOString()}); every scan fails from then on.\nWhat to do: sign in to your Schwab app's OAuth flow again for a new refresh token and store it in the secret (\`aws secretsmanager put-secret-value\`, see docs/providers.md).`,
     });
   } else {
     await recover(
       noticeDeps(deps),
-      'schwab-token',
+      NOTICE_CAUSES.schwabToken,
       'the Schwab refresh token was renewed',
       `The new token has ${describeDaysLeft(daysLeft)}.`,
     );
@@ -247,17 +247,30 @@ async function checkToken(deps: SweeperDeps, now: Date): Promise<Record<string, 
 /** A run that ended partial or failed: the operator hears once, until a run completes again. */
 function endedNotice(run: RunRecord): Notice {
   return {
-    cause: 'runs',
+    cause: NOTICE_CAUSES.runs,
     title: `run ${run.runId} ended ${run.status}`,
     text: `${run.endReason ?? 'no reason recorded'}.\nWhat to do: look at the scan-batch function's logs for the batches named (\`batch failed\` lines with this run id); a provider error that repeats on every batch (credentials, quota) needs fixing at the provider. The next scheduled run tries again; /status shows its progress.`,
   };
 }
 
-/** The newest run that ended (not skipped) completed: an open `runs` cause has recovered. */
+/** The newest run that ended (not skipped) completed: open `runs` and credentials causes have recovered. */
 async function recovered(deps: SweeperDeps, runs: readonly RunRecord[]): Promise<void> {
   const newest = runs.find((r) => r.status === 'complete' || r.status === 'partial' || r.status === 'failed');
   if (newest?.status !== 'complete') return;
-  await recover(noticeDeps(deps), 'runs', `runs complete again (${newest.runId})`, `Run ${newest.runId} completed.`);
+  await recover(
+    noticeDeps(deps),
+    NOTICE_CAUSES.runs,
+    `runs complete again (${newest.runId})`,
+    `Run ${newest.runId} completed.`,
+  );
+  // A complete run fetched every batch: the provider takes the credentials (if the worker that
+  // saw them refused has not said so already).
+  await recover(
+    noticeDeps(deps),
+    NOTICE_CAUSES.credentials,
+    'the provider takes the credentials again',
+    `Run ${newest.runId} completed.`,
+  );
 }
 
 /** Batches the scan queue gave up on (the worker timed out or crashed on every delivery). */
@@ -334,7 +347,7 @@ async function dispatchFailed(
   // A run dispatch had created goes on: its batches may still complete it, else its deadline ends it.
   if (recorded)
     await tell(noticeDeps(deps), {
-      cause: 'dispatch',
+      cause: NOTICE_CAUSES.dispatch,
       title: `dispatch of run ${runId} failed`,
       text: `${error}\nWhat to do: read the dispatch function's logs for this run id; a bad watchlist or settings needs a fix and a redeploy. The next schedule tries again.`,
     });

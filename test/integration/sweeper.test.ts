@@ -152,14 +152,20 @@ describe('the sweeper', () => {
     await newRun(third, 1, '2026-11-24T16:30:00.000Z');
     await stores().runs.recordBatch(third, 0, summary(2));
     clock = new Date('2026-11-24T16:40:00Z');
+    // The worker that saw the credentials refused was recycled before telling their recovery.
+    await stores().control.raiseNotice('provider-credentials', 'yahoo refused the credentials', clock);
     const recovering = discord.received.length;
     const outcome = await sweep();
     expect(outcome.completed).toEqual([third, runId]);
     expect(await stores().runs.getRun(runId)).toMatchObject({ status: 'complete', failedBatches: [], batchesDone: 4 });
     expect((await stores().runs.getRun(runId))?.endReason).toBeUndefined();
-    expect(postedTo(OPERATOR, recovering).map((m) => m.content)).toEqual([`scanfleet: runs complete again (${third})`]);
+    // Queued in the same instant, they go in key order (by cause).
+    expect(postedTo(OPERATOR, recovering).map((m) => m.content)).toEqual([
+      'scanfleet: the provider takes the credentials again',
+      `scanfleet: runs complete again (${third})`,
+    ]);
     expect((await sweep()).completed).toEqual([]);
-    expect(postedTo(OPERATOR, recovering)).toHaveLength(1);
+    expect(postedTo(OPERATOR, recovering)).toHaveLength(2);
   });
 
   it('queues and sends the alerts of a run completed by an invocation that died before queueing them', async () => {

@@ -1,9 +1,21 @@
 import { COLOURS } from '../discord/discord-embeds.js';
 import type { OutboxMessage } from './outbox.js';
 
+/** The causes an operator notice is kept open for, one notice each. */
+export const NOTICE_CAUSES = {
+  /** A run ended partial or failed; recovers when a run completes. */
+  runs: 'runs',
+  /** Dispatch failed every attempt. */
+  dispatch: 'dispatch',
+  /** The provider refused the credentials; recovers when a batch fetches, or a run completes. */
+  credentials: 'provider-credentials',
+  /** Schwab's refresh token is 2 days or less from its 7-day expiry; recovers with a new token. */
+  schwabToken: 'schwab-token',
+} as const;
+
 /** Something the operator must hear about, once until it recovers. */
 export interface Notice {
-  /** One open notice per cause: "runs", "dispatch", "provider-credentials", "schwab-token". */
+  /** One open notice per cause (NOTICE_CAUSES). */
   readonly cause: string;
   readonly title: string;
   /** What failed and what to do. */
