@@ -8,7 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { newYorkDayOfMs } from '../core/market/market-clock.js';
 import { isoDay } from '../core/market/trading-day.js';
 import { type Notice, NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notices.js';
-import { type FinishDeps, type FinishOutcome, finishRun } from '../core/run/run-finish.js';
+import { type FinishDeps, type FinishOutcome, finishRun, needsFinishing } from '../core/run/run-finish.js';
 import { deriveRunId } from '../core/run/run-id.js';
 import type { RunRecord } from '../core/run/run-record.js';
 import { parseQueueMessage } from '../core/run/scan-message.js';
@@ -150,23 +150,21 @@ function finishDeps(deps: SweeperDeps): FinishDeps {
 /** One sweep: end, complete and queue what the runs' records allow; tell failures; drain. */
 async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<string, unknown>> {
   const now = deps.now();
-  const { items } = await deps.stores.runs.listRuns(RECENT_RUNS);
+  const since = watchdogRunsSince(now, deps.watchdog.providerDelayMs).toISOString();
+  const items = await recentRuns(deps, since);
   const outcomes: FinishOutcome[] = [];
-  for (const run of items) {
-    if (run.status === 'skipped') continue;
-    if (run.status !== 'running' && run.alert?.status !== undefined && run.alert.status !== 'failed') {
-      if ((run.alert.batchesDone ?? 0) >= run.batchesDone) continue;
-    }
-    outcomes.push(await finishRun(run, finishDeps(deps), { overdueAtMs: now.getTime() }));
-  }
+  for (const run of items)
+    if (needsFinishing(run)) outcomes.push(await finishRun(run, finishDeps(deps), { overdueAtMs: now.getTime() }));
   for (const outcome of outcomes) if (outcome.ended) await tell(noticeDeps(deps), endedNotice(outcome.run));
-  const verdict = await watch(deps, now);
-  const token = await checkToken(deps, now);
   const finished = new Map(outcomes.map((o) => [o.run.runId, o.run]));
-  await recovered(
+  const runs = items.map((run) => finished.get(run.runId) ?? run);
+  const verdict = await watch(
     deps,
-    items.map((run) => finished.get(run.runId) ?? run),
+    now,
+    runs.filter((r) => r.scheduledAt >= since),
   );
+  const token = await checkToken(deps, now);
+  await recovered(deps, runs);
   const drained = await drain(deps, deadlineMs);
   const ended = outcomes.filter((o) => o.ended).map((o) => `${o.run.runId}: ${o.run.status}`);
   metrics.addMetric('RunsEnded', MetricUnit.Count, ended.length);
@@ -184,23 +182,30 @@ async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
 }
 
 /**
- * The watchdog's two verdicts as metrics (0 or 1, every sweep: the alarms treat a missing
- * FullRunOverdue as breaching, so a dead sweeper alarms too), over the runs since it needs them.
+ * The newest runs, newest first: at least the newest RECENT_RUNS (a run can end days after it
+ * started), and every run scheduled since `since` (what the watchdog judges by).
  */
-async function watch(deps: SweeperDeps, now: Date) {
-  const since = watchdogRunsSince(now, deps.watchdog.providerDelayMs).toISOString();
+async function recentRuns(deps: SweeperDeps, since: string): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   let cursor: string | undefined;
   do {
     const page = await deps.stores.runs.listRuns(RECENT_RUNS, cursor);
     runs.push(...page.items);
-    cursor = page.items.some((r) => r.scheduledAt < since) ? undefined : page.cursor;
+    cursor = runs.length >= RECENT_RUNS && runs.some((r) => r.scheduledAt < since) ? undefined : page.cursor;
   } while (cursor);
+  return runs;
+}
+
+/**
+ * The watchdog's two verdicts as metrics (0 or 1, every sweep: the alarms treat a missing
+ * FullRunOverdue as breaching, so a dead sweeper alarms too), over the runs it needs.
+ */
+async function watch(deps: SweeperDeps, now: Date, runs: readonly RunRecord[]) {
   const verdict = watchdogVerdict({
     now,
     ...deps.watchdog,
     paused: (await deps.stores.control.paused()) !== undefined,
-    runs: runs.filter((r) => r.scheduledAt >= since),
+    runs,
   });
   metrics.addMetric('FullRunOverdue', MetricUnit.Count, verdict.fullRunOverdue);
   metrics.addMetric('ResultsStale', MetricUnit.Count, verdict.resultsStale);

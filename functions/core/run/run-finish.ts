@@ -28,6 +28,17 @@ export interface FinishOutcome {
 }
 
 /**
+ * Whether finishing a run could change anything: it runs (it may complete, or be past its
+ * deadline), it ended without a batch that has arrived since (a late batch may complete it), or
+ * its alert log has lines not queued.
+ */
+export function needsFinishing(run: RunRecord): boolean {
+  if (run.status === 'running') return true;
+  if ((run.status === 'partial' || run.status === 'failed') && run.batchesDone >= run.batchesExpected) return true;
+  return alertsToQueue(run);
+}
+
+/**
  * Brings a run as far as its record allows, idempotently: complete once every batch is counted
  * (a late batch may complete one that ended partial), ended partial or failed once every batch is
  * counted or dead-lettered, or — given `overdueAtMs` (the sweeper) — once its deadline has

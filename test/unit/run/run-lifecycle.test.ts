@@ -9,6 +9,7 @@ import {
   settledEnding,
 } from '../../../functions/core/run/run-lifecycle.js';
 import { initialRunRecord, type RunRecord } from '../../../functions/core/run/run-record.js';
+import { needsFinishing } from '../../../functions/core/run/run-finish.js';
 
 const run = (over: Partial<RunRecord> = {}): RunRecord => ({
   ...initialRunRecord(
@@ -79,6 +80,23 @@ describe('how a run that did not complete ends', () => {
       missing: [],
     });
     expect(settledEnding(run({ batchesDone: 5, doneBatches: [0, 1, 2, 3, 4] }))).toBeUndefined();
+  });
+});
+
+describe('what the sweeper looks at again', () => {
+  it('running runs, ended runs whose late batches have all come, and ended runs with alert lines not queued', () => {
+    const queued = { status: 'queued', newSignals: 2, batchesDone: 5, at: '2026-11-24T22:00:00.000Z' } as const;
+    expect(needsFinishing(run())).toBe(true);
+    expect(needsFinishing(run({ status: 'complete', batchesDone: 5, alert: queued }))).toBe(false);
+    expect(needsFinishing(run({ status: 'complete', batchesDone: 5 }))).toBe(true); // never queued
+    expect(needsFinishing(run({ status: 'partial', batchesDone: 4, alert: { ...queued, batchesDone: 4 } }))).toBe(
+      false,
+    );
+    expect(needsFinishing(run({ status: 'partial', batchesDone: 5, alert: { ...queued, batchesDone: 4 } }))).toBe(true);
+    expect(needsFinishing(run({ status: 'skipped', skippedReason: 'paused' }))).toBe(false);
+    expect(needsFinishing(run({ status: 'complete', batchesDone: 5, alert: { ...queued, status: 'failed' } }))).toBe(
+      true,
+    );
   });
 });
 
