@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
-import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import { deriveRunId } from '../../functions/core/run/run-id.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
@@ -181,15 +179,11 @@ describe('runs that did not complete', () => {
       batchSize: 30,
       batchesExpected: 1,
     });
-    await createDocumentClient(stack.store.endpoint).send(
-      new UpdateCommand({
-        TableName: stack.store.tableName,
-        Key: KEYS.run(runId),
-        UpdateExpression: 'SET #s = :failed, endReason = :why',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':failed': 'failed', ':why': 'no batch done by its deadline: batch 0 missing' },
-      }),
-    );
+    await stores.runs.endRun(runId, {
+      status: 'failed',
+      reason: 'no batch done by its deadline: batch 0 missing',
+      missing: [],
+    });
     const list = await get('/api/runs');
     expect(
       list.body.runs.map((r: { runId: string; status: string; endReason?: string }) => [

@@ -1,8 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
-import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import { deriveRunId } from '../../functions/core/run/run-id.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
@@ -258,7 +256,7 @@ describe('/scan-now starts once', () => {
 describe('/status tells how the last run ended, and the Schwab token’s days left', () => {
   it('shows a failed run with its end reason, and a skipped one with why', async () => {
     clock = at(90);
-    // What the sweeper (another part) records of a run past its deadline with no batch done.
+    // What the sweeper records of a run past its deadline with no batch done.
     const failed = deriveRunId(at(80), 'control');
     await stores.runs.createRun({
       runId: failed,
@@ -274,19 +272,11 @@ describe('/status tells how the last run ended, and the Schwab token’s days le
       batchSize: 30,
       batchesExpected: 1,
     });
-    await createDocumentClient(stack.store.endpoint).send(
-      new UpdateCommand({
-        TableName: stack.store.tableName,
-        Key: KEYS.run(failed),
-        UpdateExpression: 'SET #s = :failed, endReason = :why, finishedAt = :at',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':failed': 'failed',
-          ':why': 'no batch done by its deadline: batch 0 missing',
-          ':at': at(85).toISOString(),
-        },
-      }),
-    );
+    await stores.runs.endRun(failed, {
+      status: 'failed',
+      reason: 'no batch done by its deadline: batch 0 missing',
+      missing: [],
+    });
     const fields = await statusFields();
     expect(fields['Last run']).toBe(
       `${failed} (scheduled, market-hours, session 2024-03-08): failed, 0/1 batches, started 10 min ago (no batch done by its deadline: batch 0 missing)`,
