@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Table } from './table.js';
+import { type Table, unlessConditionFails } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
 
 /** Who paused the schedules, when, and why. */
@@ -65,28 +64,26 @@ export class ControlStore {
    */
   async pause(by: string, reason?: string): Promise<{ paused: boolean; pause: Pause }> {
     const pause: Pause = { by, at: this.table.now().toISOString(), ...(reason && { reason }) };
-    try {
-      await this.table.client.send(
+    const written = await unlessConditionFails(
+      this.table.client.send(
         new PutCommand({
           TableName: this.table.name,
           Item: { ...KEYS.pause(), type: ITEM_TYPES.control, active: true, ...pause },
           ConditionExpression: 'attribute_not_exists(pk) OR active = :false',
           ExpressionAttributeValues: { ':false': false },
         }),
-      );
-      return { paused: true, pause };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const standing = await this.paused();
-      // Resumed in between: try again.
-      return standing ? { paused: false, pause: standing } : this.pause(by, reason);
-    }
+      ),
+    );
+    if (written) return { paused: true, pause };
+    const standing = await this.paused();
+    // Resumed in between: try again.
+    return standing ? { paused: false, pause: standing } : this.pause(by, reason);
   }
 
   /** Resumes the schedules; `resumed` false when they were not paused. `was` is the pause it ended. */
   async resume(by: string): Promise<{ resumed: boolean; was?: Pause }> {
-    try {
-      const { Attributes } = await this.table.client.send(
+    const ended = await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.pause(),
@@ -100,12 +97,10 @@ export class ControlStore {
           },
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      return { resumed: true, ...(Attributes && { was: pauseOf(Attributes) }) };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { resumed: false };
-      throw error;
-    }
+      ),
+    );
+    if (!ended) return { resumed: false };
+    return { resumed: true, ...(ended.Attributes && { was: pauseOf(ended.Attributes) }) };
   }
 
   /**
@@ -122,8 +117,8 @@ export class ControlStore {
     cooldownMs = SCAN_NOW_COOLDOWN_MS,
   ): Promise<ScanNowClaim> {
     const claimedAt = now.toISOString();
-    try {
-      await this.table.client.send(
+    const claimed = await unlessConditionFails(
+      this.table.client.send(
         new PutCommand({
           TableName: this.table.name,
           Item: {
@@ -138,73 +133,67 @@ export class ControlStore {
           ConditionExpression: 'attribute_not_exists(pk) OR claimedAt <= :cutoff',
           ExpressionAttributeValues: { ':cutoff': new Date(now.getTime() - cooldownMs).toISOString() },
         }),
-      );
-      return { started: true, runId, claimedAt };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Read whatever stands, expired or not: the condition judged it by `now`, not by the table's clock.
-      const { Item: standing = {} } = await this.table.client.send(
-        new GetCommand({ TableName: this.table.name, Key: KEYS.scanNow(guild), ConsistentRead: true }),
-      );
-      return {
-        started: standing.interactionId === interactionId,
-        runId: String(standing.runId),
-        claimedAt: String(standing.claimedAt),
-      };
-    }
+      ),
+    );
+    if (claimed) return { started: true, runId, claimedAt };
+    // Read whatever stands, expired or not: the condition judged it by `now`, not by the table's clock.
+    const { Item: standing = {} } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.name, Key: KEYS.scanNow(guild), ConsistentRead: true }),
+    );
+    return {
+      started: standing.interactionId === interactionId,
+      runId: String(standing.runId),
+      claimedAt: String(standing.claimedAt),
+    };
   }
 
   /** Opens a notice; true only for the caller that opened it (it was not open already). */
   async raiseNotice(cause: string, text: string, now: Date): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.notice(cause),
-          UpdateExpression:
-            'SET #type = :type, #cause = :cause, #open = :true, #text = :text, raisedAt = :now REMOVE resolvedAt, expiresAt',
-          ConditionExpression: 'attribute_not_exists(pk) OR #open = :false',
-          ExpressionAttributeNames: { '#type': 'type', '#cause': 'cause', '#open': 'open', '#text': 'text' },
-          ExpressionAttributeValues: {
-            ':type': ITEM_TYPES.control,
-            ':cause': cause,
-            ':true': true,
-            ':false': false,
-            ':text': text,
-            ':now': now.toISOString(),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: KEYS.notice(cause),
+            UpdateExpression:
+              'SET #type = :type, #cause = :cause, #open = :true, #text = :text, raisedAt = :now REMOVE resolvedAt, expiresAt',
+            ConditionExpression: 'attribute_not_exists(pk) OR #open = :false',
+            ExpressionAttributeNames: { '#type': 'type', '#cause': 'cause', '#open': 'open', '#text': 'text' },
+            ExpressionAttributeValues: {
+              ':type': ITEM_TYPES.control,
+              ':cause': cause,
+              ':true': true,
+              ':false': false,
+              ':text': text,
+              ':now': now.toISOString(),
+            },
+          }),
+        ),
+      )) !== undefined
+    );
   }
 
   /** Closes a notice (its cause recovered); true when it was open. A closed notice expires with the runs. */
   async resolveNotice(cause: string, now: Date): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.notice(cause),
-          UpdateExpression: 'SET #open = :false, resolvedAt = :now, expiresAt = :expires',
-          ConditionExpression: '#open = :true',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':false': false,
-            ':now': now.toISOString(),
-            ':expires': Math.floor(now.getTime() / 1000) + this.retentionDays * DAY_SECONDS,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: KEYS.notice(cause),
+            UpdateExpression: 'SET #open = :false, resolvedAt = :now, expiresAt = :expires',
+            ConditionExpression: '#open = :true',
+            ExpressionAttributeNames: { '#open': 'open' },
+            ExpressionAttributeValues: {
+              ':true': true,
+              ':false': false,
+              ':now': now.toISOString(),
+              ':expires': Math.floor(now.getTime() / 1000) + this.retentionDays * DAY_SECONDS,
+            },
+          }),
+        ),
+      )) !== undefined
+    );
   }
 
   /** The open notices, by cause. (Open notices carry no expiry, so this reads them directly, not through the TTL filter.) */

@@ -1,10 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScanValues } from '../../core/scan/scanner.js';
 import type { ScannerName } from '../../core/scan/scanners.js';
 import type { EventRecord, EventState } from '../../core/run/signal-events.js';
 import { backoffMs, StoreError } from './batch-write.js';
-import { type Table, withoutKeys } from './table.js';
+import { type Table, unlessConditionFails, withoutKeys } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
 
 const BATCH_GET_LIMIT = 100;
@@ -73,8 +72,8 @@ export class EventStore {
    */
   async writeState(symbol: string, state: EventState, version: number | undefined): Promise<void> {
     for (let expected = version; ;) {
-      try {
-        await this.table.client.send(
+      const written = await unlessConditionFails(
+        this.table.client.send(
           new PutCommand({
             TableName: this.table.name,
             Item: {
@@ -88,14 +87,12 @@ export class EventStore {
             ConditionExpression: expected === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
             ...(expected !== undefined && { ExpressionAttributeValues: { ':version': expected } }),
           }),
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const stored = (await this.readStates([symbol])).get(symbol);
-        if (stored && stored.state.session >= state.session) return;
-        expected = stored?.version;
-      }
+        ),
+      );
+      if (written) return;
+      const stored = (await this.readStates([symbol])).get(symbol);
+      if (stored && stored.state.session >= state.session) return;
+      expected = stored?.version;
     }
   }
 
@@ -130,23 +127,21 @@ export class EventStore {
       values: record.values,
       expiresAt: this.table.expiry(this.retentionDays),
     };
-    try {
-      await this.table.client.send(
+    const claimed = await unlessConditionFails(
+      this.table.client.send(
         new PutCommand({ TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.table.attribute(key, 'runId')) === runId;
-    }
+      ),
+    );
+    // Held by another run, or by this one on an earlier try whose answer was lost.
+    return claimed !== undefined || (await this.table.attribute(key, 'runId')) === runId;
   }
 
   /** Confirms or retracts a forming event once its session closed; true for the run that did it. */
   async resolveForming(runId: string, symbol: string, record: EventRecord, at: string): Promise<boolean> {
     const key = KEYS.event(symbol, record.start, record.scanner, record.signal);
     const confirmed = record.kind === 'confirmed';
-    try {
-      await this.table.client.send(
+    const resolved = await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: key,
@@ -162,12 +157,9 @@ export class EventStore {
             ...(confirmed && { ':values': record.values }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.table.attribute(key, 'resolvedBy')) === runId;
-    }
+      ),
+    );
+    return resolved !== undefined || (await this.table.attribute(key, 'resolvedBy')) === runId;
   }
 
   /** A symbol's events, newest start first. */

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type OutboxMessage,
@@ -7,7 +6,7 @@ import {
   recentPosts,
   STALE_CLAIM_MS,
 } from '../../core/run/outbox.js';
-import { type Table, withoutKeys } from './table.js';
+import { type Table, unlessConditionFails, withoutKeys } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
 
 /** A sent message is kept (without its content) this long, so queueing it again writes nothing. */
@@ -26,8 +25,8 @@ export class OutboxStore implements OutboxPort {
   /** Adds messages; one already there (queued before, maybe sent) is left as it is. */
   async enqueue(messages: readonly Omit<OutboxMessage, 'status' | 'attempts'>[]): Promise<void> {
     for (const m of messages) {
-      try {
-        await this.table.client.send(
+      await unlessConditionFails(
+        this.table.client.send(
           new PutCommand({
             TableName: this.table.name,
             Item: {
@@ -40,10 +39,8 @@ export class OutboxStore implements OutboxPort {
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+        ),
+      );
     }
   }
 
@@ -62,29 +59,27 @@ export class OutboxStore implements OutboxPort {
 
   async claim(message: OutboxMessage, token: string): Promise<boolean> {
     const now = this.table.now().getTime();
-    try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.outboxMessage(message.source, message.seq),
-          UpdateExpression: 'SET claimToken = :token, claimedAt = :now ADD attempts :one',
-          ConditionExpression:
-            '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale OR claimToken = :token)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':token': token,
-            ':now': now,
-            ':one': 1,
-            ':pending': 'pending',
-            ':stale': now - STALE_CLAIM_MS,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: KEYS.outboxMessage(message.source, message.seq),
+            UpdateExpression: 'SET claimToken = :token, claimedAt = :now ADD attempts :one',
+            ConditionExpression:
+              '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale OR claimToken = :token)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':token': token,
+              ':now': now,
+              ':one': 1,
+              ':pending': 'pending',
+              ':stale': now - STALE_CLAIM_MS,
+            },
+          }),
+        ),
+      )) !== undefined
+    );
   }
 
   /**
@@ -92,8 +87,8 @@ export class OutboxStore implements OutboxPort {
    * the claim was taken over meanwhile (this drainer was presumed dead), the new holder marks it.
    */
   async markSent(message: OutboxMessage, token: string): Promise<void> {
-    try {
-      await this.table.client.send(
+    await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.outboxMessage(message.source, message.seq),
@@ -108,15 +103,13 @@ export class OutboxStore implements OutboxPort {
             ':token': token,
           },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 
   async release(message: OutboxMessage, token: string, error: string): Promise<void> {
-    try {
-      await this.table.client.send(
+    await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.outboxMessage(message.source, message.seq),
@@ -124,16 +117,14 @@ export class OutboxStore implements OutboxPort {
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeValues: { ':error': error.slice(0, 500), ':token': token },
         }),
-      );
-    } catch (failure) {
-      if (!(failure instanceof ConditionalCheckFailedException)) throw failure;
-    }
+      ),
+    );
   }
 
   async acquireLease(target: OutboxTarget, token: string, untilMs: number): Promise<number[] | undefined> {
     const now = this.table.now().getTime();
-    try {
-      const { Attributes } = await this.table.client.send(
+    const acquired = await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.outboxLease(target),
@@ -149,37 +140,33 @@ export class OutboxStore implements OutboxPort {
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      const posts = Attributes?.posts;
-      return recentPosts(Array.isArray(posts) ? posts.map(Number) : [], now);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    if (!acquired) return undefined;
+    const posts = acquired.Attributes?.posts;
+    return recentPosts(Array.isArray(posts) ? posts.map(Number) : [], now);
   }
 
   /** False when the lease is no longer this drainer's (it outlived it, and another took it). */
   async recordPosts(target: OutboxTarget, token: string, posts: readonly number[]): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.outboxLease(target),
-          UpdateExpression: 'SET posts = :posts',
-          ConditionExpression: 'leaseToken = :token',
-          ExpressionAttributeValues: { ':posts': [...posts], ':token': token },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: KEYS.outboxLease(target),
+            UpdateExpression: 'SET posts = :posts',
+            ConditionExpression: 'leaseToken = :token',
+            ExpressionAttributeValues: { ':posts': [...posts], ':token': token },
+          }),
+        ),
+      )) !== undefined
+    );
   }
 
   async releaseLease(target: OutboxTarget, token: string): Promise<void> {
-    try {
-      await this.table.client.send(
+    await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.outboxLease(target),
@@ -187,9 +174,7 @@ export class OutboxStore implements OutboxPort {
           ConditionExpression: 'leaseToken = :token',
           ExpressionAttributeValues: { ':token': token },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 }

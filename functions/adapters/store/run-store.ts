@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ROW_ISSUES } from '../../core/scan/bars.js';
 import {
@@ -12,7 +11,7 @@ import {
 import type { RunEnding } from '../../core/run/run-lifecycle.js';
 import { StoreError } from './batch-write.js';
 import type { Page } from './cursor.js';
-import { type Table, withoutKeys } from './table.js';
+import { type Table, unlessConditionFails, withoutKeys } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
 
 /** Runs that dispatch creates, batches count into and the last batch completes; each read is consistent. */
@@ -33,27 +32,25 @@ export class RunStore {
 
   /** Writes a run record unless its run exists; true when written. Sets are written by the batches (ADD). */
   private async putNew(record: RunRecord): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            ...KEYS.run(record.runId),
-            ...KEYS.runIndex(record.scheduledAt, record.runId),
-            type: ITEM_TYPES.run,
-            ...record,
-            doneBatches: undefined,
-            failedBatches: undefined,
-            barDates: undefined,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...KEYS.run(record.runId),
+              ...KEYS.runIndex(record.scheduledAt, record.runId),
+              type: ITEM_TYPES.run,
+              ...record,
+              doneBatches: undefined,
+              failedBatches: undefined,
+              barDates: undefined,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      )) !== undefined
+    );
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -67,8 +64,8 @@ export class RunStore {
    */
   async recordBatch(runId: string, batch: number, tally: BatchTally): Promise<RunRecord | undefined> {
     const { expression, names, values } = batchUpdate(batch, tally);
-    try {
-      const { Attributes } = await this.table.client.send(
+    const counted = await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.run(runId),
@@ -78,12 +75,9 @@ export class RunStore {
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return toRunRecord(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return counted && toRunRecord(counted.Attributes ?? {});
   }
 
   /**
@@ -126,8 +120,8 @@ export class RunStore {
    */
   async completeRun(runId: string): Promise<boolean> {
     const token = randomUUID();
-    try {
-      await this.table.client.send(
+    const completed = await unlessConditionFails(
+      this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.run(runId),
@@ -143,14 +137,9 @@ export class RunStore {
             ':token': token,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        return (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
-      }
-      throw error;
-    }
+      ),
+    );
+    return completed !== undefined || (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
   }
 
   /**
@@ -158,28 +147,26 @@ export class RunStore {
    * when this call ended it (false: it had ended already).
    */
   async endRun(runId: string, ending: RunEnding): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.run(runId),
-          UpdateExpression: `SET #status = :status, finishedAt = :now, endReason = :reason${ending.missing.length > 0 ? ' ADD failedBatches :missing' : ''}`,
-          ConditionExpression: '#status = :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': ending.status,
-            ':running': 'running',
-            ':now': this.table.now().toISOString(),
-            ':reason': ending.reason.slice(0, 1000),
-            ...(ending.missing.length > 0 && { ':missing': new Set(ending.missing) }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: KEYS.run(runId),
+            UpdateExpression: `SET #status = :status, finishedAt = :now, endReason = :reason${ending.missing.length > 0 ? ' ADD failedBatches :missing' : ''}`,
+            ConditionExpression: '#status = :running',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': ending.status,
+              ':running': 'running',
+              ':now': this.table.now().toISOString(),
+              ':reason': ending.reason.slice(0, 1000),
+              ...(ending.missing.length > 0 && { ':missing': new Set(ending.missing) }),
+            },
+          }),
+        ),
+      )) !== undefined
+    );
   }
 
   /** Records a run whose dispatch failed before creating it: `failed`, with the error (once). */

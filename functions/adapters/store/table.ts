@@ -1,9 +1,23 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from './batch-write.js';
 import { decodeCursor, encodeCursor, type Page } from './cursor.js';
 import { type IndexRange, type ItemKey, type KeyRange, TABLE_KEYS } from './table-schema.js';
 
 const DAY_SECONDS = 86_400;
+
+/**
+ * A conditional write: its response, or undefined when its condition failed and nothing was
+ * written. Any other error is thrown.
+ */
+export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
 
 export interface TableOptions {
   readonly tableName: string;
