@@ -10,6 +10,7 @@ import {
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { expectRunAccountedFor, signalLines } from '../helpers/invariants.js';
 import {
+  gzipBomb,
   type ProviderServer,
   type SeenRequest,
   startAlpacaServer,
@@ -18,6 +19,8 @@ import {
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
 import { startFakeDiscord } from '../helpers/discord.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
+import { MAX_RESPONSE_BYTES } from '../../functions/adapters/http-transport.js';
+import { MB, peakRss } from '../helpers/memory.js';
 
 // Full local runs: the dispatch and scan-batch handlers, the Yahoo provider over HTTP to a
 // loopback server answering in Yahoo's format, the store through a fault-injecting proxy in
@@ -167,6 +170,28 @@ describe('provider faults: every symbol ends with a result or an error with its 
     const untouched = (r: LocalPipelineResult) =>
       signalLines(r).filter((line) => !/ (AAPL|MSFT|MDB|DDOG|AMD|INTC) /.test(line));
     expect(untouched(result)).toEqual(untouched(baseline));
+  });
+
+  it('a gzip bomb (1 GB of zeros) is that symbol’s error naming the limit, asked for once, never inflated', async () => {
+    const gzip = await gzipBomb(1024 * MB);
+    providerFault('NFLX', { kind: 'gzip-bomb', gzip }, Infinity);
+    const asked = () => yahoo.requests.filter(forSymbol('NFLX')).length;
+    const [askedBefore, peakBefore] = [asked(), peakRss()];
+    const result = await run();
+    expect(outcome(result, 'NFLX')).toEqual(
+      SCANNER_NAMES.map(() =>
+        expect.objectContaining({
+          status: 'error',
+          reason: expect.stringContaining(`response larger than ${MAX_RESPONSE_BYTES} bytes once gzip-decoded`),
+        }),
+      ),
+    );
+    expect(asked() - askedBefore).toBe(1);
+    expect(peakRss() - peakBefore).toBeLessThan(MAX_RESPONSE_BYTES + 32 * MB);
+    expect(result.run.symbolsWithErrors).toBe(2);
+    expect(signalLines(result).filter((line) => !/ NFLX /.test(line))).toEqual(
+      signalLines(baseline).filter((line) => !/ NFLX /.test(line)),
+    );
   });
 
   it('empty candles, null fields and a provider down for the whole run', async () => {

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { newYorkDayOfMs, newYorkTimeMs, sessionElapsed, sessionOn } from '../../functions/core/market/market-clock.js';
 import { parseIsoDay } from '../../functions/core/market/trading-day.js';
@@ -63,7 +65,9 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'truncated' }
   | { kind: 'nulls'; dates: string[] }
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  /** A 200 whose gzip body (from gzipBomb) inflates far past any real answer. */
+  | { kind: 'gzip-bomb'; gzip: Buffer };
 
 interface Injection {
   match: (request: SeenRequest) => boolean;
@@ -124,6 +128,11 @@ async function startServer(route: Route): Promise<ProviderServer> {
         req.socket.destroy();
         return;
       }
+      if (fault?.kind === 'gzip-bomb') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(fault.gzip);
+        return;
+      }
       if (fault?.kind === 'status') {
         res.writeHead(fault.status, {
           'content-type': 'application/json',
@@ -154,6 +163,25 @@ async function startServer(route: Route): Promise<ProviderServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * `zeroBytes` of zeros, gzipped as they are generated (1 MB at a time, one buffer reused): 1 GB
+ * makes about 4.5 MB of gzip at level 1, and the test never holds more than that.
+ */
+export async function gzipBomb(zeroBytes: number): Promise<Buffer> {
+  const zeros = Buffer.alloc(1_048_576);
+  let left = zeroBytes;
+  const source = new Readable({
+    read() {
+      const size = Math.min(left, zeros.length);
+      left -= size;
+      this.push(size > 0 ? zeros.subarray(0, size) : null);
+    },
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of source.pipe(createGzip({ level: 1 }))) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 const withNulls = (row: Row, nulls: string[] | undefined): Row =>

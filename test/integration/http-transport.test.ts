@@ -3,10 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportError } from '../../functions/adapters/http-transport.js';
-import { send } from '../../functions/adapters/http-transport.js';
+import { MAX_RESPONSE_BYTES, send } from '../../functions/adapters/http-transport.js';
+import { gzipBomb } from '../helpers/provider-servers.js';
+import { MB, peakRss } from '../helpers/memory.js';
 
 const JSON_BODY = JSON.stringify({ chart: { result: [{ close: [1.5, 2.25] }] } });
 let url: string;
+/** 1 GB of zeros, gzipped (about 4.5 MB). */
+let bomb: Buffer;
 let seen: { method?: string; headers: IncomingMessage['headers']; body: string }[] = [];
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   let body = '';
@@ -20,6 +24,9 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       case '/br':
         res.writeHead(200, { 'content-encoding': 'br' });
         return res.end(brotliCompressSync(JSON_BODY));
+      case '/bomb':
+        res.writeHead(200, { 'content-encoding': 'gzip' });
+        return res.end(bomb);
       case '/bad-gzip':
         res.writeHead(200, { 'content-encoding': 'gzip' });
         return res.end('not gzip at all');
@@ -40,6 +47,7 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   });
 });
 beforeAll(async () => {
+  bomb = await gzipBomb(1024 * MB);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -81,6 +89,21 @@ describe('http transport (node:http, no fetch)', () => {
     expect((await send(`${url}/br`, { timeoutMs: 2000 })).body).toBe(JSON_BODY);
     expect(await failure('/bad-gzip')).toMatchObject({ message: 'the gzip body does not decode', duringBody: true });
   });
+
+  it('refuses a gzip bomb (1 GB of zeros) at the limit, once, without inflating it', async () => {
+    const before = peakRss();
+    const error = await failure('/bomb');
+    const growth = peakRss() - before;
+    expect(bomb.length).toBeLessThan(MAX_RESPONSE_BYTES);
+    expect(error).toMatchObject({
+      name: 'TransportError',
+      message: `response larger than ${MAX_RESPONSE_BYTES} bytes once gzip-decoded`,
+      duringBody: true,
+      final: true,
+    });
+    process.stdout.write(`gzip bomb: ${bomb.length} bytes of gzip, peak RSS grew ${(growth / MB).toFixed(1)} MB\n`);
+    expect(growth).toBeLessThan(MAX_RESPONSE_BYTES + 32 * MB);
+  }, 30_000);
 
   it('fails with a reason: too large, dropped mid-body, no answer, nothing listening', async () => {
     expect(await failure('/big', { maxBytes: 1000 })).toMatchObject({

@@ -46,6 +46,7 @@ export class DiscordClient {
         });
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
+        if (error.final) throw new ProviderError('discord', `${label}: ${error.message}`, undefined, { cause: error });
         if (attempt >= maxAttempts)
           throw new ProviderError('discord', `${label}: no response after ${attempt} attempts`, undefined, {
             cause: error,

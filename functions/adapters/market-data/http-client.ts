@@ -41,7 +41,7 @@ export class HttpStatusError extends ProviderError {
 /**
  * JSON over HTTP with the provider rules: a timeout on every request; retries with capped
  * exponential backoff and full jitter on 429 (waiting at least what Retry-After asks), on 5xx,
- * on timeouts and on dropped connections; no retry on other 4xx. Bodies that are not JSON
+ * on timeouts and on dropped connections; no retry on other 4xx, nor on a body over the limit. Bodies that are not JSON
  * (truncated, HTML error pages) are a ProviderError naming the request.
  */
 export class HttpJsonClient {
@@ -98,6 +98,8 @@ export class HttpJsonClient {
         if (!(error instanceof TransportError)) throw error;
         // A connection dropped mid-body is as retryable as one that never answered.
         const reason = `${error.message}${error.duringBody ? ' while reading the body' : ''}`;
+        if (error.final)
+          throw new ProviderError(this.provider, `${request.label}: ${reason}`, undefined, { cause: error });
         if (attempt >= this.policy.maxAttempts)
           throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`, undefined, {
             cause: error,
