@@ -11,10 +11,35 @@ type Handler = (
   { statusCode: number; headers?: Record<string, string>; body: string; isBase64Encoded?: boolean } | undefined
 >;
 
+/**
+ * API Gateway's HTTP API refuses a payload over 10 MB before any function sees it; the dev server
+ * does as much, while reading: never more than this is held.
+ */
+export const MAX_REQUEST_BYTES = 10 * 1_048_576;
+
 export interface DevServer {
   readonly url: string;
   readonly server: Server;
   close(): Promise<void>;
+}
+
+/**
+ * 413 at once. What follows of the body is read and dropped, never held: closing with unread
+ * data would reset the connection and lose the answer. A client still sending another limit's
+ * worth after it is cut off.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > MAX_REQUEST_BYTES) req.socket.destroy();
+  });
+  res.writeHead(413, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      error: { code: 'payload_too_large', message: `the request body is over ${MAX_REQUEST_BYTES} bytes` },
+    }),
+  );
 }
 
 /**
@@ -26,9 +51,19 @@ export async function startDevServer(
   options: { port?: number; host?: string } = {},
 ): Promise<DevServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) return tooLarge(req, res);
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let received = 0;
+    const collect = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= MAX_REQUEST_BYTES) return void chunks.push(chunk);
+      req.off('data', collect);
+      chunks.length = 0;
+      tooLarge(req, res);
+    };
+    req.on('data', collect);
     req.on('end', () => {
+      if (received > MAX_REQUEST_BYTES) return;
       void (async () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const headers: Record<string, string> = {};
