@@ -12,7 +12,7 @@ Commands:
   scan     scan a watchlist over the bundled data (or --data DIR) and print the signals
   dev      scan, then serve the API, the dashboard and the Discord endpoint on 127.0.0.1:8787
   replay   replay the schedule over past sessions: what would the Discord channel have received?
-  discord  register the Discord slash commands (discord register [--guild ID])
+  discord  register the Discord slash commands (discord register --guild ID | --global)
   pause    pause the scheduled runs (pause [--reason TEXT] --table NAME | --db DIR); resume undoes it
 
 Run "scanfleet <command> --help" for a command's options.`;

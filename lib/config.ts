@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import * as z from 'zod/mini';
 import { ScanfleetError } from '../functions/core/errors.js';
+import {
+  DEFAULT_ADMIN_PERMISSION,
+  DEFAULT_SCAN_NOW_COOLDOWN_MINUTES,
+  DISCORD_PERMISSION_NAMES,
+  type DiscordPermission,
+  MAX_SCAN_NOW_COOLDOWN_MINUTES,
+} from '../functions/core/discord/interaction-context.js';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_SCHEDULES } from '../functions/core/market/schedules.js';
@@ -64,6 +71,16 @@ export interface ScanfleetConfig {
    * (operatorWebhookUrl, else webhookUrl).
    */
   readonly discordSecret?: string;
+  readonly discord: {
+    /**
+     * The permission a member needs for /scan-now, /pause and /resume, by Discord's name
+     * (MANAGE_GUILD, ADMINISTRATOR, …): registered as their default_member_permissions and checked
+     * again by the function. Administrator always passes.
+     */
+    readonly adminPermission: DiscordPermission;
+    /** Minutes between two /scan-now runs of one server (each is a full run: provider quota, cost). */
+    readonly scanNowCooldownMinutes: number;
+  };
   /** Alarm notifications go to this address when set. */
   readonly alarmEmail?: string;
   /** An AWS Budgets budget on the account's monthly cost, notifying the alarm topic (80% actual, 100% forecast). */
@@ -95,6 +112,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   scanBatch: { memoryMb: 256, timeoutSeconds: 60, maxConcurrency: 2 },
   sweeper: { memoryMb: 256, timeoutSeconds: 300 },
   api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false },
+  discord: { adminPermission: DEFAULT_ADMIN_PERMISSION, scanNowCooldownMinutes: DEFAULT_SCAN_NOW_COOLDOWN_MINUTES },
   budget: { enabled: true, monthlyUsd: 10 },
 };
 
@@ -239,6 +257,17 @@ const configSchema = settings(
       {},
     ),
     discordSecret: z.optional(text()),
+    discord: z.prefault(
+      settings({
+        adminPermission: oneOf(
+          DISCORD_PERMISSION_NAMES,
+          defaults.discord.adminPermission,
+          `must be a Discord permission name, one of ${DISCORD_PERMISSION_NAMES.join(', ')}`,
+        ),
+        scanNowCooldownMinutes: wholeNumber(defaults.discord.scanNowCooldownMinutes, 1, MAX_SCAN_NOW_COOLDOWN_MINUTES),
+      }),
+      {},
+    ),
     alarmEmail: z.optional(
       text().check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: got('must be an e-mail address') })),
     ),

@@ -49,6 +49,9 @@ export class DiscordBot extends Construct {
         // For /status: the schedules' switch, and the provider (Schwab's token days left).
         [ENV.schedulesEnabled]: String(config.schedules.enabled),
         [ENV.provider]: config.provider,
+        // Who may change how scanfleet runs, and how often a server may start a full run.
+        [ENV.discordAdminPermission]: config.discord.adminPermission,
+        [ENV.scanNowCooldownMinutes]: String(config.discord.scanNowCooldownMinutes),
       },
     });
     const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map(

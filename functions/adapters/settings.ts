@@ -1,5 +1,11 @@
 import * as z from 'zod/mini';
 import { ScanfleetError } from '../core/errors.js';
+import {
+  DEFAULT_ADMIN_PERMISSION,
+  DEFAULT_SCAN_NOW_COOLDOWN_MINUTES,
+  DISCORD_PERMISSION_NAMES,
+  MAX_SCAN_NOW_COOLDOWN_MINUTES,
+} from '../core/discord/interaction-context.js';
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../core/run/batching.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../core/run/signal-events.js';
 import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
@@ -73,6 +79,10 @@ export const ENV = {
   discordOperatorWebhookUrl: 'DISCORD_OPERATOR_WEBHOOK_URL',
   /** Discord's REST API base, overridable for tests. */
   discordApiUrl: 'DISCORD_API_URL',
+  /** The permission /scan-now, /pause and /resume need, by Discord's name (config discord.adminPermission; default MANAGE_GUILD). */
+  discordAdminPermission: 'DISCORD_ADMIN_PERMISSION',
+  /** Minutes between two /scan-now runs of one server (config discord.scanNowCooldownMinutes; default 10). */
+  scanNowCooldownMinutes: 'SCAN_NOW_COOLDOWN_MINUTES',
   /** The dispatch function /scan-now starts (AWS). */
   dispatchFunction: 'DISPATCH_FUNCTION',
   /** JSON ["cron(…)", …] of the schedules (market hours, after close, re-fetch: SCHEDULE_PURPOSES' order), for /status's next run and the sweeper's watchdog. */
@@ -190,6 +200,17 @@ const fields = {
   discordWebhookUrl: text,
   discordOperatorWebhookUrl: text,
   discordApiUrl: text,
+  discordAdminPermission: z._default(
+    z.enum(DISCORD_PERMISSION_NAMES, { error: got(`must be one of ${DISCORD_PERMISSION_NAMES.join(', ')}`) }),
+    DEFAULT_ADMIN_PERMISSION,
+  ),
+  scanNowCooldownMinutes: z._default(
+    numeric(
+      `must be a whole number of minutes from 1 to ${MAX_SCAN_NOW_COOLDOWN_MINUTES}`,
+      (n) => Number.isInteger(n) && n >= 1 && n <= MAX_SCAN_NOW_COOLDOWN_MINUTES,
+    ),
+    DEFAULT_SCAN_NOW_COOLDOWN_MINUTES,
+  ),
   dispatchFunction: text,
   schedules: z._default(jsonStrings(), []),
   scheduleTimeZone: z._default(z.string(), 'America/New_York'),

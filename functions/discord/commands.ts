@@ -7,7 +7,13 @@ import {
   signalEmbeds,
   signalTone,
 } from '../core/discord/discord-embeds.js';
-import { canManageServer, snowflakeTime } from '../core/discord/interaction-context.js';
+import {
+  DEFAULT_ADMIN_PERMISSION,
+  DISCORD_PERMISSIONS,
+  type DiscordPermission,
+  hasPermission,
+  snowflakeTime,
+} from '../core/discord/interaction-context.js';
 import { describeDaysLeft, refreshTokenDaysLeft, tokenWarningDue } from '../core/market/refresh-token.js';
 import { deriveRunId } from '../core/run/run-id.js';
 import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scan/scanners.js';
@@ -33,8 +39,10 @@ export interface CommandDeps extends ReadStores {
   readonly timeZone: string;
   /** The market-data provider (PROVIDER): /status shows Schwab's refresh token. */
   readonly provider: string;
-  /** Time between two /scan-now runs of one server (default 10 minutes). */
+  /** Time between two /scan-now runs of one server (config discord.scanNowCooldownMinutes; default 10 minutes). */
   readonly scanNowCooldownMs?: number;
+  /** The permission /scan-now, /pause and /resume need (config discord.adminPermission; default Manage Server). */
+  readonly adminPermission?: DiscordPermission;
   readonly now: () => Date;
 }
 
@@ -249,16 +257,28 @@ function whoIs(invocation: Invocation): string {
   return invocation.userId ? `Discord user ${invocation.userId}` : 'a Discord user';
 }
 
-/** /pause and /resume: in a server, by a member with Manage Server (or Administrator). */
-function refusal(verb: 'pause' | 'resume', invocation: Invocation): DiscordMessage | undefined {
-  if (!invocation.guildId) return ephemeral(`/${verb} works in a server, not in a direct message.`);
-  if (!canManageServer(invocation.permissions))
-    return ephemeral(`You need the Manage Server permission to ${verb} the schedules.`);
+/** What each command that changes how scanfleet runs does, as a refusal names it. */
+const ADMIN_ACTIONS = {
+  'scan-now': 'start a scan',
+  pause: 'pause the schedules',
+  resume: 'resume the schedules',
+} as const;
+
+/** /scan-now, /pause and /resume: in a server, by a member with the admin permission (or Administrator). */
+function refusal(
+  command: keyof typeof ADMIN_ACTIONS,
+  deps: CommandDeps,
+  invocation: Invocation,
+): DiscordMessage | undefined {
+  if (!invocation.guildId) return ephemeral(`/${command} works in a server, not in a direct message.`);
+  const permission = deps.adminPermission ?? DEFAULT_ADMIN_PERMISSION;
+  if (!hasPermission(invocation.permissions, permission))
+    return ephemeral(`You need the ${DISCORD_PERMISSIONS[permission].label} permission to ${ADMIN_ACTIONS[command]}.`);
   return undefined;
 }
 
 async function pauseCommand(reasonOption: unknown, deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
-  const refused = refusal('pause', invocation);
+  const refused = refusal('pause', deps, invocation);
   if (refused) return refused;
   const reason = typeof reasonOption === 'string' ? reasonOption.trim().slice(0, 200) : '';
   const { paused, pause } = await deps.control.pause(whoIs(invocation), reason || undefined);
@@ -272,7 +292,7 @@ async function pauseCommand(reasonOption: unknown, deps: CommandDeps, invocation
 }
 
 async function resumeCommand(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
-  const refused = refusal('resume', invocation);
+  const refused = refusal('resume', deps, invocation);
   if (refused) return refused;
   const by = whoIs(invocation);
   const { resumed, was } = await deps.control.resume(by);
@@ -288,14 +308,15 @@ async function resumeCommand(deps: CommandDeps, invocation: Invocation): Promise
  * second start within the cooldown answers with the run the first began.
  */
 async function scanNowCommand(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
+  const refused = refusal('scan-now', deps, invocation);
+  if (refused) return refused;
   const scheduledAt = invocation.id === undefined ? undefined : snowflakeTime(invocation.id);
   if (invocation.id === undefined || !scheduledAt)
     return ephemeral('This interaction has no valid id, so no scan was started; try /scan-now again.');
   const runId = deriveRunId(scheduledAt, 'full');
-  const where = invocation.guildId ?? `dm-${invocation.userId ?? 'unknown'}`;
   const cooldownMs = deps.scanNowCooldownMs ?? SCAN_NOW_COOLDOWN_MS;
   const now = deps.now();
-  const claim = await deps.control.claimScanNow(where, invocation.id, runId, now, cooldownMs);
+  const claim = await deps.control.claimScanNow(invocation.guildId as string, invocation.id, runId, now, cooldownMs);
   if (claim.started) {
     await deps.startScan('full', scheduledAt, invocation.id);
     return {

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { InteractionResponseType, InteractionType } from 'discord-interactions';
 import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-client.js';
 import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
-import { verifyDiscordRequest } from '../adapters/discord/verify-request.js';
+import { MAX_BODY_BYTES, verifyDiscordRequest } from '../adapters/discord/verify-request.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
@@ -75,7 +75,13 @@ export function createDiscordHandler(deps: () => DiscordDeps) {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(event.headers ?? {}))
       if (value !== undefined) headers[name.toLowerCase()] = value;
-    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const encoding = event.isBase64Encoded ? 'base64' : 'utf8';
+    // Measured before it is decoded: an oversized body is refused without a copy of it made.
+    if (Buffer.byteLength(event.body ?? '', encoding) > MAX_BODY_BYTES) {
+      logger.warn('interaction refused', { reason: 'body too large', status: 413 });
+      return reply(413, { error: 'body too large' });
+    }
+    const body = Buffer.from(event.body ?? '', encoding);
     const publicKey = await settings.publicKey();
     if (!publicKey) return reply(503, { error: 'Discord is not configured (no application public key)' });
     const verdict = await verifyDiscordRequest(headers, body, publicKey, deps().now());
@@ -197,6 +203,8 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
     deferToSelf: overrides.deferToSelf ?? followUpVia(invoker(lambda, required(settings, 'functionName'))),
     schedules: settings.schedules,
     timeZone: settings.scheduleTimeZone,
+    adminPermission: settings.discordAdminPermission,
+    scanNowCooldownMs: settings.scanNowCooldownMinutes * 60_000,
     deadlineMs: 2500,
     now,
     ...overrides,

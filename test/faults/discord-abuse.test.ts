@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { countingStores } from '../helpers/store.js';
-import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord.js';
+import { type DiscordKeys, discordKeys, signedHeaders, snowflakeAt } from '../helpers/discord.js';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
 
 // The real interactions handler on loopback, over the store of one local run, with every call
 // to the store counted: a refused request must be refused before anything is looked up.
@@ -223,5 +225,61 @@ describe('the interactions endpoint under abuse', () => {
     expect(response.type).toBe('application/json');
     expect(JSON.parse(response.text)).toEqual({ error: reason });
     expect(counted.calls()).toBe(before);
+  });
+});
+
+describe('/scan-now under abuse', () => {
+  const scanNow = (id: string, permissions: string, guild = '888000111000111000') =>
+    JSON.stringify({
+      type: 2,
+      id,
+      application_id: '123456789',
+      token: 'abuse-token',
+      guild_id: guild,
+      member: { permissions, user: { id: '666', username: 'clicker' } },
+      data: { name: 'scan-now' },
+    });
+  /** The full-watchlist runs /scan-now started, read past the counter. */
+  const scanNowRuns = async () =>
+    (
+      await openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName }).runs.listRuns(
+        100,
+      )
+    ).items.filter((r) => r.kind === 'manual' && r.runId.endsWith('-full'));
+
+  it('refuses a member without Manage Server every time, privately, before any store call: no run', async () => {
+    const before = counted.calls();
+    for (let i = 0; i < 5; i++) {
+      const body = scanNow(snowflakeAt(new Date(), i), String(1 << 11));
+      const response = await post(body, signedHeaders(keys, body));
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.text)).toEqual({
+        type: 4,
+        data: { content: 'You need the Manage Server permission to start a scan.', flags: 64 },
+      });
+    }
+    await stack.background();
+    expect(counted.calls()).toBe(before);
+    expect(await scanNowRuns()).toEqual([]);
+  });
+
+  it('starts one run for an admin clicking five times; the other four are told privately when they may', async () => {
+    const answers: { content: string; flags?: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const body = scanNow(snowflakeAt(new Date(), 100 + i), String(1 << 5));
+      answers.push(
+        (JSON.parse((await post(body, signedHeaders(keys, body))).text) as { data: (typeof answers)[0] }).data,
+      );
+      await stack.background();
+    }
+    expect(answers[0].content).toMatch(/^Started a scan of the full watchlist: run \d{8}T\d{6}Z-full\./);
+    expect(answers[0].flags).toBeUndefined();
+    for (const refused of answers.slice(1)) {
+      expect(refused.flags).toBe(64);
+      expect(refused.content).toMatch(
+        /^A scan was started here 0 min ago: run \d{8}T\d{6}Z-full, .*\/scan-now can start another in 10 min\.$/,
+      );
+    }
+    expect(await scanNowRuns()).toHaveLength(1);
   });
 });

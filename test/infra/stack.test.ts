@@ -770,6 +770,14 @@ describe('configuration', () => {
       'scanfleet.sweeper.timeoutSeconds must be a whole number from 1 to 900, got 901',
     ],
     ['{not json', 'scanfleet must be JSON when given on the command line'],
+    [
+      { discord: { adminPermission: 'Manage Server' } },
+      'scanfleet.discord.adminPermission must be a Discord permission name, one of ADMINISTRATOR, MANAGE_GUILD, MANAGE_CHANNELS, MANAGE_ROLES, MANAGE_WEBHOOKS, MANAGE_MESSAGES, MANAGE_EVENTS, KICK_MEMBERS, BAN_MEMBERS, MODERATE_MEMBERS, got "Manage Server"',
+    ],
+    [
+      { discord: { scanNowCooldownMinutes: 0 } },
+      'scanfleet.discord.scanNowCooldownMinutes must be a whole number from 1 to 1440, got 0',
+    ],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => loadConfig(context, projectRoot)).toThrow(ConfigError);
     expect(() => loadConfig(context, projectRoot)).toThrow(message);
@@ -913,6 +921,12 @@ describe('discord', () => {
     ]);
     expect(env.ALERTS_INTRADAY).toBe('false');
     expect(env.SCHEDULE_TIME_ZONE).toBe('America/New_York');
+    // Who may /scan-now, /pause and /resume, and how often a server may start a run: the defaults.
+    expect(env.DISCORD_ADMIN_PERMISSION).toBe('MANAGE_GUILD');
+    expect(env.SCAN_NOW_COOLDOWN_MINUTES).toBe('10');
+    expect(
+      loadConfig({ discord: { adminPermission: 'ADMINISTRATOR', scanNowCooldownMinutes: 30 } }, projectRoot).discord,
+    ).toEqual({ adminPermission: 'ADMINISTRATOR', scanNowCooldownMinutes: 30 });
     const roleId = (fn?.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     const statements = Object.values(res)
       .filter(

@@ -24,7 +24,10 @@ let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;
 let deferred: LocalStack;
+/** Configured as a deployment may be: Administrator required, a 30-minute cooldown. */
+let strict: LocalStack;
 let stores: Stores;
+let strictStores: Stores;
 let clock = new Date();
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
@@ -57,12 +60,20 @@ beforeAll(async () => {
     watchlist: 'deferred',
     discord: { settings, apiUrl: discord.url, deadlineMs: 0 },
   });
+  strict = await startLocalStack({
+    ...options,
+    watchlist: 'strict',
+    env: { DISCORD_ADMIN_PERMISSION: 'ADMINISTRATOR', SCAN_NOW_COOLDOWN_MINUTES: '30' },
+    discord: { settings, apiUrl: discord.url, now: () => clock },
+  });
   stores = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
-}, 60_000);
+  strictStores = openStores(createDocumentClient(strict.store.endpoint), { tableName: strict.store.tableName });
+}, 90_000);
 
 afterAll(async () => {
   await stack?.close();
   await deferred?.close();
+  await strict?.close();
   await discord?.close();
 });
 
@@ -175,6 +186,81 @@ describe('/pause and /resume', () => {
     expect(await stores.control.paused()).toBeUndefined();
     const again = await interact(stack, interaction('resume', snowflakeAt(clock, 1), { guild: GUILD }));
     expect(again.body.data).toEqual({ content: 'The schedules are not paused.', flags: 64 });
+  });
+});
+
+/** The runs /scan-now started in a stack's store: of the full watchlist (the stack's own scan is of its watchlist). */
+async function manualRuns(target: Stores): Promise<string[]> {
+  return (await target.runs.listRuns(100)).items
+    .filter((r) => r.kind === 'manual' && r.runId.endsWith('-full'))
+    .map((r) => r.runId);
+}
+
+describe('/scan-now is for admins, in a server', () => {
+  it('refuses a member without Manage Server, privately, naming the permission; no run, no cooldown taken', async () => {
+    clock = at(20);
+    const before = await manualRuns(stores);
+    const { body } = await interact(
+      stack,
+      interaction('scan-now', snowflakeAt(clock), { guild: GUILD, permissions: SEND_MESSAGES, user: 'mallory' }),
+    );
+    expect(body).toEqual({
+      type: 4,
+      data: { content: 'You need the Manage Server permission to start a scan.', flags: 64 },
+    });
+    const dm = await interact(stack, interaction('scan-now', snowflakeAt(clock, 1)));
+    expect(dm.body.data).toEqual({ content: '/scan-now works in a server, not in a direct message.', flags: 64 });
+    await stack.background();
+    expect(await manualRuns(stores)).toEqual(before);
+    expect(await stores.runs.getRun(deriveRunId(clock, 'full'))).toBeUndefined();
+  });
+
+  it('honours the configured permission and cooldown: Administrator only, 30 minutes between runs', async () => {
+    clock = at(200);
+    const refused = await interact(
+      strict,
+      interaction('scan-now', snowflakeAt(clock), { guild: GUILD, permissions: MANAGE_SERVER }),
+    );
+    expect(refused.body.data).toEqual({ content: 'You need the Administrator permission to start a scan.', flags: 64 });
+    const pause = await interact(
+      strict,
+      interaction('pause', snowflakeAt(clock, 1), { guild: GUILD, permissions: MANAGE_SERVER }),
+    );
+    expect(pause.body.data).toEqual({
+      content: 'You need the Administrator permission to pause the schedules.',
+      flags: 64,
+    });
+    await strict.background();
+    expect(await manualRuns(strictStores)).toEqual([]);
+
+    const first = await interact(
+      strict,
+      interaction('scan-now', snowflakeAt(clock, 2), { guild: GUILD, permissions: ADMINISTRATOR }),
+    );
+    const firstRun = deriveRunId(clock, 'full');
+    expect(first.body.data.content).toMatch(`Started a scan of the full watchlist: run ${firstRun}.`);
+    await strict.background();
+
+    clock = at(220);
+    const early = await interact(
+      strict,
+      interaction('scan-now', snowflakeAt(clock), { guild: GUILD, permissions: ADMINISTRATOR, user: 'bob' }),
+    );
+    expect(early.body.data).toEqual({
+      content: `A scan was started here 20 min ago: run ${firstRun}, complete, 1/1 batches, 2/2 symbols. /scan-now can start another in 10 min.`,
+      flags: 64,
+    });
+    await strict.background();
+    expect(await manualRuns(strictStores)).toEqual([firstRun]);
+
+    clock = at(230);
+    const again = await interact(
+      strict,
+      interaction('scan-now', snowflakeAt(clock), { guild: GUILD, permissions: ADMINISTRATOR }),
+    );
+    expect(again.body.data.content).toMatch(`Started a scan of the full watchlist: run ${deriveRunId(clock, 'full')}.`);
+    await strict.background();
+    expect((await manualRuns(strictStores)).sort()).toEqual([firstRun, deriveRunId(clock, 'full')].sort());
   });
 });
 

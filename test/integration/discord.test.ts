@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISCORD_COMMANDS } from '../../functions/core/discord/discord-commands.js';
+import { discordCommands } from '../../functions/core/discord/discord-commands.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';
@@ -58,15 +58,22 @@ async function interact(body: unknown, headers?: Record<string, string>) {
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+const MANAGE_SERVER = String(1 << 5);
 // Each interaction a second after the last (a /scan-now run's id is its interaction's time, to the second).
 let interactionClock = Date.now();
-const command = (name: string, options: { name: string; value: string }[] = [], guild = '555000111') => ({
+/** A member without permissions, unless given (Manage Server, 32, for /scan-now). */
+const command = (
+  name: string,
+  options: { name: string; value: string }[] = [],
+  guild = '555000111',
+  permissions = '0',
+) => ({
   type: 2,
   id: snowflakeAt(new Date((interactionClock += 1_000))),
   application_id: '123456789',
   token: 'fake-interaction-token',
   guild_id: guild,
-  member: { permissions: '0', user: { id: '42', username: 'member' } },
+  member: { permissions, user: { id: '42', username: 'member' } },
   data: { name, options },
 });
 
@@ -79,7 +86,7 @@ describe('alerts', () => {
   it('posts the events of the next closed session once, crosses and breakouts inside their cooldown held back', async () => {
     // /scan-now scans the latest bars: 2024-03-08. GE's buy (one on 03-07) and MDB's sell (one on
     // 03-05) fall within 3 sessions of an alerted one; COST's cross and DDOG's fire are new.
-    const { body } = await interact(command('scan-now'));
+    const { body } = await interact(command('scan-now', [], '555000111', MANAGE_SERVER));
     expect(body.type).toBe(4);
     await stack.background();
     const posts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
@@ -105,7 +112,7 @@ describe('alerts', () => {
   it('does not send a signal again: a second run of the same bars alerts nothing', async () => {
     const before = discord.received.filter((r) => r.path === WEBHOOK_PATH).length;
     // Another server: this one's /scan-now is within its 10-minute cooldown.
-    const { body } = await interact(command('scan-now', [], '555000222'));
+    const { body } = await interact(command('scan-now', [], '555000222', MANAGE_SERVER));
     expect(body.type).toBe(4);
     expect(body.data.content).toMatch(/^Started a scan of the full watchlist: run \d{8}T\d{6}Z-full\./);
     await stack.background();
@@ -279,29 +286,81 @@ describe('deferred replies', () => {
 });
 
 describe('scanfleet discord register', () => {
-  it('puts the commands, in one guild or globally, with the bot token', async () => {
-    const env = {
-      DISCORD_API_URL: discord.url,
-      DISCORD_APPLICATION_ID: '123456789',
-      DISCORD_BOT_TOKEN: 'fake-bot-token-7777',
-    };
-    const guild = await runCliAsync(['discord', 'register', '--guild', '987654321'], env);
+  const env = {
+    DISCORD_API_URL: '',
+    DISCORD_APPLICATION_ID: '123456789',
+    DISCORD_BOT_TOKEN: 'fake-bot-token-7777',
+  };
+  const GUILD = '987654321098765432';
+  const puts = () => discord.received.filter((r) => r.method === 'PUT');
+  const gates = (body: unknown) =>
+    (body as { name: string; default_member_permissions?: string }[])
+      .filter((c) => c.default_member_permissions !== undefined)
+      .map((c) => `${c.name}:${c.default_member_permissions}`);
+
+  it('puts the commands in one server with --guild, and everywhere with --global, with the bot token', async () => {
+    env.DISCORD_API_URL = discord.url;
+    const before = puts().length;
+    const guild = await runCliAsync(['discord', 'register', '--guild', GUILD], env);
     expect(guild.status, guild.stderr).toBe(0);
     expect(guild.stdout).toBe(
-      'Registered 6 commands in server 987654321: /scan, /symbol, /status, /scan-now, /pause, /resume\n',
+      `Registered 6 commands in server ${GUILD}: /scan, /symbol, /status, /scan-now, /pause, /resume; /scan-now, /pause and /resume for members with Manage Server\n`,
     );
-    const put = discord.received.filter((r) => r.method === 'PUT');
-    expect(put[0].path).toBe('/applications/123456789/guilds/987654321/commands');
-    expect(put[0].headers.authorization).toBe('Bot fake-bot-token-7777');
-    expect(put[0].body).toEqual(JSON.parse(JSON.stringify(DISCORD_COMMANDS)));
-    const global = await runCliAsync(['discord', 'register'], env);
+    const [put] = puts().slice(before);
+    expect(put.path).toBe(`/applications/123456789/guilds/${GUILD}/commands`);
+    expect(put.headers.authorization).toBe('Bot fake-bot-token-7777');
+    expect(put.body).toEqual(JSON.parse(JSON.stringify(discordCommands())));
+    expect(gates(put.body)).toEqual(['scan-now:32', 'pause:32', 'resume:32']);
+    const global = await runCliAsync(['discord', 'register', '--global'], env);
+    expect(global.status, global.stderr).toBe(0);
     expect(global.stdout).toContain('globally');
-    expect(discord.received.filter((r) => r.method === 'PUT')[1].path).toBe('/applications/123456789/commands');
+    expect(puts()[before + 1].path).toBe('/applications/123456789/commands');
     expect(`${guild.stdout}${guild.stderr}${global.stdout}${global.stderr}`).not.toContain('fake-bot-token-7777');
   });
 
+  it('registers the state-changing commands for the permission given (the deployment’s discord.adminPermission)', async () => {
+    env.DISCORD_API_URL = discord.url;
+    const before = puts().length;
+    const run = await runCliAsync(['discord', 'register', '--global', '--permission', 'ADMINISTRATOR'], env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/; \/scan-now, \/pause and \/resume for members with Administrator\n$/);
+    expect(gates(puts()[before].body)).toEqual(['scan-now:8', 'pause:8', 'resume:8']);
+  });
+
+  it.each([
+    [[], 'discord register needs --guild ID (one server) or --global (every server)'],
+    [['--guild', GUILD, '--global'], 'discord register takes --guild ID or --global, not both'],
+    [['--guild', '123'], '--guild must be a server id (a snowflake of 17 to 20 digits), got "123"'],
+    [
+      ['--guild', '9876543210987654321098'],
+      '--guild must be a server id (a snowflake of 17 to 20 digits), got "9876543210987654321098"',
+    ],
+    [['--guild'], '--guild needs a value'],
+    [
+      ['--global', '--permission', 'Manage Server'],
+      '--permission must be one of ADMINISTRATOR, MANAGE_GUILD, MANAGE_CHANNELS, MANAGE_ROLES, MANAGE_WEBHOOKS, MANAGE_MESSAGES, MANAGE_EVENTS, KICK_MEMBERS, BAN_MEMBERS, MODERATE_MEMBERS, got "Manage Server"',
+    ],
+    [['--everywhere'], 'unknown option "--everywhere" for discord register'],
+  ])('refuses register %j: exit 2, one line, nothing sent', async (args, message) => {
+    env.DISCORD_API_URL = discord.url;
+    const before = puts().length;
+    const run = await runCliAsync(['discord', 'register', ...args], env);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`scanfleet: ${message}\n`);
+    expect(run.stdout).toBe('');
+    expect(puts().length).toBe(before);
+  });
+
+  it('prints its usage for register --help, exit 0', async () => {
+    const run = await runCliAsync(['discord', 'register', '--help']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: scanfleet discord register \(--guild ID \| --global\) \[--permission NAME\]\n/);
+    expect(run.stdout).toContain('--guild ID');
+    expect(run.stdout).toContain('--global');
+  });
+
   it('names what is missing', async () => {
-    const run = await runCliAsync(['discord', 'register'], {
+    const run = await runCliAsync(['discord', 'register', '--global'], {
       DISCORD_APPLICATION_ID: '123456789',
       DISCORD_BOT_TOKEN: '',
     });

@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_SCAN_NOW_COOLDOWN_MINUTES } from '../../core/discord/interaction-context.js';
 import { type Table, unlessConditionFails } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
 
@@ -36,7 +37,7 @@ export interface ScanNowClaim {
 }
 
 /** The default time between two /scan-now runs of one Discord server. */
-export const SCAN_NOW_COOLDOWN_MS = 10 * 60_000;
+export const SCAN_NOW_COOLDOWN_MS = DEFAULT_SCAN_NOW_COOLDOWN_MINUTES * 60_000;
 
 const DAY_SECONDS = 86_400;
 

@@ -25,6 +25,8 @@ describe('the handlers’ settings', () => {
       schedules: [],
       scheduleTimeZone: 'America/New_York',
       appVersion: 'dev',
+      discordAdminPermission: 'MANAGE_GUILD',
+      scanNowCooldownMinutes: 10,
     });
     expect(settings.tableName).toBeUndefined();
     expect(settings.providerDelayMinutes).toBeUndefined();
@@ -39,6 +41,8 @@ describe('the handlers’ settings', () => {
       PROVIDER_DELAY_MINUTES: '2.5',
       ALERTS_INTRADAY: 'true',
       ALERT_COOLDOWN_SESSIONS: '0',
+      DISCORD_ADMIN_PERMISSION: 'ADMINISTRATOR',
+      SCAN_NOW_COOLDOWN_MINUTES: '30',
       SCHEDULES: '["cron(30 9-15 ? * MON-FRI *)","cron(45 16 ? * MON-FRI *)"]',
     });
     expect(settings).toMatchObject({
@@ -49,6 +53,8 @@ describe('the handlers’ settings', () => {
       providerDelayMinutes: 2.5,
       alertsIntraday: true,
       alertCooldownSessions: 0,
+      discordAdminPermission: 'ADMINISTRATOR',
+      scanNowCooldownMinutes: 30,
       schedules: ['cron(30 9-15 ? * MON-FRI *)', 'cron(45 16 ? * MON-FRI *)'],
     });
   });
@@ -71,6 +77,14 @@ describe('the handlers’ settings', () => {
     ],
     [{ ALPACA_FEED: 'otc' }, 'environment variable ALPACA_FEED must be "sip" or "iex", got "otc"'],
     [{ PROVIDER_TIMEOUT_MS: '-1' }, 'environment variable PROVIDER_TIMEOUT_MS must be a positive number, got "-1"'],
+    [
+      { DISCORD_ADMIN_PERMISSION: '32' },
+      'environment variable DISCORD_ADMIN_PERMISSION must be one of ADMINISTRATOR, MANAGE_GUILD, MANAGE_CHANNELS, MANAGE_ROLES, MANAGE_WEBHOOKS, MANAGE_MESSAGES, MANAGE_EVENTS, KICK_MEMBERS, BAN_MEMBERS, MODERATE_MEMBERS, got "32"',
+    ],
+    [
+      { SCAN_NOW_COOLDOWN_MINUTES: '0' },
+      'environment variable SCAN_NOW_COOLDOWN_MINUTES must be a whole number of minutes from 1 to 1440, got "0"',
+    ],
   ])('refuse %j in one line naming the variable', (variables, message) => {
     expect(() => settingsFrom(variables)).toThrow(new SettingsError(message));
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { discordCommands } from '../../../functions/core/discord/discord-commands.js';
 import {
-  canManageServer,
-  MANAGE_SERVER_PERMISSION,
+  hasPermission,
+  isDiscordPermission,
+  permissionBits,
   snowflakeTime,
 } from '../../../functions/core/discord/interaction-context.js';
 
@@ -18,23 +20,54 @@ describe('a Discord id’s timestamp', () => {
   });
 });
 
-describe('who may pause', () => {
+describe('who may change how scanfleet runs', () => {
   it.each([
-    ['32', true], // Manage Server
-    ['8', true], // Administrator
-    ['2147483680', true], // 0x80000020: Manage Server among other bits
-    ['1099511627775', true], // every permission
-    ['2048', false], // Send Messages
-    ['16', false], // Manage Channels: bit 4, not 5
-    ['0', false],
-    [undefined, false],
-    ['thirty-two', false],
-    ['-32', false],
-  ])('permissions %s → %s', (permissions, allowed) => {
-    expect(canManageServer(permissions)).toBe(allowed);
+    ['32', 'MANAGE_GUILD', true], // Manage Server
+    ['8', 'MANAGE_GUILD', true], // Administrator
+    ['2147483680', 'MANAGE_GUILD', true], // 0x80000020: Manage Server among other bits
+    ['1099511627775', 'MANAGE_GUILD', true], // every permission
+    ['2048', 'MANAGE_GUILD', false], // Send Messages
+    ['16', 'MANAGE_GUILD', false], // Manage Channels: bit 4, not 5
+    ['0', 'MANAGE_GUILD', false],
+    [undefined, 'MANAGE_GUILD', false],
+    ['thirty-two', 'MANAGE_GUILD', false],
+    ['-32', 'MANAGE_GUILD', false],
+    ['32', 'ADMINISTRATOR', false], // Manage Server is not enough when Administrator is asked
+    ['8', 'ADMINISTRATOR', true],
+    ['1099511627776', 'MODERATE_MEMBERS', true], // bit 40: beyond 32 bits
+    ['32', 'MODERATE_MEMBERS', false],
+  ] as const)('permissions %s, %s required → %s', (permissions, required, allowed) => {
+    expect(hasPermission(permissions, required)).toBe(allowed);
   });
 
-  it('registers /pause and /resume for Manage Server by default', () => {
-    expect(MANAGE_SERVER_PERMISSION).toBe('32');
+  it('names a permission as Discord does, and registers its bit as a decimal string', () => {
+    expect(permissionBits('MANAGE_GUILD')).toBe('32');
+    expect(permissionBits('ADMINISTRATOR')).toBe('8');
+    expect(permissionBits('MODERATE_MEMBERS')).toBe('1099511627776');
+    for (const name of ['MANAGE_GUILD', 'ADMINISTRATOR', 'KICK_MEMBERS']) expect(isDiscordPermission(name)).toBe(true);
+    for (const name of ['manage_guild', 'Manage Server', '32', 'toString', ''])
+      expect(isDiscordPermission(name)).toBe(false);
+  });
+
+  it('registers /scan-now, /pause and /resume for the admin permission, in servers only; the rest for everyone', () => {
+    const gated = (commands: ReturnType<typeof discordCommands>) =>
+      commands.map((c) => [
+        c.name,
+        (c as { default_member_permissions?: string }).default_member_permissions,
+        (c as { contexts?: number[] }).contexts,
+      ]);
+    expect(gated(discordCommands())).toEqual([
+      ['scan', undefined, undefined],
+      ['symbol', undefined, undefined],
+      ['status', undefined, undefined],
+      ['scan-now', '32', [0]],
+      ['pause', '32', [0]],
+      ['resume', '32', [0]],
+    ]);
+    expect(gated(discordCommands('ADMINISTRATOR')).filter(([, bits]) => bits !== undefined)).toEqual([
+      ['scan-now', '8', [0]],
+      ['pause', '8', [0]],
+      ['resume', '8', [0]],
+    ]);
   });
 });
