@@ -264,22 +264,29 @@ const ADMIN_ACTIONS = {
   resume: 'resume the schedules',
 } as const;
 
-/** /scan-now, /pause and /resume: in a server, by a member with the admin permission (or Administrator). */
-function refusal(
+/**
+ * /scan-now, /pause and /resume: in a server, by a member with the admin permission (or
+ * Administrator); anyone else is refused privately, saying why.
+ */
+function admit(
   command: keyof typeof ADMIN_ACTIONS,
   deps: CommandDeps,
   invocation: Invocation,
-): DiscordMessage | undefined {
-  if (!invocation.guildId) return ephemeral(`/${command} works in a server, not in a direct message.`);
+): { guild: string } | { refused: DiscordMessage } {
+  if (!invocation.guildId) return { refused: ephemeral(`/${command} works in a server, not in a direct message.`) };
   const permission = deps.adminPermission ?? DEFAULT_ADMIN_PERMISSION;
   if (!hasPermission(invocation.permissions, permission))
-    return ephemeral(`You need the ${DISCORD_PERMISSIONS[permission].label} permission to ${ADMIN_ACTIONS[command]}.`);
-  return undefined;
+    return {
+      refused: ephemeral(
+        `You need the ${DISCORD_PERMISSIONS[permission].label} permission to ${ADMIN_ACTIONS[command]}.`,
+      ),
+    };
+  return { guild: invocation.guildId };
 }
 
 async function pauseCommand(reasonOption: unknown, deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
-  const refused = refusal('pause', deps, invocation);
-  if (refused) return refused;
+  const admitted = admit('pause', deps, invocation);
+  if ('refused' in admitted) return admitted.refused;
   const reason = typeof reasonOption === 'string' ? reasonOption.trim().slice(0, 200) : '';
   const { paused, pause } = await deps.control.pause(whoIs(invocation), reason || undefined);
   if (!paused)
@@ -292,8 +299,8 @@ async function pauseCommand(reasonOption: unknown, deps: CommandDeps, invocation
 }
 
 async function resumeCommand(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
-  const refused = refusal('resume', deps, invocation);
-  if (refused) return refused;
+  const admitted = admit('resume', deps, invocation);
+  if ('refused' in admitted) return admitted.refused;
   const by = whoIs(invocation);
   const { resumed, was } = await deps.control.resume(by);
   if (!resumed) return ephemeral('The schedules are not paused.');
@@ -308,15 +315,15 @@ async function resumeCommand(deps: CommandDeps, invocation: Invocation): Promise
  * second start within the cooldown answers with the run the first began.
  */
 async function scanNowCommand(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
-  const refused = refusal('scan-now', deps, invocation);
-  if (refused) return refused;
+  const admitted = admit('scan-now', deps, invocation);
+  if ('refused' in admitted) return admitted.refused;
   const scheduledAt = invocation.id === undefined ? undefined : snowflakeTime(invocation.id);
   if (invocation.id === undefined || !scheduledAt)
     return ephemeral('This interaction has no valid id, so no scan was started; try /scan-now again.');
   const runId = deriveRunId(scheduledAt, 'full');
   const cooldownMs = deps.scanNowCooldownMs ?? SCAN_NOW_COOLDOWN_MS;
   const now = deps.now();
-  const claim = await deps.control.claimScanNow(invocation.guildId as string, invocation.id, runId, now, cooldownMs);
+  const claim = await deps.control.claimScanNow(admitted.guild, invocation.id, runId, now, cooldownMs);
   if (claim.started) {
     await deps.startScan('full', scheduledAt, invocation.id);
     return {
