@@ -16,6 +16,11 @@ type Handler = (
  * does as much, while reading: never more than this is held.
  */
 export const MAX_REQUEST_BYTES = 10 * 1_048_576;
+/**
+ * After a 413, what a client may still have in flight before it reads the answer (socket buffers
+ * at both ends hold several MB on loopback) is read and dropped; a client sending more is cut off.
+ */
+const MAX_DROPPED_BYTES = 64 * 1_048_576;
 
 export interface DevServer {
   readonly url: string;
@@ -25,14 +30,13 @@ export interface DevServer {
 
 /**
  * 413 at once. What follows of the body is read and dropped, never held: closing with unread
- * data would reset the connection and lose the answer. A client still sending another limit's
- * worth after it is cut off.
+ * data would reset the connection and lose the answer.
  */
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {
   let dropped = 0;
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
-    if (dropped > MAX_REQUEST_BYTES) req.socket.destroy();
+    if (dropped > MAX_DROPPED_BYTES) req.socket.destroy();
   });
   res.writeHead(413, { 'content-type': 'application/json' });
   res.end(
