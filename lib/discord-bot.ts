@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -10,6 +10,7 @@ import { ENV } from '../functions/adapters/settings.js';
 import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
+import { acknowledgePublicRoute } from './query-api.js';
 
 export interface DiscordBotProps {
   readonly config: ResolvedConfig;
@@ -85,10 +86,9 @@ export class DiscordBot extends Construct {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Interactions', this.handler.fn),
     });
-    Validations.of(route).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'Discord calls this route; the function accepts only interactions signed with the application’s Ed25519 key and refuses the rest with 401.',
-    });
+    acknowledgePublicRoute(
+      route,
+      'Discord calls this route; the function accepts only interactions signed with the application’s Ed25519 key and refuses the rest with 401.',
+    );
   }
 }

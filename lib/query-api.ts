@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
 import type { HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -31,6 +31,19 @@ export interface QueryApiProps {
   readonly projectRoot: string;
   /** The market-data provider's secret, for the chart endpoint. */
   readonly providerSecret?: ISecret;
+}
+
+/** Control Tower's proactive control CT.APIGATEWAY.PR.5 (a route must have an authorization type), as cfn-guard names it. */
+export const GUARD_ROUTE_AUTHORIZATION_RULE = 'api_gw_v2_authorization_type_configured_check';
+
+/**
+ * Marks a route that is public by design, with the reason: cdk-nag's APIG4 is acknowledged on it,
+ * and cfn-guard's route-authorization rule is suppressed in its template metadata — on this route
+ * alone, never on the API.
+ */
+export function acknowledgePublicRoute(route: HttpRoute, reason: string): void {
+  Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+  (route.node.defaultChild as CfnResource).addMetadata('guard', { SuppressedRules: [GUARD_ROUTE_AUTHORIZATION_RULE] });
 }
 
 /** The authorizer's answers are kept this long per Authorization header value. */
@@ -163,9 +176,9 @@ export class QueryApi extends Construct {
     return route;
   }
 
-  /** cdk-nag's APIG4 (no authorization) acknowledged on this one route, with why it is public. */
+  /** A route without the authorizer: cdk-nag's APIG4 and cfn-guard's CT.APIGATEWAY.PR.5 acknowledged on it alone. */
   private publicRoute(route: HttpRoute, reason: string): void {
-    Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+    acknowledgePublicRoute(route, reason);
   }
 
   /** A secret {"token": <40 random letters and digits>} made by CloudFormation; never in the template. */

@@ -513,6 +513,19 @@ describe('API authentication at the gateway', () => {
         'Scanfleet/Query/Http/POST--discord--interactions',
       ].sort(),
     );
+    // cfn-guard (Control Tower's CT.APIGATEWAY.PR.5): suppressed in the metadata of exactly the routes without an authorizer.
+    const routes = Object.values(open.template().toJSON().Resources as Record<string, Record<string, unknown>>).filter(
+      (r) => r.Type === 'AWS::ApiGatewayV2::Route',
+    );
+    const suppressed = (r: Record<string, unknown>) =>
+      (r.Metadata as { guard?: { SuppressedRules: string[] } } | undefined)?.guard?.SuppressedRules ?? [];
+    const keyOf = (r: Record<string, unknown>) => (r.Properties as { RouteKey: string }).RouteKey;
+    expect(routes.filter((r) => suppressed(r).length > 0).map(keyOf)).toEqual(
+      routes.filter((r) => (r.Properties as { AuthorizationType: string }).AuthorizationType === 'NONE').map(keyOf),
+    );
+    expect(routes.filter((r) => suppressed(r).length > 0)).toHaveLength(7);
+    for (const route of routes.filter((r) => suppressed(r).length > 0))
+      expect(suppressed(route)).toEqual(['api_gw_v2_authorization_type_configured_check']);
   });
 
   it('is a check that can fail: a new route without the authorizer fails synthesis', () => {
