@@ -189,7 +189,7 @@ export interface StackInventory {
   /** Custom metrics the handlers publish (namespace scanfleet, one per metric name and service). */
   readonly customMetrics: number;
   readonly dashboards: number;
-  /** Secrets the user created and named in the configuration (provider, Discord, API token). */
+  /** Secrets: the API token's (generated, or named in api.tokenSecret) and the provider's and Discord's. */
   readonly secrets: number;
 }
 
@@ -210,19 +210,24 @@ export const HANDLER_METRICS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * What lib/ creates (the infra tests compare it with the synthesized template): dispatch,
- * scan-batch, the API and the sweeper, plus the Discord and alarm-notify functions with a Discord
- * secret; 7 stack-wide alarms (2 DLQ depths, queue age, API 5xx, failed batches, overdue run, stale
- * results) and 3 per function (errors, throttles, peak memory); one dashboard; one KMS key.
+ * scan-batch, the API, its authorizer and the sweeper, plus the Discord and alarm-notify functions
+ * with a Discord secret; 7 stack-wide alarms (2 DLQ depths, queue age, API 5xx, failed batches, overdue run, stale
+ * results) and 3 per function (errors, throttles, peak memory); one dashboard; one KMS key; the API
+ * token's secret.
  */
-export function stackInventory(shape: { readonly discord: boolean; readonly secrets: number }): StackInventory {
-  const functions = 4 + (shape.discord ? 2 : 0);
+export function stackInventory(shape: {
+  readonly discord: boolean;
+  /** The provider and Discord secrets named in the configuration; the API token's is always one more. */
+  readonly secrets: number;
+}): StackInventory {
+  const functions = 5 + (shape.discord ? 2 : 0);
   const handlerMetrics = Object.values(HANDLER_METRICS).reduce((n, names) => n + names.length, 0);
   return {
     kmsKeys: 1,
     alarms: 7 + 3 * functions,
     customMetrics: functions + handlerMetrics,
     dashboards: 1,
-    secrets: shape.secrets,
+    secrets: shape.secrets + 1,
   };
 }
 

@@ -62,8 +62,16 @@ export interface ScanfleetConfig {
     readonly corsOrigin?: string;
     /** Serve GET /api/debug/memory (403 otherwise). */
     readonly debugMemory: boolean;
-    /** Secrets Manager secret with {"token": "…"}: when set, /api/* needs "Authorization: Bearer <token>". */
+    /**
+     * Secrets Manager secret (name or ARN) {"token": "…"} that /api/* requires as
+     * "Authorization: Bearer <token>"; when unset the stack creates one with a generated token.
+     */
     readonly tokenSecret?: string;
+    /**
+     * true: the read-only routes (scans, symbols, runs) need no token. The chart route and any
+     * route not listed public in functions/api/access.ts keep requiring it. Off by default.
+     */
+    readonly public: boolean;
   };
   /**
    * Secrets Manager secret {"publicKey": "…", "webhookUrl": "…", "operatorWebhookUrl": "…"}: turns on
@@ -111,7 +119,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   dispatch: { memoryMb: 256, timeoutSeconds: 30 },
   scanBatch: { memoryMb: 256, timeoutSeconds: 60, maxConcurrency: 2 },
   sweeper: { memoryMb: 256, timeoutSeconds: 300 },
-  api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false },
+  api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
   discord: { adminPermission: DEFAULT_ADMIN_PERMISSION, scanNowCooldownMinutes: DEFAULT_SCAN_NOW_COOLDOWN_MINUTES },
   budget: { enabled: true, monthlyUsd: 10 },
 };
@@ -253,6 +261,7 @@ const configSchema = settings(
         corsOrigin: z.optional(matching(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://example.com')),
         debugMemory: flag(defaults.api.debugMemory),
         tokenSecret: z.optional(text()),
+        public: flag(defaults.api.public),
       }),
       {},
     ),

@@ -10,6 +10,7 @@ import { ENV } from '../functions/adapters/settings.js';
 import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
+import { acknowledgePublicRoute } from './query-api.js';
 
 export interface DiscordBotProps {
   readonly config: ResolvedConfig;
@@ -83,10 +84,14 @@ export class DiscordBot extends Construct {
       }),
     );
     secret.grantRead(this.handler.role);
-    api.addRoutes({
+    const [route] = api.addRoutes({
       path: '/discord/interactions',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Interactions', this.handler.fn),
     });
+    acknowledgePublicRoute(
+      route,
+      'Discord calls this route; the function accepts only interactions signed with the application’s Ed25519 key and refuses the rest with 401.',
+    );
   }
 }

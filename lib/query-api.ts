@@ -1,6 +1,7 @@
-import { Validations } from 'aws-cdk-lib';
-import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpApi, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
+import type { HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV } from '../functions/adapters/settings.js';
+import {
+  ALWAYS_PUBLIC,
+  type ApiAccess,
+  NEVER_PUBLIC,
+  PROTECTED_PATHS,
+  PUBLIC_READS,
+  type RouteRule,
+} from '../functions/api/access.js';
 import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
@@ -24,10 +33,34 @@ export interface QueryApiProps {
   readonly providerSecret?: ISecret;
 }
 
-/** The HTTP API and dashboard: one read-only function behind a throttled HTTP API stage. */
+/** Control Tower's proactive control CT.APIGATEWAY.PR.5 (a route must have an authorization type), as cfn-guard names it. */
+export const GUARD_ROUTE_AUTHORIZATION_RULE = 'api_gw_v2_authorization_type_configured_check';
+
+/**
+ * Marks a route that is public by design, with the reason: cdk-nag's APIG4 is acknowledged on it,
+ * and cfn-guard's route-authorization rule is suppressed in its template metadata — on this route
+ * alone, never on the API.
+ */
+export function acknowledgePublicRoute(route: HttpRoute, reason: string): void {
+  Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+  (route.node.defaultChild as CfnResource).addMetadata('guard', { SuppressedRules: [GUARD_ROUTE_AUTHORIZATION_RULE] });
+}
+
+/** The authorizer's answers are kept this long per Authorization header value. */
+export const AUTHORIZER_CACHE_SECONDS = 300;
+
+/**
+ * The HTTP API and dashboard: one read-only function behind a throttled HTTP API stage. /api and
+ * everything below it need the bearer token, checked at the gateway by a Lambda REQUEST
+ * authorizer against a secret; the dashboard's files, GET /api/health and, with `api.public`, the
+ * read-only routes have routes of their own without it (functions/api/access.ts).
+ */
 export class QueryApi extends Construct {
   readonly api: HttpApi;
   readonly handler: ScanfleetFunction;
+  readonly authorizer: ScanfleetFunction;
+  /** {"token": "…"}: the user's (api.tokenSecret) or one the stack generates. */
+  readonly tokenSecret: ISecret;
   readonly stage: HttpStage;
 
   constructor(scope: Construct, id: string, props: QueryApiProps) {
@@ -39,11 +72,12 @@ export class QueryApi extends Construct {
     );
     const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string })
       .version;
-    const tokenSecret = config.api.tokenSecret
+    const access: ApiAccess = config.api.public ? 'public-reads' : 'token';
+    this.tokenSecret = config.api.tokenSecret
       ? config.api.tokenSecret.startsWith('arn:')
         ? Secret.fromSecretCompleteArn(this, 'TokenSecret', config.api.tokenSecret)
         : Secret.fromSecretNameV2(this, 'TokenSecret', config.api.tokenSecret)
-      : undefined;
+      : this.generatedTokenSecret();
 
     this.handler = new ScanfleetFunction(this, 'Api', {
       projectRoot,
@@ -58,7 +92,7 @@ export class QueryApi extends Construct {
         [ENV.appVersion]: version,
         ...(config.api.debugMemory && { [ENV.debugMemory]: 'true' }),
         ...(config.api.corsOrigin && { [ENV.corsOrigin]: config.api.corsOrigin }),
-        ...(tokenSecret && { [ENV.apiTokenSecretId]: tokenSecret.secretArn }),
+        [ENV.apiAccess]: access,
         ...providerEnvironment(config, props.providerSecret),
       },
       afterBundling: (outputDir) => [
@@ -78,11 +112,20 @@ export class QueryApi extends Construct {
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
     );
     props.providerSecret?.grantRead(this.handler.role);
-    tokenSecret?.grantRead(this.handler.role);
 
+    this.authorizer = new ScanfleetFunction(this, 'Authorizer', {
+      projectRoot,
+      name: 'authorizer',
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      environment: { [ENV.apiTokenSecretId]: this.tokenSecret.secretArn },
+    });
+    this.tokenSecret.grantRead(this.authorizer.role);
+
+    const integration = new HttpLambdaIntegration('Handler', this.handler.fn);
     this.api = new HttpApi(this, 'Http', {
       description: 'scanfleet: read API and dashboard',
-      defaultIntegration: new HttpLambdaIntegration('Handler', this.handler.fn),
+      defaultIntegration: integration,
       createDefaultStage: false,
       ...(config.api.corsOrigin && {
         corsPreflight: { allowOrigins: [config.api.corsOrigin], allowMethods: [], allowHeaders: ['authorization'] },
@@ -95,10 +138,65 @@ export class QueryApi extends Construct {
       throttle: { rateLimit: config.api.throttleRate, burstLimit: config.api.throttleBurst },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'A read-only API of scan results by design; a bearer token (api.tokenSecret) is checked in the function for users who want it private, and the stage is throttled.',
+
+    const authorizer = new HttpLambdaAuthorizer('Token', this.authorizer.fn, {
+      authorizerName: 'scanfleet-token',
+      identitySource: ['$request.header.Authorization'],
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
+    for (const path of PROTECTED_PATHS)
+      this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration, authorizer });
+    for (const rule of NEVER_PUBLIC) this.addRoute(rule, integration, authorizer);
+    for (const rule of ALWAYS_PUBLIC)
+      this.publicRoute(
+        this.addRoute(rule, integration),
+        'The health check answers a status, the version and the last run’s id and age, for uptime monitors; nothing else.',
+      );
+    if (access === 'public-reads')
+      for (const rule of PUBLIC_READS)
+        this.publicRoute(
+          this.addRoute(rule, integration),
+          'Made public by the owner (api.public: true): a read-only route of scan results that calls no provider; the stage is throttled.',
+        );
+    // The $default route serves the dashboard's own files: no /api path reaches it (the routes above take them all).
+    this.publicRoute(
+      this.api.node.findChild('DefaultRoute') as HttpRoute,
+      'The $default route serves the dashboard’s static files (HTML, script, style) and nothing under /api.',
+    );
+  }
+
+  private addRoute(rule: RouteRule, integration: HttpLambdaIntegration, authorizer?: HttpLambdaAuthorizer): HttpRoute {
+    const [route] = this.api.addRoutes({
+      path: rule.path,
+      methods: [HttpMethod[rule.method]],
+      integration,
+      authorizer,
+    });
+    return route;
+  }
+
+  /** A route without the authorizer: cdk-nag's APIG4 and cfn-guard's CT.APIGATEWAY.PR.5 acknowledged on it alone. */
+  private publicRoute(route: HttpRoute, reason: string): void {
+    acknowledgePublicRoute(route, reason);
+  }
+
+  /** A secret {"token": <40 random letters and digits>} made by CloudFormation; never in the template. */
+  private generatedTokenSecret(): Secret {
+    const secret = new Secret(this, 'Token', {
+      description: 'scanfleet: the API bearer token ("token"); read it with aws secretsmanager get-secret-value',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'token',
+        excludePunctuation: true,
+        passwordLength: 40,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A static bearer token the owner replaces with put-secret-value when they choose; the authorizer reads it again within 5 minutes.',
+    });
+    return secret;
   }
 }

@@ -69,6 +69,7 @@ export class ScanfleetStack extends Stack {
         Dispatch: this.pipeline.dispatch,
         ScanBatch: this.pipeline.scanBatch,
         Api: this.queryApi.handler,
+        Authorizer: this.queryApi.authorizer,
         Sweeper: this.operations.sweeper,
         ...(this.discord && { Discord: this.discord.handler }),
       },
@@ -86,6 +87,11 @@ export class ScanfleetStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', {
       value: this.queryApi.api.apiEndpoint,
       description: 'The dashboard; the API is under /api',
+    });
+    new CfnOutput(this, 'ApiTokenSecret', {
+      value: this.queryApi.tokenSecret.secretArn,
+      description:
+        'The API token: aws secretsmanager get-secret-value --secret-id <this> --query SecretString (its "token")',
     });
     new CfnOutput(this, 'CloudWatchDashboard', { value: this.observability.dashboard.dashboardName });
     new CfnOutput(this, 'DispatchFunctionName', { value: this.pipeline.dispatch.fn.functionName });

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ScanfleetError } from '../core/errors.js';
+import { API_ACCESS } from '../api/access.js';
 import {
   DEFAULT_ADMIN_PERMISSION,
   DEFAULT_SCAN_NOW_COOLDOWN_MINUTES,
@@ -67,9 +68,10 @@ export const ENV = {
   chartsFile: 'CHARTS_FILE',
   /** "true" turns on GET /api/debug/memory. */
   debugMemory: 'DEBUG_MEMORY',
-  /** Optional bearer token for the API: a Secrets Manager secret id (AWS) or the token (local). */
+  /** The API token's Secrets Manager secret {"token": "…"}, read by the authorizer. */
   apiTokenSecretId: 'API_TOKEN_SECRET_ID',
-  apiToken: 'API_TOKEN',
+  /** Who may call what (functions/api/access.ts): open, token or public-reads. */
+  apiAccess: 'API_ACCESS',
   corsOrigin: 'CORS_ORIGIN',
   /** Discord: a Secrets Manager secret {"publicKey", "webhookUrl"} (AWS), or these two (local). */
   discordSecretId: 'DISCORD_SECRET_ID',
@@ -193,7 +195,7 @@ const fields = {
   chartsFile: text,
   debugMemory: z._default(flag(), false),
   apiTokenSecretId: text,
-  apiToken: text,
+  apiAccess: z._default(z.enum(API_ACCESS, { error: got(`must be one of ${API_ACCESS.join(', ')}`) }), 'open'),
   corsOrigin: text,
   discordSecretId: text,
   discordPublicKey: text,

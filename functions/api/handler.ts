@@ -1,13 +1,11 @@
 import '../adapters/zod-messages.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
-import { secretJson } from '../adapters/secrets.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
@@ -64,9 +62,6 @@ export function createApiHandler(deps: () => ApiDeps) {
 /** Dependencies from the settings, created once per container. */
 export function apiDeps(settings: Settings): ApiDeps {
   let marketData: MarketData | undefined;
-  const tokenSecret = settings.apiTokenSecretId;
-  const readToken = tokenSecret ? secretJson(tokenSecret, () => new SecretsManagerClient({})) : undefined;
-  const token = settings.apiToken;
   const here = fileURLToPath(new URL('.', import.meta.url));
   const client = createDocumentClient(settings.dynamodbEndpoint);
   const tableName = required(settings, 'tableName');
@@ -79,11 +74,7 @@ export function apiDeps(settings: Settings): ApiDeps {
     ),
     version: settings.appVersion,
     debugMemory: settings.debugMemory,
-    apiToken: readToken
-      ? async () => (await readToken()).token as string | undefined
-      : token
-        ? async () => token
-        : undefined,
+    access: settings.apiAccess,
     corsOrigin: settings.corsOrigin,
     lookbackBars: settings.lookbackBars,
     now: () => new Date(),

@@ -1,5 +1,4 @@
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { timingSafeEqual } from 'node:crypto';
 import { chartSeries } from '../core/scan/chart-series.js';
 import { ValidationError } from '../core/errors.js';
 import type { MacdParams } from '../core/scan/macd.js';
@@ -11,6 +10,7 @@ import { memoryFigures } from '../adapters/observability.js';
 import type { StoredOutcome } from '../adapters/store/result-store.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
+import { type ApiAccess, needsToken } from './access.js';
 import type { DashboardAssets } from './dashboard-assets.js';
 import { allowQuery, notFound, parseLimit, requireScanner, requireSymbolParam, withCursor } from './params.js';
 import { ageSeconds, eventView, resultView, runView } from './views.js';
@@ -23,8 +23,11 @@ export interface ApiDeps extends ReadStores {
   readonly version: string;
   /** /api/debug/memory answers only when this is on (off in the stack by default). */
   readonly debugMemory: boolean;
-  /** When set, /api/* (but /api/health) requires "Authorization: Bearer <token>". */
-  readonly apiToken?: () => Promise<string | undefined>;
+  /**
+   * Who may call what (access.ts). The token itself is checked in front of the function (the
+   * gateway's authorizer, the dev server); here it makes the protected routes' answers private.
+   */
+  readonly access: ApiAccess;
   readonly corsOrigin?: string;
   readonly lookbackBars: number;
   readonly now: () => Date;
@@ -34,7 +37,10 @@ const MAX_QUERY_LENGTH = 1024;
 const RUN_ID = /^\d{8}T\d{6}Z-[a-z0-9-]{1,60}$/;
 const RESULTS_CACHE_SECONDS = 60;
 
-/** Every route: GET only, parameters checked strictly, errors as JSON naming the parameter. */
+/**
+ * Every route: GET only, parameters checked strictly, errors as JSON naming the parameter. An
+ * answer to a request that needed the token is never cached by a shared cache.
+ */
 export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   let response: ApiResponse;
   try {
@@ -45,9 +51,16 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
       response = errorResponse(new HttpError(400, error.code, error.message, error.parameter, { cause: error }));
     else throw error;
   }
-  return deps.corsOrigin
-    ? { ...response, headers: { ...response.headers, 'access-control-allow-origin': deps.corsOrigin, vary: 'origin' } }
-    : response;
+  const cacheControl = response.headers['cache-control'];
+  const headers = {
+    ...response.headers,
+    ...(cacheControl?.startsWith('public') &&
+      needsToken(deps.access, request.method, request.path) && {
+        'cache-control': cacheControl.replace(/^public/, 'private'),
+      }),
+    ...(deps.corsOrigin && { 'access-control-allow-origin': deps.corsOrigin, vary: 'origin' }),
+  };
+  return { ...response, headers };
 }
 
 async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -59,6 +72,8 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
       'query_too_long',
       `the query string is ${request.rawQuery.length} characters; at most ${MAX_QUERY_LENGTH}`,
     );
+  // An empty segment ("//api/runs") could reach the routes past the gateway's /api routes.
+  if (request.path.includes('//')) throw notFound(request.path);
   const segments = request.path.split('/').filter((s) => s.length > 0);
   if (segments[0] !== 'api') return deps.assets.serve(request);
 
@@ -67,7 +82,6 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
     allowQuery(request, []);
     return health(deps);
   }
-  await authorize(request, deps);
   if (rest.length > 0) throw notFound(request.path);
   switch (resource) {
     case 'scans':
@@ -245,14 +259,4 @@ function debugMemory(request: ApiRequest, deps: ApiDeps): ApiResponse {
       available: s.space_available_size,
     })),
   });
-}
-
-async function authorize(request: ApiRequest, deps: ApiDeps): Promise<void> {
-  const expected = await deps.apiToken?.();
-  if (!expected) return;
-  const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b))
-    throw new HttpError(401, 'unauthorized', 'this API needs "Authorization: Bearer <token>"');
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type ApiAccess, needsToken } from '../api/access.js';
+import { CHALLENGE, checkBearer } from '../api/bearer-auth.js';
 import { localLambdaContext } from './lambda-context.js';
 
 type Handler = (
@@ -28,6 +30,26 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
+/** The gateway's authorizer, locally: the same route table and the same Bearer rule. */
+export interface DevAuth {
+  readonly token: string;
+  readonly access: Exclude<ApiAccess, 'open'>;
+}
+
+/**
+ * The gateway's answer to a request its authorizer refuses (401 without a credential, 403 with a
+ * wrong one, the same bodies), with the challenge the gateway's own 401 cannot carry.
+ */
+function refusal(req: IncomingMessage, auth: DevAuth): { status: number; challenge: string; body: string } | undefined {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (!needsToken(auth.access, req.method ?? 'GET', path)) return undefined;
+  const verdict = checkBearer(req.headers.authorization, auth.token);
+  if (verdict === 'ok') return undefined;
+  return verdict === 'missing'
+    ? { status: 401, challenge: CHALLENGE.missing, body: '{"message":"Unauthorized"}' }
+    : { status: 403, challenge: CHALLENGE.wrong, body: '{"message":"Forbidden"}' };
+}
+
 /**
  * 413 at once. What follows of the body is read and dropped, never held: closing with unread
  * data would reset the connection and lose the answer.
@@ -48,14 +70,21 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): void {
 
 /**
  * Serves a Lambda HTTP handler on loopback the way API Gateway's HTTP API would call it:
- * each request becomes a payload-2.0 event, the handler's response becomes the reply.
+ * each request becomes a payload-2.0 event, the handler's response becomes the reply. With
+ * `auth`, the protected routes need the token first, as behind the stack's authorizer.
  */
 export async function startDevServer(
   routes: { api: Handler; discord?: Handler },
-  options: { port?: number; host?: string } = {},
+  options: { port?: number; host?: string; auth?: DevAuth } = {},
 ): Promise<DevServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) return tooLarge(req, res);
+    const refused = options.auth && refusal(req, options.auth);
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'application/json', 'www-authenticate': refused.challenge });
+      res.end(refused.body);
+      return;
+    }
     const chunks: Buffer[] = [];
     let received = 0;
     const collect = (chunk: Buffer) => {

@@ -2,7 +2,7 @@ import type { RunRecord } from '../core/run/run-record.js';
 import { ENV } from '../adapters/settings.js';
 import type { DiscordDeps, Interaction } from '../discord/handler.js';
 import { DEFAULT_SCHEDULES } from '../core/market/schedules.js';
-import { type DevServer, startDevServer } from './dev-server.js';
+import { type DevAuth, type DevServer, startDevServer } from './dev-server.js';
 import { localLambdaContext } from './lambda-context.js';
 import { type EmbeddedStore, startEmbeddedStore } from './embedded-store.js';
 import {
@@ -27,7 +27,13 @@ export interface LocalStack {
  * to see, then the API handler (API + dashboard) on loopback over the same store.
  */
 export async function startLocalStack(
-  options: Omit<LocalPipelineOptions, 'store'> & { port?: number; host?: string; discord?: Partial<DiscordDeps> },
+  options: Omit<LocalPipelineOptions, 'store'> & {
+    port?: number;
+    host?: string;
+    discord?: Partial<DiscordDeps>;
+    /** Requires the token on the protected routes, as the stack does (`scanfleet dev --auth`). */
+    auth?: DevAuth;
+  },
 ): Promise<LocalStack> {
   configureLocalEnvironment();
   const store = await startEmbeddedStore({ path: options.dbPath });
@@ -35,7 +41,17 @@ export async function startLocalStack(
   try {
     const { run } = await runLocalPipeline({ ...options, store });
     // Locally /api/debug/memory is served unless the environment says otherwise.
-    const settings = localSettings({ ...options, env: { [ENV.debugMemory]: 'true', ...options.env } }, store);
+    const settings = localSettings(
+      {
+        ...options,
+        env: {
+          [ENV.debugMemory]: 'true',
+          ...options.env,
+          [ENV.apiAccess]: options.auth?.access ?? 'open',
+        },
+      },
+      store,
+    );
     const { createApiHandler, apiDeps } = await import('../api/handler.js');
     const apiDepsOnce = apiDeps(settings);
     const api = createApiHandler(() => apiDepsOnce);
@@ -56,7 +72,10 @@ export async function startLocalStack(
       ...options.discord,
     });
     const discordHandler = createDiscordHandler(() => discordDepsOnce);
-    server = await startDevServer({ api, discord: discordHandler }, { port: options.port, host: options.host });
+    server = await startDevServer(
+      { api, discord: discordHandler },
+      { port: options.port, host: options.host, auth: options.auth },
+    );
     const started = server;
     return {
       url: started.url,

@@ -77,17 +77,18 @@ describe('monthly cost model', () => {
 describe('fixed monthly items', () => {
   const sweep = { alarmNotifications: 100, sweepDurationMs: 1000, sweepMemoryMb: 256, sweepReadUnits: 10 };
 
-  it('counts what the default stack holds: 1 key, 19 alarms, 18 custom metrics, 1 dashboard', () => {
-    // 4 functions: 7 stack-wide alarms + 3 each; MaxRss of each + dispatch's 1, scan-batch's 7 and the sweeper's 6.
+  it('counts what the default stack holds: 1 key, 22 alarms, 19 custom metrics, 1 dashboard, the API token’s secret', () => {
+    // 5 functions (the API's authorizer among them): 7 stack-wide alarms + 3 each; MaxRss of each +
+    // dispatch's 1, scan-batch's 7 and the sweeper's 6.
     expect(stackInventory({ discord: false, secrets: 0 })).toEqual({
       kmsKeys: 1,
-      alarms: 19,
-      customMetrics: 18,
+      alarms: 22,
+      customMetrics: 19,
       dashboards: 1,
-      secrets: 0,
+      secrets: 1,
     });
     // With Discord: its function and alarm-notify add 3 alarms and a MaxRss each.
-    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 25, customMetrics: 20, secrets: 2 });
+    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 28, customMetrics: 21, secrets: 3 });
   });
 
   it('sweeps every 15 minutes of a 30-day month: 2,880 times', () => {
@@ -99,28 +100,28 @@ describe('fixed monthly items', () => {
     const usd = Object.fromEntries(cost.lines.map((l) => [l.item, l.usd]));
     expect(usd['KMS key']).toBe(1);
     expect(usd['KMS requests']).toBeCloseTo((200 / 10_000) * 0.03, 12);
-    expect(usd['CloudWatch alarms']).toBeCloseTo(1.9, 12);
-    expect(usd['Custom metrics']).toBeCloseTo(5.4, 12);
+    expect(usd['CloudWatch alarms']).toBeCloseTo(2.2, 12);
+    expect(usd['Custom metrics']).toBeCloseTo(5.7, 12);
     expect(usd.Dashboards).toBe(3);
-    expect(usd.Secrets).toBe(0);
+    expect(usd.Secrets).toBeCloseTo(0.4, 12);
     // 2,880 × 0.25 GB × 1 s = 720 GB-s; 2,880 × 10 read units = 28,800
     expect(cost.lines.find((l) => l.item === 'Sweeper compute')?.quantity).toBeCloseTo(720, 9);
     expect(usd['Sweeper compute']).toBeCloseTo(720 * 0.0000133334, 12);
     expect(usd['Sweeper DynamoDB reads']).toBeCloseTo(0.0036, 12);
     expect(cost.totalUsd).toBeCloseTo(
-      1 + 0.0006 + 1.9 + 5.4 + 3 + 0.000576 + 720 * 0.0000133334 + 0.00288 + 0.0036,
+      1 + 0.0006 + 2.2 + 5.7 + 3 + 0.4 + 0.000576 + 720 * 0.0000133334 + 0.00288 + 0.0036,
       12,
     );
     // Free: 10 alarms, 10 metrics, 3 dashboards, 20,000 KMS requests; the sweeper's Lambda and Scheduler use.
-    // Left: the key $1, 9 alarms $0.90, 8 metrics $2.40, the sweeper's reads $0.0036.
-    expect(cost.afterFreeTierUsd).toBeCloseTo(4.3036, 9);
+    // Left: the key $1, 12 alarms $1.20, 9 metrics $2.70, the token's secret $0.40, the sweeper's reads $0.0036.
+    expect(cost.afterFreeTierUsd).toBeCloseTo(5.3036, 9);
   });
 
   it('adds $0.40 a secret, and the Discord functions’ alarms and metrics', () => {
     const cost = fixedMonthlyCost({ ...stackInventory({ discord: true, secrets: 2 }), ...sweep });
-    expect(cost.lines.find((l) => l.item === 'Secrets')?.usd).toBeCloseTo(0.8, 12);
-    // $1 key + 15 alarms beyond 10 + 10 metrics beyond 10 + 2 secrets + the sweeper's reads
-    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 1.5 + 3 + 0.8 + 0.0036, 9);
+    expect(cost.lines.find((l) => l.item === 'Secrets')?.usd).toBeCloseTo(1.2, 12);
+    // $1 key + 18 alarms beyond 10 + 11 metrics beyond 10 + 3 secrets + the sweeper's reads
+    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 1.8 + 3.3 + 1.2 + 0.0036, 9);
   });
 
   it('leaves the sweeper room in the always-free Lambda and Scheduler allowances, even beside 5,000 symbols’ runs', () => {

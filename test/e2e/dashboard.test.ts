@@ -250,3 +250,84 @@ describe('dashboard of a run during the session', () => {
     }
   });
 });
+
+describe('dashboard behind the token (as dev --auth and the deployed gateway)', () => {
+  /** Obviously fake. */
+  const TOKEN = 'fake-dashboard-token-0000';
+  let authed: LocalStack;
+  let context: Awaited<ReturnType<Browser['newContext']>>;
+  let tab: Page;
+  /** The Authorization header of every /api request the page made, by path. */
+  const sent: [string, string | undefined][] = [];
+  const errors: string[] = [];
+  beforeAll(async () => {
+    authed = await startLocalStack({
+      watchlist: 'authed',
+      symbols: ['GE', 'MDB', 'DDOG', 'COST', 'AAPL'],
+      scanners: SCANNER_NAMES,
+      dataDir: BUNDLED_DATA_DIR,
+      lookback: 150,
+      port: 0,
+      auth: { token: TOKEN, access: 'token' },
+    });
+    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    tab = await context.newPage();
+    tab.on('pageerror', (error) => errors.push(error.message));
+    tab.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/api/')) sent.push([pathname, request.headers().authorization]);
+    });
+    await tab.goto(`${authed.url}/`);
+    await tab.waitForSelector('#auth:not([hidden])');
+  }, 60_000);
+  afterAll(async () => {
+    await context?.close();
+    await authed?.close();
+  });
+
+  it('asks for the token once, with a form, when the API answers 401', async () => {
+    expect(await tab.textContent('#auth-reason')).toBe('This API needs a token');
+    expect(await tab.$$('#auth')).toHaveLength(1);
+    expect(await tab.$$('#results tbody tr')).toHaveLength(0);
+    expect(sent.every(([, authorization]) => authorization === undefined)).toBe(true);
+  });
+
+  it('says a wrong token was refused (403) and asks again', async () => {
+    await tab.fill('#auth-token', 'fake-wrong-token');
+    await tab.click('#auth button[type=submit]');
+    await tab.waitForFunction(() => document.getElementById('auth-reason')?.textContent?.includes('refused'));
+    expect(await tab.isVisible('#auth')).toBe(true);
+    expect(await tab.textContent('#auth-reason')).toBe('The token was refused; enter it again');
+    expect(await tab.evaluate(() => sessionStorage.getItem('scanfleet-token'))).toBeNull();
+  });
+
+  it('sends the right token on every API call and keeps it for the session', async () => {
+    sent.length = 0;
+    await tab.fill('#auth-token', TOKEN);
+    await tab.click('#auth button[type=submit]');
+    await tab.waitForSelector('#results tbody tr');
+    expect(await tab.isHidden('#auth')).toBe(true);
+    await tab.click('#results tbody tr');
+    await tab.waitForSelector('#signal-history li');
+    const paths = sent.map(([path]) => path);
+    expect(paths).toEqual(expect.arrayContaining(['/api/scans/ttm-squeeze', '/api/runs']));
+    expect(paths.some((p) => p.endsWith('/chart'))).toBe(true);
+    expect(sent.every(([, authorization]) => authorization === `Bearer ${TOKEN}`)).toBe(true);
+    // Kept in sessionStorage (this tab), never in localStorage: a reload does not ask again.
+    expect(await tab.evaluate(() => [sessionStorage.getItem('scanfleet-token'), localStorage.length])).toEqual([
+      TOKEN,
+      0,
+    ]);
+    await tab.reload();
+    await tab.waitForSelector('#results tbody tr');
+    expect(await tab.isHidden('#auth')).toBe(true);
+  });
+
+  it('asks again when the kept token stops working', async () => {
+    await tab.evaluate(() => sessionStorage.setItem('scanfleet-token', 'fake-rotated-away'));
+    await tab.reload();
+    await tab.waitForSelector('#auth:not([hidden])');
+    expect(await tab.textContent('#auth-reason')).toBe('The token was refused; enter it again');
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,9 +1,18 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from 'aws-lambda';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretJson } from '../../functions/adapters/secret-json.js';
+import { ENV } from '../../functions/adapters/settings.js';
+import { needsToken } from '../../functions/api/access.js';
+import type { createAuthorizerHandler as CreateAuthorizerHandler } from '../../functions/authorizer/handler.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { LOCAL_TABLE_NAME } from '../../functions/local/embedded-store.js';
+import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { captureLogs } from '../helpers/logs.js';
+import { type SecretsManagerServer, startSecretsManagerServer } from '../helpers/provider-servers.js';
 
 // The real API handler on loopback, over the store of one local run, fed malformed and hostile
 // requests. Requests go out through node:http exactly as written (fetch would resolve "..").
@@ -32,10 +41,12 @@ afterAll(() => stack.close());
 function send(
   method: string,
   path: string,
+  headers: Record<string, string> = {},
+  to: LocalStack = stack,
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  const { hostname, port } = new URL(stack.url);
+  const { hostname, port } = new URL(to.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path }, (res) => {
+    const req = request({ host: hostname, port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
@@ -275,6 +286,8 @@ const FORBIDDEN: [string, RegExp | string][] = [
   ['an AWS error', /ValidationException|ResourceNotFound|DynamoDB|dynalite/],
   ['the table name', LOCAL_TABLE_NAME],
   ['the repository path', projectRoot.replace(/\/$/, '')],
+  ['the data directory', BUNDLED_DATA_DIR.replace(/\/$/, '')],
+  ['the temporary directory', tmpdir()],
   ['package.json', /"name":\s*"scanfleet"|"devDependencies"/],
   ['/etc/passwd', /root:[^"]*:0:0|\/bin\/(ba)?sh/],
   ['source code', /createApiHandler|import \{/],
@@ -315,9 +328,287 @@ describe('the API under malformed and hostile requests', () => {
     });
   });
 
+  // Every route that can refuse, each with an input it refuses: no answer names a server path.
+  const errorRoutes: Case[] = [
+    get('/api/scans/rsi', 404, 'unknown_scanner', 'scanner'),
+    get('/api/scans/vpb?limit=0', 400, 'bad_parameter', 'limit'),
+    get('/api/symbols/ZZZZ', 404, 'unknown_symbol', 'symbol'),
+    get('/api/symbols/ZZZZ/chart', 404, 'unknown_symbol', 'symbol'),
+    get('/api/symbols/GE/chart?runId=20200101T000000Z-gone', 404, 'unknown_run', 'runId'),
+    get('/api/runs/20200101T000000Z-gone', 404, 'unknown_run', 'runId'),
+    get('/api/runs?cursor=x', 400, 'bad_parameter', 'cursor'),
+    get('/api/health?x=1', 400, 'bad_parameter', 'x'),
+    get('/api/debug/memory?x=1', 400, 'bad_parameter', 'x'),
+    get('/api/unknown', 404, 'not_found'),
+    get('//api/runs', 404, 'not_found'),
+    get('/unknown.html', 404, 'not_found'),
+    { ...get('/', 405, 'method_not_allowed'), name: 'POST /', method: 'POST' },
+  ];
+  it.each(errorRoutes)('error route $name → $status $code names no server path', async (c) => {
+    const response = await send(c.method ?? 'GET', c.path());
+    const body = JSON.parse(response.text) as { error: { code: string; parameter?: string } };
+    expect([response.status, body.error.code, body.error.parameter]).toEqual([c.status, c.code, c.parameter]);
+    for (const dir of [projectRoot, BUNDLED_DATA_DIR, tmpdir(), process.cwd()])
+      expect(response.text).not.toContain(dir.replace(/\/$/, ''));
+    expect(response.text).not.toMatch(/\/(home|tmp|var|usr|opt|work|Users)\//);
+  });
+
   it('still serves the dashboard and the results afterwards', async () => {
     expect((await send('GET', '/')).text).toContain('<title>scanfleet</title>');
     const results = JSON.parse((await send('GET', '/api/scans/vpb')).text) as { results: { symbol: string }[] };
     expect(results.results.map((r) => r.symbol)).toEqual(['AAPL', 'GE', 'MDB']);
+  });
+});
+
+/** Obviously fake; the authorizer and `dev --auth` compare against it. */
+const TOKEN = 'fake-api-token-abuse-0000';
+
+describe('the API behind the token (dev --auth: the gateway’s route table and Bearer rule)', () => {
+  let authed: LocalStack;
+  let runId: string;
+  beforeAll(async () => {
+    authed = await startLocalStack({
+      watchlist: 'api-auth',
+      symbols: ['GE', 'MDB'],
+      scanners: ['macd', 'ttm-squeeze', 'vpb'],
+      dataDir: BUNDLED_DATA_DIR,
+      lookback: 150,
+      asOf: '2024-03-08',
+      port: 0,
+      auth: { token: TOKEN, access: 'token' },
+    });
+    runId = authed.run.runId;
+  }, 60_000);
+  afterAll(() => authed.close());
+
+  /** Every /api route (and two that are none), with what a valid credential gets. */
+  const routes: [string, () => string, number][] = [
+    ['scans', () => '/api/scans/vpb', 200],
+    ['a symbol', () => '/api/symbols/GE', 200],
+    ['a chart', () => '/api/symbols/GE/chart', 200],
+    ['runs', () => '/api/runs', 200],
+    ['a run', () => `/api/runs/${runId}`, 200],
+    ['the memory breakdown', () => '/api/debug/memory', 200],
+    ['/api itself', () => '/api', 404],
+    ['an unknown route', () => '/api/watchlists', 404],
+  ];
+
+  it.each(routes)(
+    '%s: 401 without a credential, 403 with a wrong one, served with the token in any case',
+    async (_, path, status) => {
+      const none = await send('GET', path(), {}, authed);
+      expect([none.status, none.headers['www-authenticate'], none.text]).toEqual([
+        401,
+        'Bearer',
+        '{"message":"Unauthorized"}',
+      ]);
+      for (const wrong of [`Bearer ${TOKEN}x`, 'Bearer wrong', `Basic ${TOKEN}`, TOKEN, `Bearer ${TOKEN} ${TOKEN}`]) {
+        const refused = await send('GET', path(), { authorization: wrong }, authed);
+        expect([refused.status, refused.headers['www-authenticate'], refused.text], wrong).toEqual([
+          403,
+          'Bearer error="invalid_token"',
+          '{"message":"Forbidden"}',
+        ]);
+      }
+      for (const valid of [`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER  ${TOKEN}`]) {
+        const served = await send('GET', path(), { authorization: valid }, authed);
+        expect(served.status, valid).toBe(status);
+        expect(String(served.headers['cache-control'])).not.toMatch(/public/);
+      }
+    },
+  );
+
+  it('sends a protected result private, for the browser only', async () => {
+    const served = await send('GET', '/api/scans/vpb', { authorization: `Bearer ${TOKEN}` }, authed);
+    expect(served.headers['cache-control']).toBe('private, max-age=60');
+    const chart = await send('GET', '/api/symbols/GE/chart', { authorization: `Bearer ${TOKEN}` }, authed);
+    expect(chart.headers['cache-control']).toBe('private, max-age=60');
+    // The open stack (dev without --auth) still lets shared caches keep them.
+    expect((await send('GET', '/api/scans/vpb')).headers['cache-control']).toBe('public, max-age=60');
+  });
+
+  it('leaves health and the dashboard public', async () => {
+    const health = await send('GET', '/api/health', {}, authed);
+    expect([health.status, (JSON.parse(health.text) as { status: string }).status]).toEqual([200, 'ok']);
+    expect((await send('GET', '/', {}, authed)).text).toContain('<title>scanfleet</title>');
+    expect((await send('GET', '/app.js', {}, authed)).status).toBe(200);
+  });
+
+  it('protects every path under /api but the public list, and with api.public the read-only routes only', () => {
+    const paths = ['/api/scans/vpb', '/api/symbols/GE', '/api/runs', '/api/runs/x', '/api/symbols/GE/chart'];
+    expect(paths.map((p) => needsToken('token', 'GET', p))).toEqual([true, true, true, true, true]);
+    expect(paths.map((p) => needsToken('public-reads', 'GET', p))).toEqual([false, false, false, false, true]);
+    for (const access of ['token', 'public-reads'] as const) {
+      expect(needsToken(access, 'GET', '/api/health')).toBe(false);
+      expect(needsToken(access, 'GET', '/')).toBe(false);
+      expect(needsToken(access, 'GET', '/api')).toBe(true);
+      expect(needsToken(access, 'GET', '/api/watchlists')).toBe(true);
+      expect(needsToken(access, 'POST', '/api/subscriptions')).toBe(true);
+      expect(needsToken(access, 'HEAD', '/api/health')).toBe(true);
+      expect(needsToken(access, 'GET', '/api/health/x')).toBe(true);
+    }
+    expect(needsToken('public-reads', 'GET', '/api/runs/x/y')).toBe(true);
+    expect(needsToken('public-reads', 'GET', '/api/scans/')).toBe(true);
+    expect(needsToken('open', 'GET', '/api/symbols/GE/chart')).toBe(false);
+  });
+});
+
+describe('the gateway’s authorizer (payload 2.0 REQUEST events, simple responses)', () => {
+  const SECRETS: Record<string, string> = {
+    'scanfleet/api': JSON.stringify({ token: TOKEN }),
+    'scanfleet/api-renamed-key': JSON.stringify({ apiToken: TOKEN }),
+    'scanfleet/api-empty': JSON.stringify({ token: '' }),
+    'scanfleet/api-number': JSON.stringify({ token: 42 }),
+    'scanfleet/api-text': `token=${TOKEN}`,
+  };
+  let sm: SecretsManagerServer;
+  let logs: ReturnType<typeof captureLogs>;
+  let createAuthorizerHandler: typeof CreateAuthorizerHandler;
+  let clock: number;
+
+  beforeAll(async () => {
+    sm = await startSecretsManagerServer({ ...SECRETS });
+    // The logger is made when the module loads: load it writing JSON lines at INFO.
+    process.env.POWERTOOLS_DEV = 'true';
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    logs = captureLogs();
+    ({ createAuthorizerHandler } = await import('../../functions/authorizer/handler.js'));
+    process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  });
+  afterAll(async () => {
+    logs.restore();
+    await sm.close();
+  });
+
+  /** An event as API Gateway sends it for GET /api/runs with this Authorization header. */
+  function event(authorization: string): APIGatewayRequestAuthorizerEventV2 {
+    return {
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/GET/api/runs',
+      identitySource: [authorization],
+      routeKey: 'ANY /api/{proxy+}',
+      rawPath: '/api/runs',
+      rawQueryString: '',
+      cookies: [],
+      headers: {
+        accept: 'application/json',
+        authorization,
+        host: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+        'user-agent': 'test',
+        'x-forwarded-for': '198.51.100.7',
+      },
+      requestContext: {
+        accountId: '123456789012',
+        apiId: 'abcdef1234',
+        domainName: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+        domainPrefix: 'abcdef1234',
+        http: { method: 'GET', path: '/api/runs', protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
+        requestId: 'Xy1AbCdEfGhIjKl=',
+        routeKey: 'ANY /api/{proxy+}',
+        stage: '$default',
+        time: '30/Nov/2026:02:40:00 +0000',
+        timeEpoch: Date.UTC(2026, 10, 30, 2, 40),
+      },
+      pathParameters: { proxy: 'runs' },
+    };
+  }
+
+  function authorizer(secretId: string | undefined) {
+    const deps = { secretId, readSecret: secretJson(secretId ?? '', sm.client), now: () => clock };
+    const handler = createAuthorizerHandler(() => deps);
+    return async (authorization: string) =>
+      ((await handler(event(authorization), localLambdaContext('authorizer'))) as APIGatewaySimpleAuthorizerResult)
+        .isAuthorized;
+  }
+
+  it('allows the token under a Bearer scheme in any case, and nothing else', async () => {
+    clock = 0;
+    const allow = authorizer('scanfleet/api');
+    const verdicts: Record<string, boolean> = {};
+    for (const header of [
+      `Bearer ${TOKEN}`,
+      `bearer ${TOKEN}`,
+      `BeArEr ${TOKEN}`,
+      `Bearer ${TOKEN} `,
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Bearer ${TOKEN} ${TOKEN}`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer',
+      '',
+    ])
+      verdicts[header] = await allow(header);
+    expect(verdicts).toEqual({
+      [`Bearer ${TOKEN}`]: true,
+      [`bearer ${TOKEN}`]: true,
+      [`BeArEr ${TOKEN}`]: true,
+      [`Bearer ${TOKEN} `]: true,
+      [`Bearer ${TOKEN}x`]: false,
+      [`Bearer ${TOKEN.slice(0, -1)}`]: false,
+      [`Bearer ${TOKEN} ${TOKEN}`]: false,
+      [`Basic ${TOKEN}`]: false,
+      [TOKEN]: false,
+      Bearer: false,
+      '': false,
+    });
+    // One read of the secret for the eleven requests.
+    expect(sm.calls.filter((c) => c.endsWith(' scanfleet/api'))).toEqual([
+      'secretsmanager.GetSecretValue scanfleet/api',
+    ]);
+  });
+
+  it('reads the secret again after 5 minutes: a rotated token takes effect without a deploy', async () => {
+    clock = 1_000_000;
+    sm.secrets['scanfleet/api-rotating'] = JSON.stringify({ token: 'fake-old-token' });
+    const allow = authorizer('scanfleet/api-rotating');
+    expect(await allow('Bearer fake-old-token')).toBe(true);
+    sm.secrets['scanfleet/api-rotating'] = JSON.stringify({ token: 'fake-new-token' });
+    clock += 299_000;
+    expect([await allow('Bearer fake-old-token'), await allow('Bearer fake-new-token')]).toEqual([true, false]);
+    clock += 1_000;
+    expect([await allow('Bearer fake-old-token'), await allow('Bearer fake-new-token')]).toEqual([false, true]);
+    expect(sm.calls.filter((c) => c.endsWith(' scanfleet/api-rotating'))).toHaveLength(2);
+  });
+
+  it.each([
+    ['scanfleet/api-renamed-key', 'the secret has no "token" key (keys: apiToken)'],
+    ['scanfleet/api-empty', '"token" is empty'],
+    ['scanfleet/api-number', '"token" is a number, not a string'],
+    ['scanfleet/api-text', 'the secret cannot be read: ProviderError: secret scanfleet/api-text is not a JSON object'],
+    [
+      'scanfleet/absent',
+      'the secret cannot be read: ResourceNotFoundException: Secrets Manager cannot find the specified secret.',
+    ],
+    [undefined, 'API_TOKEN_SECRET_ID is not set'],
+  ])('a misconfigured secret (%s) denies every request and says why once', async (secretId, problem) => {
+    clock = 5_000_000;
+    const before = logs.lines().length;
+    const allow = authorizer(secretId);
+    for (const header of [
+      `Bearer ${TOKEN}`,
+      `bearer ${TOKEN}`,
+      'Bearer ',
+      `Bearer {"apiToken":"${TOKEN}"}`,
+      'Bearer 42',
+    ])
+      expect(await allow(header), header).toBe(false);
+    const lines = logs.lines().slice(before);
+    const errors = lines.filter((l) => l.level === 'ERROR');
+    expect(errors.map((l) => [l.message, l.secret, l.problem])).toEqual([
+      ['API token secret unusable: every request is denied', secretId ?? 'none', problem],
+    ]);
+    expect(lines.filter((l) => l.message === 'authorize').map((l) => l.verdict)).toEqual(
+      Array(5).fill('misconfigured'),
+    );
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+
+  it('never logs the token or the header, and names the env variable as the stack sets it', () => {
+    expect(logs.text()).not.toContain(TOKEN);
+    expect(logs.text()).not.toContain('fake-old-token');
+    expect(logs.lines().filter((l) => l.message === 'authorize').length).toBeGreaterThan(20);
+    expect(ENV.apiTokenSecretId).toBe('API_TOKEN_SECRET_ID');
   });
 });

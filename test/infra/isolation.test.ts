@@ -29,7 +29,15 @@ type Statement = {
 };
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 type RoleName =
-  'dispatch' | 'scan-batch' | 'api' | 'discord' | 'sweeper' | 'alarm-notify' | 'scheduler' | 'sweep-scheduler';
+  | 'dispatch'
+  | 'scan-batch'
+  | 'api'
+  | 'authorizer'
+  | 'discord'
+  | 'sweeper'
+  | 'alarm-notify'
+  | 'scheduler'
+  | 'sweep-scheduler';
 type FunctionName = Exclude<RoleName, 'scheduler' | 'sweep-scheduler'>;
 /** One action a role may take on one resource (the resource as its template JSON). */
 interface Grant {
@@ -62,6 +70,7 @@ function model(resources: Resources) {
     dispatch: idOf('AWS::Lambda::Function', 'PipelineDispatchFunction'),
     'scan-batch': idOf('AWS::Lambda::Function', 'PipelineScanBatchFunction'),
     api: idOf('AWS::Lambda::Function', 'QueryApiFunction'),
+    authorizer: idOf('AWS::Lambda::Function', 'QueryAuthorizerFunction'),
     discord: idOf('AWS::Lambda::Function', 'DiscordInteractionsFunction'),
     sweeper: idOf('AWS::Lambda::Function', 'OperationsSweeperFunction'),
     'alarm-notify': idOf('AWS::Lambda::Function', 'ObservabilityAlarmNotifyFunction'),
@@ -79,6 +88,7 @@ function model(resources: Resources) {
     dispatch: roleOfFunction(functions.dispatch),
     'scan-batch': roleOfFunction(functions['scan-batch']),
     api: roleOfFunction(functions.api),
+    authorizer: roleOfFunction(functions.authorizer),
     discord: roleOfFunction(functions.discord),
     sweeper: roleOfFunction(functions.sweeper),
     'alarm-notify': roleOfFunction(functions['alarm-notify']),
@@ -133,7 +143,7 @@ beforeAll(() => {
 describe('roles', () => {
   it('gives every function a role of its own, assumed by Lambda alone, with no managed or inline policies', () => {
     const roleIds = Object.values(m.roles);
-    expect(new Set(roleIds).size).toBe(8);
+    expect(new Set(roleIds).size).toBe(9);
     expect(
       m
         .ofType('AWS::IAM::Role')
@@ -316,8 +326,16 @@ describe('secrets', () => {
     ]);
   });
 
-  it('lets the API alone read the API token secret', () => {
-    expect(m.who(SECRET_READ, SECRETS.apiToken)).toEqual(['api']);
+  it('lets the authorizer alone read the API token secret, and nothing else but its logs', () => {
+    expect(m.who(SECRET_READ, SECRETS.apiToken)).toEqual(['authorizer']);
+    expect(
+      m.grants
+        .filter((g) => g.role === 'authorizer' && !g.action.startsWith('logs:'))
+        .map((g) => [g.action, g.resource]),
+    ).toEqual([
+      ['secretsmanager:GetSecretValue', expect.stringContaining(SECRETS.apiToken)],
+      ['secretsmanager:DescribeSecret', expect.stringContaining(SECRETS.apiToken)],
+    ]);
   });
 
   it('lets the Discord function, the worker and the sweeper (webhooks) and alarm-notify (the operator webhook) read the Discord secret — no one else', () => {
@@ -338,7 +356,14 @@ describe('secrets', () => {
         Object.values(SECRETS).filter((s) => grant.resource.includes(s)),
         `${grant.role} ${grant.resource}`,
       ).toHaveLength(1);
-    expect(m.who(/^secretsmanager:/, 'secret:')).toEqual(['alarm-notify', 'api', 'discord', 'scan-batch', 'sweeper']);
+    expect(m.who(/^secretsmanager:/, 'secret:')).toEqual([
+      'alarm-notify',
+      'api',
+      'authorizer',
+      'discord',
+      'scan-batch',
+      'sweeper',
+    ]);
   });
 });
 
@@ -378,14 +403,22 @@ describe('invocations', () => {
       expect(targets(role), role).toEqual([]);
   });
 
-  it('lets API Gateway invoke the API function and, on its one route, the Discord function, and SNS the alarm function from the alarm topic — nothing else', () => {
+  it('lets API Gateway invoke the API function on its routes, the authorizer as this API’s authorizer and, on its one route, the Discord function, and SNS the alarm function from the alarm topic — nothing else', () => {
     const permissions = m.ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
     const api = m.ofType('AWS::ApiGatewayV2::Api')[0][0];
     const topic = m.ofType('AWS::SNS::Topic')[0][0];
     const target = (p: Record<string, unknown>) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    expect(permissions.map(target).sort()).toEqual(
-      [m.functions.discord, m.functions.api, m.functions['alarm-notify']].sort(),
+    expect([...new Set(permissions.map(target))].sort()).toEqual(
+      [m.functions.discord, m.functions.api, m.functions.authorizer, m.functions['alarm-notify']].sort(),
     );
+    // One permission per API route, each for that route's path only.
+    const routes = m.ofType('AWS::ApiGatewayV2::Route').map(([, r]) => String(r.Properties.RouteKey));
+    const apiRoutes = routes.filter((key) => !key.includes('/discord/')).length;
+    expect(permissions.filter((p) => target(p) === m.functions.api)).toHaveLength(apiRoutes);
+    const authorizerId = m.ofType('AWS::ApiGatewayV2::Authorizer')[0][0];
+    const authorizer = permissions.filter((p) => target(p) === m.functions.authorizer);
+    expect(authorizer).toHaveLength(1);
+    expect(JSON.stringify(authorizer[0].SourceArn)).toContain(`"/authorizers/",{"Ref":"${authorizerId}"}`);
     for (const permission of permissions) {
       expect(permission.Action).toBe('lambda:InvokeFunction');
       if (target(permission) === m.functions['alarm-notify']) {

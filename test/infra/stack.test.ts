@@ -1,5 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -52,7 +54,11 @@ beforeAll(() => {
 }, 60_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const FUNCTION_PREFIX: Record<string, string> = { Api: 'QueryApiFunction', Sweeper: 'OperationsSweeperFunction' };
+const FUNCTION_PREFIX: Record<string, string> = {
+  Api: 'QueryApiFunction',
+  Authorizer: 'QueryAuthorizerFunction',
+  Sweeper: 'OperationsSweeperFunction',
+};
 const functionId = (name: string) =>
   ofType('AWS::Lambda::Function').find(([id]) =>
     id.startsWith(FUNCTION_PREFIX[name] ?? `Pipeline${name}Function`),
@@ -124,7 +130,7 @@ describe('scan pipeline', () => {
 
   it('runs every function on Node.js 24, ARM64, as an ESM bundle, with its settings in the environment', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -346,14 +352,15 @@ describe('query API', () => {
       APP_VERSION: '0.1.0',
     });
     expect(env.DEBUG_MEMORY).toBeUndefined();
+    // The gateway checks the token; the function only knows which answers to keep private.
     expect(env.API_TOKEN_SECRET_ID).toBeUndefined();
+    expect(env.API_ACCESS).toBe('token');
     expect(resources[functionId('Api')].Properties.Timeout).toBe(10);
   });
 
-  it('wires the optional bearer token secret, CORS origin and debug endpoint from configuration', () => {
+  it('wires the CORS origin and debug endpoint from configuration', () => {
     const custom = synth({
       api: {
-        tokenSecret: 'scanfleet/api-token',
         corsOrigin: 'https://trader.example.com',
         debugMemory: true,
         throttleRate: 5,
@@ -364,7 +371,6 @@ describe('query API', () => {
         Variables: Match.objectLike({
           DEBUG_MEMORY: 'true',
           CORS_ORIGIN: 'https://trader.example.com',
-          API_TOKEN_SECRET_ID: Match.anyValue(),
         }),
       },
     });
@@ -374,6 +380,163 @@ describe('query API', () => {
     custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 5 }),
     });
+  });
+});
+
+describe('API authentication at the gateway', () => {
+  /** Each route's key → its authorization type (and whether it names the one authorizer). */
+  const routeTable = (res: Resources) => {
+    const [authorizerId] = Object.entries(res).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Authorizer') ?? [];
+    return Object.fromEntries(
+      Object.values(res)
+        .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+        .map((r) => {
+          const authorizer = r.Properties.AuthorizerId as { Ref: string } | undefined;
+          expect(authorizer === undefined || authorizer.Ref === authorizerId).toBe(true);
+          return [r.Properties.RouteKey as string, r.Properties.AuthorizationType as string];
+        }),
+    );
+  };
+  /** The construct paths that acknowledge cdk-nag's APIG4 (no authorization). */
+  const apig4Acknowledged = (scope: ScanfleetStack) =>
+    scope.node
+      .findAll()
+      .filter((c) =>
+        c.node.metadata.some(
+          (m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && JSON.stringify(m.data).includes('APIG4'),
+        ),
+      )
+      .map((c) => c.node.path);
+  const PROTECTED = {
+    'ANY /api': 'CUSTOM',
+    'ANY /api/{proxy+}': 'CUSTOM',
+    'GET /api/symbols/{symbol}/chart': 'CUSTOM',
+  };
+
+  it('puts the authorizer on /api and everything below it; only the dashboard’s files and health are public', () => {
+    expect(routeTable(resources)).toEqual({ $default: 'NONE', 'GET /api/health': 'NONE', ...PROTECTED });
+  });
+
+  it('makes the read-only routes public with api.public, never the chart', () => {
+    const open = synth({ api: { public: true } })
+      .template()
+      .toJSON().Resources as Resources;
+    expect(routeTable(open)).toEqual({
+      $default: 'NONE',
+      'GET /api/health': 'NONE',
+      'GET /api/scans/{scanner}': 'NONE',
+      'GET /api/symbols/{symbol}': 'NONE',
+      'GET /api/runs': 'NONE',
+      'GET /api/runs/{runId}': 'NONE',
+      ...PROTECTED,
+    });
+    const api = Object.entries(open).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('QueryApiFunction'),
+    )?.[1];
+    expect((api?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.API_ACCESS).toBe(
+      'public-reads',
+    );
+  });
+
+  it('authorizes with a Lambda REQUEST authorizer: the Authorization header, simple responses, 300 s cache', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([{ 'Fn::GetAtt': [functionId('Authorizer'), 'Arn'] }])]),
+      }),
+    });
+    // API Gateway may invoke it, for this API only.
+    const invokes = ofType('AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes(functionId('Authorizer')),
+    );
+    expect(invokes.map(([, p]) => p.Properties.Principal)).toEqual(['apigateway.amazonaws.com']);
+  });
+
+  it('generates the token secret, names it in an output, and lets the authorizer alone read it', () => {
+    const [[secretId, secret]] = ofType('AWS::SecretsManager::Secret');
+    expect(secret.Properties.GenerateSecretString).toEqual({
+      SecretStringTemplate: '{}',
+      GenerateStringKey: 'token',
+      ExcludePunctuation: true,
+      PasswordLength: 40,
+    });
+    expect(template.toJSON().Outputs.ApiTokenSecret.Value).toEqual({ Ref: secretId });
+    const authorizerEnv = (
+      resources[functionId('Authorizer')].Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(authorizerEnv.API_TOKEN_SECRET_ID).toEqual({ Ref: secretId });
+    expect(statementsOf(roleOf(functionId('Authorizer'))).map((st) => [st.Action, st.Resource])).toEqual([
+      [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.anything()],
+      [['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], { Ref: secretId }],
+    ]);
+    const readers = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
+    );
+    expect(readers.map(([, p]) => p.Properties.Roles)).toEqual([[{ Ref: roleOf(functionId('Authorizer')) }]]);
+    expect(actionsOf(roleOf(functionId('Api'))).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('uses the owner’s token secret when api.tokenSecret names one, and creates none', () => {
+    const own = synth({ api: { tokenSecret: 'scanfleet/api-token' } })
+      .template()
+      .toJSON();
+    const res = own.Resources as Resources;
+    expect(Object.values(res).filter((r) => r.Type === 'AWS::SecretsManager::Secret')).toEqual([]);
+    expect(JSON.stringify(own.Outputs.ApiTokenSecret.Value)).toContain('secret:scanfleet/api-token');
+    const readers = Object.values(res).filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('api-token'),
+    );
+    expect(readers.map((r) => JSON.stringify(r.Properties.Roles))).toEqual([
+      expect.stringContaining('QueryAuthorizerRole'),
+    ]);
+  });
+
+  it('acknowledges cdk-nag’s APIG4 on the public routes only, each with its reason, never on the API', () => {
+    expect(apig4Acknowledged(stack).sort()).toEqual([
+      'Scanfleet/Query/Http/DefaultRoute',
+      'Scanfleet/Query/Http/GET--api--health',
+    ]);
+    const open = synth({ api: { public: true }, discordSecret: 'scanfleet/discord' });
+    expect(apig4Acknowledged(open.stack).sort()).toEqual(
+      [
+        'Scanfleet/Query/Http/DefaultRoute',
+        'Scanfleet/Query/Http/GET--api--health',
+        'Scanfleet/Query/Http/GET--api--runs',
+        'Scanfleet/Query/Http/GET--api--runs--{runId}',
+        'Scanfleet/Query/Http/GET--api--scans--{scanner}',
+        'Scanfleet/Query/Http/GET--api--symbols--{symbol}',
+        'Scanfleet/Query/Http/POST--discord--interactions',
+      ].sort(),
+    );
+    // cfn-guard (Control Tower's CT.APIGATEWAY.PR.5): suppressed in the metadata of exactly the routes without an authorizer.
+    const routes = Object.values(open.template().toJSON().Resources as Record<string, Record<string, unknown>>).filter(
+      (r) => r.Type === 'AWS::ApiGatewayV2::Route',
+    );
+    const suppressed = (r: Record<string, unknown>) =>
+      (r.Metadata as { guard?: { SuppressedRules: string[] } } | undefined)?.guard?.SuppressedRules ?? [];
+    const keyOf = (r: Record<string, unknown>) => (r.Properties as { RouteKey: string }).RouteKey;
+    expect(routes.filter((r) => suppressed(r).length > 0).map(keyOf)).toEqual(
+      routes.filter((r) => (r.Properties as { AuthorizationType: string }).AuthorizationType === 'NONE').map(keyOf),
+    );
+    expect(routes.filter((r) => suppressed(r).length > 0)).toHaveLength(7);
+    for (const route of routes.filter((r) => suppressed(r).length > 0))
+      expect(suppressed(route)).toEqual(['api_gw_v2_authorization_type_configured_check']);
+  });
+
+  it('is a check that can fail: a new route without the authorizer fails synthesis', () => {
+    const { app } = synth({}, (s) =>
+      s.queryApi.api.addRoutes({
+        path: '/api/watchlists',
+        methods: [HttpMethod.POST],
+        integration: new HttpLambdaIntegration('Careless', s.queryApi.handler.fn),
+      }),
+    );
+    expect(() => app.synth()).toThrow(/AwsSolutions-APIG4/);
   });
 });
 
@@ -460,7 +623,13 @@ describe('observability', () => {
         TreatMissingData: 'notBreaching',
       },
     };
-    const services = { Dispatch: 'dispatch', ScanBatch: 'scan-batch', Api: 'api', Sweeper: 'sweeper' };
+    const services = {
+      Dispatch: 'dispatch',
+      ScanBatch: 'scan-batch',
+      Api: 'api',
+      Authorizer: 'authorizer',
+      Sweeper: 'sweeper',
+    };
     for (const [name, service] of Object.entries(services)) {
       expected[`${name}Errors`] = lambda(name, 'Errors');
       expected[`${name}Throttles`] = lambda(name, 'Throttles');
@@ -470,7 +639,7 @@ describe('observability', () => {
     const actual = alarms();
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
     for (const [id, want] of Object.entries(expected)) expect(actual[id], id).toMatchObject(want);
-    expect(stack.observability.alarms).toHaveLength(19);
+    expect(stack.observability.alarms).toHaveLength(22);
   });
 
   it('sends every alarm’s ALARM and OK to the topic, with a description that says what to do', () => {
@@ -587,7 +756,7 @@ describe('observability', () => {
     // Custom metrics: each handler's addMetric names (its own directory), MaxRss of every deployed
     // function, and the ones the alarms watch (the sweeper's, whose handler lives in the runtime work).
     const services = deployedServices();
-    expect(services.sort()).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(services.sort()).toEqual(['api', 'authorizer', 'dispatch', 'scan-batch', 'sweeper']);
     const metrics = new Set<string>();
     for (const service of services) {
       metrics.add(`${service}/MaxRss`);
@@ -796,7 +965,7 @@ describe('configuration', () => {
     ],
     [
       { api: { corsorigin: 'https://example.com' } },
-      'scanfleet.api.corsorigin is not a setting (known: memoryMb, timeoutSeconds, throttleRate, throttleBurst, corsOrigin, debugMemory, tokenSecret)',
+      'scanfleet.api.corsorigin is not a setting (known: memoryMb, timeoutSeconds, throttleRate, throttleBurst, corsOrigin, debugMemory, tokenSecret, public)',
     ],
     [
       { budget: { monthlyUsd: 0 } },
@@ -869,9 +1038,10 @@ describe('live providers', () => {
     expect(JSON.stringify(env.SCHWAB_SECRET_ID)).toContain('secret:scanfleet/schwab');
     expect(env.DATA_DIR).toBeUndefined();
     const policies = Object.values(schwab).filter((r) => r.Type === 'AWS::IAM::Policy');
-    const readers = policies.filter((p) =>
-      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
-    );
+    const readers = policies.filter((p) => {
+      const document = JSON.stringify(p.Properties.PolicyDocument);
+      return document.includes('secretsmanager:GetSecretValue') && document.includes('scanfleet/schwab');
+    });
     // The worker fetches bars; the API fetches them for its chart; the sweeper checks the refresh
     // token's age. Dispatch never reads it.
     const roles = readers.map((p) => JSON.stringify(p.Properties.Roles));
@@ -1015,12 +1185,12 @@ describe('alarms in Discord', () => {
       [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.stringContaining('ObservabilityAlarmNotifyLogs')],
       ['secretsmanager:GetSecretValue', expect.stringContaining(':secret:scanfleet/discord-??????')],
     ]);
-    // It is watched like every function: errors, throttles and peak memory, 25 alarms in all.
+    // It is watched like every function: errors, throttles and peak memory, 28 alarms in all.
     const alarms = Object.entries(res)
       .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
       .map(([id]) => id);
     expect(alarms.filter((id) => id.startsWith('ObservabilityAlarmNotify'))).toHaveLength(3);
-    expect(alarms).toHaveLength(25);
+    expect(alarms).toHaveLength(28);
     expect(alarms).toHaveLength(stackInventory({ discord: true, secrets: 1 }).alarms);
   });
 });
@@ -1033,10 +1203,11 @@ describe('cdk-nag AwsSolutions', () => {
       discordSecret: 'scanfleet/discord',
       provider: 'schwab',
       providerSecret: 'scanfleet/schwab',
-      api: { tokenSecret: 'scanfleet/api' },
+      api: { tokenSecret: 'scanfleet/api', public: true },
     });
     expect(() => full.synth()).not.toThrow();
-  });
+    // Two synths, each bundling every function (seven in the full one).
+  }, 60_000);
 
   it('is a check that can fail: an unencrypted queue without a DLQ fails synthesis', () => {
     const { app } = synth({}, (stack) => new Queue(stack, 'Careless', { enforceSSL: false }));

@@ -51,6 +51,7 @@ export class CsvMarketData implements MarketData {
     return newest;
   }
 
+  /** Reasons name the file, never its directory: they reach the API's answers (a chart's 404). */
   private async readSymbol(symbol: string, asOf: EpochDay | undefined, lookback: number): Promise<SymbolBars> {
     const file = join(this.dir, `${symbol}.csv`);
     let bytes: Uint8Array;
@@ -62,14 +63,14 @@ export class CsvMarketData implements MarketData {
           symbol,
           ok: false,
           code: 'unknown_symbol',
-          reason: `no data for ${symbol}: ${symbol}.csv is not in ${this.dir}`,
+          reason: `no data for ${symbol}: ${symbol}.csv is not in the data directory`,
         };
       }
       return {
         symbol,
         ok: false,
         code: 'provider_error',
-        reason: `cannot read ${symbol}.csv: ${(error as Error).message}`,
+        reason: `cannot read ${symbol}.csv (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`,
       };
     }
     try {

@@ -83,14 +83,29 @@ function signalClass(row) {
 const state = { scanner: 'ttm-squeeze', rows: [], run: null, sort: null, cache: new Map() };
 const $ = (id) => document.getElementById(id);
 
+/** The API token, kept for this browser tab's session only. */
+const TOKEN_KEY = 'scanfleet-token';
+
+/** Shows the token form (once, however many calls were refused), saying why. */
+function askForToken(refused) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('auth-reason').textContent = refused ? 'The token was refused; enter it again' : 'This API needs a token';
+  if (!$('auth').hidden) return;
+  $('auth').hidden = false;
+  $('auth-token').value = '';
+  $('auth-token').focus();
+}
+
+/** GET /api/…, with the token when there is one; 401 (none) and 403 (a wrong one) at the gateway ask for it. */
 async function api(path) {
-  const token = localStorage.getItem('scanfleet-token');
+  const token = sessionStorage.getItem(TOKEN_KEY);
   const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (response.status === 401) {
-    $('auth').hidden = false;
+  const body = await response.json().catch(() => null);
+  // The gateway's refusals are {"message": …}; the API's own errors are {"error": …}.
+  if ((response.status === 401 || response.status === 403) && !body?.error) {
+    askForToken(response.status === 403);
     throw new Error('a token is needed');
   }
-  const body = await response.json();
   if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
   return body;
 }
@@ -340,7 +355,7 @@ $('symbol-search').addEventListener('input', render);
 $('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));
 $('auth').addEventListener('submit', (event) => {
   event.preventDefault();
-  localStorage.setItem('scanfleet-token', $('auth-token').value);
+  sessionStorage.setItem(TOKEN_KEY, $('auth-token').value.trim());
   $('auth').hidden = true;
   state.cache.clear();
   selectScanner(state.scanner);
