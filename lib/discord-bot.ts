@@ -7,9 +7,11 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/settings.js';
-import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
+import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
+import { onPartitions } from './results-table.js';
+import { GUARD_RULES, suppressGuardRules } from './guard.js';
 
 export interface DiscordBotProps {
   readonly config: ResolvedConfig;
@@ -58,13 +60,7 @@ export class DiscordBot extends Construct {
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
     );
     // The runtime controls alone: the pause flag (/pause, /resume) and each server's /scan-now cooldown.
-    this.handler.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.control] } },
-      }),
-    );
+    this.handler.role.addToPolicy(onPartitions(table, ['GetItem', 'PutItem', 'UpdateItem'], ['control']));
     this.handler.role.addToPolicy(
       new PolicyStatement({
         actions: ['lambda:InvokeFunction'],
@@ -80,10 +76,17 @@ export class DiscordBot extends Construct {
       }),
     );
     secret.grantRead(this.handler.role);
-    api.addRoutes({
+    const [route] = api.addRoutes({
       path: '/discord/interactions',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Interactions', this.handler.fn),
     });
+    suppressGuardRules(route, [
+      {
+        rule: GUARD_RULES.routeAuthorization,
+        reason:
+          "Discord calls this route without AWS credentials; the function verifies each request's Ed25519 signature with the application's public key and refuses any other.",
+      },
+    ]);
   }
 }
