@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { ENV } from '../functions/adapters/settings.js';
 import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
-import { ScanfleetFunction } from './lambda-function.js';
+import { GUARD_RULES, suppressGuardRules } from './guard.js';
+import { LOG_GROUP_SUPPRESSIONS, ScanfleetFunction } from './lambda-function.js';
 import { providerEnvironment } from './scan-pipeline.js';
 
 export interface QueryApiProps {
@@ -89,12 +90,20 @@ export class QueryApi extends Construct {
       }),
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.TWO_WEEKS });
+    suppressGuardRules(accessLogs, LOG_GROUP_SUPPRESSIONS);
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: config.api.throttleRate, burstLimit: config.api.throttleBurst },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
+    suppressGuardRules(this.api.node.findChild('DefaultRoute'), [
+      {
+        rule: GUARD_RULES.routeAuthorization,
+        reason:
+          'The $default route serves the dashboard’s own assets, public by design; the function checks the bearer token (api.tokenSecret) on the API paths.',
+      },
+    ]);
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
