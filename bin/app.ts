@@ -3,6 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../lib/config.js';
+import { ControlTowerChecks } from '../lib/guard-validator.js';
 import { ScanfleetStack } from '../lib/scanfleet-stack.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -13,5 +14,6 @@ new ScanfleetStack(app, 'Scanfleet', {
   projectRoot,
   description: 'scanfleet: scheduled stock technical scans (MACD, TTM Squeeze, volume-price breakouts)',
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// cdk-nag's AwsSolutions pack, and AWS Control Tower's proactive controls (cfn-guard rules).
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ControlTowerChecks());
 app.synth();

@@ -7,10 +7,11 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/settings.js';
-import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
+import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
 import { acknowledgePublicRoute } from './query-api.js';
+import { onPartitions } from './results-table.js';
 
 export interface DiscordBotProps {
   readonly config: ResolvedConfig;
@@ -62,13 +63,7 @@ export class DiscordBot extends Construct {
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
     );
     // The runtime controls alone: the pause flag (/pause, /resume) and each server's /scan-now cooldown.
-    this.handler.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.control] } },
-      }),
-    );
+    this.handler.role.addToPolicy(onPartitions(table, ['GetItem', 'PutItem', 'UpdateItem'], ['control']));
     this.handler.role.addToPolicy(
       new PolicyStatement({
         actions: ['lambda:InvokeFunction'],

@@ -5,6 +5,21 @@ import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aw
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { GUARD_RULES, suppressGuardRules } from './guard.js';
+
+/** Every log group's guard exceptions: its retention and its encryption. */
+export const LOG_GROUP_SUPPRESSIONS = [
+  {
+    rule: GUARD_RULES.logRetention,
+    reason:
+      'Retention is set per log group (two weeks: operational logs of public market data); a year would only keep billing for logs nobody reads.',
+  },
+  {
+    rule: GUARD_RULES.logEncryption,
+    reason:
+      'CloudWatch Logs encrypts every log group at rest; the logs hold no secrets (never logged) and a customer-managed key would cost $1 a month plus requests and protect nothing more.',
+  },
+];
 
 /** The newest Node.js runtime aws-cdk-lib knows. */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
@@ -78,5 +93,13 @@ export class ScanfleetFunction extends Construct {
         commandHooks: hooks,
       },
     });
+    suppressGuardRules(this.fn, [
+      {
+        rule: GUARD_RULES.lambdaInVpc,
+        reason:
+          'The function reaches only public endpoints (AWS APIs, market-data providers, Discord) and no private resource; a VPC would need a NAT gateway (~$32 a month) to reach them.',
+      },
+    ]);
+    suppressGuardRules(this.logGroup, LOG_GROUP_SUPPRESSIONS);
   }
 }

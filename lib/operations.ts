@@ -13,6 +13,7 @@ import { MAX_RECEIVES } from '../functions/core/run/batching.js';
 import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
+import { onPartitions } from './results-table.js';
 import { providerEnvironment, type ScanPipeline } from './scan-pipeline.js';
 
 export interface OperationsProps {
@@ -74,19 +75,12 @@ export class Operations extends Construct {
     });
     const { role, fn } = this.sweeper;
 
-    // Runs (read, query by the runs index, mark partial/failed), the outbox and the controls.
+    // Runs (read, query by the runs index, mark partial/failed, their alert logs), the outbox and
+    // the controls: its writes on those partitions only.
     role.addToPolicy(
-      new PolicyStatement({
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:Query',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:BatchWriteItem',
-        ],
-        resources: [table.tableArn],
-      }),
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
     );
+    role.addToPolicy(onPartitions(table, ['PutItem', 'UpdateItem', 'BatchWriteItem'], ['runs', 'outbox', 'control']));
     role.addToPolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],

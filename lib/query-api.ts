@@ -1,4 +1,4 @@
-import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -22,7 +22,8 @@ import {
 } from '../functions/api/access.js';
 import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
-import { ScanfleetFunction } from './lambda-function.js';
+import { GUARD_RULES, suppressGuardRules } from './guard.js';
+import { LOG_GROUP_SUPPRESSIONS, ScanfleetFunction } from './lambda-function.js';
 import { providerEnvironment } from './scan-pipeline.js';
 
 export interface QueryApiProps {
@@ -33,9 +34,6 @@ export interface QueryApiProps {
   readonly providerSecret?: ISecret;
 }
 
-/** Control Tower's proactive control CT.APIGATEWAY.PR.5 (a route must have an authorization type), as cfn-guard names it. */
-export const GUARD_ROUTE_AUTHORIZATION_RULE = 'api_gw_v2_authorization_type_configured_check';
-
 /**
  * Marks a route that is public by design, with the reason: cdk-nag's APIG4 is acknowledged on it,
  * and cfn-guard's route-authorization rule is suppressed in its template metadata — on this route
@@ -43,7 +41,7 @@ export const GUARD_ROUTE_AUTHORIZATION_RULE = 'api_gw_v2_authorization_type_conf
  */
 export function acknowledgePublicRoute(route: HttpRoute, reason: string): void {
   Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-  (route.node.defaultChild as CfnResource).addMetadata('guard', { SuppressedRules: [GUARD_ROUTE_AUTHORIZATION_RULE] });
+  suppressGuardRules(route, [{ rule: GUARD_RULES.routeAuthorization, reason }]);
 }
 
 /** The authorizer's answers are kept this long per Authorization header value. */
@@ -132,6 +130,7 @@ export class QueryApi extends Construct {
       }),
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.TWO_WEEKS });
+    suppressGuardRules(accessLogs, LOG_GROUP_SUPPRESSIONS);
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,

@@ -3,13 +3,14 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/settings.js';
 import { MAX_RECEIVES } from '../functions/core/run/batching.js';
-import { LEADING_KEYS, TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
+import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
+import { onPartitions } from './results-table.js';
 
 export interface ScanPipelineProps {
   readonly config: ResolvedConfig;
@@ -53,6 +54,8 @@ export class ScanPipeline extends Construct {
       visibilityTimeout: Duration.seconds(6 * config.sweeper.timeoutSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // Declared a dead-letter queue (SQS's default permission, made explicit): the end of the line.
+      redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
     });
     this.queue = new Queue(this, 'ScanQueue', {
       // A message stays invisible for 6 × the worker's timeout, so it is never handed to a second
@@ -121,14 +124,11 @@ export class ScanPipeline extends Construct {
       }),
     );
 
-    // Exactly the calls each function makes: no Scan; dispatch queries the runs index alone
-    // (is a run still running?).
-    this.dispatch.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-        resources: [table.tableArn],
-      }),
-    );
+    // Exactly the calls each function makes: no Scan, no DeleteItem; every write on the partitions
+    // the function owns (dynamodb:LeadingKeys). Dispatch creates runs (a conditional put), reads a
+    // run it finds existing and queries the runs index alone (is a run still running?).
+    this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+    this.dispatch.role.addToPolicy(onPartitions(table, ['PutItem'], ['runs']));
     this.dispatch.role.addToPolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
@@ -138,25 +138,19 @@ export class ScanPipeline extends Construct {
     this.dispatch.role.addToPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
     );
+    // The worker writes its run's progress, results and alert log, the signal events (claimed once by
+    // a conditional put), the alert outbox (its messages and leases), the runtime controls
+    // (once-per-cause notices) and the bars it fetched; it reads the symbols' event states in one
+    // batch, on their partitions only.
     this.scanBatch.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-        resources: [table.tableArn],
-      }),
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
     );
+    this.scanBatch.role.addToPolicy(
+      onPartitions(table, ['PutItem', 'UpdateItem', 'BatchWriteItem'], ['runs', 'events', 'outbox', 'control', 'bars']),
+    );
+    this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchGetItem'], ['events']));
     this.scanBatch.role.addToPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
-    );
-    // Signal events: each symbol's state read in one call, events claimed once (conditional put),
-    // the alert outbox (its messages and leases) and the runtime controls (the pause flag, once-per-cause
-    // notices): on those partitions only, never on runs or results.
-    const eventKeys = [LEADING_KEYS.events, LEADING_KEYS.outbox, LEADING_KEYS.control];
-    this.scanBatch.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': eventKeys } },
-      }),
     );
     this.providerSecret?.grantRead(this.scanBatch.role);
     props.discordSecret?.grantRead(this.scanBatch.role);

@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RunPurpose } from '../functions/core/run/dispatch-plan.js';
 import type { ResolvedConfig } from './config.js';
+import { GUARD_RULES, suppressGuardRules } from './guard.js';
 
 export interface ScanSchedulesProps {
   readonly config: ResolvedConfig;
@@ -38,6 +39,13 @@ export class ScanSchedules extends Construct {
       reason:
         "This queue is the schedules' dead-letter queue (their targets' DeadLetterConfig), which the rule does not recognise as one; it has an alarm on its depth.",
     });
+    suppressGuardRules(this.deadLetterQueue, [
+      {
+        rule: GUARD_RULES.queueDlq,
+        reason:
+          "Scheduler's dead-letter queue is the end of the line (an alarm on its depth), and not a queue SQS redrives into, so it is not declared one (RedriveAllowPolicy).",
+      },
+    ]);
     const role = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
       description: 'scanfleet schedules: invoke dispatch',

@@ -1,8 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedConfig } from './config.js';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DiscordBot } from './discord-bot.js';
+import { PermissionSourceAccount } from './guard.js';
 import { Observability } from './observability.js';
 import { Operations } from './operations.js';
 import { QueryApi } from './query-api.js';
@@ -27,6 +28,7 @@ export class ScanfleetStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ScanfleetStackProps) {
     super(scope, id, props);
+    Aspects.of(this).add(new PermissionSourceAccount());
     const { config, projectRoot } = props;
     this.results = new ResultsTable(this, 'Results');
     const discordSecret = config.discordSecret

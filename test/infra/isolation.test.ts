@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
+import { ControlTowerChecks } from '../../lib/guard-validator.js';
 import { ScanfleetStack } from '../../lib/scanfleet-stack.js';
 
 // Every role of the full stack (a Discord secret, a provider secret and an API token secret, so
@@ -49,9 +50,9 @@ interface Grant {
 function synth(extra?: (stack: ScanfleetStack) => void): Resources {
   const app = new App();
   const stack = new ScanfleetStack(app, 'Scanfleet', { config: loadConfig(FULL, projectRoot), projectRoot });
-  // cdk-nag would refuse a careless stack (its wildcards) before the analysis below could look at it.
+  // cdk-nag and the Control Tower rules would refuse a careless stack (its wildcards) before the analysis below could look at it.
   if (extra) extra(stack);
-  else Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  else Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ControlTowerChecks());
   return Template.fromStack(stack).toJSON().Resources as Resources;
 }
 

@@ -58,6 +58,7 @@ const PREFIX = {
   scanNow: 'SCANNOW#',
   notice: 'NOTICE#',
   token: 'TOKEN',
+  bars: 'BARS#',
 } as const;
 
 export interface ItemKey {
@@ -141,11 +142,14 @@ export const KEYS = {
 } as const;
 
 /**
- * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition: the partitions of signal
- * events (with their states), of the alert outbox and of the runtime controls.
+ * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition, one per partition family: the
+ * runs (with their results and alert logs), the signal events (with their states), the alert
+ * outbox, the runtime controls and the cached bars. A role writes only the families it owns.
  */
 export const LEADING_KEYS = {
+  runs: `${PREFIX.run}*`,
   events: `${PREFIX.event}*`,
   outbox: PREFIX.outbox,
   control: PREFIX.control,
+  bars: `${PREFIX.bars}*`,
 } as const;
