@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,14 +14,11 @@ import { ENV } from '../functions/adapters/settings.js';
 import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { ScanfleetFunction } from './lambda-function.js';
-import { providerEnvironment } from './scan-pipeline.js';
 
 export interface QueryApiProps {
   readonly config: ResolvedConfig;
   readonly table: Table;
   readonly projectRoot: string;
-  /** The market-data provider's secret, for the chart endpoint. */
-  readonly providerSecret?: ISecret;
 }
 
 /** The HTTP API and dashboard: one read-only function behind a throttled HTTP API stage. */
@@ -59,15 +56,11 @@ export class QueryApi extends Construct {
         ...(config.api.debugMemory && { [ENV.debugMemory]: 'true' }),
         ...(config.api.corsOrigin && { [ENV.corsOrigin]: config.api.corsOrigin }),
         ...(tokenSecret && { [ENV.apiTokenSecretId]: tokenSecret.secretArn }),
-        ...providerEnvironment(config, props.providerSecret),
       },
       afterBundling: (outputDir) => [
         `mkdir -p "${outputDir}/dashboard/vendor"`,
         `cp "${projectRoot}/functions/api/dashboard/"* "${outputDir}/dashboard/"`,
         `cp "${chartsBuild}" "${outputDir}/dashboard/vendor/lightweight-charts.js"`,
-        ...(config.provider === 'csv'
-          ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`]
-          : []),
       ],
     });
     // Read-only: the items and the two indexes, nothing else.
@@ -77,7 +70,6 @@ export class QueryApi extends Construct {
     this.handler.role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
     );
-    props.providerSecret?.grantRead(this.handler.role);
     tokenSecret?.grantRead(this.handler.role);
 
     this.api = new HttpApi(this, 'Http', {

@@ -45,7 +45,6 @@ export class ScanfleetStack extends Stack {
       config,
       table: this.results.table,
       projectRoot,
-      providerSecret: this.pipeline.providerSecret,
     });
     this.discord = discordSecret
       ? new DiscordBot(this, 'Discord', {

@@ -6,9 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import { secretJson } from '../adapters/secrets.js';
-import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
@@ -63,7 +61,6 @@ export function createApiHandler(deps: () => ApiDeps) {
 
 /** Dependencies from the settings, created once per container. */
 export function apiDeps(settings: Settings): ApiDeps {
-  let marketData: MarketData | undefined;
   const tokenSecret = settings.apiTokenSecretId;
   const readToken = tokenSecret ? secretJson(tokenSecret, () => new SecretsManagerClient({})) : undefined;
   const token = settings.apiToken;
@@ -72,7 +69,6 @@ export function apiDeps(settings: Settings): ApiDeps {
   const tableName = required(settings, 'tableName');
   return {
     ...readStores(openStores(client, { tableName })),
-    marketData: () => (marketData ??= createMarketData(settings)),
     assets: new DashboardAssets(
       settings.dashboardDir ?? `${here}dashboard`,
       () => settings.chartsFile ?? standaloneChartsBuild(),
