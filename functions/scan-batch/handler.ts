@@ -185,7 +185,8 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         const window = lastBars(entry.bars, plan.lookback);
         const scan = scanSymbol(window, plan, reference);
         if (!scan.outcomes.every((o) => o.status === 'error')) scanned.push({ bars: entry.bars, window, scan });
-        if (scan.outcomes.some((o) => o.partial === true)) formingBars.set(entry.symbol, barAt(window, window.length - 1));
+        if (scan.outcomes.some((o) => o.partial === true))
+          formingBars.set(entry.symbol, barAt(window, window.length - 1));
         return scan;
       });
       const summary = new RunSummaryBuilder(message.scanners);

@@ -114,9 +114,7 @@ describe('result store on dynalite', () => {
       barDate: '2024-03-08',
       values: { pattern: 'breakout_20d_high', priorHigh: 166.729996 },
     });
-    expect(
-      (await store.results.runSignals(runId, 'vpb', 'sell', 10)).items.map((o) => o.symbol),
-    ).toEqual(['MDB']);
+    expect((await store.results.runSignals(runId, 'vpb', 'sell', 10)).items.map((o) => o.symbol)).toEqual(['MDB']);
     expect((await store.results.runSignals(runId, 'vpb', undefined, 10)).items.map((o) => o.symbol)).toEqual([
       'GE',
       'MDB',

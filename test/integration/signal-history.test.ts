@@ -81,7 +81,8 @@ describe('runs and results on a bar still trading', () => {
     // The chart draws the bars each run's worker cached: the evening run stops at 03-06; the noon
     // run adds the 03-07 bar it saw forming (its volume so far, as VPB read it), after the close
     // the bar has closed.
-    const chart = async (run: LocalPipelineResult) => (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars;
+    const chart = async (run: LocalPipelineResult) =>
+      (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars;
     expect((await chart(runs[0])).at(-1).time).toBe('2024-03-06');
     const [noon, close] = [await chart(runs[2]), await chart(runs[3])];
     const vpb = runs[2].outcomes.find((o) => o.symbol === 'COST' && o.scanner === 'vpb');

@@ -62,7 +62,13 @@ export class ResultStore {
           ? [put({ ...result, ...KEYS.problem(run.runId, o.scanner, o.symbol), type: ITEM_TYPES.problem })]
           : []),
         ...(o.signal !== null
-          ? [put({ ...result, ...KEYS.signalResult(run.runId, o.scanner, o.signal, o.symbol), type: ITEM_TYPES.signal })]
+          ? [
+              put({
+                ...result,
+                ...KEYS.signalResult(run.runId, o.scanner, o.signal, o.symbol),
+                type: ITEM_TYPES.signal,
+              }),
+            ]
           : []),
       ];
     });
