@@ -373,6 +373,8 @@ async function main(): Promise<void> {
         memoryMb: MEMORY_MB,
         resultsDays: 7,
         itemBytes: 700,
+        copiesPerSymbolRun: 0.35,
+        barsItemBytes: 4_430,
         apiRequests: 10_000,
         ...billed,
       }),

@@ -45,6 +45,18 @@ export interface CostInputs {
   /** Results retention (days) and an item's size, for storage. */
   readonly resultsDays: number;
   readonly itemBytes: number;
+  /**
+   * Results copied under their run's signals or problems (one item each, < 1 KB), per symbol-run:
+   * measured over the bundled 150 symbols' last 27 sessions, 1,414 signals and no problem in
+   * 4,050 symbol-sessions (0.35).
+   */
+  readonly copiesPerSymbolRun: number;
+  /**
+   * One symbol's cached closed bars: 28 bytes a bar (Int32 day, 4 × Float32 prices, Float64
+   * volume) × the bars a batch fetches (lookback + gap-fill + 1: 156 by default), with its keys.
+   * Written once a session per symbol (when its last closed bar moves), kept as long as results.
+   */
+  readonly barsItemBytes: number;
   /** Dashboard / API requests a month (a guess the user can change). */
   readonly apiRequests: number;
   readonly apiDurationMs: number;
@@ -99,14 +111,25 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
       1000);
   // Per batch: its share of a SendMessageBatch, then receive, delete and (empty) polls of the event source.
   const sqsRequests = batches * (1 / 10 + 3);
-  // One item per symbol × scanner (< 1 KB: one write unit), the run record's creation and one update
-  // per batch; each symbol's event state once a session, and each event's claim and alert-log line.
+  // One item per symbol × scanner (< 1 KB: one write unit) and the copies of its signals and
+  // problems, the run record's creation and one update per batch; each symbol's event state once a
+  // session, and each event's claim and alert-log line; each symbol's cached bars once a session
+  // (one write unit per KB).
+  const barsWrites = SESSIONS_PER_MONTH * inputs.symbols * Math.ceil(inputs.barsItemBytes / 1024);
   const writes =
-    symbolRuns * inputs.scannersPerSymbol + runs + batches + SESSIONS_PER_MONTH * inputs.symbols + events * 2;
+    symbolRuns * (inputs.scannersPerSymbol + inputs.copiesPerSymbolRun) +
+    runs +
+    batches +
+    SESSIONS_PER_MONTH * inputs.symbols +
+    events * 2 +
+    barsWrites;
   // Each batch reads its run once and each symbol's event state (consistent reads: one unit each); the API reads a page per request.
   const reads = batches + symbolRuns + inputs.apiRequests * 10;
+  const retained = inputs.resultsDays / 30;
   const storedGb =
-    (inputs.symbols * inputs.scannersPerSymbol * runs * (inputs.resultsDays / 30) * inputs.itemBytes) / 1e9;
+    (inputs.symbols * runs * retained * (inputs.scannersPerSymbol + inputs.copiesPerSymbolRun) * inputs.itemBytes +
+      inputs.symbols * SESSIONS_PER_MONTH * retained * inputs.barsItemBytes) /
+    1e9;
 
   const lines: CostLine[] = [
     {

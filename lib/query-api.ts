@@ -24,14 +24,11 @@ import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { GUARD_RULES, suppressGuardRules } from './guard.js';
 import { LOG_GROUP_SUPPRESSIONS, ScanfleetFunction } from './lambda-function.js';
-import { providerEnvironment } from './scan-pipeline.js';
 
 export interface QueryApiProps {
   readonly config: ResolvedConfig;
   readonly table: Table;
   readonly projectRoot: string;
-  /** The market-data provider's secret, for the chart endpoint. */
-  readonly providerSecret?: ISecret;
 }
 
 /**
@@ -91,15 +88,11 @@ export class QueryApi extends Construct {
         ...(config.api.debugMemory && { [ENV.debugMemory]: 'true' }),
         ...(config.api.corsOrigin && { [ENV.corsOrigin]: config.api.corsOrigin }),
         [ENV.apiAccess]: access,
-        ...providerEnvironment(config, props.providerSecret),
       },
       afterBundling: (outputDir) => [
         `mkdir -p "${outputDir}/dashboard/vendor"`,
         `cp "${projectRoot}/functions/api/dashboard/"* "${outputDir}/dashboard/"`,
         `cp "${chartsBuild}" "${outputDir}/dashboard/vendor/lightweight-charts.js"`,
-        ...(config.provider === 'csv'
-          ? [`mkdir -p "${outputDir}/data/daily"`, `cp "${projectRoot}/data/daily/"*.csv "${outputDir}/data/daily/"`]
-          : []),
       ],
     });
     // Read-only: the items and the two indexes, nothing else.
@@ -109,7 +102,6 @@ export class QueryApi extends Construct {
     this.handler.role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn, ...indexes] }),
     );
-    props.providerSecret?.grantRead(this.handler.role);
 
     this.authorizer = new ScanfleetFunction(this, 'Authorizer', {
       projectRoot,

@@ -47,7 +47,6 @@ export class ScanfleetStack extends Stack {
       config,
       table: this.results.table,
       projectRoot,
-      providerSecret: this.pipeline.providerSecret,
     });
     this.discord = discordSecret
       ? new DiscordBot(this, 'Discord', {

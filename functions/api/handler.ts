@@ -5,8 +5,6 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMarketData } from '../adapters/market-data/create-market-data.js';
-import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
@@ -61,13 +59,11 @@ export function createApiHandler(deps: () => ApiDeps) {
 
 /** Dependencies from the settings, created once per container. */
 export function apiDeps(settings: Settings): ApiDeps {
-  let marketData: MarketData | undefined;
   const here = fileURLToPath(new URL('.', import.meta.url));
   const client = createDocumentClient(settings.dynamodbEndpoint);
   const tableName = required(settings, 'tableName');
   return {
     ...readStores(openStores(client, { tableName })),
-    marketData: () => (marketData ??= createMarketData(settings)),
     assets: new DashboardAssets(
       settings.dashboardDir ?? `${here}dashboard`,
       () => settings.chartsFile ?? standaloneChartsBuild(),

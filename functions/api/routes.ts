@@ -3,11 +3,10 @@ import { chartSeries } from '../core/scan/chart-series.js';
 import { ValidationError } from '../core/errors.js';
 import type { MacdParams } from '../core/scan/macd.js';
 import { planScan, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
-import { parseIsoDay } from '../core/market/trading-day.js';
+import { isoDay } from '../core/market/trading-day.js';
+import { sliceBars, withBar } from '../core/scan/bars.js';
 import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
-import type { MarketData } from '../adapters/market-data/market-data.js';
 import { memoryFigures } from '../adapters/observability.js';
-import type { StoredOutcome } from '../adapters/store/result-store.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
 import { type ApiAccess, needsToken } from './access.js';
@@ -16,9 +15,8 @@ import { allowQuery, notFound, parseLimit, requireScanner, requireSymbolParam, w
 import { ageSeconds, eventView, resultView, runView } from './views.js';
 import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
 
-/** The API reads runs, results and signal events, and writes nothing. */
+/** The API reads runs, results, cached bars and signal events, writes nothing and calls no provider. */
 export interface ApiDeps extends ReadStores {
-  readonly marketData: () => MarketData;
   readonly assets: DashboardAssets;
   readonly version: string;
   /** /api/debug/memory answers only when this is on (off in the stack by default). */
@@ -119,7 +117,9 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
   const run = await deps.runs.latestRun(...SHOWN_RUN_STATUSES);
   if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
   const page = await withCursor(request.query.cursor, (cursor) =>
-    deps.results.runResults(run.runId, { scanner, ...(signal && { signal }) }, limit, cursor),
+    signal === undefined
+      ? deps.results.runResults(run.runId, { scanner }, limit, cursor)
+      : deps.results.runSignals(run.runId, scanner, signal, limit, cursor),
   );
   return json(
     200,
@@ -151,7 +151,8 @@ async function symbolResults(request: ApiRequest, deps: ApiDeps, symbolParam: st
 
 /**
  * GET /api/symbols/{symbol}/chart?runId= — bars with Bollinger/Keltner and MACD overlays, up to
- * the as-of of the run (the given one, else the one the dashboard shows), as it saw them.
+ * the as-of of the run (the given one, else the one the dashboard shows), as it saw them: the
+ * bars its worker cached (and the forming bar it saw, if any). No provider is called.
  */
 async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: string): Promise<ApiResponse> {
   allowQuery(request, ['runId']);
@@ -163,21 +164,28 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
   if (runId !== undefined && !run)
     throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
   const asOf = run ? runAsOf(run) : null;
+  const forming =
+    run && run.symbolsPartial > 0 ? await deps.results.formingBar(run.runId, run.scanners[0], symbol) : undefined;
+  // A run that saw a forming bar drew it after the bars closed before its day.
+  const through = forming ? isoDay(forming.day - 1) : (asOf ?? undefined);
+  const closed = await deps.bars.closedBars(symbol, through);
+  if (!closed)
+    throw new HttpError(
+      404,
+      'unknown_symbol',
+      `no bars of ${symbol}${asOf ? ` up to ${asOf}` : ''}: charts are drawn from the watchlist's scans`,
+      'symbol',
+    );
   const plan = planScan(['macd', 'ttm-squeeze'], {}, deps.lookbackBars);
-  const [entry] = await deps.marketData().fetchDailyBars({
-    symbols: [symbol],
-    lookback: plan.lookback,
-    ...(asOf && { asOf: parseIsoDay(asOf) }),
-    ...(run?.now && { now: Date.parse(run.now) }),
-  });
-  if (!entry.ok)
-    throw new HttpError(entry.code === 'unknown_symbol' ? 404 : 502, entry.code, entry.reason, 'symbol', {
-      expose: true,
-    });
+  const bars = forming ? withBar(closed, forming) : closed;
   const params = (name: ScannerName) => plan.scanners.find((s) => s.name === name)?.params;
   return json(
     200,
-    chartSeries(entry.bars, params('ttm-squeeze') as TtmSqueezeParams, params('macd') as MacdParams),
+    chartSeries(
+      sliceBars(bars, Math.max(0, bars.length - plan.lookback), bars.length),
+      params('ttm-squeeze') as TtmSqueezeParams,
+      params('macd') as MacdParams,
+    ),
     RESULTS_CACHE_SECONDS,
   );
 }
@@ -193,22 +201,15 @@ async function listRuns(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse
   });
 }
 
-/** GET /api/runs/{runId} — progress, totals and the per-symbol errors. */
+/** GET /api/runs/{runId}?limit=&cursor= — progress, totals and a page of the per-symbol problems. */
 async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Promise<ApiResponse> {
-  allowQuery(request, []);
+  allowQuery(request, ['limit', 'cursor']);
   if (!RUN_ID.test(runId))
     throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
+  const limit = parseLimit(request.query.limit, 100);
   const run = await deps.runs.getRun(runId);
   if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
-  const errors: StoredOutcome[] = [];
-  for (const status of ['error', 'insufficient_data'] as const) {
-    let cursor: string | undefined;
-    do {
-      const page = await deps.results.runResults(runId, { status }, 500, cursor);
-      errors.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor);
-  }
+  const page = await withCursor(request.query.cursor, (cursor) => deps.results.runProblems(runId, limit, cursor));
   return json(200, {
     ...runView(run, deps.now()),
     symbols: run.symbols,
@@ -216,7 +217,8 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
     failedBatches: run.failedBatches,
     ...(run.lastBatchError && { lastBatchError: run.lastBatchError }),
     dataIssues: run.dataIssues,
-    problems: errors.map((o) => ({ symbol: o.symbol, scanner: o.scanner, status: o.status, reason: o.reason })),
+    problems: page.items.map((o) => ({ symbol: o.symbol, scanner: o.scanner, status: o.status, reason: o.reason })),
+    ...(page.cursor && { cursor: page.cursor }),
   });
 }
 

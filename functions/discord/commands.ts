@@ -103,9 +103,7 @@ async function scanCommand(scanner: string, signal: string | undefined, deps: Co
     );
   const run = await deps.runs.latestRun('complete', 'partial');
   if (!run) return ephemeral('No scan has completed yet. Start one with /scan-now.');
-  const results = (await deps.results.runResults(run.runId, { scanner, ...(signal && { signal }) }, 1000)).items.filter(
-    (r) => r.signal !== null,
-  );
+  const results = (await deps.results.runSignals(run.runId, scanner, signal, 1000)).items;
   const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'}${run.symbolsPartial > 0 ? ' · bars still trading: signals may change by the close' : ''}${run.status === 'partial' ? ' · the run ended partial' : ''}`;
   if (results.length === 0) return { content: `No ${signal ?? scanner} signals in the latest run (${footer}).` };
   const detail = (r: (typeof results)[number]) => `${signalDetail(scanner, r.values)}${r.partial ? ' · forming' : ''}`;

@@ -5,7 +5,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { addIssueCounts, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';
+import { addIssueCounts, type Bar, barAt, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';
 import { RunSummaryBuilder } from '../core/run/run-summary.js';
 import { parseQueueMessage, type ScanMessage } from '../core/run/scan-message.js';
 import { referenceInstant } from '../core/market/market-clock.js';
@@ -43,6 +43,7 @@ export interface AlertSettings {
 export interface WorkerStores {
   readonly runs: Pick<Stores['runs'], 'recordBatch' | 'recordBatchFailure'> & FinishRuns & FinishDeps['runs'];
   readonly results: Pick<Stores['results'], 'writeOutcomes'>;
+  readonly bars: EventRecorder['bars'];
   readonly events: EventRecorder['events'];
   readonly alerts: EventRecorder['alerts'] & AlertLogPort;
   readonly outbox: Stores['outbox'];
@@ -176,12 +177,16 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       }
       const dataIssues: RowIssueCounts = {};
       const scanned: ScannedSymbol[] = [];
+      // The partial (forming) last bars stay with this run's results: the cache keeps closed bars only.
+      const formingBars = new Map<string, Bar>();
       const scans: SymbolScan[] = fetched.map((entry) => {
         if (!entry.ok) return failedSymbol(entry.symbol, plan, entry.reason);
         addIssueCounts(dataIssues, entry.issues);
         const window = lastBars(entry.bars, plan.lookback);
         const scan = scanSymbol(window, plan, reference);
         if (!scan.outcomes.every((o) => o.status === 'error')) scanned.push({ bars: entry.bars, window, scan });
+        if (scan.outcomes.some((o) => o.partial === true))
+          formingBars.set(entry.symbol, barAt(window, window.length - 1));
         return scan;
       });
       const summary = new RunSummaryBuilder(message.scanners);
@@ -191,8 +196,9 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       await results.writeOutcomes(
         run,
         scans.flatMap((s) => s.outcomes),
+        formingBars,
       );
-      const { logged } = await recordEvents(stores, plan, scanned, {
+      const { logged, barsCached } = await recordEvents(stores, plan, scanned, {
         runId: run.runId,
         at: new Date(reference.referenceMs).toISOString(),
         newestClosed: reference.lastClosedSession,
@@ -230,6 +236,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         insufficientData: tally.symbolsInsufficient,
         partial: symbolsPartial,
         eventsLogged: logged,
+        barsCached,
         counted: updated !== undefined,
         runComplete: completed,
         ...alertLog,

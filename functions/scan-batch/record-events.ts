@@ -1,17 +1,19 @@
 import { type Bars, sliceBars } from '../core/scan/bars.js';
 import { scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
 import type { ScanPlan } from '../core/scan/scanners.js';
-import { type EpochDay, parseIsoDay } from '../core/market/trading-day.js';
+import { type EpochDay, isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { eventsOfScan, planEvents, sameEventState, sessionsToDerive } from '../core/run/signal-events.js';
 import { mapWithConcurrency } from '../adapters/market-data/http-client.js';
 import type { AlertLogEntry } from '../core/run/alert-log.js';
 import type { AlertStore } from '../adapters/store/alert-store.js';
+import type { BarsStore } from '../adapters/store/bars-store.js';
 import type { EventStore } from '../adapters/store/event-store.js';
 
 /** The store calls recording events makes. */
 export interface EventRecorder {
   readonly events: Pick<EventStore, 'readStates' | 'writeState' | 'claimEvent' | 'resolveForming'>;
   readonly alerts: Pick<AlertStore, 'writeAlertLog'>;
+  readonly bars: Pick<BarsStore, 'writeBars'>;
 }
 
 export interface EventRun {
@@ -38,14 +40,28 @@ export interface ScannedSymbol {
  * recorded one (gap-fill, at most 5), forming events of a partial bar when intraday alerts are
  * on, and confirmations or retractions. What this run alerts goes to its alert log; the symbol's
  * state moves on last, so a redelivered batch derives the same claims and finds them its own.
+ *
+ * The symbols' closed bars are cached (for the chart) when their last closed bar is newer than
+ * the one the state records as cached: the state read tells, so a batch whose bars did not move
+ * reads and writes nothing more.
  */
 export async function recordEvents(
-  { events, alerts }: EventRecorder,
+  { events, alerts, bars: barsCache }: EventRecorder,
   plan: ScanPlan,
   symbols: readonly ScannedSymbol[],
   run: EventRun,
-): Promise<{ logged: number }> {
+): Promise<{ logged: number; barsCached: number }> {
   const states = await events.readStates(symbols.map((s) => s.bars.symbol));
+  const newBars = new Map<string, Bars>();
+  for (const { bars } of symbols) {
+    const stored = states.get(bars.symbol);
+    if (stored && run.newestClosed < parseIsoDay(stored.state.session)) continue;
+    const closed = closedBars(bars, run.newestClosed);
+    if (closed.length === 0) continue;
+    if (stored?.barsDate === undefined || closed.day[closed.length - 1] > parseIsoDay(stored.barsDate))
+      newBars.set(bars.symbol, closed);
+  }
+  await barsCache.writeBars([...newBars.values()]);
   let logged = 0;
   await mapWithConcurrency(symbols, 8, async ({ bars, window, scan }) => {
     const symbol = bars.symbol;
@@ -89,9 +105,19 @@ export async function recordEvents(
     }
     if (log.length > 0) await alerts.writeAlertLog(log);
     logged += log.length;
-    if (!stored || !sameEventState(stored.state, state)) await events.writeState(symbol, state, stored?.version);
+    const cached = newBars.get(symbol);
+    const barsDate = cached ? isoDay(cached.day[cached.length - 1]) : stored?.barsDate;
+    if (!stored || !sameEventState(stored.state, state) || barsDate !== stored.barsDate)
+      await events.writeState(symbol, state, stored?.version, barsDate);
   });
-  return { logged };
+  return { logged, barsCached: newBars.size };
+}
+
+/** The bars dated on or before the newest closed session: a partial last bar left out. */
+function closedBars(bars: Bars, newestClosed: EpochDay): Bars {
+  let end = bars.length;
+  while (end > 0 && bars.day[end - 1] > newestClosed) end--;
+  return sliceBars(bars, 0, end);
 }
 
 function indexOf(bars: Bars, day: EpochDay): number {

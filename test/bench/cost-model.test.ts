@@ -21,6 +21,8 @@ const inputs = {
   memoryMb: 256,
   resultsDays: 7,
   itemBytes: 600,
+  copiesPerSymbolRun: 0.35,
+  barsItemBytes: 4_430,
   apiRequests: 10_000,
   apiDurationMs: 50,
 };
@@ -38,10 +40,13 @@ describe('monthly cost model', () => {
     // 0.25 GB × (189 × 0.2 s + 945 × 0.5 s + 10,000 × 0.05 s) = 252.575 GB-s
     expect(line('Lambda compute')?.quantity).toBeCloseTo(252.575, 6);
     expect(line('Lambda compute')?.usd).toBeCloseTo(252.575 * 0.0000133334, 12);
-    // 3 items per symbol-run (189 × 150 = 28,350) + 189 run records + 945 batch updates
-    // + 21 sessions × 150 event states + 2 × 21 × 150 × 0.2 events
-    expect(line('DynamoDB writes')?.quantity).toBeCloseTo(85_050 + 189 + 945 + 3_150 + 1_260, 6);
-    expect(line('DynamoDB writes')?.usd).toBeCloseTo(0.090594 * 0.625, 9);
+    // 3 items and 0.35 copies (signals, problems) per symbol-run (189 × 150 = 28,350) + 189 run
+    // records + 945 batch updates + 21 sessions × 150 event states + 2 × 21 × 150 × 0.2 events
+    // + 21 sessions × 150 symbols' cached bars × 5 write units (4,430 bytes)
+    expect(line('DynamoDB writes')?.quantity).toBeCloseTo(94_972.5 + 189 + 945 + 3_150 + 1_260 + 15_750, 6);
+    expect(line('DynamoDB writes')?.usd).toBeCloseTo(0.1162665 * 0.625, 9);
+    // Results and copies (28,350 × 7/30 × 3.35 × 600 B) + cached bars (150 × 21 × 7/30 × 4,430 B)
+    expect(line('DynamoDB storage')?.quantity).toBeCloseTo((13_296_150 + 3_256_050) / 1e9, 12);
     // 945 run reads + 28,350 event-state reads + 10,000 × 10 API reads
     expect(line('DynamoDB reads')?.quantity).toBeCloseTo(129_295, 6);
     expect(cost.totalUsd).toBeCloseTo(

@@ -58,6 +58,7 @@ export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 
     stores: {
       runs: counted('runs'),
       results: counted('results'),
+      bars: counted('bars'),
       events: counted('events'),
       control: counted('control'),
     },

@@ -308,8 +308,8 @@ describe('the scan queue and the dead-letter queues', () => {
 });
 
 describe('secrets', () => {
-  it('lets the worker read the provider secret, the API for its chart endpoint (which fetches bars) and the sweeper (the token’s age) — no one else', () => {
-    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'scan-batch', 'sweeper']);
+  it('lets the worker read the provider secret and the sweeper (the token’s age) — no one else: the API’s chart draws cached bars', () => {
+    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['scan-batch', 'sweeper']);
     expect(
       m.grants
         .filter((g) => g.role === 'sweeper' && g.action.startsWith('secretsmanager:'))
@@ -446,6 +446,6 @@ describe('the analysis', () => {
     );
     expect(careless.who(/^sqs:SendMessage$/, careless.scanQueue)).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
     expect(careless.who(TABLE_WRITES, careless.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch', 'sweeper']);
-    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['dispatch', 'scan-batch', 'sweeper']);
   }, 60_000);
 });

@@ -371,13 +371,11 @@ describe('least privilege down to the key', () => {
       expect(owns(OWNED.discord.partitions, key), key.pk).toBe(false);
   });
 
-  it('gives the API role no write at all: its whole policy reads the table and its secrets, and writes its own logs', () => {
+  it('gives the API role no write at all: its whole policy reads the table and writes its own logs', () => {
     expect(apiBeyondReads(full)).toEqual([]);
     expect(statementsOfFunction(full, 'QueryApiFunction').map((st) => [st.Action].flat().sort())).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['dynamodb:GetItem', 'dynamodb:Query'],
-      ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     ]);
   });
 
@@ -476,9 +474,10 @@ describe('query API', () => {
     expect(env).toMatchObject({
       DASHBOARD_DIR: '/var/task/dashboard',
       CHARTS_FILE: '/var/task/dashboard/vendor/lightweight-charts.js',
-      PROVIDER: 'csv',
       APP_VERSION: '0.1.0',
     });
+    // The chart draws the bars the worker cached: the API knows no provider.
+    expect(Object.keys(env).filter((name) => /PROVIDER|DATA_DIR|SCHWAB|ALPACA/.test(name))).toEqual([]);
     expect(env.DEBUG_MEMORY).toBeUndefined();
     // The gateway checks the token; the function only knows which answers to keep private.
     expect(env.API_TOKEN_SECRET_ID).toBeUndefined();
@@ -1171,12 +1170,12 @@ describe('live providers', () => {
       const document = JSON.stringify(p.Properties.PolicyDocument);
       return document.includes('secretsmanager:GetSecretValue') && document.includes('scanfleet/schwab');
     });
-    // The worker fetches bars; the API fetches them for its chart; the sweeper checks the refresh
-    // token's age. Dispatch never reads it.
+    // The worker fetches bars; the sweeper checks the refresh token's age. Neither the API (its
+    // chart draws the cached bars) nor dispatch reads it.
     const roles = readers.map((p) => JSON.stringify(p.Properties.Roles));
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(2);
     expect(roles.filter((r) => r.includes('PipelineScanBatchRole'))).toHaveLength(1);
-    expect(roles.filter((r) => r.includes('QueryApiRole'))).toHaveLength(1);
+    expect(roles.filter((r) => r.includes('QueryApiRole'))).toHaveLength(0);
     expect(roles.filter((r) => r.includes('OperationsSweeperRole'))).toHaveLength(1);
     // The token's age comes with the secret's value (GetSecretValue's CreatedDate): nobody lists versions.
     expect(policies.some((p) => JSON.stringify(p.Properties.PolicyDocument).includes('ListSecretVersionIds'))).toBe(

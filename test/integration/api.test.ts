@@ -118,13 +118,14 @@ describe('GET /api/symbols/{symbol}', () => {
     const { status, body } = await get('/api/symbols/GE/chart');
     expect(status).toBe(200);
     expect(body.bars).toHaveLength(150);
-    // The last row of data/daily/GE.csv.
+    // The last row of data/daily/GE.csv (169.509995, 175.809998, 167.350006, 167.960007), as the
+    // worker cached it: prices as Float32, 7 significant digits.
     expect(body.bars[149]).toEqual({
       time: '2024-03-08',
-      open: 169.509995,
-      high: 175.809998,
-      low: 167.350006,
-      close: 167.960007,
+      open: 169.51,
+      high: 175.81,
+      low: 167.35,
+      close: 167.96,
       volume: 16940300,
     });
     expect(body.bollinger.upper.slice(0, 19).every((v: unknown) => v === null)).toBe(true);

@@ -306,4 +306,48 @@ describe('scan-batch handler', () => {
       'run 20200101T000000Z-gone not found (never created, or expired)',
     );
   });
+
+  it('caches each symbol’s closed bars once per last closed bar: a run that sees the same bars writes no bars and no state', async () => {
+    const real = db.client();
+    const writes: string[] = [];
+    const client = {
+      send: (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const name = command.constructor.name;
+        const requests = Object.values((command.input.RequestItems ?? {}) as Record<string, unknown[]>).flat();
+        for (const request of requests as { PutRequest?: { Item: { pk: string } } }[])
+          if (request.PutRequest?.Item.pk.startsWith('BARS#')) writes.push(`bars ${request.PutRequest.Item.pk}`);
+        const item = command.input.Item as { sk?: string } | undefined;
+        if (name === 'PutCommand' && item?.sk === 'STATE') writes.push('state');
+        return real.send(command as never);
+      },
+    } as unknown as typeof real;
+    const store = openStores(client, { tableName: db.store().tableName, now: () => new Date('2026-11-24T14:30:00Z') });
+    const handler = createScanBatchHandler(() => ({
+      stores: store,
+      marketData: csv,
+      lookbackBars: 150,
+      maxReceives: 3,
+      alertSettings: { intraday: false, cooldownSessions: 3 },
+      now: () => new Date('2026-11-24T14:30:00Z'),
+    }));
+    const symbols = ['ABNB', 'COST'];
+    const [first] = await newRun(store, '20261124T143000Z-bars1', [symbols], '2024-03-06');
+    await handler(event(first), context);
+    expect(writes.sort()).toEqual(['bars BARS#ABNB', 'bars BARS#COST', 'state', 'state']);
+    const abnb = await store.bars.closedBars('ABNB', '2024-03-06');
+    // Fetched: the lookback and the gap-fill's sessions (150 + 5 + 1), closed, up to the as-of.
+    expect([abnb?.length, abnb && abnb.day[abnb.length - 1]]).toEqual([156, Date.parse('2024-03-06') / 86_400_000]);
+
+    writes.length = 0;
+    const [again] = await newRun(store, '20261124T143000Z-bars2', [symbols], '2024-03-06');
+    await handler(event(again), context);
+    expect(writes).toEqual([]);
+
+    const [later] = await newRun(store, '20261124T143000Z-bars3', [symbols], '2024-03-07');
+    await handler(event(later), context);
+    expect(writes.sort()).toEqual(['bars BARS#ABNB', 'bars BARS#COST', 'state', 'state']);
+    // Each as-of keeps its own item: a chart of the first run still ends on 03-06.
+    const before = await store.bars.closedBars('ABNB', '2024-03-06');
+    expect(before && before.day[before.length - 1]).toBe(Date.parse('2024-03-06') / 86_400_000);
+  });
 });

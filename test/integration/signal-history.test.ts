@@ -78,13 +78,20 @@ describe('runs and results on a bar still trading', () => {
       session: '2024-03-07',
       symbolsPartial: 0,
     });
-    // The API's provider here is the csv one: complete daily bars only, so at noon there is no
-    // 03-07 bar yet; after the close there is, and the evening run before stops at 03-06.
-    const chartEnd = async (run: LocalPipelineResult) =>
-      (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars.at(-1).time;
-    expect(await chartEnd(runs[0])).toBe('2024-03-06');
-    expect(await chartEnd(runs[2])).toBe('2024-03-06');
-    expect(await chartEnd(runs[3])).toBe('2024-03-07');
+    // The chart draws the bars each run's worker cached: the evening run stops at 03-06; the noon
+    // run adds the 03-07 bar it saw forming (its volume so far, as VPB read it), after the close
+    // the bar has closed.
+    const chart = async (run: LocalPipelineResult) =>
+      (await api(`/api/symbols/COST/chart?runId=${run.run.runId}`)).bars;
+    expect((await chart(runs[0])).at(-1).time).toBe('2024-03-06');
+    const [noon, close] = [await chart(runs[2]), await chart(runs[3])];
+    const vpb = runs[2].outcomes.find((o) => o.symbol === 'COST' && o.scanner === 'vpb');
+    expect([noon.at(-2).time, noon.at(-1).time, noon.at(-1).volume]).toEqual([
+      '2024-03-06',
+      '2024-03-07',
+      vpb?.values?.volumeSoFar,
+    ]);
+    expect([close.at(-1).time, close.at(-1).volume > noon.at(-1).volume]).toEqual(['2024-03-07', true]);
     expect((await api('/api/symbols/COST/chart')).bars.at(-1).time).toBe('2024-03-07'); // the latest run's
   });
 });

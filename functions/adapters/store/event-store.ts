@@ -31,6 +31,8 @@ export interface StoredEvent {
 export interface StoredState {
   readonly state: EventState;
   readonly version: number;
+  /** The last bar date of the symbol's newest cached bars (BarsStore): they are written again only past it. */
+  readonly barsDate?: string;
 }
 
 /**
@@ -55,7 +57,11 @@ export class EventStore {
         );
         for (const item of Responses?.[this.table.name] ?? []) {
           if (!this.table.expired(item))
-            states.set(item.symbol as string, { state: item.state as EventState, version: item.version as number });
+            states.set(item.symbol as string, {
+              state: item.state as EventState,
+              version: item.version as number,
+              ...(item.barsDate !== undefined && { barsDate: item.barsDate as string }),
+            });
         }
         keys = (UnprocessedKeys?.[this.table.name]?.Keys ?? []) as Record<string, unknown>[];
         if (keys.length > 0 && attempt >= 8)
@@ -67,10 +73,16 @@ export class EventStore {
   }
 
   /**
-   * Writes a symbol's state if nobody moved it since `version` was read. A concurrent run that
-   * got there first with the same or a newer session wins; an older one is overwritten.
+   * Writes a symbol's state (and the date of its cached bars) if nobody moved it since `version`
+   * was read. A concurrent run that got there first with the same or a newer session wins; an
+   * older one is overwritten.
    */
-  async writeState(symbol: string, state: EventState, version: number | undefined): Promise<void> {
+  async writeState(
+    symbol: string,
+    state: EventState,
+    version: number | undefined,
+    barsDate: string | undefined,
+  ): Promise<void> {
     for (let expected = version; ;) {
       const written = await unlessConditionFails(
         this.table.client.send(
@@ -82,6 +94,7 @@ export class EventStore {
               symbol,
               state,
               version: (expected ?? 0) + 1,
+              barsDate,
               expiresAt: this.table.expiry(this.retentionDays),
             },
             ConditionExpression: expected === undefined ? 'attribute_not_exists(pk)' : 'version = :version',

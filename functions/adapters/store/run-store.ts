@@ -185,12 +185,17 @@ export class RunStore {
     return { items: page.items.map(toRunRecord), cursor: page.cursor };
   }
 
-  /** The newest run with one of the given statuses (complete by default). */
+  /**
+   * The newest run with one of the given statuses (complete by default). A run item holds its
+   * symbol list, so the first page is small: the newest run, or the one before a run in flight.
+   */
   async latestRun(...statuses: RunRecord['status'][]): Promise<RunRecord | undefined> {
     const wanted = statuses.length > 0 ? statuses : ['complete'];
     let cursor: string | undefined;
+    let size = 2;
     do {
-      const page = await this.listRuns(20, cursor);
+      const page = await this.listRuns(size, cursor);
+      size = 20;
       const found = page.items.find((run) => wanted.includes(run.status));
       if (found) return found;
       cursor = page.cursor;

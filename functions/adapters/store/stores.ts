@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlertStore } from './alert-store.js';
+import { BarsStore } from './bars-store.js';
 import { ControlStore } from './control-store.js';
 import { EventStore } from './event-store.js';
 import { OutboxStore } from './outbox-store.js';
@@ -17,6 +18,8 @@ export interface StoreOptions extends TableOptions {
 export interface Stores {
   readonly runs: RunStore;
   readonly results: ResultStore;
+  /** Each symbol's closed bars, as the worker fetched them: what the chart draws. Kept as long as results. */
+  readonly bars: BarsStore;
   /** Signal events and each symbol's event state; kept as long as runs, so a squeeze can last. */
   readonly events: EventStore;
   readonly alerts: AlertStore;
@@ -32,6 +35,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
   return {
     runs: new RunStore(table, retention.runsDays),
     results: new ResultStore(table, retention.resultsDays),
+    bars: new BarsStore(table, retention.resultsDays),
     events: new EventStore(table, retention.runsDays),
     alerts: new AlertStore(table, retention.runsDays),
     outbox: new OutboxStore(table, retention.runsDays),
@@ -41,7 +45,11 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
 
 /** What a reader of runs may call: no write. */
 export type RunReader = Pick<RunStore, 'getRun' | 'listRuns' | 'latestRun'>;
-export type ResultReader = Pick<ResultStore, 'runResults' | 'allRunResults' | 'symbolHistory'>;
+export type ResultReader = Pick<
+  ResultStore,
+  'runResults' | 'runSignals' | 'runProblems' | 'formingBar' | 'allRunResults' | 'symbolHistory'
+>;
+export type BarsReader = Pick<BarsStore, 'closedBars'>;
 export type EventReader = Pick<EventStore, 'eventsOf'>;
 export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
 
@@ -49,19 +57,24 @@ export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
 export interface ReadStores {
   readonly runs: RunReader;
   readonly results: ResultReader;
+  readonly bars: BarsReader;
   readonly events: EventReader;
   readonly control: ControlReader;
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, events, control }: Stores): ReadStores {
+export function readStores({ runs, results, bars, events, control }: Stores): ReadStores {
   return {
     runs: { getRun: runs.getRun.bind(runs), listRuns: runs.listRuns.bind(runs), latestRun: runs.latestRun.bind(runs) },
     results: {
       runResults: results.runResults.bind(results),
+      runSignals: results.runSignals.bind(results),
+      runProblems: results.runProblems.bind(results),
+      formingBar: results.formingBar.bind(results),
       allRunResults: results.allRunResults.bind(results),
       symbolHistory: results.symbolHistory.bind(results),
     },
+    bars: { closedBars: bars.closedBars.bind(bars) },
     events: { eventsOf: events.eventsOf.bind(events) },
     control: { paused: control.paused.bind(control), tokenStatus: control.tokenStatus.bind(control) },
   };

@@ -6,7 +6,10 @@
  *
  *   run          pk RUN#<runId>     sk RUN                                gsi1 RUNS / <scheduledAt>#<runId>
  *   result       pk RUN#<runId>     sk RESULT#<scanner>#<symbol>          gsi2 SYMBOL#<symbol> / <scheduledAt>#<runId>#<scanner>
+ *   problem      pk RUN#<runId>     sk PROBLEM#<scanner>#<symbol>         a result with status error or insufficient_data (a copy)
+ *   signal       pk RUN#<runId>     sk SIGNAL#<scanner>#<signal>#<symbol> a result with a signal (a copy)
  *   alert log    pk RUN#<runId>     sk ALERT#<symbol>#<event key>#<kind>  what a run alerts (its outbox)
+ *   bars         pk BARS#<symbol>   sk <last closed bar date>             a symbol's closed bars as a run fetched them
  *   event        pk EVENT#<symbol>  sk E#<start>#<scanner>#<signal>       one per event, claimed once
  *   event state  pk EVENT#<symbol>  sk STATE                              what the symbol's events stand at
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
@@ -29,7 +32,10 @@ export const TABLE_KEYS = {
 export const ITEM_TYPES = {
   run: 'run',
   result: 'result',
+  problem: 'problem',
+  signal: 'signal',
   alert: 'alert',
+  bars: 'bars',
   event: 'event',
   eventState: 'event-state',
   outboxMessage: 'outbox-message',
@@ -45,6 +51,9 @@ const PREFIX = {
   runSort: 'RUN',
   runsPartition: 'RUNS',
   result: 'RESULT#',
+  problem: 'PROBLEM#',
+  signal: 'SIGNAL#',
+  bars: 'BARS#',
   symbol: 'SYMBOL#',
   alert: 'ALERT#',
   event: 'EVENT#',
@@ -58,7 +67,6 @@ const PREFIX = {
   scanNow: 'SCANNOW#',
   notice: 'NOTICE#',
   token: 'TOKEN',
-  bars: 'BARS#',
 } as const;
 
 export interface ItemKey {
@@ -102,6 +110,24 @@ export const KEYS = {
     pk: `${PREFIX.run}${runId}`,
     skPrefix: scanner === undefined ? PREFIX.result : `${PREFIX.result}${scanner}#`,
   }),
+  /** A copy of a result whose status is error or insufficient_data: a run's problems, read without a filter. */
+  problem: (runId: string, scanner: string, symbol: string): ItemKey => ({
+    pk: `${PREFIX.run}${runId}`,
+    sk: `${PREFIX.problem}${scanner}#${symbol}`,
+  }),
+  problemsOf: (runId: string): KeyRange => ({ pk: `${PREFIX.run}${runId}`, skPrefix: PREFIX.problem }),
+  /** A copy of a result that has a signal: one scanner's signals (or one signal's), read without a filter. */
+  signalResult: (runId: string, scanner: string, signal: string, symbol: string): ItemKey => ({
+    pk: `${PREFIX.run}${runId}`,
+    sk: `${PREFIX.signal}${scanner}#${signal}#${symbol}`,
+  }),
+  signalsOf: (runId: string, scanner: string, signal?: string): KeyRange => ({
+    pk: `${PREFIX.run}${runId}`,
+    skPrefix: `${PREFIX.signal}${scanner}#${signal === undefined ? '' : `${signal}#`}`,
+  }),
+  /** A symbol's closed bars, as fetched when `lastBarDate` (YYYY-MM-DD) was its newest closed bar. */
+  bars: (symbol: string, lastBarDate: string): ItemKey => ({ pk: `${PREFIX.bars}${symbol}`, sk: lastBarDate }),
+  barsOf: (symbol: string): KeyRange => ({ pk: `${PREFIX.bars}${symbol}` }),
   /** A result's entry in the symbol index. */
   symbolIndex: (symbol: string, scheduledAt: string, runId: string, scanner: string) => ({
     [symbolIndex.partitionKey]: `${PREFIX.symbol}${symbol}`,

@@ -84,15 +84,16 @@ export class Table {
   }
 
   /**
-   * One page of an index partition or a key range: queries until `limit` unexpired items are
-   * collected or the range ends; `conditions` filter further (and are billed as read).
+   * One page of an index partition or a key range: one Query that reads at most `limit` items,
+   * so a page costs what it returns. Expired items (TTL deletion lags) are left out, so a page
+   * may hold fewer than `limit`; the cursor says whether more follow.
    */
   async page(
     range: IndexRange | KeyRange,
-    options: { limit: number; cursor?: string; newestFirst?: boolean; filter?: Filter },
+    options: { limit: number; cursor?: string; newestFirst?: boolean },
   ): Promise<Page<Record<string, unknown>>> {
-    const names: Record<string, string> = { ...options.filter?.names };
-    const values: Record<string, unknown> = { ...options.filter?.values };
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
     let input: Omit<QueryCommandInput, 'TableName'>;
     if ('index' in range) {
       names['#pk'] = range.attribute;
@@ -105,29 +106,25 @@ export class Table {
         KeyConditionExpression: range.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
       };
     }
-    const filter = [`${TABLE_KEYS.ttlAttribute} > :now`, ...(options.filter?.conditions ?? [])].join(' AND ');
-    const items: Record<string, unknown>[] = [];
-    let startKey = decodeCursor(options.cursor);
-    do {
-      const response = await this.client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.name,
-          FilterExpression: filter,
-          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-          ExpressionAttributeValues: { ...values, ':now': Math.floor(this.now().getTime() / 1000) },
-          ScanIndexForward: !options.newestFirst,
-          Limit: options.limit - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(response.Items ?? []));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey && items.length < options.limit);
-    return { items, cursor: startKey ? encodeCursor(startKey) : undefined };
+    const response = await this.client.send(
+      new QueryCommand({
+        ...input,
+        TableName: this.name,
+        FilterExpression: `${TABLE_KEYS.ttlAttribute} > :now`,
+        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: { ...values, ':now': Math.floor(this.now().getTime() / 1000) },
+        ScanIndexForward: !options.newestFirst,
+        Limit: options.limit,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+      }),
+    );
+    return {
+      items: response.Items ?? [],
+      cursor: response.LastEvaluatedKey ? encodeCursor(response.LastEvaluatedKey) : undefined,
+    };
   }
 
-  /** Every unexpired item of a key range (consistent reads), up to `limit`. */
+  /** Every unexpired item of a key range (consistent reads), up to `limit` (each Query reads at most what is left of it). */
   async all(
     range: KeyRange,
     options: { limit?: number; newestFirst?: boolean } = {},
@@ -148,6 +145,7 @@ export class Table {
           },
           ConsistentRead: true,
           ScanIndexForward: !options.newestFirst,
+          ...(Number.isFinite(limit) && { Limit: limit - items.length }),
           ExclusiveStartKey: startKey,
         }),
       );
@@ -156,13 +154,6 @@ export class Table {
     } while (startKey && items.length < limit);
     return items.slice(0, limit);
   }
-}
-
-/** Extra filter conditions of a query, with the names and values they use. */
-export interface Filter {
-  readonly conditions: string[];
-  readonly names?: Record<string, string>;
-  readonly values?: Record<string, unknown>;
 }
 
 const TABLE_ATTRIBUTES = [

@@ -15,6 +15,16 @@ export interface Bars {
   readonly volume: Float64Array;
 }
 
+/** One bar's values. */
+export interface Bar {
+  readonly day: EpochDay;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
 /**
  * Why a raw row was not kept (or, for `out_of_order`, kept but moved). The rules:
  * - `malformed`: the date is not a real YYYY-MM-DD date, or the row has too few fields → dropped
@@ -202,4 +212,37 @@ export function withLastVolume(bars: Bars, volume: number): Bars {
   const column = Float64Array.from(bars.volume);
   column[column.length - 1] = volume;
   return { ...bars, volume: column };
+}
+
+/** The bar at index i. */
+export function barAt(bars: Bars, i: number): Bar {
+  return {
+    day: bars.day[i],
+    open: bars.open[i],
+    high: bars.high[i],
+    low: bars.low[i],
+    close: bars.close[i],
+    volume: bars.volume[i],
+  };
+}
+
+/** The bars with one more after the last (new columns). */
+export function withBar(bars: Bars, bar: Bar): Bars {
+  const column = <T extends Int32Array | Float64Array>(values: T, value: number, make: (n: number) => T): T => {
+    const out = make(bars.length + 1);
+    out.set(values);
+    out[bars.length] = value;
+    return out;
+  };
+  const float = (n: number) => new Float64Array(n);
+  return {
+    symbol: bars.symbol,
+    length: bars.length + 1,
+    day: column(bars.day, bar.day, (n) => new Int32Array(n)),
+    open: column(bars.open, bar.open, float),
+    high: column(bars.high, bar.high, float),
+    low: column(bars.low, bar.low, float),
+    close: column(bars.close, bar.close, float),
+    volume: column(bars.volume, bar.volume, float),
+  };
 }

@@ -12,6 +12,7 @@ const WRITES = [
   'recordAlert',
   'completeRun',
   'writeOutcomes',
+  'writeBars',
   'writeState',
   'claimEvent',
   'resolveForming',
@@ -52,7 +53,10 @@ export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
 describe('the API and the Discord commands get the stores without their write methods', () => {
   it('types: ApiDeps and CommandDeps name only reads', () => {
     expectTypeOf<keyof ApiDeps['runs']>().toEqualTypeOf<'getRun' | 'listRuns' | 'latestRun'>();
-    expectTypeOf<keyof ApiDeps['results']>().toEqualTypeOf<'runResults' | 'allRunResults' | 'symbolHistory'>();
+    expectTypeOf<keyof ApiDeps['results']>().toEqualTypeOf<
+      'runResults' | 'runSignals' | 'runProblems' | 'formingBar' | 'allRunResults' | 'symbolHistory'
+    >();
+    expectTypeOf<keyof ApiDeps['bars']>().toEqualTypeOf<'closedBars'>();
     expectTypeOf<keyof ApiDeps['events']>().toEqualTypeOf<'eventsOf'>();
     expectTypeOf<keyof ApiDeps['control']>().toEqualTypeOf<'paused' | 'tokenStatus'>();
     expectTypeOf<CommandDeps['runs']>().toEqualTypeOf<ApiDeps['runs']>();
@@ -64,12 +68,16 @@ describe('the API and the Discord commands get the stores without their write me
     const methods = Object.values(read).flatMap((store) => Object.keys(store));
     expect(methods.sort()).toEqual([
       'allRunResults',
+      'closedBars',
       'eventsOf',
+      'formingBar',
       'getRun',
       'latestRun',
       'listRuns',
       'paused',
+      'runProblems',
       'runResults',
+      'runSignals',
       'symbolHistory',
       'tokenStatus',
     ]);

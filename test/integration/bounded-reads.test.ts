@@ -1,0 +1,169 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { openStores, readStores, type Stores } from '../../functions/adapters/store/stores.js';
+import { type ApiDeps, handleApiRequest } from '../../functions/api/routes.js';
+import { RunSummaryBuilder } from '../../functions/core/run/run-summary.js';
+import type { ScanOutcome } from '../../functions/core/scan/scan-symbol.js';
+import type { ScannerName } from '../../functions/core/scan/scanners.js';
+import type { DashboardAssets } from '../../functions/api/dashboard-assets.js';
+import { bundledBars } from '../helpers/bars.js';
+import { useEmbeddedStore } from '../helpers/store.js';
+
+// A run of 5,000 symbols × 3 scanners written the way the worker writes it (15,000 results, one
+// batch write path), then the API's reads counted as DynamoDB bills them: the items each Query
+// *scanned* (its ScannedCount, before any filter) and each GetItem read — not the items returned.
+const db = useEmbeddedStore();
+const SCANNERS: ScannerName[] = ['macd', 'ttm-squeeze', 'vpb'];
+const SYMBOLS = Array.from({ length: 5_000 }, (_, i) => `S${i.toString(36).toUpperCase().padStart(4, '0')}`);
+const RUN_ID = '20261125T213000Z-full';
+const clock = () => new Date('2026-11-25T22:00:00Z');
+
+/** Every 50th symbol failed (3 problems each: 300), every 20th has a VPB buy (250). */
+function outcomesOf(symbol: string, i: number): ScanOutcome[] {
+  return SCANNERS.map((scanner) => {
+    if (i % 50 === 7) return { symbol, scanner, status: 'error', signal: null, values: null, reason: 'HTTP 404' };
+    const buy = scanner === 'vpb' && i % 20 === 3;
+    return {
+      symbol,
+      scanner,
+      status: 'ok',
+      signal: buy ? 'buy' : null,
+      values: { close: 100 + (i % 7) },
+      barDate: '2026-11-25',
+      partial: false,
+    };
+  });
+}
+
+/** The stores over a client whose every read is counted: items scanned per request. */
+function counted(): { stores: Stores; reads: () => number; reset: () => void } {
+  const client = createDocumentClient(db.store().endpoint);
+  let reads = 0;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const output = result.output as { ScannedCount?: number; Item?: unknown };
+      reads += output.ScannedCount ?? (output.Item ? 1 : 0);
+      return result;
+    },
+    { step: 'initialize', name: 'countScanned' },
+  );
+  return {
+    stores: openStores(client, { tableName: db.store().tableName, now: clock }),
+    reads: () => reads,
+    reset: () => (reads = 0),
+  };
+}
+
+async function seed(): Promise<Stores> {
+  const { stores } = counted();
+  await stores.runs.createRun({
+    runId: RUN_ID,
+    watchlist: 'full',
+    kind: 'scheduled',
+    purpose: 'after-close',
+    session: '2026-11-25',
+    scheduledAt: '2026-11-25T21:30:00.000Z',
+    startedAt: '2026-11-25T21:30:00.000Z',
+    sessionDate: '2026-11-25',
+    symbols: SYMBOLS,
+    scanners: SCANNERS,
+    batchSize: 5_000,
+    batchesExpected: 1,
+  });
+  const run = { runId: RUN_ID, scheduledAt: '2026-11-25T21:30:00.000Z' };
+  await stores.results.writeOutcomes(
+    run,
+    SYMBOLS.flatMap((symbol, i) => outcomesOf(symbol, i)),
+  );
+  await stores.runs.recordBatch(RUN_ID, 0, {
+    summary: new RunSummaryBuilder(SCANNERS).build(),
+    barDates: ['2026-11-25'],
+    dataIssues: {},
+  });
+  await stores.runs.completeRun(RUN_ID);
+  return stores;
+}
+
+const seeded = (() => {
+  let once: Promise<Stores> | undefined;
+  return () => (once ??= seed());
+})();
+
+async function get(stores: Stores, path: string, query: Record<string, string> = {}) {
+  const deps: ApiDeps = {
+    ...readStores(stores),
+    assets: {} as DashboardAssets,
+    version: 'test',
+    debugMemory: false,
+    access: 'open',
+    lookbackBars: 150,
+    now: clock,
+  };
+  const rawQuery = new URLSearchParams(query).toString();
+  const response = await handleApiRequest({ method: 'GET', path, query, headers: {}, rawQuery }, deps);
+  return { status: response.statusCode, body: JSON.parse(response.body as string) };
+}
+
+describe('every API read is bounded: items scanned per request at 5,000 symbols', () => {
+  it('GET /api/runs/{id} reads the run and one page of its problems, never the 15,000 results', async () => {
+    await seeded();
+    const { stores, reads, reset } = counted();
+    const seen: string[] = [];
+    const scanned: number[] = [];
+    let cursor: string | undefined;
+    do {
+      reset();
+      const { status, body } = await get(stores, `/api/runs/${RUN_ID}`, { limit: '100', ...(cursor && { cursor }) });
+      expect(status).toBe(200);
+      scanned.push(reads());
+      seen.push(...body.problems.map((p: { symbol: string; scanner: string }) => `${p.scanner}/${p.symbol}`));
+      cursor = body.cursor;
+    } while (cursor);
+    // 300 problems in pages of 100: the run item and at most 100 problem items a request (the
+    // last page is empty: DynamoDB cannot tell a page of exactly 100 was the last).
+    expect(seen).toHaveLength(300);
+    expect(new Set(seen).size).toBe(300);
+    expect(scanned).toEqual([101, 101, 101, 1]);
+  }, 120_000);
+
+  it('GET /api/scans/vpb?signal=buy scans the signals it returns, and the default page its limit', async () => {
+    await seeded();
+    const { stores, reads, reset } = counted();
+    const { status, body } = await get(stores, '/api/scans/vpb', { signal: 'buy', limit: '500' });
+    expect(status).toBe(200);
+    expect(body.results).toHaveLength(250);
+    expect(body.results.every((r: { signal: string }) => r.signal === 'buy')).toBe(true);
+    expect(body.cursor).toBeUndefined();
+    // The newest run (one item of the runs index), then the 250 signal copies: nothing else.
+    expect(reads()).toBe(1 + 250);
+
+    reset();
+    const page = await get(stores, '/api/scans/macd', { signal: 'bullish_cross', limit: '10' });
+    expect([page.body.results.length, reads()]).toEqual([0, 1]);
+
+    reset();
+    const all = await get(stores, '/api/scans/vpb', { limit: '200' });
+    expect([all.body.results.length, reads()]).toEqual([200, 1 + 200]);
+  }, 120_000);
+
+  it('GET /api/symbols/{s}/chart reads one cached item, and answers 404 for a symbol without one — no provider to call', async () => {
+    expectTypeOf<ApiDeps>().not.toHaveProperty('marketData');
+    const stores = await seeded();
+    const bars = await bundledBars('GE', '2024-03-08', 160);
+    await stores.bars.writeBars([{ ...bars, symbol: SYMBOLS[0] }]);
+    const { stores: reading, reads, reset } = counted();
+    const chart = await get(reading, `/api/symbols/${SYMBOLS[0]}/chart`);
+    expect([chart.status, chart.body.bars.length, chart.body.bars.at(-1).time]).toEqual([200, 150, '2024-03-08']);
+    // The newest run and the cached bars' one item.
+    expect(reads()).toBe(2);
+    reset();
+    const outside = await get(reading, '/api/symbols/NFLX/chart');
+    expect([outside.status, outside.body.error.code, outside.body.error.message]).toEqual([
+      404,
+      'unknown_symbol',
+      "no bars of NFLX up to 2026-11-25: charts are drawn from the watchlist's scans",
+    ]);
+    expect(reads()).toBe(1);
+  }, 120_000);
+});
