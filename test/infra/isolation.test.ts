@@ -357,9 +357,9 @@ describe('secrets', () => {
         Object.values(SECRETS).filter((s) => grant.resource.includes(s)),
         `${grant.role} ${grant.resource}`,
       ).toHaveLength(1);
+    // The API function reads no secret: the gateway checks the token, the chart reads cached bars.
     expect(m.who(/^secretsmanager:/, 'secret:')).toEqual([
       'alarm-notify',
-      'api',
       'authorizer',
       'discord',
       'scan-batch',
