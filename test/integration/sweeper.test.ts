@@ -174,7 +174,7 @@ describe('the sweeper', () => {
     await newRun(runId, 1, '2026-11-25T21:45:00.000Z');
     await stores().alerts.writeAlertLog(['GE', 'MDB', 'DDOG', 'COST'].map((s) => line(runId, s)));
     await stores().runs.recordBatch(runId, 0, summary(2));
-    await stores().runs.completeRun(runId); // ...and the invocation died here: 4 signals claimed, 0 posted
+    await stores().runs.completeRun({ runId, scheduledAt: '2026-11-25T21:45:00.000Z' }); // ...and the invocation died here: 4 signals claimed, 0 posted
     const before = discord.received.length;
     expect((await sweep()).alertsQueued).toEqual([runId]);
     const sent = postedTo(ALERTS, before);

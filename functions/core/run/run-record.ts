@@ -84,6 +84,9 @@ export interface RunRecord {
   readonly expiresAt: number;
 }
 
+/** A run by its id and its scheduled time: what orders runs (newest first). */
+export type RunRef = Pick<RunRecord, 'runId' | 'scheduledAt'>;
+
 /** What dispatch knows when it creates a run; the counters start at zero. */
 export type NewRun = Pick<
   RunRecord,
