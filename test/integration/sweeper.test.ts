@@ -133,6 +133,8 @@ describe('the sweeper', () => {
       doneBatches: [0, 2],
       finishedAt: '2026-11-24T14:46:00.000Z',
     });
+    // Ended partial, it is the run the dashboard shows.
+    expect(await stores().runs.shownRun()).toMatchObject({ runId, status: 'partial' });
     const told = postedTo(OPERATOR, before);
     expect(told.map((m) => m.content)).toEqual([`scanfleet: run ${runId} ended partial`]);
     expect(told[0].embeds[0].description).toMatch(/^2 of 4 batches missing .*\nWhat to do: /);
