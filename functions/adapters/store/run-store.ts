@@ -8,6 +8,7 @@ import {
   type RunAlert,
   type RunRecord,
   type RunRef,
+  isShownRun,
 } from '../../core/run/run-record.js';
 import type { RunEnding } from '../../core/run/run-lifecycle.js';
 import { StoreError } from './batch-write.js';
@@ -144,7 +145,7 @@ export class RunStore {
     );
     const byThisCall =
       completed !== undefined || (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
-    if (byThisCall) await this.show(run);
+    if (byThisCall) await this.showRun(run);
     return byThisCall;
   }
 
@@ -172,15 +173,17 @@ export class RunStore {
           }),
         ),
       )) !== undefined;
-    if (ended && ending.status === 'partial') await this.show(run);
+    if (ended && ending.status === 'partial') await this.showRun(run);
     return ended;
   }
 
   /**
    * Points the shown run at this one unless the pointer holds a newer run (by the runs index's
    * order), so runs finishing out of order never move it back; the same run refreshes its expiry.
+   * The calls that complete a run or end it partial call it; the sweeper again, for the newest
+   * shown run it lists (a writer that died before it, a table from before the pointer).
    */
-  private async show(run: RunRef): Promise<void> {
+  async showRun(run: RunRef): Promise<void> {
     await unlessConditionFails(
       this.table.client.send(
         new PutCommand({
@@ -228,19 +231,14 @@ export class RunStore {
   async shownRun(): Promise<RunRecord | undefined> {
     const pointer = await this.table.get(KEYS.shownRun());
     const pointed = typeof pointer?.runId === 'string' ? await this.getRun(pointer.runId) : undefined;
-    if (pointed && isShown(pointed)) return pointed;
+    if (pointed && isShownRun(pointed)) return pointed;
     const page = await this.listRuns(SHOWN_RUN_FALLBACK_PAGE);
-    return page.items.find(isShown);
+    return page.items.find(isShownRun);
   }
 }
 
 /** Runs read to find the shown run when its pointer is missing. */
 const SHOWN_RUN_FALLBACK_PAGE = 20;
-
-/** Whether the dashboard shows a run: it completed, or ended partial (some batches missing). */
-function isShown(run: RunRecord): boolean {
-  return run.status === 'complete' || run.status === 'partial';
-}
 
 /** The update expression that adds a batch's tally to its run's counters. */
 function batchUpdate(batch: number, tally: BatchTally) {
