@@ -101,9 +101,6 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   }
 }
 
-/** The run the dashboard shows: the newest that completed, or ended partial (some batches missing). */
-const SHOWN_RUN_STATUSES = ['complete', 'partial'] as const;
-
 /** GET /api/scans/{scanner}?signal=&limit=&cursor= — the latest complete (or partial) run's results. */
 async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: string): Promise<ApiResponse> {
   allowQuery(request, ['signal', 'limit', 'cursor']);
@@ -114,7 +111,7 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
     throw new HttpError(400, 'bad_parameter', `signal must be one of ${signals.join(', ')} for ${scanner}`, 'signal');
   }
   const limit = parseLimit(request.query.limit, 200);
-  const run = await deps.runs.latestRun(...SHOWN_RUN_STATUSES);
+  const run = await deps.runs.shownRun();
   if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
   const page = await withCursor(request.query.cursor, (cursor) =>
     signal === undefined
@@ -160,7 +157,7 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
   const runId = request.query.runId;
   if (runId !== undefined && !RUN_ID.test(runId))
     throw new HttpError(400, 'bad_parameter', 'runId is not a run id (e.g. 20261125T143000Z-full)', 'runId');
-  const run = runId === undefined ? await deps.runs.latestRun(...SHOWN_RUN_STATUSES) : await deps.runs.getRun(runId);
+  const run = runId === undefined ? await deps.runs.shownRun() : await deps.runs.getRun(runId);
   if (runId !== undefined && !run)
     throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
   const asOf = run ? runAsOf(run) : null;
@@ -223,7 +220,7 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
 }
 
 async function health(deps: ApiDeps): Promise<ApiResponse> {
-  const run = await deps.runs.latestRun(...SHOWN_RUN_STATUSES);
+  const run = await deps.runs.shownRun();
   const now = deps.now();
   const memory = memoryFigures();
   return json(200, {

@@ -101,7 +101,7 @@ async function scanCommand(scanner: string, signal: string | undefined, deps: Co
     return ephemeral(
       `${scanner} has no signal "${String(signal).slice(0, 32)}"; its signals are ${signals.join(', ')}.`,
     );
-  const run = await deps.runs.latestRun('complete', 'partial');
+  const run = await deps.runs.shownRun();
   if (!run) return ephemeral('No scan has completed yet. Start one with /scan-now.');
   const results = (await deps.results.runSignals(run.runId, scanner, signal, 1000)).items;
   const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'}${run.symbolsPartial > 0 ? ' · bars still trading: signals may change by the close' : ''}${run.status === 'partial' ? ' · the run ended partial' : ''}`;
@@ -162,7 +162,7 @@ async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {
   const schwab = deps.provider === 'schwab';
   const [page, complete, pause, token] = await Promise.all([
     deps.runs.listRuns(1),
-    deps.runs.latestRun('complete', 'partial'),
+    deps.runs.shownRun(),
     deps.control.paused(),
     schwab ? deps.control.tokenStatus() : undefined,
   ]);

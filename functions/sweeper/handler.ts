@@ -10,7 +10,7 @@ import { isoDay } from '../core/market/trading-day.js';
 import { type Notice, NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, type FinishOutcome, finishRun, needsFinishing } from '../core/run/run-finish.js';
 import { deriveRunId } from '../core/run/run-id.js';
-import type { RunRecord } from '../core/run/run-record.js';
+import { isShownRun, type RunRecord } from '../core/run/run-record.js';
 import { parseQueueMessage } from '../core/run/scan-message.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
@@ -147,7 +147,7 @@ function finishDeps(deps: SweeperDeps): FinishDeps {
   };
 }
 
-/** One sweep: end, complete and queue what the runs' records allow; tell failures; drain. */
+/** One sweep: end, complete and queue what the runs' records allow; point the shown run; tell failures; drain. */
 async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<string, unknown>> {
   const now = deps.now();
   const since = watchdogRunsSince(now, deps.watchdog.providerDelayMs).toISOString();
@@ -158,6 +158,8 @@ async function sweep(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
   for (const outcome of outcomes) if (outcome.ended) await tell(noticeDeps(deps), endedNotice(outcome.run));
   const finished = new Map(outcomes.map((o) => [o.run.runId, o.run]));
   const runs = items.map((run) => finished.get(run.runId) ?? run);
+  const shown = runs.find(isShownRun);
+  if (shown) await deps.stores.runs.showRun(shown);
   const verdict = await watch(
     deps,
     now,

@@ -180,11 +180,14 @@ describe('runs that did not complete', () => {
       batchSize: 30,
       batchesExpected: 1,
     });
-    await stores.runs.endRun(runId, {
-      status: 'failed',
-      reason: 'no batch done by its deadline: batch 0 missing',
-      missing: [],
-    });
+    await stores.runs.endRun(
+      { runId, scheduledAt: scheduledAt.toISOString() },
+      {
+        status: 'failed',
+        reason: 'no batch done by its deadline: batch 0 missing',
+        missing: [],
+      },
+    );
     const list = await get('/api/runs');
     expect(
       list.body.runs.map((r: { runId: string; status: string; endReason?: string }) => [

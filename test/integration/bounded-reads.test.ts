@@ -1,7 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores, readStores, type Stores } from '../../functions/adapters/store/stores.js';
+import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import { type ApiDeps, handleApiRequest } from '../../functions/api/routes.js';
+import type { NewRun } from '../../functions/core/run/run-record.js';
 import { RunSummaryBuilder } from '../../functions/core/run/run-summary.js';
 import type { ScanOutcome } from '../../functions/core/scan/scan-symbol.js';
 import type { ScannerName } from '../../functions/core/scan/scanners.js';
@@ -57,6 +60,7 @@ function counted(): { stores: Stores; reads: () => number; reset: () => void } {
 
 async function seed(): Promise<Stores> {
   const { stores } = counted();
+  const run = { runId: RUN_ID, scheduledAt: '2026-11-25T21:30:00.000Z' };
   await stores.runs.createRun({
     runId: RUN_ID,
     watchlist: 'full',
@@ -71,7 +75,6 @@ async function seed(): Promise<Stores> {
     batchSize: 5_000,
     batchesExpected: 1,
   });
-  const run = { runId: RUN_ID, scheduledAt: '2026-11-25T21:30:00.000Z' };
   await stores.results.writeOutcomes(
     run,
     SYMBOLS.flatMap((symbol, i) => outcomesOf(symbol, i)),
@@ -81,7 +84,7 @@ async function seed(): Promise<Stores> {
     barDates: ['2026-11-25'],
     dataIssues: {},
   });
-  await stores.runs.completeRun(RUN_ID);
+  await stores.runs.completeRun(run);
   return stores;
 }
 
@@ -135,16 +138,16 @@ describe('every API read is bounded: items scanned per request at 5,000 symbols'
     expect(body.results).toHaveLength(250);
     expect(body.results.every((r: { signal: string }) => r.signal === 'buy')).toBe(true);
     expect(body.cursor).toBeUndefined();
-    // The newest run (one item of the runs index), then the 250 signal copies: nothing else.
-    expect(reads()).toBe(1 + 250);
+    // The shown run (its pointer, then the run), then the 250 signal copies: nothing else.
+    expect(reads()).toBe(2 + 250);
 
     reset();
     const page = await get(stores, '/api/scans/macd', { signal: 'bullish_cross', limit: '10' });
-    expect([page.body.results.length, reads()]).toEqual([0, 1]);
+    expect([page.body.results.length, reads()]).toEqual([0, 2]);
 
     reset();
     const all = await get(stores, '/api/scans/vpb', { limit: '200' });
-    expect([all.body.results.length, reads()]).toEqual([200, 1 + 200]);
+    expect([all.body.results.length, reads()]).toEqual([200, 2 + 200]);
   }, 120_000);
 
   it('GET /api/symbols/{s}/chart reads one cached item, and answers 404 for a symbol without one — no provider to call', async () => {
@@ -155,8 +158,8 @@ describe('every API read is bounded: items scanned per request at 5,000 symbols'
     const { stores: reading, reads, reset } = counted();
     const chart = await get(reading, `/api/symbols/${SYMBOLS[0]}/chart`);
     expect([chart.status, chart.body.bars.length, chart.body.bars.at(-1).time]).toEqual([200, 150, '2024-03-08']);
-    // The newest run and the cached bars' one item.
-    expect(reads()).toBe(2);
+    // The shown run (pointer and run) and the cached bars' one item.
+    expect(reads()).toBe(3);
     reset();
     const outside = await get(reading, '/api/symbols/NFLX/chart');
     expect([outside.status, outside.body.error.code, outside.body.error.message]).toEqual([
@@ -164,6 +167,127 @@ describe('every API read is bounded: items scanned per request at 5,000 symbols'
       'unknown_symbol',
       "no bars of NFLX up to 2026-11-25: charts are drawn from the watchlist's scans",
     ]);
-    expect(reads()).toBe(1);
+    expect(reads()).toBe(2);
+  }, 120_000);
+});
+
+/** A run of the whole watchlist (its item ~22 KB), scheduled `hours` after the shown one. */
+function laterRun(hours: number, extra: Partial<NewRun> = {}): NewRun {
+  const at = new Date(Date.parse('2026-11-25T21:30:00Z') + hours * 3_600_000).toISOString();
+  return {
+    runId: `${at.replace(/[-:]|\.000/g, '')}-full`,
+    watchlist: 'full',
+    kind: 'scheduled',
+    purpose: 'market-hours',
+    session: at.slice(0, 10),
+    scheduledAt: at,
+    startedAt: at,
+    sessionDate: at.slice(0, 10),
+    symbols: SYMBOLS,
+    scanners: SCANNERS,
+    batchSize: 5_000,
+    batchesExpected: 1,
+    ...extra,
+  };
+}
+
+const TALLY = { summary: new RunSummaryBuilder(SCANNERS).build(), barDates: ['2026-11-25'], dataIssues: {} };
+
+/** 200 runs after the shown one, none shown: every other one skipped (paused), the rest failed. */
+const withNewerRuns = (() => {
+  let once: Promise<Stores> | undefined;
+  return () =>
+    (once ??= (async () => {
+      const stores = await seeded();
+      for (let chunk = 0; chunk < 200; chunk += 20) {
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => chunk + i + 1).map((hours) =>
+            hours % 2 === 0
+              ? stores.runs.createRun(laterRun(hours, { skippedReason: 'paused' }))
+              : stores.runs.recordFailedDispatch(laterRun(hours), 'provider unreachable'),
+          ),
+        );
+      }
+      return stores;
+    })());
+})();
+
+const pointer = async () =>
+  (await db.client().send(new GetCommand({ TableName: db.store().tableName, Key: KEYS.shownRun() }))).Item;
+const dropPointer = () =>
+  db.client().send(new DeleteCommand({ TableName: db.store().tableName, Key: KEYS.shownRun() }));
+
+// These run in order: the pointer is the table's one.
+describe('the shown run: its pointer and the run, whatever the runs after it', () => {
+  it('reads 2 items (pointer, run) behind 200 newer skipped and failed runs: scans, health, chart', async () => {
+    const stores = await withNewerRuns();
+    expect((await stores.runs.listRuns(200)).items.map((r) => r.status)).not.toContain('complete');
+    const { stores: reading, reads, reset } = counted();
+    const health = await get(reading, '/api/health');
+    expect([health.body.lastRun.runId, reads()]).toEqual([RUN_ID, 2]);
+    reset();
+    const scan = await get(reading, '/api/scans/vpb', { limit: '200' });
+    expect([scan.status, scan.body.run.runId, scan.body.results.length, reads()]).toEqual([200, RUN_ID, 200, 2 + 200]);
+    reset();
+    const chart = await get(reading, `/api/symbols/${SYMBOLS[0]}/chart`);
+    expect([chart.status, reads()]).toEqual([200, 2 + 1]);
+  }, 120_000);
+
+  it('without the pointer (a table from before it) reads one page of 20 runs; none shown among them → 404', async () => {
+    await withNewerRuns();
+    await dropPointer();
+    const { stores: reading, reads, reset } = counted();
+    const scan = await get(reading, '/api/scans/vpb');
+    expect([scan.status, scan.body.error.code, reads()]).toEqual([404, 'no_complete_run', 20]);
+    reset();
+    const health = await get(reading, '/api/health');
+    expect([health.body.lastRun, reads()]).toEqual([null, 20]);
+  }, 120_000);
+
+  it('moves only forward: an older run completing later leaves it, a late batch promoting partial → complete keeps it', async () => {
+    const stores = await withNewerRuns();
+    const newest = laterRun(201, { symbols: ['GE'] });
+    const older = laterRun(150.5, { symbols: ['GE'] });
+    await stores.runs.createRun(newest);
+    await stores.runs.createRun(older);
+    expect(
+      await stores.runs.endRun(newest, { status: 'partial', reason: 'batch 0 missing by its deadline', missing: [] }),
+    ).toBe(true);
+    expect(await pointer()).toMatchObject({ runId: newest.runId, scheduledAt: newest.scheduledAt });
+
+    await stores.runs.recordBatch(older.runId, 0, TALLY);
+    expect(await stores.runs.completeRun(older)).toBe(true);
+    expect(await pointer()).toMatchObject({ runId: newest.runId });
+    expect(await stores.runs.shownRun()).toMatchObject({ runId: newest.runId, status: 'partial' });
+
+    await stores.runs.recordBatch(newest.runId, 0, TALLY);
+    expect(await stores.runs.completeRun(newest)).toBe(true);
+    expect(await pointer()).toMatchObject({
+      runId: newest.runId,
+      expiresAt: Date.parse('2026-12-25T22:00:00Z') / 1000,
+    });
+    const { stores: reading, reads } = counted();
+    const health = await get(reading, '/api/health');
+    expect([health.body.lastRun.runId, reads()]).toEqual([newest.runId, 2]);
+    expect(await stores.runs.shownRun()).toMatchObject({ runId: newest.runId, status: 'complete' });
+  }, 120_000);
+
+  it('without the pointer, or with its run gone, finds the newest shown run on the page of 20', async () => {
+    await withNewerRuns();
+    const newest = laterRun(201).runId;
+    await dropPointer();
+    const { stores: reading, reads, reset } = counted();
+    const health = await get(reading, '/api/health');
+    expect([health.body.lastRun.runId, reads()]).toEqual([newest, 20]);
+    await db.client().send(
+      new PutCommand({
+        TableName: db.store().tableName,
+        Item: { ...KEYS.shownRun(), runId: '20261101T143000Z-full', scheduledAt: '2026-11-01T14:30:00.000Z' },
+      }),
+    );
+    reset();
+    const scan = await get(reading, '/api/scans/vpb');
+    // The pointer, no run behind it, then the page.
+    expect([scan.status, scan.body.run.runId, reads()]).toEqual([200, newest, 1 + 20]);
   }, 120_000);
 });

@@ -358,11 +358,14 @@ describe('/status tells how the last run ended, and the Schwab token’s days le
       batchSize: 30,
       batchesExpected: 1,
     });
-    await stores.runs.endRun(failed, {
-      status: 'failed',
-      reason: 'no batch done by its deadline: batch 0 missing',
-      missing: [],
-    });
+    await stores.runs.endRun(
+      { runId: failed, scheduledAt: at(80).toISOString() },
+      {
+        status: 'failed',
+        reason: 'no batch done by its deadline: batch 0 missing',
+        missing: [],
+      },
+    );
     const fields = await statusFields();
     expect(fields['Last run']).toBe(
       `${failed} (scheduled, market-hours, session 2024-03-08): failed, 0/1 batches, started 10 min ago (no batch done by its deadline: batch 0 missing)`,

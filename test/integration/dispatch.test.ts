@@ -111,7 +111,9 @@ describe('dispatch handler', () => {
         dataIssues: {},
       });
     }
-    expect(await runs.completeRun('20261124T143000Z-full')).toBe(true);
+    expect(await runs.completeRun({ runId: '20261124T143000Z-full', scheduledAt: '2026-11-24T14:30:00.000Z' })).toBe(
+      true,
+    );
     const afterComplete = sqs.received.length;
     expect(await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context)).toMatchObject({
       status: 'already_complete',

@@ -102,7 +102,7 @@ async function endedRun(runId: string, log: AlertLogEntry[]) {
     },
     dataIssues: {},
   });
-  await runs.completeRun(runId);
+  await runs.completeRun({ runId, scheduledAt });
   return (await runs.getRun(runId))!;
 }
 

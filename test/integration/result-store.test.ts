@@ -72,7 +72,7 @@ describe('result store on dynalite', () => {
     expect(afterOne?.signalCounts.vpb).toEqual({ buy: 1, sell: 1 });
     // The same batch again (a re-delivered message): not counted.
     expect(await store.runs.recordBatch(runId, 0, one.tally)).toBeUndefined();
-    expect(await store.runs.completeRun(runId)).toBe(false); // 1 of 2 batches
+    expect(await store.runs.completeRun({ runId, scheduledAt: '2026-11-25T15:30:00.000Z' })).toBe(false); // 1 of 2 batches
     const afterTwo = await store.runs.recordBatch(runId, 1, two.tally);
     expect(afterTwo).toMatchObject({
       batchesDone: 2,
@@ -84,8 +84,8 @@ describe('result store on dynalite', () => {
     });
     expect(afterTwo?.signalCounts['ttm-squeeze']).toEqual({ squeeze_on: 0, fired_long: 0, fired_short: 1 });
     expect(afterTwo?.dataIssues.weekend).toBe(4);
-    expect(await store.runs.completeRun(runId)).toBe(true);
-    expect(await store.runs.completeRun(runId)).toBe(false);
+    expect(await store.runs.completeRun({ runId, scheduledAt: '2026-11-25T15:30:00.000Z' })).toBe(true);
+    expect(await store.runs.completeRun({ runId, scheduledAt: '2026-11-25T15:30:00.000Z' })).toBe(false);
     const run = await store.runs.getRun(runId);
     expect(run?.status).toBe('complete');
     expect(run?.finishedAt).toBe(clock.toISOString());
@@ -141,7 +141,7 @@ describe('result store on dynalite', () => {
       '20261125T163000Z-full',
       '20261125T153000Z-full',
     ]);
-    expect((await store.runs.latestRun())?.runId).toBe('20261125T163000Z-full');
+    expect((await store.runs.shownRun())?.runId).toBe('20261125T163000Z-full');
     const history = await store.results.symbolHistory('GE', 10);
     expect(history.items.map((o) => `${o.runId}/${o.scanner}`)).toEqual([
       '20261125T173000Z-full/vpb',

@@ -137,7 +137,7 @@ describe('a table written by the previous version', () => {
     expect(run?.doneBatches).toEqual([0]);
     expect(run?.barDates).toEqual(['2026-11-25']);
     expect((await runs.listRuns(5)).items.map((r) => r.runId)).toEqual([runId]);
-    expect(await runs.latestRun()).toMatchObject({ runId });
+    expect(await runs.shownRun()).toMatchObject({ runId });
 
     const expected = { runId, symbol: 'AAPL', scanner: 'macd', signal: 'bullish_cross', barDate: '2026-11-25' };
     expect((await results.runResults(runId, { scanner: 'macd' })).items).toEqual([

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
+import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import type { AlertLogEntry } from '../../functions/core/run/alert-log.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
 import { DEFAULT_SCHEDULES, SCHEDULE_PURPOSES } from '../../functions/core/market/schedules.js';
@@ -133,6 +135,8 @@ describe('the sweeper', () => {
       doneBatches: [0, 2],
       finishedAt: '2026-11-24T14:46:00.000Z',
     });
+    // Ended partial, it is the run the dashboard shows.
+    expect(await stores().runs.shownRun()).toMatchObject({ runId, status: 'partial' });
     const told = postedTo(OPERATOR, before);
     expect(told.map((m) => m.content)).toEqual([`scanfleet: run ${runId} ended partial`]);
     expect(told[0].embeds[0].description).toMatch(/^2 of 4 batches missing .*\nWhat to do: /);
@@ -174,7 +178,7 @@ describe('the sweeper', () => {
     await newRun(runId, 1, '2026-11-25T21:45:00.000Z');
     await stores().alerts.writeAlertLog(['GE', 'MDB', 'DDOG', 'COST'].map((s) => line(runId, s)));
     await stores().runs.recordBatch(runId, 0, summary(2));
-    await stores().runs.completeRun(runId); // ...and the invocation died here: 4 signals claimed, 0 posted
+    await stores().runs.completeRun({ runId, scheduledAt: '2026-11-25T21:45:00.000Z' }); // ...and the invocation died here: 4 signals claimed, 0 posted
     const before = discord.received.length;
     expect((await sweep()).alertsQueued).toEqual([runId]);
     const sent = postedTo(ALERTS, before);
@@ -293,5 +297,36 @@ describe('the sweeper', () => {
         .map((m) => m.content)
         .at(-1),
     ).toBe('scanfleet: the Schwab refresh token was renewed');
+  });
+
+  it('points the shown run at the newest shown run it lists: a writer that died before the pointer, a table from before it', async () => {
+    const pointer = async () =>
+      (await db.client().send(new GetCommand({ TableName: db.store().tableName, Key: KEYS.shownRun() }))).Item;
+    clock = new Date('2026-12-06T15:00:00Z');
+    const older = { runId: '20261206T143000Z-full', scheduledAt: '2026-12-06T14:30:00.000Z' };
+    await newRun(older.runId, 1, older.scheduledAt);
+    await stores().runs.recordBatch(older.runId, 0, summary(2));
+    expect(await stores().runs.completeRun(older)).toBe(true);
+    // The newer run completed by a worker that died before writing the pointer: the pointer stays behind.
+    const newer = '20261206T144500Z-full';
+    await newRun(newer, 1, '2026-12-06T14:45:00.000Z');
+    await db.client().send(
+      new UpdateCommand({
+        TableName: db.store().tableName,
+        Key: KEYS.run(newer),
+        UpdateExpression: 'SET #status = :complete, batchesDone = :one, finishedAt = :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':complete': 'complete', ':one': 1, ':now': clock.toISOString() },
+      }),
+    );
+    expect(await pointer()).toMatchObject({ runId: older.runId });
+    await sweep();
+    expect(await pointer()).toMatchObject({ runId: newer });
+    expect(await stores().runs.shownRun()).toMatchObject({ runId: newer, status: 'complete' });
+
+    await db.client().send(new DeleteCommand({ TableName: db.store().tableName, Key: KEYS.shownRun() }));
+    clock = new Date('2026-12-06T15:15:00Z');
+    await sweep();
+    expect(await pointer()).toMatchObject({ runId: newer, scheduledAt: '2026-12-06T14:45:00.000Z' });
   });
 });

@@ -7,12 +7,14 @@ import {
   type NewRun,
   type RunAlert,
   type RunRecord,
+  type RunRef,
+  isShownRun,
 } from '../../core/run/run-record.js';
 import type { RunEnding } from '../../core/run/run-lifecycle.js';
 import { StoreError } from './batch-write.js';
 import type { Page } from './cursor.js';
 import { type Table, unlessConditionFails, withoutKeys } from './table.js';
-import { ITEM_TYPES, KEYS } from './table-schema.js';
+import { ITEM_TYPES, KEYS, runOrder } from './table-schema.js';
 
 /** Runs that dispatch creates, batches count into and the last batch completes; each read is consistent. */
 export class RunStore {
@@ -116,9 +118,11 @@ export class RunStore {
    * Marks a run complete once every batch is counted: a running one, or one that ended partial or
    * failed and whose late batches arrived since. True for the one caller that did it. The update
    * carries a token of this call: when its response is lost and the SDK's retry fails the
-   * condition, the stored token tells whether it was this call that completed the run.
+   * condition, the stored token tells whether it was this call that completed the run. The caller
+   * that completed it points the shown run at it.
    */
-  async completeRun(runId: string): Promise<boolean> {
+  async completeRun(run: RunRef): Promise<boolean> {
+    const { runId } = run;
     const token = randomUUID();
     const completed = await unlessConditionFails(
       this.table.client.send(
@@ -139,20 +143,23 @@ export class RunStore {
         }),
       ),
     );
-    return completed !== undefined || (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
+    const byThisCall =
+      completed !== undefined || (await this.table.attribute(KEYS.run(runId), 'completedBy')) === token;
+    if (byThisCall) await this.showRun(run);
+    return byThisCall;
   }
 
   /**
    * Ends a running run `partial` or `failed`, noting its missing batches failed and why; true
-   * when this call ended it (false: it had ended already).
+   * when this call ended it (false: it had ended already). A run ended `partial` is shown.
    */
-  async endRun(runId: string, ending: RunEnding): Promise<boolean> {
-    return (
+  async endRun(run: RunRef, ending: RunEnding): Promise<boolean> {
+    const ended =
       (await unlessConditionFails(
         this.table.client.send(
           new UpdateCommand({
             TableName: this.table.name,
-            Key: KEYS.run(runId),
+            Key: KEYS.run(run.runId),
             UpdateExpression: `SET #status = :status, finishedAt = :now, endReason = :reason${ending.missing.length > 0 ? ' ADD failedBatches :missing' : ''}`,
             ConditionExpression: '#status = :running',
             ExpressionAttributeNames: { '#status': 'status' },
@@ -165,7 +172,38 @@ export class RunStore {
             },
           }),
         ),
-      )) !== undefined
+      )) !== undefined;
+    if (ended && ending.status === 'partial') await this.showRun(run);
+    return ended;
+  }
+
+  /**
+   * Points the shown run at this one unless the pointer holds a newer run (by the runs index's
+   * order), so runs finishing out of order never move it back; the same run refreshes its expiry.
+   * The calls that complete a run or end it partial call it; the sweeper again, for the newest
+   * shown run it lists (a writer that died before it, a table from before the pointer).
+   */
+  async showRun(run: RunRef): Promise<void> {
+    await unlessConditionFails(
+      this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...KEYS.shownRun(),
+            type: ITEM_TYPES.shownRun,
+            runId: run.runId,
+            scheduledAt: run.scheduledAt,
+            order: runOrder(run.scheduledAt, run.runId),
+            expiresAt: this.table.expiry(this.retentionDays),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #order <= :order OR expiresAt <= :now',
+          ExpressionAttributeNames: { '#order': 'order' },
+          ExpressionAttributeValues: {
+            ':order': runOrder(run.scheduledAt, run.runId),
+            ':now': Math.floor(this.table.now().getTime() / 1000),
+          },
+        }),
+      ),
     );
   }
 
@@ -186,23 +224,21 @@ export class RunStore {
   }
 
   /**
-   * The newest run with one of the given statuses (complete by default). A run item holds its
-   * symbol list, so the first page is small: the newest run, or the one before a run in flight.
+   * The run the dashboard shows: the newest that completed or ended partial. Two GetItems: the
+   * pointer the run's completion wrote, then the run. Without a pointer (a table from before it)
+   * or its run (expired), the newest page of the runs index, if a shown run is on it.
    */
-  async latestRun(...statuses: RunRecord['status'][]): Promise<RunRecord | undefined> {
-    const wanted = statuses.length > 0 ? statuses : ['complete'];
-    let cursor: string | undefined;
-    let size = 2;
-    do {
-      const page = await this.listRuns(size, cursor);
-      size = 20;
-      const found = page.items.find((run) => wanted.includes(run.status));
-      if (found) return found;
-      cursor = page.cursor;
-    } while (cursor);
-    return undefined;
+  async shownRun(): Promise<RunRecord | undefined> {
+    const pointer = await this.table.get(KEYS.shownRun());
+    const pointed = typeof pointer?.runId === 'string' ? await this.getRun(pointer.runId) : undefined;
+    if (pointed && isShownRun(pointed)) return pointed;
+    const page = await this.listRuns(SHOWN_RUN_FALLBACK_PAGE);
+    return page.items.find(isShownRun);
   }
 }
+
+/** Runs read to find the shown run when its pointer is missing. */
+const SHOWN_RUN_FALLBACK_PAGE = 20;
 
 /** The update expression that adds a batch's tally to its run's counters. */
 function batchUpdate(batch: number, tally: BatchTally) {

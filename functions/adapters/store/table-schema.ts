@@ -5,6 +5,7 @@
  * design; docs/store.md lists the access patterns.
  *
  *   run          pk RUN#<runId>     sk RUN                                gsi1 RUNS / <scheduledAt>#<runId>
+ *   shown run    pk RUN#LATEST      sk SHOWN                              the newest complete or partial run (a pointer)
  *   result       pk RUN#<runId>     sk RESULT#<scanner>#<symbol>          gsi2 SYMBOL#<symbol> / <scheduledAt>#<runId>#<scanner>
  *   problem      pk RUN#<runId>     sk PROBLEM#<scanner>#<symbol>         a result with status error or insufficient_data (a copy)
  *   signal       pk RUN#<runId>     sk SIGNAL#<scanner>#<signal>#<symbol> a result with a signal (a copy)
@@ -31,6 +32,7 @@ export const TABLE_KEYS = {
 
 export const ITEM_TYPES = {
   run: 'run',
+  shownRun: 'shown-run',
   result: 'result',
   problem: 'problem',
   signal: 'signal',
@@ -50,6 +52,8 @@ const PREFIX = {
   run: 'RUN#',
   runSort: 'RUN',
   runsPartition: 'RUNS',
+  latest: 'LATEST',
+  shown: 'SHOWN',
   result: 'RESULT#',
   problem: 'PROBLEM#',
   signal: 'SIGNAL#',
@@ -89,18 +93,28 @@ export interface IndexRange {
 
 const { runsIndex, symbolIndex } = TABLE_KEYS;
 
+/** Runs in the runs index's order: by scheduled time, then run id (also the shown run pointer's). */
+export function runOrder(scheduledAt: string, runId: string): string {
+  return `${scheduledAt}#${runId}`;
+}
+
 export const KEYS = {
   run: (runId: string): ItemKey => ({ pk: `${PREFIX.run}${runId}`, sk: PREFIX.runSort }),
   /** The run's entry in the runs index (newest first by scheduled time). */
   runIndex: (scheduledAt: string, runId: string) => ({
     [runsIndex.partitionKey]: PREFIX.runsPartition,
-    [runsIndex.sortKey]: `${scheduledAt}#${runId}`,
+    [runsIndex.sortKey]: runOrder(scheduledAt, runId),
   }),
   runs: (): IndexRange => ({
     index: runsIndex.name,
     attribute: runsIndex.partitionKey,
     value: PREFIX.runsPartition,
   }),
+  /**
+   * The pointer to the run the dashboard shows. In the runs' partition family (their writers'
+   * IAM condition); its sort key is no run item's (`RUN`, `RESULT#`, …), so no run id collides.
+   */
+  shownRun: (): ItemKey => ({ pk: `${PREFIX.run}${PREFIX.latest}`, sk: PREFIX.shown }),
   result: (runId: string, scanner: string, symbol: string): ItemKey => ({
     pk: `${PREFIX.run}${runId}`,
     sk: `${PREFIX.result}${scanner}#${symbol}`,

@@ -1,14 +1,14 @@
 import { type AlertOutcome, alertsToQueue, type QueueDeps, queueRunAlerts } from './run-alert.js';
 import { overdueEnding, type RunEnding, settledEnding } from './run-lifecycle.js';
-import type { RunRecord } from './run-record.js';
+import type { RunRecord, RunRef } from './run-record.js';
 
 /** What finishing a run reads and writes of runs. */
 export interface FinishRuns {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** True for the one caller that completed it. */
-  completeRun(runId: string): Promise<boolean>;
+  completeRun(run: RunRef): Promise<boolean>;
   /** True for the one caller that ended it. */
-  endRun(runId: string, ending: RunEnding): Promise<boolean>;
+  endRun(run: RunRef, ending: RunEnding): Promise<boolean>;
 }
 
 export interface FinishDeps extends Omit<QueueDeps, 'runs'> {
@@ -55,12 +55,12 @@ export async function finishRun(
   let ended: RunEnding | undefined;
   const reread = async () => (await deps.runs.getRun(run.runId)) ?? run;
   if (run.status !== 'complete' && run.status !== 'skipped' && run.batchesDone >= run.batchesExpected) {
-    completed = await deps.runs.completeRun(run.runId);
+    completed = await deps.runs.completeRun(run);
     run = await reread();
   } else {
     const ending =
       settledEnding(run) ?? (options.overdueAtMs === undefined ? undefined : overdueEnding(run, options.overdueAtMs));
-    if (ending && (await deps.runs.endRun(run.runId, ending))) ended = ending;
+    if (ending && (await deps.runs.endRun(run, ending))) ended = ending;
     if (ending) run = await reread();
   }
   let alert: AlertOutcome | undefined;

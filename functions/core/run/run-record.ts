@@ -84,6 +84,14 @@ export interface RunRecord {
   readonly expiresAt: number;
 }
 
+/** A run by its id and its scheduled time: what orders runs (newest first). */
+export type RunRef = Pick<RunRecord, 'runId' | 'scheduledAt'>;
+
+/** Whether the dashboard shows a run: it completed, or ended partial (some batches missing). */
+export function isShownRun(run: RunRecord): boolean {
+  return run.status === 'complete' || run.status === 'partial';
+}
+
 /** What dispatch knows when it creates a run; the counters start at zero. */
 export type NewRun = Pick<
   RunRecord,
