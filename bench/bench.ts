@@ -119,7 +119,7 @@ function bareFloor(): { startMs: number; maxRssMb: number } {
 /** The functions bundled the way the stack bundles them (esbuild, ESM, minified). */
 async function bundles(): Promise<Record<string, { file: string; bytes: number }>> {
   const out: Record<string, { file: string; bytes: number }> = {};
-  for (const name of ['dispatch', 'scan-batch', 'api', 'discord', 'sweeper', 'alarm-notify']) {
+  for (const name of ['dispatch', 'scan-batch', 'api', 'discord', 'sweeper', 'alarm-notify', 'authorizer']) {
     const file = join(work, name, 'index.mjs');
     await build({
       entryPoints: [join(root, 'functions', name, 'handler.ts')],
