@@ -346,6 +346,7 @@ describe('least privilege down to the key', () => {
     const owns = (partitions: string[], key: { pk: string }) => partitions.some((p) => like(p, key.pk));
     const runKeys = [
       KEYS.run('20261124T214500Z-full'),
+      KEYS.runSymbols('20261124T214500Z-full'),
       KEYS.result('r1', 'macd', 'BRK.B'),
       KEYS.alertLog('r1', 'AAPL', 'k', 'new'),
     ];
