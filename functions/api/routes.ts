@@ -198,7 +198,7 @@ async function listRuns(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse
   });
 }
 
-/** GET /api/runs/{runId}?limit=&cursor= — progress, totals and a page of the per-symbol problems. */
+/** GET /api/runs/{runId}?limit=&cursor= — progress, totals, the symbol list and a page of the per-symbol problems. */
 async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Promise<ApiResponse> {
   allowQuery(request, ['limit', 'cursor']);
   if (!RUN_ID.test(runId))
@@ -206,10 +206,13 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
   const limit = parseLimit(request.query.limit, 100);
   const run = await deps.runs.getRun(runId);
   if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId} (it may have expired)`, 'runId');
-  const page = await withCursor(request.query.cursor, (cursor) => deps.results.runProblems(runId, limit, cursor));
+  const [symbols, page] = await Promise.all([
+    deps.runs.runSymbols(runId),
+    withCursor(request.query.cursor, (cursor) => deps.results.runProblems(runId, limit, cursor)),
+  ]);
   return json(200, {
     ...runView(run, deps.now()),
-    symbols: run.symbols,
+    symbols,
     doneBatches: run.doneBatches,
     failedBatches: run.failedBatches,
     ...(run.lastBatchError && { lastBatchError: run.lastBatchError }),

@@ -21,7 +21,7 @@ export function runView(run: RunRecord, now: Date) {
       batchesDone: run.batchesDone,
       batchesExpected: run.batchesExpected,
       symbolsDone: run.symbolsDone,
-      symbols: run.symbols.length,
+      symbols: run.symbolCount,
     },
     /** Symbols whose bar was still trading at the run's instant: their results are provisional ("forming"). */
     symbolsPartial: run.symbolsPartial,

@@ -337,7 +337,7 @@ async function scanNowCommand(deps: CommandDeps, invocation: Invocation): Promis
 
 function progressOf(run: RunRecord | undefined): string {
   if (!run) return 'starting';
-  const counts = `${run.batchesDone}/${run.batchesExpected} batches, ${run.symbolsDone}/${run.symbols.length} symbols`;
+  const counts = `${run.batchesDone}/${run.batchesExpected} batches, ${run.symbolsDone}/${run.symbolCount} symbols`;
   const why = run.endReason ?? run.skippedReason;
   return `${run.status}, ${counts}${why ? ` (${why})` : ''}`;
 }

@@ -58,6 +58,8 @@ export interface LocalPipelineOptions {
 
 export interface LocalPipelineResult {
   readonly run: RunRecord;
+  /** The run's symbols, in watchlist order. */
+  readonly symbols: string[];
   /** Every stored outcome of the run, in watchlist order then scanner order. */
   readonly outcomes: StoredOutcome[];
   /** Messages that failed every delivery (what SQS would move to the DLQ), with the reason. */
@@ -123,17 +125,18 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     const { runs, results } = openStores(client, { tableName: store.tableName });
     const run = await runs.getRun(runId);
     if (!run) throw new Error(`run ${runId} vanished from the local store`);
+    const symbols = await runs.runSymbols(runId);
     const outcomes: StoredOutcome[] = [];
     if (options.collectOutcomes !== false)
       for await (const outcome of results.allRunResults(runId)) outcomes.push(outcome);
-    const order = new Map(run.symbols.map((symbol, i) => [symbol, i]));
+    const order = new Map(symbols.map((symbol, i) => [symbol, i]));
     const scannerOrder = new Map(run.scanners.map((name, i) => [name, i]));
     outcomes.sort(
       (a, b) =>
         (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) ||
         (scannerOrder.get(a.scanner) ?? 0) - (scannerOrder.get(b.scanner) ?? 0),
     );
-    return { run, outcomes, deadLetters };
+    return { run, symbols, outcomes, deadLetters };
   } finally {
     client.destroy();
     if (!options.store) await store.close();

@@ -118,7 +118,7 @@ async function readBack(runId: string): Promise<LocalPipelineResult> {
   if (!run) throw new Error(`run ${runId} missing`);
   const outcomes: StoredOutcome[] = [];
   for await (const o of store.results.allRunResults(runId)) outcomes.push(o);
-  return { run, outcomes, deadLetters: [] };
+  return { run, symbols: await store.runs.runSymbols(runId), outcomes, deadLetters: [] };
 }
 
 const alertsSent = () => discord.received.filter((r) => r.method === 'POST' && r.path === WEBHOOK);

@@ -13,7 +13,8 @@ export function expectRunAccountedFor(
   scanners: readonly string[],
 ): void {
   const { run, outcomes, deadLetters } = result;
-  expect(run.symbols).toEqual(symbols);
+  expect(result.symbols).toEqual(symbols);
+  expect(run.symbolCount).toBe(symbols.length);
   const batches = Math.ceil(symbols.length / run.batchSize);
   const failed = [...run.failedBatches].sort((a, b) => a - b);
   expect(deadLetters.map((d) => d.message.batch).sort((a, b) => a - b)).toEqual(failed);

@@ -347,6 +347,7 @@ describe('least privilege down to the key', () => {
     const runKeys = [
       KEYS.run('20261124T214500Z-full'),
       KEYS.shownRun(),
+      KEYS.runSymbols('20261124T214500Z-full'),
       KEYS.result('r1', 'macd', 'BRK.B'),
       KEYS.alertLog('r1', 'AAPL', 'k', 'new'),
     ];

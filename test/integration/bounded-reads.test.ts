@@ -14,7 +14,8 @@ import { useEmbeddedStore } from '../helpers/store.js';
 
 // A run of 5,000 symbols × 3 scanners written the way the worker writes it (15,000 results, one
 // batch write path), then the API's reads counted as DynamoDB bills them: the items each Query
-// *scanned* (its ScannedCount, before any filter) and each GetItem read — not the items returned.
+// *scanned* (its ScannedCount, before any filter) and each GetItem read — not the items returned —
+// and the read units each consumed (ConsumedCapacity, which dynalite computes from item sizes).
 const db = useEmbeddedStore();
 const SCANNERS: ScannerName[] = ['macd', 'ttm-squeeze', 'vpb'];
 const SYMBOLS = Array.from({ length: 5_000 }, (_, i) => `S${i.toString(36).toUpperCase().padStart(4, '0')}`);
@@ -38,43 +39,59 @@ function outcomesOf(symbol: string, i: number): ScanOutcome[] {
   });
 }
 
-/** The stores over a client whose every read is counted: items scanned per request. */
-function counted(): { stores: Stores; reads: () => number; reset: () => void } {
-  const client = createDocumentClient(db.store().endpoint);
+/** The stores over a client whose every read is counted: items scanned and read units consumed per request. */
+function counted(on = db): { stores: Stores; reads: () => number; units: () => number; reset: () => void } {
+  const client = createDocumentClient(on.store().endpoint);
   let reads = 0;
+  let units = 0;
   client.middlewareStack.add(
     (next) => async (args) => {
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
-      const output = result.output as { ScannedCount?: number; Item?: unknown };
+      const output = result.output as {
+        ScannedCount?: number;
+        Item?: unknown;
+        ConsumedCapacity?: { CapacityUnits?: number };
+      };
       reads += output.ScannedCount ?? (output.Item ? 1 : 0);
+      units += output.ConsumedCapacity?.CapacityUnits ?? 0;
       return result;
     },
     { step: 'initialize', name: 'countScanned' },
   );
   return {
-    stores: openStores(client, { tableName: db.store().tableName, now: clock }),
+    stores: openStores(client, { tableName: on.store().tableName, now: clock }),
     reads: () => reads,
-    reset: () => (reads = 0),
+    units: () => units,
+    reset: () => {
+      reads = 0;
+      units = 0;
+    },
+  };
+}
+
+/** A run of the 5,000 symbols as dispatch creates it. */
+function newRun(runId: string, scheduledAt: string): NewRun {
+  return {
+    runId,
+    watchlist: 'full',
+    kind: 'scheduled',
+    purpose: 'after-close',
+    session: scheduledAt.slice(0, 10),
+    scheduledAt,
+    startedAt: scheduledAt,
+    sessionDate: scheduledAt.slice(0, 10),
+    symbols: SYMBOLS,
+    scanners: SCANNERS,
+    batchSize: 5_000,
+    batchesExpected: 1,
   };
 }
 
 async function seed(): Promise<Stores> {
   const { stores } = counted();
+  await stores.runs.createRun(newRun(RUN_ID, '2026-11-25T21:30:00.000Z'));
   const run = { runId: RUN_ID, scheduledAt: '2026-11-25T21:30:00.000Z' };
-  await stores.runs.createRun({
-    runId: RUN_ID,
-    watchlist: 'full',
-    kind: 'scheduled',
-    purpose: 'after-close',
-    session: '2026-11-25',
-    scheduledAt: '2026-11-25T21:30:00.000Z',
-    startedAt: '2026-11-25T21:30:00.000Z',
-    sessionDate: '2026-11-25',
-    symbols: SYMBOLS,
-    scanners: SCANNERS,
-    batchSize: 5_000,
-    batchesExpected: 1,
-  });
   await stores.results.writeOutcomes(
     run,
     SYMBOLS.flatMap((symbol, i) => outcomesOf(symbol, i)),
@@ -119,15 +136,16 @@ describe('every API read is bounded: items scanned per request at 5,000 symbols'
       reset();
       const { status, body } = await get(stores, `/api/runs/${RUN_ID}`, { limit: '100', ...(cursor && { cursor }) });
       expect(status).toBe(200);
+      expect(body.symbols).toEqual(SYMBOLS);
       scanned.push(reads());
       seen.push(...body.problems.map((p: { symbol: string; scanner: string }) => `${p.scanner}/${p.symbol}`));
       cursor = body.cursor;
     } while (cursor);
-    // 300 problems in pages of 100: the run item and at most 100 problem items a request (the
-    // last page is empty: DynamoDB cannot tell a page of exactly 100 was the last).
+    // 300 problems in pages of 100: the run item, its symbol list and at most 100 problem items a
+    // request (the last page is empty: DynamoDB cannot tell a page of exactly 100 was the last).
     expect(seen).toHaveLength(300);
     expect(new Set(seen).size).toBe(300);
-    expect(scanned).toEqual([101, 101, 101, 1]);
+    expect(scanned).toEqual([102, 102, 102, 2]);
   }, 120_000);
 
   it('GET /api/scans/vpb?signal=buy scans the signals it returns, and the default page its limit', async () => {
@@ -289,5 +307,102 @@ describe('the shown run: its pointer and the run, whatever the runs after it', (
     const scan = await get(reading, '/api/scans/vpb');
     // The pointer, no run behind it, then the page.
     expect([scan.status, scan.body.run.runId, reads()]).toEqual([200, newest, 1 + 20]);
+  }, 120_000);
+});
+
+describe('GET /api/runs at 5,000 symbols a run: run items are small, the symbol list is read by the run detail alone', () => {
+  const many = useEmbeddedStore();
+  // Runs an hour apart before the newest, 2026-11-25T21:30Z.
+  const runAt = (hoursBefore: number) => {
+    const scheduledAt = new Date(Date.parse('2026-11-25T21:30:00Z') - hoursBefore * 3_600_000).toISOString();
+    return { runId: `${scheduledAt.replace(/[-:]|\.\d{3}/g, '')}-full`, scheduledAt };
+  };
+
+  it('lists 100 runs in under 25 read units (a run item under 2 KB), and the detail still returns all 5,000 symbols', async () => {
+    const { stores } = counted(many);
+    for (let i = 1; i <= 100; i++) {
+      const { runId, scheduledAt } = runAt(i);
+      await stores.runs.createRun(newRun(runId, scheduledAt));
+    }
+    const { stores: reading, reads, units, reset } = counted(many);
+    const list = await get(reading, '/api/runs', { limit: '100' });
+    expect(list.status).toBe(200);
+    expect(list.body.runs).toHaveLength(100);
+    expect(list.body.runs.map((r: { progress: { symbols: number } }) => r.progress.symbols)).toEqual(
+      Array(100).fill(5_000),
+    );
+    // One eventually consistent Query: the sum of its items' sizes in 4 KB units, × ½. Under 2 KB a
+    // run item is under 200 KB: at most 25 units. Measured: 9.5 (19 × 4 KB: under 800 B a run);
+    // with each run's list on it (~30 KB at these 5,000 symbols) it was the 1 MB cap: 128.
+    expect(reads()).toBe(100);
+    expect(units()).toBeLessThanOrEqual(25);
+    expect(units()).toBe(9.5);
+
+    reset();
+    const { runId } = runAt(1);
+    const detail = await get(reading, `/api/runs/${runId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.symbols).toEqual(SYMBOLS);
+    expect(detail.body.progress.symbols).toBe(5_000);
+    // The run item (consistent: 1 unit) and its list (30,099 B: 8), both by GetItem; the page of
+    // problems is empty.
+    expect([reads(), units()]).toEqual([2, 9]);
+  }, 120_000);
+
+  it('reads a run item written before the list had its own item: its count from the list on it, its detail with the list', async () => {
+    const { runId, scheduledAt } = runAt(0);
+    await many.client().send(
+      new PutCommand({
+        TableName: many.store().tableName,
+        Item: {
+          pk: `RUN#${runId}`,
+          sk: 'RUN',
+          gsi1pk: 'RUNS',
+          gsi1sk: `${scheduledAt}#${runId}`,
+          type: 'run',
+          runId,
+          watchlist: 'full',
+          status: 'complete',
+          kind: 'scheduled',
+          session: '2026-11-25',
+          scheduledAt,
+          startedAt: scheduledAt,
+          finishedAt: '2026-11-25T21:40:00.000Z',
+          sessionDate: '2026-11-25',
+          symbols: SYMBOLS,
+          scanners: SCANNERS,
+          batchSize: 5_000,
+          batchesExpected: 1,
+          batchesDone: 1,
+          doneBatches: new Set([0]),
+          barDates: new Set(['2026-11-25']),
+          symbolsDone: 5_000,
+          symbolsPartial: 0,
+          signalCounts: { macd: {}, 'ttm-squeeze': {}, vpb: {} },
+          symbolsWithErrors: 0,
+          symbolsInsufficient: 0,
+          aboveSma50: 0,
+          measured: 0,
+          bullishSignals: 0,
+          bearishSignals: 0,
+          dataIssues: {},
+          expiresAt: Math.floor(clock().getTime() / 1000) + 86_400,
+        },
+      }),
+    );
+    const { stores, reads, units, reset } = counted(many);
+    const list = await get(stores, '/api/runs', { limit: '1' });
+    expect(list.body.runs.map((r: { runId: string; progress: object }) => [r.runId, r.progress])).toEqual([
+      [runId, { batchesDone: 1, batchesExpected: 1, symbolsDone: 5_000, symbols: 5_000 }],
+    ]);
+    // The old run item carries its list: 30,784 B, 8 × ½ for this one run.
+    expect([reads(), units()]).toEqual([1, 4]);
+    reset();
+    const detail = await get(stores, `/api/runs/${runId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.symbols).toEqual(SYMBOLS);
+    expect(detail.body.progress.symbols).toBe(5_000);
+    // The run item (8), the list's own item, absent (1), then the list read off the run item (8).
+    expect([reads(), units()]).toEqual([2, 17]);
   }, 120_000);
 });

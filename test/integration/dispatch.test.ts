@@ -81,7 +81,8 @@ describe('dispatch handler', () => {
       // 5 Schwab batches of 30 (46 s each at 50 requests a minute) on 2 workers: under the 15-minute floor.
       deadlineAt: '2026-11-24T15:15:05.000Z',
     });
-    expect(run?.symbols).toHaveLength(150);
+    expect(run?.symbolCount).toBe(150);
+    expect(await runs.runSymbols('20261124T143000Z-full')).toEqual(symbols);
   });
 
   it('splits more than 10 batches over several SendMessageBatch calls', async () => {

@@ -73,11 +73,13 @@ describe('local pipeline: dispatch → 5 batches → scan-batch → embedded Dyn
     const store = await startEmbeddedStore({ path: dir });
     const client = createDocumentClient(store.endpoint);
     try {
-      const runs = await openStores(client, { tableName: store.tableName }).runs.listRuns(10);
-      expect(runs.items.map((r) => [r.runId, r.status, r.symbols])).toEqual([
-        [b.runId, 'complete', ['GE']],
-        [a.runId, 'complete', ['AAPL', 'MSFT']],
+      const { runs } = openStores(client, { tableName: store.tableName });
+      const stored = await runs.listRuns(10);
+      expect(stored.items.map((r) => [r.runId, r.status, r.symbolCount])).toEqual([
+        [b.runId, 'complete', 1],
+        [a.runId, 'complete', 2],
       ]);
+      expect([await runs.runSymbols(b.runId), await runs.runSymbols(a.runId)]).toEqual([['GE'], ['AAPL', 'MSFT']]);
     } finally {
       client.destroy();
       await store.close();

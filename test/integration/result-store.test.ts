@@ -1,4 +1,4 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { RunSummaryBuilder } from '../../functions/core/run/run-summary.js';
 import { failedSymbol, scanSymbol } from '../../functions/core/scan/scan-symbol.js';
@@ -57,7 +57,8 @@ describe('result store on dynalite', () => {
     expect(first.run.expiresAt).toBe(Math.floor(clock.getTime() / 1000) + 30 * 86_400);
     const again = await store.runs.createRun({ ...newRun('20261125T153000Z-full', ['MSFT']) });
     expect(again.created).toBe(false);
-    expect(again.run.symbols).toEqual(['AAPL']);
+    expect(again.run.symbolCount).toBe(1);
+    expect(await store.runs.runSymbols('20261125T153000Z-full')).toEqual(['AAPL']);
   });
 
   it('counts each batch exactly once, and completes the run exactly once', async () => {
@@ -215,5 +216,46 @@ describe('result store: runs of the previous version', () => {
       session: '2026-11-25',
       symbolsPartial: 0,
     });
+  });
+});
+
+// After the listing above: these runs are not among the ones it lists.
+describe('result store: a run and its symbol list', () => {
+  it('writes the symbol list before the run: a retry after a crash between the two creates the run with its list', async () => {
+    const real = db.client();
+    const runId = '20261120T173000Z-full';
+    // A client whose first put of a run item fails, as a function timing out between the writes would.
+    let crashed = false;
+    const crashing = {
+      send: async (command: unknown) => {
+        if (!crashed && command instanceof PutCommand && command.input.Item?.sk === 'RUN') {
+          crashed = true;
+          throw new Error('Task timed out after 15.00 seconds');
+        }
+        return real.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const symbols = ['GE', 'MDB', 'DDOG'];
+    await expect(storeOf(crashing).runs.createRun(newRun(runId, symbols, '2026-11-20T17:30:00.000Z'))).rejects.toThrow(
+      'Task timed out',
+    );
+    const store = storeOf();
+    expect(await store.runs.getRun(runId)).toBeUndefined();
+    expect(await store.runs.runSymbols(runId)).toEqual(symbols);
+    const retried = await storeOf(crashing).runs.createRun(newRun(runId, symbols, '2026-11-20T17:30:00.000Z'));
+    expect([retried.created, retried.run.symbolCount]).toEqual([true, 3]);
+    expect((await store.runs.getRun(runId))?.symbolCount).toBe(3);
+    expect(await store.runs.runSymbols(runId)).toEqual(symbols);
+    expect((await store.runs.listRuns(100)).items.filter((r) => r.runId === runId)).toHaveLength(1);
+  });
+
+  it('reads a run without a symbol list (its dispatch failed before it had one) as having none', async () => {
+    const store = storeOf();
+    const runId = '20261120T174500Z-full';
+    expect(
+      await store.runs.recordFailedDispatch(newRun(runId, [], '2026-11-20T17:45:00.000Z'), 'unknown watchlist "full"'),
+    ).toBe(true);
+    expect(await store.runs.getRun(runId)).toMatchObject({ status: 'failed', symbolCount: 0 });
+    expect(await store.runs.runSymbols(runId)).toEqual([]);
   });
 });

@@ -132,8 +132,11 @@ describe('a table written by the previous version', () => {
       status: 'complete',
       kind: 'scheduled',
       session: '2026-11-25',
+      symbolCount: 1,
       symbolsPartial: 0,
     });
+    expect(run).not.toHaveProperty('symbols');
+    expect(await runs.runSymbols(runId)).toEqual(['AAPL']);
     expect(run?.doneBatches).toEqual([0]);
     expect(run?.barDates).toEqual(['2026-11-25']);
     expect((await runs.listRuns(5)).items.map((r) => r.runId)).toEqual([runId]);

@@ -23,9 +23,29 @@ export class RunStore {
     private readonly retentionDays: number,
   ) {}
 
-  /** Creates the run unless it exists; either way returns the stored record. */
+  /**
+   * Creates the run unless it exists; either way returns the stored record. Its symbol list goes
+   * first, to an item of its own, then the run; each is written only if absent. So a run is never
+   * without its list, a retry after a crash between the two writes the run, and a run created
+   * again keeps the list it was created with.
+   */
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
+    await unlessConditionFails(
+      this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...KEYS.runSymbols(run.runId),
+            type: ITEM_TYPES.runSymbols,
+            runId: run.runId,
+            symbols: [...run.symbols],
+            expiresAt: record.expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
     if (await this.putNew(record)) return { created: true, run: record };
     const existing = await this.getRun(run.runId);
     if (!existing) throw new StoreError(`run ${run.runId} exists but has expired; use a new schedule time`);
@@ -58,6 +78,18 @@ export class RunStore {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const item = await this.table.get(KEYS.run(runId));
     return item && toRunRecord(item);
+  }
+
+  /**
+   * The run's symbol list, in watchlist order: one consistent GetItem of its own item. A run
+   * written before the list had an item of its own holds it on the run item; a run with neither
+   * (its dispatch failed before it had a list) has none.
+   */
+  async runSymbols(runId: string): Promise<string[]> {
+    const item = await this.table.get(KEYS.runSymbols(runId));
+    if (item) return item.symbols as string[];
+    const onRun = await this.table.attribute(KEYS.run(runId), 'symbols');
+    return Array.isArray(onRun) ? (onRun as string[]) : [];
   }
 
   /**
@@ -298,14 +330,16 @@ function batchUpdate(batch: number, tally: BatchTally) {
 }
 
 function toRunRecord(item: Record<string, unknown>): RunRecord {
-  const { doneBatches, failedBatches, barDates, ...rest } = withoutKeys(item);
+  const { doneBatches, failedBatches, barDates, symbols, ...rest } = withoutKeys(item);
   const dates = barDates instanceof Set ? [...(barDates as Set<string>)].sort() : [];
   const run = rest as unknown as RunRecord;
-  // Runs written before runs knew their kind and session read as scheduled runs of their date.
+  // Runs written before runs knew their kind and session read as scheduled runs of their date;
+  // those written before the symbol list had an item of its own carry the list: counted, not kept.
   return {
     ...run,
     kind: run.kind ?? 'scheduled',
     session: run.session ?? run.sessionDate,
+    symbolCount: run.symbolCount ?? (Array.isArray(symbols) ? symbols.length : 0),
     symbolsPartial: run.symbolsPartial ?? 0,
     doneBatches: sortedNumbers(doneBatches),
     failedBatches: sortedNumbers(failedBatches),

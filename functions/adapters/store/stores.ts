@@ -44,7 +44,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
 }
 
 /** What a reader of runs may call: no write. */
-export type RunReader = Pick<RunStore, 'getRun' | 'listRuns' | 'shownRun'>;
+export type RunReader = Pick<RunStore, 'getRun' | 'runSymbols' | 'listRuns' | 'shownRun'>;
 export type ResultReader = Pick<
   ResultStore,
   'runResults' | 'runSignals' | 'runProblems' | 'formingBar' | 'allRunResults' | 'symbolHistory'
@@ -65,7 +65,12 @@ export interface ReadStores {
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
 export function readStores({ runs, results, bars, events, control }: Stores): ReadStores {
   return {
-    runs: { getRun: runs.getRun.bind(runs), listRuns: runs.listRuns.bind(runs), shownRun: runs.shownRun.bind(runs) },
+    runs: {
+      getRun: runs.getRun.bind(runs),
+      runSymbols: runs.runSymbols.bind(runs),
+      listRuns: runs.listRuns.bind(runs),
+      shownRun: runs.shownRun.bind(runs),
+    },
     results: {
       runResults: results.runResults.bind(results),
       runSignals: results.runSignals.bind(results),

@@ -5,6 +5,7 @@
  * design; docs/store.md lists the access patterns.
  *
  *   run          pk RUN#<runId>     sk RUN                                gsi1 RUNS / <scheduledAt>#<runId>
+ *   run symbols  pk RUN#<runId>     sk SYMBOLS                            the run's symbol list (kept off the run item)
  *   shown run    pk RUN#LATEST      sk SHOWN                              the newest complete or partial run (a pointer)
  *   result       pk RUN#<runId>     sk RESULT#<scanner>#<symbol>          gsi2 SYMBOL#<symbol> / <scheduledAt>#<runId>#<scanner>
  *   problem      pk RUN#<runId>     sk PROBLEM#<scanner>#<symbol>         a result with status error or insufficient_data (a copy)
@@ -33,6 +34,7 @@ export const TABLE_KEYS = {
 export const ITEM_TYPES = {
   run: 'run',
   shownRun: 'shown-run',
+  runSymbols: 'run-symbols',
   result: 'result',
   problem: 'problem',
   signal: 'signal',
@@ -51,6 +53,7 @@ export const DEFAULT_RETENTION = { resultsDays: 7, runsDays: 30 } as const;
 const PREFIX = {
   run: 'RUN#',
   runSort: 'RUN',
+  runSymbols: 'SYMBOLS',
   runsPartition: 'RUNS',
   latest: 'LATEST',
   shown: 'SHOWN',
@@ -100,6 +103,8 @@ export function runOrder(scheduledAt: string, runId: string): string {
 
 export const KEYS = {
   run: (runId: string): ItemKey => ({ pk: `${PREFIX.run}${runId}`, sk: PREFIX.runSort }),
+  /** The run's symbol list, an item of its own so that reading a run stays small. */
+  runSymbols: (runId: string): ItemKey => ({ pk: `${PREFIX.run}${runId}`, sk: PREFIX.runSymbols }),
   /** The run's entry in the runs index (newest first by scheduled time). */
   runIndex: (scheduledAt: string, runId: string) => ({
     [runsIndex.partitionKey]: PREFIX.runsPartition,

@@ -49,7 +49,8 @@ export interface RunRecord {
   /** The exchange's calendar date (New York) of the scheduled time. */
   readonly sessionDate: string;
   readonly asOf?: string;
-  readonly symbols: string[];
+  /** How many symbols the run covers; the list itself is an item of its own (`RunStore.runSymbols`). */
+  readonly symbolCount: number;
   readonly scanners: ScannerName[];
   readonly batchSize: number;
   readonly batchesExpected: number;
@@ -92,8 +93,8 @@ export function isShownRun(run: RunRecord): boolean {
   return run.status === 'complete' || run.status === 'partial';
 }
 
-/** What dispatch knows when it creates a run; the counters start at zero. */
-export type NewRun = Pick<
+/** What dispatch knows when it creates a run, with its symbol list; the counters start at zero. */
+export type NewRun = { readonly symbols: readonly string[] } & Pick<
   RunRecord,
   | 'runId'
   | 'watchlist'
@@ -105,7 +106,6 @@ export type NewRun = Pick<
   | 'startedAt'
   | 'sessionDate'
   | 'asOf'
-  | 'symbols'
   | 'scanners'
   | 'batchSize'
   | 'batchesExpected'
@@ -120,8 +120,10 @@ export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
   for (const name of run.scanners) {
     signalCounts[name] = Object.fromEntries((SCANNERS[name].signals as readonly string[]).map((s) => [s, 0]));
   }
+  const { symbols, ...rest } = run;
   return {
-    ...run,
+    ...rest,
+    symbolCount: symbols.length,
     status: run.skippedReason ? 'skipped' : 'running',
     ...(run.skippedReason && { finishedAt: run.startedAt }),
     batchesDone: 0,

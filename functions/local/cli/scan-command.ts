@@ -58,7 +58,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   const started = performance.now();
   const showProgress = !args.json && io.stderr.isTTY === true;
   configureLocalEnvironment({ verbose: args.verbose });
-  const { run, outcomes, deadLetters } = await runLocalPipeline({
+  const { run, symbols, outcomes, deadLetters } = await runLocalPipeline({
     ...pipelineOptions(args),
     env: io.env,
     onProgress: showProgress ? (done, total) => io.stderr.write(`\rScanning ${done}/${total} symbols…`) : undefined,
@@ -72,7 +72,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   const report: ScanReport = {
     runId: run.runId,
     asOf: runAsOf(run),
-    symbols: run.symbols,
+    symbols,
     outcomes: outcomes.map(({ runId: _r, scheduledAt: _s, asOf: _a, ...outcome }) => outcome),
     summary: runSummaryOf(run),
     dataIssues: Object.fromEntries(Object.entries(run.dataIssues).filter(([, n]) => (n ?? 0) > 0)),

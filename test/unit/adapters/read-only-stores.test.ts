@@ -52,7 +52,7 @@ export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
 
 describe('the API and the Discord commands get the stores without their write methods', () => {
   it('types: ApiDeps and CommandDeps name only reads', () => {
-    expectTypeOf<keyof ApiDeps['runs']>().toEqualTypeOf<'getRun' | 'listRuns' | 'shownRun'>();
+    expectTypeOf<keyof ApiDeps['runs']>().toEqualTypeOf<'getRun' | 'runSymbols' | 'listRuns' | 'shownRun'>();
     expectTypeOf<keyof ApiDeps['results']>().toEqualTypeOf<
       'runResults' | 'runSignals' | 'runProblems' | 'formingBar' | 'allRunResults' | 'symbolHistory'
     >();
@@ -77,6 +77,7 @@ describe('the API and the Discord commands get the stores without their write me
       'runProblems',
       'runResults',
       'runSignals',
+      'runSymbols',
       'shownRun',
       'symbolHistory',
       'tokenStatus',
