@@ -69,7 +69,7 @@ export interface ScanfleetConfig {
     readonly tokenSecret?: string;
     /**
      * true: the read-only routes (scans, symbols, runs) need no token. The chart route and any
-     * route not listed public in functions/api/access.ts keep requiring it. Off by default.
+     * route not listed public in functions/core/api/access.ts keep requiring it. Off by default.
      */
     readonly public: boolean;
   };

@@ -19,7 +19,7 @@ import {
   PROTECTED_PATHS,
   PUBLIC_READS,
   type RouteRule,
-} from '../functions/api/access.js';
+} from '../functions/core/api/access.js';
 import { TABLE_KEYS } from '../functions/adapters/store/table-schema.js';
 import type { ResolvedConfig } from './config.js';
 import { GUARD_RULES, suppressGuardRules } from './guard.js';
@@ -48,7 +48,7 @@ export const AUTHORIZER_CACHE_SECONDS = 300;
  * The HTTP API and dashboard: one read-only function behind a throttled HTTP API stage. /api and
  * everything below it need the bearer token, checked at the gateway by a Lambda REQUEST
  * authorizer against a secret; the dashboard's files, GET /api/health and, with `api.public`, the
- * read-only routes have routes of their own without it (functions/api/access.ts).
+ * read-only routes have routes of their own without it (functions/core/api/access.ts).
  */
 export class QueryApi extends Construct {
   readonly api: HttpApi;

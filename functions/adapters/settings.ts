@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ScanfleetError } from '../core/errors.js';
-import { API_ACCESS } from '../api/access.js';
+import { API_ACCESS } from '../core/api/access.js';
 import {
   DEFAULT_ADMIN_PERMISSION,
   DEFAULT_SCAN_NOW_COOLDOWN_MINUTES,
@@ -70,7 +70,7 @@ export const ENV = {
   debugMemory: 'DEBUG_MEMORY',
   /** The API token's Secrets Manager secret {"token": "…"}, read by the authorizer. */
   apiTokenSecretId: 'API_TOKEN_SECRET_ID',
-  /** Who may call what (functions/api/access.ts): open, token or public-reads. */
+  /** Who may call what (functions/core/api/access.ts): open, token or public-reads. */
   apiAccess: 'API_ACCESS',
   corsOrigin: 'CORS_ORIGIN',
   /** Discord: a Secrets Manager secret {"publicKey", "webhookUrl"} (AWS), or these two (local). */

@@ -9,7 +9,7 @@ import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
 import { memoryFigures } from '../adapters/observability.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
-import { type ApiAccess, needsToken } from './access.js';
+import { type ApiAccess, needsToken } from '../core/api/access.js';
 import type { DashboardAssets } from './dashboard-assets.js';
 import { allowQuery, notFound, parseLimit, requireScanner, requireSymbolParam, withCursor } from './params.js';
 import { ageSeconds, eventView, resultView, runView } from './views.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type ApiAccess, needsToken } from '../api/access.js';
+import { type ApiAccess, needsToken } from '../core/api/access.js';
 import { CHALLENGE, checkBearer } from '../api/bearer-auth.js';
 import { localLambdaContext } from './lambda-context.js';
 

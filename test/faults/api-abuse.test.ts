@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretJson } from '../../functions/adapters/secret-json.js';
 import { ENV } from '../../functions/adapters/settings.js';
-import { needsToken } from '../../functions/api/access.js';
+import { needsToken } from '../../functions/core/api/access.js';
 import type { createAuthorizerHandler as CreateAuthorizerHandler } from '../../functions/authorizer/handler.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { LOCAL_TABLE_NAME } from '../../functions/local/embedded-store.js';
