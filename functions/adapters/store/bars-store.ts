@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type Bars, sliceBars } from '../../core/scan/bars.js';
+import { allocateBars, type Bars, sliceBars } from '../../core/scan/bars.js';
 import { isoDay, parseIsoDay } from '../../core/market/trading-day.js';
 import type { Table } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
@@ -86,16 +86,7 @@ export function decodeBars(symbol: string, bytes: Uint8Array): Bars {
     throw new Error(`cached bars of ${symbol} are ${bytes.length} bytes, not a multiple of ${BAR_BYTES}`);
   const n = bytes.length / BAR_BYTES;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bars = {
-    symbol,
-    length: n,
-    day: new Int32Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const bars = allocateBars(symbol, n);
   for (let i = 0; i < n; i++) {
     bars.volume[i] = view.getFloat64(i * 8, true);
     bars.day[i] = view.getInt32(n * 8 + i * 4, true);

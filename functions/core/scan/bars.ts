@@ -117,16 +117,7 @@ export class BarSeriesBuilder {
     }
     const start = window.lookback === undefined ? 0 : Math.max(0, end - window.lookback);
     const n = end - start;
-    const bars = {
-      symbol: this.symbol,
-      length: n,
-      day: new Int32Array(n),
-      open: new Float64Array(n),
-      high: new Float64Array(n),
-      low: new Float64Array(n),
-      close: new Float64Array(n),
-      volume: new Float64Array(n),
-    };
+    const bars = allocateBars(this.symbol, n);
     for (let k = 0; k < n; k++) {
       const row = order[start + k];
       const f = row * 5;
@@ -185,6 +176,20 @@ function rowIssue(
 }
 
 /** Sums issue counts (for a run's data-quality summary). */
+/** Columns for n bars of a symbol, zero-filled, to be written in place. */
+export function allocateBars(symbol: string, n: number) {
+  return {
+    symbol,
+    length: n,
+    day: new Int32Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+}
+
 export function addIssueCounts(into: RowIssueCounts, from: RowIssueCounts): RowIssueCounts {
   for (const issue of ROW_ISSUES) {
     const n = from[issue];
