@@ -5,8 +5,6 @@ import { ENV, type Settings } from './settings.js';
 import type { AlpacaCredentials } from './market-data/alpaca-market-data.js';
 import type { SchwabCredentials } from './market-data/schwab-market-data.js';
 
-export { secretJson, type SecretReader } from './secret-json.js';
-
 function required(
   source: Record<string, unknown>,
   keys: Record<string, string>,

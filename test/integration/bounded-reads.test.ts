@@ -71,7 +71,7 @@ function counted(on = db): { stores: Stores; reads: () => number; units: () => n
 }
 
 /** A run of the 5,000 symbols as dispatch creates it. */
-function newRun(runId: string, scheduledAt: string): NewRun {
+function newRun(runId: string, scheduledAt: string, extra: Partial<NewRun> = {}): NewRun {
   return {
     runId,
     watchlist: 'full',
@@ -85,7 +85,14 @@ function newRun(runId: string, scheduledAt: string): NewRun {
     scanners: SCANNERS,
     batchSize: 5_000,
     batchesExpected: 1,
+    ...extra,
   };
+}
+
+/** The id and scheduled time of a run `hours` after the shown one (before it when negative). */
+function runAt(hours: number): { runId: string; scheduledAt: string } {
+  const scheduledAt = new Date(Date.parse('2026-11-25T21:30:00Z') + hours * 3_600_000).toISOString();
+  return { runId: `${scheduledAt.replace(/[-:]|\.\d{3}/g, '')}-full`, scheduledAt };
 }
 
 async function seed(): Promise<Stores> {
@@ -189,24 +196,10 @@ describe('every API read is bounded: items scanned per request at 5,000 symbols'
   }, 120_000);
 });
 
-/** A run of the whole watchlist (its item ~22 KB), scheduled `hours` after the shown one. */
+/** A market-hours run of the whole watchlist, scheduled `hours` after the shown one. */
 function laterRun(hours: number, extra: Partial<NewRun> = {}): NewRun {
-  const at = new Date(Date.parse('2026-11-25T21:30:00Z') + hours * 3_600_000).toISOString();
-  return {
-    runId: `${at.replace(/[-:]|\.000/g, '')}-full`,
-    watchlist: 'full',
-    kind: 'scheduled',
-    purpose: 'market-hours',
-    session: at.slice(0, 10),
-    scheduledAt: at,
-    startedAt: at,
-    sessionDate: at.slice(0, 10),
-    symbols: SYMBOLS,
-    scanners: SCANNERS,
-    batchSize: 5_000,
-    batchesExpected: 1,
-    ...extra,
-  };
+  const { runId, scheduledAt } = runAt(hours);
+  return newRun(runId, scheduledAt, { purpose: 'market-hours', ...extra });
 }
 
 const TALLY = { summary: new RunSummaryBuilder(SCANNERS).build(), barDates: ['2026-11-25'], dataIssues: {} };
@@ -312,16 +305,11 @@ describe('the shown run: its pointer and the run, whatever the runs after it', (
 
 describe('GET /api/runs at 5,000 symbols a run: run items are small, the symbol list is read by the run detail alone', () => {
   const many = useEmbeddedStore();
-  // Runs an hour apart before the newest, 2026-11-25T21:30Z.
-  const runAt = (hoursBefore: number) => {
-    const scheduledAt = new Date(Date.parse('2026-11-25T21:30:00Z') - hoursBefore * 3_600_000).toISOString();
-    return { runId: `${scheduledAt.replace(/[-:]|\.\d{3}/g, '')}-full`, scheduledAt };
-  };
-
+  // Runs an hour apart before the shown one, 2026-11-25T21:30Z.
   it('lists 100 runs in under 25 read units (a run item under 2 KB), and the detail still returns all 5,000 symbols', async () => {
     const { stores } = counted(many);
     for (let i = 1; i <= 100; i++) {
-      const { runId, scheduledAt } = runAt(i);
+      const { runId, scheduledAt } = runAt(-i);
       await stores.runs.createRun(newRun(runId, scheduledAt));
     }
     const { stores: reading, reads, units, reset } = counted(many);
@@ -339,7 +327,7 @@ describe('GET /api/runs at 5,000 symbols a run: run items are small, the symbol 
     expect(units()).toBe(9.5);
 
     reset();
-    const { runId } = runAt(1);
+    const { runId } = runAt(-1);
     const detail = await get(reading, `/api/runs/${runId}`);
     expect(detail.status).toBe(200);
     expect(detail.body.symbols).toEqual(SYMBOLS);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
 import { deriveRunId } from '../../functions/core/run/run-id.js';
+import type { NewRun } from '../../functions/core/run/run-record.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import {
@@ -339,25 +340,31 @@ describe('/scan-now starts once', () => {
   });
 });
 
+/** A market-hours run of the control watchlist (GE, MDB), scheduled at `when`. */
+function scheduledRun(runId: string, when: Date, extra: Partial<NewRun>): NewRun {
+  return {
+    runId,
+    watchlist: 'control',
+    kind: 'scheduled',
+    purpose: 'market-hours',
+    session: '2024-03-08',
+    scheduledAt: when.toISOString(),
+    startedAt: when.toISOString(),
+    sessionDate: '2024-03-08',
+    symbols: ['GE', 'MDB'],
+    scanners: ['vpb'],
+    batchSize: 30,
+    batchesExpected: 1,
+    ...extra,
+  };
+}
+
 describe('/status tells how the last run ended, and the Schwab token’s days left', () => {
   it('shows a failed run with its end reason, and a skipped one with why', async () => {
     clock = at(90);
     // What the sweeper records of a run past its deadline with no batch done.
     const failed = deriveRunId(at(80), 'control');
-    await stores.runs.createRun({
-      runId: failed,
-      watchlist: 'control',
-      kind: 'scheduled',
-      purpose: 'market-hours',
-      session: '2024-03-08',
-      scheduledAt: at(80).toISOString(),
-      startedAt: at(80).toISOString(),
-      sessionDate: '2024-03-08',
-      symbols: ['GE', 'MDB'],
-      scanners: ['vpb'],
-      batchSize: 30,
-      batchesExpected: 1,
-    });
+    await stores.runs.createRun(scheduledRun(failed, at(80), {}));
     await stores.runs.endRun(
       { runId: failed, scheduledAt: at(80).toISOString() },
       {
@@ -372,21 +379,12 @@ describe('/status tells how the last run ended, and the Schwab token’s days le
     );
 
     const skipped = deriveRunId(at(95), 'control');
-    await stores.runs.createRun({
-      runId: skipped,
-      watchlist: 'control',
-      kind: 'scheduled',
-      purpose: 'market-hours',
-      session: '2024-03-08',
-      scheduledAt: at(95).toISOString(),
-      startedAt: at(95).toISOString(),
-      sessionDate: '2024-03-08',
-      symbols: ['GE', 'MDB'],
-      scanners: ['vpb'],
-      batchSize: 30,
-      batchesExpected: 0,
-      skippedReason: 'paused (by @alice at 2026-11-24T14:00:00.000Z: quiet week)',
-    });
+    await stores.runs.createRun(
+      scheduledRun(skipped, at(95), {
+        batchesExpected: 0,
+        skippedReason: 'paused (by @alice at 2026-11-24T14:00:00.000Z: quiet week)',
+      }),
+    );
     clock = at(96);
     expect((await statusFields())['Last run']).toBe(
       `${skipped} (scheduled, market-hours, session 2024-03-08): skipped, 0/0 batches, started 1 min ago (paused (by @alice at 2026-11-24T14:00:00.000Z: quiet week))`,

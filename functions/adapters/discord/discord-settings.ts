@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Settings } from '../settings.js';
-import { secretJson } from '../secrets.js';
+import { secretJson } from '../secret-json.js';
 
 export interface DiscordSettings {
   /** The application's Ed25519 public key (hex), for verifying interactions. */

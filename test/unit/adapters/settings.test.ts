@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../../../functions/core/run/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../../../functions/core/scan/scanners.js';
 import { DEFAULT_RETRY } from '../../../functions/adapters/market-data/http-client.js';
-import { required, SettingsError, settingsFrom } from '../../../functions/adapters/settings.js';
+import { ENV, required, SettingsError, settingsFrom } from '../../../functions/adapters/settings.js';
+import { authorizerDeps, TOKEN_SECRET_ENV } from '../../../functions/authorizer/handler.js';
 import { dispatchDeps } from '../../../functions/dispatch/handler.js';
 import { discordDeps } from '../../../functions/discord/handler.js';
 import { scanBatchDeps } from '../../../functions/scan-batch/handler.js';
@@ -105,6 +106,11 @@ describe('a handler’s cold start', () => {
     expect(() => scanBatchDeps(settingsFrom({}))).toThrow(
       new SettingsError('environment variable TABLE_NAME is not set'),
     );
+  });
+
+  it('the authorizer reads its secret from the variable the stack sets (named apart: settings.ts brings zod)', () => {
+    expect(TOKEN_SECRET_ENV).toBe(ENV.apiTokenSecretId);
+    expect(authorizerDeps({ [ENV.apiTokenSecretId]: 'scanfleet/api-token' }).secretId).toBe('scanfleet/api-token');
   });
 
   it('takes the values of its settings', () => {
