@@ -5,6 +5,7 @@ import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aw
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { functionBundling } from './bundling.js';
 import { GUARD_RULES, suppressGuardRules } from './guard.js';
 
 /** Every log group's guard exceptions: its retention and its encryption. */
@@ -68,6 +69,7 @@ export class ScanfleetFunction extends Construct {
       beforeInstall: () => [],
       afterBundling: (_inputDir, outputDir) => props.afterBundling?.(outputDir) ?? [],
     };
+    const bundling = functionBundling(props.projectRoot);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(props.projectRoot, 'functions', props.name, 'handler.ts'),
       handler: 'handler',
@@ -83,12 +85,13 @@ export class ScanfleetFunction extends Construct {
       projectRoot: props.projectRoot,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: bundling.target,
         minify: true,
         // The AWS SDK is bundled, not taken from the runtime: pinned versions, tree-shaken.
         externalModules: [],
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        mainFields: bundling.mainFields,
+        banner: bundling.banner,
+        esbuildArgs: Object.fromEntries(Object.entries(bundling.alias).map(([from, to]) => [`--alias:${from}`, to])),
         forceDockerBundling: false,
         commandHooks: hooks,
       },
