@@ -525,6 +525,8 @@ export function startSchwabServer(
 }
 
 export interface SecretsManagerServer {
+  /** http://127.0.0.1:<port>, for a client configured some other way (AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  readonly endpoint: string;
   /** A client of this server, as the credential sources take one. */
   readonly client: () => SecretsManagerClient;
   /** "secretsmanager.GetSecretValue <SecretId>", one per call. */
@@ -572,6 +574,7 @@ export async function startSecretsManagerServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    endpoint,
     client: () =>
       new SecretsManagerClient({
         endpoint,

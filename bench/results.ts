@@ -1,0 +1,105 @@
+// bench/results.json's shape, and `--check`: the results held to bench/thresholds.json.
+import type { MemoryFigure } from './lambda-process.js';
+
+export interface SoakSample extends MemoryFigure {
+  /** The sample covers the invocations after the previous sample's, up to this one. */
+  invocation: number;
+}
+
+export interface Soak {
+  invocations: number;
+  /** Each field's peak over the whole soak. */
+  peak: MemoryFigure;
+  samples: SoakSample[];
+}
+
+export interface MeasuredProcess {
+  bundleKb: number;
+  import: MemoryFigure & { importMs: number };
+  firstBatch: MemoryFigure;
+  soak: Soak;
+  medianDurationMs: number;
+}
+
+export interface FunctionResult extends MeasuredProcess {
+  /** Its configured memory in the synthesized stack. */
+  memoryMb: number;
+  importToSdkFloor: number;
+  firstBatchToSdkFloor: number;
+  /** The highest of each soak sample's VmHWM over the floor's at the same invocation. */
+  soakToSdkFloor: number | null;
+}
+
+export interface SynthResult {
+  /** cdk.json's scanfleet settings the stack was synthesized with. */
+  context: Record<string, unknown>;
+  functions: Record<string, FunctionResult>;
+}
+
+export interface Thresholds {
+  flagsMemoryMb: number;
+  importToSdkFloor: number;
+  firstBatchToSdkFloor: number;
+  soakToSdkFloor: number;
+  soakRssAnonPeakMb: number;
+  bundleKb: number;
+  memoryAlarmShare: number;
+  sizeStepMb: number;
+  /** Whether the configured size must also be the smallest that holds the alarm line. */
+  smallestSize: boolean;
+  soak: { long: number; short: number; sampleEvery: number };
+}
+
+export interface BenchResults {
+  runtime: { node: string; flags: string[]; memoryMb: number; sampleIntervalMs: number; maxSampleGapMs: number };
+  bareNode: MemoryFigure;
+  sdkFloor: MeasuredProcess & { writesPerInvocation: { items: number; kb: number } };
+  synths: Record<string, SynthResult>;
+}
+
+/** The smallest size, in steps of `step` from 128 MB, at which `vmHwmMb` stays within `share` of it. */
+export function sizeFor(vmHwmMb: number, share: number, step: number): number {
+  let size = 128;
+  while (vmHwmMb > share * size) size += step;
+  return size;
+}
+
+/** Every breach of `t` in `r`, one line each, naming the synth, the function and the figure. */
+export function breaches(r: BenchResults, t: Thresholds): string[] {
+  const out: string[] = [];
+  if (r.runtime.memoryMb !== t.flagsMemoryMb)
+    out.push(`runtime: measured with ${r.runtime.memoryMb} MB flags, the bounds are for ${t.flagsMemoryMb} MB`);
+  if (!r.runtime.node.startsWith('v24.')) out.push(`runtime: measured on Node ${r.runtime.node}, not 24.x`);
+  for (const [synth, { functions }] of Object.entries(r.synths))
+    for (const [name, f] of Object.entries(functions)) {
+      const at = `${synth} ${name}`;
+      if (f.bundleKb > t.bundleKb) out.push(`${at}: bundle ${f.bundleKb} KB > ${t.bundleKb} KB`);
+      if (f.importToSdkFloor > t.importToSdkFloor)
+        out.push(
+          `${at}: import VmHWM ${f.import.vmHwmMb} MB = ${f.importToSdkFloor}× the SDK floor's ${r.sdkFloor.import.vmHwmMb} MB > ${t.importToSdkFloor}×`,
+        );
+      if (f.firstBatchToSdkFloor > t.firstBatchToSdkFloor)
+        out.push(
+          `${at}: first batch VmHWM ${f.firstBatch.vmHwmMb} MB = ${f.firstBatchToSdkFloor}× the SDK floor's ${r.sdkFloor.firstBatch.vmHwmMb} MB > ${t.firstBatchToSdkFloor}×`,
+        );
+      if (f.soakToSdkFloor !== null && f.soakToSdkFloor > t.soakToSdkFloor)
+        out.push(
+          `${at}: soak VmHWM reaches ${f.soakToSdkFloor}× the SDK floor's at the same invocation > ${t.soakToSdkFloor}×`,
+        );
+      if (f.soak.peak.rssAnonPeakMb > t.soakRssAnonPeakMb)
+        out.push(
+          `${at}: anonymous memory peaks at ${f.soak.peak.rssAnonPeakMb} MB in the soak > ${t.soakRssAnonPeakMb} MB`,
+        );
+      const line = Math.round(t.memoryAlarmShare * f.memoryMb * 10) / 10;
+      const needed = sizeFor(f.soak.peak.vmHwmMb, t.memoryAlarmShare, t.sizeStepMb);
+      if (f.soak.peak.vmHwmMb > line)
+        out.push(
+          `${at}: VmHWM ${f.soak.peak.vmHwmMb} MB passes the memory alarm's line (${line} MB, ${t.memoryAlarmShare * 100}% of its ${f.memoryMb} MB): size it ${needed} MB`,
+        );
+      else if (t.smallestSize && needed < f.memoryMb)
+        out.push(
+          `${at}: ${f.memoryMb} MB is more than it needs: VmHWM ${f.soak.peak.vmHwmMb} MB holds ${t.memoryAlarmShare * 100}% of ${needed} MB`,
+        );
+    }
+  return out;
+}

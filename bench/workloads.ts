@@ -1,0 +1,272 @@
+// What each function is fed in the bench: its real event shapes, against loopback services that
+// answer as the real ones do (dynalite, an SQS-protocol server, Secrets Manager's JSON protocol,
+// a Schwab server, a fake Discord with real Ed25519 signatures).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScanMessage } from '../functions/core/run/scan-message.js';
+import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
+import { createDocumentClient } from '../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../functions/adapters/store/stores.js';
+import { ENV } from '../functions/adapters/settings.js';
+import type { EmbeddedStore } from '../functions/local/embedded-store.js';
+import { runLocalPipeline } from '../functions/local/local-pipeline.js';
+import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
+import { type DiscordKeys, signedHeaders, snowflakeAt } from '../test/helpers/discord.js';
+import type { LambdaProcessInput } from './lambda-process.js';
+import type { SynthesizedFunction } from './synth.js';
+
+/** The loopback services every function's process reaches. */
+export interface Services {
+  readonly sqs: { endpoint: string; queueUrl: string };
+  readonly secretsEndpoint: string;
+  readonly schwabUrl: string;
+  readonly discordUrl: string;
+  readonly discordKeys: DiscordKeys;
+  readonly apiToken: string;
+}
+
+/** Secrets Manager ids the bench's server holds, standing in for the stack's secrets. */
+export const SECRET_IDS = { apiToken: 'bench/api-token', schwab: 'bench/schwab', discord: 'bench/discord' } as const;
+export const WEBHOOK_PATH = '/api/webhooks/100000000000000001/fake-bench-webhook-token';
+/** The session the bundled data ends with: every run stands at it. */
+export const AS_OF = '2024-03-08';
+
+/**
+ * The environment Lambda gives the function: the template's variables (references resolved to
+ * the loopback services, /var/task to the asset directory), Lambda's own, obviously fake
+ * credentials, and the endpoints that point the SDK and the providers at loopback.
+ */
+export function lambdaEnvironment(
+  fn: SynthesizedFunction,
+  store: EmbeddedStore,
+  services: Services,
+): Record<string, string> {
+  const references: Record<string, string> = {
+    [ENV.tableName]: store.tableName,
+    [ENV.queueUrl]: services.sqs.queueUrl,
+    [ENV.apiTokenSecretId]: SECRET_IDS.apiToken,
+    [ENV.schwabSecretId]: SECRET_IDS.schwab,
+    [ENV.discordSecretId]: SECRET_IDS.discord,
+    [ENV.dispatchFunction]: 'scanfleet-dispatch',
+  };
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fn.environment)) {
+    if (typeof value === 'string') env[name] = value.replace(/^\/var\/task(?=\/|$)/, fn.assetDir);
+    else if (references[name] !== undefined) env[name] = references[name];
+    else throw new Error(`bench: ${fn.name}'s ${name} is a reference the bench has no loopback value for`);
+  }
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    LAMBDA_TASK_ROOT: fn.assetDir,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: `scanfleet-${fn.name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'FAKEBENCHACCESSKEY',
+    AWS_SECRET_ACCESS_KEY: 'fake-bench-secret-access-key',
+    AWS_SESSION_TOKEN: 'fake-bench-session-token',
+    AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
+    AWS_ENDPOINT_URL_SQS: services.sqs.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: services.secretsEndpoint,
+    [ENV.schwabBaseUrl]: services.schwabUrl,
+    // The loopback provider has no rate limit to respect: a soak at Schwab's 50 a minute would take an hour.
+    [ENV.providerRequestsPerMinute]: 'Infinity',
+    [ENV.discordApiUrl]: services.discordUrl,
+    ...env,
+  };
+}
+
+let runClock = Date.UTC(2026, 0, 5, 14, 30);
+
+/** Runs of `symbols` created in the store (as dispatch would), and their batches' messages. */
+export async function scanMessages(store: EmbeddedStore, symbols: string[], count: number): Promise<ScanMessage[]> {
+  const { runs } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+  const messages: ScanMessage[] = [];
+  const batchSize = 30;
+  while (messages.length < count) {
+    const scheduledAt = new Date((runClock += 60_000)).toISOString();
+    const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-bench`;
+    const batches = Math.ceil(symbols.length / batchSize);
+    await runs.createRun({
+      runId,
+      watchlist: 'bench',
+      kind: 'manual',
+      session: AS_OF,
+      scheduledAt,
+      startedAt: scheduledAt,
+      sessionDate: scheduledAt.slice(0, 10),
+      asOf: AS_OF,
+      symbols,
+      scanners: [...SCANNER_NAMES],
+      batchSize,
+      batchesExpected: batches,
+    });
+    for (let batch = 0; batch < batches; batch++)
+      messages.push({
+        runId,
+        batch,
+        symbols: symbols.slice(batch * batchSize, (batch + 1) * batchSize),
+        scanners: [...SCANNER_NAMES],
+        scheduledAt,
+        asOf: AS_OF,
+      });
+  }
+  return messages.slice(0, count);
+}
+
+/** A completed run of the bundled watchlist in the store: what the API and the sweeper read. */
+export async function seedStore(store: EmbeddedStore, symbols: readonly string[]): Promise<void> {
+  await runLocalPipeline({
+    watchlist: 'full',
+    symbols,
+    scanners: SCANNER_NAMES,
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    asOf: AS_OF,
+    scheduledAt: new Date(Date.UTC(2026, 0, 2, 21)),
+    store,
+  });
+}
+
+const http = (path: string, query = '') => ({
+  version: '2.0',
+  routeKey: '$default',
+  rawPath: path,
+  rawQueryString: query,
+  headers: { host: 'bench.execute-api.us-east-1.amazonaws.com', 'accept-encoding': 'gzip' },
+  requestContext: { http: { method: 'GET', path }, requestId: 'bench', stage: '$default' },
+  isBase64Encoded: false,
+});
+
+/** Each function's events; `count` invocations of them. */
+export async function workload(
+  fn: SynthesizedFunction,
+  store: EmbeddedStore,
+  services: Services,
+  symbols: string[],
+  count: number,
+): Promise<LambdaProcessInput> {
+  switch (fn.name) {
+    case 'scan-batch':
+      return { mode: 'sqs', events: await scanMessages(store, symbols, count), count };
+    case 'api': {
+      await seedStore(store, symbols);
+      const paths = [
+        http('/api/scans/macd'),
+        http('/api/scans/vpb', 'signal=buy'),
+        http('/api/scans/ttm-squeeze'),
+        http('/api/runs'),
+        http('/api/symbols/AAPL'),
+        http('/api/symbols/AAPL/chart'),
+        http('/api/health'),
+        http('/'),
+      ];
+      return { mode: 'invoke', events: paths, count, expect: '"statusCode":200' };
+    }
+    case 'dispatch': {
+      const watchlists = JSON.parse(readFileSync(join(fn.assetDir, 'watchlists.json'), 'utf8')) as Record<
+        string,
+        string[]
+      >;
+      const watchlist = Object.keys(watchlists)[0];
+      const events = Array.from({ length: count }, () => ({
+        watchlist,
+        scheduledAt: new Date((runClock += 60_000)).toISOString(),
+        asOf: AS_OF,
+      }));
+      return { mode: 'invoke', events, count, expect: '"runId"' };
+    }
+    case 'sweeper':
+      await seedStore(store, symbols);
+      return { mode: 'invoke', events: [{ sweep: true }], count };
+    case 'authorizer': {
+      const request = (authorization: string) => ({
+        version: '2.0',
+        type: 'REQUEST',
+        routeArn: 'arn:aws:execute-api:us-east-1:000000000000:bench/$default/GET/api/runs',
+        identitySource: [authorization],
+        routeKey: 'GET /api/{proxy+}',
+        rawPath: '/api/runs',
+        rawQueryString: '',
+        headers: { authorization },
+        requestContext: { http: { method: 'GET', path: '/api/runs' }, requestId: 'bench' },
+      });
+      return {
+        mode: 'invoke',
+        events: [request(`Bearer ${services.apiToken}`), request('Bearer fake-wrong-token')],
+        count,
+        expect: '"isAuthorized"',
+      };
+    }
+    case 'discord': {
+      await seedStore(store, symbols);
+      const started = Date.now();
+      const events = Array.from({ length: count }, (_, i) => {
+        const at = new Date(started + i);
+        const body = JSON.stringify(
+          i % 3 === 0
+            ? { type: 1, id: snowflakeAt(at), application_id: '100000000000000002', token: 'fake-bench-token' }
+            : {
+                type: 2,
+                id: snowflakeAt(at, i),
+                application_id: '100000000000000002',
+                token: 'fake-bench-token',
+                guild_id: '100000000000000003',
+                member: { permissions: '0', user: { id: '42', username: 'bench' } },
+                data:
+                  i % 3 === 1
+                    ? { name: 'status', options: [] }
+                    : { name: 'scan', options: [{ name: 'scanner', value: 'macd' }] },
+              },
+        );
+        return {
+          version: '2.0',
+          rawPath: '/',
+          rawQueryString: '',
+          headers: signedHeaders(services.discordKeys, body, Math.floor(at.getTime() / 1000)),
+          requestContext: { http: { method: 'POST', path: '/' }, requestId: 'bench' },
+          body,
+          isBase64Encoded: false,
+        };
+      });
+      return { mode: 'invoke', events, count, expect: '"statusCode":200' };
+    }
+    case 'alarm-notify': {
+      const message = {
+        AlarmName: 'scanfleet-ScanBatchErrors',
+        AlarmDescription: 'scan-batch: an invocation failed. What to do: read its log.',
+        NewStateValue: 'ALARM',
+        OldStateValue: 'OK',
+        NewStateReason: 'Threshold Crossed: 1 datapoint [2.0] was greater than or equal to the threshold (1.0).',
+        StateChangeTime: '2026-01-05T14:35:00.000+0000',
+        Region: 'US East (N. Virginia)',
+        AWSAccountId: '000000000000',
+      };
+      const event = {
+        Records: [
+          {
+            EventSource: 'aws:sns',
+            EventVersion: '1.0',
+            EventSubscriptionArn: 'arn:aws:sns:us-east-1:000000000000:alarms:bench',
+            Sns: {
+              Type: 'Notification',
+              MessageId: 'bench',
+              TopicArn: 'arn:aws:sns:us-east-1:000000000000:alarms',
+              Subject: 'ALARM',
+              Message: JSON.stringify(message),
+              Timestamp: '2026-01-05T14:35:00.000Z',
+              MessageAttributes: {},
+            },
+          },
+        ],
+      };
+      return { mode: 'invoke', events: [event], count, expect: '"posted":1' };
+    }
+    default:
+      throw new Error(`bench: no workload for the function ${fn.name}`);
+  }
+}
