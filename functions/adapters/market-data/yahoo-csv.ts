@@ -83,16 +83,18 @@ function parseDate(bytes: Uint8Array, start: number, end: number): number {
   while (start < end && bytes[start] === SPACE) start++;
   while (end > start && bytes[end - 1] === SPACE) end--;
   if (end - start !== 10 || bytes[start + 4] !== MINUS || bytes[start + 7] !== MINUS) return Number.NaN;
-  const digits = (from: number, count: number) => {
-    let value = 0;
-    for (let i = from; i < from + count; i++) {
-      const d = bytes[i] - ZERO;
-      if (d < 0 || d > 9) return Number.NaN;
-      value = value * 10 + d;
-    }
-    return value;
-  };
-  return epochDayOf(digits(start, 4), digits(start + 5, 2), digits(start + 8, 2));
+  return epochDayOf(digits(bytes, start, 4), digits(bytes, start + 5, 2), digits(bytes, start + 8, 2));
+}
+
+/** `count` decimal digits from `from` as a number, NaN if any is not a digit (no closure: this runs for every row). */
+function digits(bytes: Uint8Array, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = bytes[i] - ZERO;
+    if (d < 0 || d > 9) return Number.NaN;
+    value = value * 10 + d;
+  }
+  return value;
 }
 
 /** A plain decimal (sign, digits, one dot) the fast way; anything else through Number(). */

@@ -15,10 +15,17 @@ export function parseIsoDay(text: string): EpochDay {
 
 /** The epoch day of a calendar date; NaN unless year/month/day name a real date. */
 export function epochDayOf(year: number, month: number, day: number): EpochDay {
-  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return Number.NaN;
-  const ms = Date.UTC(year, month - 1, day);
-  if (new Date(ms).getUTCDate() !== day) return Number.NaN;
-  return ms / MS_PER_DAY;
+  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+    return Number.NaN;
+  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month of the Gregorian calendar (no Date made: this runs for every bar parsed). */
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return DAYS_IN_MONTH[month - 1] + (month === 2 && leap ? 1 : 0);
 }
 
 /** Like parseIsoDay, but a bad date is a ValidationError naming the parameter. */
