@@ -62,7 +62,7 @@ const thresholds = JSON.parse(
   readFileSync(join(root, smoke ? 'bench/thresholds.smoke.json' : 'bench/thresholds.json'), 'utf8'),
 ) as Thresholds;
 const FLAGS_MB = thresholds.flagsMemoryMb;
-const { long: LONG, short: SHORT, sampleEvery: EVERY } = thresholds.soak;
+const { long: LONG, short: SHORT, sampleEvery: EVERY, warmupInvocations: WARMUP } = thresholds.soak;
 /** The second synth: a live provider and Discord, with the functions only they add. */
 const SYNTHS: Record<string, Record<string, unknown>> = {
   default: {},
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
     jobs.forEach((job, i) => {
       const m = measured(reports[i], join(job.fn.assetDir, 'index.mjs'));
       const ratios = m.soak.samples
-        .filter((s) => floorAt.has(s.invocation))
+        .filter((s) => s.invocation >= WARMUP && floorAt.has(s.invocation))
         .map((s) => s.vmHwmMb / floorAt.get(s.invocation)!);
       synthResults[job.synth].functions[job.fn.name] = {
         memoryMb: job.fn.memoryMb,

@@ -26,7 +26,7 @@ export interface FunctionResult extends MeasuredProcess {
   memoryMb: number;
   importToSdkFloor: number;
   firstBatchToSdkFloor: number;
-  /** The highest of each soak sample's VmHWM over the floor's at the same invocation. */
+  /** The highest of each warm soak sample's VmHWM over the floor's at the same invocation. */
   soakToSdkFloor: number | null;
 }
 
@@ -47,7 +47,10 @@ export interface Thresholds {
   sizeStepMb: number;
   /** Whether the configured size must also be the smallest that holds the alarm line. */
   smallestSize: boolean;
-  soak: { long: number; short: number; sampleEvery: number };
+  /** The /proc sampler's longest allowed gap between two reads. */
+  maxSampleGapMs: number;
+  /** Soak lengths; a sample every `sampleEvery` invocations; the warm soak starts after `warmupInvocations` (the first batch has its own bound). */
+  soak: { long: number; short: number; sampleEvery: number; warmupInvocations: number };
 }
 
 export interface BenchResults {
@@ -70,6 +73,8 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
   if (r.runtime.memoryMb !== t.flagsMemoryMb)
     out.push(`runtime: measured with ${r.runtime.memoryMb} MB flags, the bounds are for ${t.flagsMemoryMb} MB`);
   if (!r.runtime.node.startsWith('v24.')) out.push(`runtime: measured on Node ${r.runtime.node}, not 24.x`);
+  if (r.runtime.maxSampleGapMs > t.maxSampleGapMs)
+    out.push(`runtime: /proc was sampled with a gap of ${r.runtime.maxSampleGapMs} ms > ${t.maxSampleGapMs} ms`);
   for (const [synth, { functions }] of Object.entries(r.synths))
     for (const [name, f] of Object.entries(functions)) {
       const at = `${synth} ${name}`;

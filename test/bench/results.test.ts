@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lambdaNodeFlags } from '../../bench/lambda-process.js';
+import { type BenchResults, breaches, type FunctionResult, sizeFor, type Thresholds } from '../../bench/results.js';
+import { MEMORY_ALARM_SHARE } from '../../lib/observability.js';
+
+const thresholds = (file: string) =>
+  JSON.parse(readFileSync(new URL(`../../bench/${file}`, import.meta.url), 'utf8')) as Thresholds;
+const full = thresholds('thresholds.json');
+const smoke = thresholds('thresholds.smoke.json');
+
+const figure = (vmHwmMb: number, rssAnonPeakMb = 40) => ({
+  vmHwmMb,
+  rssAnonPeakMb,
+  rssFileMb: 50,
+  heapTotalMb: 30,
+  heapUsedMb: 15,
+  externalMb: 5,
+});
+
+function fn(over: Partial<FunctionResult> = {}): FunctionResult {
+  return {
+    memoryMb: 128,
+    bundleKb: 250,
+    import: { ...figure(62), importMs: 90 },
+    firstBatch: figure(75),
+    soak: { invocations: 2000, peak: figure(100, 60), samples: [{ invocation: 25, ...figure(100, 60) }] },
+    medianDurationMs: 90,
+    importToSdkFloor: 1,
+    firstBatchToSdkFloor: 1,
+    soakToSdkFloor: 1,
+    ...over,
+  };
+}
+
+function results(functions: Record<string, FunctionResult>): BenchResults {
+  return {
+    runtime: { node: 'v24.21.0', flags: lambdaNodeFlags(128), memoryMb: 128, sampleIntervalMs: 2, maxSampleGapMs: 3 },
+    bareNode: figure(47, 9),
+    sdkFloor: {
+      bundleKb: 337,
+      import: { ...figure(62), importMs: 100 },
+      firstBatch: figure(78),
+      soak: { invocations: 2000, peak: figure(102), samples: [] },
+      medianDurationMs: 40,
+      writesPerInvocation: { items: 192, kb: 249 },
+    },
+    synths: { default: { context: {}, functions } },
+  };
+}
+
+describe('the bench’s bounds', () => {
+  it('are the issue’s: 1.10× the floor, 96 MB anonymous, 300 KB, the alarm’s 85% line, at 128 MB flags', () => {
+    for (const t of [full, smoke]) {
+      expect([t.importToSdkFloor, t.firstBatchToSdkFloor, t.soakToSdkFloor]).toEqual([1.1, 1.1, 1.1]);
+      expect([t.soakRssAnonPeakMb, t.bundleKb, t.flagsMemoryMb]).toEqual([96, 300, 128]);
+      expect(t.memoryAlarmShare).toBe(MEMORY_ALARM_SHARE);
+    }
+    expect(full.soak).toMatchObject({ long: 2000, short: 500, warmupInvocations: 50 });
+    expect([full.maxSampleGapMs, smoke.maxSampleGapMs]).toEqual([5, 5]);
+    expect(smoke.soak.long).toBeLessThan(full.soak.long);
+  });
+
+  it('start Node as Lambda’s bootstrap does for a memory size', () => {
+    expect(lambdaNodeFlags(128)).toEqual(['--expose-gc', '--max-semi-space-size=6', '--max-old-space-size=115']);
+    expect(lambdaNodeFlags(256)).toEqual(['--expose-gc', '--max-semi-space-size=12', '--max-old-space-size=230']);
+  });
+
+  it('size a function at 128 MB up to 108.8 MB of VmHWM, else the next step that holds 85%', () => {
+    expect(sizeFor(108.8, 0.85, 64)).toBe(128);
+    expect(sizeFor(108.9, 0.85, 64)).toBe(192);
+    expect(sizeFor(170, 0.85, 64)).toBe(256);
+  });
+
+  it('pass a function within every bound, and name each breach of one that is not', () => {
+    expect(breaches(results({ api: fn() }), full)).toEqual([]);
+    const found = breaches(
+      results({
+        'scan-batch': fn({
+          bundleKb: 415,
+          import: { ...figure(70), importMs: 90 },
+          importToSdkFloor: 1.129,
+          firstBatchToSdkFloor: 1.2,
+          firstBatch: figure(93.6),
+          soakToSdkFloor: 1.23,
+          soak: { invocations: 2000, peak: figure(112, 97), samples: [] },
+        }),
+      }),
+      full,
+    );
+    expect(found).toEqual([
+      'default scan-batch: bundle 415 KB > 300 KB',
+      "default scan-batch: import VmHWM 70 MB = 1.129× the SDK floor's 62 MB > 1.1×",
+      "default scan-batch: first batch VmHWM 93.6 MB = 1.2× the SDK floor's 78 MB > 1.1×",
+      "default scan-batch: soak VmHWM reaches 1.23× the SDK floor's at the same invocation > 1.1×",
+      'default scan-batch: anonymous memory peaks at 97 MB in the soak > 96 MB',
+      "default scan-batch: VmHWM 112 MB passes the memory alarm's line (108.8 MB, 85% of its 128 MB): size it 192 MB",
+    ]);
+  });
+
+  it('say when a function is given more memory than it needs, in the full run only', () => {
+    const roomy = results({ dispatch: fn({ memoryMb: 256 }) });
+    expect(breaches(roomy, full)).toEqual([
+      'default dispatch: 256 MB is more than it needs: VmHWM 100 MB holds 85% of 128 MB',
+    ]);
+    expect(breaches(roomy, smoke)).toEqual([]);
+  });
+
+  it('refuse figures from another runtime or other flags', () => {
+    const other = results({ api: fn() });
+    other.runtime = { ...other.runtime, node: 'v20.20.2', memoryMb: 256, maxSampleGapMs: 9.5 };
+    expect(breaches(other, full)).toEqual([
+      'runtime: measured with 256 MB flags, the bounds are for 128 MB',
+      'runtime: measured on Node v20.20.2, not 24.x',
+      'runtime: /proc was sampled with a gap of 9.5 ms > 5 ms',
+    ]);
+  });
+});
