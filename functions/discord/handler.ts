@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { InteractionResponseType, InteractionType } from 'discord-interactions';
+import { type Invoker, lambdaInvoker } from '../adapters/aws/lambda-invoker.js';
 import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-client.js';
 import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
 import { MAX_BODY_BYTES, verifyDiscordRequest } from '../adapters/discord/verify-request.js';
@@ -184,7 +184,6 @@ async function followUp(interaction: Interaction, deps: DiscordDeps): Promise<vo
  * function's own name are needed only when they are not.
  */
 export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> = {}): DiscordDeps {
-  const lambda = new LambdaClient({});
   const client = createDocumentClient(settings.dynamodbEndpoint);
   const tableName = required(settings, 'tableName');
   // The stores keep the handler's time (a pause is stamped with it).
@@ -199,8 +198,8 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
     settings: discordSettings(settings),
     discord: new DiscordClient(),
     apiUrl: settings.discordApiUrl ?? DISCORD_API_URL,
-    startScan: overrides.startScan ?? startScanVia(invoker(lambda, required(settings, 'dispatchFunction'))),
-    deferToSelf: overrides.deferToSelf ?? followUpVia(invoker(lambda, required(settings, 'functionName'))),
+    startScan: overrides.startScan ?? startScanVia(lambdaInvoker(required(settings, 'dispatchFunction'))),
+    deferToSelf: overrides.deferToSelf ?? followUpVia(lambdaInvoker(required(settings, 'functionName'))),
     schedules: settings.schedules,
     timeZone: settings.scheduleTimeZone,
     adminPermission: settings.discordAdminPermission,
@@ -211,27 +210,13 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
   };
 }
 
-/** An asynchronous invocation of a function (it runs on its own; only its acceptance is awaited). */
-function invoker(lambda: LambdaClient, functionName: string) {
-  return (payload: unknown) =>
-    lambda
-      .send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'Event',
-          Payload: Buffer.from(JSON.stringify(payload)),
-        }),
-      )
-      .then(() => undefined);
-}
-
 const startScanVia =
-  (invoke: (payload: unknown) => Promise<void>): DiscordDeps['startScan'] =>
+  (invoke: Invoker): DiscordDeps['startScan'] =>
   (watchlist, scheduledAt, requestId) =>
     invoke({ watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString(), ...(requestId && { requestId }) });
 
 const followUpVia =
-  (invoke: (payload: unknown) => Promise<void>): DiscordDeps['deferToSelf'] =>
+  (invoke: Invoker): DiscordDeps['deferToSelf'] =>
   (interaction) =>
     invoke({ followUp: interaction });
 
