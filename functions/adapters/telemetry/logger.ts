@@ -79,16 +79,18 @@ export class Logger {
 
   #write(level: LogLevel, message: string, extra: Record<string, unknown> = {}): void {
     if (SEVERITY[level] < this.#threshold) return;
-    const line: Record<string, unknown> = {
-      level,
-      message,
-      timestamp: this.#now().toISOString(),
-      service: this.#service,
-      ...this.#context,
-    };
+    const own = { level, message, timestamp: this.#now().toISOString(), service: this.#service, ...this.#context };
+    const line: Record<string, unknown> = { ...own };
     // The line's own fields win over a call's keys of the same name.
     for (const [key, value] of Object.entries(extra)) if (!(key in line)) line[key] = value;
-    writeTelemetry(JSON.stringify(line, serializeErrors));
+    let text: string;
+    try {
+      text = JSON.stringify(line, serializeErrors);
+    } catch (error) {
+      // A key JSON cannot write (a cycle, a BigInt): the line without the call's keys, and why.
+      text = JSON.stringify({ ...own, unwritable: (error as Error).message });
+    }
+    writeTelemetry(text);
   }
 }
 

@@ -107,6 +107,19 @@ describe('the logger', () => {
     });
   });
 
+  it('writes the line without the call’s keys, saying why, when JSON cannot write them', () => {
+    const looped: Record<string, unknown> = { symbol: 'AAPL' };
+    looped.self = looped;
+    logger().error('batch failed', { looped });
+    expect(lines()[0]).toEqual({
+      level: 'ERROR',
+      message: 'batch failed',
+      timestamp: NOW.toISOString(),
+      service: 'unit',
+      unwritable: expect.stringContaining('circular structure'),
+    });
+  });
+
   it('puts the Lambda context on every line of an invocation, cold only on the first', async () => {
     const log = logger();
     const handler = middy(async (event: { n: number }) => log.info('handled', { n: event.n })).use(
