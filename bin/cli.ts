@@ -1,4 +1,5 @@
 import { Console } from 'node:console';
+import { setTelemetryOutput } from '../functions/adapters/telemetry/output.js';
 import { controlCommand } from '../functions/local/cli/control-command.js';
 import { devCommand } from '../functions/local/cli/dev-command.js';
 import { discordCommand } from '../functions/local/cli/discord-command.js';
@@ -17,9 +18,10 @@ Commands:
 
 Run "scanfleet <command> --help" for a command's options.`;
 
-// stdout is the command's output (tables or one JSON document); whatever libraries print
-// through the global console (the handlers' structured logs) goes to stderr.
+// stdout is the command's output (tables or one JSON document); the handlers' structured logs,
+// and whatever libraries print through the global console, go to stderr.
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+setTelemetryOutput(process.stderr);
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 const [command, ...rest] = process.argv.slice(2);

@@ -48,7 +48,7 @@ export const QUEUE_AGE_ALARM_SECONDS = 900;
 
 const PERIOD = Duration.minutes(5);
 
-/** A custom metric the handlers publish (Powertools: namespace scanfleet, dimension service). */
+/** A custom metric the handlers publish (embedded metric format: namespace scanfleet, dimension service). */
 export function serviceMetric(service: string, metricName: string, statistic: string, period = PERIOD): Metric {
   return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic, period });
 }

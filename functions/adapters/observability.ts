@@ -1,14 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { readFileSync } from 'node:fs';
+import { Logger } from './telemetry/logger.js';
+import { Metrics, MetricUnit } from './telemetry/metrics.js';
 
 export const METRICS_NAMESPACE = 'scanfleet';
 
 /** One logger and one metrics object per function and container (never per invocation). */
 export function createTelemetry(serviceName: string): { logger: Logger; metrics: Metrics } {
   return {
-    logger: new Logger({ serviceName }),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+    logger: new Logger({ service: serviceName }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, service: serviceName }),
   };
 }
 

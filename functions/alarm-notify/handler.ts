@@ -1,6 +1,4 @@
 import '../adapters/zod-messages.js';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -8,6 +6,8 @@ import { COLOURS, EMBED_LIMITS, type Embed } from '../core/discord/discord-embed
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
+import { injectLambdaContext } from '../adapters/telemetry/logger.js';
+import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { environmentSettings } from '../adapters/settings.js';
 
 /** The fields of CloudWatch's alarm state-change message (the SNS message is this JSON) that the embed shows. */

@@ -1,5 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { InteractionResponseType, InteractionType } from 'discord-interactions';
@@ -8,6 +6,8 @@ import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-clie
 import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
 import { MAX_BODY_BYTES, verifyDiscordRequest } from '../adapters/discord/verify-request.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
+import { injectLambdaContext } from '../adapters/telemetry/logger.js';
+import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';

@@ -1,7 +1,4 @@
 import '../adapters/zod-messages.js';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -17,6 +14,8 @@ import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
 import { parseWatchlist } from '../core/scan/symbols.js';
 import { requireIsoDay } from '../core/market/trading-day.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
+import { injectLambdaContext } from '../adapters/telemetry/logger.js';
+import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';

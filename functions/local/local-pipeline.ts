@@ -77,7 +77,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
   const client = createDocumentClient(store.endpoint);
   try {
     const settings = localSettings(options, store);
-    // Imported here, after configureLocalEnvironment: the handlers' loggers read Powertools' variables on loading.
+    // Imported here, after configureLocalEnvironment: the handlers' loggers read its variables on loading.
     const { createDispatchHandler, dispatchDeps } = await import('../dispatch/handler.js');
     const { createScanBatchHandler, scanBatchDeps } = await import('../scan-batch/handler.js');
     const queue = new InProcessQueue();
@@ -165,14 +165,13 @@ export function localSettings(
 }
 
 /**
- * Locally: handler logs through the global console at WARN (INFO when verbose), no EMF metrics,
- * and no warning that the AWS SDK will want Node 22 (the deployed runtime is newer). Powertools
- * and the AWS SDK read these from the process's environment themselves: the only variables the
- * local runtime writes (the handlers' own settings are passed as a record).
+ * Locally: handler logs at WARN (INFO when verbose), no EMF metrics, and no warning that the AWS
+ * SDK will want Node 22 (the deployed runtime is newer). The handlers' telemetry and the AWS SDK
+ * read these from the process's environment themselves: the only variables the local runtime
+ * writes (the handlers' own settings are passed as a record).
  */
 export function configureLocalEnvironment(options: { verbose?: boolean } = {}): void {
   if (options.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  process.env.POWERTOOLS_DEV ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

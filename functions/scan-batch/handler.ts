@@ -1,8 +1,4 @@
 import '../adapters/zod-messages.js';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { addIssueCounts, type Bar, barAt, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';
@@ -21,11 +17,14 @@ import { NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notic
 import { type FinishDeps, finishRun as finishRunRecord, type FinishRuns } from '../core/run/run-finish.js';
 import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
 import type { PostLimits } from '../core/run/outbox.js';
+import { partialBatchResponse } from '../adapters/queue/partial-batch.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
+import { injectLambdaContext } from '../adapters/telemetry/logger.js';
+import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
@@ -334,14 +333,9 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     };
   };
 
+  // A failed record is reported, not thrown, so the function does not count as errored.
   const scanBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    // A failed record is reported, not thrown, so the function does not count as errored. A
-    // processor holds one event's successes and failures: one per invocation, or invocations
-    // running side by side in one process (the local runtime) would report each other's.
-    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
-      context,
-      throwOnFullBatchFailure: false,
-    });
+    partialBatchResponse(event, processRecord, context);
 
   return middy(scanBatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }

@@ -469,7 +469,6 @@ describe('the gateway’s authorizer (payload 2.0 REQUEST events, simple respons
   beforeAll(async () => {
     sm = await startSecretsManagerServer({ ...SECRETS });
     // The logger is made when the module loads: load it writing JSON lines at INFO.
-    process.env.POWERTOOLS_DEV = 'true';
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
     logs = captureLogs();
     ({ createAuthorizerHandler } = await import('../../functions/authorizer/handler.js'));

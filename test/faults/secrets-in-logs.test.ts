@@ -24,7 +24,6 @@ import { type ProviderServer, startAlpacaServer, startSchwabServer } from '../he
 // All output — the handlers' logs at DEBUG, anything on stdout or stderr — is kept, and no
 // secret may appear in it, as written or base64-encoded.
 vi.hoisted(() => {
-  process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 });
 
@@ -312,7 +311,7 @@ describe('secrets in the output', () => {
     process.stdout.write(`${marker}\n`);
     process.stderr.write(`${Buffer.from(marker).toString('base64')}\n`);
     const { console: logged, stdout: out, stderr: err } = output();
-    expect(leaks(logged, markers)).toEqual([expect.stringMatching(/^marker: .*"path": "\/api\/fake-canary-secret-/s)]);
+    expect(leaks(logged, markers)).toEqual([expect.stringMatching(/^marker: .*"path":"\/api\/fake-canary-secret-/s)]);
     expect(leaks(out, markers)).toHaveLength(1);
     expect(leaks(err, markers)).toEqual([expect.stringMatching(/^marker \(base64\): /)]);
   });

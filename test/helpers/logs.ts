@@ -1,11 +1,15 @@
 import { vi } from 'vitest';
+import { setTelemetryOutput } from '../../functions/adapters/telemetry/output.js';
 
 /**
- * Captures the structured JSON lines Powertools Logger writes. Needs POWERTOOLS_DEV=true set
- * before the handler module loads (the logger then writes through the global console).
+ * Captures the handlers' structured JSON lines (log lines and metric documents, from their
+ * telemetry output) and whatever is printed through the global console.
  */
 export function captureLogs(): { lines: () => Record<string, unknown>[]; text: () => string; restore: () => void } {
   const written: string[] = [];
+  const previous = setTelemetryOutput({
+    write: (text: string) => written.push(...text.split('\n').filter((line) => line !== '')),
+  });
   const spies = (['info', 'warn', 'error', 'debug', 'log'] as const).map((method) =>
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
       written.push(args.map(String).join(' '));
@@ -21,6 +25,9 @@ export function captureLogs(): { lines: () => Record<string, unknown>[]; text: (
         }
       }),
     text: () => written.join('\n'),
-    restore: () => spies.forEach((spy) => spy.mockRestore()),
+    restore: () => {
+      setTelemetryOutput(previous);
+      spies.forEach((spy) => spy.mockRestore());
+    },
   };
 }

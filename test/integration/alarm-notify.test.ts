@@ -7,7 +7,6 @@ import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
 import { captureLogs } from '../helpers/logs.js';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 const { alarmNotifyDeps, createAlarmNotifyHandler } = await import('../../functions/alarm-notify/handler.js');

@@ -10,8 +10,7 @@ import { captureLogs } from '../helpers/logs.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_DEV = 'true';
-  // Dev mode would switch EMF metrics off; these tests read them.
+  // The handler tests switch EMF metrics off (test/helpers/store.ts); these tests read them.
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 });
 const { createScanBatchHandler, SAFETY_MARGIN_MS } = await import('../../functions/scan-batch/handler.js');

@@ -5,9 +5,8 @@ import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord
 import { captureLogs } from '../helpers/logs.js';
 
 vi.hoisted(() => {
-  process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  // Dev mode would switch EMF metrics off; these tests read them.
+  // The local runtime switches EMF metrics off; these tests read them.
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 });
 const { startLocalStack } = await import('../../functions/local/local-stack.js');
