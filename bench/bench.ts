@@ -286,7 +286,10 @@ async function main(): Promise<void> {
         flags: lambdaNodeFlags(FLAGS_MB),
         memoryMb: FLAGS_MB,
         sampleIntervalMs: SAMPLE_INTERVAL_MS,
-        maxSampleGapMs: Math.max(...all.map((r) => r.maxSampleGapMs)),
+        sampleGapMs: {
+          p99: Math.max(...all.map((r) => r.sampleGapMs.p99)),
+          max: Math.max(...all.map((r) => r.sampleGapMs.max)),
+        },
       },
       bareNode: bare.import,
       sdkFloor,
@@ -391,7 +394,7 @@ function print(
   const out: string[] = [];
   const f = (m: MemoryFigure) => `${m.vmHwmMb} (anon ${m.rssAnonPeakMb})`;
   out.push(
-    `Runtime: Node ${r.runtime.node} ${r.runtime.flags.join(' ')} (Lambda's flags for ${r.runtime.memoryMb} MB); /proc sampled every ${r.runtime.sampleIntervalMs} ms (longest gap ${r.runtime.maxSampleGapMs} ms)`,
+    `Runtime: Node ${r.runtime.node} ${r.runtime.flags.join(' ')} (Lambda's flags for ${r.runtime.memoryMb} MB); /proc sampled every ${r.runtime.sampleIntervalMs} ms (99% of gaps ≤ ${r.runtime.sampleGapMs.p99} ms, longest ${r.runtime.sampleGapMs.max} ms)`,
   );
   out.push(`Bare process: VmHWM ${f(r.bareNode)} MB, file-backed ${r.bareNode.rssFileMb} MB`);
   const floor = r.sdkFloor;

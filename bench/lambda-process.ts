@@ -37,8 +37,8 @@ export interface ProcessReport {
   /** Each invocation's own figure, in order. */
   invocations: MemoryFigure[];
   durationsMs: number[];
-  /** The longest gap between two /proc samples. */
-  maxSampleGapMs: number;
+  /** Gaps between two /proc samples: the 99th percentile and the longest. */
+  sampleGapMs: { p99: number; max: number };
 }
 
 export interface LambdaProcessInput {
@@ -160,8 +160,7 @@ export async function runLambdaProcess(options: {
   if (code !== 0) throw new Error(`${options.label}: the function's process exited with ${code}\n${stderr.trim()}`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ChildReport;
   if (samples.t.length < 2) throw new Error(`${options.label}: the /proc sampler saw fewer than 2 samples`);
-  let maxGap = 0;
-  for (let i = 1; i < samples.t.length; i++) maxGap = Math.max(maxGap, samples.t[i] - samples.t[i - 1]);
+  const gaps = Float64Array.from({ length: samples.t.length - 1 }, (_, i) => samples.t[i + 1] - samples.t[i]).sort();
   const { imported, invocations: inv } = report;
   return {
     node: report.node,
@@ -182,6 +181,6 @@ export async function runLambdaProcess(options: {
       externalMb: round(inv.external[i]),
     })),
     durationsMs: inv.start.map((start, i) => inv.end[i] - start),
-    maxSampleGapMs: round(maxGap),
+    sampleGapMs: { p99: round(gaps[Math.floor(gaps.length * 0.99)]), max: round(gaps[gaps.length - 1]) },
   };
 }

@@ -47,14 +47,21 @@ export interface Thresholds {
   sizeStepMb: number;
   /** Whether the configured size must also be the smallest that holds the alarm line. */
   smallestSize: boolean;
-  /** The /proc sampler's longest allowed gap between two reads. */
+  /** The longest gap the /proc sampler may leave between two reads, 99 times in 100 (a loaded machine can delay a thread now and then). */
   maxSampleGapMs: number;
   /** Soak lengths; a sample every `sampleEvery` invocations; the warm soak starts after `warmupInvocations` (the first batch has its own bound). */
   soak: { long: number; short: number; sampleEvery: number; warmupInvocations: number };
 }
 
 export interface BenchResults {
-  runtime: { node: string; flags: string[]; memoryMb: number; sampleIntervalMs: number; maxSampleGapMs: number };
+  runtime: {
+    node: string;
+    flags: string[];
+    memoryMb: number;
+    sampleIntervalMs: number;
+    /** Over every measured process: the highest 99th percentile of its gaps, and the longest gap. */
+    sampleGapMs: { p99: number; max: number };
+  };
   bareNode: MemoryFigure;
   sdkFloor: MeasuredProcess & { writesPerInvocation: { items: number; kb: number } };
   synths: Record<string, SynthResult>;
@@ -73,8 +80,10 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
   if (r.runtime.memoryMb !== t.flagsMemoryMb)
     out.push(`runtime: measured with ${r.runtime.memoryMb} MB flags, the bounds are for ${t.flagsMemoryMb} MB`);
   if (!r.runtime.node.startsWith('v24.')) out.push(`runtime: measured on Node ${r.runtime.node}, not 24.x`);
-  if (r.runtime.maxSampleGapMs > t.maxSampleGapMs)
-    out.push(`runtime: /proc was sampled with a gap of ${r.runtime.maxSampleGapMs} ms > ${t.maxSampleGapMs} ms`);
+  if (r.runtime.sampleGapMs.p99 > t.maxSampleGapMs)
+    out.push(
+      `runtime: /proc samples were ${r.runtime.sampleGapMs.p99} ms apart 1 time in 100 > ${t.maxSampleGapMs} ms`,
+    );
   for (const [synth, { functions }] of Object.entries(r.synths))
     for (const [name, f] of Object.entries(functions)) {
       const at = `${synth} ${name}`;

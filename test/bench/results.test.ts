@@ -35,7 +35,13 @@ function fn(over: Partial<FunctionResult> = {}): FunctionResult {
 
 function results(functions: Record<string, FunctionResult>): BenchResults {
   return {
-    runtime: { node: 'v24.21.0', flags: lambdaNodeFlags(128), memoryMb: 128, sampleIntervalMs: 2, maxSampleGapMs: 3 },
+    runtime: {
+      node: 'v24.21.0',
+      flags: lambdaNodeFlags(128),
+      memoryMb: 128,
+      sampleIntervalMs: 2,
+      sampleGapMs: { p99: 2.3, max: 12 },
+    },
     bareNode: figure(47, 9),
     sdkFloor: {
       bundleKb: 337,
@@ -108,11 +114,11 @@ describe('the bench’s bounds', () => {
 
   it('refuse figures from another runtime or other flags', () => {
     const other = results({ api: fn() });
-    other.runtime = { ...other.runtime, node: 'v20.20.2', memoryMb: 256, maxSampleGapMs: 9.5 };
+    other.runtime = { ...other.runtime, node: 'v20.20.2', memoryMb: 256, sampleGapMs: { p99: 9.5, max: 20 } };
     expect(breaches(other, full)).toEqual([
       'runtime: measured with 256 MB flags, the bounds are for 128 MB',
       'runtime: measured on Node v20.20.2, not 24.x',
-      'runtime: /proc was sampled with a gap of 9.5 ms > 5 ms',
+      'runtime: /proc samples were 9.5 ms apart 1 time in 100 > 5 ms',
     ]);
   });
 });
