@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ResolvedConfig } from './config.js';
 
 /**
  * How every function is bundled: by the stack (NodejsFunction, through esbuild's command line) and
@@ -10,9 +11,26 @@ export interface FunctionBundling {
   readonly mainFields: string[];
   /** Import path → file that replaces it in the bundle. */
   readonly alias: Record<string, string>;
+  /** Expression → the constant esbuild writes in its place (a JSON literal): what the bundle carries. */
+  readonly define: Record<string, string>;
 }
 
-export function functionBundling(projectRoot: string): FunctionBundling {
+/** What of the configuration decides which code a bundle carries. */
+export type BundledConfig = Pick<ResolvedConfig, 'provider' | 'discordSecret'>;
+
+/**
+ * The build-time constants the functions read (functions/adapters/bundled.ts): the configured
+ * provider, and where Discord's settings come from ('secret', or 'none': the stack has no Discord
+ * secret). The minifier folds the branches they decide, and the modules only the other branches
+ * import (the other providers, their response schemas, the Secrets Manager client) are left out.
+ */
+export const BUNDLED = {
+  provider: 'process.env.SCANFLEET_BUNDLED_PROVIDER',
+  discord: 'process.env.SCANFLEET_BUNDLED_DISCORD',
+} as const;
+
+/** Without a config (the bench's SDK floor): no constants, every branch stays. */
+export function functionBundling(projectRoot: string, config?: BundledConfig): FunctionBundling {
   return {
     target: 'node24',
     banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
@@ -21,5 +39,11 @@ export function functionBundling(projectRoot: string): FunctionBundling {
       // Lambda gives credentials in the environment; the default chain's other sources are dead weight there.
       '@aws-sdk/credential-provider-node': join(projectRoot, 'functions/adapters/aws/env-credentials.ts'),
     },
+    define: config
+      ? {
+          [BUNDLED.provider]: JSON.stringify(config.provider),
+          [BUNDLED.discord]: JSON.stringify(config.discordSecret ? 'secret' : 'none'),
+        }
+      : {},
   };
 }

@@ -33,6 +33,7 @@ export class DiscordBot extends Construct {
     const functionName = `${Stack.of(this).stackName}-discord`;
     this.handler = new ScanfleetFunction(this, 'Interactions', {
       projectRoot,
+      config,
       name: 'discord',
       functionName,
       memoryMb: 256,

@@ -5,7 +5,7 @@ import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aw
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { functionBundling } from './bundling.js';
+import { type BundledConfig, functionBundling } from './bundling.js';
 import { GUARD_RULES, suppressGuardRules } from './guard.js';
 
 /** Every log group's guard exceptions: its retention and its encryption. */
@@ -27,6 +27,8 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 export interface ScanfleetFunctionProps {
   readonly projectRoot: string;
+  /** The provider and features the bundle carries (lib/bundling.ts). */
+  readonly config: BundledConfig;
   /** functions/<name>/handler.ts */
   readonly name: string;
   /** A fixed function name (only where something must know it before deploy). */
@@ -69,7 +71,7 @@ export class ScanfleetFunction extends Construct {
       beforeInstall: () => [],
       afterBundling: (_inputDir, outputDir) => props.afterBundling?.(outputDir) ?? [],
     };
-    const bundling = functionBundling(props.projectRoot);
+    const bundling = functionBundling(props.projectRoot, props.config);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(props.projectRoot, 'functions', props.name, 'handler.ts'),
       handler: 'handler',
@@ -91,6 +93,7 @@ export class ScanfleetFunction extends Construct {
         externalModules: [],
         mainFields: bundling.mainFields,
         banner: bundling.banner,
+        define: bundling.define,
         esbuildArgs: Object.fromEntries(Object.entries(bundling.alias).map(([from, to]) => [`--alias:${from}`, to])),
         forceDockerBundling: false,
         commandHooks: hooks,

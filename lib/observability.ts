@@ -21,6 +21,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../functions/adapters/observability.js';
 import { ENV } from '../functions/adapters/settings.js';
+import type { BundledConfig } from './bundling.js';
 import { ScanfleetFunction } from './lambda-function.js';
 import { secretArnForPolicies, SWEEP_INTERVAL } from './operations.js';
 
@@ -39,6 +40,8 @@ export interface ObservabilityProps {
   /** With the Discord secret, alarms are also posted to the operator webhook (else the alert webhook). */
   readonly discordSecret?: ISecret;
   readonly projectRoot: string;
+  /** What the alarm notifier's bundle carries. */
+  readonly config: BundledConfig;
 }
 
 /** Peak memory above this share of a function's configured memory alarms (Lambda kills it at 100%). */
@@ -151,6 +154,7 @@ export class Observability extends Construct {
       const secret = props.discordSecret;
       this.alarmNotify = new ScanfleetFunction(this, 'AlarmNotify', {
         projectRoot: props.projectRoot,
+        config: props.config,
         name: 'alarm-notify',
         memoryMb: 256,
         // The Discord client's retries (a 429 waited out, 5xx retried) fit well inside this.

@@ -50,6 +50,7 @@ export class Operations extends Construct {
     const providerSecret = pipeline.providerSecret;
     this.sweeper = new ScanfleetFunction(this, 'Sweeper', {
       projectRoot,
+      config,
       name: 'sweeper',
       memoryMb: config.sweeper.memoryMb,
       timeoutSeconds: config.sweeper.timeoutSeconds,

@@ -76,6 +76,7 @@ export class QueryApi extends Construct {
 
     this.handler = new ScanfleetFunction(this, 'Api', {
       projectRoot,
+      config,
       name: 'api',
       memoryMb: config.api.memoryMb,
       timeoutSeconds: config.api.timeoutSeconds,
@@ -105,6 +106,7 @@ export class QueryApi extends Construct {
 
     this.authorizer = new ScanfleetFunction(this, 'Authorizer', {
       projectRoot,
+      config,
       name: 'authorizer',
       memoryMb: 256,
       timeoutSeconds: 5,

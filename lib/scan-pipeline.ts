@@ -71,6 +71,7 @@ export class ScanPipeline extends Construct {
     const watchlists = JSON.stringify(config.watchlists);
     this.dispatch = new ScanfleetFunction(this, 'Dispatch', {
       projectRoot,
+      config,
       name: 'dispatch',
       memoryMb: config.dispatch.memoryMb,
       timeoutSeconds: config.dispatch.timeoutSeconds,
@@ -96,6 +97,7 @@ export class ScanPipeline extends Construct {
     const providerEnv = providerEnvironment(config, this.providerSecret);
     this.scanBatch = new ScanfleetFunction(this, 'ScanBatch', {
       projectRoot,
+      config,
       name: 'scan-batch',
       memoryMb: config.scanBatch.memoryMb,
       timeoutSeconds: config.scanBatch.timeoutSeconds,

@@ -81,6 +81,7 @@ export class ScanfleetStack extends Stack {
       ...(config.budget.enabled && { budget: { monthlyUsd: config.budget.monthlyUsd } }),
       discordSecret,
       projectRoot,
+      config,
     });
     new CfnOutput(this, 'TableName', { value: this.results.table.tableName });
     new CfnOutput(this, 'ScanQueueUrl', { value: this.pipeline.queue.queueUrl });

@@ -19,6 +19,7 @@ import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
 import type { ControlStore } from '../adapters/store/control-store.js';
+import { checkBundledProvider } from '../adapters/bundled.js';
 import { providerDelayMs } from '../adapters/market-data/providers.js';
 import { schwabTokenIssue, type TokenIssue } from '../adapters/market-data/schwab-token.js';
 import {
@@ -384,6 +385,7 @@ async function drain(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
 
 /** Dependencies from the settings, created once per container. */
 export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> = {}): SweeperDeps {
+  checkBundledProvider(settings.provider, process.env.SCANFLEET_BUNDLED_PROVIDER);
   const stores = openStores(createDocumentClient(settings.dynamodbEndpoint), {
     tableName: required(settings, 'tableName'),
     retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
@@ -398,7 +400,10 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
       providerDelayMs: providerDelayMs(settings.provider, settings.alpacaFeed, settings.providerDelayMinutes),
       fixedHistory: settings.provider === 'csv',
     },
-    ...(settings.provider === 'schwab' && { schwabToken: () => schwabTokenIssue(settings) }),
+    // Folded where bundled: the Schwab token check (and its Secrets Manager client) is in Schwab's bundle alone.
+    ...((process.env.SCANFLEET_BUNDLED_PROVIDER ?? settings.provider) === 'schwab' && {
+      schwabToken: () => schwabTokenIssue(settings),
+    }),
     webhooks: { discord: new DiscordClient(), webhookUrl, operatorWebhookUrl },
     ...(settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
     now: () => new Date(),

@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Settings } from '../settings.js';
 import { secretJson } from '../secret-json.js';
+import { checkBundledDiscord } from '../bundled.js';
 
 export interface DiscordSettings {
   /** The application's Ed25519 public key (hex), for verifying interactions. */
@@ -13,13 +14,15 @@ export interface DiscordSettings {
 
 /**
  * From Secrets Manager ({"publicKey", "webhookUrl", "operatorWebhookUrl"}) when a secret is named,
- * else the settings' own.
+ * else the settings' own (the stack sets none of them: without its Discord secret, alerts are off).
  */
 export function discordSettings(
   settings: Pick<Settings, 'discordSecretId' | 'discordPublicKey' | 'discordWebhookUrl' | 'discordOperatorWebhookUrl'>,
 ): DiscordSettings {
   const secretId = settings.discordSecretId;
-  if (secretId) {
+  checkBundledDiscord(secretId, process.env.SCANFLEET_BUNDLED_DISCORD);
+  // Folded where bundled: a stack without a Discord secret has no reader of one (nor its client).
+  if (process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' && secretId) {
     const read = secretJson(secretId, () => new SecretsManagerClient({}));
     const field = async (key: string) => {
       const value = (await read())[key];
