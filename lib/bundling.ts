@@ -24,7 +24,7 @@ export type BundledConfig = Pick<ResolvedConfig, 'provider' | 'discordSecret'>;
  * secret). The minifier folds the branches they decide, and the modules only the other branches
  * import (the other providers, their response schemas, the Secrets Manager client) are left out.
  */
-export const BUNDLED = {
+const BUNDLED = {
   provider: 'process.env.SCANFLEET_BUNDLED_PROVIDER',
   discord: 'process.env.SCANFLEET_BUNDLED_DISCORD',
 } as const;

@@ -1,5 +1,5 @@
-import { ScanfleetError } from '../core/errors.js';
 import type { ProviderName } from './market-data/providers.js';
+import { ENV, SettingsError } from './settings.js';
 
 // What a bundle was built for. The stack's bundles have `process.env.SCANFLEET_BUNDLED_PROVIDER`
 // and `process.env.SCANFLEET_BUNDLED_DISCORD` replaced by constants (esbuild's define, from the
@@ -10,15 +10,15 @@ import type { ProviderName } from './market-data/providers.js';
 /** Throws unless this bundle carries `provider`: one built for another fails with both named. */
 export function checkBundledProvider(provider: ProviderName, bundled: string | undefined): void {
   if (bundled !== undefined && bundled !== provider)
-    throw new ScanfleetError(
-      `PROVIDER is ${provider} but this bundle was built for the ${bundled} provider only: deploy with scanfleet.provider "${provider}"`,
+    throw new SettingsError(
+      `${ENV.provider} is ${provider} but this bundle was built for the ${bundled} provider only: deploy with scanfleet.provider "${provider}"`,
     );
 }
 
 /** Throws when a Discord secret is named to a bundle built without a reader of one (the stack had none). */
 export function checkBundledDiscord(secretId: string | undefined, bundled: string | undefined): void {
   if (bundled === 'none' && secretId)
-    throw new ScanfleetError(
-      `a Discord secret (${secretId}) is named but this bundle was built without one: deploy with scanfleet.discordSecret`,
+    throw new SettingsError(
+      `${ENV.discordSecretId} names a Discord secret (${secretId}) but this bundle was built without one: deploy with scanfleet.discordSecret`,
     );
 }

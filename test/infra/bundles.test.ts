@@ -91,7 +91,7 @@ describe('what a bundle carries', () => {
     const webhookUrl = 'http://127.0.0.1:9/fake-webhook';
     expect(await bundled.discordSettings({ discordWebhookUrl: webhookUrl }).webhookUrl()).toBe(webhookUrl);
     expect(() => bundled.discordSettings({ discordSecretId: 'scanfleet/discord' })).toThrow(
-      'a Discord secret (scanfleet/discord) is named but this bundle was built without one: deploy with scanfleet.discordSecret',
+      'DISCORD_SECRET_ID names a Discord secret (scanfleet/discord) but this bundle was built without one: deploy with scanfleet.discordSecret',
     );
   });
 
