@@ -377,7 +377,10 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
     lookbackBars: settings.lookbackBars,
     maxReceives: settings.maxReceives,
     alerts: { discord: new DiscordClient(), ...webhooks },
-    ...(settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
+    // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,
+    // and its bundle no SQS client (folded where bundled).
+    ...(process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' &&
+      settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
     ...overrides,
   };
 }

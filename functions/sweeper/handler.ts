@@ -405,7 +405,10 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
       schwabToken: () => schwabTokenIssue(settings),
     }),
     webhooks: { discord: new DiscordClient(), webhookUrl, operatorWebhookUrl },
-    ...(settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
+    // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,
+    // and its bundle no SQS client (folded where bundled).
+    ...(process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' &&
+      settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,

@@ -45,6 +45,7 @@ const PROVIDER_MODULES = {
   schwab: /market-data\/schwab-(market-data|token)\.ts$/,
 };
 const SECRETS_CLIENT = /node_modules\/@aws-sdk\/client-secrets-manager\//;
+const SQS_CLIENT = /node_modules\/@aws-sdk\/client-sqs\//;
 
 const carries = (inputs: string[], pattern: RegExp) => inputs.some((input) => pattern.test(input));
 
@@ -59,6 +60,14 @@ describe('what a bundle carries', () => {
     }
     const scanBatch = await bundle('functions/scan-batch/handler.ts', DEFAULT);
     expect(carries(scanBatch, /market-data\/csv-market-data\.ts$/)).toBe(true);
+  });
+
+  it('the SQS client only with Discord: without it nothing fills the outbox, no drain is asked for', async () => {
+    for (const name of ['scan-batch', 'sweeper']) {
+      expect(carries(await bundle(`functions/${name}/handler.ts`, DEFAULT), SQS_CLIENT), name).toBe(false);
+      expect(carries(await bundle(`functions/${name}/handler.ts`, SCHWAB_DISCORD), SQS_CLIENT), name).toBe(true);
+    }
+    expect(carries(await bundle('functions/dispatch/handler.ts', DEFAULT), SQS_CLIENT)).toBe(true);
   });
 
   it('a Schwab stack with Discord: Schwab and Secrets Manager, no other provider', async () => {
