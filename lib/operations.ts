@@ -58,8 +58,9 @@ export class Operations extends Construct {
         [ENV.tableName]: table.tableName,
         [ENV.resultsTtlDays]: String(config.retention.resultsDays),
         [ENV.runsTtlDays]: String(config.retention.runsDays),
-        // The scan queue: alerts the sweep could not send in time go there as delayed drain messages.
-        [ENV.queueUrl]: pipeline.queue.queueUrl,
+        // The scan queue: alerts the sweep could not send in time go there as delayed drain
+        // messages (only Discord fills the outbox).
+        ...(discordSecret && { [ENV.queueUrl]: pipeline.queue.queueUrl }),
         [ENV.batchSize]: String(config.batchSize),
         [ENV.workerConcurrency]: String(config.scanBatch.maxConcurrency),
         [ENV.schedules]: JSON.stringify([
@@ -88,7 +89,8 @@ export class Operations extends Construct {
         resources: [`${table.tableArn}/index/${TABLE_KEYS.runsIndex.name}`],
       }),
     );
-    role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [pipeline.queue.queueArn] }));
+    if (discordSecret)
+      role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [pipeline.queue.queueArn] }));
     const secrets = [discordSecret, providerSecret].filter((s): s is ISecret => s !== undefined);
     if (secrets.length > 0)
       role.addToPolicy(

@@ -105,8 +105,9 @@ export class ScanPipeline extends Construct {
         ...ttl,
         ...providerEnv,
         ...concurrency,
-        // Alerts left over when the worker's time runs short go back as delayed drain messages.
-        [ENV.queueUrl]: this.queue.queueUrl,
+        // Alerts left over when the worker's time runs short go back as delayed drain messages
+        // (only Discord fills the outbox: without it the worker sends nothing to the queue).
+        ...(props.discordSecret && { [ENV.queueUrl]: this.queue.queueUrl }),
         [ENV.lookbackBars]: String(config.lookbackBars),
         [ENV.maxReceives]: String(MAX_RECEIVES),
         [ENV.alertsIntraday]: String(config.alerts.intraday),
@@ -151,9 +152,10 @@ export class ScanPipeline extends Construct {
       onPartitions(table, ['PutItem', 'UpdateItem', 'BatchWriteItem'], ['runs', 'events', 'outbox', 'control', 'bars']),
     );
     this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchGetItem'], ['events']));
-    this.scanBatch.role.addToPolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
-    );
+    if (props.discordSecret)
+      this.scanBatch.role.addToPolicy(
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+      );
     this.providerSecret?.grantRead(this.scanBatch.role);
     props.discordSecret?.grantRead(this.scanBatch.role);
   }

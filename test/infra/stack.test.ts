@@ -160,9 +160,9 @@ describe('scan pipeline', () => {
       MAX_RECEIVES: '3',
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
       WORKER_CONCURRENCY: '2',
-      // Alerts left when its time runs short go back to the scan queue as delayed drain messages.
-      QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
     });
+    // Only Discord fills the outbox: without it the worker sends no drain message, and is told no queue.
+    expect(env('ScanBatch')).not.toHaveProperty('QUEUE_URL');
   });
 });
 
@@ -201,9 +201,8 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets scan-batch write results and progress, consume its queue and send delayed drain messages to it', () => {
-    const actions = actionsOf(roleOf(functionId('ScanBatch')));
-    expect(actions.sort()).toEqual([
+  it('lets scan-batch write results and progress and consume its queue; with Discord, send delayed drain messages to it', () => {
+    const consume = [
       'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:GetItem',
@@ -217,10 +216,16 @@ describe('least privilege', () => {
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
-      'sqs:SendMessage',
-    ]);
-    const send = statementsOf(roleOf(functionId('ScanBatch'))).find((s) => s.Action === 'sqs:SendMessage');
+    ];
+    expect(actionsOf(roleOf(functionId('ScanBatch'))).sort()).toEqual(consume);
+    const withDiscord = synth({ discordSecret: 'scanfleet/discord' }).template().toJSON().Resources as Resources;
+    const statements = statementsOfFunction(withDiscord, 'PipelineScanBatchFunction');
+    const send = statements.find((s) => s.Action === 'sqs:SendMessage');
     expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineScanQueue/), 'Arn'] });
+    const [, fn] = Object.entries(withDiscord).find(([id]) => id.startsWith('PipelineScanBatchFunction')) ?? [];
+    expect((fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.QUEUE_URL).toEqual({
+      Ref: expect.stringMatching(/^PipelineScanQueue/),
+    });
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('dynamodb:BatchWriteItem');
     expect(actionsOf(roleOf(functionId('Dispatch')))).not.toContain('sqs:ReceiveMessage');
   });
@@ -927,7 +932,6 @@ describe('the sweeper', () => {
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
       RESULTS_TTL_DAYS: '7',
       RUNS_TTL_DAYS: '30',
-      QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
       BATCH_SIZE: '30',
       WORKER_CONCURRENCY: '2',
       SCHEDULES: JSON.stringify([
@@ -989,7 +993,7 @@ describe('the sweeper', () => {
     ]);
   });
 
-  it('may read and update runs, the outbox and the controls, query the runs index and send drain messages — exactly', () => {
+  it('may read and update runs, the outbox and the controls and query the runs index — exactly; with Discord, send drain messages', () => {
     const table = { 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] };
     const dlq = { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'Arn'] };
     expect(
@@ -1011,7 +1015,6 @@ describe('the sweeper', () => {
         { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*', 'OUTBOX', 'CONTROL'] } },
       ],
       [['dynamodb:Query'], { 'Fn::Join': ['', [table, '/index/gsi1']] }, undefined],
-      [['sqs:SendMessage'], { 'Fn::GetAtt': [expect.stringMatching(/^PipelineScanQueue/), 'Arn'] }, undefined],
       [
         [
           'sqs:ChangeMessageVisibility',
@@ -1024,6 +1027,11 @@ describe('the sweeper', () => {
         undefined,
       ],
     ]);
+    const withDiscord = synth({ discordSecret: 'scanfleet/discord' }).template().toJSON().Resources as Resources;
+    const send = statementsOfFunction(withDiscord, 'OperationsSweeperFunction').find(
+      (st) => st.Action === 'sqs:SendMessage',
+    );
+    expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineScanQueue/), 'Arn'] });
   });
 });
 
