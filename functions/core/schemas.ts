@@ -20,9 +20,14 @@ type Issue = v.BaseIssue<unknown>;
  * object that has it), `Too small: expected array to have >=1 items`.
  */
 export function checkSchema<S extends v.GenericSchema>(schema: S, input: unknown): Checked<S> {
-  const result = v.safeParse(schema, input, { message: (issue) => englishMessage(issue, schema) });
+  const result = v.safeParse(schema, input, { message: englishMessage });
   if (result.success) return { success: true, output: result.output };
-  const [first, ...rest] = result.issues.map((issue) => ({ path: keysOf(issue).join('.'), message: issue.message }));
+  const [first, ...rest] = result.issues.map((issue) => ({
+    path: keysOf(issue).join('.'),
+    // A missing key's path is whole only now: an issue is worded before the objects around it add their keys.
+    message:
+      issue.message === MISSING_KEY ? expectation(expectsAt(schema, issue.path ?? []), undefined) : issue.message,
+  }));
   return { success: false, issues: [first, ...rest] };
 }
 
@@ -59,9 +64,12 @@ function keysOf(issue: Issue): (string | number)[] {
 
 const isUnknownKey = (issue: Issue) => issue.type === 'strict_object' && issue.expected === 'never';
 
-function englishMessage(issue: Issue, root: v.GenericSchema): string {
+/** The message of a missing key until checkSchema words it from the key's own schema. */
+const MISSING_KEY = 'missing key';
+
+function englishMessage(issue: Issue): string {
   if (isUnknownKey(issue)) return `Unrecognized key: "${String(issue.input)}"`;
-  if (issue.path?.at(-1)?.origin === 'key') return expectation(expectsAt(root, issue.path), undefined);
+  if (issue.path?.at(-1)?.origin === 'key') return MISSING_KEY;
   switch (issue.type) {
     case 'min_length':
       return `Too small: expected ${sized(issue.input)} to have >=${String(issue.requirement)} ${unit(issue.input)}`;
