@@ -43,6 +43,9 @@ export function record<S extends v.GenericSchema>(value: S) {
   );
 }
 
+/** A number as zod's: NaN and ±Infinity refused (JSON holds neither; an event built in process may). */
+export const finiteNumber = () => v.pipe(v.number(), v.finite());
+
 /** A date-time as ISO 8601 with seconds: UTC ("Z") only, or with an offset when `offset` is set; a real calendar day. */
 export function isoDateTime({ offset = false } = {}) {
   const pattern = offset ? ISO_DATE_TIME_OFFSET : ISO_DATE_TIME;
@@ -83,6 +86,8 @@ function englishMessage(issue: Issue): string {
       return `Too small: expected number to be >${String(issue.requirement)}`;
     case 'integer':
       return expectation('int', issue.input);
+    case 'finite':
+      return expectation('number', issue.input);
     default:
       if (issue.kind !== 'schema' || issue.type === 'union') return 'Invalid input';
       return expectation(issue.type === 'record' ? 'record' : issue.expected, issue.input);

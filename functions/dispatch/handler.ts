@@ -8,7 +8,7 @@ import { pausedReason } from '../core/run/pause.js';
 import { deadlineOf, runDeadlineMs } from '../core/run/run-lifecycle.js';
 import { batchTimeMs } from '../adapters/market-data/providers.js';
 import { ValidationError } from '../core/errors.js';
-import { checkSchema, isoDateTime, record } from '../core/schemas.js';
+import { checkSchema, finiteNumber, isoDateTime, record } from '../core/schemas.js';
 import { requireWatchlistName } from '../core/run/run-id.js';
 import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
 import { parseWatchlist } from '../core/scan/symbols.js';
@@ -34,7 +34,7 @@ const dispatchEventSchema = v.strictObject({
   /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
   now: v.optional(isoDateTime({ offset: true })),
   asOf: v.optional(v.string()),
-  params: v.optional(record(record(v.number()))),
+  params: v.optional(record(record(finiteNumber()))),
   /** The request that starts it (a Discord interaction id), stored on the run. */
   requestId: v.optional(v.string()),
 });

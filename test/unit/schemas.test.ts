@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { checkSchema, isoDateTime, record } from '../../functions/core/schemas.js';
+import { checkSchema, finiteNumber, isoDateTime, record } from '../../functions/core/schemas.js';
 
 const schema = v.strictObject({
   name: v.string(),
@@ -10,7 +10,7 @@ const schema = v.strictObject({
   items: v.pipe(v.array(v.string()), v.minLength(1), v.maxLength(2)),
   label: v.optional(v.pipe(v.string(), v.minLength(2))),
   nested: v.optional(v.object({ inner: v.number() })),
-  params: v.optional(record(record(v.number()))),
+  params: v.optional(record(record(finiteNumber()))),
   ticker: v.optional(
     v.pipe(
       v.string(),
@@ -53,6 +53,11 @@ describe('checking an input against its schema', () => {
       { ...valid, params: { macd: { fast: 'x' } } },
       'params.macd.fast: Invalid input: expected number, received string',
     ],
+    [
+      { ...valid, params: { macd: { fast: Infinity } } },
+      'params.macd.fast: Invalid input: expected number, received Infinity',
+    ],
+    [{ ...valid, params: { macd: { fast: NaN } } }, 'params.macd.fast: Invalid input: expected number, received NaN'],
     [{ ...valid, ticker: 'aapl' }, 'ticker: not a ticker symbol'],
     [{ ...valid, extra: 1 }, ': Unrecognized key: "extra"'],
     ['x', ': Invalid input: expected object, received string'],

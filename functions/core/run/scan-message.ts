@@ -3,7 +3,7 @@ import { isSymbol } from '../scan/symbols.js';
 import { isScannerName, type ParamOverrides, type ScannerName } from '../scan/scanners.js';
 import { parseIsoDay } from '../market/trading-day.js';
 import { ScanfleetError } from '../errors.js';
-import { checkSchema, isoDateTime, record } from '../schemas.js';
+import { checkSchema, finiteNumber, isoDateTime, record } from '../schemas.js';
 
 /** One queue message: a batch of symbols of one run. */
 export interface ScanMessage {
@@ -41,7 +41,7 @@ const scanMessageSchema = v.strictObject({
   ),
   now: v.optional(isoDateTime({ offset: true })),
   refetch: v.optional(v.boolean()),
-  params: v.optional(record(record(v.number()))),
+  params: v.optional(record(record(finiteNumber()))),
 });
 
 /** A queue message that asks the worker to drain the alert outbox (sent delayed, for what a drainer left). */
