@@ -115,10 +115,14 @@ function expectsAt(root: v.GenericSchema, path: v.IssuePathItem[]): string | und
   return (schema as { expects?: string } | undefined)?.expects;
 }
 
-/** The schema an optional or nullable one wraps. */
+/** The schema that holds the keys: the one an optional or nullable wraps, a pipe's last. */
 function unwrapped(schema: unknown): unknown {
-  while (schema && typeof schema === 'object' && 'wrapped' in schema) schema = schema.wrapped;
-  return schema;
+  for (;;) {
+    if (schema && typeof schema === 'object' && 'wrapped' in schema) schema = schema.wrapped;
+    else if (schema && typeof schema === 'object' && 'pipe' in schema && Array.isArray(schema.pipe))
+      schema = (schema.pipe as { kind: string }[]).findLast((item) => item.kind === 'schema');
+    else return schema;
+  }
 }
 
 function typeName(input: unknown): string {

@@ -11,6 +11,7 @@ const schema = v.strictObject({
   label: v.optional(v.pipe(v.string(), v.minLength(2))),
   nested: v.optional(v.object({ inner: v.number() })),
   params: v.optional(record(record(finiteNumber()))),
+  rows: v.optional(record(v.nullable(v.array(v.object({ t: isoDateTime() }))))),
   ticker: v.optional(
     v.pipe(
       v.string(),
@@ -58,6 +59,7 @@ describe('checking an input against its schema', () => {
       'params.macd.fast: Invalid input: expected number, received Infinity',
     ],
     [{ ...valid, params: { macd: { fast: NaN } } }, 'params.macd.fast: Invalid input: expected number, received NaN'],
+    [{ ...valid, rows: { AAPL: [{}] } }, 'rows.AAPL.0.t: Invalid input: expected string, received undefined'],
     [{ ...valid, ticker: 'aapl' }, 'ticker: not a ticker symbol'],
     [{ ...valid, extra: 1 }, ': Unrecognized key: "extra"'],
     ['x', ': Invalid input: expected object, received string'],
