@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import * as v from 'valibot';
 import { COLOURS, EMBED_LIMITS, type Embed } from '../core/discord/discord-embeds.js';
-import { checkSchema } from '../core/schemas.js';
+import { checkSchema, nonArray } from '../core/schemas.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
@@ -11,15 +11,17 @@ import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { environmentSettings } from '../adapters/settings.js';
 
 /** The fields of CloudWatch's alarm state-change message (the SNS message is this JSON) that the embed shows. */
-const alarmMessageSchema = v.object({
-  AlarmName: v.pipe(v.string(), v.minLength(1)),
-  AlarmDescription: v.optional(v.nullable(v.string())),
-  NewStateValue: v.picklist(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-  OldStateValue: v.optional(v.string()),
-  NewStateReason: v.optional(v.string()),
-  StateChangeTime: v.optional(v.string()),
-  Region: v.optional(v.string()),
-});
+const alarmMessageSchema = nonArray(
+  v.object({
+    AlarmName: v.pipe(v.string(), v.minLength(1)),
+    AlarmDescription: v.optional(v.nullable(v.string())),
+    NewStateValue: v.picklist(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+    OldStateValue: v.optional(v.string()),
+    NewStateReason: v.optional(v.string()),
+    StateChangeTime: v.optional(v.string()),
+    Region: v.optional(v.string()),
+  }),
+);
 export type AlarmMessage = v.InferOutput<typeof alarmMessageSchema>;
 
 export interface AlarmNotifyDeps {

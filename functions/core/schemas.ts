@@ -31,17 +31,16 @@ export function checkSchema<S extends v.GenericSchema>(schema: S, input: unknown
   return { success: false, issues: [first, ...rest] };
 }
 
-/** A record of string keys, as zod's: an array is refused (valibot's own takes it for an object). */
-export function record<S extends v.GenericSchema>(value: S) {
-  const schema = v.record(v.string(), value);
+/** An object schema that refuses an array, as zod's did (valibot's own takes one for an object). */
+export function nonArray<S extends v.GenericSchema>(schema: S, expected: 'object' | 'record' = 'object') {
   return v.pipe(
-    v.custom<v.InferInput<typeof schema>>(
-      (input) => !Array.isArray(input),
-      'Invalid input: expected record, received array',
-    ),
+    v.custom<v.InferInput<S>>((input) => !Array.isArray(input), `Invalid input: expected ${expected}, received array`),
     schema,
   );
 }
+
+/** A record of string keys, as zod's: an array is refused. */
+export const record = <S extends v.GenericSchema>(value: S) => nonArray(v.record(v.string(), value), 'record');
 
 /** A number as zod's: NaN and ±Infinity refused (JSON holds neither; an event built in process may). */
 export const finiteNumber = () => v.pipe(v.number(), v.finite());
@@ -112,7 +111,9 @@ function expectsAt(root: v.GenericSchema, path: v.IssuePathItem[]): string | und
       item.type === 'array' ? inner?.item : inner?.entries ? inner.entries[item.key as string] : inner?.value,
     );
   }
-  return (schema as { expects?: string } | undefined)?.expects;
+  const key = schema as { type?: string; expects?: string } | undefined;
+  // zod's names: a record is no object to it, and a key of any value but present is "nonoptional".
+  return key?.type === 'record' ? 'record' : key?.type === 'unknown' ? 'nonoptional' : key?.expects;
 }
 
 /** The schema that holds the keys: the one an optional or nullable wraps, a pipe's last. */

@@ -8,7 +8,7 @@ import { pausedReason } from '../core/run/pause.js';
 import { deadlineOf, runDeadlineMs } from '../core/run/run-lifecycle.js';
 import { batchTimeMs } from '../adapters/market-data/providers.js';
 import { ValidationError } from '../core/errors.js';
-import { checkSchema, finiteNumber, isoDateTime, record } from '../core/schemas.js';
+import { checkSchema, finiteNumber, isoDateTime, nonArray, record } from '../core/schemas.js';
 import { requireWatchlistName } from '../core/run/run-id.js';
 import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
 import { parseWatchlist } from '../core/scan/symbols.js';
@@ -22,22 +22,24 @@ import { openStores, type Stores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
 /** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
-const dispatchEventSchema = v.strictObject({
-  watchlist: v.string(),
-  /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
-  symbols: v.optional(v.array(v.string())),
-  scanners: v.optional(v.array(v.string())),
-  scheduledAt: v.optional(v.string()),
-  /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
-  kind: v.optional(v.picklist(['scheduled', 'manual', 'replay'])),
-  purpose: v.optional(v.picklist(['market-hours', 'after-close', 'refetch'])),
-  /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
-  now: v.optional(isoDateTime({ offset: true })),
-  asOf: v.optional(v.string()),
-  params: v.optional(record(record(finiteNumber()))),
-  /** The request that starts it (a Discord interaction id), stored on the run. */
-  requestId: v.optional(v.string()),
-});
+const dispatchEventSchema = nonArray(
+  v.strictObject({
+    watchlist: v.string(),
+    /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
+    symbols: v.optional(v.array(v.string())),
+    scanners: v.optional(v.array(v.string())),
+    scheduledAt: v.optional(v.string()),
+    /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
+    kind: v.optional(v.picklist(['scheduled', 'manual', 'replay'])),
+    purpose: v.optional(v.picklist(['market-hours', 'after-close', 'refetch'])),
+    /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
+    now: v.optional(isoDateTime({ offset: true })),
+    asOf: v.optional(v.string()),
+    params: v.optional(record(record(finiteNumber()))),
+    /** The request that starts it (a Discord interaction id), stored on the run. */
+    requestId: v.optional(v.string()),
+  }),
+);
 export type DispatchEvent = v.InferInput<typeof dispatchEventSchema>;
 
 export interface DispatchResult {

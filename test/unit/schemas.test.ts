@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { checkSchema, finiteNumber, isoDateTime, record } from '../../functions/core/schemas.js';
+import { checkSchema, finiteNumber, isoDateTime, nonArray, record } from '../../functions/core/schemas.js';
 
 const schema = v.strictObject({
   name: v.string(),
@@ -10,8 +10,11 @@ const schema = v.strictObject({
   items: v.pipe(v.array(v.string()), v.minLength(1), v.maxLength(2)),
   label: v.optional(v.pipe(v.string(), v.minLength(2))),
   nested: v.optional(v.object({ inner: v.number() })),
+  quote: v.optional(nonArray(v.partial(v.object({ open: v.number() })))),
   params: v.optional(record(record(finiteNumber()))),
-  rows: v.optional(record(v.nullable(v.array(v.object({ t: isoDateTime() }))))),
+  rows: v.optional(
+    record(v.nullable(v.array(v.object({ t: isoDateTime(), o: v.unknown(), more: record(v.number()) })))),
+  ),
   ticker: v.optional(
     v.pipe(
       v.string(),
@@ -48,6 +51,7 @@ describe('checking an input against its schema', () => {
     [{ ...valid, items: [1] }, 'items.0: Invalid input: expected string, received number'],
     [{ ...valid, label: 'x' }, 'label: Too small: expected string to have >=2 characters'],
     [{ ...valid, nested: {} }, 'nested.inner: Invalid input: expected number, received undefined'],
+    [{ ...valid, quote: [] }, 'quote: Invalid input: expected object, received array'],
     [{ ...valid, params: [] }, 'params: Invalid input: expected record, received array'],
     [{ ...valid, params: { macd: null } }, 'params.macd: Invalid input: expected record, received null'],
     [
@@ -59,7 +63,18 @@ describe('checking an input against its schema', () => {
       'params.macd.fast: Invalid input: expected number, received Infinity',
     ],
     [{ ...valid, params: { macd: { fast: NaN } } }, 'params.macd.fast: Invalid input: expected number, received NaN'],
-    [{ ...valid, rows: { AAPL: [{}] } }, 'rows.AAPL.0.t: Invalid input: expected string, received undefined'],
+    [
+      { ...valid, rows: { AAPL: [{ o: 1, more: {} }] } },
+      'rows.AAPL.0.t: Invalid input: expected string, received undefined',
+    ],
+    [
+      { ...valid, rows: { AAPL: [{ t: '2026-11-24T14:30:00Z', more: {} }] } },
+      'rows.AAPL.0.o: Invalid input: expected nonoptional, received undefined',
+    ],
+    [
+      { ...valid, rows: { AAPL: [{ t: '2026-11-24T14:30:00Z', o: 1 }] } },
+      'rows.AAPL.0.more: Invalid input: expected record, received undefined',
+    ],
     [{ ...valid, ticker: 'aapl' }, 'ticker: not a ticker symbol'],
     [{ ...valid, extra: 1 }, ': Unrecognized key: "extra"'],
     ['x', ': Invalid input: expected object, received string'],

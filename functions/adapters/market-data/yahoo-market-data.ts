@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { checkSchema } from '../../core/schemas.js';
+import { checkSchema, nonArray } from '../../core/schemas.js';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
@@ -29,14 +29,16 @@ const chartSchema = v.object({
           timestamp: v.optional(v.array(v.number())),
           indicators: v.looseObject({
             quote: v.array(
-              v.partial(
-                v.object({
-                  open: quoteArray,
-                  high: quoteArray,
-                  low: quoteArray,
-                  close: quoteArray,
-                  volume: quoteArray,
-                }),
+              nonArray(
+                v.partial(
+                  v.object({
+                    open: quoteArray,
+                    high: quoteArray,
+                    low: quoteArray,
+                    close: quoteArray,
+                    volume: quoteArray,
+                  }),
+                ),
               ),
             ),
           }),

@@ -3,7 +3,7 @@ import { isSymbol } from '../scan/symbols.js';
 import { isScannerName, type ParamOverrides, type ScannerName } from '../scan/scanners.js';
 import { parseIsoDay } from '../market/trading-day.js';
 import { ScanfleetError } from '../errors.js';
-import { checkSchema, finiteNumber, isoDateTime, record } from '../schemas.js';
+import { checkSchema, finiteNumber, isoDateTime, nonArray, record } from '../schemas.js';
 
 /** One queue message: a batch of symbols of one run. */
 export interface ScanMessage {
@@ -23,26 +23,28 @@ export interface ScanMessage {
   readonly params?: ParamOverrides;
 }
 
-const scanMessageSchema = v.strictObject({
-  runId: v.pipe(v.string(), v.regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id')),
-  batch: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)),
-  symbols: v.pipe(
-    v.array(v.pipe(v.string(), v.check(isSymbol, 'not a ticker symbol'))),
-    v.minLength(1),
-    v.maxLength(100),
-  ),
-  scanners: v.pipe(v.array(v.pipe(v.string(), v.check(isScannerName, 'unknown scanner'))), v.minLength(1)),
-  scheduledAt: isoDateTime(),
-  asOf: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date'),
+const scanMessageSchema = nonArray(
+  v.strictObject({
+    runId: v.pipe(v.string(), v.regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id')),
+    batch: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)),
+    symbols: v.pipe(
+      v.array(v.pipe(v.string(), v.check(isSymbol, 'not a ticker symbol'))),
+      v.minLength(1),
+      v.maxLength(100),
     ),
-  ),
-  now: v.optional(isoDateTime({ offset: true })),
-  refetch: v.optional(v.boolean()),
-  params: v.optional(record(record(finiteNumber()))),
-});
+    scanners: v.pipe(v.array(v.pipe(v.string(), v.check(isScannerName, 'unknown scanner'))), v.minLength(1)),
+    scheduledAt: isoDateTime(),
+    asOf: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date'),
+      ),
+    ),
+    now: v.optional(isoDateTime({ offset: true })),
+    refetch: v.optional(v.boolean()),
+    params: v.optional(record(record(finiteNumber()))),
+  }),
+);
 
 /** A queue message that asks the worker to drain the alert outbox (sent delayed, for what a drainer left). */
 export interface DrainMessage {
