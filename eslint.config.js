@@ -29,7 +29,7 @@ export default tseslint.config(
   {
     files: ['functions/core/**/*.ts'],
     plugins: { scanfleet: { rules: { 'core-boundary': coreBoundary } } },
-    rules: { 'scanfleet/core-boundary': ['error', { allow: ['zod/mini'] }] },
+    rules: { 'scanfleet/core-boundary': ['error', { allow: ['valibot'] }] },
   },
   {
     files: ['functions/api/dashboard/**/*.js'],

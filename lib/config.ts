@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { ScanfleetError } from '../functions/core/errors.js';
 import {
   DEFAULT_ADMIN_PERMISSION,
@@ -135,36 +135,45 @@ const got = (rule: string) => (issue: { input?: unknown }) => `${rule}, got ${JS
 
 function wholeNumber(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
   const error = got(`must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}`);
-  const rule = z.number({ error }).check(z.refine((n) => Number.isInteger(n) && n >= min && n <= max, { error }));
-  return z._default(rule, fallback);
+  const rule = v.pipe(
+    v.number(error),
+    v.check((n) => Number.isInteger(n) && n >= min && n <= max, error),
+  );
+  return v.optional(rule, fallback);
 }
 
 function text(error = got('must be a non-empty string')) {
-  return z.string({ error }).check(z.refine((value) => value.trim() !== '', { error }));
+  return v.pipe(
+    v.string(error),
+    v.check((value) => value.trim() !== '', error),
+  );
 }
 
 function matching(pattern: RegExp, rule: string) {
   const error = got(rule);
-  return z.string({ error }).check(z.regex(pattern, { error }));
+  return v.pipe(v.string(error), v.regex(pattern, error));
 }
 
 function amount(fallback: number, min: number, max: number) {
   const error = got(`must be a number of US dollars above ${min}, at most ${max}`);
-  const rule = z.number({ error }).check(z.refine((n) => Number.isFinite(n) && n > min && n <= max, { error }));
-  return z._default(rule, fallback);
+  const rule = v.pipe(
+    v.number(error),
+    v.check((n) => Number.isFinite(n) && n > min && n <= max, error),
+  );
+  return v.optional(rule, fallback);
 }
 
-const flag = (fallback: boolean) => z._default(z.boolean({ error: got('must be true or false') }), fallback);
+const flag = (fallback: boolean) => v.optional(v.boolean(got('must be true or false')), fallback);
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number], rule: string) {
-  return z._default(z.enum(values, { error: got(rule) }), fallback);
+  return v.optional(v.picklist(values, got(rule)), fallback);
 }
 
 /**
  * An object of settings: an unknown key is refused naming the known ones; a removed setting is
  * refused saying why it went. Absent, it is {} and its keys take their defaults.
  */
-function settings<T extends z.core.$ZodLooseShape>(
+function settings<T extends v.ObjectEntries>(
   shape: T,
   notAnObject = 'must be an object',
   removed: Record<string, string> = {},
@@ -173,17 +182,23 @@ function settings<T extends z.core.$ZodLooseShape>(
   const refused = Object.fromEntries(
     Object.entries(removed).map(([key, why]) => [
       key,
-      z.optional(z.never({ error: `is no longer a setting: ${why}; remove it` })),
+      v.optional(v.never(`is no longer a setting: ${why}; remove it`)),
     ]),
   );
-  const error = (issue: { code?: string }) =>
-    issue.code === 'unrecognized_keys' ? `is not a setting (known: ${known})` : notAnObject;
+  // The object's own issues: a key it does not know (named by the issue's path), or not an object at all.
+  const error = (issue: { expected: string | null }) =>
+    issue.expected === 'never' ? `is not a setting (known: ${known})` : notAnObject;
   // A refused key never parses, so the output has the shape's keys only.
-  return z.strictObject({ ...refused, ...shape } as T, { error });
+  const object = v.strictObject({ ...refused, ...shape } as T, error);
+  // Valibot takes an array for an object; a setting's value never is one.
+  return v.pipe(
+    v.custom<v.InferInput<typeof object>>((input) => !Array.isArray(input), notAnObject),
+    object,
+  );
 }
 
 const CRON = /^cron\((\S+ ){5}\S+\)$/;
-const cron = (fallback: string) => z._default(matching(CRON, 'must be a cron(…) expression with six fields'), fallback);
+const cron = (fallback: string) => v.optional(matching(CRON, 'must be a cron(…) expression with six fields'), fallback);
 
 function isTimeZone(timeZone: string): boolean {
   try {
@@ -201,116 +216,122 @@ const lambda = (memory: typeof defaults.dispatch, maxTimeoutSeconds: number) => 
 });
 
 /** The `scanfleet` context: every key, its rule and its default. */
-const configSchema = settings(
-  {
-    watchlistFile: z._default(text(), defaults.watchlistFile),
-    timeZone: z._default(
-      text().check(z.refine(isTimeZone, { error: got('must be an IANA time zone such as America/New_York') })),
-      defaults.timeZone,
-    ),
-    schedules: z.prefault(
-      settings(
-        {
-          marketHours: cron(defaults.schedules.marketHours),
-          afterClose: cron(defaults.schedules.afterClose),
-          refetch: cron(defaults.schedules.refetch),
-          enabled: flag(defaults.schedules.enabled),
-        },
-        'must be an object { marketHours, afterClose, refetch, enabled }',
-        {
-          offHours: 'daily bars cannot change outside a session, so the off-hours runs are gone',
-        },
+const configSchema = v.pipe(
+  settings(
+    {
+      watchlistFile: v.optional(text(), defaults.watchlistFile),
+      timeZone: v.optional(
+        v.pipe(text(), v.check(isTimeZone, got('must be an IANA time zone such as America/New_York'))),
+        defaults.timeZone,
       ),
-      {},
-    ),
-    alerts: z.prefault(
-      settings({
-        intraday: flag(defaults.alerts.intraday),
-        cooldownSessions: wholeNumber(defaults.alerts.cooldownSessions, 0, 20),
-      }),
-      {},
-    ),
-    provider: oneOf(PROVIDERS, defaults.provider, `must be one of ${PROVIDERS.join(', ')}`),
-    providerSecret: z.optional(text()),
-    alpacaFeed: oneOf(['sip', 'iex'], 'sip', 'must be "sip" or "iex"'),
-    providerDelayMinutes: wholeNumber(defaults.providerDelayMinutes, 0, 120),
-    retention: z.prefault(
-      settings({
-        resultsDays: wholeNumber(defaults.retention.resultsDays, 1),
-        runsDays: wholeNumber(defaults.retention.runsDays, 1),
-      }),
-      {},
-    ),
-    batchSize: wholeNumber(defaults.batchSize, 1, 100),
-    lookbackBars: wholeNumber(defaults.lookbackBars, 50),
-    dispatch: z.prefault(settings(lambda(defaults.dispatch, 900)), {}),
-    scanBatch: z.prefault(
-      settings({
-        // SQS visibility timeout is 6 × this and may not exceed 12 hours; a batch never needs 15 minutes.
-        ...lambda(defaults.scanBatch, 900),
-        maxConcurrency: wholeNumber(defaults.scanBatch.maxConcurrency, 2, 1000),
-      }),
-      {},
-    ),
-    sweeper: z.prefault(settings(lambda(defaults.sweeper, 900)), {}),
-    api: z.prefault(
-      settings({
-        ...lambda(defaults.api, 29),
-        throttleRate: wholeNumber(defaults.api.throttleRate, 1, 10_000),
-        throttleBurst: wholeNumber(defaults.api.throttleBurst, 1, 5_000),
-        corsOrigin: z.optional(matching(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://example.com')),
-        debugMemory: flag(defaults.api.debugMemory),
-        tokenSecret: z.optional(text()),
-        public: flag(defaults.api.public),
-      }),
-      {},
-    ),
-    discordSecret: z.optional(text()),
-    discord: z.prefault(
-      settings({
-        adminPermission: oneOf(
-          DISCORD_PERMISSION_NAMES,
-          defaults.discord.adminPermission,
-          `must be a Discord permission name, one of ${DISCORD_PERMISSION_NAMES.join(', ')}`,
+      schedules: v.optional(
+        settings(
+          {
+            marketHours: cron(defaults.schedules.marketHours),
+            afterClose: cron(defaults.schedules.afterClose),
+            refetch: cron(defaults.schedules.refetch),
+            enabled: flag(defaults.schedules.enabled),
+          },
+          'must be an object { marketHours, afterClose, refetch, enabled }',
+          {
+            offHours: 'daily bars cannot change outside a session, so the off-hours runs are gone',
+          },
         ),
-        scanNowCooldownMinutes: wholeNumber(defaults.discord.scanNowCooldownMinutes, 1, MAX_SCAN_NOW_COOLDOWN_MINUTES),
-      }),
-      {},
+        {},
+      ),
+      alerts: v.optional(
+        settings({
+          intraday: flag(defaults.alerts.intraday),
+          cooldownSessions: wholeNumber(defaults.alerts.cooldownSessions, 0, 20),
+        }),
+        {},
+      ),
+      provider: oneOf(PROVIDERS, defaults.provider, `must be one of ${PROVIDERS.join(', ')}`),
+      providerSecret: v.optional(text()),
+      alpacaFeed: oneOf(['sip', 'iex'], 'sip', 'must be "sip" or "iex"'),
+      providerDelayMinutes: wholeNumber(defaults.providerDelayMinutes, 0, 120),
+      retention: v.optional(
+        settings({
+          resultsDays: wholeNumber(defaults.retention.resultsDays, 1),
+          runsDays: wholeNumber(defaults.retention.runsDays, 1),
+        }),
+        {},
+      ),
+      batchSize: wholeNumber(defaults.batchSize, 1, 100),
+      lookbackBars: wholeNumber(defaults.lookbackBars, 50),
+      dispatch: v.optional(settings(lambda(defaults.dispatch, 900)), {}),
+      scanBatch: v.optional(
+        settings({
+          // SQS visibility timeout is 6 × this and may not exceed 12 hours; a batch never needs 15 minutes.
+          ...lambda(defaults.scanBatch, 900),
+          maxConcurrency: wholeNumber(defaults.scanBatch.maxConcurrency, 2, 1000),
+        }),
+        {},
+      ),
+      sweeper: v.optional(settings(lambda(defaults.sweeper, 900)), {}),
+      api: v.optional(
+        settings({
+          ...lambda(defaults.api, 29),
+          throttleRate: wholeNumber(defaults.api.throttleRate, 1, 10_000),
+          throttleBurst: wholeNumber(defaults.api.throttleBurst, 1, 5_000),
+          corsOrigin: v.optional(matching(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://example.com')),
+          debugMemory: flag(defaults.api.debugMemory),
+          tokenSecret: v.optional(text()),
+          public: flag(defaults.api.public),
+        }),
+        {},
+      ),
+      discordSecret: v.optional(text()),
+      discord: v.optional(
+        settings({
+          adminPermission: oneOf(
+            DISCORD_PERMISSION_NAMES,
+            defaults.discord.adminPermission,
+            `must be a Discord permission name, one of ${DISCORD_PERMISSION_NAMES.join(', ')}`,
+          ),
+          scanNowCooldownMinutes: wholeNumber(
+            defaults.discord.scanNowCooldownMinutes,
+            1,
+            MAX_SCAN_NOW_COOLDOWN_MINUTES,
+          ),
+        }),
+        {},
+      ),
+      alarmEmail: v.optional(v.pipe(text(), v.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, got('must be an e-mail address')))),
+      budget: v.optional(
+        settings({
+          enabled: flag(defaults.budget.enabled),
+          monthlyUsd: amount(defaults.budget.monthlyUsd, 0, 1_000_000),
+        }),
+        {},
+      ),
+    },
+    'must be an object of settings',
+    {
+      reducedWatchlistSize:
+        'the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close)',
+    },
+  ),
+  v.forward(
+    v.check(
+      (config) => !(config.provider === 'schwab' || config.provider === 'alpaca') || !!config.providerSecret,
+      (issue) =>
+        `is required for provider "${issue.input.provider}": the name or ARN of a Secrets Manager secret with its credentials`,
     ),
-    alarmEmail: z.optional(
-      text().check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: got('must be an e-mail address') })),
-    ),
-    budget: z.prefault(
-      settings({
-        enabled: flag(defaults.budget.enabled),
-        monthlyUsd: amount(defaults.budget.monthlyUsd, 0, 1_000_000),
-      }),
-      {},
-    ),
-  },
-  'must be an object of settings',
-  {
-    reducedWatchlistSize:
-      'the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close)',
-  },
-).check(
-  z.refine((config) => !(config.provider === 'schwab' || config.provider === 'alpaca') || !!config.providerSecret, {
-    path: ['providerSecret'],
-    error: (issue) =>
-      `is required for provider "${(issue.input as { provider: string }).provider}": the name or ARN of a Secrets Manager secret with its credentials`,
-  }),
+    ['providerSecret'],
+  ),
 );
 
 /** Merges the context over the defaults, validates every key, and reads the watchlist. */
 export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {
   const raw = context === undefined ? {} : typeof context === 'string' ? parseJson(context) : context;
-  const parsed = configSchema.safeParse(raw);
+  const parsed = v.safeParse(configSchema, raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [];
-    throw new ConfigError(`${['scanfleet', ...issue.path, ...key].join('.')} ${issue.message}`);
+    const [issue] = parsed.issues;
+    const path = (issue.path ?? []).map((item) => String(item.key));
+    throw new ConfigError(`${['scanfleet', ...path].join('.')} ${issue.message}`);
   }
-  const config: ScanfleetConfig = parsed.data;
+  const config: ScanfleetConfig = parsed.output;
 
   const path = isAbsolute(config.watchlistFile) ? config.watchlistFile : join(projectRoot, config.watchlistFile);
   let watchlist: string;

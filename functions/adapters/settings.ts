@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { ScanfleetError } from '../core/errors.js';
 import { API_ACCESS } from '../core/api/access.js';
 import {
@@ -116,63 +116,61 @@ export class SettingsError extends ScanfleetError {
 }
 
 /** The rule a variable broke and its value: `must be a positive number, got "x"`. */
-const got = (rule: string) => (issue: { input?: unknown }) => `${rule}, got "${String(issue.input)}"`;
+const got = (rule: string) => (issue: { input: unknown }) => `${rule}, got "${String(issue.input)}"`;
 
 /** A number from the variable's text, if `accepts` takes it; else the rule broken, with the text. */
-function numeric(rule: string, accepts: (n: number) => boolean) {
-  const error = got(rule);
-  return z.pipe(
-    z.string(),
-    z.transform((raw, ctx) => {
-      const value = Number(raw);
-      if (accepts(value)) return value;
-      ctx.issues.push({ code: 'custom', input: raw, message: error({ input: raw }) });
-      return z.NEVER;
-    }),
+const numeric = (rule: string, accepts: (n: number) => boolean) =>
+  v.pipe(
+    v.string(),
+    v.check((raw) => accepts(Number(raw)), got(rule)),
+    v.transform((raw) => Number(raw)),
   );
-}
 
 const positive = () => numeric('must be a positive number', (n) => Number.isFinite(n) && n > 0);
 /** Infinity allowed: no limit (pacing off, no timeout). */
 const positiveOrInfinity = () => numeric('must be a positive number', (n) => n > 0);
 const flag = () =>
-  z.pipe(
-    z.enum(['true', 'false'], { error: got('must be true or false') }),
-    z.transform((text) => text === 'true'),
+  v.pipe(
+    v.picklist(['true', 'false'], got('must be true or false')),
+    v.transform((text) => text === 'true'),
   );
+
+function isJsonStrings(raw: string): boolean {
+  try {
+    const value = JSON.parse(raw) as unknown;
+    return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  } catch {
+    return false;
+  }
+}
 
 const jsonStrings = () =>
-  z.pipe(
-    z.string(),
-    z.transform((raw, ctx) => {
-      try {
-        const value = JSON.parse(raw) as unknown;
-        if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
-      } catch {
-        // reported below
-      }
-      ctx.issues.push({ code: 'custom', input: raw, message: got('must be a JSON array of strings')({ input: raw }) });
-      return z.NEVER;
-    }),
+  v.pipe(
+    v.string(),
+    v.check(isJsonStrings, got('must be a JSON array of strings')),
+    v.transform((raw) => JSON.parse(raw) as string[]),
   );
 
-const text = z.optional(z.string());
+const text = v.optional(v.string());
 
-/** Every variable's rule and default, keyed as ENV is: the two cannot drift apart. */
+/**
+ * Every variable's rule and default (as the variable's text: an unset one reads as it), keyed as
+ * ENV is: the two cannot drift apart.
+ */
 const fields = {
   tableName: text,
   queueUrl: text,
   dynamodbEndpoint: text,
-  resultsTtlDays: z._default(positive(), DEFAULT_RETENTION.resultsDays),
-  runsTtlDays: z._default(positive(), DEFAULT_RETENTION.runsDays),
-  batchSize: z._default(positive(), DEFAULT_BATCH_SIZE),
-  lookbackBars: z._default(positive(), DEFAULT_LOOKBACK_BARS),
-  maxReceives: z._default(positive(), MAX_RECEIVES),
-  provider: z._default(z.enum(PROVIDERS, { error: got(`must be one of ${PROVIDERS.join(', ')}`) }), 'csv'),
-  providerConcurrency: z.optional(positive()),
-  providerRequestsPerMinute: z.optional(positiveOrInfinity()),
-  providerTimeoutMs: z._default(positiveOrInfinity(), DEFAULT_RETRY.timeoutMs),
-  providerDelayMinutes: z.optional(
+  resultsTtlDays: v.optional(positive(), String(DEFAULT_RETENTION.resultsDays)),
+  runsTtlDays: v.optional(positive(), String(DEFAULT_RETENTION.runsDays)),
+  batchSize: v.optional(positive(), String(DEFAULT_BATCH_SIZE)),
+  lookbackBars: v.optional(positive(), String(DEFAULT_LOOKBACK_BARS)),
+  maxReceives: v.optional(positive(), String(MAX_RECEIVES)),
+  provider: v.optional(v.picklist(PROVIDERS, got(`must be one of ${PROVIDERS.join(', ')}`)), 'csv'),
+  providerConcurrency: v.optional(positive()),
+  providerRequestsPerMinute: v.optional(positiveOrInfinity()),
+  providerTimeoutMs: v.optional(positiveOrInfinity(), String(DEFAULT_RETRY.timeoutMs)),
+  providerDelayMinutes: v.optional(
     numeric(
       "must be a non-negative number of minutes (how far the provider's data lags the market)",
       (n) => Number.isFinite(n) && n >= 0,
@@ -186,53 +184,53 @@ const fields = {
   schwabRefreshTokenIssuedAt: text,
   alpacaKeyId: text,
   alpacaSecretKey: text,
-  alpacaFeed: z._default(z.enum(['sip', 'iex'], { error: got('must be "sip" or "iex"') }), 'sip'),
+  alpacaFeed: v.optional(v.picklist(['sip', 'iex'], got('must be "sip" or "iex"')), 'sip'),
   schwabBaseUrl: text,
   alpacaDataUrl: text,
   yahooBaseUrl: text,
   yahooCookieUrl: text,
   dashboardDir: text,
   chartsFile: text,
-  debugMemory: z._default(flag(), false),
+  debugMemory: v.optional(flag(), 'false'),
   apiTokenSecretId: text,
-  apiAccess: z._default(z.enum(API_ACCESS, { error: got(`must be one of ${API_ACCESS.join(', ')}`) }), 'open'),
+  apiAccess: v.optional(v.picklist(API_ACCESS, got(`must be one of ${API_ACCESS.join(', ')}`)), 'open'),
   corsOrigin: text,
   discordSecretId: text,
   discordPublicKey: text,
   discordWebhookUrl: text,
   discordOperatorWebhookUrl: text,
   discordApiUrl: text,
-  discordAdminPermission: z._default(
-    z.enum(DISCORD_PERMISSION_NAMES, { error: got(`must be one of ${DISCORD_PERMISSION_NAMES.join(', ')}`) }),
+  discordAdminPermission: v.optional(
+    v.picklist(DISCORD_PERMISSION_NAMES, got(`must be one of ${DISCORD_PERMISSION_NAMES.join(', ')}`)),
     DEFAULT_ADMIN_PERMISSION,
   ),
-  scanNowCooldownMinutes: z._default(
+  scanNowCooldownMinutes: v.optional(
     numeric(
       `must be a whole number of minutes from 1 to ${MAX_SCAN_NOW_COOLDOWN_MINUTES}`,
       (n) => Number.isInteger(n) && n >= 1 && n <= MAX_SCAN_NOW_COOLDOWN_MINUTES,
     ),
-    DEFAULT_SCAN_NOW_COOLDOWN_MINUTES,
+    String(DEFAULT_SCAN_NOW_COOLDOWN_MINUTES),
   ),
   dispatchFunction: text,
-  schedules: z._default(jsonStrings(), []),
-  scheduleTimeZone: z._default(z.string(), 'America/New_York'),
-  appVersion: z._default(z.string(), 'dev'),
+  schedules: v.optional(jsonStrings(), '[]'),
+  scheduleTimeZone: v.optional(v.string(), 'America/New_York'),
+  appVersion: v.optional(v.string(), 'dev'),
   dataDir: text,
-  alertsIntraday: z._default(flag(), false),
-  alertCooldownSessions: z._default(
+  alertsIntraday: v.optional(flag(), 'false'),
+  alertCooldownSessions: v.optional(
     numeric('must be a whole number ≥ 0', (n) => Number.isInteger(n) && n >= 0),
-    DEFAULT_COOLDOWN_SESSIONS,
+    String(DEFAULT_COOLDOWN_SESSIONS),
   ),
-  schedulesEnabled: z._default(flag(), true),
-  workerConcurrency: z._default(positive(), 2),
+  schedulesEnabled: v.optional(flag(), 'true'),
+  workerConcurrency: v.optional(positive(), '2'),
   watchlistsFile: text,
   functionName: text,
-} satisfies Record<Field, z.core.$ZodType>;
+} satisfies Record<Field, v.GenericSchema<string | undefined, unknown>>;
 
-const settingsSchema = z.object(fields);
+const settingsSchema = v.object(fields);
 
 /** The handlers' settings: every variable of ENV under its field name, parsed, defaults applied. */
-export type Settings = z.output<typeof settingsSchema>;
+export type Settings = v.InferOutput<typeof settingsSchema>;
 
 /**
  * Settings from variables named as in ENV (the process's environment, or the local runtime's
@@ -244,14 +242,14 @@ export function settingsFrom(variables: Readonly<Record<string, string | undefin
     const value = variables[name];
     input[field] = value === undefined || value.trim() === '' ? undefined : value;
   }
-  const parsed = settingsSchema.safeParse(input);
+  const parsed = v.safeParse(settingsSchema, input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SettingsError(`environment variable ${ENV[issue.path[0] as Field]} ${issue.message}`, {
-      cause: parsed.error,
+    const [issue] = parsed.issues;
+    throw new SettingsError(`environment variable ${ENV[issue.path?.[0].key as Field]} ${issue.message}`, {
+      cause: new v.ValiError(parsed.issues),
     });
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 /** A handler's settings at cold start: the one place the real environment is read. */

@@ -1,8 +1,8 @@
-import '../adapters/zod-messages.js';
 import middy from '@middy/core';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { COLOURS, EMBED_LIMITS, type Embed } from '../core/discord/discord-embeds.js';
+import { checkSchema, nonArray } from '../core/schemas.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
@@ -11,16 +11,18 @@ import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { environmentSettings } from '../adapters/settings.js';
 
 /** The fields of CloudWatch's alarm state-change message (the SNS message is this JSON) that the embed shows. */
-const alarmMessageSchema = z.object({
-  AlarmName: z.string().check(z.minLength(1)),
-  AlarmDescription: z.optional(z.nullable(z.string())),
-  NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-  OldStateValue: z.optional(z.string()),
-  NewStateReason: z.optional(z.string()),
-  StateChangeTime: z.optional(z.string()),
-  Region: z.optional(z.string()),
-});
-export type AlarmMessage = z.infer<typeof alarmMessageSchema>;
+const alarmMessageSchema = nonArray(
+  v.object({
+    AlarmName: v.pipe(v.string(), v.minLength(1)),
+    AlarmDescription: v.optional(v.nullable(v.string())),
+    NewStateValue: v.picklist(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+    OldStateValue: v.optional(v.string()),
+    NewStateReason: v.optional(v.string()),
+    StateChangeTime: v.optional(v.string()),
+    Region: v.optional(v.string()),
+  }),
+);
+export type AlarmMessage = v.InferOutput<typeof alarmMessageSchema>;
 
 export interface AlarmNotifyDeps {
   readonly discord: DiscordClient;
@@ -92,12 +94,12 @@ export function notificationOf(record: Pick<SNSEventRecord['Sns'], 'Message' | '
   } catch {
     return { kind: 'text', embed: textEmbed(record.Subject ?? undefined, message) };
   }
-  const parsed = alarmMessageSchema.safeParse(json);
+  const parsed = checkSchema(alarmMessageSchema, json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { kind: 'bad', reason: `not an alarm state change: ${issue.path.join('.') || 'message'}: ${issue.message}` };
+    const [issue] = parsed.issues;
+    return { kind: 'bad', reason: `not an alarm state change: ${issue.path || 'message'}: ${issue.message}` };
   }
-  return { kind: 'alarm', embed: alarmEmbed(parsed.data) };
+  return { kind: 'alarm', embed: alarmEmbed(parsed.output) };
 }
 
 const { logger, metrics } = createTelemetry('alarm-notify');

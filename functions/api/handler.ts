@@ -1,4 +1,3 @@
-import '../adapters/zod-messages.js';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { dirname, join } from 'node:path';

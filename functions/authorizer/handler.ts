@@ -7,7 +7,7 @@ import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { secretJson } from '../adapters/secret-json.js';
 import { checkBearer, tokenOfSecret } from '../api/bearer-auth.js';
 
-/** The environment variable naming the token secret (ENV.apiTokenSecretId; not imported: settings.ts brings zod). */
+/** The environment variable naming the token secret (ENV.apiTokenSecretId; not imported: settings.ts brings Valibot). */
 export const TOKEN_SECRET_ENV = 'API_TOKEN_SECRET_ID';
 /** The secret is read again after this long, so a rotated or repaired token takes effect without a deploy. */
 export const SECRET_MAX_AGE_MS = 300_000;

@@ -1,14 +1,14 @@
-import '../adapters/zod-messages.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { type DispatchPlan, planDispatch } from '../core/run/dispatch-plan.js';
 import { pausedReason } from '../core/run/pause.js';
 import { deadlineOf, runDeadlineMs } from '../core/run/run-lifecycle.js';
 import { batchTimeMs } from '../adapters/market-data/providers.js';
 import { ValidationError } from '../core/errors.js';
+import { checkSchema, finiteNumber, isoDateTime, nonArray, record } from '../core/schemas.js';
 import { requireWatchlistName } from '../core/run/run-id.js';
 import { parseScannerNames, SCANNER_NAMES } from '../core/scan/scanners.js';
 import { parseWatchlist } from '../core/scan/symbols.js';
@@ -22,23 +22,25 @@ import { openStores, type Stores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
 /** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
-const dispatchEventSchema = z.strictObject({
-  watchlist: z.string(),
-  /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
-  symbols: z.optional(z.array(z.string())),
-  scanners: z.optional(z.array(z.string())),
-  scheduledAt: z.optional(z.string()),
-  /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
-  kind: z.optional(z.enum(['scheduled', 'manual', 'replay'])),
-  purpose: z.optional(z.enum(['market-hours', 'after-close', 'refetch'])),
-  /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
-  now: z.optional(z.iso.datetime({ offset: true })),
-  asOf: z.optional(z.string()),
-  params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
-  /** The request that starts it (a Discord interaction id), stored on the run. */
-  requestId: z.optional(z.string()),
-});
-export type DispatchEvent = z.input<typeof dispatchEventSchema>;
+const dispatchEventSchema = nonArray(
+  v.strictObject({
+    watchlist: v.string(),
+    /** Inline symbols instead of a named watchlist (local runs, /scan-now with a list). */
+    symbols: v.optional(v.array(v.string())),
+    scanners: v.optional(v.array(v.string())),
+    scheduledAt: v.optional(v.string()),
+    /** Who starts it: "scheduled" when a schedule's purpose is given, else "manual" unless said. */
+    kind: v.optional(v.picklist(['scheduled', 'manual', 'replay'])),
+    purpose: v.optional(v.picklist(['market-hours', 'after-close', 'refetch'])),
+    /** An explicit instant (ISO 8601 with a zone) the run stands at, instead of the clock. */
+    now: v.optional(isoDateTime({ offset: true })),
+    asOf: v.optional(v.string()),
+    params: v.optional(record(record(finiteNumber()))),
+    /** The request that starts it (a Discord interaction id), stored on the run. */
+    requestId: v.optional(v.string()),
+  }),
+);
+export type DispatchEvent = v.InferInput<typeof dispatchEventSchema>;
 
 export interface DispatchResult {
   readonly runId: string;
@@ -183,15 +185,12 @@ async function unlessPaused(control: DispatchDeps['control'], kind: string, plan
 }
 
 function parseEvent(event: unknown) {
-  const parsed = dispatchEventSchema.safeParse(event);
+  const parsed = checkSchema(dispatchEventSchema, event);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(
-      issue.path.join('.') || 'event',
-      `bad dispatch event: ${issue.path.join('.') || 'event'}: ${issue.message}`,
-    );
+    const [issue] = parsed.issues;
+    throw new ValidationError(issue.path || 'event', `bad dispatch event: ${issue.path || 'event'}: ${issue.message}`);
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 /** Dependencies from the settings, created once per container. */

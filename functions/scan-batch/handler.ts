@@ -1,4 +1,3 @@
-import '../adapters/zod-messages.js';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { addIssueCounts, type Bar, barAt, type Bars, type RowIssueCounts, sliceBars } from '../core/scan/bars.js';

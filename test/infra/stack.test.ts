@@ -1115,6 +1115,8 @@ describe('configuration', () => {
     ],
     [{ sweeper: { memoryMb: 100 } }, 'scanfleet.sweeper.memoryMb must be a whole number from 128 to 10240, got 100'],
     [{ sweeper: { memory: 512 } }, 'scanfleet.sweeper.memory is not a setting (known: memoryMb, timeoutSeconds)'],
+    [[], 'scanfleet must be an object of settings'],
+    [{ api: ['public'] }, 'scanfleet.api must be an object'],
   ])('reports a bad nested key %j with its full path, as the whole message', (context, message) => {
     expect(() => loadConfig(context, projectRoot)).toThrow(new ConfigError(message));
   });

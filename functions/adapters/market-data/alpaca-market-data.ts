@@ -1,4 +1,5 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
+import { checkSchema, record } from '../../core/schemas.js';
 import { CredentialsError, ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { isoDay } from '../../core/market/trading-day.js';
@@ -14,19 +15,19 @@ export interface AlpacaCredentials {
   readonly secretKey: string;
 }
 
-const barSchema = z.looseObject({
-  t: z.string(),
-  o: z.unknown(),
-  h: z.unknown(),
-  l: z.unknown(),
-  c: z.unknown(),
-  v: z.unknown(),
+const barSchema = v.looseObject({
+  t: v.string(),
+  o: v.unknown(),
+  h: v.unknown(),
+  l: v.unknown(),
+  c: v.unknown(),
+  v: v.unknown(),
 });
-const pageSchema = z.object({
-  bars: z.nullable(z.record(z.string(), z.nullable(z.array(barSchema)))),
-  next_page_token: z.optional(z.nullable(z.string())),
+const pageSchema = v.object({
+  bars: v.nullable(record(v.nullable(v.array(barSchema)))),
+  next_page_token: v.optional(v.nullable(v.string())),
 });
-type AlpacaBar = z.infer<typeof barSchema>;
+type AlpacaBar = v.InferOutput<typeof barSchema>;
 
 export interface AlpacaOptions {
   readonly credentials: () => Promise<AlpacaCredentials>;
@@ -113,18 +114,18 @@ export class AlpacaMarketData implements MarketData {
         }
         throw error;
       }
-      const page = pageSchema.safeParse(json);
+      const page = checkSchema(pageSchema, json);
       if (!page.success)
         throw new ProviderError(
           'alpaca',
-          `bars response is not in the expected format (${page.error.issues[0].path.join('.')}: ${page.error.issues[0].message})`,
+          `bars response is not in the expected format (${page.issues[0].path}: ${page.issues[0].message})`,
         );
-      for (const [symbol, bars] of Object.entries(page.data.bars ?? {})) {
+      for (const [symbol, bars] of Object.entries(page.output.bars ?? {})) {
         const list = collected.get(symbol) ?? [];
         list.push(...(bars ?? []));
         collected.set(symbol, list);
       }
-      pageToken = page.data.next_page_token ?? undefined;
+      pageToken = page.output.next_page_token ?? undefined;
       pages++;
     } while (pageToken && pages < (this.options.maxPages ?? 20));
     if (pageToken)

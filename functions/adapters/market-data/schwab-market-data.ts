@@ -1,4 +1,5 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
+import { checkSchema } from '../../core/schemas.js';
 import { CredentialsError, ProviderError } from '../../core/errors.js';
 import { newYorkDayOfMs, newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
@@ -14,22 +15,22 @@ export interface SchwabCredentials {
   readonly refreshToken: string;
 }
 
-const tokenSchema = z.looseObject({
-  access_token: z.string().check(z.minLength(1)),
-  expires_in: z.number().check(z.positive()),
-  token_type: z.optional(z.string()),
+const tokenSchema = v.looseObject({
+  access_token: v.pipe(v.string(), v.minLength(1)),
+  expires_in: v.pipe(v.number(), v.gtValue(0)),
+  token_type: v.optional(v.string()),
 });
-const historySchema = z.object({
-  symbol: z.optional(z.string()),
-  empty: z.optional(z.boolean()),
-  candles: z.array(
-    z.looseObject({
-      datetime: z.number(),
-      open: z.unknown(),
-      high: z.unknown(),
-      low: z.unknown(),
-      close: z.unknown(),
-      volume: z.unknown(),
+const historySchema = v.object({
+  symbol: v.optional(v.string()),
+  empty: v.optional(v.boolean()),
+  candles: v.array(
+    v.looseObject({
+      datetime: v.number(),
+      open: v.unknown(),
+      high: v.unknown(),
+      low: v.unknown(),
+      close: v.unknown(),
+      volume: v.unknown(),
     }),
   ),
 });
@@ -133,16 +134,16 @@ export class SchwabMarketData implements MarketData {
         throw error;
       }
     }
-    const parsed = historySchema.safeParse(json);
+    const parsed = checkSchema(historySchema, json);
     if (!parsed.success)
       return {
         symbol,
         ok: false,
         code: 'bad_data',
-        reason: `Schwab pricehistory for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})`,
+        reason: `Schwab pricehistory for ${symbol} is not in the expected format (${parsed.issues[0].path}: ${parsed.issues[0].message})`,
       };
-    const { candles } = parsed.data;
-    if (parsed.data.empty || candles.length === 0) {
+    const { candles } = parsed.output;
+    if (parsed.output.empty || candles.length === 0) {
       return {
         symbol,
         ok: false,
@@ -225,9 +226,12 @@ export class SchwabMarketData implements MarketData {
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
       label: 'OAuth token refresh',
     });
-    const token = tokenSchema.safeParse(json);
+    const token = v.safeParse(tokenSchema, json);
     if (!token.success) throw new ProviderError('schwab', 'OAuth token response is not in the expected format');
-    this.token = { value: token.data.access_token, expiresAt: this.clock().getTime() + token.data.expires_in * 1000 };
+    this.token = {
+      value: token.output.access_token,
+      expiresAt: this.clock().getTime() + token.output.expires_in * 1000,
+    };
     return this.token.value;
   }
 }

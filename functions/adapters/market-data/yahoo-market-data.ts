@@ -1,4 +1,5 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
+import { checkSchema, nonArray } from '../../core/schemas.js';
 import { ProviderError } from '../../core/errors.js';
 import { newYorkTimeMs } from '../../core/market/market-clock.js';
 import { HttpJsonClient, type HttpRequest, HttpStatusError, mapWithConcurrency, RequestPacer } from './http-client.js';
@@ -18,31 +19,33 @@ import {
 
 export const YAHOO_BASE_URL = 'https://query1.finance.yahoo.com';
 
-const quoteArray = z.array(z.unknown());
-const chartSchema = z.object({
-  chart: z.object({
-    result: z.nullable(
-      z.array(
-        z.object({
-          meta: z.looseObject({ symbol: z.string(), gmtoffset: z.optional(z.number()) }),
-          timestamp: z.optional(z.array(z.number())),
-          indicators: z.looseObject({
-            quote: z.array(
-              z.partial(
-                z.object({
-                  open: quoteArray,
-                  high: quoteArray,
-                  low: quoteArray,
-                  close: quoteArray,
-                  volume: quoteArray,
-                }),
+const quoteArray = v.array(v.unknown());
+const chartSchema = v.object({
+  chart: v.object({
+    result: v.nullable(
+      v.array(
+        v.object({
+          meta: v.looseObject({ symbol: v.string(), gmtoffset: v.optional(v.number()) }),
+          timestamp: v.optional(v.array(v.number())),
+          indicators: v.looseObject({
+            quote: v.array(
+              nonArray(
+                v.partial(
+                  v.object({
+                    open: quoteArray,
+                    high: quoteArray,
+                    low: quoteArray,
+                    close: quoteArray,
+                    volume: quoteArray,
+                  }),
+                ),
               ),
             ),
           }),
         }),
       ),
     ),
-    error: z.optional(z.nullable(z.object({ code: z.string(), description: z.string() }))),
+    error: v.optional(v.nullable(v.object({ code: v.string(), description: v.string() }))),
   }),
 });
 
@@ -111,7 +114,8 @@ export class YahooMarketData implements MarketData {
       json = await this.chart(symbol, url, batch);
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) {
-        const description = chartSchema.safeParse(safeJson(error.body)).data?.chart.error?.description;
+        const refused = v.safeParse(chartSchema, safeJson(error.body));
+        const description = refused.success ? refused.output.chart.error?.description : undefined;
         return {
           symbol,
           ok: false,
@@ -121,17 +125,17 @@ export class YahooMarketData implements MarketData {
       }
       throw error;
     }
-    const parsed = chartSchema.safeParse(json);
+    const parsed = checkSchema(chartSchema, json);
     if (!parsed.success)
       return {
         symbol,
         ok: false,
         code: 'bad_data',
-        reason: `Yahoo chart for ${symbol} is not in the expected format (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message})`,
+        reason: `Yahoo chart for ${symbol} is not in the expected format (${parsed.issues[0].path}: ${parsed.issues[0].message})`,
       };
-    const result = parsed.data.chart.result?.[0];
+    const result = parsed.output.chart.result?.[0];
     if (!result) {
-      const error = parsed.data.chart.error;
+      const error = parsed.output.chart.error;
       return {
         symbol,
         ok: false,

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { ProviderError } from '../../core/errors.js';
 import { type HttpJsonClient, HttpStatusError } from './http-client.js';
 
@@ -18,9 +18,9 @@ export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Yahoo's refusal of a missing or stale session: {"chart"|"finance": {"error": {"code": "Unauthorized", …}}}. */
-const refusalSchema = z.union([
-  z.object({ chart: z.object({ error: z.object({ code: z.string(), description: z.string() }) }) }),
-  z.object({ finance: z.object({ error: z.object({ code: z.string(), description: z.string() }) }) }),
+const refusalSchema = v.union([
+  v.object({ chart: v.object({ error: v.object({ code: v.string(), description: v.string() }) }) }),
+  v.object({ finance: v.object({ error: v.object({ code: v.string(), description: v.string() }) }) }),
 ]);
 
 /** A session Yahoo issued: its cookie pairs and the crumb that goes with them. Never logged. */
@@ -98,9 +98,9 @@ export class YahooSessions {
 /** Yahoo's "Unauthorized: Invalid Crumb / Invalid Cookie" answer (401, or 429), if that is what this is. */
 export function refusalIn(status: number, body: string): { status: number; description: string } | undefined {
   if (status !== 401 && status !== 429) return undefined;
-  const parsed = refusalSchema.safeParse(safeJson(body));
+  const parsed = v.safeParse(refusalSchema, safeJson(body));
   if (!parsed.success) return undefined;
-  const { code, description } = 'chart' in parsed.data ? parsed.data.chart.error : parsed.data.finance.error;
+  const { code, description } = 'chart' in parsed.output ? parsed.output.chart.error : parsed.output.finance.error;
   if (code !== 'Unauthorized' && !/crumb|cookie/i.test(description)) return undefined;
   // Yahoo's own short wording only; anything else is not repeated.
   return { status, description: /^[A-Za-z ]{1,40}$/.test(description) ? description : code };

@@ -1,8 +1,9 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { isSymbol } from '../scan/symbols.js';
 import { isScannerName, type ParamOverrides, type ScannerName } from '../scan/scanners.js';
 import { parseIsoDay } from '../market/trading-day.js';
 import { ScanfleetError } from '../errors.js';
+import { checkSchema, finiteNumber, isoDateTime, nonArray, record } from '../schemas.js';
 
 /** One queue message: a batch of symbols of one run. */
 export interface ScanMessage {
@@ -22,17 +23,28 @@ export interface ScanMessage {
   readonly params?: ParamOverrides;
 }
 
-const scanMessageSchema = z.strictObject({
-  runId: z.string().check(z.regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id')),
-  batch: z.int().check(z.minimum(0), z.maximum(10_000)),
-  symbols: z.array(z.string().check(z.refine(isSymbol, 'not a ticker symbol'))).check(z.minLength(1), z.maxLength(100)),
-  scanners: z.array(z.string().check(z.refine(isScannerName, 'unknown scanner'))).check(z.minLength(1)),
-  scheduledAt: z.iso.datetime(),
-  asOf: z.optional(z.string().check(z.refine((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date'))),
-  now: z.optional(z.iso.datetime({ offset: true })),
-  refetch: z.optional(z.boolean()),
-  params: z.optional(z.record(z.string(), z.record(z.string(), z.number()))),
-});
+const scanMessageSchema = nonArray(
+  v.strictObject({
+    runId: v.pipe(v.string(), v.regex(/^\d{8}T\d{6}Z-[a-z0-9-]+$/, 'not a run id')),
+    batch: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)),
+    symbols: v.pipe(
+      v.array(v.pipe(v.string(), v.check(isSymbol, 'not a ticker symbol'))),
+      v.minLength(1),
+      v.maxLength(100),
+    ),
+    scanners: v.pipe(v.array(v.pipe(v.string(), v.check(isScannerName, 'unknown scanner'))), v.minLength(1)),
+    scheduledAt: isoDateTime(),
+    asOf: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((d) => !Number.isNaN(parseIsoDay(d)), 'not a YYYY-MM-DD date'),
+      ),
+    ),
+    now: v.optional(isoDateTime({ offset: true })),
+    refetch: v.optional(v.boolean()),
+    params: v.optional(record(record(finiteNumber()))),
+  }),
+);
 
 /** A queue message that asks the worker to drain the alert outbox (sent delayed, for what a drainer left). */
 export interface DrainMessage {
@@ -68,10 +80,10 @@ export function parseQueueMessage(body: string): ScanMessage | DrainMessage {
     (json as DrainMessage).drain === 'outbox'
   )
     return DRAIN_MESSAGE;
-  const parsed = scanMessageSchema.safeParse(json);
+  const parsed = checkSchema(scanMessageSchema, json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    const issues = parsed.issues.slice(0, 3).map((i) => `${i.path || 'body'}: ${i.message}`);
     throw new MalformedMessageError(`malformed scan message: ${issues.join('; ')}`);
   }
-  return parsed.data as ScanMessage;
+  return parsed.output as ScanMessage;
 }

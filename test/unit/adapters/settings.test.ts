@@ -108,7 +108,7 @@ describe('a handler’s cold start', () => {
     );
   });
 
-  it('the authorizer reads its secret from the variable the stack sets (named apart: settings.ts brings zod)', () => {
+  it('the authorizer reads its secret from the variable the stack sets (named apart: settings.ts brings Valibot)', () => {
     expect(TOKEN_SECRET_ENV).toBe(ENV.apiTokenSecretId);
     expect(authorizerDeps({ [ENV.apiTokenSecretId]: 'scanfleet/api-token' }).secretId).toBe('scanfleet/api-token');
   });
