@@ -30,6 +30,7 @@ import {
   type Thresholds,
 } from './results.js';
 import { soakChartSvg } from './soak-chart.js';
+import { startStoreProcess } from './store-process.js';
 import { type SynthesizedFunction, synthesize } from './synth.js';
 import {
   AS_OF,
@@ -44,7 +45,7 @@ import { startWriteRecorder } from './write-recorder.js';
 import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
-import { startEmbeddedStore, type EmbeddedStore } from '../functions/local/embedded-store.js';
+import type { EmbeddedStore } from '../functions/local/embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../functions/local/local-pipeline.js';
 import { renderTable } from '../functions/local/text-table.js';
 import { functionBundling } from '../lib/bundling.js';
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     return report;
   };
   const withStore = async <T>(f: (store: EmbeddedStore) => Promise<T>): Promise<T> => {
-    const store = await startEmbeddedStore();
+    const store = await startStoreProcess();
     try {
       return await f(store);
     } finally {

@@ -25,6 +25,12 @@ export async function startEmbeddedStore(options: { path?: string; tableName?: s
   const { port, close } = await listen(options.path);
   const endpoint = `http://127.0.0.1:${port}`;
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
+  await createResultsTableAt(endpoint, tableName);
+  return { endpoint, tableName, close };
+}
+
+/** Creates the results table, with the stack's key schema, on a DynamoDB-compatible server. */
+export async function createResultsTableAt(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
@@ -35,7 +41,6 @@ export async function startEmbeddedStore(options: { path?: string; tableName?: s
   } finally {
     client.destroy();
   }
-  return { endpoint, tableName, close };
 }
 
 async function listen(path?: string): Promise<{ port: number; close: () => Promise<void> }> {
