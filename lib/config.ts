@@ -100,10 +100,10 @@ export interface ResolvedConfig extends ScanfleetConfig {
 }
 
 /**
- * Defaults. Memory, from `npm run bench` (docs/benchmark.md, Node 20): the bundled worker peaks at
- * ~69 MB for a fresh container's first 30-symbol batch and levels off at ~107 MB over 1,000 warm
- * invocations (highest 130 MB); dispatch peaks at ~60 MB, the API at ~73 MB. 256 MB is about 2×
- * the highest peak, and its CPU share keeps a batch well under a second.
+ * Defaults. Memory is sized by `npm run bench` (docs/benchmark.md#function-sizes): each function's
+ * highest VmHWM over a warm soak on Node 24 with Lambda's flags for 128 MB; 128 MB when that stays
+ * within 85% of it (108.8 MB, the memory alarm's line), else the smallest 64 MB step that holds it.
+ * The figures of bench/results.json of 2026-11-30 are given with each.
  */
 export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
@@ -116,10 +116,14 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   retention: { ...DEFAULT_RETENTION },
   batchSize: DEFAULT_BATCH_SIZE,
   lookbackBars: DEFAULT_LOOKBACK_BARS,
-  dispatch: { memoryMb: 256, timeoutSeconds: 30 },
-  scanBatch: { memoryMb: 256, timeoutSeconds: 60, maxConcurrency: 2 },
-  sweeper: { memoryMb: 256, timeoutSeconds: 300 },
-  api: { memoryMb: 256, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
+  // VmHWM 110.0 MB over 500 dispatches of 150 symbols (the SDK floor's reaches 122.8 MB).
+  dispatch: { memoryMb: 192, timeoutSeconds: 30 },
+  // VmHWM 121.6 MB over 2,000 batches of 30 symbols (Schwab + Discord: 120.0 MB).
+  scanBatch: { memoryMb: 192, timeoutSeconds: 60, maxConcurrency: 2 },
+  // VmHWM 121.6 MB over 500 sweeps.
+  sweeper: { memoryMb: 192, timeoutSeconds: 300 },
+  // VmHWM 114.2 MB over 2,000 requests.
+  api: { memoryMb: 192, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
   discord: { adminPermission: DEFAULT_ADMIN_PERMISSION, scanNowCooldownMinutes: DEFAULT_SCAN_NOW_COOLDOWN_MINUTES },
   budget: { enabled: true, monthlyUsd: 10 },
 };

@@ -137,8 +137,16 @@ describe('scan pipeline', () => {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Handler).toBe('index.handler');
-      expect(fn.Properties.MemorySize).toBe(256);
     }
+    // Sized by the bench (Node 24, 128 MB flags): 128 MB only where a warm soak stays within 85% of it.
+    expect(
+      Object.fromEntries(
+        ['Dispatch', 'ScanBatch', 'Api', 'Authorizer', 'Sweeper'].map((name) => [
+          name,
+          resources[functionId(name)].Properties.MemorySize,
+        ]),
+      ),
+    ).toEqual({ Dispatch: 192, ScanBatch: 192, Api: 192, Authorizer: 128, Sweeper: 192 });
     const env = (name: string) =>
       (resources[functionId(name)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env('Dispatch')).toMatchObject({
@@ -767,8 +775,9 @@ describe('observability', () => {
     for (const [name, service] of Object.entries(services)) {
       expected[`${name}Errors`] = lambda(name, 'Errors');
       expected[`${name}Throttles`] = lambda(name, 'Throttles');
-      // 85% of the function's 256 MB.
-      expected[`${name}MaxRss`] = { ...custom(service, 'MaxRss', 'Maximum', 217.6), ...above };
+      // 85% of the function's memory: 192 MB, the authorizer's 128 MB.
+      const threshold = name === 'Authorizer' ? 108.8 : 163.2;
+      expected[`${name}MaxRss`] = { ...custom(service, 'MaxRss', 'Maximum', threshold), ...above };
     }
     const actual = alarms();
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -785,9 +794,10 @@ describe('observability', () => {
   });
 
   it('sets a MaxRss alarm at 85% of each function’s own memory', () => {
-    expect(alarms().SweeperMaxRss.AlarmDescription).toContain('passed 217.6 MB, 85% of its 256 MB');
+    expect(alarms().SweeperMaxRss.AlarmDescription).toContain('passed 163.2 MB, 85% of its 192 MB');
+    expect(alarms().AuthorizerMaxRss.AlarmDescription).toContain('passed 108.8 MB, 85% of its 128 MB');
     expect(configured.alarms.SweeperMaxRss.Threshold).toBe(435.2);
-    expect(configured.alarms.DispatchMaxRss.Threshold).toBe(217.6);
+    expect(configured.alarms.DispatchMaxRss.Threshold).toBe(163.2);
   });
 
   it('encrypts the topic with a customer-managed key, rotated, that CloudWatch and Budgets may use — exactly Decrypt and GenerateDataKey*', () => {
@@ -923,9 +933,9 @@ describe('observability', () => {
 describe('the sweeper', () => {
   const sweeperRole = () => roleOf(functionId('Sweeper'));
 
-  it('runs with 256 MB for 300 s, with the settings it sweeps by', () => {
+  it('runs with 192 MB for 300 s, with the settings it sweeps by', () => {
     const fn = resources[functionId('Sweeper')].Properties;
-    expect([fn.MemorySize, fn.Timeout, fn.Runtime]).toEqual([256, 300, 'nodejs24.x']);
+    expect([fn.MemorySize, fn.Timeout, fn.Runtime]).toEqual([192, 300, 'nodejs24.x']);
     const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toEqual({
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -1123,12 +1133,12 @@ describe('configuration', () => {
 });
 
 describe('operations settings', () => {
-  it('default to schedules on, a $10 budget and a 256 MB, 300 s sweeper', () => {
+  it('default to schedules on, a $10 budget and a 192 MB, 300 s sweeper', () => {
     const config = loadConfig({}, projectRoot);
     expect([config.schedules.enabled, config.budget, config.sweeper]).toEqual([
       true,
       { enabled: true, monthlyUsd: 10 },
-      { memoryMb: 256, timeoutSeconds: 300 },
+      { memoryMb: 192, timeoutSeconds: 300 },
     ]);
     expect(loadConfig({ budget: { monthlyUsd: 12.5 } }, projectRoot).budget).toEqual({
       enabled: true,
@@ -1299,7 +1309,7 @@ describe('alarms in Discord', () => {
     expect([fn?.Properties.Runtime, fn?.Properties.Handler, fn?.Properties.MemorySize]).toEqual([
       'nodejs24.x',
       'index.handler',
-      256,
+      128,
     ]);
     expect((fn?.Properties.Code as { S3Key: string }).S3Key).toMatch(/\.zip$/);
     const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
