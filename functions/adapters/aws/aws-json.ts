@@ -73,8 +73,8 @@ const THROTTLING = new Set([
 
 /**
  * AWS's JSON protocol as one signed POST per attempt (lib/bundling.ts's credentials and the SDK's
- * signer, through aws-request.ts): the SDK's Secrets Manager and SQS clients for the two calls
- * made cost a bundle about 45 KB. Retried as the SDK retries: a throttled, 5xx or unanswered call
+ * signer, through aws-request.ts): the SDK's SQS client for this one call cost dispatch 22 KB,
+ * its Secrets Manager client the authorizer 128 KB (docs/deploy.md). Retried as the SDK retries: a throttled, 5xx or unanswered call
  * up to `maxAttempts` times with full-jitter backoff (100 ms doubling, at most 20 s); anything
  * else is an AwsError at once, one line with the service's error type and message.
  */

@@ -52,7 +52,7 @@ export class SqsScanQueue implements ScanQueue, DrainQueue {
       sleep?: (ms: number) => Promise<void>;
     } = {},
   ) {
-    this.client = options.client ?? awsJson(SQS);
+    this.client = options.client ?? awsJson(SQS, { sleep: options.sleep });
   }
 
   async send(messages: readonly ScanMessage[]): Promise<void> {
@@ -88,7 +88,10 @@ export class SqsScanQueue implements ScanQueue, DrainQueue {
     }
   }
 
-  /** A drain message, delayed (SQS takes at most 900 s). */
+  /**
+   * A drain message, delayed (SQS takes at most 900 s): a batch of one, so the queue speaks one
+   * operation (sqs:SendMessage allows both).
+   */
   async requestDrain(delaySeconds: number): Promise<void> {
     const { Failed = [] } = await this.sendBatch([
       {
@@ -97,7 +100,8 @@ export class SqsScanQueue implements ScanQueue, DrainQueue {
         DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))),
       },
     ]);
-    for (const failure of Failed)
+    const [failure] = Failed;
+    if (failure)
       throw new QueueError(`SQS refused the drain message (${failure.Code}: ${failure.Message ?? 'no message'})`);
   }
 
