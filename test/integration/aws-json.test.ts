@@ -154,7 +154,15 @@ describe('SQS SendMessageBatch through the signed JSON caller', () => {
     const queue = new SqsScanQueue(sqs.queueUrl, { client: sqs.client(), sleep: async () => {} });
     sqs.corruptMd5Next('batch-3');
     await expect(
-      queue.send([0, 1, 2, 3].map((batch) => ({ runId: 'r', batch, symbols: ['AAPL'] }) as never)),
+      queue.send(
+        [0, 1, 2, 3].map((batch) => ({
+          runId: '20261124T150000Z-full',
+          batch,
+          symbols: ['AAPL'],
+          scanners: ['macd'],
+          scheduledAt: '2026-11-24T15:00:00Z',
+        })),
+      ),
     ).rejects.toThrow(
       new QueueError("SQS answered an MD5 that is not the body's for batch-3: the messages may be corrupt"),
     );
