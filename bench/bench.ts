@@ -36,6 +36,7 @@ import {
   AS_OF,
   lambdaEnvironment,
   scanMessages,
+  BENCH_AWS,
   SECRET_IDS,
   type Services,
   WEBHOOK_PATH,
@@ -144,18 +145,22 @@ async function main(): Promise<void> {
 
   const keys = discordKeys();
   const discord = await startFakeDiscord();
-  const sqs = await startSqsServer();
+  const sqs = await startSqsServer(BENCH_AWS);
   const schwab = await startSchwabServer(FAKE_SCHWAB);
   const apiToken = 'fake-bench-api-token-0123456789abcdefghij';
-  const secrets = await startSecretsManagerServer({
-    [SECRET_IDS.apiToken]: JSON.stringify({ token: apiToken }),
-    [SECRET_IDS.schwab]: JSON.stringify({ ...FAKE_SCHWAB, refreshTokenIssuedAt: new Date().toISOString() }),
-    [SECRET_IDS.discord]: JSON.stringify({
-      publicKey: keys.publicKey,
-      webhookUrl: `${discord.url}${WEBHOOK_PATH}`,
-      operatorWebhookUrl: `${discord.url}${WEBHOOK_PATH}`,
-    }),
-  });
+  const secrets = await startSecretsManagerServer(
+    {
+      [SECRET_IDS.apiToken]: JSON.stringify({ token: apiToken }),
+      [SECRET_IDS.schwab]: JSON.stringify({ ...FAKE_SCHWAB, refreshTokenIssuedAt: new Date().toISOString() }),
+      [SECRET_IDS.discord]: JSON.stringify({
+        publicKey: keys.publicKey,
+        webhookUrl: `${discord.url}${WEBHOOK_PATH}`,
+        operatorWebhookUrl: `${discord.url}${WEBHOOK_PATH}`,
+      }),
+    },
+    {},
+    BENCH_AWS,
+  );
   const services: Services = {
     sqs,
     secretsEndpoint: secrets.endpoint,

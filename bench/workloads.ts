@@ -25,6 +25,16 @@ export interface Services {
   readonly apiToken: string;
 }
 
+/** The functions' AWS credentials and region, which the loopback SQS and Secrets Manager servers verify signatures with. */
+export const BENCH_AWS = {
+  region: 'us-east-1',
+  credentials: {
+    accessKeyId: 'FAKEBENCHACCESSKEY',
+    secretAccessKey: 'fake-bench-secret-access-key',
+    sessionToken: 'fake-bench-session-token',
+  },
+} as const;
+
 /** Secrets Manager ids the bench's server holds, standing in for the stack's secrets. */
 export const SECRET_IDS = { apiToken: 'bench/api-token', schwab: 'bench/schwab', discord: 'bench/discord' } as const;
 export const WEBHOOK_PATH = '/api/webhooks/100000000000000001/fake-bench-webhook-token';
@@ -64,11 +74,11 @@ export function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: `scanfleet-${fn.name}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'FAKEBENCHACCESSKEY',
-    AWS_SECRET_ACCESS_KEY: 'fake-bench-secret-access-key',
-    AWS_SESSION_TOKEN: 'fake-bench-session-token',
+    AWS_REGION: BENCH_AWS.region,
+    AWS_DEFAULT_REGION: BENCH_AWS.region,
+    AWS_ACCESS_KEY_ID: BENCH_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: BENCH_AWS.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: BENCH_AWS.credentials.sessionToken,
     AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
     AWS_ENDPOINT_URL_SQS: services.sqs.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: services.secretsEndpoint,

@@ -1,5 +1,23 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProviderError } from '../core/errors.js';
+import { type AwsJsonCaller, awsJson, SECRETS_MANAGER } from './aws/aws-json.js';
+
+/** Secrets Manager's answer to GetSecretValue, as far as it is read. */
+export interface SecretValue {
+  readonly SecretString?: string;
+  /** When the version read (AWSCURRENT) was created. */
+  readonly CreatedDate?: Date;
+}
+
+/** Secrets Manager's GetSecretValue of the AWSCURRENT version (CreatedDate is epoch seconds on the wire). */
+export async function getSecretValue(
+  secretId: string,
+  call: AwsJsonCaller = awsJson(SECRETS_MANAGER),
+): Promise<SecretValue> {
+  const { SecretString, CreatedDate } = await call<{ SecretString?: string; CreatedDate?: number }>('GetSecretValue', {
+    SecretId: secretId,
+  });
+  return { SecretString, ...(typeof CreatedDate === 'number' && { CreatedDate: new Date(CreatedDate * 1000) }) };
+}
 
 /** A secret's JSON, read once and kept; reload() drops the kept copy so the next call reads again. */
 export interface SecretReader {
@@ -14,13 +32,13 @@ export interface SecretReader {
  */
 export function secretJson(
   secretId: string,
-  client: () => SecretsManagerClient = () => new SecretsManagerClient({}),
+  client: () => AwsJsonCaller = () => awsJson(SECRETS_MANAGER),
 ): SecretReader {
   let cached: Promise<Record<string, unknown>> | undefined;
   const read = () => {
     if (cached) return cached;
     const reading: Promise<Record<string, unknown>> = (async () => {
-      const { SecretString } = await client().send(new GetSecretValueCommand({ SecretId: secretId }));
+      const { SecretString } = await getSecretValue(secretId, client());
       try {
         const value = JSON.parse(SecretString ?? '') as unknown;
         if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;

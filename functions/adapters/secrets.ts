@@ -1,5 +1,5 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProviderError } from '../core/errors.js';
+import type { AwsJsonCaller } from './aws/aws-json.js';
 import { secretJson } from './secret-json.js';
 import { ENV, type Settings } from './settings.js';
 import type { AlpacaCredentials } from './market-data/alpaca-market-data.js';
@@ -33,7 +33,7 @@ const nothingToDrop = () => {};
 
 export function schwabCredentials(
   settings: Pick<Settings, 'schwabSecretId' | 'schwabAppKey' | 'schwabAppSecret' | 'schwabRefreshToken'>,
-  secrets?: () => SecretsManagerClient,
+  secrets?: () => AwsJsonCaller,
 ): CredentialSource<SchwabCredentials> {
   const secretId = settings.schwabSecretId;
   if (secretId) {
@@ -67,7 +67,7 @@ export function schwabCredentials(
 
 export function alpacaCredentials(
   settings: Pick<Settings, 'alpacaSecretId' | 'alpacaKeyId' | 'alpacaSecretKey'>,
-  secrets?: () => SecretsManagerClient,
+  secrets?: () => AwsJsonCaller,
 ): CredentialSource<AlpacaCredentials> {
   const secretId = settings.alpacaSecretId;
   if (secretId) {

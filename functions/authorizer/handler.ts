@@ -1,4 +1,3 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, Context } from 'aws-lambda';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
@@ -80,7 +79,7 @@ export function authorizerDeps(env: NodeJS.ProcessEnv = process.env): Authorizer
   const secretId = env[TOKEN_SECRET_ENV] || undefined;
   return {
     secretId,
-    readSecret: secretJson(secretId ?? '', () => new SecretsManagerClient({})),
+    readSecret: secretJson(secretId ?? ''),
     now: () => Date.now(),
   };
 }

@@ -1,4 +1,3 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
@@ -203,7 +202,7 @@ export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps
   return {
     runs: stores.runs,
     control: stores.control,
-    queue: overrides.queue ?? new SqsScanQueue(new SQSClient({}), required(settings, 'queueUrl')),
+    queue: overrides.queue ?? new SqsScanQueue(required(settings, 'queueUrl')),
     watchlist: (name) => {
       if (watchlists.size === 0) {
         const file = required(settings, 'watchlistsFile');

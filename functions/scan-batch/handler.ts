@@ -18,7 +18,6 @@ import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
 import type { PostLimits } from '../core/run/outbox.js';
 import { partialBatchResponse } from '../adapters/queue/partial-batch.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import type { MarketData } from '../adapters/market-data/market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
@@ -379,7 +378,7 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,
     // and its bundle no SQS client (folded where bundled).
     ...(process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' &&
-      settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
+      settings.queueUrl && { drainQueue: new SqsScanQueue(settings.queueUrl) }),
     ...overrides,
   };
 }

@@ -1,4 +1,3 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { newYorkDayOfMs } from '../core/market/market-clock.js';
@@ -407,7 +406,7 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,
     // and its bundle no SQS client (folded where bundled).
     ...(process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' &&
-      settings.queueUrl && { drainQueue: new SqsScanQueue(new SQSClient({}), settings.queueUrl) }),
+      settings.queueUrl && { drainQueue: new SqsScanQueue(settings.queueUrl) }),
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,

@@ -578,7 +578,7 @@ describe('the gateway’s authorizer (payload 2.0 REQUEST events, simple respons
     ['scanfleet/api-text', 'the secret cannot be read: ProviderError: secret scanfleet/api-text is not a JSON object'],
     [
       'scanfleet/absent',
-      'the secret cannot be read: ResourceNotFoundException: Secrets Manager cannot find the specified secret.',
+      'the secret cannot be read: AwsError: Secrets Manager GetSecretValue refused: ResourceNotFoundException (HTTP 400): Secrets Manager cannot find the specified secret.',
     ],
     [undefined, 'API_TOKEN_SECRET_ID is not set'],
   ])('a misconfigured secret (%s) denies every request and says why once', async (secretId, problem) => {

@@ -1,9 +1,7 @@
-import { Hash } from '@smithy/core/serde';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AwsCredentials } from '../../functions/adapters/aws/lambda-invoker.js';
+import type { AwsCredentials } from '../../functions/adapters/aws/aws-request.js';
+import { checkSignature } from './sigv4.js';
 
 export interface Invocation {
   readonly functionName: string;
@@ -34,31 +32,17 @@ export interface LambdaServerOptions {
 /** Invoke's payload limit for InvocationType Event (docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html). */
 export const EVENT_PAYLOAD_LIMIT = 1_048_576;
 const ACCOUNT = '000000000000';
-/** Lambda refuses a signature whose x-amz-date is more than 5 minutes from its clock. */
-const MAX_SKEW_MS = 5 * 60_000;
-const SIGNATURE_MISMATCH =
-  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
 /**
  * A loopback server speaking Lambda's Invoke (POST /2015-03-31/functions/{name}/invocations) and
  * refusing what Lambda refuses, with its status codes and error types: no signature, an unknown
- * key or session token, a signature that does not verify (checked by signing the request again
- * with @smithy/signature-v4 and the credentials it was given), one too old, an unknown function,
+ * key or session token, a signature that does not verify or is too old (sigv4.ts), an unknown function,
  * a body that is not JSON or too large, and throttling when told. No Lambda-compatible server runs
  * here, so this stands in for the real service's answers.
  */
 export async function startLambdaServer(options: LambdaServerOptions): Promise<LambdaServer> {
   const invocations: Invocation[] = [];
   let throttled = 0;
-  const signer = new SignatureV4({
-    service: 'lambda',
-    region: options.region,
-    credentials: options.credentials,
-    // The SDK's own hash (not the invoker's): a wrong digest there is a refused signature here.
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: false,
-  });
-
   const refuse = (response: ServerResponse, status: number, type: string, body: Record<string, string>) => {
     response.writeHead(status, {
       'content-type': 'application/json',
@@ -68,64 +52,9 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<L
   };
 
   const handle = async (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
-    const authorization = request.headers.authorization;
-    if (!authorization)
-      return refuse(response, 403, 'MissingAuthenticationTokenException', { message: 'Missing Authentication Token' });
-    const parts =
-      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/.exec(
-        authorization,
-      );
-    if (!parts)
-      return refuse(response, 403, 'IncompleteSignatureException', { message: 'Authorization header is malformed' });
-    const [, accessKeyId, , region, service, signedHeaderList] = parts;
-    const token = request.headers['x-amz-security-token'];
-    if (accessKeyId !== options.credentials.accessKeyId || token !== options.credentials.sessionToken)
-      return refuse(response, 403, 'UnrecognizedClientException', {
-        message: 'The security token included in the request is invalid.',
-      });
-    if (region !== options.region || service !== 'lambda')
-      return refuse(response, 403, 'InvalidSignatureException', {
-        message: `Credential should be scoped to a valid region and service 'lambda', not '${region}/${service}'.`,
-      });
-    const signedNames = signedHeaderList.split(';');
-    const unsigned = ['host', ...Object.keys(request.headers).filter((name) => name.startsWith('x-amz-'))].filter(
-      (name) => !signedNames.includes(name),
-    );
-    if (unsigned.length > 0)
-      return refuse(response, 403, 'InvalidSignatureException', {
-        message: `${unsigned.join(', ')} must be signed. ${SIGNATURE_MISMATCH}`,
-      });
-    const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(String(request.headers['x-amz-date']));
-    if (!date)
-      return refuse(response, 403, 'IncompleteSignatureException', { message: 'x-amz-date is missing or malformed' });
-    const signingDate = new Date(Date.UTC(+date[1], +date[2] - 1, +date[3], +date[4], +date[5], +date[6]));
-    if (Math.abs(options.now().getTime() - signingDate.getTime()) > MAX_SKEW_MS)
-      return refuse(response, 403, 'InvalidSignatureException', {
-        message: `Signature expired: ${date[0]} is now earlier than the server's time minus 5 minutes.`,
-      });
-    // A signature over a stated body hash covers the body only if the hash is the body's.
-    const statedHash = request.headers['x-amz-content-sha256'];
-    if (statedHash !== undefined && statedHash !== createHash('sha256').update(body).digest('hex'))
-      return refuse(response, 403, 'InvalidSignatureException', {
-        message: 'The provided x-amz-content-sha256 header does not match what was computed.',
-      });
+    const refusal = await checkSignature(request, body, { ...options, service: 'lambda' });
+    if (refusal) return refuse(response, refusal.status, refusal.type, { message: refusal.message });
     const url = new URL(request.url ?? '/', 'http://loopback');
-    const headers: Record<string, string> = {};
-    for (const name of signedNames) headers[name] = String(request.headers[name] ?? '');
-    const expected = await signer.sign(
-      {
-        method: request.method ?? 'GET',
-        protocol: 'http:',
-        hostname: headers.host ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers,
-        body,
-      },
-      { signingDate },
-    );
-    if (expected.headers.authorization !== authorization)
-      return refuse(response, 403, 'InvalidSignatureException', { message: SIGNATURE_MISMATCH });
 
     const route = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
     if (request.method !== 'POST' || !route)

@@ -5,11 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  type AwsJsonCaller,
+  type AwsJsonOptions,
+  awsJson,
+  SECRETS_MANAGER,
+} from '../../functions/adapters/aws/aws-json.js';
+import type { AwsCredentials } from '../../functions/adapters/aws/aws-request.js';
 import { newYorkDayOfMs, newYorkTimeMs, sessionElapsed, sessionOn } from '../../functions/core/market/market-clock.js';
 import { parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
+import { checkSignature, LOOPBACK_AWS } from './sigv4.js';
 
 /** Obviously fake credentials: the servers check them, and no error or log may show them. */
 export const FAKE_SCHWAB = {
@@ -527,47 +534,89 @@ export function startSchwabServer(
 export interface SecretsManagerServer {
   /** http://127.0.0.1:<port>, for a client configured some other way (AWS_ENDPOINT_URL_SECRETS_MANAGER). */
   readonly endpoint: string;
-  /** A client of this server, as the credential sources take one. */
-  readonly client: () => SecretsManagerClient;
-  /** "secretsmanager.GetSecretValue <SecretId>", one per call. */
+  /** A caller of this server with its credentials, as the credential sources take one; `options` overrides. */
+  readonly client: (options?: AwsJsonOptions) => AwsJsonCaller;
+  /** "secretsmanager.GetSecretValue <SecretId>", one per call signed right. */
   readonly calls: string[];
   /** Secret id → SecretString; change a value to rotate the secret. */
   readonly secrets: Record<string, string>;
   /** Secret id → when its AWSCURRENT version was created (GetSecretValue's CreatedDate); set it when rotating. */
   readonly created: Record<string, Date>;
+  /** Refuses the next `times` calls as throttled (400 ThrottlingException). */
+  throttleNext(times: number): void;
   close(): Promise<void>;
 }
 
+export interface SecretsManagerServerOptions {
+  /** The only credentials it accepts (default LOOPBACK_AWS's). */
+  readonly credentials?: AwsCredentials;
+  readonly region?: string;
+  /** The server's clock, for the signature's age (default the real one). */
+  readonly now?: () => Date;
+}
+
 /**
- * Secrets Manager's JSON 1.1 protocol, as the AWS SDK speaks it: GetSecretValue only, of the
- * AWSCURRENT version (with its CreatedDate, epoch seconds on the wire, when `created` has one).
+ * Secrets Manager's JSON 1.1 protocol: GetSecretValue only, of the AWSCURRENT version (with its
+ * CreatedDate, epoch seconds on the wire, when `created` has one), refusing what Secrets Manager
+ * refuses: a request not signed right (sigv4.ts), another operation or content type, an unknown
+ * secret, a throttled call when told.
  */
 export async function startSecretsManagerServer(
   secrets: Record<string, string>,
   created: Record<string, Date> = {},
+  options: SecretsManagerServerOptions = {},
 ): Promise<SecretsManagerServer> {
+  const credentials = options.credentials ?? LOOPBACK_AWS.credentials;
+  const region = options.region ?? LOOPBACK_AWS.region;
   const calls: string[] = [];
+  let throttled = 0;
+  const answer = (res: ServerResponse, status: number, body: Record<string, unknown>) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify(body));
+  };
+  const handle = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    const refusal = await checkSignature(req, body, {
+      service: 'secretsmanager',
+      credentials,
+      region,
+      now: options.now ?? (() => new Date()),
+    });
+    if (refusal) return answer(res, refusal.status, { __type: refusal.type, message: refusal.message });
+    const target = String(req.headers['x-amz-target']);
+    if (req.method !== 'POST' || req.url !== '/' || target !== 'secretsmanager.GetSecretValue')
+      return answer(res, 400, { __type: 'UnknownOperationException', message: `not supported here: ${target}` });
+    if (req.headers['content-type'] !== 'application/x-amz-json-1.1')
+      return answer(res, 400, {
+        __type: 'SerializationException',
+        message: `unsupported content type ${req.headers['content-type']}`,
+      });
+    const { SecretId } = JSON.parse(body.toString('utf8')) as { SecretId: string };
+    calls.push(`${target} ${SecretId}`);
+    if (throttled > 0) {
+      throttled--;
+      return answer(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+    }
+    const value = secrets[SecretId];
+    if (!value)
+      return answer(res, 400, {
+        __type: 'ResourceNotFoundException',
+        message: 'Secrets Manager cannot find the specified secret.',
+      });
+    answer(res, 200, {
+      ARN: `arn:aws:secretsmanager:${region}:0:secret:${SecretId}`,
+      Name: SecretId,
+      SecretString: value,
+      VersionId: `v-${value.length}`,
+      VersionStages: ['AWSCURRENT'],
+      ...(created[SecretId] && { CreatedDate: created[SecretId].getTime() / 1000 }),
+    });
+  };
   const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const { SecretId } = JSON.parse(body) as { SecretId: string };
-      calls.push(`${String(req.headers['x-amz-target'])} ${SecretId}`);
-      const value = secrets[SecretId];
-      res.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(
-        JSON.stringify(
-          value
-            ? {
-                ARN: `arn:aws:secretsmanager:local:0:secret:${SecretId}`,
-                Name: SecretId,
-                SecretString: value,
-                VersionId: `v-${value.length}`,
-                VersionStages: ['AWSCURRENT'],
-                ...(created[SecretId] && { CreatedDate: created[SecretId].getTime() / 1000 }),
-              }
-            : { __type: 'ResourceNotFoundException', message: 'Secrets Manager cannot find the specified secret.' },
-        ),
+      handle(req, Buffer.concat(chunks), res).catch((error: Error) =>
+        answer(res, 500, { __type: 'InternalServiceError', message: error.message }),
       );
     });
   });
@@ -575,15 +624,17 @@ export async function startSecretsManagerServer(
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     endpoint,
-    client: () =>
-      new SecretsManagerClient({
-        endpoint,
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    client: (overrides = {}) =>
+      awsJson(SECRETS_MANAGER, {
+        env: { AWS_REGION: region, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint },
+        credentials: async () => credentials,
+        sleep: async () => {},
+        ...overrides,
       }),
     calls,
     secrets,
     created,
+    throttleNext: (times) => (throttled = times),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

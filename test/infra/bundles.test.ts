@@ -44,36 +44,45 @@ const PROVIDER_MODULES = {
   alpaca: /market-data\/alpaca-market-data\.ts$/,
   schwab: /market-data\/schwab-(market-data|token)\.ts$/,
 };
-const SECRETS_CLIENT = /node_modules\/@aws-sdk\/client-secrets-manager\//;
-const SQS_CLIENT = /node_modules\/@aws-sdk\/client-sqs\//;
+const SECRETS_READER = /adapters\/secret-json\.ts$/;
+const SQS_QUEUE = /adapters\/queue\/scan-queue\.ts$/;
+const SDK_CLIENTS = /node_modules\/@aws-sdk\/client-(sqs|secrets-manager)\//;
 
 const carries = (inputs: string[], pattern: RegExp) => inputs.some((input) => pattern.test(input));
 
 describe('what a bundle carries', () => {
-  it('the default stack (csv, no Discord secret): no network provider and no Secrets Manager client', async () => {
+  it('the default stack (csv, no Discord secret): no network provider and no Secrets Manager reader', async () => {
     for (const name of ['scan-batch', 'sweeper', 'dispatch']) {
       const inputs = await bundle(`functions/${name}/handler.ts`, DEFAULT);
       expect(inputs.length, name).toBeGreaterThan(100);
       for (const [provider, pattern] of Object.entries(PROVIDER_MODULES))
         expect(carries(inputs, pattern), `${name} carries ${provider}`).toBe(false);
-      expect(carries(inputs, SECRETS_CLIENT), `${name} carries Secrets Manager`).toBe(false);
+      expect(carries(inputs, SECRETS_READER), `${name} carries Secrets Manager`).toBe(false);
     }
     const scanBatch = await bundle('functions/scan-batch/handler.ts', DEFAULT);
     expect(carries(scanBatch, /market-data\/csv-market-data\.ts$/)).toBe(true);
   });
 
-  it('the SQS client only with Discord: without it nothing fills the outbox, no drain is asked for', async () => {
+  it('the SQS queue only with Discord: without it nothing fills the outbox, no drain is asked for', async () => {
     for (const name of ['scan-batch', 'sweeper']) {
-      expect(carries(await bundle(`functions/${name}/handler.ts`, DEFAULT), SQS_CLIENT), name).toBe(false);
-      expect(carries(await bundle(`functions/${name}/handler.ts`, SCHWAB_DISCORD), SQS_CLIENT), name).toBe(true);
+      expect(carries(await bundle(`functions/${name}/handler.ts`, DEFAULT), SQS_QUEUE), name).toBe(false);
+      expect(carries(await bundle(`functions/${name}/handler.ts`, SCHWAB_DISCORD), SQS_QUEUE), name).toBe(true);
     }
-    expect(carries(await bundle('functions/dispatch/handler.ts', DEFAULT), SQS_CLIENT)).toBe(true);
+    expect(carries(await bundle('functions/dispatch/handler.ts', DEFAULT), SQS_QUEUE)).toBe(true);
+  });
+
+  it("no function carries the SDK's SQS or Secrets Manager client: both are signed JSON calls (aws-json.ts)", async () => {
+    for (const name of ['dispatch', 'scan-batch', 'sweeper', 'discord', 'authorizer', 'alarm-notify'])
+      for (const [label, config] of Object.entries({ DEFAULT, SCHWAB_DISCORD }))
+        expect(carries(await bundle(`functions/${name}/handler.ts`, config), SDK_CLIENTS), `${name} ${label}`).toBe(
+          false,
+        );
   });
 
   it('a Schwab stack with Discord: Schwab and Secrets Manager, no other provider', async () => {
     const scanBatch = await bundle('functions/scan-batch/handler.ts', SCHWAB_DISCORD);
     expect(carries(scanBatch, /market-data\/schwab-market-data\.ts$/)).toBe(true);
-    expect(carries(scanBatch, SECRETS_CLIENT)).toBe(true);
+    expect(carries(scanBatch, SECRETS_READER)).toBe(true);
     const sweeper = await bundle('functions/sweeper/handler.ts', SCHWAB_DISCORD);
     expect(carries(sweeper, /market-data\/schwab-token\.ts$/)).toBe(true);
     for (const [name, inputs] of Object.entries({ scanBatch, sweeper })) {

@@ -1,4 +1,3 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchHandler, type DispatchDeps } from '../../functions/dispatch/handler.js';
 import { type ScanMessage } from '../../functions/core/run/scan-message.js';
@@ -12,17 +11,10 @@ import { useEmbeddedStore } from '../helpers/store.js';
 
 const db = useEmbeddedStore();
 let sqs: SqsServer;
-let sqsClient: SQSClient;
 beforeAll(async () => {
   sqs = await startSqsServer();
-  sqsClient = new SQSClient({
-    endpoint: sqs.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
 });
 afterAll(async () => {
-  sqsClient.destroy();
   await sqs.close();
 });
 
@@ -33,7 +25,7 @@ function handlerWith(overrides: Partial<DispatchDeps> = {}) {
   const deps: DispatchDeps = {
     runs: openStores(db.client(), { tableName: db.store().tableName }).runs,
     control: openStores(db.client(), { tableName: db.store().tableName }).control,
-    queue: new SqsScanQueue(sqsClient, sqs.queueUrl, { sleep: async () => {} }),
+    queue: new SqsScanQueue(sqs.queueUrl, { client: sqs.client(), sleep: async () => {} }),
     watchlist: (name) => {
       if (name === 'full') return symbols;
       throw new Error(`unknown watchlist ${name}`);

@@ -3,6 +3,7 @@ import { ProviderError, ScanfleetError, ValidationError } from '../../functions/
 import { errorResponse, HttpError } from '../../functions/api/http.js';
 import { StoreError } from '../../functions/adapters/store/batch-write.js';
 import { QueueError } from '../../functions/adapters/queue/scan-queue.js';
+import { AwsError } from '../../functions/adapters/aws/aws-json.js';
 import { TransportError } from '../../functions/adapters/http-transport.js';
 import { CsvFormatError } from '../../functions/adapters/market-data/yahoo-csv.js';
 import { MalformedMessageError } from '../../functions/core/run/scan-message.js';
@@ -19,6 +20,7 @@ describe('errors: one base with a stable code, and the cause kept', () => {
       [new ProviderError('yahoo', 'down', 'AAPL', { cause }), 'ProviderError', 'provider_error'],
       [new StoreError('unprocessed', { cause }), 'StoreError', 'store_error'],
       [new QueueError('refused', { cause }), 'QueueError', 'queue_error'],
+      [new AwsError('GetSecretValue', 'TransportError', 0, 'failed', { cause }), 'AwsError', 'aws_error'],
       [new TransportError('dropped', true, { cause }), 'TransportError', 'transport_error'],
       [new CsvFormatError('no header', { cause }), 'CsvFormatError', 'csv_format'],
       [new MalformedMessageError('not JSON', { cause }), 'MalformedMessageError', 'malformed_message'],

@@ -1,4 +1,3 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Settings } from '../settings.js';
 import { secretJson } from '../secret-json.js';
 import { checkBundledDiscord } from '../bundled.js';
@@ -23,7 +22,7 @@ export function discordSettings(
   checkBundledDiscord(secretId, process.env.SCANFLEET_BUNDLED_DISCORD);
   // Folded where bundled: a stack without a Discord secret has no reader of one (nor its client).
   if (process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' && secretId) {
-    const read = secretJson(secretId, () => new SecretsManagerClient({}));
+    const read = secretJson(secretId);
     const field = async (key: string) => {
       const value = (await read())[key];
       return typeof value === 'string' && value.length > 0 ? value : undefined;

@@ -1,5 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProviderError } from '../../core/errors.js';
+import type { AwsJsonCaller } from '../aws/aws-json.js';
+import { getSecretValue } from '../secret-json.js';
 import type { TokenSource } from '../store/control-store.js';
 import { ENV, type Settings } from '../settings.js';
 
@@ -15,11 +16,8 @@ export interface TokenIssue {
  * AWSCURRENT version (GetSecretValue reads that version and returns its CreatedDate: a new token
  * put with `put-secret-value` is a new version). Errors name the secret, never its value.
  */
-export async function schwabRefreshTokenIssuedAt(
-  secretId: string,
-  client: SecretsManagerClient = new SecretsManagerClient({}),
-): Promise<TokenIssue> {
-  const { SecretString, CreatedDate } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+export async function schwabRefreshTokenIssuedAt(secretId: string, client?: AwsJsonCaller): Promise<TokenIssue> {
+  const { SecretString, CreatedDate } = await getSecretValue(secretId, client);
   let value: unknown;
   try {
     value = JSON.parse(SecretString ?? '');
@@ -48,7 +46,7 @@ export async function schwabRefreshTokenIssuedAt(
  */
 export async function schwabTokenIssue(
   settings: Pick<Settings, 'schwabSecretId' | 'schwabRefreshTokenIssuedAt'>,
-  client?: SecretsManagerClient,
+  client?: AwsJsonCaller,
 ): Promise<TokenIssue | undefined> {
   if (settings.schwabSecretId) return schwabRefreshTokenIssuedAt(settings.schwabSecretId, client);
   const stated = settings.schwabRefreshTokenIssuedAt;
