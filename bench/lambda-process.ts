@@ -17,7 +17,7 @@ export function lambdaNodeFlags(memoryMb: number): string[] {
 }
 
 /** The /proc sampler's target interval: the bound is 5 ms. */
-export const SAMPLE_INTERVAL_MS = 2;
+export const SAMPLE_INTERVAL_MS = 1;
 
 /** One memory figure: each field a peak over its window (RssFile: at the window's end). */
 export interface MemoryFigure {
@@ -134,7 +134,7 @@ export async function runLambdaProcess(options: {
     { env: options.env, stdio: ['pipe', 'ignore', 'pipe'] },
   );
   // Below the bench's own threads, so a busy child never delays the sampler's next read.
-  if (child.pid !== undefined) setPriority(child.pid, 10);
+  if (child.pid !== undefined) setPriority(child.pid, 19);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 20_000) stderr += chunk.toString();

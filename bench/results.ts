@@ -26,7 +26,7 @@ export interface FunctionResult extends MeasuredProcess {
   memoryMb: number;
   importToSdkFloor: number;
   firstBatchToSdkFloor: number;
-  /** The highest of each warm soak sample's VmHWM over the floor's at the same invocation. */
+  /** The soak's VmHWM (its highest sample) over the floor's soak VmHWM over as many invocations; null without a soak. */
   soakToSdkFloor: number | null;
 }
 
@@ -49,11 +49,10 @@ export interface Thresholds {
   smallestSize: boolean;
   /** The longest gap the /proc sampler may leave between two reads, 99 times in 100 (a loaded machine can delay a thread now and then). */
   maxSampleGapMs: number;
-  /**
-   * Soak lengths; a sample every `sampleEvery` invocations; the soak is compared with the floor's from
-   * `warmupInvocations` on, once V8 has optimized both processes' hot paths (the first batch has its own bound).
-   */
-  soak: { long: number; short: number; sampleEvery: number; warmupInvocations: number };
+  /** Fresh processes each import and first batch is measured in: the figure is their median. */
+  freshProcesses: number;
+  /** Soak lengths, and a sample every `sampleEvery` invocations. */
+  soak: { long: number; short: number; sampleEvery: number };
 }
 
 export interface BenchResults {
@@ -101,7 +100,7 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
         );
       if (f.soakToSdkFloor !== null && f.soakToSdkFloor > t.soakToSdkFloor)
         out.push(
-          `${at}: soak VmHWM reaches ${f.soakToSdkFloor}× the SDK floor's at the same invocation > ${t.soakToSdkFloor}×`,
+          `${at}: soak VmHWM reaches ${f.soakToSdkFloor}× the SDK floor's over as many invocations > ${t.soakToSdkFloor}×`,
         );
       if (f.soak.peak.rssAnonPeakMb > t.soakRssAnonPeakMb)
         out.push(

@@ -9,7 +9,7 @@ const SERVER = fileURLToPath(new URL('./store-server.mjs', import.meta.url));
 
 export async function startStoreProcess(): Promise<EmbeddedStore> {
   const child = spawn(process.execPath, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  if (child.pid !== undefined) setPriority(child.pid, 10);
+  if (child.pid !== undefined) setPriority(child.pid, 19);
   const port = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -90,7 +90,7 @@ export class ScanfleetFunction extends Construct {
         target: bundling.target,
         minify: true,
         // The AWS SDK is bundled, not taken from the runtime: pinned versions, tree-shaken.
-        externalModules: [],
+        externalModules: bundling.external,
         mainFields: bundling.mainFields,
         banner: bundling.banner,
         define: bundling.define,

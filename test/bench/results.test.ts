@@ -62,8 +62,9 @@ describe('the bench’s bounds', () => {
       expect([t.soakRssAnonPeakMb, t.bundleKb, t.flagsMemoryMb]).toEqual([96, 300, 128]);
       expect(t.memoryAlarmShare).toBe(MEMORY_ALARM_SHARE);
     }
-    expect(full.soak).toMatchObject({ long: 2000, short: 500, warmupInvocations: 100 });
+    expect(full.soak).toMatchObject({ long: 2000, short: 500, sampleEvery: 25 });
     expect([full.maxSampleGapMs, smoke.maxSampleGapMs]).toEqual([5, 5]);
+    expect([full.freshProcesses, smoke.freshProcesses]).toEqual([3, 3]);
     expect(smoke.soak.long).toBeLessThan(full.soak.long);
   });
 
@@ -98,7 +99,7 @@ describe('the bench’s bounds', () => {
       'default scan-batch: bundle 415 KB > 300 KB',
       "default scan-batch: import VmHWM 70 MB = 1.129× the SDK floor's 62 MB > 1.1×",
       "default scan-batch: first batch VmHWM 93.6 MB = 1.2× the SDK floor's 78 MB > 1.1×",
-      "default scan-batch: soak VmHWM reaches 1.23× the SDK floor's at the same invocation > 1.1×",
+      "default scan-batch: soak VmHWM reaches 1.23× the SDK floor's over as many invocations > 1.1×",
       'default scan-batch: anonymous memory peaks at 97 MB in the soak > 96 MB',
       "default scan-batch: VmHWM 112 MB passes the memory alarm's line (108.8 MB, 85% of its 128 MB): size it 192 MB",
     ]);

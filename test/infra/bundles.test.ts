@@ -1,4 +1,5 @@
 import { build, type Metafile } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,7 @@ async function bundle(entry: string, config: BundledConfig, outfile?: string): P
     banner: { js: bundling.banner },
     alias: bundling.alias,
     define: bundling.define,
+    external: bundling.external,
     metafile: true,
     write: outfile !== undefined,
     ...(outfile && { outfile }),
@@ -77,6 +79,15 @@ describe('what a bundle carries', () => {
         expect(carries(await bundle(`functions/${name}/handler.ts`, config), SDK_CLIENTS), `${name} ${label}`).toBe(
           false,
         );
+  });
+
+  it("leaves out the SDK's event-stream support, which only streaming operations load (none of ours)", async () => {
+    const outfile = join(tempDir('scanfleet-bundle-'), 'scan-batch.mjs');
+    const inputs = await bundle('functions/scan-batch/handler.ts', SCHWAB_DISCORD, outfile);
+    expect(carries(inputs, /@smithy\/core\/dist-es\/submodules\/protocols\//)).toBe(true);
+    expect(carries(inputs, /@smithy\/core\/dist-es\/submodules\/event-streams\//)).toBe(false);
+    // Still imported on demand (never by a DynamoDB, SQS or Secrets Manager call), not bundled.
+    expect(readFileSync(outfile, 'utf8')).toContain('import("@smithy/core/event-streams")');
   });
 
   it('a Schwab stack with Discord: Schwab and Secrets Manager, no other provider', async () => {
