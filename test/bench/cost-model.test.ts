@@ -80,7 +80,7 @@ describe('monthly cost model', () => {
 });
 
 describe('fixed monthly items', () => {
-  const sweep = { alarmNotifications: 100, sweepDurationMs: 1000, sweepMemoryMb: 256, sweepReadUnits: 10 };
+  const sweep = { alarmNotifications: 100, sweepDurationMs: 1000, sweepMemoryMb: 192, sweepReadUnits: 10 };
 
   it('counts what the default stack holds: 1 key, 22 alarms, 19 custom metrics, 1 dashboard, the API token’s secret', () => {
     // 5 functions (the API's authorizer among them): 7 stack-wide alarms + 3 each; MaxRss of each +
@@ -109,12 +109,12 @@ describe('fixed monthly items', () => {
     expect(usd['Custom metrics']).toBeCloseTo(5.7, 12);
     expect(usd.Dashboards).toBe(3);
     expect(usd.Secrets).toBeCloseTo(0.4, 12);
-    // 2,880 × 0.25 GB × 1 s = 720 GB-s; 2,880 × 10 read units = 28,800
-    expect(cost.lines.find((l) => l.item === 'Sweeper compute')?.quantity).toBeCloseTo(720, 9);
-    expect(usd['Sweeper compute']).toBeCloseTo(720 * 0.0000133334, 12);
+    // 2,880 × 0.1875 GB × 1 s = 540 GB-s; 2,880 × 10 read units = 28,800
+    expect(cost.lines.find((l) => l.item === 'Sweeper compute')?.quantity).toBeCloseTo(540, 9);
+    expect(usd['Sweeper compute']).toBeCloseTo(540 * 0.0000133334, 12);
     expect(usd['Sweeper DynamoDB reads']).toBeCloseTo(0.0036, 12);
     expect(cost.totalUsd).toBeCloseTo(
-      1 + 0.0006 + 2.2 + 5.7 + 3 + 0.4 + 0.000576 + 720 * 0.0000133334 + 0.00288 + 0.0036,
+      1 + 0.0006 + 2.2 + 5.7 + 3 + 0.4 + 0.000576 + 540 * 0.0000133334 + 0.00288 + 0.0036,
       12,
     );
     // Free: 10 alarms, 10 metrics, 3 dashboards, 20,000 KMS requests; the sweeper's Lambda and Scheduler use.
@@ -133,7 +133,7 @@ describe('fixed monthly items', () => {
     const runs = monthlyCost({ ...inputs, symbols: 5000 }).lines;
     const quantity = (item: string) => runs.find((l) => l.item === item)?.quantity as number;
     expect(quantity('Lambda requests') + SWEEPS_PER_MONTH).toBeLessThan(FREE_TIER.lambdaRequests / 10);
-    expect(quantity('Lambda compute') + 720).toBeLessThan(FREE_TIER.lambdaGbSeconds / 10);
+    expect(quantity('Lambda compute') + 540).toBeLessThan(FREE_TIER.lambdaGbSeconds / 10);
     expect(quantity('Scheduler') + SWEEPS_PER_MONTH).toBeLessThan(FREE_TIER.schedulerInvocations / 10);
   });
 });
