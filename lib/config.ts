@@ -116,13 +116,13 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   retention: { ...DEFAULT_RETENTION },
   batchSize: DEFAULT_BATCH_SIZE,
   lookbackBars: DEFAULT_LOOKBACK_BARS,
-  // VmHWM 110.0 MB over 500 dispatches of 150 symbols (the SDK floor's reaches 122.8 MB).
+  // VmHWM 103.7 MB over 500 dispatches of 150 symbols (110.0 MB on the run before): too near the line for 128 MB.
   dispatch: { memoryMb: 192, timeoutSeconds: 30 },
-  // VmHWM 121.6 MB over 2,000 batches of 30 symbols (Schwab + Discord: 120.0 MB).
+  // VmHWM 126.0 MB over 2,000 batches of 30 symbols (Schwab + Discord: 113.4 MB; the SDK floor alone 113.0 MB).
   scanBatch: { memoryMb: 192, timeoutSeconds: 60, maxConcurrency: 2 },
-  // VmHWM 121.6 MB over 500 sweeps.
+  // VmHWM 122.5 MB over 500 sweeps.
   sweeper: { memoryMb: 192, timeoutSeconds: 300 },
-  // VmHWM 114.2 MB over 2,000 requests.
+  // VmHWM 111.5 MB over 2,000 requests.
   api: { memoryMb: 192, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
   discord: { adminPermission: DEFAULT_ADMIN_PERMISSION, scanNowCooldownMinutes: DEFAULT_SCAN_NOW_COOLDOWN_MINUTES },
   budget: { enabled: true, monthlyUsd: 10 },
