@@ -391,8 +391,8 @@ async function main(): Promise<void> {
       writeFileSync(
         join(root, CHART_FILE),
         soakChartSvg({
-          title: `scan-batch warm soak: ${fns['scan-batch'].soak.invocations} batches of 30 symbols in one process`,
-          runtime: `Node ${results.runtime.node}, ${results.runtime.flags.join(' ')} (Lambda's for ${FLAGS_MB} MB); each point the peak of ${EVERY} invocations`,
+          title: `scan-batch warm soak: ${fns['scan-batch'].soak.invocations.toLocaleString('en')} batches of 30 symbols in one process`,
+          runtime: `Node ${results.runtime.node} with Lambda's flags for ${FLAGS_MB} MB; each point the peak of ${EVERY} invocations`,
           ours: { label: 'scan-batch', samples: fns['scan-batch'].soak.samples },
           floor: { label: 'SDK floor', samples: sdkFloor.soak.samples },
         }),
