@@ -49,7 +49,7 @@ import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
 import type { EmbeddedStore } from '../functions/local/embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../functions/local/local-pipeline.js';
 import { renderTable } from '../functions/local/text-table.js';
-import { functionBundling } from '../lib/bundling.js';
+import { esbuildOptions, functionBundling } from '../lib/bundling.js';
 import { discordKeys } from '../test/helpers/discord.js';
 import { FAKE_SCHWAB, startSchwabServer, startSecretsManagerServer } from '../test/helpers/provider-servers.js';
 import { startFakeDiscord } from '../test/helpers/discord.js';
@@ -138,17 +138,10 @@ async function main(): Promise<void> {
   for (const [name, context] of Object.entries(SYNTHS))
     synths[name] = synthesize(root, context, join(work, `synth-${name}`));
   const floorBundle = join(work, 'floor', 'index.mjs');
-  const bundling = functionBundling(root);
   await build({
+    // Bundled like the functions, but with the SDK's default credential chain (no alias).
+    ...esbuildOptions({ ...functionBundling(root), alias: {} }),
     entryPoints: [join(root, 'bench/sdk-floor.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: bundling.target,
-    minify: true,
-    mainFields: bundling.mainFields,
-    banner: { js: bundling.banner },
-    external: bundling.external,
     outfile: floorBundle,
     logLevel: 'error',
   });

@@ -1,3 +1,4 @@
+import type { BuildOptions } from 'esbuild';
 import { join } from 'node:path';
 import type { ResolvedConfig } from './config.js';
 
@@ -50,5 +51,21 @@ export function functionBundling(projectRoot: string, config?: BundledConfig): F
     // The SDK loads its event-stream support with a dynamic import(), only for operations that stream
     // (DynamoDB's do not): 14 KB no function runs. The floor is bundled without it too.
     external: ['@smithy/core/event-streams'],
+  };
+}
+
+/** The same bundling as esbuild API options (the stack passes it through NodejsFunction's). */
+export function esbuildOptions(bundling: FunctionBundling): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    target: bundling.target,
+    mainFields: bundling.mainFields,
+    banner: { js: bundling.banner },
+    alias: bundling.alias,
+    define: bundling.define,
+    external: bundling.external,
   };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type BundledConfig, functionBundling } from '../../lib/bundling.js';
+import { type BundledConfig, esbuildOptions, functionBundling } from '../../lib/bundling.js';
 import { loadConfig } from '../../lib/config.js';
 import type { createMarketData } from '../../functions/adapters/market-data/create-market-data.js';
 import type { discordSettings } from '../../functions/adapters/discord/discord-settings.js';
@@ -19,19 +19,9 @@ const SCHWAB_DISCORD = loadConfig(
 
 /** Bundles `entry` (relative to the project) as the stack does for `config`; its output's inputs. */
 async function bundle(entry: string, config: BundledConfig, outfile?: string): Promise<string[]> {
-  const bundling = functionBundling(projectRoot, config);
   const result = await build({
+    ...esbuildOptions(functionBundling(projectRoot, config)),
     entryPoints: [join(projectRoot, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: bundling.target,
-    minify: true,
-    mainFields: bundling.mainFields,
-    banner: { js: bundling.banner },
-    alias: bundling.alias,
-    define: bundling.define,
-    external: bundling.external,
     metafile: true,
     write: outfile !== undefined,
     ...(outfile && { outfile }),
