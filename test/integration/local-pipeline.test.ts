@@ -90,7 +90,7 @@ describe('local pipeline: dispatch → 5 batches → scan-batch → embedded Dyn
     const run = runCli(['scan', '--symbols', 'AAPL', '--json', '--verbose']);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout).results).toHaveLength(3);
-    expect(run.stderr).toContain('"message": "dispatch finished"');
-    expect(run.stderr).toContain('"message": "batch finished"');
+    expect(run.stderr).toContain('"message":"dispatch finished"');
+    expect(run.stderr).toContain('"message":"batch finished"');
   });
 });
