@@ -23,8 +23,11 @@ type Resource = { Type: string; Properties: Record<string, any> }; // eslint-dis
 /** Synthesizes the stack for `context` (cdk.json's scanfleet settings) into `outdir`. */
 export function synthesize(projectRoot: string, context: unknown, outdir: string): SynthesizedFunction[] {
   const app = new App({ outdir });
-  const stack = new ScanfleetStack(app, 'Scanfleet', { config: loadConfig(context, projectRoot), projectRoot });
-  const assembly = quietly(() => app.synth());
+  // NodejsFunction bundles as the stack is built, saying so on stderr.
+  const stack = quietly(
+    () => new ScanfleetStack(app, 'Scanfleet', { config: loadConfig(context, projectRoot), projectRoot }),
+  );
+  const assembly = app.synth();
   const resources = assembly.getStackArtifact(stack.artifactId).template.Resources as Record<string, Resource>;
   return stack.node
     .findAll()
@@ -42,7 +45,7 @@ export function synthesize(projectRoot: string, context: unknown, outdir: string
     });
 }
 
-/** Runs `f` with stderr held back (the bundler's progress lines); shown if it throws. */
+/** Runs `f` with stderr's writes from this process held back (the bundler's progress lines); shown if it throws. */
 function quietly<T>(f: () => T): T {
   const write = process.stderr.write;
   let held = '';

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
@@ -89,6 +89,8 @@ export class ScanfleetFunction extends Construct {
         format: OutputFormat.ESM,
         target: bundling.target,
         minify: true,
+        // esbuild says nothing unless something is wrong (its size lines: npm run bench).
+        logLevel: LogLevel.WARNING,
         // The AWS SDK is bundled, not taken from the runtime: pinned versions, tree-shaken.
         externalModules: bundling.external,
         mainFields: bundling.mainFields,
