@@ -1,9 +1,7 @@
-// A loopback proxy in front of the bench's DynamoDB-compatible server that keeps every item a
-// function writes (BatchWriteItem puts, PutItem, UpdateItem's key and values), as plain objects:
-// the SDK floor writes the same items.
+// The items a function writes (BatchWriteItem puts, PutItem, UpdateItem's key and values), as
+// plain objects, seen through the tests' loopback store proxy: the SDK floor writes the same items.
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startStoreProxy } from '../test/helpers/store-proxy.js';
 
 type Wire = Record<string, never>;
 
@@ -14,7 +12,6 @@ export interface WriteRecorder {
 }
 
 export async function startWriteRecorder(target: string): Promise<WriteRecorder> {
-  const upstream = new URL(target);
   const items: Record<string, unknown>[] = [];
   const record = (operation: string, body: Record<string, unknown>) => {
     if (operation === 'BatchWriteItem')
@@ -28,32 +25,6 @@ export async function startWriteRecorder(target: string): Promise<WriteRecorder>
       items.push(unmarshall({ ...(body.Key as Wire), ...values }));
     }
   };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      record(operation, JSON.parse(body.toString() || '{}'));
-      const out = request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      out.on('error', () => res.destroy());
-      out.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    items,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const proxy = await startStoreProxy(target, { onRequest: record });
+  return { endpoint: proxy.endpoint, items, close: () => proxy.close() };
 }

@@ -40,8 +40,14 @@ export interface StoreProxy {
 
 const STATUS: Record<string, number> = { InternalServerError: 500 };
 
-/** A loopback proxy in front of a DynamoDB-compatible server (dynalite) that injects faults. */
-export async function startStoreProxy(target: string): Promise<StoreProxy> {
+/**
+ * A loopback proxy in front of a DynamoDB-compatible server (dynalite) that injects faults;
+ * `onRequest` sees each call's operation and parsed body first (the bench records writes with it).
+ */
+export async function startStoreProxy(
+  target: string,
+  options: { onRequest?: (operation: string, body: Record<string, unknown>) => void } = {},
+): Promise<StoreProxy> {
   const upstream = new URL(target);
   const calls: StoreProxy['calls'] = [];
   const injections: {
@@ -85,6 +91,7 @@ export async function startStoreProxy(target: string): Promise<StoreProxy> {
         const body = Buffer.concat(chunks);
         const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
         const parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+        options.onRequest?.(operation, parsed);
         const injection = injections.find(
           (i) => i.times > 0 && i.operation === operation && (!i.match || i.match(parsed)),
         );
