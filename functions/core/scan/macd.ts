@@ -30,10 +30,7 @@ export function scanMacd(bars: Bars, params: MacdParams): ScanResult<MacdSignal,
   const series = macdSeries(bars.close, params.fastPeriod, params.slowPeriod, params.signalPeriod);
   const last = bars.length - 1;
   const histogram = series.histogram[last];
-  const priorHistogram = series.histogram[last - 1];
-  let signal: MacdSignal | null = null;
-  if (priorHistogram <= 0 && histogram > 0) signal = 'bullish_cross';
-  else if (priorHistogram >= 0 && histogram < 0) signal = 'bearish_cross';
+  const signal = macdSignalAt(series.histogram, last);
   const macd = series.macd[last];
   return {
     signal,
@@ -46,6 +43,20 @@ export function scanMacd(bars: Bars, params: MacdParams): ScanResult<MacdSignal,
       trend: macd > 0 ? 'bullish' : 'bearish',
     },
   };
+}
+
+/** The cross on bar i: the histogram turning positive (bullish) or negative (bearish). */
+function macdSignalAt(histogram: Float64Array, i: number): MacdSignal | null {
+  if (histogram[i - 1] <= 0 && histogram[i] > 0) return 'bullish_cross';
+  if (histogram[i - 1] >= 0 && histogram[i] < 0) return 'bearish_cross';
+  return null;
+}
+
+/** Each bar's cross from one MACD series over the whole history (the EMAs run forward only). */
+export function macdSignalSeries(bars: Bars, params: MacdParams): (MacdSignal | null)[] {
+  const { histogram } = macdSeries(bars.close, params.fastPeriod, params.slowPeriod, params.signalPeriod);
+  const first = macdScanner.minBars(params) - 1;
+  return Array.from({ length: bars.length }, (_, i) => (i >= first ? macdSignalAt(histogram, i) : null));
 }
 
 export const macdScanner: Scanner<MacdParams, MacdSignal> = {
@@ -67,4 +78,5 @@ export const macdScanner: Scanner<MacdParams, MacdSignal> = {
   // The first histogram value lands on bar slow + signal − 1; a cross needs one more.
   minBars: (p) => p.slowPeriod + p.signalPeriod,
   scan: scanMacd,
+  signalSeries: macdSignalSeries,
 };

@@ -35,6 +35,11 @@ export interface Scanner<Params extends ScannerParams = ScannerParams, Signal ex
   minBars(params: Params): number;
   /** Precondition: bars.length >= minBars(params). */
   scan(bars: Bars, params: Params): ScanResult<Signal>;
+  /**
+   * The signal at every bar in one pass over the series: entry i is what `scan` says of bars
+   * 0 … i (null where those are fewer than minBars). The scorecard's history, without a rescan per session.
+   */
+  signalSeries(bars: Bars, params: Params): (Signal | null)[];
 }
 
 /** Merges overrides into a scanner's defaults, rejecting unknown keys and out-of-range values. */

@@ -31,38 +31,17 @@ export interface TtmSqueezeValues {
 export function scanTtmSqueeze(bars: Bars, params: TtmSqueezeParams): ScanResult<TtmSqueezeSignal, TtmSqueezeValues> {
   const { length } = params;
   const n = bars.length;
-  const { close } = bars;
-  const middle = sma(close, length);
-  const deviation = rollingStdDev(close, length);
-  const averageRange = sma(trueRange(bars.high, bars.low, close), length, 1);
-  const highest = rollingMax(bars.high, length);
-  const lowest = rollingMin(bars.low, length);
-
-  // Both channels share the middle line; the squeeze is on when the Bollinger Bands sit inside.
-  const firstOn = length;
-  const on = new Uint8Array(n);
-  for (let i = firstOn; i < n; i++) {
-    const bbWidth = params.bbMult * deviation[i];
-    const kcWidth = params.kcMult * averageRange[i];
-    on[i] = middle[i] - bbWidth > middle[i] - kcWidth && middle[i] + bbWidth < middle[i] + kcWidth ? 1 : 0;
-  }
-
-  // close − avg(avg(highest high, lowest low), SMA(close)), defined from bar length − 1 on.
-  const detrended = new Float64Array(n);
-  for (let i = length - 1; i < n; i++) detrended[i] = close[i] - ((highest[i] + lowest[i]) / 2 + middle[i]) / 2;
+  const { on, detrended } = squeezeState(bars, params);
   const momentum = linearRegressionEnd(detrended, n - length, length);
   const priorMomentum = linearRegressionEnd(detrended, n - length - 1, length);
-
   const onNow = on[n - 1] === 1;
   const onBefore = on[n - 2] === 1;
-  let signal: TtmSqueezeSignal | null = null;
-  if (onNow) signal = 'squeeze_on';
-  else if (onBefore) signal = momentum > 0 ? 'fired_long' : 'fired_short';
+  const signal = squeezeSignalAt(on, momentum, n - 1);
 
   // Consecutive squeeze bars up to the last bar (still on) or up to the fire (on until the prior bar).
   let duration = 0;
   if (onNow || onBefore) {
-    for (let i = onNow ? n - 1 : n - 2; i >= firstOn && on[i] === 1; i--) duration++;
+    for (let i = onNow ? n - 1 : n - 2; i >= length && on[i] === 1; i--) duration++;
   }
 
   return {
@@ -76,6 +55,55 @@ export function scanTtmSqueeze(bars: Bars, params: TtmSqueezeParams): ScanResult
       momentumDirection: momentum > priorMomentum ? 'rising' : 'falling',
     },
   };
+}
+
+interface SqueezeState {
+  /** 1 where the Bollinger Bands sit inside the Keltner Channels (from bar `length` on). */
+  readonly on: Uint8Array;
+  /** close − avg(avg(highest high, lowest low), SMA(close)), defined from bar length − 1 on. */
+  readonly detrended: Float64Array;
+}
+
+/** The squeeze and the momentum's input at every bar; each bar's values depend on its window alone. */
+function squeezeState(bars: Bars, params: TtmSqueezeParams): SqueezeState {
+  const { length } = params;
+  const n = bars.length;
+  const { close } = bars;
+  const middle = sma(close, length);
+  const deviation = rollingStdDev(close, length);
+  const averageRange = sma(trueRange(bars.high, bars.low, close), length, 1);
+  const highest = rollingMax(bars.high, length);
+  const lowest = rollingMin(bars.low, length);
+
+  // Both channels share the middle line; the squeeze is on when the Bollinger Bands sit inside.
+  const on = new Uint8Array(n);
+  for (let i = length; i < n; i++) {
+    const bbWidth = params.bbMult * deviation[i];
+    const kcWidth = params.kcMult * averageRange[i];
+    on[i] = middle[i] - bbWidth > middle[i] - kcWidth && middle[i] + bbWidth < middle[i] + kcWidth ? 1 : 0;
+  }
+  const detrended = new Float64Array(n);
+  for (let i = length - 1; i < n; i++) detrended[i] = close[i] - ((highest[i] + lowest[i]) / 2 + middle[i]) / 2;
+  return { on, detrended };
+}
+
+/** Bar i: the squeeze on, or released on this bar in the direction of its momentum. */
+function squeezeSignalAt(on: Uint8Array, momentum: number, i: number): TtmSqueezeSignal | null {
+  if (on[i] === 1) return 'squeeze_on';
+  if (on[i - 1] === 1) return momentum > 0 ? 'fired_long' : 'fired_short';
+  return null;
+}
+
+/** Each bar's signal from one pass: the momentum's regression is run only on the bars that fire. */
+export function ttmSqueezeSignalSeries(bars: Bars, params: TtmSqueezeParams): (TtmSqueezeSignal | null)[] {
+  const { length } = params;
+  const { on, detrended } = squeezeState(bars, params);
+  const first = ttmSqueezeScanner.minBars(params) - 1;
+  return Array.from({ length: bars.length }, (_, i) => {
+    if (i < first) return null;
+    const fired = on[i] === 0 && on[i - 1] === 1;
+    return squeezeSignalAt(on, fired ? linearRegressionEnd(detrended, i - length + 1, length) : 0, i);
+  });
 }
 
 export const ttmSqueezeScanner: Scanner<TtmSqueezeParams, TtmSqueezeSignal> = {
@@ -93,4 +121,5 @@ export const ttmSqueezeScanner: Scanner<TtmSqueezeParams, TtmSqueezeSignal> = {
   // Momentum on the prior bar needs 2 × length − 1 bars; the last bar one more.
   minBars: (p) => 2 * p.length,
   scan: scanTtmSqueeze,
+  signalSeries: ttmSqueezeSignalSeries,
 };

@@ -27,17 +27,43 @@ export interface VpbValues {
  */
 export function scanVpb(bars: Bars, params: VpbParams): ScanResult<VpbSignal, VpbValues> {
   const last = bars.length - 1;
+  const { priorHigh, priorLow, averageVolume, pattern, signal } = breakoutAt(bars, last, params);
+  return {
+    signal,
+    values: {
+      price: bars.close[last],
+      changePct: lastChangePct(bars.close),
+      volumeSurgePct: (bars.volume[last] / averageVolume - 1) * 100,
+      pattern,
+      priorHigh,
+      priorLow,
+      averageVolume,
+    },
+  };
+}
+
+interface Breakout {
+  readonly priorHigh: number;
+  readonly priorLow: number;
+  readonly averageVolume: number;
+  /** Set whenever the close leaves the prior range, with or without the volume surge. */
+  readonly pattern: string | null;
+  readonly signal: VpbSignal | null;
+}
+
+/** Bar i against the `lookback` bars before it. */
+function breakoutAt(bars: Bars, i: number, params: VpbParams): Breakout {
   let priorHigh = Number.NEGATIVE_INFINITY;
   let priorLow = Number.POSITIVE_INFINITY;
   let volumeSum = 0;
-  for (let i = last - params.lookback; i < last; i++) {
-    if (bars.high[i] > priorHigh) priorHigh = bars.high[i];
-    if (bars.low[i] < priorLow) priorLow = bars.low[i];
-    volumeSum += bars.volume[i];
+  for (let j = i - params.lookback; j < i; j++) {
+    if (bars.high[j] > priorHigh) priorHigh = bars.high[j];
+    if (bars.low[j] < priorLow) priorLow = bars.low[j];
+    volumeSum += bars.volume[j];
   }
   const averageVolume = volumeSum / params.lookback;
-  const price = bars.close[last];
-  const surge = bars.volume[last] >= params.volumeMultiple * averageVolume;
+  const price = bars.close[i];
+  const surge = bars.volume[i] >= params.volumeMultiple * averageVolume;
   let pattern: string | null = null;
   let signal: VpbSignal | null = null;
   if (price > priorHigh) {
@@ -47,18 +73,13 @@ export function scanVpb(bars: Bars, params: VpbParams): ScanResult<VpbSignal, Vp
     pattern = `breakdown_${params.lookback}d_low`;
     if (surge) signal = 'sell';
   }
-  return {
-    signal,
-    values: {
-      price,
-      changePct: lastChangePct(bars.close),
-      volumeSurgePct: (bars.volume[last] / averageVolume - 1) * 100,
-      pattern,
-      priorHigh,
-      priorLow,
-      averageVolume,
-    },
-  };
+  return { priorHigh, priorLow, averageVolume, pattern, signal };
+}
+
+/** Each bar's breakout over the whole history (closed bars: their volume as traded). */
+export function vpbSignalSeries(bars: Bars, params: VpbParams): (VpbSignal | null)[] {
+  const first = vpbScanner.minBars(params) - 1;
+  return Array.from({ length: bars.length }, (_, i) => (i >= first ? breakoutAt(bars, i, params).signal : null));
 }
 
 export const vpbScanner: Scanner<VpbParams, VpbSignal> = {
@@ -72,4 +93,5 @@ export const vpbScanner: Scanner<VpbParams, VpbSignal> = {
   volumeBased: true,
   minBars: (p) => p.lookback + 1,
   scan: scanVpb,
+  signalSeries: vpbSignalSeries,
 };

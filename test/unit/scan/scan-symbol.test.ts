@@ -66,6 +66,7 @@ describe('scanning one symbol', () => {
       scan: () => {
         throw new Error('division by zero');
       },
+      signalSeries: () => [],
     };
     const nan: Scanner = { ...throwing, name: 'nan', scan: () => ({ signal: 'buy', values: { price: Number.NaN } }) };
     const base = planScan(['vpb']);
