@@ -5,16 +5,18 @@ import { devCommand } from '../functions/local/cli/dev-command.js';
 import { discordCommand } from '../functions/local/cli/discord-command.js';
 import { replayCommand } from '../functions/local/cli/replay-command.js';
 import { scanCommand } from '../functions/local/cli/scan-command.js';
+import { scorecardCommand } from '../functions/local/cli/scorecard-command.js';
 import { UsageError } from '../functions/local/cli/usage-error.js';
 
 const USAGE = `Usage: scanfleet <command> [options]
 
 Commands:
-  scan     scan a watchlist over the bundled data (or --data DIR) and print the signals
-  dev      scan, then serve the API, the dashboard and the Discord endpoint on 127.0.0.1:8787
-  replay   replay the schedule over past sessions: what would the Discord channel have received?
-  discord  register the Discord slash commands (discord register --guild ID | --global)
-  pause    pause the scheduled runs (pause [--reason TEXT] --table NAME | --db DIR); resume undoes it
+  scan       scan a watchlist over the bundled data (or --data DIR) and print the signals
+  dev        scan, then serve the API, the dashboard and the Discord endpoint on 127.0.0.1:8787
+  replay     replay the schedule over past sessions: what would the Discord channel have received?
+  scorecard  what happened after each signal: forward returns per scanner and signal vs all sessions
+  discord    register the Discord slash commands (discord register --guild ID | --global)
+  pause      pause the scheduled runs (pause [--reason TEXT] --table NAME | --db DIR); resume undoes it
 
 Run "scanfleet <command> --help" for a command's options.`;
 
@@ -36,6 +38,9 @@ try {
       break;
     case 'replay':
       await replayCommand(rest, io);
+      break;
+    case 'scorecard':
+      await scorecardCommand(rest, io);
       break;
     case 'discord':
       await discordCommand(rest, io);

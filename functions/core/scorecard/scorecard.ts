@@ -187,13 +187,14 @@ function cellKey(scanner: ScannerName, signal: string): string {
   return `${scanner}/${signal}`;
 }
 
-function noSessions(range: SessionRange): ValidationError {
-  const bounds =
-    range.from === undefined && range.to === undefined
-      ? 'the data'
-      : `${range.from === undefined ? 'the start' : isoDay(range.from)} … ${range.to === undefined ? 'the end' : isoDay(range.to)}`;
-  return new ValidationError(
-    'range',
-    `no session in ${bounds} has enough bars for the chosen scanners: give a range within the data`,
-  );
+function noSessions({ from, to }: SessionRange): ValidationError {
+  const where =
+    from !== undefined && to !== undefined
+      ? `in ${isoDay(from)} … ${isoDay(to)}`
+      : from !== undefined
+        ? `on or after ${isoDay(from)}`
+        : to !== undefined
+          ? `on or before ${isoDay(to)}`
+          : 'in the data';
+  return new ValidationError('range', `no session ${where} has enough bars for the chosen scanners`);
 }

@@ -168,19 +168,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       plan: planScan(),
     };
   try {
-    const provider = values.provider ?? 'csv';
-    if (!isProviderName(provider))
-      throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
-    if (provider !== 'csv' && values.data !== undefined)
-      throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
-    const dataDir = resolveDataDir(values.data);
-    if (values.watchlist !== undefined && values.symbols !== undefined) {
-      throw new UsageError('give either --watchlist or --symbols, not both');
-    }
-    const symbols =
-      values.symbols !== undefined
-        ? parseWatchlist(values.symbols, '--symbols')
-        : readWatchlist(values.watchlist, dataDir);
+    const { provider, dataDir, symbols } = resolveSymbolSource(values);
     const asOfText = values['as-of'];
     if (asOfText !== undefined) requireIsoDay(asOfText, '--as-of');
     const now = values.now === undefined ? undefined : parseNowOption(values.now, asOfText);
@@ -227,6 +215,35 @@ export function parseNowOption(text: string, asOfText?: string): Date {
   if (asOfText !== undefined && asOfText !== day)
     throw new UsageError(`--now ${text} is ${day} in New York but --as-of is ${asOfText}: give one, or the same day`);
   return new Date(ms);
+}
+
+/** Where the bars come from and for which symbols: --provider, --data, --watchlist or --symbols. */
+export interface SymbolSource {
+  readonly provider: ProviderName;
+  readonly dataDir: string;
+  readonly symbols: string[];
+}
+
+export function resolveSymbolSource(values: {
+  provider?: string;
+  data?: string;
+  watchlist?: string;
+  symbols?: string;
+}): SymbolSource {
+  const provider = values.provider ?? 'csv';
+  if (!isProviderName(provider))
+    throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
+  if (provider !== 'csv' && values.data !== undefined)
+    throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
+  const dataDir = resolveDataDir(values.data);
+  if (values.watchlist !== undefined && values.symbols !== undefined) {
+    throw new UsageError('give either --watchlist or --symbols, not both');
+  }
+  const symbols =
+    values.symbols !== undefined
+      ? parseWatchlist(values.symbols, '--symbols')
+      : readWatchlist(values.watchlist, dataDir);
+  return { provider, dataDir, symbols };
 }
 
 /** --data: an existing directory (default: the bundled data set). */
