@@ -1,18 +1,21 @@
 import { parseArgs } from 'node:util';
 import { ScanfleetError, ValidationError } from '../../core/errors.js';
 import { DEFAULT_BATCH_SIZE, splitIntoBatches } from '../../core/run/batching.js';
+import { isBarClosed } from '../../core/market/market-clock.js';
 import { requireIsoDay } from '../../core/market/trading-day.js';
+import { sliceBars } from '../../core/scan/bars.js';
 import { parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scan/scanners.js';
 import { DEFAULT_HORIZONS, MAX_HORIZON, parseHorizons } from '../../core/scorecard/horizons.js';
 import { type Scorecard, ScorecardBuilder } from '../../core/scorecard/scorecard.js';
 import { createMarketData } from '../../adapters/market-data/create-market-data.js';
+import type { MarketData } from '../../adapters/market-data/market-data.js';
 import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { ENV, settingsFrom } from '../../adapters/settings.js';
 import { renderScorecard } from '../scorecard-report.js';
 import { type CommandIo, resolveSymbolSource } from './scan-command.js';
 import { UsageError } from './usage-error.js';
 
-/** Bars asked of a network provider: twenty years of sessions, as far back as any of them serves daily bars. */
+/** Bars asked of a network provider: twenty years of sessions (a provider's longer history is cut there). */
 export const FULL_HISTORY_BARS = 5_040;
 
 export const SCORECARD_USAGE = `Usage: scanfleet scorecard [options]
@@ -46,6 +49,10 @@ export interface ScorecardRunOptions {
   /** YYYY-MM-DD bounds of the sessions counted. */
   readonly from?: string;
   readonly to?: string;
+  /** The instant the history stands at (epoch ms): a last bar whose session has not closed by then is left out. */
+  readonly nowMs: number;
+  /** Market data to use instead of the provider's (tests). */
+  readonly marketData?: MarketData;
   /** A symbol the provider had no history for: left out, and told here. */
   readonly onSkipped?: (symbol: string, reason: string) => void;
 }
@@ -66,17 +73,23 @@ export async function computeScorecard(options: ScorecardRunOptions): Promise<Sc
     horizons: options.horizons ?? DEFAULT_HORIZONS,
     range,
   });
-  const marketData = createMarketData(
-    settingsFrom({ ...options.env, [ENV.provider]: options.provider, [ENV.dataDir]: options.dataDir }),
-  );
+  const marketData =
+    options.marketData ??
+    createMarketData(
+      settingsFrom({ ...options.env, [ENV.provider]: options.provider, [ENV.dataDir]: options.dataDir }),
+    );
   // The csv files are read whole; a network provider is asked for its longest window.
   const lookback = options.provider === 'csv' ? Number.MAX_SAFE_INTEGER : FULL_HISTORY_BARS;
   let served = 0;
   const skipped: { symbol: string; reason: string }[] = [];
   for (const batch of splitIntoBatches(options.symbols, DEFAULT_BATCH_SIZE)) {
-    for (const entry of await marketData.fetchDailyBars({ symbols: batch, lookback })) {
+    for (const entry of await marketData.fetchDailyBars({ symbols: batch, lookback, now: options.nowMs })) {
       if (entry.ok) {
-        builder.add(entry.bars);
+        // A live provider's bar of a session still trading has no close yet: no signal or return stands on it.
+        const { bars } = entry;
+        const last = bars.length - 1;
+        const closed = last < 0 || isBarClosed(bars.day[last], options.nowMs, marketData.delayMs);
+        builder.add(closed ? bars : sliceBars(bars, 0, last));
         served++;
       } else skipped.push({ symbol: entry.symbol, reason: entry.reason });
     }
@@ -127,6 +140,7 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
       horizons: values.horizons === undefined ? undefined : parseHorizons(values.horizons, '--horizons'),
       from: values.from,
       to: values.to,
+      nowMs: Date.now(),
       onSkipped: (symbol, reason) => io.stderr.write(`scanfleet: ${symbol} left out: ${reason}\n`),
     });
   } catch (error) {
