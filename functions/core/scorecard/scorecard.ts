@@ -69,8 +69,9 @@ export class ScorecardBuilder {
   private readonly cells = new Map<string, SignalCell[]>();
   private readonly baseline: ReturnTally[];
   private readonly symbols: string[] = [];
-  private first: EpochDay | undefined;
-  private last: EpochDay | undefined;
+  /** The first and last session counted over all symbols so far. */
+  private fromDay: EpochDay | undefined;
+  private toDay: EpochDay | undefined;
 
   constructor(private readonly options: ScorecardOptions) {
     const order = (name: ScannerName) => SCANNER_NAMES.indexOf(name);
@@ -93,8 +94,8 @@ export class ScorecardBuilder {
     if (sessions.end <= sessions.first) return;
     const firstDay = bars.day[sessions.first];
     const lastDay = bars.day[sessions.end - 1];
-    if (this.first === undefined || firstDay < this.first) this.first = firstDay;
-    if (this.last === undefined || lastDay > this.last) this.last = lastDay;
+    if (this.fromDay === undefined || firstDay < this.fromDay) this.fromDay = firstDay;
+    if (this.toDay === undefined || lastDay > this.toDay) this.toDay = lastDay;
     const { horizons } = this.options;
     for (let t = sessions.first; t < sessions.end; t++) {
       horizons.forEach((h, k) => {
@@ -118,7 +119,7 @@ export class ScorecardBuilder {
 
   /** The document; a ValidationError when no symbol had a session in the range. */
   result(): Scorecard {
-    if (this.first === undefined || this.last === undefined) throw noSessions(this.options.range ?? {});
+    if (this.fromDay === undefined || this.toDay === undefined) throw noSessions(this.options.range ?? {});
     const { horizons } = this.options;
     const baseline = this.baseline.map((tally, k): BaselineRow => {
       const stats = tally.stats();
@@ -151,8 +152,8 @@ export class ScorecardBuilder {
       }
     }
     return {
-      from: isoDay(this.first),
-      to: isoDay(this.last),
+      from: isoDay(this.fromDay),
+      to: isoDay(this.toDay),
       horizons: [...horizons],
       symbols: this.symbols,
       rows,
