@@ -2,7 +2,6 @@
 // a memory size, sampled from outside through /proc while bench-worker.mjs feeds it events.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +13,14 @@ export function lambdaNodeFlags(memoryMb: number): string[] {
     `--max-semi-space-size=${Math.floor(memoryMb / 20)}`,
     `--max-old-space-size=${Math.floor(memoryMb * 0.9)}`,
   ];
+}
+
+/**
+ * `command args` for spawn at the lowest priority, every thread of it: `nice` sets it before node
+ * starts, so V8's compiler and GC threads (created at start-up) cannot delay the sampler either.
+ */
+export function belowBench(command: string, args: string[]): [string, string[]] {
+  return ['nice', ['-n', '19', command, ...args]];
 }
 
 /** The /proc sampler's target interval: the issue's bound is 5 ms. */
@@ -122,19 +129,16 @@ export async function runLambdaProcess(options: {
   writeFileSync(inputFile, JSON.stringify(options.input));
   const spawned = now();
   const child = spawn(
-    options.node,
-    [
+    ...belowBench(options.node, [
       ...lambdaNodeFlags(options.flagsMemoryMb),
       WORKER,
       options.bundle,
       inputFile,
       reportFile,
       String(options.flagsMemoryMb),
-    ],
+    ]),
     { env: options.env, stdio: ['pipe', 'ignore', 'pipe'] },
   );
-  // Below the bench's own threads, so a busy child never delays the sampler's next read.
-  if (child.pid !== undefined) setPriority(child.pid, 19);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 20_000) stderr += chunk.toString();

@@ -1,15 +1,14 @@
 // The bench's store for one measured function: dynalite in its own process (bench/store-server.mjs),
 // below the bench's priority like the functions, with the results table the stack creates.
 import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { belowBench } from './lambda-process.js';
 import { createResultsTableAt, type EmbeddedStore, LOCAL_TABLE_NAME } from '../functions/local/embedded-store.js';
 
 const SERVER = fileURLToPath(new URL('./store-server.mjs', import.meta.url));
 
 export async function startStoreProcess(): Promise<EmbeddedStore> {
-  const child = spawn(process.execPath, [SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  if (child.pid !== undefined) setPriority(child.pid, 19);
+  const child = spawn(...belowBench(process.execPath, [SERVER]), { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

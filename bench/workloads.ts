@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScanMessage } from '../functions/core/run/scan-message.js';
 import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../functions/adapters/store/stores.js';
 import { ENV } from '../functions/adapters/settings.js';
@@ -128,18 +129,48 @@ export async function scanMessages(store: EmbeddedStore, symbols: string[], coun
   return messages.slice(0, count);
 }
 
-/** A completed run of the bundled watchlist in the store: what the API and the sweeper read. */
+/** The items of one completed run of the bundled watchlist: scanned once, copied into each store. */
+let seeded: Promise<Record<string, unknown>[]> | undefined;
+
+/**
+ * A completed run of the bundled watchlist in the store: what the API, the sweeper and the
+ * Discord function read. The first store gets it from a local pipeline run; the others get a copy
+ * of its items, so the bench's own process does not scan again beside a measured one.
+ */
 export async function seedStore(store: EmbeddedStore, symbols: readonly string[]): Promise<void> {
-  await runLocalPipeline({
-    watchlist: 'full',
-    symbols,
-    scanners: SCANNER_NAMES,
-    dataDir: BUNDLED_DATA_DIR,
-    lookback: 150,
-    asOf: AS_OF,
-    scheduledAt: new Date(Date.UTC(2026, 0, 2, 21)),
-    store,
-  });
+  const client = createDocumentClient(store.endpoint);
+  if (seeded === undefined) {
+    seeded = (async () => {
+      await runLocalPipeline({
+        watchlist: 'full',
+        symbols,
+        scanners: SCANNER_NAMES,
+        dataDir: BUNDLED_DATA_DIR,
+        lookback: 150,
+        asOf: AS_OF,
+        scheduledAt: new Date(Date.UTC(2026, 0, 2, 21)),
+        store,
+      });
+      const items: Record<string, unknown>[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: store.tableName, ExclusiveStartKey }));
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
+    })();
+    await seeded;
+    return;
+  }
+  const items = await seeded;
+  for (let i = 0; i < items.length; i += 25) {
+    let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const out = await client.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: requests } }));
+      requests = (out.UnprocessedItems?.[store.tableName] ?? []) as typeof requests;
+    }
+  }
 }
 
 const http = (path: string, query = '') => ({

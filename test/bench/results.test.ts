@@ -48,6 +48,8 @@ function results(functions: Record<string, FunctionResult>): BenchResults {
       import: { ...figure(62), importMs: 100 },
       firstBatch: figure(78),
       soak: { invocations: 2000, peak: figure(102), samples: [] },
+      soakVmHwmMb: 101,
+      soakPeaksMb: [102, 100],
       medianDurationMs: 40,
       writesPerInvocation: { items: 192, kb: 249 },
     },
@@ -62,7 +64,12 @@ describe('the bench’s bounds', () => {
       expect([t.soakRssAnonPeakMb, t.bundleKb, t.flagsMemoryMb]).toEqual([96, 300, 128]);
       expect(t.memoryAlarmShare).toBe(MEMORY_ALARM_SHARE);
     }
-    expect(full.soak).toMatchObject({ long: 2000, short: 500, sampleEvery: 25 });
+    expect(full.soak).toMatchObject({ long: 2000, short: 500, sampleEvery: 25, floor: 2000 });
+    // The floor's soak is at least as long as any function's, in two processes or more.
+    for (const t of [full, smoke]) {
+      expect(t.soak.floor).toBeGreaterThanOrEqual(t.soak.long);
+      expect(t.soak.floorProcesses).toBeGreaterThanOrEqual(2);
+    }
     expect([full.maxSampleGapMs, smoke.maxSampleGapMs]).toEqual([5, 5]);
     expect([full.freshProcesses, smoke.freshProcesses]).toEqual([3, 3]);
     expect(smoke.soak.long).toBeLessThan(full.soak.long);
@@ -99,17 +106,19 @@ describe('the bench’s bounds', () => {
       'default scan-batch: bundle 415 KB > 300 KB',
       "default scan-batch: import VmHWM 70 MB = 1.129× the SDK floor's 62 MB > 1.1×",
       "default scan-batch: first batch VmHWM 93.6 MB = 1.2× the SDK floor's 78 MB > 1.1×",
-      "default scan-batch: soak VmHWM reaches 1.23× the SDK floor's over as many invocations > 1.1×",
+      "default scan-batch: soak VmHWM 112 MB = 1.23× the SDK floor's soak (101 MB) > 1.1×",
       'default scan-batch: anonymous memory peaks at 97 MB in the soak > 96 MB',
       "default scan-batch: VmHWM 112 MB passes the memory alarm's line (108.8 MB, 85% of its 128 MB): size it 192 MB",
     ]);
   });
 
   it('say when a function is given more memory than it needs, in the full run only', () => {
-    const roomy = results({ dispatch: fn({ memoryMb: 256 }) });
+    const roomy = results({ dispatch: fn({ memoryMb: 256 }), api: fn({ memoryMb: 192 }) });
     expect(breaches(roomy, full)).toEqual([
-      'default dispatch: 256 MB is more than it needs: VmHWM 100 MB holds 85% of 128 MB',
+      'default dispatch: 256 MB is more than it needs: VmHWM 100 MB holds 85% of 192 MB with 10 MB to spare',
     ]);
+    // 100 MB fits 128 MB's line (108.8 MB), but not by the 10 MB one soak moves from run to run.
+    expect(full.sizeMarginMb).toBe(10);
     expect(breaches(roomy, smoke)).toEqual([]);
     // Measured for its first batch alone (the second synth's unchanged functions): sized by its soak in the first.
     const once = fn({ memoryMb: 256, soak: { invocations: 1, peak: figure(75), samples: [] }, soakToSdkFloor: null });
