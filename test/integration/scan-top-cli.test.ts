@@ -138,6 +138,63 @@ describe('scanfleet scan --top (tables)', () => {
     expect(section[5]).toMatch(/^score: /);
   });
 
+  it('says so when no symbol qualifies', () => {
+    const short = runCli(['scan', '--top', '3', '--symbols', 'ARM', '--as-of', '2023-10-05']);
+    expect(short.status, short.stderr).toBe(0);
+    expect(short.stdout).toMatch(
+      /\nTop 3 setups at 10 sessions, scored on the scorecard of returns ending on or before 2023-10-05 \(0 found\)\n\(no symbol has a signal\)\n$/,
+    );
+    const none = runCli([
+      'scan',
+      '--top',
+      '3',
+      '--symbols',
+      'COST,HD',
+      '--where',
+      'macd=bearish_cross,vpb=buy',
+      '--json',
+    ]);
+    expect(none.status, none.stderr).toBe(0);
+    expect((JSON.parse(none.stdout) as Document).top).toEqual([]);
+    const table = runCli(['scan', '--top', '3', '--symbols', 'COST,HD', '--where', 'macd=bearish_cross,vpb=buy']);
+    expect(table.stdout).toMatch(/\(0 found\)\n\(no symbol has them all\)\n$/);
+  });
+
+  it('ranks a signal of a symbol too short for any scorecard session as without history', () => {
+    // 30 weekdays at 100, the last a breakout to 110 on 5 × the volume: vpb (21 bars) signals, the squeeze needs 40.
+    const dir = tempDir('short');
+    const rows = ['Date,Open,High,Low,Close,Adj Close,Volume'];
+    for (let i = 0, day = Date.UTC(2024, 0, 1); i < 30; day += 86_400_000) {
+      const date = new Date(day);
+      if (date.getUTCDay() === 0 || date.getUTCDay() === 6) continue;
+      const [close, volume] = i === 29 ? [110, 5000] : [100, 1000];
+      rows.push(`${date.toISOString().slice(0, 10)},${close},${close + 1},${close - 1},${close},${close},${volume}`);
+      i++;
+    }
+    writeFileSync(join(dir, 'NEW.csv'), rows.join('\n'));
+    writeFileSync(join(dir, 'watchlist.txt'), 'NEW\n');
+    const run = runCli(['scan', '--data', dir, '--top', '3', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as Document).top).toEqual([
+      {
+        rank: 1,
+        symbol: 'NEW',
+        score: 0,
+        signals: [
+          {
+            scanner: 'vpb',
+            signal: 'buy',
+            n: 0,
+            excessReturnPct: null,
+            hitRatePct: null,
+            contribution: 0,
+            note: 'not enough history',
+          },
+        ],
+      },
+    ]);
+  });
+
   it('leaves the report as it was without --top', () => {
     const doc = JSON.parse(runCli(['scan', '--symbols', 'COST,HD', '--json']).stdout) as Document;
     expect(doc).not.toHaveProperty('top');

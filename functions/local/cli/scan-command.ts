@@ -15,6 +15,7 @@ import { parseWatchlist } from '../../core/scan/symbols.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
 import { isoDay, requireIsoDay } from '../../core/market/trading-day.js';
 import { MAX_HORIZON } from '../../core/scorecard/horizons.js';
+import type { Scorecard } from '../../core/scorecard/scorecard.js';
 import {
   type CurrentSignal,
   DEFAULT_TOP_HORIZON,
@@ -140,8 +141,9 @@ async function topSetups(
     signal === null ? [] : [{ symbol, scanner, signal }],
   );
   if (current.length === 0) return [];
+  let card: Pick<Scorecard, 'rows' | 'baseline'>;
   try {
-    const card = await computeScorecard({
+    card = await computeScorecard({
       provider: args.provider,
       dataDir: args.dataDir,
       symbols: args.symbols,
@@ -152,11 +154,13 @@ async function topSetups(
       until: asOf,
       nowMs: args.now?.getTime() ?? Date.now(),
     });
-    return rankTopSetups({ card, current, horizon: top.horizon, where: top.where, limit: top.limit });
   } catch (error) {
-    if (error instanceof ValidationError) throw new UsageError(error.message, { cause: error });
-    throw error;
+    if (!(error instanceof ValidationError)) throw error;
+    // Every symbol too short for all the scanners at once: a signal, and no evidence about it yet.
+    if (error.parameter !== 'range') throw new UsageError(error.message, { cause: error });
+    card = { rows: [], baseline: [{ horizon: top.horizon, count: 0, meanReturnPct: null, upRatePct: null }] };
   }
+  return rankTopSetups({ card, current, horizon: top.horizon, where: top.where, limit: top.limit });
 }
 
 export interface ScanArgs {
