@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import type { Bars } from '../scan/bars.js';
+import { type Bars, sliceBars } from '../scan/bars.js';
 import { SCANNER_NAMES, type ScannerName, type ScanPlan } from '../scan/scanners.js';
 import type { Scanner } from '../scan/scanner.js';
 import { isoDay, type EpochDay } from '../market/trading-day.js';
@@ -50,6 +50,11 @@ export interface ScorecardOptions {
   /** Ascending, each in 1 … MAX_HORIZON. */
   readonly horizons: readonly number[];
   readonly range?: SessionRange;
+  /**
+   * The last day whose bars are read: a symbol's later bars are left out, so no return ends after
+   * it (Top setups' no look-ahead). All the bars when absent.
+   */
+  readonly until?: EpochDay;
 }
 
 interface SignalCell {
@@ -88,7 +93,8 @@ export class ScorecardBuilder {
     this.baseline = options.horizons.map(() => new ReturnTally('up'));
   }
 
-  add(bars: Bars): void {
+  add(history: Bars): void {
+    const bars = this.options.until === undefined ? history : barsThrough(history, this.options.until);
     this.symbols.push(bars.symbol);
     const sessions = countedSessions(bars, this.plan, this.options.range ?? {});
     if (sessions.end <= sessions.first) return;
@@ -177,6 +183,13 @@ export function signalDirection(
   if (scanner.bullishSignals.includes(signal)) return 'up';
   if (scanner.bearishSignals.includes(signal)) return 'down';
   return null;
+}
+
+/** The bars dated on or before `day`. */
+function barsThrough(bars: Bars, day: EpochDay): Bars {
+  let end = bars.length;
+  while (end > 0 && bars.day[end - 1] > day) end--;
+  return end === bars.length ? bars : sliceBars(bars, 0, end);
 }
 
 /** The difference of two means of 4 decimals, exact to the unit. */

@@ -45,6 +45,7 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
   }
   const args = parseScanArgs(rest);
   if (args.json) throw new UsageError('--json is for scanfleet scan; dev serves the results over HTTP');
+  if (args.top) throw new UsageError('--top is for scanfleet scan; dev serves the results over HTTP');
   const token = auth ? devToken(io.env) : undefined;
   configureLocalEnvironment({ verbose: args.verbose });
   io.stderr.write(`Scanning ${args.symbols.length} symbols…\n`);

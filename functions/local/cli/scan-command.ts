@@ -14,11 +14,23 @@ import {
 import { parseWatchlist } from '../../core/scan/symbols.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
 import { isoDay, requireIsoDay } from '../../core/market/trading-day.js';
+import { MAX_HORIZON } from '../../core/scorecard/horizons.js';
+import type { Scorecard } from '../../core/scorecard/scorecard.js';
+import {
+  type CurrentSignal,
+  DEFAULT_TOP_HORIZON,
+  parseSignalFilter,
+  rankTopSetups,
+  type SignalFilter,
+  type TopSetup,
+} from '../../core/scorecard/top-setups.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/providers.js';
 import { peakRssBytes } from '../../adapters/observability.js';
 import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
+import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
+import { computeScorecard } from './scorecard-command.js';
 import { UsageError } from './usage-error.js';
 
 export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));
@@ -39,6 +51,11 @@ Options:
   --set SCANNER.KEY=N     override a scanner parameter, e.g. --set macd.fastPeriod=8 (repeatable)
   --lookback N            bars fetched per symbol (default: ${DEFAULT_LOOKBACK_BARS})
   --db DIR                keep the embedded store's data under DIR (default: in memory)
+  --top N                 then rank the top N setups: each symbol's signals scored by the scorecard of
+                          the history through the as-of (docs/scorecard.md, "Top setups")
+  --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_TOP_HORIZON})
+  --where SCANNER=SIGNAL,…
+                          with --top: only symbols with all these signals, e.g. ttm-squeeze=squeeze_on,macd=bullish_cross
   --json                  print one JSON document instead of tables
   --verbose               show the handlers' structured logs on stderr
   -h, --help              show this help`;
@@ -69,14 +86,25 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
       `scanfleet: batch ${message.batch} (${message.symbols.length} symbols) failed every delivery: ${reason}\n`,
     );
   }
+  const asOf = runAsOf(run);
   const report: ScanReport = {
     runId: run.runId,
-    asOf: runAsOf(run),
+    asOf,
     symbols,
     outcomes: outcomes.map(({ runId: _r, scheduledAt: _s, asOf: _a, ...outcome }) => outcome),
     summary: runSummaryOf(run),
     dataIssues: Object.fromEntries(Object.entries(run.dataIssues).filter(([, n]) => (n ?? 0) > 0)),
   };
+  const top: TopSetupsView | undefined =
+    args.top && asOf !== null
+      ? {
+          setups: await topSetups(args, args.top, asOf, report.outcomes, io.env),
+          limit: args.top.limit,
+          horizon: args.top.horizon,
+          asOf,
+          ...(args.top.whereText !== undefined && { where: args.top.whereText }),
+        }
+      : undefined;
   if (args.json) {
     const document = {
       runId: report.runId,
@@ -86,14 +114,53 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
       results: report.outcomes,
       summary: report.summary,
       dataIssues: report.dataIssues,
+      ...(top && { top: top.setups }),
     };
     io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
     const figures = { wallMs: performance.now() - started, peakRssBytes: peakRssBytes() };
     const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
     io.stdout.write(renderScanReport(report, figures, { color }));
+    if (top) io.stdout.write(`\n${renderTopSetups(top)}`);
   }
   if (deadLetters.length > 0) process.exitCode = 1;
+}
+
+/**
+ * The scan's signals ranked by the scorecard of each symbol's full history through the as-of
+ * (read once more, with the scan's scanners and parameters): no return after the as-of counts.
+ */
+async function topSetups(
+  args: ScanArgs,
+  top: TopRequest,
+  asOf: string,
+  outcomes: ScanReport['outcomes'],
+  env: NodeJS.ProcessEnv,
+): Promise<TopSetup[]> {
+  const current: CurrentSignal[] = outcomes.flatMap(({ symbol, scanner, signal }) =>
+    signal === null ? [] : [{ symbol, scanner, signal }],
+  );
+  if (current.length === 0) return [];
+  let card: Pick<Scorecard, 'rows' | 'baseline'>;
+  try {
+    card = await computeScorecard({
+      provider: args.provider,
+      dataDir: args.dataDir,
+      symbols: args.symbols,
+      env,
+      scanners: args.plan.scanners.map((s) => s.name),
+      params: args.overrides,
+      horizons: [top.horizon],
+      until: asOf,
+      nowMs: args.now?.getTime() ?? Date.now(),
+    });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    // Every symbol too short for all the scanners at once: a signal, and no evidence about it yet.
+    if (error.parameter !== 'range') throw new UsageError(error.message, { cause: error });
+    card = { rows: [], baseline: [{ horizon: top.horizon, count: 0, meanReturnPct: null, upRatePct: null }] };
+  }
+  return rankTopSetups({ card, current, horizon: top.horizon, where: top.where, limit: top.limit });
 }
 
 export interface ScanArgs {
@@ -111,6 +178,15 @@ export interface ScanArgs {
   readonly now?: Date;
   readonly overrides: ParamOverrides;
   readonly plan: ReturnType<typeof planScan>;
+  /** --top N [--horizon H] [--where …]. */
+  readonly top?: TopRequest;
+}
+
+export interface TopRequest {
+  readonly limit: number;
+  readonly horizon: number;
+  readonly where: SignalFilter;
+  readonly whereText?: string;
 }
 
 /** The local pipeline's options from the scan arguments (shared by scan and dev). */
@@ -144,6 +220,9 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
         scanners: { type: 'string' },
         set: { type: 'string', multiple: true },
         lookback: { type: 'string' },
+        top: { type: 'string' },
+        horizon: { type: 'string' },
+        where: { type: 'string' },
         db: { type: 'string' },
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
@@ -177,6 +256,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
     const overrides = parseOverrides(values.set ?? []);
     const plan = planScan(names, overrides, lookback);
+    const top = parseTopOptions(values, names);
     const watchlistName =
       values.symbols !== undefined
         ? 'symbols'
@@ -197,11 +277,35 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       now,
       overrides,
       plan,
+      ...(top && { top }),
     };
   } catch (error) {
     if (error instanceof ValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
+}
+
+/** --top N, --horizon H, --where SCANNER=SIGNAL,…: the last two only with the first. */
+function parseTopOptions(
+  values: { top?: string; horizon?: string; where?: string },
+  scanners: readonly ScannerName[],
+): TopRequest | undefined {
+  if (values.top === undefined) {
+    const orphan = values.horizon !== undefined ? '--horizon' : values.where !== undefined ? '--where' : undefined;
+    if (orphan) throw new UsageError(`${orphan} is for the Top setups: give --top N too`);
+    return undefined;
+  }
+  const limit = parsePositiveInteger(values.top, '--top');
+  const horizon = values.horizon === undefined ? DEFAULT_TOP_HORIZON : parseHorizon(values.horizon);
+  const where = values.where === undefined ? [] : parseSignalFilter(values.where, scanners);
+  return { limit, horizon, where, ...(values.where !== undefined && { whereText: values.where }) };
+}
+
+function parseHorizon(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_HORIZON)
+    throw new UsageError(`--horizon must be a whole number of sessions in 1–${MAX_HORIZON}, got "${text}"`);
+  return value;
 }
 
 /** --now: an instant with its zone; with --as-of, both must name the same New York date. */

@@ -4,7 +4,13 @@ import { DEFAULT_BATCH_SIZE, splitIntoBatches } from '../../core/run/batching.js
 import { isBarClosed } from '../../core/market/market-clock.js';
 import { requireIsoDay } from '../../core/market/trading-day.js';
 import { sliceBars } from '../../core/scan/bars.js';
-import { parseScannerNames, planScan, SCANNER_NAMES, type ScannerName } from '../../core/scan/scanners.js';
+import {
+  type ParamOverrides,
+  parseScannerNames,
+  planScan,
+  SCANNER_NAMES,
+  type ScannerName,
+} from '../../core/scan/scanners.js';
 import { DEFAULT_HORIZONS, MAX_HORIZON, parseHorizons } from '../../core/scorecard/horizons.js';
 import { type Scorecard, ScorecardBuilder } from '../../core/scorecard/scorecard.js';
 import { createMarketData } from '../../adapters/market-data/create-market-data.js';
@@ -45,10 +51,14 @@ export interface ScorecardRunOptions {
   /** Provider credentials and endpoints, named as in ENV. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly scanners?: readonly ScannerName[];
+  /** Scanner parameters other than the defaults (a scan's --set). */
+  readonly params?: ParamOverrides;
   readonly horizons?: readonly number[];
   /** YYYY-MM-DD bounds of the sessions counted. */
   readonly from?: string;
   readonly to?: string;
+  /** YYYY-MM-DD: no bar after it is read, so no return ends later (a scan's as-of, for Top setups). */
+  readonly until?: string;
   /** The instant the history stands at (epoch ms): a last bar whose session has not closed by then is left out. */
   readonly nowMs: number;
   /** Market data to use instead of the provider's (tests). */
@@ -69,9 +79,10 @@ export async function computeScorecard(options: ScorecardRunOptions): Promise<Sc
   if (range.from !== undefined && range.to !== undefined && range.from > range.to)
     throw new ValidationError('--from', `--from ${options.from} is after --to ${options.to}`);
   const builder = new ScorecardBuilder({
-    plan: planScan(options.scanners),
+    plan: planScan(options.scanners, options.params),
     horizons: options.horizons ?? DEFAULT_HORIZONS,
     range,
+    ...(options.until !== undefined && { until: requireIsoDay(options.until, 'until') }),
   });
   const marketData =
     options.marketData ??
