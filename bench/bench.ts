@@ -45,7 +45,7 @@ import {
 import { startWriteRecorder } from './write-recorder.js';
 import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
-import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../functions/local/cli/symbol-source.js';
 import type { EmbeddedStore } from '../functions/local/embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../functions/local/local-pipeline.js';
 import { renderTable } from '../functions/local/text-table.js';

@@ -11,7 +11,7 @@ import { openStores } from '../functions/adapters/store/stores.js';
 import { ENV } from '../functions/adapters/settings.js';
 import type { EmbeddedStore } from '../functions/local/embedded-store.js';
 import { runLocalPipeline } from '../functions/local/local-pipeline.js';
-import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../functions/local/cli/symbol-source.js';
 import { type DiscordKeys, signedHeaders, snowflakeAt } from '../test/helpers/discord.js';
 import type { LambdaProcessInput } from './lambda-process.js';
 import type { SynthesizedFunction } from './synth.js';

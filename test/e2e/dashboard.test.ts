@@ -6,7 +6,7 @@ import { createDocumentClient } from '../../functions/adapters/store/dynamodb-cl
 import { openStores } from '../../functions/adapters/store/stores.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
 

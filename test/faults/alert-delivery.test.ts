@@ -8,7 +8,7 @@ import { openStores, type Stores } from '../../functions/adapters/store/stores.j
 import { DEFAULT_SCHEDULES, SCHEDULE_PURPOSES } from '../../functions/core/market/schedules.js';
 import type { ScanMessage } from '../../functions/core/run/scan-message.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { InProcessQueue } from '../../functions/local/in-process-queue.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';

@@ -7,7 +7,7 @@ import { secretJson } from '../../functions/adapters/secret-json.js';
 import { ENV } from '../../functions/adapters/settings.js';
 import { needsToken } from '../../functions/core/api/access.js';
 import type { createAuthorizerHandler as CreateAuthorizerHandler } from '../../functions/authorizer/handler.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { LOCAL_TABLE_NAME } from '../../functions/local/embedded-store.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { captureLogs } from '../helpers/logs.js';
 

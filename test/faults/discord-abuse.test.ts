@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { countingStores } from '../helpers/store.js';
 import { type DiscordKeys, discordKeys, signedHeaders, snowflakeAt } from '../helpers/discord.js';

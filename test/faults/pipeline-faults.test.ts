@@ -7,7 +7,7 @@ import {
   type LocalPipelineResult,
   runLocalPipeline,
 } from '../../functions/local/local-pipeline.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { expectRunAccountedFor, signalLines } from '../helpers/invariants.js';
 import {
   gzipBomb,

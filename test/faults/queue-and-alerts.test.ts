@@ -7,7 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import type { StoredOutcome } from '../../functions/adapters/store/result-store.js';
 import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import {
   configureLocalEnvironment,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createApiHandler, apiDeps } from '../../functions/api/handler.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Bars, BarSeriesBuilder } from '../../functions/core/scan/bars.js';
 import { parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { parseYahooCsv } from '../../functions/adapters/market-data/yahoo-csv.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 
 export interface SeriesSpec {
   close: number[];

@@ -14,7 +14,7 @@ import {
 import type { AwsCredentials } from '../../functions/adapters/aws/aws-request.js';
 import { newYorkDayOfMs, newYorkTimeMs, sessionElapsed, sessionOn } from '../../functions/core/market/market-clock.js';
 import { parseIsoDay } from '../../functions/core/market/trading-day.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
 import { checkSignature, LOOPBACK_AWS } from './sigv4.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
 import { deriveRunId } from '../../functions/core/run/run-id.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'ZZZZ'];

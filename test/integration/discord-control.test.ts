@@ -3,7 +3,7 @@ import { createDocumentClient } from '../../functions/adapters/store/dynamodb-cl
 import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
 import { deriveRunId } from '../../functions/core/run/run-id.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import {
   type DiscordKeys,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordCommands } from '../../functions/core/discord/discord-commands.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { countingStores } from '../helpers/store.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPurpose } from '../../functions/core/run/dispatch-plan.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { configureLocalEnvironment, runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';

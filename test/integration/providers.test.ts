@@ -15,7 +15,7 @@ import type { MarketData, SymbolBars } from '../../functions/adapters/market-dat
 import { calendarDaysFor } from '../../functions/adapters/market-data/provider-batch.js';
 import { SchwabMarketData } from '../../functions/adapters/market-data/schwab-market-data.js';
 import { YahooMarketData } from '../../functions/adapters/market-data/yahoo-market-data.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { partialBar } from '../../functions/local/replay/intraday-model.js';
 import {
   ALPACA_RECENT_SIP_BODY,

@@ -4,7 +4,7 @@ import type { ScanMessage } from '../../functions/core/run/scan-message.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import type { MarketData } from '../../functions/adapters/market-data/market-data.js';
 import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { captureLogs } from '../helpers/logs.js';
 import { useEmbeddedStore } from '../helpers/store.js';

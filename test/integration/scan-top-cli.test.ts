@@ -1,7 +1,7 @@
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketData } from '../../functions/adapters/market-data/market-data.js';
 import { computeScorecard } from '../../functions/local/cli/scorecard-command.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { bundledBars } from '../helpers/bars.js';
 
 /** A live provider (no complete-bars-only promise) serving AAPL's bundled bars through 2024-03-08. */

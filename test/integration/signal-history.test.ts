@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleApiRequest } from '../../functions/api/routes.js';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import {
   configureLocalEnvironment,

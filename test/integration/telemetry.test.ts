@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
 import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord.js';
 import { captureLogs } from '../helpers/logs.js';

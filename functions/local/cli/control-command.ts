@@ -5,7 +5,7 @@ import type { ControlStore, Pause } from '../../adapters/store/control-store.js'
 import { ENV } from '../../adapters/settings.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { startEmbeddedStore } from '../embedded-store.js';
-import type { CommandIo } from './scan-command.js';
+import type { CommandIo } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
 
 export const PAUSE_USAGE = `Usage: scanfleet pause [--reason TEXT] (--table NAME | --db DIR)

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { tokenOfSecret } from '../../api/bearer-auth.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { startLocalStack } from '../local-stack.js';
-import { type CommandIo, parseScanArgs, pipelineOptions, SCAN_USAGE } from './scan-command.js';
+import { parseScanArgs, pipelineOptions, SCAN_USAGE } from './scan-command.js';
+import type { CommandIo } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
 
 /** The variable `dev --auth` takes its token from; without it a random one is made and printed. */

@@ -6,7 +6,7 @@ import {
   isDiscordPermission,
 } from '../../core/discord/interaction-context.js';
 import { DISCORD_API_URL, DiscordClient } from '../../adapters/discord/discord-client.js';
-import type { CommandIo } from './scan-command.js';
+import type { CommandIo } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
 
 export const DISCORD_USAGE = `Usage: scanfleet discord register (--guild ID | --global) [--permission NAME]

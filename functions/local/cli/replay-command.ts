@@ -4,14 +4,8 @@ import { DEFAULT_LOOKBACK_BARS } from '../../core/scan/scanners.js';
 import { requireIsoDay } from '../../core/market/trading-day.js';
 import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js';
 import { renderTable } from '../text-table.js';
-import {
-  BUNDLED_DATA_DIR,
-  type CommandIo,
-  parseNowOption,
-  readWatchlist,
-  resolveDataDir,
-  watchlistNameOf,
-} from './scan-command.js';
+import { parseNowOption, watchlistNameOf } from './scan-command.js';
+import { BUNDLED_DATA_DIR, type CommandIo, readWatchlist, resolveDataDir } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
 
 export const REPLAY_USAGE = `Usage: scanfleet replay --from YYYY-MM-DD --to YYYY-MM-DD [options]

@@ -1,6 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
 import {
@@ -11,7 +9,6 @@ import {
   SCANNER_NAMES,
   type ScannerName,
 } from '../../core/scan/scanners.js';
-import { parseWatchlist } from '../../core/scan/symbols.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
 import { isoDay, requireIsoDay } from '../../core/market/trading-day.js';
 import { MAX_HORIZON } from '../../core/scorecard/horizons.js';
@@ -24,16 +21,15 @@ import {
   type SignalFilter,
   type TopSetup,
 } from '../../core/scorecard/top-setups.js';
-import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/providers.js';
+import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { peakRssBytes } from '../../adapters/observability.js';
 import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
 import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
 import { computeScorecard } from './scorecard-command.js';
+import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
-
-export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));
 
 export const SCAN_USAGE = `Usage: scanfleet scan [options]
 
@@ -59,12 +55,6 @@ Options:
   --json                  print one JSON document instead of tables
   --verbose               show the handlers' structured logs on stderr
   -h, --help              show this help`;
-
-export interface CommandIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly env: NodeJS.ProcessEnv;
-}
 
 export async function scanCommand(argv: readonly string[], io: CommandIo): Promise<void> {
   const args = parseScanArgs(argv);
@@ -319,56 +309,6 @@ export function parseNowOption(text: string, asOfText?: string): Date {
   if (asOfText !== undefined && asOfText !== day)
     throw new UsageError(`--now ${text} is ${day} in New York but --as-of is ${asOfText}: give one, or the same day`);
   return new Date(ms);
-}
-
-/** Where the bars come from and for which symbols: --provider, --data, --watchlist or --symbols. */
-export interface SymbolSource {
-  readonly provider: ProviderName;
-  readonly dataDir: string;
-  readonly symbols: string[];
-}
-
-export function resolveSymbolSource(values: {
-  provider?: string;
-  data?: string;
-  watchlist?: string;
-  symbols?: string;
-}): SymbolSource {
-  const provider = values.provider ?? 'csv';
-  if (!isProviderName(provider))
-    throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
-  if (provider !== 'csv' && values.data !== undefined)
-    throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
-  const dataDir = resolveDataDir(values.data);
-  if (values.watchlist !== undefined && values.symbols !== undefined) {
-    throw new UsageError('give either --watchlist or --symbols, not both');
-  }
-  const symbols =
-    values.symbols !== undefined
-      ? parseWatchlist(values.symbols, '--symbols')
-      : readWatchlist(values.watchlist, dataDir);
-  return { provider, dataDir, symbols };
-}
-
-/** --data: an existing directory (default: the bundled data set). */
-export function resolveDataDir(data: string | undefined): string {
-  const dataDir = resolve(data ?? BUNDLED_DATA_DIR);
-  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory())
-    throw new UsageError(`--data: directory not found: ${dataDir}`);
-  return dataDir;
-}
-
-/** --watchlist FILE, else watchlist.txt in the data directory. */
-export function readWatchlist(file: string | undefined, dataDir: string): string[] {
-  const path = resolve(file ?? join(dataDir, 'watchlist.txt'));
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new UsageError(
-      file === undefined
-        ? `no watchlist.txt in the data directory (${path}): give --watchlist FILE or --symbols A,B,C`
-        : `--watchlist: file not found: ${path}`,
-    );
-  }
-  return parseWatchlist(readFileSync(path, 'utf8'), `--watchlist ${file ?? path}`);
 }
 
 /** "lists/Tech Stocks.txt" → "tech-stocks": a run id needs a tidy name. */

@@ -18,7 +18,7 @@ import type { MarketData } from '../../adapters/market-data/market-data.js';
 import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { ENV, settingsFrom } from '../../adapters/settings.js';
 import { renderScorecard } from '../scorecard-report.js';
-import { type CommandIo, resolveSymbolSource } from './scan-command.js';
+import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
 
 /** Bars asked of a network provider: twenty years of sessions (a provider's longer history is cut there). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isoDay, parseIsoDay } from '../../../functions/core/market/trading-day.js';
 import { CsvFormatError, parseYahooCsv } from '../../../functions/adapters/market-data/yahoo-csv.js';
-import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/symbol-source.js';
 
 const HEADER = 'Date,Open,High,Low,Close,Adj Close,Volume';
 const csv = (...rows: string[]) => new TextEncoder().encode([HEADER, ...rows].join('\n'));

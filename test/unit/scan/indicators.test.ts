@@ -11,7 +11,7 @@ import {
   trueRange,
 } from '../../../functions/core/scan/indicators.js';
 import { linearRegressionEnd } from '../../../functions/core/scan/linear-regression.js';
-import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/symbol-source.js';
 import { bundledBars } from '../../helpers/bars.js';
 
 const f64 = (values: number[]) => Float64Array.from(values);

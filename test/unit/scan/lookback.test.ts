@@ -5,7 +5,7 @@ import { CsvMarketData } from '../../../functions/adapters/market-data/csv-marke
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWatchlist } from '../../../functions/core/scan/symbols.js';
-import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/symbol-source.js';
 
 async function agreementAt(lookback: number): Promise<Agreement> {
   const symbols = parseWatchlist(readFileSync(join(BUNDLED_DATA_DIR, 'watchlist.txt'), 'utf8'));

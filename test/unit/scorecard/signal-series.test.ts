@@ -6,7 +6,7 @@ import { type Bars, sliceBars } from '../../../functions/core/scan/bars.js';
 import { scanSymbol } from '../../../functions/core/scan/scan-symbol.js';
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../../../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../../../functions/core/scan/symbols.js';
-import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../../../functions/local/cli/symbol-source.js';
 
 async function bundledHistories(): Promise<Bars[]> {
   const symbols = parseWatchlist(readFileSync(join(BUNDLED_DATA_DIR, 'watchlist.txt'), 'utf8'));
