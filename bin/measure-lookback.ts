@@ -5,7 +5,7 @@ import { CsvMarketData } from '../functions/adapters/market-data/csv-market-data
 import { type Agreement, lookbackAgreement } from '../functions/core/scan/lookback-agreement.js';
 import { DEFAULT_LOOKBACK_BARS, planScan } from '../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
-import { BUNDLED_DATA_DIR } from '../functions/local/cli/scan-command.js';
+import { BUNDLED_DATA_DIR } from '../functions/local/cli/symbol-source.js';
 import { renderTable } from '../functions/local/text-table.js';
 
 const CANDIDATE_LOOKBACKS = [60, 80, 100, 125, DEFAULT_LOOKBACK_BARS, 200, 250];
