@@ -3,7 +3,9 @@ import { chartSeries } from '../core/scan/chart-series.js';
 import { ValidationError } from '../core/errors.js';
 import type { MacdParams } from '../core/scan/macd.js';
 import { planScan, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
-import { isoDay } from '../core/market/trading-day.js';
+import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
+import { returnsFrom } from '../core/scorecard/forward-return.js';
+import { DEFAULT_HORIZONS } from '../core/scorecard/horizons.js';
 import { sliceBars, withBar } from '../core/scan/bars.js';
 import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
 import { memoryFigures } from '../adapters/observability.js';
@@ -130,20 +132,29 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
   );
 }
 
-/** GET /api/symbols/{symbol}?limit= — every scanner's latest result and the symbol's signal events, each once. */
+/**
+ * GET /api/symbols/{symbol}?limit= — every scanner's latest result and the symbol's signal events,
+ * each once, with the forward returns from its start session at the scorecard's horizons.
+ */
 async function symbolResults(request: ApiRequest, deps: ApiDeps, symbolParam: string): Promise<ApiResponse> {
   allowQuery(request, ['limit']);
   const symbol = requireSymbolParam(symbolParam);
   const limit = parseLimit(request.query.limit, 100);
-  const [{ items }, events] = await Promise.all([
+  const [{ items }, events, bars] = await Promise.all([
     deps.results.symbolHistory(symbol, 10),
     deps.events.eventsOf(symbol, limit),
+    deps.bars.closedBars(symbol),
   ]);
   if (items.length === 0)
     throw new HttpError(404, 'unknown_symbol', `no results for ${symbol} in the retained runs`, 'symbol');
   const latestRun = items[0].runId;
   const latest = items.filter((o) => o.runId === latestRun).map(resultView);
-  return json(200, { symbol, runId: latestRun, latest, history: events.map(eventView) }, RESULTS_CACHE_SECONDS);
+  // Each event's outcome so far, from the closes the worker cached (no provider is called).
+  const history = events.map((e) => ({
+    ...eventView(e),
+    forwardReturns: bars ? returnsFrom(bars, parseIsoDay(e.start), DEFAULT_HORIZONS) : null,
+  }));
+  return json(200, { symbol, runId: latestRun, latest, horizons: DEFAULT_HORIZONS, history }, RESULTS_CACHE_SECONDS);
 }
 
 /**

@@ -147,10 +147,11 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
     expect(await page.textContent('#symbol-title')).toBe('GE');
     await page.waitForFunction(() => document.querySelectorAll('#signal-history li').length > 0);
-    // Each event once, newest first: the store's first run saw GE's breakouts of 03-07 and 03-08.
+    // Each event once, newest first: the store's first run saw GE's breakouts of 03-07 and 03-08;
+    // the older one with what followed it (GE.csv: 166.50 → 167.96 the next session).
     expect(await page.$$eval('#signal-history li', (items) => items.map((li) => li.textContent))).toEqual([
       '2024-03-08 vpb buy · seen 2024-03-08 21:00',
-      '2024-03-07 vpb buy · seen 2024-03-08 21:00',
+      '2024-03-07 vpb buy · seen 2024-03-08 21:00 · after 1d +0.9%',
     ]);
     // The chart's canvases are drawn: count pixels that differ from the panel background.
     const painted = await page.$$eval('#price-chart canvas, #macd-chart canvas', (canvases) =>

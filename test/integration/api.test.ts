@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
@@ -6,6 +8,15 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'ZZZZ'];
+
+/** [date, Close] of a bundled CSV, read as plain text. */
+function csvCloses(symbol: string): [string, number][] {
+  const [header, ...rows] = readFileSync(join(BUNDLED_DATA_DIR, `${symbol}.csv`), 'utf8')
+    .trim()
+    .split('\n');
+  const close = header.split(',').indexOf('Close');
+  return rows.map((row) => row.split(',')).map((cells) => [cells[0], Number(cells[close])]);
+}
 let stack: LocalStack;
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -92,7 +103,8 @@ describe('GET /api/symbols/{symbol}', () => {
     ]);
     // The store's first run records the events of its last 5 sessions as seen: the squeeze DDOG was
     // in (on since 02-13, seen first on 03-04, the oldest of them) and its fire on 03-08, each once.
-    expect(body.history).toEqual([
+    expect(body.horizons).toEqual([1, 5, 10, 20]);
+    expect(body.history.map(({ forwardReturns: _, ...event }: Record<string, unknown>) => event)).toEqual([
       {
         scanner: 'ttm-squeeze',
         signal: 'fired_short',
@@ -112,6 +124,16 @@ describe('GET /api/symbols/{symbol}', () => {
         confirmedAt: '2024-03-08T21:00:00.000Z',
       },
     ]);
+    // What followed each event, from its start session's close: the fire on the last bar has no
+    // session after it yet; the squeeze, on since 02-13, has 17 (no 20th).
+    expect(body.history[0].forwardReturns).toEqual({ 1: null, 5: null, 10: null, 20: null });
+    const closes = csvCloses('DDOG');
+    const t = closes.findIndex(([day]) => day === '2024-02-13');
+    const squeeze = body.history[1].forwardReturns;
+    expect(squeeze['20']).toBeNull();
+    for (const h of [1, 5, 10])
+      // the cached closes are Float32: 7 significant digits
+      expect(squeeze[String(h)]).toBeCloseTo(100 * (closes[t + h][1] / closes[t][1] - 1), 3);
   });
 
   it('answers the chart series: 150 bars with Bollinger, Keltner and MACD overlays', async () => {

@@ -267,9 +267,17 @@ function historyLine(h) {
       ? ''
       : ` (${h.status}${h.suppressedBy ? ` by ${h.suppressedBy}` : ''})`;
   return {
-    text: `${h.barDate} ${h.scanner} ${h.signal}${status}${h.late ? ' · late' : ''} · ${seen}`,
+    text: `${h.barDate} ${h.scanner} ${h.signal}${status}${h.late ? ' · late' : ''} · ${seen}${outcomeOf(h)}`,
     cls: signalClass(h),
   };
+}
+
+/** What happened after an event: its forward returns from its start session, at the horizons reached so far. */
+function outcomeOf(h) {
+  const reached = Object.entries(h.forwardReturns ?? {}).filter(([, r]) => r !== null);
+  if (reached.length === 0) return '';
+  const pct = (r) => `${r > 0 ? '+' : r < 0 ? '−' : ''}${Math.abs(r).toFixed(1)}%`;
+  return ` · after ${reached.map(([days, r]) => `${days}d ${pct(r)}`).join(', ')}`;
 }
 
 function drawCharts(series, history) {

@@ -14,3 +14,21 @@ export function returnUnits(from: number, to: number): number {
 export function forwardReturnUnits(close: Float64Array, t: number, h: number): number | undefined {
   return t + h < close.length ? returnUnits(close[t], close[t + h]) : undefined;
 }
+
+/**
+ * The forward returns, in %, from session `start`'s close at each horizon: an alert event's
+ * outcome as the scorecard defines it. Null where the bars end first, or do not hold `start`.
+ */
+export function returnsFrom(
+  bars: { readonly day: Int32Array; readonly close: Float64Array },
+  start: number,
+  horizons: readonly number[],
+): Record<number, number | null> {
+  const t = bars.day.indexOf(start);
+  return Object.fromEntries(
+    horizons.map((h) => {
+      const units = t < 0 ? undefined : forwardReturnUnits(bars.close, t, h);
+      return [h, units === undefined ? null : units / UNITS_PER_PCT];
+    }),
+  );
+}
