@@ -56,11 +56,23 @@ export interface Thresholds {
   maxSampleGapMs: number;
   /** Fresh processes each import and first batch is measured in: the figure is their median. */
   freshProcesses: number;
+  /** The longest `scanfleet scorecard` of the bundled history may take. */
+  scorecardSeconds: number;
   /**
    * Soak lengths, a sample every `sampleEvery` invocations, and the floor's soak: `floor`
    * invocations in each of `floorProcesses` processes.
    */
   soak: { long: number; short: number; sampleEvery: number; floor: number; floorProcesses: number };
+}
+
+/** This machine's Node (not the Lambda runtime): the CLI's speed. */
+export interface Throughput {
+  node: string;
+  /** A full 150-symbol local scan: the median run. */
+  wallMs: number;
+  cpuMs: number;
+  /** `scanfleet scorecard` of the bundled history: the median run. */
+  scorecard: { symbols: number; observations: number; wallMs: number };
 }
 
 export interface BenchResults {
@@ -81,6 +93,7 @@ export interface BenchResults {
     writesPerInvocation: { items: number; kb: number };
   };
   synths: Record<string, SynthResult>;
+  throughput: Throughput;
 }
 
 /** The smallest size, in steps of `step` from 128 MB, at which `vmHwmMb` stays within `share` of it. */
@@ -99,6 +112,10 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
   if (r.runtime.sampleGapMs.p99 > t.maxSampleGapMs)
     out.push(
       `runtime: /proc samples were ${r.runtime.sampleGapMs.p99} ms apart 1 time in 100 > ${t.maxSampleGapMs} ms`,
+    );
+  if (r.throughput.scorecard.wallMs > t.scorecardSeconds * 1000)
+    out.push(
+      `throughput: the scorecard of ${r.throughput.scorecard.symbols} symbols took ${r.throughput.scorecard.wallMs} ms > ${t.scorecardSeconds} s`,
     );
   for (const [synth, { functions }] of Object.entries(r.synths))
     for (const [name, f] of Object.entries(functions)) {

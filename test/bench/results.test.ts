@@ -54,6 +54,12 @@ function results(functions: Record<string, FunctionResult>): BenchResults {
       writesPerInvocation: { items: 192, kb: 249 },
     },
     synths: { default: { context: {}, functions } },
+    throughput: {
+      node: 'v20.20.2',
+      wallMs: 900,
+      cpuMs: 540,
+      scorecard: { symbols: 150, observations: 16021, wallMs: 2100 },
+    },
   };
 }
 
@@ -123,6 +129,13 @@ describe('the bench’s bounds', () => {
     // Measured for its first batch alone (the second synth's unchanged functions): sized by its soak in the first.
     const once = fn({ memoryMb: 256, soak: { invocations: 1, peak: figure(75), samples: [] }, soakToSdkFloor: null });
     expect(breaches(results({ dispatch: once }), full)).toEqual([]);
+  });
+
+  it('hold the scorecard of the bundled history to 10 s', () => {
+    const slow = results({ api: fn() });
+    expect(breaches(slow, full)).toEqual([]);
+    slow.throughput = { ...slow.throughput, scorecard: { symbols: 150, observations: 16021, wallMs: 10_400 } };
+    expect(breaches(slow, full)).toEqual(['throughput: the scorecard of 150 symbols took 10400 ms > 10 s']);
   });
 
   it('refuse figures from another runtime or other flags', () => {
