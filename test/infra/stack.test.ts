@@ -1157,10 +1157,7 @@ describe('configuration', () => {
       'scanfleet.budget.monthlyUsd must be a number of US dollars above 0, at most 1000000, got "10"',
     ],
     [{ sweeper: { memoryMb: 100 } }, 'scanfleet.sweeper.memoryMb must be a whole number from 128 to 10240, got 100'],
-    [
-      { retention: { scorecardDays: 0 } },
-      'scanfleet.retention.scorecardDays must be a whole number from 1 up, got 0',
-    ],
+    [{ retention: { scorecardDays: 0 } }, 'scanfleet.retention.scorecardDays must be a whole number from 1 up, got 0'],
     [
       { retention: { scorecardDays: 30 } },
       "scanfleet.retention.scorecardDays must keep a session until its longest horizon's return falls due: 20 sessions (and a gap-fill) need 45 days, got 30",

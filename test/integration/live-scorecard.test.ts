@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunPurpose } from '../../functions/core/run/dispatch-plan.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
-import { createResultsTableAt } from '../../functions/local/embedded-store.js';
+import { type ItemKey, KEYS } from '../../functions/adapters/store/table-schema.js';
+import { type EmbeddedStore, createResultsTableAt, startEmbeddedStore } from '../../functions/local/embedded-store.js';
+import { configureLocalEnvironment, runLocalPipeline } from '../../functions/local/local-pipeline.js';
+import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
+import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
+import { backfillScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { type Bars, sliceBars } from '../../functions/core/scan/bars.js';
 import { planScan } from '../../functions/core/scan/scanners.js';
 import { parseIsoDay } from '../../functions/core/market/trading-day.js';
@@ -51,7 +58,8 @@ async function histories(): Promise<History[]> {
       const sessions = countedSessions(bars, plan, { from: parseIsoDay(FROM) });
       const observed = new Map<number, string[]>();
       for (let t = sessions.first; t < sessions.end; t++) observed.set(t, []);
-      for (const o of symbolObservations(bars, plan, sessions)) observed.get(o.index)?.push(signalKey(o.scanner, o.signal));
+      for (const o of symbolObservations(bars, plan, sessions))
+        observed.get(o.index)?.push(signalKey(o.scanner, o.signal));
       return { bars, observed };
     }),
   );
@@ -158,4 +166,154 @@ describe('the live scorecard', () => {
       { numRuns: 5 },
     );
   }, 240_000);
+});
+
+/** After-close (or market-hours) runs of the schedule at New York instants over one store, with intraday alerts on. */
+async function runs(
+  store: EmbeddedStore,
+  symbols: string[],
+  at: [string, RunPurpose][],
+  env: Record<string, string> = {},
+) {
+  configureLocalEnvironment();
+  for (const [instant, purpose] of at)
+    await runLocalPipeline({
+      store,
+      watchlist: 'live',
+      symbols,
+      scanners: ['macd', 'ttm-squeeze', 'vpb'],
+      dataDir: BUNDLED_DATA_DIR,
+      lookback: 150,
+      marketData: new ReplayMarketData(BUNDLED_DATA_DIR),
+      now: new Date(instant),
+      kind: 'replay',
+      purpose,
+      intraday: true,
+      env,
+      collectOutcomes: false,
+    });
+}
+
+function item(store: EmbeddedStore, key: ItemKey) {
+  return createDocumentClient(store.endpoint)
+    .send(new GetCommand({ TableName: store.tableName, Key: key }))
+    .then((r) => r.Item);
+}
+
+const DAY_SECONDS = 86_400;
+
+describe('the live scorecard in the worker', () => {
+  it('records a partial-bar signal only once its session has closed with it', async () => {
+    const store = await startEmbeddedStore();
+    try {
+      const { scorecard } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+      // COST's VPB buy forms at 10:30 on 2024-03-07 (alerted as forming) and holds at the close.
+      await runs(
+        store,
+        ['COST', 'HUM'],
+        [
+          ['2024-03-06T20:00:00-05:00', 'refetch'],
+          ['2024-03-07T10:30:00-05:00', 'market-hours'],
+        ],
+      );
+      const trading = await scorecard.scorecard({ scanner: 'vpb', horizon: 1 });
+      expect(trading?.to).toBe('2024-03-06');
+      expect(await item(store, KEYS.session('COST', '2024-03-07'))).toBeUndefined();
+      expect(await item(store, KEYS.observation('COST', '2024-03-07', 'vpb', 'buy'))).toBeUndefined();
+      const buysBefore = trading?.rows.find((r) => r.signal === 'buy');
+
+      await runs(store, ['COST', 'HUM'], [['2024-03-07T16:45:00-05:00', 'after-close']]);
+      const closed = await scorecard.scorecard({ scanner: 'vpb', horizon: 1 });
+      expect(closed?.to).toBe('2024-03-07');
+      expect((await item(store, KEYS.session('COST', '2024-03-07')))?.signals).toContain('vpb#buy');
+      expect(await item(store, KEYS.observation('COST', '2024-03-07', 'vpb', 'buy'))).toMatchObject({
+        symbol: 'COST',
+        session: '2024-03-07',
+        scanner: 'vpb',
+        signal: 'buy',
+      });
+      // One more buy observed, its 1-session return not in the data yet.
+      const buysAfter = closed?.rows.find((r) => r.signal === 'buy');
+      expect(buysAfter?.missing).toBe((buysBefore?.missing ?? 0) + 1);
+      expect(buysAfter?.count).toBe(buysBefore?.count);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('records a missed session through the gap-fill, and equals the CLI’s figures over the sessions recorded', async () => {
+    const store = await startEmbeddedStore();
+    const symbols = ['AAPL', 'AMZN', 'NFLX', 'TGT', 'TMO', 'TSLA'];
+    try {
+      const { scorecard } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+      // The store's first run on the evening of 03-04 (it derives the last 5 sessions); every run of 03-05 missed.
+      await runs(
+        store,
+        symbols,
+        [
+          ['2024-03-04T20:00:00-05:00', 'refetch'],
+          ['2024-03-06T16:45:00-05:00', 'after-close'],
+        ],
+        { SCORECARD_TTL_DAYS: '30' },
+      );
+      const missed = await item(store, KEYS.session('AAPL', '2024-03-05'));
+      expect(missed?.signals).toContain('vpb#sell');
+      expect(missed?.returns).toEqual({ 1: expect.any(Number) });
+      expect(await item(store, KEYS.observation('AAPL', '2024-03-05', 'vpb', 'sell'))).toBeDefined();
+      // Retention: the configured 30 days on the sessions, the observations and the aggregates.
+      const now = Date.now() / 1000;
+      for (const key of [
+        KEYS.session('AAPL', '2024-03-05'),
+        KEYS.observation('AAPL', '2024-03-05', 'vpb', 'sell'),
+        KEYS.aggregate(1, 'all', 'baseline'),
+      ])
+        expect(((await item(store, key))?.expiresAt as number) - now).toBeCloseTo(30 * DAY_SECONDS, -3);
+      const cli = buildScorecard(await Promise.all(symbols.map((s) => bundledBars(s, '2024-03-06', 1000))), {
+        plan,
+        horizons: [1, 5, 10, 20],
+        range: { from: parseIsoDay('2024-02-27') },
+      });
+      expect(cli.baseline[0].count).toBe(6 * 6);
+      expectSameFigures(await scorecard.scorecard(), { ...cli, symbols: [...symbols].sort() });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('counts nothing twice when live runs follow a backfill over the same sessions', async () => {
+    const store = await startEmbeddedStore();
+    const symbols = ['AAPL', 'KO', 'NVDA'];
+    try {
+      const stores = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+      const { counts, scorecard: backfilled } = await backfillScorecard({
+        provider: 'csv',
+        dataDir: BUNDLED_DATA_DIR,
+        symbols,
+        nowMs: Date.parse('2024-03-09T12:00:00-05:00'),
+        store: stores.scorecard,
+      });
+      expect(counts.added).toBeGreaterThan(0);
+      // Retention: 400 days unless configured.
+      expect(
+        ((await item(store, KEYS.session('KO', '2024-03-08')))?.expiresAt as number) - Date.now() / 1000,
+      ).toBeCloseTo(400 * DAY_SECONDS, -3);
+      await runs(store, symbols, [
+        ['2024-03-07T16:45:00-05:00', 'after-close'],
+        ['2024-03-08T16:45:00-05:00', 'after-close'],
+        ['2024-03-08T20:00:00-05:00', 'refetch'],
+      ]);
+      expect(await stores.scorecard.scorecard()).toEqual(backfilled);
+      const again = await backfillScorecard({
+        provider: 'csv',
+        dataDir: BUNDLED_DATA_DIR,
+        symbols,
+        nowMs: Date.parse('2024-03-09T12:00:00-05:00'),
+        store: stores.scorecard,
+      });
+      expect(again.counts.added).toBe(0);
+      expect(again.scorecard).toEqual(backfilled);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

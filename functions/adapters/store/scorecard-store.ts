@@ -127,7 +127,7 @@ export class ScorecardStore {
     let done = 0;
     const all = [...deltas.values()];
     await mapWithConcurrency(all, 4, async (delta) => {
-      added += await this.addToAggregate(delta, expiresAt);
+      added += await this.addToAggregate(delta, horizons, expiresAt);
       onProgress?.(++done, all.length);
     });
     return { sessions: sessions.length, observations: observations.length, added };
@@ -140,9 +140,10 @@ export class ScorecardStore {
   }
 
   /** Adds a delta's contributions, a share at a time (a symbol's sessions in order); the count added. */
-  private async addToAggregate(delta: AggregateDelta, expiresAt: number): Promise<number> {
+  private async addToAggregate(delta: AggregateDelta, horizons: readonly number[], expiresAt: number): Promise<number> {
     let added = 0;
-    for (const round of shares(delta)) for (const share of round) added += await this.addShare(delta, share, expiresAt);
+    for (const round of shares(delta))
+      for (const share of round) added += await this.addShare(delta, share, horizons, expiresAt);
     return added;
   }
 
@@ -151,7 +152,12 @@ export class ScorecardStore {
    * added, or none added yet); when that fails, the symbols' ranges are read and only the
    * sessions outside them are added, on the condition that the ranges are still the ones read.
    */
-  private async addShare(delta: AggregateDelta, shares: readonly Share[], expiresAt: number): Promise<number> {
+  private async addShare(
+    delta: AggregateDelta,
+    shares: readonly Share[],
+    horizons: readonly number[],
+    expiresAt: number,
+  ): Promise<number> {
     const key = KEYS.aggregate(delta.horizon, delta.scanner, delta.signal);
     let ranges: Map<string, { first: string; last: string } | null> | undefined;
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -212,7 +218,12 @@ export class ScorecardStore {
       });
       const adds = ['#count :count'];
       values[':count'] = tally.count;
-      if (delta.horizon !== RECORDED) {
+      if (delta.horizon === RECORDED) {
+        // The horizons the recorder fills: the document shows them before any of their returns is in.
+        names['#horizons'] = 'horizons';
+        values[':horizons'] = [...horizons];
+        sets.push('#horizons = :horizons');
+      } else {
         Object.assign(names, { '#sum': 'sum', '#sumSq': 'sumSq', '#hits': 'hits' });
         Object.assign(values, { ':sum': tally.sum, ':sumSq': tally.sumSq, ':hits': tally.hits });
         adds.push('#sum :sum', '#sumSq :sumSq', '#hits :hits');
@@ -235,7 +246,10 @@ export class ScorecardStore {
         ),
       );
       if (updated !== undefined) return tally.count;
-      ranges = await this.readRanges(key, shares.map((s) => s.symbol));
+      ranges = await this.readRanges(
+        key,
+        shares.map((s) => s.symbol),
+      );
     }
     throw new StoreError(
       `the scorecard aggregate ${key.sk} stayed contended over ${MAX_UPDATE_ATTEMPTS} conditional updates`,
@@ -252,10 +266,7 @@ export class ScorecardStore {
       symbols.map((symbol) => {
         const first = item?.[firstAttribute(symbol)];
         const last = item?.[lastAttribute(symbol)];
-        return [
-          symbol,
-          typeof first === 'string' && typeof last === 'string' ? { first, last } : null,
-        ];
+        return [symbol, typeof first === 'string' && typeof last === 'string' ? { first, last } : null];
       }),
     );
   }
@@ -313,5 +324,12 @@ function toAggregate(item: Record<string, unknown>): StoredAggregate {
       sessions.set(symbol, { first: value as string, last: item[lastAttribute(symbol)] as string });
     }
   }
-  return { scanner, signal, horizon: Number(item.horizon), tally, sessions };
+  return {
+    scanner,
+    signal,
+    horizon: Number(item.horizon),
+    tally,
+    sessions,
+    ...(Array.isArray(item.horizons) && { horizons: (item.horizons as unknown[]).map(Number) }),
+  };
 }

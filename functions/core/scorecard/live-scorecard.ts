@@ -2,7 +2,7 @@ import type { Bars } from '../scan/bars.js';
 import { SCANNER_NAMES, SCANNERS, type ScannerName } from '../scan/scanners.js';
 import { type EpochDay, isoDay } from '../market/trading-day.js';
 import { forwardReturnUnits, returnUnits } from './forward-return.js';
-import { ReturnTally } from './return-tally.js';
+import type { ReturnTally } from './return-tally.js';
 import { type BaselineRow, excessPct, type Scorecard, type ScorecardRow, signalDirection } from './scorecard.js';
 
 /**
@@ -149,6 +149,8 @@ export interface StoredAggregate {
   readonly horizon: number;
   readonly tally: ReturnTally;
   readonly sessions: ReadonlyMap<string, { readonly first: string; readonly last: string }>;
+  /** On the observations' aggregates (horizon 0): the horizons the recorder fills. */
+  readonly horizons?: readonly number[];
 }
 
 /** The tally direction of an aggregate: the baseline counts returns above zero. */
@@ -161,7 +163,8 @@ export function aggregateDirection(scanner: string, signal: string) {
 /**
  * The scorecard document (as `scanfleet scorecard --json` prints it) from the stored aggregates,
  * optionally one scanner's rows and one horizon's; null when no session is recorded. `from`
- * and `to` are the first and last session recorded, `symbols` those with a session recorded.
+ * and `to` are the first and last session recorded, `symbols` those with a session recorded,
+ * `horizons` those the recorder fills (and any other an earlier configuration filled).
  */
 export function scorecardFromAggregates(
   aggregates: readonly StoredAggregate[],
@@ -177,7 +180,9 @@ export function scorecardFromAggregates(
   const horizons =
     filter.horizon !== undefined
       ? [filter.horizon]
-      : [...new Set(aggregates.map((a) => a.horizon).filter((h) => h !== RECORDED))].sort((a, b) => a - b);
+      : [...new Set([...(recorded.horizons ?? []), ...aggregates.map((a) => a.horizon)])]
+          .filter((h) => h !== RECORDED)
+          .sort((a, b) => a - b);
   const baseline = horizons.map((horizon): BaselineRow => {
     const stats = find(BASELINE.scanner, BASELINE.signal, horizon)?.tally.stats() ?? null;
     return {

@@ -260,7 +260,7 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
     return;
   }
   if (values.backfill && (values.table === undefined) === (values.db === undefined))
-    throw new UsageError('--backfill needs one of --table NAME (a deployed stack\'s table) or --db DIR (a local store)');
+    throw new UsageError("--backfill needs one of --table NAME (a deployed stack's table) or --db DIR (a local store)");
   if (!values.backfill && (values.table !== undefined || values.db !== undefined))
     throw new UsageError('--table and --db are for --backfill only');
   if (values.table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(values.table))
