@@ -9,7 +9,7 @@ import { type EmbeddedStore, createResultsTableAt, startEmbeddedStore } from '..
 import { configureLocalEnvironment, runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/scan-command.js';
-import { backfillScorecard } from '../../functions/local/cli/scorecard-command.js';
+import { backfillScorecard, computeScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { type Bars, sliceBars } from '../../functions/core/scan/bars.js';
 import { planScan } from '../../functions/core/scan/scanners.js';
 import { parseIsoDay } from '../../functions/core/market/trading-day.js';
@@ -293,6 +293,16 @@ describe('the live scorecard in the worker', () => {
         store: stores.scorecard,
       });
       expect(counts.added).toBeGreaterThan(0);
+      // The backfill's figures are the CLI's for the same history.
+      expectSameFigures(
+        backfilled,
+        await computeScorecard({
+          provider: 'csv',
+          dataDir: BUNDLED_DATA_DIR,
+          symbols,
+          nowMs: Date.parse('2024-03-09'),
+        }),
+      );
       // Retention: 400 days unless configured.
       expect(
         ((await item(store, KEYS.session('KO', '2024-03-08')))?.expiresAt as number) - Date.now() / 1000,

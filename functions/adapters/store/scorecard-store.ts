@@ -20,9 +20,12 @@ import { StoreError } from './batch-write.js';
 import { type Table, unlessConditionFails } from './table.js';
 import { ITEM_TYPES, KEYS } from './table-schema.js';
 
-/** An update's share of one aggregate: at most this many symbols and histogram buckets (DynamoDB's 4 KB expressions). */
-const SYMBOLS_PER_UPDATE = 20;
-const BUCKETS_PER_UPDATE = 150;
+/**
+ * An update's share of one aggregate: at most a batch's symbols and this many histogram buckets,
+ * so its update expression stays under DynamoDB's 4 KB (~3.3 KB at most).
+ */
+const SYMBOLS_PER_UPDATE = 30;
+const BUCKETS_PER_UPDATE = 120;
 /** A symbol's sessions an update carries at most (a backfill's are split, in order, over several). */
 const SESSIONS_PER_PIECE = 50;
 /** Conditional updates of one share before its symbols' ranges are deemed contended beyond reason. */
@@ -67,7 +70,7 @@ export class ScorecardStore {
    * Records the symbols' newly closed sessions: reads the sessions they touch (BatchGetItem),
    * writes new sessions with their observations and sessions whose returns came due
    * (BatchWriteItem: their content follows from the bars and the stored signals), then adds to
-   * each aggregate touched (one conditional UpdateItem per aggregate and 20 symbols).
+   * each aggregate touched (one conditional UpdateItem per aggregate and 30 symbols).
    */
   async record(
     symbols: readonly SymbolSessions[],
