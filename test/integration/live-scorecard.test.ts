@@ -165,6 +165,9 @@ describe('the live scorecard', () => {
       ),
       { numRuns: 5 },
     );
+    // The faults did happen: answers lost after their writes landed, calls dropped before.
+    const faults = proxy.calls.filter((c) => c.fault !== undefined).map((c) => c.fault);
+    expect(new Set(faults)).toEqual(new Set(['lost-response', 'reset']));
   }, 240_000);
 });
 

@@ -29,9 +29,9 @@ export interface SymbolSessions {
   /** Closed bars only, oldest first: the forward returns come from these closes. */
   readonly bars: Pick<Bars, 'symbol' | 'day' | 'close' | 'length'>;
   /**
-   * Indexes of the sessions newly closed for this record (a run's derived sessions, gap-fill
-   * included; a backfill's every session from the first counted): the return h sessions before
-   * each comes due.
+   * Indexes of the sessions newly closed for this record, ascending (a run's derived sessions,
+   * gap-fill included; a backfill's every session from the first counted): the return h
+   * sessions before each comes due.
    */
   readonly closed: readonly number[];
   /** The counted sessions among them, each with its observations' signals (possibly none). */
@@ -122,6 +122,7 @@ export function planSymbolRecord(
     });
 }
 
+/** Adds a contribution; for one aggregate they come in ascending sessions (`closed` ascends), each once. */
 function contribute(
   deltas: Map<string, AggregateDelta>,
   scanner: string,
@@ -133,13 +134,9 @@ function contribute(
   const key = `${horizon}#${scanner}#${signal}`;
   let delta = deltas.get(key);
   if (!delta) deltas.set(key, (delta = { scanner, signal, horizon, bySymbol: new Map() }));
-  const list = delta.bySymbol.get(symbol) ?? [];
-  // Sessions stay ascending and unique: a session is contributed once per record.
-  if (list.every((c) => c.session !== contribution.session)) {
-    list.push(contribution);
-    list.sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : 0));
-  }
-  delta.bySymbol.set(symbol, list);
+  const list = delta.bySymbol.get(symbol);
+  if (list) list.push(contribution);
+  else delta.bySymbol.set(symbol, [contribution]);
 }
 
 /** A stored aggregate: its tally, and each symbol's first and last session in it. */
