@@ -1,7 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScannerName } from '../../core/scan/scanners.js';
 import type { Scorecard } from '../../core/scorecard/scorecard.js';
-import { ReturnTally } from '../../core/scorecard/return-tally.js';
+import { BUCKET_UNITS, ReturnTally } from '../../core/scorecard/return-tally.js';
 import {
   type AggregateDelta,
   aggregateDirection,
@@ -18,7 +18,7 @@ import {
 import { mapWithConcurrency } from '../market-data/http-client.js';
 import { StoreError } from './batch-write.js';
 import { type Table, unlessConditionFails } from './table.js';
-import { ITEM_TYPES, KEYS } from './table-schema.js';
+import { type ItemKey, ITEM_TYPES, KEYS } from './table-schema.js';
 
 /**
  * An update's share of one aggregate: at most a batch's symbols and this many histogram buckets,
@@ -26,7 +26,7 @@ import { ITEM_TYPES, KEYS } from './table-schema.js';
  */
 const SYMBOLS_PER_UPDATE = 30;
 const BUCKETS_PER_UPDATE = 120;
-/** A symbol's sessions an update carries at most (a backfill's are split, in order, over several). */
+/** A symbol's sessions an update carries at most (a backfill's are split, in order, over several): ≤ BUCKETS_PER_UPDATE. */
 const SESSIONS_PER_PIECE = 50;
 /** Conditional updates of one share before its symbols' ranges are deemed contended beyond reason. */
 const MAX_UPDATE_ATTEMPTS = 8;
@@ -72,11 +72,7 @@ export class ScorecardStore {
    * (BatchWriteItem: their content follows from the bars and the stored signals), then adds to
    * each aggregate touched (one conditional UpdateItem per aggregate and 30 symbols).
    */
-  async record(
-    symbols: readonly SymbolSessions[],
-    horizons: readonly number[],
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<RecordCounts> {
+  async record(symbols: readonly SymbolSessions[], horizons: readonly number[]): Promise<RecordCounts> {
     const keys = symbols.flatMap((s) =>
       sessionsToRead(s, horizons).map((session) => KEYS.session(s.bars.symbol, session)),
     );
@@ -127,11 +123,8 @@ export class ScorecardStore {
     // Items first: a crash before the aggregates leaves them to the next record of these sessions.
     await this.table.batchWrite([...sessions, ...observations]);
     let added = 0;
-    let done = 0;
-    const all = [...deltas.values()];
-    await mapWithConcurrency(all, 4, async (delta) => {
+    await mapWithConcurrency([...deltas.values()], 4, async (delta) => {
       added += await this.addToAggregate(delta, horizons, expiresAt);
-      onProgress?.(++done, all.length);
     });
     return { sessions: sessions.length, observations: observations.length, added };
   }
@@ -259,12 +252,17 @@ export class ScorecardStore {
     );
   }
 
-  /** Each symbol's first and last session in an aggregate (null: none added yet), read consistently. */
+  /**
+   * Each symbol's first and last session in an aggregate (null: none added yet), read
+   * consistently and whether or not the item has expired (the condition sees it until TTL deletes it).
+   */
   private async readRanges(
-    key: { pk: string; sk: string },
+    key: ItemKey,
     symbols: readonly string[],
   ): Promise<Map<string, { first: string; last: string } | null>> {
-    const item = await this.table.get(key);
+    const { Item: item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.name, Key: key, ConsistentRead: true }),
+    );
     return new Map(
       symbols.map((symbol) => {
         const first = item?.[firstAttribute(symbol)];
@@ -278,32 +276,34 @@ export class ScorecardStore {
 /**
  * A delta's shares in rounds: each symbol's sessions split, in order, into pieces of at most
  * SESSIONS_PER_PIECE; round r holds the r-th piece of each symbol, in updates of at most
- * SYMBOLS_PER_UPDATE symbols and BUCKETS_PER_UPDATE sessions (a session adds one bucket at most).
- * Rounds go one after another, so a symbol's sessions are added in order.
+ * SYMBOLS_PER_UPDATE symbols and BUCKETS_PER_UPDATE distinct histogram buckets (none at horizon
+ * 0). Rounds go one after another, so a symbol's sessions are added in order.
  */
 function shares(delta: AggregateDelta): Share[][][] {
-  const pieceSize = SESSIONS_PER_PIECE;
   const pieces = [...delta.bySymbol].map(([symbol, contributions]) => {
     const list: Share[] = [];
-    for (let i = 0; i < contributions.length; i += pieceSize)
-      list.push({ symbol, contributions: contributions.slice(i, i + pieceSize) });
+    for (let i = 0; i < contributions.length; i += SESSIONS_PER_PIECE)
+      list.push({ symbol, contributions: contributions.slice(i, i + SESSIONS_PER_PIECE) });
     return list;
   });
+  const bucketsOf = (share: Share) =>
+    delta.horizon === RECORDED ? [] : share.contributions.map((c) => Math.floor(c.units / BUCKET_UNITS));
   const rounds: Share[][][] = [];
   for (let r = 0; pieces.some((p) => p.length > r); r++) {
     const updates: Share[][] = [];
     let current: Share[] = [];
-    let sessions = 0;
+    let buckets = new Set<number>();
     for (const piece of pieces) {
       const share = piece[r];
       if (!share) continue;
-      if (current.length === SYMBOLS_PER_UPDATE || sessions + share.contributions.length > BUCKETS_PER_UPDATE) {
+      const more = bucketsOf(share).filter((b) => !buckets.has(b));
+      if (current.length === SYMBOLS_PER_UPDATE || buckets.size + new Set(more).size > BUCKETS_PER_UPDATE) {
         updates.push(current);
         current = [];
-        sessions = 0;
+        buckets = new Set();
       }
       current.push(share);
-      sessions += share.contributions.length;
+      for (const b of bucketsOf(share)) buckets.add(b);
     }
     if (current.length > 0) updates.push(current);
     rounds.push(updates);
