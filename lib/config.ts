@@ -12,10 +12,11 @@ import {
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
 import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_SCHEDULES } from '../functions/core/market/schedules.js';
-import { DEFAULT_COOLDOWN_SESSIONS } from '../functions/core/run/signal-events.js';
+import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../functions/core/run/signal-events.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/providers.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
+import { DEFAULT_HORIZONS, MAX_HORIZON } from '../functions/core/scorecard/horizons.js';
 
 /** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */
 export interface ScanfleetConfig {
@@ -45,7 +46,10 @@ export interface ScanfleetConfig {
   readonly alpacaFeed: string;
   /** How far Yahoo's or Schwab's daily bar lags the market, in minutes: a bar is closed this long after the close. */
   readonly providerDelayMinutes: number;
-  readonly retention: { readonly resultsDays: number; readonly runsDays: number };
+  /** Days results, runs (with their events and alerts) and the scorecard's sessions and observations are kept. */
+  readonly retention: { readonly resultsDays: number; readonly runsDays: number; readonly scorecardDays: number };
+  /** The live scorecard's forward-return horizons, in sessions (docs/scorecard.md#the-live-scorecard). */
+  readonly scorecardHorizons: readonly number[];
   readonly batchSize: number;
   readonly lookbackBars: number;
   readonly dispatch: { readonly memoryMb: number; readonly timeoutSeconds: number };
@@ -114,6 +118,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   alpacaFeed: 'sip',
   providerDelayMinutes: 10,
   retention: { ...DEFAULT_RETENTION },
+  scorecardHorizons: DEFAULT_HORIZONS,
   batchSize: DEFAULT_BATCH_SIZE,
   lookbackBars: DEFAULT_LOOKBACK_BARS,
   // VmHWM 103.7 MB over 500 dispatches of 150 symbols (110.0 MB on the run before): too near the line for 128 MB.
@@ -258,8 +263,21 @@ const configSchema = v.pipe(
         settings({
           resultsDays: wholeNumber(defaults.retention.resultsDays, 1),
           runsDays: wholeNumber(defaults.retention.runsDays, 1),
+          scorecardDays: wholeNumber(defaults.retention.scorecardDays, 1),
         }),
         {},
+      ),
+      scorecardHorizons: v.optional(
+        v.pipe(
+          v.array(v.number(), got('must be a list of whole numbers of sessions')),
+          v.minLength(1, got('must name at least one horizon')),
+          v.check(
+            (list) => list.every((h) => Number.isInteger(h) && h >= 1 && h <= MAX_HORIZON),
+            got(`must be whole numbers of sessions from 1 to ${MAX_HORIZON}`),
+          ),
+          v.transform((list) => [...new Set(list)].sort((a, b) => a - b)),
+        ),
+        [...defaults.scorecardHorizons],
       ),
       batchSize: wholeNumber(defaults.batchSize, 1, 100),
       lookbackBars: wholeNumber(defaults.lookbackBars, 50),
@@ -318,6 +336,16 @@ const configSchema = v.pipe(
   ),
   v.forward(
     v.check(
+      (config) => config.retention.scorecardDays >= horizonSpanDays(Math.max(...config.scorecardHorizons)),
+      (issue) => {
+        const longest = Math.max(...issue.input.scorecardHorizons);
+        return `must keep a session until its longest horizon's return falls due: ${longest} sessions (and a gap-fill) need ${horizonSpanDays(longest)} days, got ${issue.input.retention.scorecardDays}`;
+      },
+    ),
+    ['retention', 'scorecardDays'],
+  ),
+  v.forward(
+    v.check(
       (config) => !(config.provider === 'schwab' || config.provider === 'alpaca') || !!config.providerSecret,
       (issue) =>
         `is required for provider "${issue.input.provider}": the name or ARN of a Secrets Manager secret with its credentials`,
@@ -325,6 +353,11 @@ const configSchema = v.pipe(
     ['providerSecret'],
   ),
 );
+
+/** Calendar days that `sessions` sessions after a session, and a gap-fill's, may span (weekends and holidays). */
+function horizonSpanDays(sessions: number): number {
+  return Math.ceil(((sessions + MAX_GAP_FILL_SESSIONS) * 7) / 5) + 10;
+}
 
 /** Merges the context over the defaults, validates every key, and reads the watchlist. */
 export function loadConfig(context: unknown, projectRoot: string): ResolvedConfig {

@@ -109,6 +109,8 @@ export class ScanPipeline extends Construct {
         // (only Discord fills the outbox: without it the worker sends nothing to the queue).
         ...(props.discordSecret && { [ENV.queueUrl]: this.queue.queueUrl }),
         [ENV.lookbackBars]: String(config.lookbackBars),
+        [ENV.scorecardTtlDays]: String(config.retention.scorecardDays),
+        [ENV.scorecardHorizons]: config.scorecardHorizons.join(','),
         [ENV.maxReceives]: String(MAX_RECEIVES),
         [ENV.alertsIntraday]: String(config.alerts.intraday),
         [ENV.alertCooldownSessions]: String(config.alerts.cooldownSessions),
@@ -144,14 +146,17 @@ export class ScanPipeline extends Construct {
     // The worker writes its run's progress, results and alert log, the signal events (claimed once by
     // a conditional put), the alert outbox (its messages and leases), the runtime controls
     // (once-per-cause notices) and the bars it fetched; it reads the symbols' event states in one
-    // batch, on their partitions only.
+    // batch, on their partitions only. For the live scorecard it reads and batch-writes the
+    // sessions and observations (no single-item write) and updates the aggregates (no put).
     this.scanBatch.role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
     );
     this.scanBatch.role.addToPolicy(
       onPartitions(table, ['PutItem', 'UpdateItem', 'BatchWriteItem'], ['runs', 'events', 'outbox', 'control', 'bars']),
     );
-    this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchGetItem'], ['events']));
+    this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchWriteItem'], ['observations']));
+    this.scanBatch.role.addToPolicy(onPartitions(table, ['UpdateItem'], ['scorecard']));
+    this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchGetItem'], ['events', 'observations']));
     if (props.discordSecret)
       this.scanBatch.role.addToPolicy(
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),

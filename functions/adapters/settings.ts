@@ -10,6 +10,7 @@ import {
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../core/run/batching.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../core/run/signal-events.js';
 import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
+import { DEFAULT_HORIZONS, parseHorizons } from '../core/scorecard/horizons.js';
 import { DEFAULT_RETRY } from './market-data/http-client.js';
 import { PROVIDERS } from './market-data/providers.js';
 import { DEFAULT_RETENTION } from './store/table-schema.js';
@@ -25,6 +26,10 @@ export const ENV = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   resultsTtlDays: 'RESULTS_TTL_DAYS',
   runsTtlDays: 'RUNS_TTL_DAYS',
+  /** Days the live scorecard's sessions and observations are kept (default 400). */
+  scorecardTtlDays: 'SCORECARD_TTL_DAYS',
+  /** The live scorecard's forward-return horizons, in sessions: comma-separated, each in 1–250 (default 1,5,10,20). */
+  scorecardHorizons: 'SCORECARD_HORIZONS',
   batchSize: 'BATCH_SIZE',
   lookbackBars: 'LOOKBACK_BARS',
   /** The scan queue's maxReceiveCount: on the last delivery a failing batch is noted on its run. */
@@ -126,6 +131,19 @@ const numeric = (rule: string, accepts: (n: number) => boolean) =>
     v.transform((raw) => Number(raw)),
   );
 
+const horizons = () =>
+  v.pipe(
+    v.string(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      try {
+        return parseHorizons(dataset.value);
+      } catch (error) {
+        addIssue({ message: (error as Error).message });
+        return NEVER;
+      }
+    }),
+  );
+
 const positive = () => numeric('must be a positive number', (n) => Number.isFinite(n) && n > 0);
 /** Infinity allowed: no limit (pacing off, no timeout). */
 const positiveOrInfinity = () => numeric('must be a positive number', (n) => n > 0);
@@ -163,6 +181,8 @@ const fields = {
   dynamodbEndpoint: text,
   resultsTtlDays: v.optional(positive(), String(DEFAULT_RETENTION.resultsDays)),
   runsTtlDays: v.optional(positive(), String(DEFAULT_RETENTION.runsDays)),
+  scorecardTtlDays: v.optional(positive(), String(DEFAULT_RETENTION.scorecardDays)),
+  scorecardHorizons: v.optional(horizons(), DEFAULT_HORIZONS.join(',')),
   batchSize: v.optional(positive(), String(DEFAULT_BATCH_SIZE)),
   lookbackBars: v.optional(positive(), String(DEFAULT_LOOKBACK_BARS)),
   maxReceives: v.optional(positive(), String(MAX_RECEIVES)),

@@ -7,6 +7,7 @@ import { referenceInstant } from '../core/market/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
 import { planScan } from '../core/scan/scanners.js';
 import { MAX_GAP_FILL_SESSIONS } from '../core/run/signal-events.js';
+import { DEFAULT_HORIZONS } from '../core/scorecard/horizons.js';
 import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
@@ -46,6 +47,7 @@ export interface WorkerStores {
   readonly outbox: Stores['outbox'];
   /** Operator notices: the provider refusing the credentials is told once, and its recovery. */
   readonly control: Pick<Stores['control'], 'raiseNotice' | 'resolveNotice'>;
+  readonly scorecard: EventRecorder['scorecard'];
 }
 
 export interface ScanBatchDeps {
@@ -67,6 +69,8 @@ export interface ScanBatchDeps {
   readonly postLimits?: PostLimits;
   readonly marketData: MarketData;
   readonly lookbackBars: number;
+  /** The live scorecard's forward-return horizons, in sessions, ascending (default 1, 5, 10, 20). */
+  readonly scorecardHorizons?: readonly number[];
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
   readonly maxReceives: number;
   /** The worker's clock; a message's explicit instant (`--now`, a replay) stands in for it. */
@@ -127,6 +131,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     }
     const message: ScanMessage = parsed;
     const { stores, alertSettings, marketData, lookbackBars, maxReceives, now } = deps();
+    const scorecardHorizons = deps().scorecardHorizons ?? DEFAULT_HORIZONS;
     const { runs, results } = stores;
     const context = { runId: message.runId, batch: message.batch, messageId: record.messageId, receives };
     try {
@@ -155,11 +160,12 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         newestDataDay,
       });
       // A provider failing the whole batch throws here: the batch is retried, not half-written.
-      // The extra bars let events of the last sessions be derived from full windows (gap-fill).
+      // The extra bars let events of the last sessions be derived from full windows (gap-fill),
+      // and reach back to the sessions whose forward returns those sessions close.
       const fetched = await marketData.fetchDailyBars({
         symbols: message.symbols,
         asOf: reference.cutDay,
-        lookback: plan.lookback + MAX_GAP_FILL_SESSIONS + 1,
+        lookback: Math.max(plan.lookback, scorecardHorizons.at(-1) ?? 0) + MAX_GAP_FILL_SESSIONS + 1,
         now: reference.referenceMs,
       });
       if (credentialsRefusedHere) {
@@ -200,6 +206,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         at: new Date(reference.referenceMs).toISOString(),
         newestClosed: reference.lastClosedSession,
         refetch: message.refetch === true,
+        horizons: scorecardHorizons,
         ...alertSettings,
       });
       const symbolsPartial = scans.filter((s) => s.outcomes.some((o) => o.partial === true)).length;
@@ -367,12 +374,17 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
   return {
     stores: openStores(client, {
       tableName: required(settings, 'tableName'),
-      retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
+      retention: {
+        resultsDays: settings.resultsTtlDays,
+        runsDays: settings.runsTtlDays,
+        scorecardDays: settings.scorecardTtlDays,
+      },
     }),
     alertSettings: { intraday: settings.alertsIntraday, cooldownSessions: settings.alertCooldownSessions },
     now: () => new Date(),
     marketData: overrides.marketData ?? createMarketData(settings),
     lookbackBars: settings.lookbackBars,
+    scorecardHorizons: settings.scorecardHorizons,
     maxReceives: settings.maxReceives,
     alerts: { discord: new DiscordClient(), ...webhooks },
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,

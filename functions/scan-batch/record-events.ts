@@ -8,12 +8,15 @@ import type { AlertLogEntry } from '../core/run/alert-log.js';
 import type { AlertStore } from '../adapters/store/alert-store.js';
 import type { BarsStore } from '../adapters/store/bars-store.js';
 import type { EventStore } from '../adapters/store/event-store.js';
+import type { ScorecardStore } from '../adapters/store/scorecard-store.js';
+import { signalKey, type SymbolSessions } from '../core/scorecard/live-scorecard.js';
 
 /** The store calls recording events makes. */
 export interface EventRecorder {
   readonly events: Pick<EventStore, 'readStates' | 'writeState' | 'claimEvent' | 'resolveForming'>;
   readonly alerts: Pick<AlertStore, 'writeAlertLog'>;
   readonly bars: Pick<BarsStore, 'writeBars'>;
+  readonly scorecard: Pick<ScorecardStore, 'record'>;
 }
 
 export interface EventRun {
@@ -26,6 +29,8 @@ export interface EventRun {
   readonly cooldownSessions: number;
   /** The evening re-fetch: the newest closed session is derived again. */
   readonly refetch: boolean;
+  /** The live scorecard's horizons, in sessions. */
+  readonly horizons: readonly number[];
 }
 
 /** One symbol as the batch fetched and scanned it: all its bars, the window scanned, the scan. */
@@ -41,12 +46,16 @@ export interface ScannedSymbol {
  * on, and confirmations or retractions. What this run alerts goes to its alert log; the symbol's
  * state moves on last, so a redelivered batch derives the same claims and finds them its own.
  *
+ * The same closed sessions feed the live scorecard, before any state moves: each counted one is
+ * recorded with its observations, and the forward returns they close are added (a partial bar
+ * is never one of them; a missed session is, through the gap-fill).
+ *
  * The symbols' closed bars are cached (for the chart) when their last closed bar is newer than
  * the one the state records as cached: the state read tells, so a batch whose bars did not move
  * reads and writes nothing more.
  */
 export async function recordEvents(
-  { events, alerts, bars: barsCache }: EventRecorder,
+  { events, alerts, bars: barsCache, scorecard }: EventRecorder,
   plan: ScanPlan,
   symbols: readonly ScannedSymbol[],
   run: EventRun,
@@ -62,17 +71,28 @@ export async function recordEvents(
       newBars.set(bars.symbol, closed);
   }
   await barsCache.writeBars([...newBars.values()]);
-  let logged = 0;
-  await mapWithConcurrency(symbols, 8, async ({ bars, window, scan }) => {
-    const symbol = bars.symbol;
-    const stored = states.get(symbol);
-    if (stored && run.newestClosed < parseIsoDay(stored.state.session)) return;
+  const derived = symbols.flatMap(({ bars, window, scan }) => {
+    const stored = states.get(bars.symbol);
+    if (stored && run.newestClosed < parseIsoDay(stored.state.session)) return [];
     const days = sessionsToDerive(stored?.state ?? null, run.newestClosed, bars.day, run.refetch);
     const closed = days.map((day) => {
       const end = indexOf(bars, day) + 1;
       const closedWindow = sliceBars(bars, Math.max(0, end - plan.lookback), end);
-      return { day, events: eventsOfScan(scanSymbol(closedWindow, plan), closedWindow) };
+      return { day, index: end - 1, scan: scanSymbol(closedWindow, plan), window: closedWindow };
     });
+    return [{ bars, window, scan, stored, closed }];
+  });
+  await scorecard.record(
+    derived.map(({ bars, closed }) => scorecardSessions(bars, closed, plan, run.newestClosed)),
+    run.horizons,
+  );
+  let logged = 0;
+  await mapWithConcurrency(derived, 8, async ({ bars, window, scan, stored, closed: derivedSessions }) => {
+    const symbol = bars.symbol;
+    const closed = derivedSessions.map(({ day, scan: closedScan, window: closedWindow }) => ({
+      day,
+      events: eventsOfScan(closedScan, closedWindow),
+    }));
     const partial = scan.outcomes.some((o) => o.partial === true);
     const forming = run.intraday && partial ? eventsOfScan(scan, window) : undefined;
     const { records, state } = planEvents({
@@ -111,6 +131,32 @@ export async function recordEvents(
       await events.writeState(symbol, state, stored?.version, barsDate);
   });
   return { logged, barsCached: newBars.size };
+}
+
+/**
+ * A symbol's part of the live scorecard: its closed bars, the sessions derived now, and the
+ * counted ones among them (every planned scanner has enough bars: the CLI's rule) with the
+ * signals their scans gave.
+ */
+function scorecardSessions(
+  bars: Bars,
+  derived: readonly { index: number; scan: SymbolScan }[],
+  plan: ScanPlan,
+  newestClosed: EpochDay,
+): SymbolSessions {
+  const firstCounted = Math.max(0, ...plan.scanners.map((s) => s.minBars - 1));
+  return {
+    bars: closedBars(bars, newestClosed),
+    closed: derived.map((d) => d.index),
+    observed: derived
+      .filter((d) => d.index >= firstCounted)
+      .map((d) => ({
+        index: d.index,
+        signals: d.scan.outcomes
+          .filter((o) => o.status === 'ok' && o.signal !== null)
+          .map((o) => signalKey(o.scanner, o.signal as string)),
+      })),
+  };
 }
 
 /** The bars dated on or before the newest closed session: a partial last bar left out. */

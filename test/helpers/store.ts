@@ -61,6 +61,7 @@ export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 
       bars: counted('bars'),
       events: counted('events'),
       control: counted('control'),
+      scorecard: counted('scorecard'),
     },
     calls: () => calls,
   };

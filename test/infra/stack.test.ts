@@ -165,6 +165,8 @@ describe('scan pipeline', () => {
       PROVIDER: 'csv',
       DATA_DIR: '/var/task/data/daily',
       LOOKBACK_BARS: '150',
+      SCORECARD_TTL_DAYS: '400',
+      SCORECARD_HORIZONS: '1,5,10,20',
       MAX_RECEIVES: '3',
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
       WORKER_CONCURRENCY: '2',
@@ -225,7 +227,8 @@ describe('least privilege', () => {
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
     ];
-    expect(actionsOf(roleOf(functionId('ScanBatch'))).sort()).toEqual(consume);
+    // Table actions recur over the per-partition statements (pinned below, statement by statement).
+    expect([...new Set(actionsOf(roleOf(functionId('ScanBatch'))))].sort()).toEqual(consume);
     const withDiscord = synth({ discordSecret: 'scanfleet/discord' }).template().toJSON().Resources as Resources;
     const statements = statementsOfFunction(withDiscord, 'PipelineScanBatchFunction');
     const send = statements.find((s) => s.Action === 'sqs:SendMessage');
@@ -313,36 +316,53 @@ describe('least privilege down to the key', () => {
     full = synth(FULL).template().toJSON().Resources as Resources;
   }, 60_000);
 
-  // Each function's writes and the partitions it owns, as the stores it uses write them.
+  // Each function's writes and the partitions it owns, as the stores it uses write them: one
+  // statement per grant.
   const OWNED = {
-    dispatch: { fn: 'PipelineDispatchFunction', writes: ['PutItem'], partitions: ['RUN#*'] },
+    dispatch: { fn: 'PipelineDispatchFunction', grants: [{ writes: ['PutItem'], partitions: ['RUN#*'] }] },
     'scan-batch': {
       fn: 'PipelineScanBatchFunction',
-      writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'],
-      partitions: ['RUN#*', 'EVENT#*', 'OUTBOX', 'CONTROL', 'BARS#*'],
+      grants: [
+        {
+          writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'],
+          partitions: ['RUN#*', 'EVENT#*', 'OUTBOX', 'CONTROL', 'BARS#*'],
+        },
+        // The live scorecard: sessions and observations batch-written, the aggregates updated; nothing else.
+        { writes: ['BatchWriteItem'], partitions: ['OBS#*'] },
+        { writes: ['UpdateItem'], partitions: ['SCORECARD'] },
+      ],
     },
     sweeper: {
       fn: 'OperationsSweeperFunction',
-      writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'],
-      partitions: ['RUN#*', 'OUTBOX', 'CONTROL'],
+      grants: [{ writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'], partitions: ['RUN#*', 'OUTBOX', 'CONTROL'] }],
     },
-    discord: { fn: 'DiscordInteractionsFunction', writes: ['PutItem', 'UpdateItem'], partitions: ['CONTROL'] },
-    api: { fn: 'QueryApiFunction', writes: [], partitions: [] },
-    'alarm-notify': { fn: 'ObservabilityAlarmNotifyFunction', writes: [], partitions: [] },
+    discord: {
+      fn: 'DiscordInteractionsFunction',
+      grants: [{ writes: ['PutItem', 'UpdateItem'], partitions: ['CONTROL'] }],
+    },
+    api: { fn: 'QueryApiFunction', grants: [] },
+    'alarm-notify': { fn: 'ObservabilityAlarmNotifyFunction', grants: [] },
   };
+  const partitionsOf = (name: keyof typeof OWNED) => OWNED[name].grants.flatMap((g) => g.partitions);
 
   it.each(Object.entries(OWNED))(
     'conditions every table write of %s on the partitions it owns (dynamodb:LeadingKeys)',
-    (_, { fn, writes: expected, partitions }) => {
+    (_, { fn, grants }) => {
       const statements = statementsOfFunction(full, fn).filter((st) => [st.Action].flat().some(writes));
       expect(
-        statements
-          .flatMap((st) => [st.Action].flat())
-          .filter(writes)
-          .sort(),
-      ).toEqual(expected.map((a) => `dynamodb:${a}`));
+        statements.map((st) => ({
+          writes: [st.Action]
+            .flat()
+            .filter(writes)
+            .map((a) => a.replace('dynamodb:', ''))
+            .sort(),
+          partitions: (st.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringLike'][
+            'dynamodb:LeadingKeys'
+          ],
+        })),
+      ).toEqual(grants);
       for (const st of statements) {
-        expect(st.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } });
+        expect(Object.keys(st.Condition as object)).toEqual(['ForAllValues:StringLike']);
         expect(st.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] });
       }
     },
@@ -355,6 +375,8 @@ describe('least privilege down to the key', () => {
       outbox: 'OUTBOX',
       control: 'CONTROL',
       bars: 'BARS#*',
+      observations: 'OBS#*',
+      scorecard: 'SCORECARD',
     });
     const owns = (partitions: string[], key: { pk: string }) => partitions.some((p) => like(p, key.pk));
     const runKeys = [
@@ -365,6 +387,11 @@ describe('least privilege down to the key', () => {
       KEYS.alertLog('r1', 'AAPL', 'k', 'new'),
     ];
     const eventKeys = [KEYS.event('AAPL', '2024-03-08', 'macd', 'bullish_cross'), KEYS.state('AAPL')];
+    const scorecardKeys = [
+      KEYS.session('AAPL', '2024-03-08'),
+      KEYS.observation('AAPL', '2024-03-08', 'macd', 'bullish_cross'),
+      KEYS.aggregate(10, 'macd', 'bullish_cross'),
+    ];
     const outboxKeys = [KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0), KEYS.outboxLease('alerts')];
     const controlKeys = [
       KEYS.pause(),
@@ -372,18 +399,24 @@ describe('least privilege down to the key', () => {
       KEYS.notice('provider-credentials'),
       KEYS.tokenStatus(),
     ];
-    for (const key of runKeys) expect(owns(OWNED.dispatch.partitions, key), key.pk).toBe(true);
-    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys])
-      expect(owns(OWNED['scan-batch'].partitions, key), key.pk).toBe(true);
+    for (const key of runKeys) expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(true);
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys])
+      expect(owns(partitionsOf('scan-batch'), key), key.pk).toBe(true);
     for (const key of [...runKeys, ...outboxKeys, ...controlKeys])
-      expect(owns(OWNED.sweeper.partitions, key), key.pk).toBe(true);
-    for (const key of controlKeys) expect(owns(OWNED.discord.partitions, key), key.pk).toBe(true);
-    // And no further: dispatch cannot touch the controls or the events, the sweeper the events, Discord the runs.
-    for (const key of [...eventKeys, ...outboxKeys, ...controlKeys])
-      expect(owns(OWNED.dispatch.partitions, key), key.pk).toBe(false);
-    for (const key of eventKeys) expect(owns(OWNED.sweeper.partitions, key), key.pk).toBe(false);
-    for (const key of [...runKeys, ...eventKeys, ...outboxKeys])
-      expect(owns(OWNED.discord.partitions, key), key.pk).toBe(false);
+      expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(true);
+    for (const key of controlKeys) expect(owns(partitionsOf('discord'), key), key.pk).toBe(true);
+    // And no further: dispatch cannot touch the controls, the events or the scorecard, the sweeper
+    // the events or the scorecard, Discord the runs; the worker's scorecard grants cover nothing else.
+    for (const key of [...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys])
+      expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(false);
+    for (const key of [...eventKeys, ...scorecardKeys]) expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...scorecardKeys])
+      expect(owns(partitionsOf('discord'), key), key.pk).toBe(false);
+    const [, observations, aggregates] = OWNED['scan-batch'].grants;
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys]) {
+      expect(owns(observations.partitions, key), key.pk).toBe(false);
+      expect(owns(aggregates.partitions, key), key.pk).toBe(false);
+    }
   });
 
   it('gives the API role no write at all: its whole policy reads the table and writes its own logs', () => {
@@ -1124,6 +1157,16 @@ describe('configuration', () => {
       'scanfleet.budget.monthlyUsd must be a number of US dollars above 0, at most 1000000, got "10"',
     ],
     [{ sweeper: { memoryMb: 100 } }, 'scanfleet.sweeper.memoryMb must be a whole number from 128 to 10240, got 100'],
+    [{ retention: { scorecardDays: 0 } }, 'scanfleet.retention.scorecardDays must be a whole number from 1 up, got 0'],
+    [
+      { retention: { scorecardDays: 30 } },
+      "scanfleet.retention.scorecardDays must keep a session until its longest horizon's return falls due: 20 sessions (and a gap-fill) need 45 days, got 30",
+    ],
+    [
+      { scorecardHorizons: [5, 0] },
+      'scanfleet.scorecardHorizons must be whole numbers of sessions from 1 to 250, got [5,0]',
+    ],
+    [{ scorecardHorizons: [] }, 'scanfleet.scorecardHorizons must name at least one horizon, got []'],
     [{ sweeper: { memory: 512 } }, 'scanfleet.sweeper.memory is not a setting (known: memoryMb, timeoutSeconds)'],
     [[], 'scanfleet must be an object of settings'],
     [{ api: ['public'] }, 'scanfleet.api must be an object'],

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
+import { startEmbeddedStore } from '../../functions/local/embedded-store.js';
+import { configureLocalEnvironment } from '../../functions/local/local-pipeline.js';
 import { type ProviderServer, startYahooServer } from '../helpers/provider-servers.js';
 
 interface Document {
@@ -174,5 +179,75 @@ describe('scanfleet scorecard --provider yahoo', () => {
     expect(run.stderr).toMatch(
       /^scanfleet: --provider yahoo served no history for any of the 1 symbols \(Yahoo does not know ZZZZ.*\)\n$/,
     );
+  });
+});
+
+describe('scanfleet scorecard --backfill', () => {
+  it('records the history into a store, progress on stderr, and adds nothing when run again', async () => {
+    const db = tempDir('backfill');
+    const args = ['scorecard', '--backfill', '--db', db, '--symbols', 'AAPL,KO', '--horizons', '1,5', '--json'];
+    const first = await runCliAsync(args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(
+      /^scanfleet: backfill 2\/2 symbols: \d+ sessions and \d+ observations written, \d+ added\n$/,
+    );
+    const [summary, ...json] = first.stdout.split('\n');
+    expect(summary).toMatch(
+      /^Backfilled the local store in .*: \d+ sessions and \d+ new observations written, \d+ returns/,
+    );
+    const card = JSON.parse(json.join('\n')) as Document;
+    const cli = JSON.parse(
+      runCli(['scorecard', '--symbols', 'AAPL,KO', '--horizons', '1,5', '--json']).stdout,
+    ) as Document;
+    expect(card.baseline).toEqual(cli.baseline);
+    expect(card.rows.map((r) => [r.signal, r.horizon, r.count, r.missing, r.meanReturnPct, r.hitRatePct])).toEqual(
+      cli.rows.map((r) => [r.signal, r.horizon, r.count, r.missing, r.meanReturnPct, r.hitRatePct]),
+    );
+    const again = await runCliAsync(args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/0 new observations written, 0 returns and observations added/);
+    expect(JSON.parse(again.stdout.split('\n').slice(1).join('\n'))).toEqual(card);
+  }, 120_000);
+
+  it('writes a deployed table named by --table (DYNAMODB_ENDPOINT points it at a local server)', async () => {
+    configureLocalEnvironment();
+    const store = await startEmbeddedStore();
+    try {
+      const run = await runCliAsync(
+        ['scorecard', '--backfill', '--table', store.tableName, '--symbols', 'KO', '--horizons', '1', '--json'],
+        { DYNAMODB_ENDPOINT: store.endpoint },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^Backfilled table scanfleet-results: /);
+      const card = await openStores(createDocumentClient(store.endpoint), {
+        tableName: store.tableName,
+      }).scorecard.scorecard();
+      expect(card?.symbols).toEqual(['KO']);
+      expect(card?.baseline[0].count).toBe(400 - 39 - 1);
+      const missing = await runCliAsync(['scorecard', '--backfill', '--table', 'nope-table', '--symbols', 'KO'], {
+        DYNAMODB_ENDPOINT: store.endpoint,
+      });
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toBe(
+        'scanfleet: there is no table "nope-table" here: check --table and the AWS region (AWS_REGION)\n',
+      );
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it.each([
+    [['--backfill'], "--backfill needs one of --table NAME (a deployed stack's table) or --db DIR (a local store)"],
+    [
+      ['--backfill', '--table', 'results', '--db', 'x'],
+      "--backfill needs one of --table NAME (a deployed stack's table) or --db DIR (a local store)",
+    ],
+    [['--db', 'x'], '--table and --db are for --backfill only'],
+    [['--backfill', '--table', 'a b'], '--table must be a DynamoDB table name, got "a b"'],
+  ])('%j exits 2 with one line naming it', (args, message) => {
+    const run = runCli(['scorecard', ...args]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`scanfleet: ${message}\n`);
   });
 });

@@ -133,16 +133,26 @@ export class RunStore {
     );
   }
 
-  /** Notes on the run what became of its alert. */
+  /**
+   * Notes on the run what became of its alert, unless a concurrent finisher already noted more
+   * signals queued (its count is cumulative: a caller that read the run before that finisher
+   * queued would otherwise overwrite "queued" with "nothing_new").
+   */
   async recordAlert(runId: string, alert: Omit<RunAlert, 'at'>): Promise<void> {
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: KEYS.run(runId),
-        UpdateExpression: 'SET alert = :alert',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':alert': { ...alert, at: this.table.now().toISOString() } },
-      }),
+    await unlessConditionFails(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.run(runId),
+          UpdateExpression: 'SET alert = :alert',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(alert) OR alert.newSignals <= :newSignals)',
+          ExpressionAttributeValues: {
+            ':alert': { ...alert, at: this.table.now().toISOString() },
+            ':newSignals': alert.newSignals,
+          },
+        }),
+      ),
     );
   }
 

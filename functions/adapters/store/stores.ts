@@ -6,12 +6,16 @@ import { EventStore } from './event-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { ResultStore } from './result-store.js';
 import { RunStore } from './run-store.js';
+import { ScorecardStore } from './scorecard-store.js';
 import { Table, type TableOptions } from './table.js';
 import { DEFAULT_RETENTION } from './table-schema.js';
 
 export interface StoreOptions extends TableOptions {
-  /** Days results, and runs with their events and alerts, are kept (DynamoDB TTL). */
-  readonly retention?: { readonly resultsDays: number; readonly runsDays: number };
+  /**
+   * Days results, and runs with their events and alerts, are kept (DynamoDB TTL); and the
+   * scorecard's sessions and observations (400 unless said).
+   */
+  readonly retention?: { readonly resultsDays: number; readonly runsDays: number; readonly scorecardDays?: number };
 }
 
 /** The results table's stores, one per aggregate. */
@@ -27,6 +31,8 @@ export interface Stores {
   readonly outbox: OutboxStore;
   /** The runtime controls: the pause switch, /scan-now's cooldown, operator notices, the token's age. */
   readonly control: ControlStore;
+  /** The live scorecard: each observation once, and the aggregates the reads serve. */
+  readonly scorecard: ScorecardStore;
 }
 
 export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
@@ -40,6 +46,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     alerts: new AlertStore(table, retention.runsDays),
     outbox: new OutboxStore(table, retention.runsDays),
     control: new ControlStore(table, retention.runsDays),
+    scorecard: new ScorecardStore(table, retention.scorecardDays ?? DEFAULT_RETENTION.scorecardDays),
   };
 }
 
@@ -52,6 +59,7 @@ export type ResultReader = Pick<
 export type BarsReader = Pick<BarsStore, 'closedBars'>;
 export type EventReader = Pick<EventStore, 'eventsOf'>;
 export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
+export type ScorecardReader = Pick<ScorecardStore, 'scorecard'>;
 
 /** The stores as the API and the Discord commands see them: reads only. */
 export interface ReadStores {
@@ -60,10 +68,11 @@ export interface ReadStores {
   readonly bars: BarsReader;
   readonly events: EventReader;
   readonly control: ControlReader;
+  readonly scorecard: ScorecardReader;
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, bars, events, control }: Stores): ReadStores {
+export function readStores({ runs, results, bars, events, control, scorecard }: Stores): ReadStores {
   return {
     runs: {
       getRun: runs.getRun.bind(runs),
@@ -82,5 +91,6 @@ export function readStores({ runs, results, bars, events, control }: Stores): Re
     bars: { closedBars: bars.closedBars.bind(bars) },
     events: { eventsOf: events.eventsOf.bind(events) },
     control: { paused: control.paused.bind(control), tokenStatus: control.tokenStatus.bind(control) },
+    scorecard: { scorecard: scorecard.scorecard.bind(scorecard) },
   };
 }

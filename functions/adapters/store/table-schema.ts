@@ -14,6 +14,9 @@
  *   bars         pk BARS#<symbol>   sk <last closed bar date>             a symbol's closed bars as a run fetched them
  *   event        pk EVENT#<symbol>  sk E#<start>#<scanner>#<signal>       one per event, claimed once
  *   event state  pk EVENT#<symbol>  sk STATE                              what the symbol's events stand at
+ *   session      pk OBS#<symbol>    sk S#<session>                        a counted session: its signals and forward returns (the baseline's observation)
+ *   observation  pk OBS#<symbol>    sk O#<session>#<scanner>#<signal>     one per (symbol, session, scanner, signal), stored once
+ *   aggregate    pk SCORECARD       sk AGG#<horizon>#<scanner>#<signal>   the live scorecard's tally of one signal (or all#baseline) at one horizon
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
  *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
  *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause> | TOKEN   runtime switches, once-per-cause notices, the provider token's age
@@ -42,13 +45,16 @@ export const ITEM_TYPES = {
   bars: 'bars',
   event: 'event',
   eventState: 'event-state',
+  session: 'session',
+  observation: 'observation',
+  aggregate: 'aggregate',
   outboxMessage: 'outbox-message',
   outboxLease: 'outbox-lease',
   control: 'control',
 } as const;
 
 /** Items expire after these many days unless configured otherwise. */
-export const DEFAULT_RETENTION = { resultsDays: 7, runsDays: 30 } as const;
+export const DEFAULT_RETENTION = { resultsDays: 7, runsDays: 30, scorecardDays: 400 } as const;
 
 const PREFIX = {
   run: 'RUN#',
@@ -66,6 +72,11 @@ const PREFIX = {
   event: 'EVENT#',
   eventSort: 'E#',
   state: 'STATE',
+  observations: 'OBS#',
+  session: 'S#',
+  observation: 'O#',
+  scorecard: 'SCORECARD',
+  aggregate: 'AGG#',
   outbox: 'OUTBOX',
   message: 'MSG#',
   lease: 'LEASE#',
@@ -168,6 +179,21 @@ export const KEYS = {
   }),
   eventsOf: (symbol: string): KeyRange => ({ pk: `${PREFIX.event}${symbol}`, skPrefix: PREFIX.eventSort }),
   state: (symbol: string): ItemKey => ({ pk: `${PREFIX.event}${symbol}`, sk: PREFIX.state }),
+  /** A counted session of a symbol (YYYY-MM-DD): the signals observed at it and its forward returns. */
+  session: (symbol: string, session: string): ItemKey => ({
+    pk: `${PREFIX.observations}${symbol}`,
+    sk: `${PREFIX.session}${session}`,
+  }),
+  observation: (symbol: string, session: string, scanner: string, signal: string): ItemKey => ({
+    pk: `${PREFIX.observations}${symbol}`,
+    sk: `${PREFIX.observation}${session}#${scanner}#${signal}`,
+  }),
+  /** The live scorecard's tally of one scanner and signal at one horizon (0: the observations recorded). */
+  aggregate: (horizon: number, scanner: string, signal: string): ItemKey => ({
+    pk: PREFIX.scorecard,
+    sk: `${PREFIX.aggregate}${String(horizon).padStart(3, '0')}#${scanner}#${signal}`,
+  }),
+  aggregates: (): KeyRange => ({ pk: PREFIX.scorecard, skPrefix: PREFIX.aggregate }),
   /** One message of the outbox: `source` sorts by time (a run id, or a notice's stamped cause). */
   outboxMessage: (source: string, seq: number): ItemKey => ({
     pk: PREFIX.outbox,
@@ -189,7 +215,8 @@ export const KEYS = {
 /**
  * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition, one per partition family: the
  * runs (with their results and alert logs), the signal events (with their states), the alert
- * outbox, the runtime controls and the cached bars. A role writes only the families it owns.
+ * outbox, the runtime controls, the cached bars, the scorecard's observations (with their
+ * sessions) and its aggregates. A role writes only the families it owns.
  */
 export const LEADING_KEYS = {
   runs: `${PREFIX.run}*`,
@@ -197,4 +224,6 @@ export const LEADING_KEYS = {
   outbox: PREFIX.outbox,
   control: PREFIX.control,
   bars: `${PREFIX.bars}*`,
+  observations: `${PREFIX.observations}*`,
+  scorecard: PREFIX.scorecard,
 } as const;

@@ -1,10 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll } from './batch-write.js';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { backoffMs, batchWriteAll, StoreError } from './batch-write.js';
 import { decodeCursor, encodeCursor, type Page } from './cursor.js';
 import { type IndexRange, type ItemKey, type KeyRange, TABLE_KEYS } from './table-schema.js';
 
 const DAY_SECONDS = 86_400;
+const BATCH_GET_LIMIT = 100;
 
 /**
  * A conditional write: its response, or undefined when its condition failed and nothing was
@@ -77,6 +84,28 @@ export class Table {
       }),
     );
     return Item?.[name];
+  }
+
+  /**
+   * The unexpired items of these keys (consistent reads; BatchGetItem, 100 keys a call, the
+   * unprocessed ones retried with backoff), in no particular order.
+   */
+  async getMany(keys: readonly ItemKey[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_LIMIT).map((key) => ({ ...key }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of Responses?.[this.name] ?? []) if (!this.expired(item)) items.push(item);
+        pending = (UnprocessedKeys?.[this.name]?.Keys ?? []) as Record<string, unknown>[];
+        if (pending.length > 0 && attempt >= this.maxWriteAttempts)
+          throw new StoreError(`${pending.length} items still unread after ${attempt} BatchGetItem attempts`);
+        if (pending.length > 0) await this.sleep(backoffMs(attempt));
+      }
+    }
+    return items;
   }
 
   async batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {

@@ -193,7 +193,7 @@ function barsThrough(bars: Bars, day: EpochDay): Bars {
 }
 
 /** The difference of two means of 4 decimals, exact to the unit. */
-function excessPct(mean: number, baselineMean: number): number {
+export function excessPct(mean: number, baselineMean: number): number {
   return Math.round((mean - baselineMean) * UNITS_PER_PCT) / UNITS_PER_PCT;
 }
 

@@ -26,6 +26,7 @@ const WRITES = [
   'raiseNotice',
   'resolveNotice',
   'recordTokenStatus',
+  'record',
 ];
 
 /**
@@ -48,6 +49,8 @@ export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
   void deps.alerts;
   // @ts-expect-error the Discord commands' runs are read only
   void commands.runs.recordBatch;
+  // @ts-expect-error the API's scorecard is read only
+  void deps.scorecard.record;
 }
 
 describe('the API and the Discord commands get the stores without their write methods', () => {
@@ -59,6 +62,7 @@ describe('the API and the Discord commands get the stores without their write me
     expectTypeOf<keyof ApiDeps['bars']>().toEqualTypeOf<'closedBars'>();
     expectTypeOf<keyof ApiDeps['events']>().toEqualTypeOf<'eventsOf'>();
     expectTypeOf<keyof ApiDeps['control']>().toEqualTypeOf<'paused' | 'tokenStatus'>();
+    expectTypeOf<keyof ApiDeps['scorecard']>().toEqualTypeOf<'scorecard'>();
     expectTypeOf<CommandDeps['runs']>().toEqualTypeOf<ApiDeps['runs']>();
   });
 
@@ -78,6 +82,7 @@ describe('the API and the Discord commands get the stores without their write me
       'runResults',
       'runSignals',
       'runSymbols',
+      'scorecard',
       'shownRun',
       'symbolHistory',
       'tokenStatus',

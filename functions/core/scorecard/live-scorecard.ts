@@ -1,0 +1,215 @@
+import type { Bars } from '../scan/bars.js';
+import { SCANNER_NAMES, SCANNERS, type ScannerName } from '../scan/scanners.js';
+import { type EpochDay, isoDay } from '../market/trading-day.js';
+import { forwardReturnUnits, returnUnits } from './forward-return.js';
+import type { ReturnTally } from './return-tally.js';
+import { type BaselineRow, excessPct, type Scorecard, type ScorecardRow, signalDirection } from './scorecard.js';
+
+/**
+ * The live scorecard's pure part: what a run (or a backfill) records for each symbol — its
+ * sessions and observations, and the forward returns that came due — and the scorecard document
+ * read back from the aggregates. The store (adapters/store/scorecard-store.ts) writes and reads.
+ */
+
+/** The baseline's aggregate: every counted session, whatever the signals. */
+export const BASELINE = { scanner: 'all', signal: 'baseline' } as const;
+
+/** The aggregates at horizon 0 count the observations recorded (no return): `missing` is that count less the filled. */
+export const RECORDED = 0;
+
+/** An observation's signal, as `scanner#signal`. */
+export type SignalKey = string;
+
+export function signalKey(scanner: string, signal: string): SignalKey {
+  return `${scanner}#${signal}`;
+}
+
+/** One symbol's part of a record: its closed bars as fetched, the sessions that closed, what they showed. */
+export interface SymbolSessions {
+  /** Closed bars only, oldest first: the forward returns come from these closes. */
+  readonly bars: Pick<Bars, 'symbol' | 'day' | 'close' | 'length'>;
+  /**
+   * Indexes of the sessions newly closed for this record, ascending (a run's derived sessions,
+   * gap-fill included; a backfill's every session from the first counted): the return h
+   * sessions before each comes due.
+   */
+  readonly closed: readonly number[];
+  /** The counted sessions among them, each with its observations' signals (possibly none). */
+  readonly observed: readonly { readonly index: number; readonly signals: readonly SignalKey[] }[];
+}
+
+/** A session item as written: its signals (the stored ones if it was stored) and every forward return the bars hold. */
+export interface SessionWrite {
+  readonly symbol: string;
+  readonly session: string;
+  readonly signals: readonly SignalKey[];
+  /** Horizon → return in units of 0.0001 %. */
+  readonly returns: Readonly<Record<string, number>>;
+  /** Not stored before: its observation items are written with it. */
+  readonly created: boolean;
+}
+
+/** A return (or, at horizon 0, an observation) added to an aggregate, for one symbol's session. */
+export interface Contribution {
+  readonly session: string;
+  readonly units: number;
+}
+
+/** What one aggregate (scanner, signal, horizon) receives from a record, per symbol, sessions ascending. */
+export interface AggregateDelta {
+  readonly scanner: string;
+  readonly signal: string;
+  readonly horizon: number;
+  readonly bySymbol: Map<string, Contribution[]>;
+}
+
+/** Sessions (YYYY-MM-DD) whose stored items a record of these symbols reads: those a return or an observation falls on. */
+export function sessionsToRead(symbol: SymbolSessions, horizons: readonly number[]): string[] {
+  const days = new Set<EpochDay>();
+  for (const i of symbol.closed)
+    for (const h of [RECORDED, ...horizons]) if (i - h >= 0) days.add(symbol.bars.day[i - h]);
+  return [...days].sort((a, b) => a - b).map(isoDay);
+}
+
+/**
+ * What a record writes for one symbol: each session observed now and not stored before, each
+ * stored session a return came due on (again, with every return the bars hold), and the
+ * contributions to the aggregates — at horizon 0 each observed session, at horizon h the return
+ * from session t to t + h for each newly closed t + h whose t is a session (stored or observed
+ * now). A stored session keeps its signals: an observation is stored once, whichever run saw it.
+ */
+export function planSymbolRecord(
+  input: SymbolSessions,
+  stored: ReadonlyMap<string, readonly SignalKey[]>,
+  horizons: readonly number[],
+  deltas: Map<string, AggregateDelta>,
+): SessionWrite[] {
+  const { bars } = input;
+  const known = new Map<number, { signals: readonly SignalKey[]; created: boolean }>();
+  for (const { index, signals } of input.observed) {
+    const previous = stored.get(isoDay(bars.day[index]));
+    known.set(index, previous ? { signals: previous, created: false } : { signals, created: true });
+  }
+  const touched = new Set<number>(known.keys());
+  for (const i of input.closed) {
+    for (const h of [RECORDED, ...horizons]) {
+      const t = i - h;
+      if (t < 0) continue;
+      let session = known.get(t);
+      const storedSignals = session ? undefined : stored.get(isoDay(bars.day[t]));
+      if (storedSignals) known.set(t, (session = { signals: storedSignals, created: false }));
+      if (!session) continue;
+      touched.add(t);
+      const units = h === RECORDED ? 0 : returnUnits(bars.close[t], bars.close[i]);
+      const contribution = { session: isoDay(bars.day[t]), units };
+      contribute(deltas, BASELINE.scanner, BASELINE.signal, h, bars.symbol, contribution);
+      for (const key of session.signals) {
+        const [scanner, signal] = key.split('#');
+        contribute(deltas, scanner, signal, h, bars.symbol, contribution);
+      }
+    }
+  }
+  return [...touched]
+    .sort((a, b) => a - b)
+    .map((t) => {
+      const { signals, created } = known.get(t) as { signals: readonly SignalKey[]; created: boolean };
+      const returns: Record<string, number> = {};
+      for (const h of horizons) {
+        const units = forwardReturnUnits(bars.close, t, h);
+        if (units !== undefined) returns[h] = units;
+      }
+      return { symbol: bars.symbol, session: isoDay(bars.day[t]), signals, returns, created };
+    });
+}
+
+/** Adds a contribution; for one aggregate they come in ascending sessions (`closed` ascends), each once. */
+function contribute(
+  deltas: Map<string, AggregateDelta>,
+  scanner: string,
+  signal: string,
+  horizon: number,
+  symbol: string,
+  contribution: Contribution,
+): void {
+  const key = `${horizon}#${scanner}#${signal}`;
+  let delta = deltas.get(key);
+  if (!delta) deltas.set(key, (delta = { scanner, signal, horizon, bySymbol: new Map() }));
+  const list = delta.bySymbol.get(symbol);
+  if (list) list.push(contribution);
+  else delta.bySymbol.set(symbol, [contribution]);
+}
+
+/** A stored aggregate: its tally, and each symbol's first and last session in it. */
+export interface StoredAggregate {
+  readonly scanner: string;
+  readonly signal: string;
+  readonly horizon: number;
+  readonly tally: ReturnTally;
+  readonly sessions: ReadonlyMap<string, { readonly first: string; readonly last: string }>;
+  /** On the observations' aggregates (horizon 0): the horizons the recorder fills. */
+  readonly horizons?: readonly number[];
+}
+
+/** The tally direction of an aggregate: the baseline counts returns above zero. */
+export function aggregateDirection(scanner: string, signal: string) {
+  if (scanner === BASELINE.scanner) return 'up' as const;
+  const entry = SCANNERS[scanner as ScannerName];
+  return entry ? signalDirection(entry, signal) : null;
+}
+
+/**
+ * The scorecard document (as `scanfleet scorecard --json` prints it) from the stored aggregates,
+ * optionally one scanner's rows and one horizon's; null when no session is recorded. `from`
+ * and `to` are the first and last session recorded, `symbols` those with a session recorded,
+ * `horizons` those the recorder fills (and any other an earlier configuration filled).
+ */
+export function scorecardFromAggregates(
+  aggregates: readonly StoredAggregate[],
+  filter: { readonly scanner?: ScannerName; readonly horizon?: number } = {},
+): Scorecard | null {
+  const find = (scanner: string, signal: string, horizon: number) =>
+    aggregates.find((a) => a.scanner === scanner && a.signal === signal && a.horizon === horizon);
+  const recorded = find(BASELINE.scanner, BASELINE.signal, RECORDED);
+  if (!recorded || recorded.sessions.size === 0) return null;
+  const ranges = [...recorded.sessions.values()];
+  const from = ranges.reduce((min, r) => (r.first < min ? r.first : min), ranges[0].first);
+  const to = ranges.reduce((max, r) => (r.last > max ? r.last : max), ranges[0].last);
+  const horizons =
+    filter.horizon !== undefined
+      ? [filter.horizon]
+      : [...new Set([...(recorded.horizons ?? []), ...aggregates.map((a) => a.horizon)])]
+          .filter((h) => h !== RECORDED)
+          .sort((a, b) => a - b);
+  const baseline = horizons.map((horizon): BaselineRow => {
+    const stats = find(BASELINE.scanner, BASELINE.signal, horizon)?.tally.stats() ?? null;
+    return {
+      horizon,
+      count: stats?.count ?? 0,
+      meanReturnPct: stats?.meanReturnPct ?? null,
+      upRatePct: stats?.hitRatePct ?? null,
+    };
+  });
+  const rows: ScorecardRow[] = [];
+  for (const name of SCANNER_NAMES) {
+    if (filter.scanner !== undefined && filter.scanner !== name) continue;
+    for (const signal of SCANNERS[name].signals) {
+      const observed = find(name, signal, RECORDED)?.tally.count ?? 0;
+      horizons.forEach((horizon, k) => {
+        const stats = find(name, signal, horizon)?.tally.stats() ?? null;
+        const base = baseline[k].meanReturnPct;
+        rows.push({
+          scanner: name,
+          signal,
+          horizon,
+          count: stats?.count ?? 0,
+          missing: observed - (stats?.count ?? 0),
+          meanReturnPct: stats?.meanReturnPct ?? null,
+          medianReturnPct: stats?.medianReturnPct ?? null,
+          hitRatePct: stats?.hitRatePct ?? null,
+          excessReturnPct: stats && base !== null ? excessPct(stats.meanReturnPct, base) : null,
+        });
+      });
+    }
+  }
+  return { from, to, horizons, symbols: [...recorded.sessions.keys()].sort(), rows, baseline };
+}
