@@ -41,6 +41,8 @@ export function functionBundling(projectRoot: string, config?: BundledConfig): F
     alias: {
       // Lambda gives credentials in the environment; the default chain's other sources are dead weight there.
       '@aws-sdk/credential-provider-node': join(projectRoot, 'functions/adapters/aws/env-credentials.ts'),
+      // Endpoint discovery is off for every client: its cache's LRU library is dead weight too.
+      '@aws-sdk/endpoint-cache': join(projectRoot, 'functions/adapters/aws/endpoint-cache.ts'),
     },
     define: config
       ? {
