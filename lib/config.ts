@@ -16,7 +16,7 @@ import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../functions/c
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/providers.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
-import { DEFAULT_HORIZONS, MAX_HORIZON } from '../functions/core/scorecard/horizons.js';
+import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../functions/core/scorecard/horizons.js';
 
 /** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */
 export interface ScanfleetConfig {
@@ -38,6 +38,8 @@ export interface ScanfleetConfig {
     readonly intraday: boolean;
     /** Sessions a cross or breakout is held back after an alerted one of the same symbol and signal. */
     readonly cooldownSessions: number;
+    /** The horizon, in sessions, each alert line quotes its signal's edge at: one of scorecardHorizons. */
+    readonly edgeHorizon: number;
   };
   readonly provider: ProviderName;
   /** Secrets Manager secret (name or ARN) with the provider's credentials; required for schwab and alpaca. */
@@ -113,7 +115,7 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
   timeZone: 'America/New_York',
   schedules: { ...DEFAULT_SCHEDULES, enabled: true },
-  alerts: { intraday: false, cooldownSessions: DEFAULT_COOLDOWN_SESSIONS },
+  alerts: { intraday: false, cooldownSessions: DEFAULT_COOLDOWN_SESSIONS, edgeHorizon: DEFAULT_SCORE_HORIZON },
   provider: 'csv',
   alpacaFeed: 'sip',
   providerDelayMinutes: 10,
@@ -252,6 +254,7 @@ const configSchema = v.pipe(
         settings({
           intraday: flag(defaults.alerts.intraday),
           cooldownSessions: wholeNumber(defaults.alerts.cooldownSessions, 0, 20),
+          edgeHorizon: wholeNumber(defaults.alerts.edgeHorizon, 1, MAX_HORIZON),
         }),
         {},
       ),
@@ -333,6 +336,14 @@ const configSchema = v.pipe(
       reducedWatchlistSize:
         'the off-hours runs of a reduced watchlist are gone (daily bars cannot change after the close)',
     },
+  ),
+  v.forward(
+    v.check(
+      (config) => config.scorecardHorizons.includes(config.alerts.edgeHorizon),
+      (issue) =>
+        `must be one of the scorecard's horizons (scorecardHorizons: ${issue.input.scorecardHorizons.join(', ')}), got ${issue.input.alerts.edgeHorizon}`,
+    ),
+    ['alerts', 'edgeHorizon'],
   ),
   v.forward(
     v.check(

@@ -72,7 +72,10 @@ export class Operations extends Construct {
         [ENV.schedulesEnabled]: String(config.schedules.enabled),
         [ENV.maxReceives]: String(MAX_RECEIVES),
         ...providerEnvironment(config, providerSecret),
-        ...(discordSecret && { [ENV.discordSecretId]: discordSecret.secretArn }),
+        ...(discordSecret && {
+          [ENV.discordSecretId]: discordSecret.secretArn,
+          [ENV.alertEdgeHorizon]: String(config.alerts.edgeHorizon),
+        }),
       },
     });
     const { role, fn } = this.sweeper;

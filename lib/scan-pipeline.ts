@@ -114,7 +114,10 @@ export class ScanPipeline extends Construct {
         [ENV.maxReceives]: String(MAX_RECEIVES),
         [ENV.alertsIntraday]: String(config.alerts.intraday),
         [ENV.alertCooldownSessions]: String(config.alerts.cooldownSessions),
-        ...(props.discordSecret && { [ENV.discordSecretId]: props.discordSecret.secretArn }),
+        ...(props.discordSecret && {
+          [ENV.discordSecretId]: props.discordSecret.secretArn,
+          [ENV.alertEdgeHorizon]: String(config.alerts.edgeHorizon),
+        }),
       },
       afterBundling: (outputDir) =>
         config.provider === 'csv'

@@ -10,7 +10,7 @@ import {
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../core/run/batching.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../core/run/signal-events.js';
 import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
-import { DEFAULT_HORIZONS, parseHorizons } from '../core/scorecard/horizons.js';
+import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON, MAX_HORIZON, parseHorizons } from '../core/scorecard/horizons.js';
 import { DEFAULT_RETRY } from './market-data/http-client.js';
 import { PROVIDERS } from './market-data/providers.js';
 import { DEFAULT_RETENTION } from './store/table-schema.js';
@@ -102,6 +102,8 @@ export const ENV = {
   alertsIntraday: 'ALERTS_INTRADAY',
   /** Sessions a cross or breakout is held back after an alerted one (default 3). */
   alertCooldownSessions: 'ALERT_COOLDOWN_SESSIONS',
+  /** The horizon, in sessions, alert lines quote each signal's scorecard edge at (default 10). */
+  alertEdgeHorizon: 'ALERT_EDGE_HORIZON',
   /** "false": the schedules are off (config schedules.enabled); the sweeper then expects no run. */
   schedulesEnabled: 'SCHEDULES_ENABLED',
   /** Batches in flight at once (the event source's maxConcurrency): a run's deadline divides by it. */
@@ -240,6 +242,13 @@ const fields = {
   alertCooldownSessions: v.optional(
     numeric('must be a whole number ≥ 0', (n) => Number.isInteger(n) && n >= 0),
     String(DEFAULT_COOLDOWN_SESSIONS),
+  ),
+  alertEdgeHorizon: v.optional(
+    numeric(
+      `must be a whole number of sessions in 1–${MAX_HORIZON}`,
+      (n) => Number.isInteger(n) && n >= 1 && n <= MAX_HORIZON,
+    ),
+    String(DEFAULT_SCORE_HORIZON),
   ),
   schedulesEnabled: v.optional(flag(), 'true'),
   workerConcurrency: v.optional(positive(), '2'),

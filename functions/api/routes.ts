@@ -2,10 +2,10 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { chartSeries } from '../core/scan/chart-series.js';
 import { ValidationError } from '../core/errors.js';
 import type { MacdParams } from '../core/scan/macd.js';
-import { planScan, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
+import { isScannerName, planScan, SCANNER_NAMES, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
 import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { returnsFrom } from '../core/scorecard/forward-return.js';
-import { DEFAULT_HORIZONS } from '../core/scorecard/horizons.js';
+import { DEFAULT_HORIZONS, parseHorizons } from '../core/scorecard/horizons.js';
 import { sliceBars, withBar } from '../core/scan/bars.js';
 import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
 import { memoryFigures } from '../adapters/observability.js';
@@ -95,6 +95,9 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
     case 'runs':
       if (sub) throw notFound(request.path);
       return id ? runDetail(request, deps, id) : listRuns(request, deps);
+    case 'scorecard':
+      if (id) throw notFound(request.path);
+      return liveScorecard(request, deps);
     case 'debug':
       if (id !== 'memory' || sub) throw notFound(request.path);
       return debugMemory(request, deps);
@@ -196,6 +199,33 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
     ),
     RESULTS_CACHE_SECONDS,
   );
+}
+
+/**
+ * GET /api/scorecard?scanner=&horizon= — the live scorecard (`scanfleet scorecard --json`'s
+ * document) from its aggregates: no observation is read.
+ */
+async function liveScorecard(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  allowQuery(request, ['scanner', 'horizon']);
+  const { scanner, horizon } = request.query;
+  if (scanner !== undefined && !isScannerName(scanner))
+    throw new HttpError(
+      400,
+      'bad_parameter',
+      `scanner must be one of ${SCANNER_NAMES.join(', ')}, got "${scanner.slice(0, 40)}"`,
+      'scanner',
+    );
+  const horizons = horizon === undefined ? undefined : parseHorizons(horizon, 'horizon');
+  if (horizons && horizons.length > 1)
+    throw new HttpError(400, 'bad_parameter', 'horizon is one number of sessions, e.g. 10', 'horizon');
+  const card = await deps.scorecard.scorecard({ scanner, horizon: horizons?.[0] });
+  if (!card)
+    throw new HttpError(
+      404,
+      'no_scorecard',
+      'no scorecard yet: runs fill it as the sessions after each signal close; scanfleet scorecard --backfill starts it from history',
+    );
+  return json(200, card, RESULTS_CACHE_SECONDS);
 }
 
 /** GET /api/runs?limit=&cursor= — newest first. */

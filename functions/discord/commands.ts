@@ -22,6 +22,7 @@ import type { DiscordMessage } from '../adapters/discord/discord-client.js';
 import { type ControlStore, SCAN_NOW_COOLDOWN_MS, type TokenStatus } from '../adapters/store/control-store.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { type RunRecord, runAsOf } from '../core/run/run-record.js';
+import { scorecardCommand, topCommand } from './scorecard-commands.js';
 
 /**
  * The commands read runs, results and signal events; /scan-now starts a run through dispatch.
@@ -66,7 +67,7 @@ export interface CommandData {
 const EPHEMERAL = 64;
 const ephemeral = (content: string): DiscordMessage => ({ content, flags: EPHEMERAL });
 const HELP =
-  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status, /scan-now, /pause or /resume.';
+  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /scan-now, /pause or /resume.';
 
 /** Runs one slash command; bad input gets an ephemeral message saying what to type instead. */
 export async function runCommand(
@@ -82,6 +83,10 @@ export async function runCommand(
       return symbolCommand(String(option('ticker') ?? ''), deps);
     case 'status':
       return statusCommand(deps);
+    case 'scorecard':
+      return scorecardCommand(option('scanner'), option('horizon'), deps);
+    case 'top':
+      return topCommand(option('n'), deps);
     case 'scan-now':
       return scanNowCommand(deps, invocation);
     case 'pause':

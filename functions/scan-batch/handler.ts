@@ -7,7 +7,7 @@ import { referenceInstant } from '../core/market/market-clock.js';
 import { failedSymbol, scanSymbol, type SymbolScan } from '../core/scan/scan-symbol.js';
 import { planScan } from '../core/scan/scanners.js';
 import { MAX_GAP_FILL_SESSIONS } from '../core/run/signal-events.js';
-import { DEFAULT_HORIZONS } from '../core/scorecard/horizons.js';
+import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON } from '../core/scorecard/horizons.js';
 import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
@@ -47,7 +47,8 @@ export interface WorkerStores {
   readonly outbox: Stores['outbox'];
   /** Operator notices: the provider refusing the credentials is told once, and its recovery. */
   readonly control: Pick<Stores['control'], 'raiseNotice' | 'resolveNotice'>;
-  readonly scorecard: EventRecorder['scorecard'];
+  /** It records the scorecard's sessions, and reads its figures for the alert lines' edges. */
+  readonly scorecard: EventRecorder['scorecard'] & Pick<Stores['scorecard'], 'scorecard'>;
 }
 
 export interface ScanBatchDeps {
@@ -71,6 +72,8 @@ export interface ScanBatchDeps {
   readonly lookbackBars: number;
   /** The live scorecard's forward-return horizons, in sessions, ascending (default 1, 5, 10, 20). */
   readonly scorecardHorizons?: readonly number[];
+  /** The horizon each alert line quotes its signal's edge at (default 10 sessions). */
+  readonly edgeHorizon?: number;
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
   readonly maxReceives: number;
   /** The worker's clock; a message's explicit instant (`--now`, a replay) stands in for it. */
@@ -295,6 +298,10 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       alerts: stores.alerts,
       enqueue: (messages) => stores.outbox.enqueue(messages),
       alertsOn: async () => (await alerts?.webhookUrl()) !== undefined,
+      edges: {
+        horizon: current.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
+        scorecard: (filter) => stores.scorecard.scorecard(filter),
+      },
       now: current.now,
     });
     if (finish.completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);
@@ -385,6 +392,7 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
     marketData: overrides.marketData ?? createMarketData(settings),
     lookbackBars: settings.lookbackBars,
     scorecardHorizons: settings.scorecardHorizons,
+    edgeHorizon: settings.alertEdgeHorizon,
     maxReceives: settings.maxReceives,
     alerts: { discord: new DiscordClient(), ...webhooks },
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,

@@ -16,6 +16,7 @@ import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
+import { DEFAULT_SCORE_HORIZON } from '../core/scorecard/horizons.js';
 import type { ControlStore } from '../adapters/store/control-store.js';
 import { checkBundledProvider } from '../adapters/bundled.js';
 import { providerDelayMs } from '../adapters/market-data/providers.js';
@@ -48,7 +49,11 @@ export interface SweeperDeps {
    */
   readonly stores: Pick<Stores, 'runs' | 'alerts' | 'outbox'> & {
     readonly control: Pick<ControlStore, 'raiseNotice' | 'resolveNotice' | 'paused' | 'recordTokenStatus'>;
+    /** Read for the edges the alert lines of the runs it ends quote. */
+    readonly scorecard: Pick<Stores['scorecard'], 'scorecard'>;
   };
+  /** The horizon each alert line quotes its signal's edge at (default 10 sessions). */
+  readonly edgeHorizon?: number;
   readonly watchdog: WatchdogSettings;
   /** When the Schwab refresh token was issued (Schwab deployments only). */
   readonly schwabToken?: () => Promise<TokenIssue | undefined>;
@@ -141,6 +146,10 @@ function finishDeps(deps: SweeperDeps): FinishDeps {
     alerts,
     enqueue: (messages) => outbox.enqueue(messages),
     alertsOn: async () => (await deps.webhooks.webhookUrl()) !== undefined,
+    edges: {
+      horizon: deps.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
+      scorecard: (filter) => deps.stores.scorecard.scorecard(filter),
+    },
     now: deps.now,
   };
 }
@@ -391,6 +400,7 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
   const { webhookUrl, operatorWebhookUrl } = discordSettings(settings);
   return {
     stores,
+    edgeHorizon: settings.alertEdgeHorizon,
     watchdog: {
       schedules: settings.schedules.map((cron, i) => ({ cron, purpose: SCHEDULE_PURPOSES[i] ?? 'market-hours' })),
       timeZone: settings.scheduleTimeZone,

@@ -6,6 +6,7 @@ import { createDocumentClient } from '../../functions/adapters/store/dynamodb-cl
 import { openStores } from '../../functions/adapters/store/stores.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
+import { backfillScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
@@ -176,6 +177,57 @@ describe('dashboard in headless Chromium', () => {
       () => document.querySelector('#results thead th:nth-child(5)')?.textContent === 'Fire direction',
     );
     await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });
+  });
+
+  it('shows the live scorecard: a chart per horizon (bars, n, hit rate on hover, the baseline line) and the table', async () => {
+    // The stack's store gets the first 30 symbols' history (scanfleet scorecard --backfill).
+    const symbols = parseWatchlist(readFileSync(`${BUNDLED_DATA_DIR}/watchlist.txt`, 'utf8')).slice(0, 30);
+    const { scorecard } = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
+    await backfillScorecard({
+      provider: 'csv',
+      dataDir: BUNDLED_DATA_DIR,
+      symbols,
+      nowMs: Date.now(),
+      store: scorecard,
+    });
+    const card = (await scorecard.scorecard())!;
+    await page.click('[role=tab][data-view=scorecard]');
+    await page.waitForSelector('#scorecard-charts svg');
+    expect(await page.isHidden('#results')).toBe(true);
+    expect(
+      await page.$$eval('#scorecard-charts svg', (svgs) => svgs.map((svg) => svg.querySelector('.title')?.textContent)),
+    ).toEqual(['1 session later', '5 sessions later', '10 sessions later', '20 sessions later']);
+    // Each chart: a bar per signal with a mean, its n above it and its hit rate on hover; the baseline's line.
+    const tenDays = card.rows.filter((r) => r.horizon === 10);
+    const bars = await page.$$eval('#scorecard-charts svg:nth-child(3) rect.bar', (rects) =>
+      rects.map((r) => [r.getAttribute('data-signal'), r.querySelector('title')?.textContent]),
+    );
+    const pct = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(2)}%`;
+    expect(bars).toEqual(
+      tenDays
+        .filter((r) => r.meanReturnPct !== null)
+        .map((r) => [
+          r.signal,
+          `${r.scanner} ${r.signal}, 10d: mean ${pct(r.meanReturnPct!)}${r.hitRatePct === null ? '' : `, hit rate ${r.hitRatePct.toFixed(1)}%`}, excess ${pct(r.excessReturnPct!)} (n=${r.count})`,
+        ]),
+    );
+    expect(await page.$$eval('#scorecard-charts svg:nth-child(3) line.baseline', (l) => l.length)).toBe(1);
+    // The table: a row per scanner × signal, the baseline last; n, mean, hit and excess per horizon.
+    const rows = await page.$$eval('#scorecard-table tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.children, (td) => td.textContent)),
+    );
+    expect(rows.map((r) => r.slice(0, 2))).toEqual([...tenDays.map((r) => [r.scanner, r.signal]), ['all', 'baseline']]);
+    const base = card.baseline.find((b) => b.horizon === 10)!;
+    expect(rows.at(-1)!.slice(10, 13)).toEqual([
+      base.count.toLocaleString('en-US'),
+      pct(base.meanReturnPct!),
+      `${base.upRatePct!.toFixed(1)}% up`,
+    ]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: new URL('dashboard-scorecard.png', ARTIFACTS).pathname, fullPage: true });
+    await page.click('[role=tab][data-scanner=ttm-squeeze]');
+    await page.waitForSelector('#results tbody tr');
+    expect(await page.isHidden('#scorecard-view')).toBe(true);
   });
 
   it('raised no error in the page', () => {

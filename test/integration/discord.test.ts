@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordCommands } from '../../functions/core/discord/discord-commands.js';
+import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../../functions/adapters/store/stores.js';
+import { backfillScorecard, computeScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { runCliAsync } from '../helpers/cli.js';
@@ -14,6 +17,8 @@ import {
 } from '../helpers/discord.js';
 
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST'];
+const HISTORY = { provider: 'csv' as const, dataDir: BUNDLED_DATA_DIR, symbols: SYMBOLS, nowMs: Date.now() };
+const client = () => createDocumentClient(stack.store.endpoint);
 const WEBHOOK_PATH = '/api/webhooks/123456789/fake-webhook-token';
 let keys: DiscordKeys;
 let discord: FakeDiscord;
@@ -83,7 +88,23 @@ describe('alerts', () => {
     expect(stack.run.alert).toMatchObject({ status: 'nothing_new', newSignals: 0 });
   });
 
-  it('posts the events of the next closed session once, crosses and breakouts inside their cooldown held back', async () => {
+  it('posts the events of the next closed session once, crosses and breakouts inside their cooldown held back, each with its edge', async () => {
+    // The live scorecard, backfilled from the five symbols' history: each alert line quotes its
+    // signal's figures at 10 sessions, the CLI's for the same observations.
+    await backfillScorecard({
+      ...HISTORY,
+      store: openStores(client(), { tableName: stack.store.tableName }).scorecard,
+    });
+    const card = await computeScorecard(HISTORY);
+    const edge = (scanner: string, signal: string) => {
+      const row = card.rows.find((r) => r.scanner === scanner && r.signal === signal && r.horizon === 10)!;
+      const excess = row.excessReturnPct!;
+      if (row.count < 30) return ` · 10d: not enough history (n=${row.count})`;
+      return ` · 10d: ${Math.round(row.hitRatePct!)}% down (n=${row.count}), ${excess < 0 ? '−' : '+'}${Math.abs(excess).toFixed(1)}% vs all`;
+    };
+    // Both kinds of line: MACD's bearish crosses are many in five symbols' history, DDOG's fires few.
+    expect(edge('macd', 'bearish_cross')).toMatch(/% down \(n=\d+\)/);
+    expect(edge('ttm-squeeze', 'fired_short')).toMatch(/not enough history \(n=\d+\)$/);
     // /scan-now scans the latest bars: 2024-03-08. GE's buy (one on 03-07) and MDB's sell (one on
     // 03-05) fall within 3 sessions of an alerted one; COST's cross and DDOG's fire are new.
     const { body } = await interact(command('scan-now', [], '555000111', MANAGE_SERVER));
@@ -100,10 +121,12 @@ describe('alerts', () => {
       ['New signals as of 2024-03-08 — macd (1)', 0xe0464e],
       ['New signals as of 2024-03-08 — ttm-squeeze (1)', 0xe0464e],
     ]);
-    expect(message.embeds[0].description).toMatch(
-      /^\*\*COST\*\* bearish_cross — \$725\.56 \(-7\.64%\), hist -0\.736, trend bullish$/,
+    expect(message.embeds[0].description).toBe(
+      `**COST** bearish_cross — $725.56 (-7.64%), hist -0.736, trend bullish${edge('macd', 'bearish_cross')}`,
     );
-    expect(message.embeds[1].description).toBe('**DDOG** fired_short — $121.31, 17 bars, momentum -6.324 falling');
+    expect(message.embeds[1].description).toBe(
+      `**DDOG** fired_short — $121.31, 17 bars, momentum -6.324 falling${edge('ttm-squeeze', 'fired_short')}`,
+    );
     expect(message.embeds[0].footer.text).toMatch(
       /^run \d{8}T\d{6}Z-full · as of 2024-03-08 · 5 symbols · 0 with errors$/,
     );
@@ -202,6 +225,50 @@ describe('slash commands', () => {
     expect(embed.description).toMatch(/Signal history:\n2024-03-08 ttm-squeeze fired_short/);
   });
 
+  it('/scorecard answers each signal’s edge at a horizon, the live figures equal to the CLI’s', async () => {
+    const card = await computeScorecard(HISTORY);
+    const { body } = await interact(
+      command('scorecard', [
+        { name: 'scanner', value: 'vpb' },
+        { name: 'horizon', value: '5' as never },
+      ]),
+    );
+    const embed = body.data.embeds[0];
+    expect(embed.title).toBe('Scorecard: 5 sessions after each signal (vpb)');
+    const [buy, sell] = ['buy', 'sell'].map((signal) => card.rows.find((r) => r.signal === signal && r.horizon === 5)!);
+    const base = card.baseline.find((b) => b.horizon === 5)!;
+    const pct = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}%`;
+    const line = (r: typeof buy, way: string) =>
+      r.count < 30
+        ? `**vpb** ${r.signal} · 5d: not enough history (n=${r.count})`
+        : `**vpb** ${r.signal} · 5d: ${Math.round(r.hitRatePct!)}% ${way} (n=${r.count}), ${pct(r.excessReturnPct!)} vs all`;
+    expect(embed.description).toBe(
+      [
+        line(buy, 'up'),
+        line(sell, 'down'),
+        `**all sessions** · 5d: ${pct(base.meanReturnPct!)} mean, ${Math.round(base.upRatePct!)}% up (n=${base.count})`,
+      ].join('\n'),
+    );
+    expect(embed.footer.text).toBe(`sessions ${card.from} … ${card.to} · 5 symbols · n: observations`);
+    const bad = await interact(command('scorecard', [{ name: 'horizon', value: '0' }]));
+    expect(bad.body.data).toEqual({ content: 'horizon must be a whole number from 1 to 250.', flags: 64 });
+  });
+
+  it('/top ranks the latest run’s signals by the scorecard, as scan --top does', async () => {
+    const { body } = await interact(command('top', [{ name: 'n', value: '3' as never }]));
+    const embed = body.data.embeds[0];
+    // The latest run (2024-03-08) has signals on COST (bearish cross), DDOG (fired_short), GE (buy) and MDB (sell).
+    expect(embed.title).toMatch(/^Top setups: 3 of \d+ symbols with a signal$/);
+    const lines = embed.description.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.map((l: string) => /^(\d)\. \*\*([A-Z]+)\*\* /.exec(l)?.slice(1))).toEqual([
+      ['1', expect.any(String)],
+      ['2', expect.any(String)],
+      ['3', expect.any(String)],
+    ]);
+    expect(embed.footer.text).toMatch(/^run \d{8}T\d{6}Z-full · as of 2024-03-08 · scored at 10 sessions$/);
+  });
+
   it('/status answers the last run, its age and errors, and the next scheduled run', async () => {
     const { body } = await interact(command('status'));
     const fields = Object.fromEntries(
@@ -239,7 +306,7 @@ describe('slash commands', () => {
     ],
     [
       command('buy-everything'),
-      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /status, /scan-now, /pause or /resume.',
+      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /scan-now, /pause or /resume.',
     ],
   ])('answers a bad command or option with an ephemeral, helpful message', async (interaction, message) => {
     const { body } = await interact(interaction);
@@ -304,7 +371,7 @@ describe('scanfleet discord register', () => {
     const guild = await runCliAsync(['discord', 'register', '--guild', GUILD], env);
     expect(guild.status, guild.stderr).toBe(0);
     expect(guild.stdout).toBe(
-      `Registered 6 commands in server ${GUILD}: /scan, /symbol, /status, /scan-now, /pause, /resume; /scan-now, /pause and /resume for members with Manage Server\n`,
+      `Registered 8 commands in server ${GUILD}: /scan, /symbol, /scorecard, /top, /status, /scan-now, /pause, /resume; /scan-now, /pause and /resume for members with Manage Server\n`,
     );
     const [put] = puts().slice(before);
     expect(put.path).toBe(`/applications/123456789/guilds/${GUILD}/commands`);

@@ -200,6 +200,7 @@ function render() {
 }
 
 async function selectScanner(scanner) {
+  showView('results');
   state.scanner = scanner;
   state.sort = null;
   for (const tab of document.querySelectorAll('[role=tab]'))
@@ -217,6 +218,162 @@ async function selectScanner(scanner) {
     $('message').hidden = false;
   }
   render();
+}
+
+/** Either a scanner's results (their filters and table) or the scorecard. */
+function showView(view) {
+  document.querySelector('.controls').hidden = view !== 'results';
+  $('results').hidden = view !== 'results';
+  if (view !== 'results') $('message').hidden = true;
+  $('scorecard-view').hidden = view !== 'scorecard';
+}
+
+const SHORT_SIGNAL = {
+  bullish_cross: 'MACD ↑',
+  bearish_cross: 'MACD ↓',
+  squeeze_on: 'squeeze',
+  fired_long: 'fire ↑',
+  fired_short: 'fire ↓',
+  buy: 'VPB buy',
+  sell: 'VPB sell',
+};
+const pctText = (v, digits = 2) =>
+  typeof v === 'number' ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}%` : '–';
+
+/** The Scorecard tab: GET /api/scorecard, a chart per horizon and the table under it. */
+async function showScorecard() {
+  showView('scorecard');
+  for (const tab of document.querySelectorAll('[role=tab]'))
+    tab.setAttribute('aria-selected', String(tab.dataset.view === 'scorecard'));
+  try {
+    renderScorecard(await api('/api/scorecard'));
+  } catch (error) {
+    $('scorecard-charts').replaceChildren(
+      Object.assign(document.createElement('p'), {
+        className: 'message',
+        textContent: `Could not load the scorecard: ${error.message}`,
+      }),
+    );
+    $('scorecard-table').tHead.replaceChildren();
+    $('scorecard-table').tBodies[0].replaceChildren();
+  }
+}
+
+function renderScorecard(card) {
+  $('scorecard-charts').replaceChildren(...card.horizons.map((h) => scorecardChart(card, h)));
+  const cell = (text, className = 'num') =>
+    Object.assign(document.createElement('td'), { textContent: text, className });
+  const head = document.createElement('tr');
+  head.append(
+    ...['Scanner', 'Signal'].map((t) => Object.assign(document.createElement('th'), { textContent: t })),
+    ...card.horizons.flatMap((h) =>
+      ['n', 'mean', 'hit', 'excess'].map((t) =>
+        Object.assign(document.createElement('th'), { textContent: `${h}d ${t}`, className: 'num' }),
+      ),
+    ),
+  );
+  $('scorecard-table').tHead.replaceChildren(head);
+  const keys = [...new Set(card.rows.map((r) => `${r.scanner} ${r.signal}`))];
+  const lines = keys.map((key) => {
+    const [scanner, signal] = key.split(' ');
+    const tr = document.createElement('tr');
+    tr.append(cell(scanner, ''), cell(signal, signalClass({ signal })));
+    for (const h of card.horizons) {
+      const r = card.rows.find((x) => x.scanner === scanner && x.signal === signal && x.horizon === h);
+      tr.append(
+        cell(r.count.toLocaleString('en-US')),
+        cell(pctText(r.meanReturnPct)),
+        cell(r.hitRatePct === null ? '–' : `${r.hitRatePct.toFixed(1)}%`),
+        cell(pctText(r.excessReturnPct)),
+      );
+    }
+    return tr;
+  });
+  const all = document.createElement('tr');
+  all.append(cell('all', ''), cell('baseline', ''));
+  for (const h of card.horizons) {
+    const b = card.baseline.find((x) => x.horizon === h);
+    all.append(
+      cell(b.count.toLocaleString('en-US')),
+      cell(pctText(b.meanReturnPct)),
+      cell(b.upRatePct === null ? '–' : `${b.upRatePct.toFixed(1)}% up`),
+      cell('–'),
+    );
+  }
+  $('scorecard-table').tBodies[0].replaceChildren(...lines, all);
+}
+
+/** One horizon: each signal's mean forward return as a bar (n on it, hit rate on hover), every session's as a line. */
+function scorecardChart(card, h) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, text) => {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const rows = card.rows.filter((r) => r.horizon === h);
+  const base = card.baseline.find((b) => b.horizon === h)?.meanReturnPct ?? null;
+  const W = 320;
+  const H = 200;
+  const top = 28;
+  const bottom = 30;
+  const left = 44;
+  const plotW = W - left - 8;
+  const plotH = H - top - bottom;
+  const values = [0, ...rows.map((r) => r.meanReturnPct ?? 0), base ?? 0];
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const pad = (hi - lo || 1) * 0.15;
+  lo -= lo < 0 ? pad : 0;
+  hi += pad;
+  const y = (v) => top + ((hi - v) / (hi - lo)) * plotH;
+  const svg = el('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    role: 'img',
+    'aria-label': `Mean return ${h} ${h === 1 ? 'session' : 'sessions'} after each signal, beside every session's`,
+  });
+  svg.append(
+    el('text', { x: 8, y: 16, class: 'title' }, `${h} ${h === 1 ? 'session' : 'sessions'} later`),
+    el('text', { x: left - 4, y: y(hi) + 8, 'text-anchor': 'end' }, pctText(hi, 1)),
+    el('text', { x: left - 4, y: y(0) + 3, 'text-anchor': 'end' }, '0%'),
+    el('line', { x1: left, x2: W - 8, y1: y(0), y2: y(0), class: 'zero' }),
+  );
+  const slot = plotW / rows.length;
+  rows.forEach((r, i) => {
+    const x = left + i * slot + slot * 0.15;
+    const label = el(
+      'text',
+      { x: x + slot * 0.35, y: H - 10, 'text-anchor': 'middle' },
+      SHORT_SIGNAL[r.signal] ?? r.signal,
+    );
+    svg.append(label);
+    if (r.meanReturnPct === null) return;
+    const y0 = y(Math.max(0, r.meanReturnPct));
+    const bar = el('rect', {
+      x,
+      y: y0,
+      width: slot * 0.7,
+      height: Math.max(1, Math.abs(y(r.meanReturnPct) - y(0))),
+      class: `bar ${signalClass(r) || 'neutral'}`,
+      'data-signal': r.signal,
+    });
+    bar.append(
+      el(
+        'title',
+        {},
+        `${r.scanner} ${r.signal}, ${h}d: mean ${pctText(r.meanReturnPct)}${r.hitRatePct === null ? '' : `, hit rate ${r.hitRatePct.toFixed(1)}%`}, excess ${pctText(r.excessReturnPct)} (n=${r.count})`,
+      ),
+    );
+    const nY = r.meanReturnPct >= 0 ? y0 - 3 : y(r.meanReturnPct) + 10;
+    svg.append(bar, el('text', { x: x + slot * 0.35, y: nY, 'text-anchor': 'middle' }, `n=${r.count}`));
+  });
+  if (base !== null)
+    svg.append(
+      el('line', { x1: left, x2: W - 8, y1: y(base), y2: y(base), class: 'baseline' }),
+      el('text', { x: W - 8, y: y(base) - 3, 'text-anchor': 'end' }, `all ${pctText(base)}`),
+    );
+  return svg;
 }
 
 let charts = [];
@@ -357,7 +514,11 @@ function drawCharts(series, history) {
 
 document
   .querySelectorAll('[role=tab]')
-  .forEach((tab) => tab.addEventListener('click', () => selectScanner(tab.dataset.scanner)));
+  .forEach((tab) =>
+    tab.addEventListener('click', () =>
+      tab.dataset.view === 'scorecard' ? showScorecard() : selectScanner(tab.dataset.scanner),
+    ),
+  );
 $('signal-filter').addEventListener('change', render);
 $('symbol-search').addEventListener('input', render);
 $('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));

@@ -29,7 +29,8 @@ const LABEL: Record<AlertLine['kind'], [string, string]> = {
 };
 
 /**
- * A run's alerts as Discord messages, every line in full: messages per kind (new
+ * A run's alerts as Discord messages, every line in full (with its signal's edge from the
+ * scorecard when `edgeOf` gives one): messages per kind (new
  * signals on closed bars, forming signals on a bar still trading, and the confirmation or
  * retraction of earlier forming ones), each with an embed per scanner. A late event (found by
  * gap-fill after a missed run) says so.
@@ -43,7 +44,11 @@ const LABEL: Record<AlertLine['kind'], [string, string]> = {
  * it ends one embed and goes on at the start of the next. Lengths are counted in UTF-16 units,
  * at least Discord's count, and a split never parts a surrogate pair.
  */
-export function alertMessages(lines: readonly AlertLine[], footer: string): AlertMessage[] {
+export function alertMessages(
+  lines: readonly AlertLine[],
+  footer: string,
+  edgeOf: (line: AlertLine) => string | undefined = () => undefined,
+): AlertMessage[] {
   const footerText = footer ? clip(footer, EMBED_LIMITS.footer) : undefined;
   const messages: AlertMessage[] = [];
   for (const kind of ORDER) {
@@ -60,7 +65,10 @@ export function alertMessages(lines: readonly AlertLine[], footer: string): Aler
             : `Retracted: gone at the close (${newest})`;
     const streams = scannersInOrder(group).map((scanner): Stream => {
       const own = group.filter((l) => l.scanner === scanner);
-      const texts = own.map((l) => `**${l.symbol}** ${l.signal} — ${detailOf(l)}`);
+      const texts = own.map((l) => {
+        const edge = edgeOf(l);
+        return `**${l.symbol}** ${l.signal} — ${detailOf(l)}${edge ? ` · ${edge}` : ''}`;
+      });
       return {
         scanner,
         texts,

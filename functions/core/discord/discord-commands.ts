@@ -1,4 +1,6 @@
 import { SCANNERS, SCANNER_NAMES } from '../scan/scanners.js';
+import { DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../scorecard/horizons.js';
+import { DEFAULT_TOP_COUNT, MAX_TOP_COUNT } from '../scorecard/top-setups.js';
 import { DEFAULT_ADMIN_PERMISSION, type DiscordPermission, permissionBits } from './interaction-context.js';
 
 /** Discord's interaction context for a server (as opposed to a DM with the bot or a group DM). */
@@ -39,6 +41,41 @@ export function discordCommands(adminPermission: DiscordPermission = DEFAULT_ADM
       name: 'symbol',
       description: 'Every scanner’s latest result for one symbol',
       options: [{ type: 3, name: 'ticker', description: 'e.g. AAPL', required: true }],
+    },
+    {
+      name: 'scorecard',
+      description: 'What followed each signal: its hit rate and return against every session',
+      options: [
+        {
+          type: 3,
+          name: 'scanner',
+          description: 'Only this scanner',
+          required: false,
+          choices: SCANNER_NAMES.map((name) => ({ name, value: name })),
+        },
+        {
+          type: 4,
+          name: 'horizon',
+          description: `Sessions after the signal (default ${DEFAULT_SCORE_HORIZON})`,
+          required: false,
+          min_value: 1,
+          max_value: MAX_HORIZON,
+        },
+      ],
+    },
+    {
+      name: 'top',
+      description: 'The latest run’s signals ranked by the scorecard',
+      options: [
+        {
+          type: 4,
+          name: 'n',
+          description: `How many (default ${DEFAULT_TOP_COUNT})`,
+          required: false,
+          min_value: 1,
+          max_value: MAX_TOP_COUNT,
+        },
+      ],
     },
     { name: 'status', description: 'The last run, its age and errors, and the next scheduled run' },
     { name: 'scan-now', description: 'Start a scan of the full watchlist now', ...admin },

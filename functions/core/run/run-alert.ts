@@ -1,4 +1,7 @@
-import { alertMessages } from '../discord/alert-messages.js';
+import { type AlertLine, alertMessages } from '../discord/alert-messages.js';
+import { SCANNERS } from '../scan/scanners.js';
+import { edgeFigures } from '../scorecard/edge.js';
+import { type Scorecard, signalDirection } from '../scorecard/scorecard.js';
 import type { AlertLogEntry } from './alert-log.js';
 import type { OutboxMessage } from './outbox.js';
 import { type RunAlert, type RunRecord, runAsOf } from './run-record.js';
@@ -17,9 +20,17 @@ export interface AlertLogPort {
   markQueued(entries: readonly AlertLogEntry[]): Promise<void>;
 }
 
+/** The live scorecard, as alert lines quote it: each signal's figures at a horizon. */
+export interface EdgeSource {
+  readonly horizon: number;
+  readonly scorecard: (filter: { horizon: number }) => Promise<Pick<Scorecard, 'rows'> | null>;
+}
+
 export interface QueueDeps {
   readonly runs: AlertRuns;
   readonly alerts: AlertLogPort;
+  /** Where each line's edge comes from; without it (or a scorecard) lines carry none. */
+  readonly edges?: EdgeSource;
   /** Adds messages to the outbox; a message already there (same source and seq) is left as it is. */
   readonly enqueue: (messages: readonly Omit<OutboxMessage, 'status' | 'attempts'>[]) => Promise<void>;
   readonly now: () => Date;
@@ -47,8 +58,15 @@ export async function queueRunAlerts(run: RunRecord, deps: QueueDeps): Promise<A
     const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors${run.status === 'complete' ? '' : ` · the run ended ${run.status}`}`;
     const source = `${run.runId}#${digest(lines.map(lineKey).sort().join('\n'))}`;
     const createdAt = deps.now().toISOString();
+    const edgeOf = await edgesFor(deps.edges);
     await deps.enqueue(
-      alertMessages(lines, footer).map((message, seq) => ({ source, seq, target: 'alerts', message, createdAt })),
+      alertMessages(lines, footer, edgeOf).map((message, seq) => ({
+        source,
+        seq,
+        target: 'alerts',
+        message,
+        createdAt,
+      })),
     );
     await deps.alerts.markQueued(lines);
     outcome = { status: 'queued', newSignals: before + lines.length, batchesDone: run.batchesDone };
@@ -69,4 +87,19 @@ function digest(text: string): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash.toString(16).padStart(8, '0');
+}
+
+/** Each line's edge at the source's horizon: `10d: 58% up (n=412), +1.1% vs all`. */
+async function edgesFor(source: EdgeSource | undefined): Promise<(line: AlertLine) => string | undefined> {
+  const card = source ? await source.scorecard({ horizon: source.horizon }) : null;
+  if (!source || !card) return () => undefined;
+  const rows = new Map(
+    card.rows.filter((r) => r.horizon === source.horizon).map((r) => [`${r.scanner}/${r.signal}`, r]),
+  );
+  return (line) =>
+    edgeFigures(
+      source.horizon,
+      signalDirection(SCANNERS[line.scanner], line.signal),
+      rows.get(`${line.scanner}/${line.signal}`),
+    );
 }

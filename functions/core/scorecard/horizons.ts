@@ -2,6 +2,8 @@ import { ValidationError } from '../errors.js';
 
 /** Forward-return horizons, in sessions, when none are asked for. */
 export const DEFAULT_HORIZONS: readonly number[] = [1, 5, 10, 20];
+/** Sessions after a signal that Top setups rank by and alert lines quote its edge at, when none is set. */
+export const DEFAULT_SCORE_HORIZON = 10;
 /** About a year of sessions: the longest horizon asked for. */
 export const MAX_HORIZON = 250;
 

@@ -37,8 +37,9 @@ import { type Scorecard, type ScorecardRow, signalDirection } from './scorecard.
 
 /** The count below which a signal adds nothing, and the constant of the shrinkage n / (n + 30). */
 export const MIN_EVIDENCE = 30;
-/** Sessions after the signal the ranking looks at when none is asked for. */
-export const DEFAULT_TOP_HORIZON = 10;
+/** Setups Discord's /top lists when no count is given, and the most it lists (one embed's worth). */
+export const DEFAULT_TOP_COUNT = 10;
+export const MAX_TOP_COUNT = 25;
 
 /** A symbol's signal in the scan's results at the as-of. */
 export interface CurrentSignal {

@@ -11,11 +11,10 @@ import {
 } from '../../core/scan/scanners.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
 import { isoDay, requireIsoDay } from '../../core/market/trading-day.js';
-import { MAX_HORIZON } from '../../core/scorecard/horizons.js';
+import { DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../../core/scorecard/horizons.js';
 import type { Scorecard } from '../../core/scorecard/scorecard.js';
 import {
   type CurrentSignal,
-  DEFAULT_TOP_HORIZON,
   parseSignalFilter,
   rankTopSetups,
   type SignalFilter,
@@ -49,7 +48,7 @@ Options:
   --db DIR                keep the embedded store's data under DIR (default: in memory)
   --top N                 then rank the top N setups: each symbol's signals scored by the scorecard of
                           the history through the as-of (docs/scorecard.md, "Top setups")
-  --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_TOP_HORIZON})
+  --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_SCORE_HORIZON})
   --where SCANNER=SIGNAL,…
                           with --top: only symbols with all these signals, e.g. ttm-squeeze=squeeze_on,macd=bullish_cross
   --json                  print one JSON document instead of tables
@@ -286,7 +285,7 @@ function parseTopOptions(
     return undefined;
   }
   const limit = parsePositiveInteger(values.top, '--top');
-  const horizon = values.horizon === undefined ? DEFAULT_TOP_HORIZON : parseHorizon(values.horizon);
+  const horizon = values.horizon === undefined ? DEFAULT_SCORE_HORIZON : parseHorizon(values.horizon);
   const where = values.where === undefined ? [] : parseSignalFilter(values.where, scanners);
   return { limit, horizon, where, ...(values.where !== undefined && { whereText: values.where }) };
 }

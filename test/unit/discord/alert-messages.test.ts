@@ -328,3 +328,13 @@ describe('alert messages: properties', () => {
     );
   });
 });
+
+describe('an alert line’s edge', () => {
+  it('follows the line when the scorecard has one for its signal, and is left out when not', () => {
+    const buy = line({ symbol: 'GE' });
+    const sell = line({ symbol: 'MDB', signal: 'sell' });
+    const edge = '10d: 57% up (n=980), −0.1% vs all';
+    const [message] = alertMessages([buy, sell], FOOTER, (l) => (l.signal === 'buy' ? edge : undefined));
+    expect(message.embeds.map((e) => e.description)).toEqual([`${text(buy)} · ${edge}\n${text(sell)}`]);
+  });
+});

@@ -59,6 +59,8 @@ describe('who may change how scanfleet runs', () => {
     expect(gated(discordCommands())).toEqual([
       ['scan', undefined, undefined],
       ['symbol', undefined, undefined],
+      ['scorecard', undefined, undefined],
+      ['top', undefined, undefined],
       ['status', undefined, undefined],
       ['scan-now', '32', [0]],
       ['pause', '32', [0]],

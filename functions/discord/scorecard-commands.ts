@@ -1,0 +1,100 @@
+import { COLOURS, linesWithin } from '../core/discord/discord-embeds.js';
+import { isScannerName, SCANNER_NAMES, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
+import { edgeText, signedPct } from '../core/scorecard/edge.js';
+import { DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../core/scorecard/horizons.js';
+import { signalDirection } from '../core/scorecard/scorecard.js';
+import {
+  type CurrentSignal,
+  DEFAULT_TOP_COUNT,
+  MAX_TOP_COUNT,
+  rankTopSetups,
+  type TopSignal,
+} from '../core/scorecard/top-setups.js';
+import { runAsOf } from '../core/run/run-record.js';
+import type { DiscordMessage } from '../adapters/discord/discord-client.js';
+import type { ReadStores } from '../adapters/store/stores.js';
+
+export type ScorecardCommandDeps = Pick<ReadStores, 'runs' | 'results' | 'scorecard'>;
+
+const EPHEMERAL = 64;
+const ephemeral = (content: string): DiscordMessage => ({ content, flags: EPHEMERAL });
+const NO_SCORECARD =
+  'No scorecard yet: runs fill it as the sessions after each signal close. An operator can start it from history with `scanfleet scorecard --backfill`.';
+
+/** A whole number in [min, max] from a slash command's integer option, or the reason it is not one. */
+function wholeOption(value: unknown, name: string, min: number, max: number): number | string {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min && n <= max ? n : `${name} must be a whole number from ${min} to ${max}.`;
+}
+
+/** /scorecard [scanner] [horizon]: each signal's edge at the horizon, and every session's. */
+export async function scorecardCommand(
+  scannerOption: unknown,
+  horizonOption: unknown,
+  deps: ScorecardCommandDeps,
+): Promise<DiscordMessage> {
+  const scanner = scannerOption === undefined ? undefined : String(scannerOption);
+  if (scanner !== undefined && !isScannerName(scanner))
+    return ephemeral(`There is no scanner "${scanner.slice(0, 32)}". Choose one of ${SCANNER_NAMES.join(', ')}.`);
+  const horizon =
+    horizonOption === undefined ? DEFAULT_SCORE_HORIZON : wholeOption(horizonOption, 'horizon', 1, MAX_HORIZON);
+  if (typeof horizon === 'string') return ephemeral(horizon);
+  const card = await deps.scorecard.scorecard({ scanner, horizon });
+  if (!card) return ephemeral(NO_SCORECARD);
+  const lines = card.rows
+    .filter((row) => row.horizon === horizon)
+    .map(
+      (row) =>
+        `**${row.scanner}** ${edgeText(row.signal, horizon, signalDirection(SCANNERS[row.scanner], row.signal), row)}`,
+    );
+  const base = card.baseline.find((b) => b.horizon === horizon);
+  if (base && base.meanReturnPct !== null && base.upRatePct !== null)
+    lines.push(
+      `**all sessions** · ${horizon}d: ${signedPct(base.meanReturnPct)} mean, ${Math.round(base.upRatePct)}% up (n=${base.count})`,
+    );
+  return {
+    embeds: [
+      {
+        title: `Scorecard: ${horizon} ${horizon === 1 ? 'session' : 'sessions'} after each signal${scanner ? ` (${scanner})` : ''}`,
+        description: linesWithin(lines),
+        color: COLOURS.info,
+        footer: { text: `sessions ${card.from} … ${card.to} · ${card.symbols.length} symbols · n: observations` },
+      },
+    ],
+  };
+}
+
+/** /top [n]: the shown run's signals ranked by the scorecard at the default horizon. */
+export async function topCommand(countOption: unknown, deps: ScorecardCommandDeps): Promise<DiscordMessage> {
+  const limit = countOption === undefined ? DEFAULT_TOP_COUNT : wholeOption(countOption, 'n', 1, MAX_TOP_COUNT);
+  if (typeof limit === 'string') return ephemeral(limit);
+  const run = await deps.runs.shownRun();
+  if (!run) return ephemeral('No scan has completed yet. Start one with /scan-now.');
+  const horizon = DEFAULT_SCORE_HORIZON;
+  const card = await deps.scorecard.scorecard({ horizon });
+  if (!card) return ephemeral(NO_SCORECARD);
+  const current: CurrentSignal[] = [];
+  for (const scanner of run.scanners as ScannerName[])
+    for (const r of (await deps.results.runSignals(run.runId, scanner, undefined, 1000)).items)
+      if (r.signal) current.push({ symbol: r.symbol, scanner, signal: r.signal });
+  const setups = rankTopSetups({ card, current, horizon, limit });
+  const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · scored at ${horizon} sessions`;
+  if (setups.length === 0) return { content: `No signals in the latest run to rank (${footer}).` };
+  const signalText = (s: TopSignal) =>
+    `${s.scanner} ${s.signal} ${s.note ? `(${s.note}, n=${s.n})` : `${signedPct(s.excessReturnPct ?? 0)} vs all, ${Math.round(s.hitRatePct ?? 0)}% hit (n=${s.n})`}`;
+  return {
+    embeds: [
+      {
+        title: `Top setups: ${setups.length} of ${new Set(current.map((c) => c.symbol)).size} symbols with a signal`,
+        description: linesWithin(
+          setups.map(
+            (s) =>
+              `${s.rank}. **${s.symbol}** ${s.score > 0 ? '+' : s.score < 0 ? '−' : ''}${Math.abs(s.score).toFixed(2)} — ${s.signals.map(signalText).join('; ')}`,
+          ),
+        ),
+        color: COLOURS.info,
+        footer: { text: footer },
+      },
+    ],
+  };
+}
