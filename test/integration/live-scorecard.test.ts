@@ -31,7 +31,7 @@ afterAll(async () => {
 
 const SYMBOLS = ['AAPL', 'KO', 'NVDA', 'TSLA'];
 const HORIZONS = [1, 3, 5];
-const FROM = '2024-01-02';
+const FROM = '2023-10-02';
 const plan = planScan();
 /** Bars a run hands the store: as many as the worker fetches (the last 60 here, enough for 5 sessions of gap-fill and h = 5). */
 const WINDOW = 60;
@@ -65,9 +65,12 @@ async function histories(): Promise<History[]> {
   );
 }
 
-/** What a run whose newest closed session is `end` (an index) hands the store for sessions `start` … `end`. */
-function runInput(history: History, start: number, end: number): SymbolSessions {
-  const offset = Math.max(0, end + 1 - WINDOW);
+/**
+ * What a run whose newest closed session is `end` (an index) hands the store for sessions
+ * `start` … `end`, with the last `window` bars (a backfill: all of them).
+ */
+function runInput(history: History, start: number, end: number, window = WINDOW): SymbolSessions {
+  const offset = Math.max(0, end + 1 - window);
   const bars = sliceBars(history.bars, offset, end + 1);
   const closed: number[] = [];
   const observed: { index: number; signals: string[] }[] = [];
@@ -119,6 +122,9 @@ describe('the live scorecard', () => {
           stale: fc.array(fc.boolean(), { minLength: 50, maxLength: 50 }),
           // The symbols recorded in one call, or two (two batches of the run).
           split: fc.array(fc.boolean(), { minLength: 50, maxLength: 50 }),
+          // The live runs record only the latest sessions (up to 50 of the ~110), then a backfill the
+          // whole history: the earlier sessions recorded after the later ones, in several updates.
+          liveSessions: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined, freq: 4 }),
           // A call whose effect lands but whose answer is lost, or that never arrives: the record is retried.
           faults: fc.array(
             fc.option(
@@ -132,7 +138,7 @@ describe('the live scorecard', () => {
             { minLength: 50, maxLength: 50 },
           ),
         }),
-        async ({ sizes, repeats, stale, split, faults }) => {
+        async ({ sizes, repeats, stale, split, liveSessions, faults }) => {
           const { scorecard } = await freshStores();
           // Faults of this case only: one not met by its end never fires in a later one.
           const run = ++cases;
@@ -147,7 +153,7 @@ describe('the live scorecard', () => {
             }
           };
           const delivered: SymbolSessions[][] = [];
-          let start = first;
+          let start = liveSessions === undefined ? first : last + 1 - liveSessions;
           for (let k = 0; start <= last; k++) {
             const end = Math.min(last, start + sizes[k % 50] - 1);
             const inputs = all.map((h) => runInput(h, start, end));
@@ -160,6 +166,7 @@ describe('the live scorecard', () => {
             delivered.push(inputs);
             start = end + 1;
           }
+          if (liveSessions !== undefined) await record(all.map((h) => runInput(h, first, last, Infinity)));
           expectSameFigures(await scorecard.scorecard(), cli);
         },
       ),
@@ -278,6 +285,44 @@ describe('the live scorecard in the worker', () => {
       });
       expect(cli.baseline[0].count).toBe(6 * 6);
       expectSameFigures(await scorecard.scorecard(), { ...cli, symbols: [...symbols].sort() });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('adds a backfill’s whole history below the sessions live runs recorded first', async () => {
+    const store = await startEmbeddedStore();
+    const symbols = ['AAPL', 'KO', 'NVDA'];
+    try {
+      const stores = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+      // The store's first run derives each symbol's last 5 sessions: 4 one-day returns come due.
+      await runs(store, symbols, [['2024-03-08T20:00:00-05:00', 'refetch']]);
+      const live = await stores.scorecard.scorecard({ horizon: 1 });
+      expect(live?.baseline).toEqual([
+        { horizon: 1, count: 3 * 4, meanReturnPct: expect.any(Number), upRatePct: expect.any(Number) },
+      ]);
+      // Then the backfill of their whole history: many pieces per symbol, all but the last below the live range.
+      const { scorecard: backfilled } = await backfillScorecard({
+        provider: 'csv',
+        dataDir: BUNDLED_DATA_DIR,
+        symbols,
+        nowMs: Date.parse('2024-03-09T12:00:00-05:00'),
+        store: stores.scorecard,
+      });
+      const cli = await computeScorecard({
+        provider: 'csv',
+        dataDir: BUNDLED_DATA_DIR,
+        symbols,
+        nowMs: Date.parse('2024-03-09'),
+      });
+      expect(cli.baseline.map((b) => [b.horizon, b.count])).toEqual([
+        [1, 1080],
+        [5, 1068],
+        [10, 1053],
+        [20, 1023],
+      ]);
+      // Count, mean and hit rate of the baseline and of every signal at every horizon: the CLI's exactly.
+      expectSameFigures(backfilled, cli);
     } finally {
       await store.close();
     }

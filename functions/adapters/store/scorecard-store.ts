@@ -26,9 +26,9 @@ import { type ItemKey, ITEM_TYPES, KEYS } from './table-schema.js';
  */
 const SYMBOLS_PER_UPDATE = 30;
 const BUCKETS_PER_UPDATE = 120;
-/** A symbol's sessions an update carries at most (a backfill's are split, in order, over several): ≤ BUCKETS_PER_UPDATE. */
+/** A symbol's sessions an update carries at most (a backfill's are split over several): ≤ BUCKETS_PER_UPDATE. */
 const SESSIONS_PER_PIECE = 50;
-/** Conditional updates of one share before its symbols' ranges are deemed contended beyond reason. */
+/** Failed conditional updates of one symbol's pieces before its range is deemed contended beyond reason. */
 const MAX_UPDATE_ATTEMPTS = 8;
 
 /** The aggregate item's attributes: one per histogram bucket, and each symbol's first and last session added. */
@@ -44,6 +44,12 @@ export interface RecordCounts {
   readonly observations: number;
   /** Returns and observations added to the aggregates (a repeat adds nothing). */
   readonly added: number;
+}
+
+/** A symbol's first and last session added to an aggregate. */
+interface Range {
+  readonly first: string;
+  readonly last: string;
 }
 
 /** A symbol's contributions to one aggregate, as one update carries them. */
@@ -135,131 +141,158 @@ export class ScorecardStore {
     return scorecardFromAggregates(items.map(toAggregate), filter);
   }
 
-  /** Adds a delta's contributions, a share at a time (a symbol's sessions in order); the count added. */
+  /**
+   * Adds a delta's contributions, in updates of at most SYMBOLS_PER_UPDATE symbols, a piece of
+   * at most SESSIONS_PER_PIECE sessions of each; the count added. Each symbol's range of sessions
+   * added only grows by sessions next to it, so it never spans a session not added: until its
+   * range is read (an update's condition failed), a symbol's pieces go oldest first and rest on
+   * the optimistic condition (all after its last session, the live case); once read, the pieces
+   * below its first session go newest first, then those after its last oldest first.
+   */
   private async addToAggregate(delta: AggregateDelta, horizons: readonly number[], expiresAt: number): Promise<number> {
+    const key = KEYS.aggregate(delta.horizon, delta.scanner, delta.signal);
+    /** Each symbol's contributions not yet added, ascending. */
+    const remaining = new Map(delta.bySymbol);
+    /** The ranges read (null: none added), kept current as updates land; a symbol absent is not read. */
+    const ranges = new Map<string, Range | null>();
+    const conflicts = new Map<string, number>();
     let added = 0;
-    for (const round of shares(delta))
-      for (const share of round) added += await this.addShare(delta, share, horizons, expiresAt);
+    while (remaining.size > 0) {
+      const pieces = [...remaining].map(([symbol, contributions]) =>
+        nextPiece(symbol, contributions, ranges.get(symbol)),
+      );
+      for (const update of updatesOf(pieces, delta.horizon)) {
+        if (await this.addPieces(key, delta, update, ranges, horizons, expiresAt)) {
+          for (const piece of update) {
+            const range = ranges.get(piece.symbol);
+            if (range !== undefined) ranges.set(piece.symbol, widened(range, piece.contributions));
+            const sessions = new Set(piece.contributions.map((c) => c.session));
+            const left = (remaining.get(piece.symbol) ?? []).filter((c) => !sessions.has(c.session));
+            if (left.length > 0) remaining.set(piece.symbol, left);
+            else remaining.delete(piece.symbol);
+            added += piece.contributions.length;
+          }
+          continue;
+        }
+        const symbols = update.map((piece) => piece.symbol);
+        for (const symbol of symbols) {
+          const count = (conflicts.get(symbol) ?? 0) + 1;
+          if (count >= MAX_UPDATE_ATTEMPTS)
+            throw new StoreError(
+              `the scorecard aggregate ${key.sk} stayed contended over ${MAX_UPDATE_ATTEMPTS} conditional updates`,
+            );
+          conflicts.set(symbol, count);
+        }
+        for (const [symbol, range] of await this.readRanges(key, symbols)) {
+          ranges.set(symbol, range);
+          const outside = (remaining.get(symbol) ?? []).filter(
+            (c) => range === null || c.session < range.first || c.session > range.last,
+          );
+          if (outside.length > 0) remaining.set(symbol, outside);
+          else remaining.delete(symbol);
+        }
+      }
+    }
     return added;
   }
 
   /**
-   * One conditional update: first optimistic (each symbol's sessions all after its last one
-   * added, or none added yet); when that fails, the symbols' ranges are read and only the
-   * sessions outside them are added, on the condition that the ranges are still the ones read.
+   * One conditional update adding the pieces: for a symbol whose range is not read, on the
+   * optimistic condition (its sessions all after its last one added, or none added yet); for one
+   * read, on the condition that its range is still the one read. False when the condition failed.
    */
-  private async addShare(
+  private async addPieces(
+    key: ItemKey,
     delta: AggregateDelta,
-    shares: readonly Share[],
+    pieces: readonly Share[],
+    ranges: ReadonlyMap<string, Range | null>,
     horizons: readonly number[],
     expiresAt: number,
-  ): Promise<number> {
-    const key = KEYS.aggregate(delta.horizon, delta.scanner, delta.signal);
-    let ranges: Map<string, { first: string; last: string } | null> | undefined;
-    for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-      const pending = shares
-        .map((share) => {
-          const range = ranges?.get(share.symbol);
-          const contributions = range
-            ? share.contributions.filter((c) => c.session < range.first || c.session > range.last)
-            : share.contributions;
-          return { symbol: share.symbol, contributions, range };
-        })
-        .filter((share) => share.contributions.length > 0);
-      if (pending.length === 0) return 0;
-      const names: Record<string, string> = {
-        '#type': 'type',
-        '#scanner': 'scanner',
-        '#signal': 'signal',
-        '#horizon': 'horizon',
-        '#expiresAt': 'expiresAt',
-        '#count': 'count',
-      };
-      const values: Record<string, unknown> = {
-        ':type': ITEM_TYPES.aggregate,
-        ':scanner': delta.scanner,
-        ':signal': delta.signal,
-        ':horizon': delta.horizon,
-        ':expiresAt': expiresAt,
-      };
-      const sets = [
-        '#type = :type',
-        '#scanner = :scanner',
-        '#signal = :signal',
-        '#horizon = :horizon',
-        '#expiresAt = :expiresAt',
-      ];
-      const conditions: string[] = [];
-      const tally = new ReturnTally(aggregateDirection(delta.scanner, delta.signal));
-      pending.forEach(({ symbol, contributions, range }, j) => {
-        for (const c of contributions) tally.add(c.units);
-        names[`#f${j}`] = firstAttribute(symbol);
-        names[`#l${j}`] = lastAttribute(symbol);
-        const first = contributions[0].session;
-        const last = contributions[contributions.length - 1].session;
-        values[`:first${j}`] = range && range.first < first ? range.first : first;
-        values[`:last${j}`] = range && range.last > last ? range.last : last;
-        if (ranges === undefined) {
-          // Optimistic: the symbol's sessions all come after those it added (the live case).
-          conditions.push(`(attribute_not_exists(#l${j}) OR #l${j} < :first${j})`);
-          sets.push(`#f${j} = if_not_exists(#f${j}, :first${j})`, `#l${j} = :last${j}`);
-        } else {
-          if (range) {
-            values[`:was${j}f`] = range.first;
-            values[`:was${j}l`] = range.last;
-            conditions.push(`(#f${j} = :was${j}f AND #l${j} = :was${j}l)`);
-          } else conditions.push(`attribute_not_exists(#l${j})`);
-          sets.push(`#f${j} = :first${j}`, `#l${j} = :last${j}`);
-        }
-      });
-      const adds = ['#count :count'];
-      values[':count'] = tally.count;
-      if (delta.horizon === RECORDED) {
-        // The horizons the recorder fills: the document shows them before any of their returns is in.
-        names['#horizons'] = 'horizons';
-        values[':horizons'] = [...horizons];
-        sets.push('#horizons = :horizons');
-      } else {
-        Object.assign(names, { '#sum': 'sum', '#sumSq': 'sumSq', '#hits': 'hits' });
-        Object.assign(values, { ':sum': tally.sum, ':sumSq': tally.sumSq, ':hits': tally.hits });
-        adds.push('#sum :sum', '#sumSq :sumSq', '#hits :hits');
-        [...tally.buckets].forEach(([bucket, n], b) => {
-          names[`#b${b}`] = bucketAttribute(bucket);
-          values[`:b${b}`] = n;
-          adds.push(`#b${b} :b${b}`);
-        });
+  ): Promise<boolean> {
+    const names: Record<string, string> = {
+      '#type': 'type',
+      '#scanner': 'scanner',
+      '#signal': 'signal',
+      '#horizon': 'horizon',
+      '#expiresAt': 'expiresAt',
+      '#count': 'count',
+    };
+    const values: Record<string, unknown> = {
+      ':type': ITEM_TYPES.aggregate,
+      ':scanner': delta.scanner,
+      ':signal': delta.signal,
+      ':horizon': delta.horizon,
+      ':expiresAt': expiresAt,
+    };
+    const sets = [
+      '#type = :type',
+      '#scanner = :scanner',
+      '#signal = :signal',
+      '#horizon = :horizon',
+      '#expiresAt = :expiresAt',
+    ];
+    const conditions: string[] = [];
+    const tally = new ReturnTally(aggregateDirection(delta.scanner, delta.signal));
+    pieces.forEach(({ symbol, contributions }, j) => {
+      for (const c of contributions) tally.add(c.units);
+      names[`#f${j}`] = firstAttribute(symbol);
+      names[`#l${j}`] = lastAttribute(symbol);
+      const range = ranges.get(symbol);
+      if (range === undefined) {
+        // Optimistic: the symbol's sessions all come after those it added (the live case).
+        values[`:first${j}`] = contributions[0].session;
+        values[`:last${j}`] = contributions[contributions.length - 1].session;
+        conditions.push(`(attribute_not_exists(#l${j}) OR #l${j} < :first${j})`);
+        sets.push(`#f${j} = if_not_exists(#f${j}, :first${j})`, `#l${j} = :last${j}`);
+        return;
       }
-      const updated = await unlessConditionFails(
-        this.table.client.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key: key,
-            UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      if (updated !== undefined) return tally.count;
-      ranges = await this.readRanges(
-        key,
-        shares.map((s) => s.symbol),
-      );
+      const { first, last } = widened(range, contributions);
+      values[`:first${j}`] = first;
+      values[`:last${j}`] = last;
+      if (range) {
+        values[`:was${j}f`] = range.first;
+        values[`:was${j}l`] = range.last;
+        conditions.push(`(#f${j} = :was${j}f AND #l${j} = :was${j}l)`);
+      } else conditions.push(`attribute_not_exists(#l${j})`);
+      sets.push(`#f${j} = :first${j}`, `#l${j} = :last${j}`);
+    });
+    const adds = ['#count :count'];
+    values[':count'] = tally.count;
+    if (delta.horizon === RECORDED) {
+      // The horizons the recorder fills: the document shows them before any of their returns is in.
+      names['#horizons'] = 'horizons';
+      values[':horizons'] = [...horizons];
+      sets.push('#horizons = :horizons');
+    } else {
+      Object.assign(names, { '#sum': 'sum', '#sumSq': 'sumSq', '#hits': 'hits' });
+      Object.assign(values, { ':sum': tally.sum, ':sumSq': tally.sumSq, ':hits': tally.hits });
+      adds.push('#sum :sum', '#sumSq :sumSq', '#hits :hits');
+      [...tally.buckets].forEach(([bucket, n], b) => {
+        names[`#b${b}`] = bucketAttribute(bucket);
+        values[`:b${b}`] = n;
+        adds.push(`#b${b} :b${b}`);
+      });
     }
-    throw new StoreError(
-      `the scorecard aggregate ${key.sk} stayed contended over ${MAX_UPDATE_ATTEMPTS} conditional updates`,
+    const updated = await unlessConditionFails(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
     );
+    return updated !== undefined;
   }
 
   /**
    * Each symbol's first and last session in an aggregate (null: none added yet), read
    * consistently and whether or not the item has expired (the condition sees it until TTL deletes it).
    */
-  private async readRanges(
-    key: ItemKey,
-    symbols: readonly string[],
-  ): Promise<Map<string, { first: string; last: string } | null>> {
+  private async readRanges(key: ItemKey, symbols: readonly string[]): Promise<Map<string, Range | null>> {
     const { Item: item } = await this.table.client.send(
       new GetCommand({ TableName: this.table.name, Key: key, ConsistentRead: true }),
     );
@@ -274,41 +307,49 @@ export class ScorecardStore {
 }
 
 /**
- * A delta's shares in rounds: each symbol's sessions split, in order, into pieces of at most
- * SESSIONS_PER_PIECE; round r holds the r-th piece of each symbol, in updates of at most
- * SYMBOLS_PER_UPDATE symbols and BUCKETS_PER_UPDATE distinct histogram buckets (none at horizon
- * 0). Rounds go one after another, so a symbol's sessions are added in order.
+ * A symbol's next piece: with its range not read (or none added), its oldest remaining sessions;
+ * with a range read, the newest of those below its first session, or else the oldest after its
+ * last (remaining holds only sessions outside the range). Either way the range it leaves is
+ * contiguous: no session of the symbol's lies inside it unadded.
  */
-function shares(delta: AggregateDelta): Share[][][] {
-  const pieces = [...delta.bySymbol].map(([symbol, contributions]) => {
-    const list: Share[] = [];
-    for (let i = 0; i < contributions.length; i += SESSIONS_PER_PIECE)
-      list.push({ symbol, contributions: contributions.slice(i, i + SESSIONS_PER_PIECE) });
-    return list;
-  });
+function nextPiece(symbol: string, remaining: readonly Contribution[], range: Range | null | undefined): Share {
+  const below = range ? remaining.filter((c) => c.session < range.first) : [];
+  const contributions = below.length > 0 ? below.slice(-SESSIONS_PER_PIECE) : remaining.slice(0, SESSIONS_PER_PIECE);
+  return { symbol, contributions };
+}
+
+/** A range widened by the sessions added (ascending); the sessions' own when none were added. */
+function widened(range: Range | null, contributions: readonly Contribution[]): Range {
+  const first = contributions[0].session;
+  const last = contributions[contributions.length - 1].session;
+  return {
+    first: range && range.first < first ? range.first : first,
+    last: range && range.last > last ? range.last : last,
+  };
+}
+
+/**
+ * Pieces (one per symbol) grouped in updates of at most SYMBOLS_PER_UPDATE symbols and
+ * BUCKETS_PER_UPDATE distinct histogram buckets (none at horizon 0).
+ */
+function updatesOf(pieces: readonly Share[], horizon: number): Share[][] {
   const bucketsOf = (share: Share) =>
-    delta.horizon === RECORDED ? [] : share.contributions.map((c) => Math.floor(c.units / BUCKET_UNITS));
-  const rounds: Share[][][] = [];
-  for (let r = 0; pieces.some((p) => p.length > r); r++) {
-    const updates: Share[][] = [];
-    let current: Share[] = [];
-    let buckets = new Set<number>();
-    for (const piece of pieces) {
-      const share = piece[r];
-      if (!share) continue;
-      const more = bucketsOf(share).filter((b) => !buckets.has(b));
-      if (current.length === SYMBOLS_PER_UPDATE || buckets.size + new Set(more).size > BUCKETS_PER_UPDATE) {
-        updates.push(current);
-        current = [];
-        buckets = new Set();
-      }
-      current.push(share);
-      for (const b of bucketsOf(share)) buckets.add(b);
+    horizon === RECORDED ? [] : share.contributions.map((c) => Math.floor(c.units / BUCKET_UNITS));
+  const updates: Share[][] = [];
+  let current: Share[] = [];
+  let buckets = new Set<number>();
+  for (const piece of pieces) {
+    const more = bucketsOf(piece).filter((b) => !buckets.has(b));
+    if (current.length === SYMBOLS_PER_UPDATE || buckets.size + new Set(more).size > BUCKETS_PER_UPDATE) {
+      updates.push(current);
+      current = [];
+      buckets = new Set();
     }
-    if (current.length > 0) updates.push(current);
-    rounds.push(updates);
+    current.push(piece);
+    for (const b of bucketsOf(piece)) buckets.add(b);
   }
-  return rounds;
+  if (current.length > 0) updates.push(current);
+  return updates;
 }
 
 function toAggregate(item: Record<string, unknown>): StoredAggregate {
