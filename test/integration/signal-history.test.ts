@@ -131,6 +131,8 @@ describe('signal history', () => {
         status: 'confirmed',
         firstSeenAt: '2024-03-07T15:30:00.000Z',
         confirmedAt: '2024-03-07T21:45:00.000Z',
+        // The event's session is the last closed one: no session after it has closed yet.
+        forwardReturns: { 1: null, 5: null, 10: null, 20: null },
       },
     ]);
     const hum = await api('/api/symbols/HUM');
@@ -142,6 +144,7 @@ describe('signal history', () => {
         start: '2024-03-07',
         status: 'retracted',
         firstSeenAt: '2024-03-07T15:30:00.000Z',
+        forwardReturns: { 1: null, 5: null, 10: null, 20: null },
       },
     ]);
     const all = [...cost.history, ...hum.history].map(
