@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
 import { DEFAULT_LOOKBACK_BARS } from '../../core/scan/scanners.js';
 import { requireIsoDay } from '../../core/market/trading-day.js';
@@ -6,7 +5,7 @@ import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js
 import { renderTable } from '../text-table.js';
 import { parseNowOption, watchlistNameOf } from './scan-command.js';
 import { BUNDLED_DATA_DIR, type CommandIo, readWatchlist, resolveDataDir } from './symbol-source.js';
-import { UsageError } from './usage-error.js';
+import { parseOptions, UsageError } from './usage-error.js';
 
 export const REPLAY_USAGE = `Usage: scanfleet replay --from YYYY-MM-DD --to YYYY-MM-DD [options]
 
@@ -27,27 +26,17 @@ Options:
   -h, --help              show this help`;
 
 export async function replayCommand(argv: readonly string[], io: CommandIo): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        every: { type: 'string' },
-        intraday: { type: 'boolean', default: false },
-        now: { type: 'string' },
-        data: { type: 'string' },
-        watchlist: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
+  const values = parseOptions(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    every: { type: 'string' },
+    intraday: { type: 'boolean', default: false },
+    now: { type: 'string' },
+    data: { type: 'string' },
+    watchlist: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
     io.stdout.write(`${REPLAY_USAGE}\n`);
     return;

@@ -1,5 +1,4 @@
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ValidationError } from '../../core/errors.js';
 import {
   DEFAULT_LOOKBACK_BARS,
@@ -28,7 +27,7 @@ import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
 import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
 import { computeScorecard } from './scorecard-command.js';
 import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
-import { UsageError } from './usage-error.js';
+import { parseOptions, UsageError } from './usage-error.js';
 
 export const SCAN_USAGE = `Usage: scanfleet scan [options]
 
@@ -195,34 +194,24 @@ export function pipelineOptions(args: ScanArgs): Omit<LocalPipelineOptions, 'sto
 }
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        provider: { type: 'string' },
-        data: { type: 'string' },
-        watchlist: { type: 'string' },
-        symbols: { type: 'string' },
-        'as-of': { type: 'string' },
-        now: { type: 'string' },
-        scanners: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        lookback: { type: 'string' },
-        top: { type: 'string' },
-        horizon: { type: 'string' },
-        where: { type: 'string' },
-        db: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
+  const values = parseOptions(argv, {
+    provider: { type: 'string' },
+    data: { type: 'string' },
+    watchlist: { type: 'string' },
+    symbols: { type: 'string' },
+    'as-of': { type: 'string' },
+    now: { type: 'string' },
+    scanners: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    lookback: { type: 'string' },
+    top: { type: 'string' },
+    horizon: { type: 'string' },
+    where: { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help)
     return {
       help: true,

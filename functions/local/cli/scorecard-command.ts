@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ScanfleetError, ValidationError } from '../../core/errors.js';
 import { DEFAULT_BATCH_SIZE, splitIntoBatches } from '../../core/run/batching.js';
 import { isBarClosed } from '../../core/market/market-clock.js';
@@ -28,7 +27,7 @@ import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { ENV, settingsFrom } from '../../adapters/settings.js';
 import { renderScorecard } from '../scorecard-report.js';
 import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
-import { UsageError } from './usage-error.js';
+import { parseOptions, UsageError } from './usage-error.js';
 
 /** Bars asked of a network provider: twenty years of sessions (a provider's longer history is cut there). */
 export const FULL_HISTORY_BARS = 5_040;
@@ -236,31 +235,21 @@ async function eachHistoryBatch(
 }
 
 export async function scorecardCommand(argv: readonly string[], io: CommandIo): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        provider: { type: 'string' },
-        data: { type: 'string' },
-        watchlist: { type: 'string' },
-        symbols: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        horizons: { type: 'string' },
-        scanners: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        backfill: { type: 'boolean', default: false },
-        table: { type: 'string' },
-        db: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
+  const values = parseOptions(argv, {
+    provider: { type: 'string' },
+    data: { type: 'string' },
+    watchlist: { type: 'string' },
+    symbols: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    horizons: { type: 'string' },
+    scanners: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    backfill: { type: 'boolean', default: false },
+    table: { type: 'string' },
+    db: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
     io.stdout.write(`${SCORECARD_USAGE}\n`);
     return;
