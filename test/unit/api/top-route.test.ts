@@ -106,17 +106,7 @@ describe('GET /api/top', () => {
       ['ADBE', 0],
       ['ARM', 0],
     ]);
-    expect(body.setups[3].signals).toEqual([
-      {
-        scanner: 'macd',
-        signal: 'bullish_cross',
-        n: 2035,
-        excessReturnPct: -0.242,
-        hitRatePct: 56.66,
-        contribution: 0,
-        note: 'no edge',
-      },
-    ]);
+    expect(body.setups[3].signals.map((s: { note?: string }) => s.note)).toEqual(['no edge']);
     expect(on.scorecardReads).toEqual([10]);
     // Behind the token: a browser may keep the answer, no shared cache.
     expect(headers['cache-control']).toBe('private, max-age=60');
