@@ -1,5 +1,6 @@
 import { isScannerName, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
 import { isSymbol } from '../core/scan/symbols.js';
+import { parseHorizons } from '../core/scorecard/horizons.js';
 import { decodeCursor } from '../adapters/store/cursor.js';
 import { type ApiRequest, HttpError } from './http.js';
 
@@ -17,12 +18,22 @@ export function allowQuery(request: ApiRequest, allowed: string[]): void {
   }
 }
 
-export function parseLimit(text: string | undefined, fallback: number, max = 500): number {
+/** A count of items to answer: `limit` unless another parameter is named. */
+export function parseLimit(text: string | undefined, fallback: number, max = 500, parameter = 'limit'): number {
   if (text === undefined) return fallback;
   const limit = Number(text);
   if (!/^\d{1,4}$/.test(text) || limit < 1 || limit > max)
-    throw new HttpError(400, 'bad_parameter', `limit must be a whole number from 1 to ${max}`, 'limit');
+    throw new HttpError(400, 'bad_parameter', `${parameter} must be a whole number from 1 to ${max}`, parameter);
   return limit;
+}
+
+/** `horizon`: one scorecard horizon, sessions in 1–250 (parseHorizons' checks and messages); undefined when absent. */
+export function parseHorizon(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const horizons = parseHorizons(text, 'horizon');
+  if (horizons.length > 1)
+    throw new HttpError(400, 'bad_parameter', 'horizon is one number of sessions, e.g. 10', 'horizon');
+  return horizons[0];
 }
 
 /**

@@ -5,15 +5,25 @@ import type { MacdParams } from '../core/scan/macd.js';
 import { isScannerName, planScan, SCANNER_NAMES, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
 import { isoDay, parseIsoDay } from '../core/market/trading-day.js';
 import { returnsFrom } from '../core/scorecard/forward-return.js';
-import { DEFAULT_HORIZONS, parseHorizons } from '../core/scorecard/horizons.js';
+import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON } from '../core/scorecard/horizons.js';
+import { DEFAULT_TOP_COUNT } from '../core/scorecard/top-setups.js';
 import { sliceBars, withBar } from '../core/scan/bars.js';
 import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
 import { memoryFigures } from '../adapters/observability.js';
+import { shownTopSetups } from '../adapters/store/shown-top-setups.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
 import { type ApiAccess, needsToken } from '../core/api/access.js';
 import type { DashboardAssets } from './dashboard-assets.js';
-import { allowQuery, notFound, parseLimit, requireScanner, requireSymbolParam, withCursor } from './params.js';
+import {
+  allowQuery,
+  notFound,
+  parseHorizon,
+  parseLimit,
+  requireScanner,
+  requireSymbolParam,
+  withCursor,
+} from './params.js';
 import { ageSeconds, eventView, resultView, runView } from './views.js';
 import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
 
@@ -36,6 +46,8 @@ export interface ApiDeps extends ReadStores {
 const MAX_QUERY_LENGTH = 1024;
 const RUN_ID = /^\d{8}T\d{6}Z-[a-z0-9-]{1,60}$/;
 const RESULTS_CACHE_SECONDS = 60;
+/** The most setups GET /api/top answers. */
+const MAX_API_TOP_COUNT = 100;
 
 /**
  * Every route: GET only, parameters checked strictly, errors as JSON naming the parameter. An
@@ -98,6 +110,9 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
     case 'scorecard':
       if (id) throw notFound(request.path);
       return liveScorecard(request, deps);
+    case 'top':
+      if (id) throw notFound(request.path);
+      return topSetups(request, deps);
     case 'debug':
       if (id !== 'memory' || sub) throw notFound(request.path);
       return debugMemory(request, deps);
@@ -117,7 +132,7 @@ async function latestScan(request: ApiRequest, deps: ApiDeps, scannerParam: stri
   }
   const limit = parseLimit(request.query.limit, 200);
   const run = await deps.runs.shownRun();
-  if (!run) throw new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
+  if (!run) throw noCompleteRun();
   const page = await withCursor(request.query.cursor, (cursor) =>
     signal === undefined
       ? deps.results.runResults(run.runId, { scanner }, limit, cursor)
@@ -215,17 +230,44 @@ async function liveScorecard(request: ApiRequest, deps: ApiDeps): Promise<ApiRes
       `scanner must be one of ${SCANNER_NAMES.join(', ')}, got "${scanner.slice(0, 40)}"`,
       'scanner',
     );
-  const horizons = horizon === undefined ? undefined : parseHorizons(horizon, 'horizon');
-  if (horizons && horizons.length > 1)
-    throw new HttpError(400, 'bad_parameter', 'horizon is one number of sessions, e.g. 10', 'horizon');
-  const card = await deps.scorecard.scorecard({ scanner, horizon: horizons?.[0] });
-  if (!card)
-    throw new HttpError(
-      404,
-      'no_scorecard',
-      'no scorecard yet: runs fill it as the sessions after each signal close; scanfleet scorecard --backfill starts it from history',
-    );
+  const card = await deps.scorecard.scorecard({ scanner, horizon: parseHorizon(horizon) });
+  if (!card) throw noScorecard();
   return json(200, card, RESULTS_CACHE_SECONDS);
+}
+
+/**
+ * GET /api/top?n=&horizon= — the shown run's signals ranked by the live scorecard at the horizon
+ * (docs/scorecard.md#top-setups): the top n setups, each with the signals behind its score.
+ */
+async function topSetups(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  allowQuery(request, ['n', 'horizon']);
+  const limit = parseLimit(request.query.n, DEFAULT_TOP_COUNT, MAX_API_TOP_COUNT, 'n');
+  const horizon = parseHorizon(request.query.horizon) ?? DEFAULT_SCORE_HORIZON;
+  const top = await shownTopSetups(deps, horizon, limit);
+  if (top.status === 'no_complete_run') throw noCompleteRun();
+  if (top.status === 'no_scorecard') throw noScorecard();
+  return json(
+    200,
+    {
+      run: { runId: top.run.runId, asOf: runAsOf(top.run) },
+      horizon,
+      symbolsWithSignal: top.symbolsWithSignal,
+      setups: top.setups,
+    },
+    RESULTS_CACHE_SECONDS,
+  );
+}
+
+function noCompleteRun(): HttpError {
+  return new HttpError(404, 'no_complete_run', 'no scan has completed yet (or all have expired)');
+}
+
+function noScorecard(): HttpError {
+  return new HttpError(
+    404,
+    'no_scorecard',
+    'no scorecard yet: runs fill it as the sessions after each signal close; scanfleet scorecard --backfill starts it from history',
+  );
 }
 
 /** GET /api/runs?limit=&cursor= — newest first. */

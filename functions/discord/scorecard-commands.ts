@@ -1,17 +1,12 @@
 import { COLOURS, linesWithin } from '../core/discord/discord-embeds.js';
-import { isScannerName, SCANNER_NAMES, SCANNERS, type ScannerName } from '../core/scan/scanners.js';
+import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scan/scanners.js';
 import { edgeText, signedPct } from '../core/scorecard/edge.js';
 import { DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../core/scorecard/horizons.js';
 import { signalDirection } from '../core/scorecard/scorecard.js';
-import {
-  type CurrentSignal,
-  DEFAULT_TOP_COUNT,
-  MAX_TOP_COUNT,
-  rankTopSetups,
-  type TopSignal,
-} from '../core/scorecard/top-setups.js';
+import { DEFAULT_TOP_COUNT, MAX_TOP_COUNT, type TopSignal } from '../core/scorecard/top-setups.js';
 import { runAsOf } from '../core/run/run-record.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
+import { shownTopSetups } from '../adapters/store/shown-top-setups.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 
 export type ScorecardCommandDeps = Pick<ReadStores, 'runs' | 'results' | 'scorecard'>;
@@ -68,16 +63,11 @@ export async function scorecardCommand(
 export async function topCommand(countOption: unknown, deps: ScorecardCommandDeps): Promise<DiscordMessage> {
   const limit = countOption === undefined ? DEFAULT_TOP_COUNT : wholeOption(countOption, 'n', 1, MAX_TOP_COUNT);
   if (typeof limit === 'string') return ephemeral(limit);
-  const run = await deps.runs.shownRun();
-  if (!run) return ephemeral('No scan has completed yet. Start one with /scan-now.');
   const horizon = DEFAULT_SCORE_HORIZON;
-  const card = await deps.scorecard.scorecard({ horizon });
-  if (!card) return ephemeral(NO_SCORECARD);
-  const current: CurrentSignal[] = [];
-  for (const scanner of run.scanners as ScannerName[])
-    for (const r of (await deps.results.runSignals(run.runId, scanner, undefined, 1000)).items)
-      if (r.signal) current.push({ symbol: r.symbol, scanner, signal: r.signal });
-  const setups = rankTopSetups({ card, current, horizon, limit });
+  const top = await shownTopSetups(deps, horizon, limit);
+  if (top.status === 'no_complete_run') return ephemeral('No scan has completed yet. Start one with /scan-now.');
+  if (top.status === 'no_scorecard') return ephemeral(NO_SCORECARD);
+  const { run, setups } = top;
   const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · scored at ${horizon} sessions`;
   if (setups.length === 0) return { content: `No signals in the latest run to rank (${footer}).` };
   const signalText = (s: TopSignal) =>
@@ -85,7 +75,7 @@ export async function topCommand(countOption: unknown, deps: ScorecardCommandDep
   return {
     embeds: [
       {
-        title: `Top setups: ${setups.length} of ${new Set(current.map((c) => c.symbol)).size} symbols with a signal`,
+        title: `Top setups: ${setups.length} of ${top.symbolsWithSignal} symbols with a signal`,
         description: linesWithin(
           setups.map(
             (s) =>

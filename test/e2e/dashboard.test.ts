@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
+import { rankTopSetups } from '../../functions/core/scorecard/top-setups.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
 import { backfillScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
@@ -228,6 +229,97 @@ describe('dashboard in headless Chromium', () => {
     await page.click('[role=tab][data-scanner=ttm-squeeze]');
     await page.waitForSelector('#results tbody tr');
     expect(await page.isHidden('#scorecard-view')).toBe(true);
+  });
+
+  it('ranks the Top setups: the shown run’s symbols by the scorecard, a row per signal, as GET /api/top and rankTopSetups', async () => {
+    // The scorecard the test above backfilled, and the run's signals as the Python reference finds them.
+    const { scorecard } = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
+    const card = (await scorecard.scorecard({ horizon: 10 }))!;
+    const current = SCANNER_NAMES.flatMap((scanner) =>
+      Object.entries(reference.signals[scanner]).map(([symbol, signal]) => ({ symbol, scanner, signal })),
+    );
+    const expected = rankTopSetups({ card, current, horizon: 10, limit: 25 });
+    const api = (await (await fetch(`${stack.url}/api/top?n=25`)).json()) as {
+      run: { runId: string };
+      setups: unknown;
+    };
+    expect(api.setups).toEqual(expected);
+    await page.click('[role=tab][data-view=top]');
+    await page.waitForSelector('#top-table tbody tr');
+    expect(await page.isHidden('#results')).toBe(true);
+    expect(await page.isHidden('#scorecard-view')).toBe(true);
+    expect(await page.getAttribute('[role=tab][data-view=top]', 'aria-selected')).toBe('true');
+    expect(await page.textContent('#top-note')).toBe(
+      `The 25 strongest of the 49 symbols with a signal in the shown run ${api.run.runId}, as of 2024-03-08, scored on what followed each signal 10 sessions later (the scorecard). Click a symbol for its chart.`,
+    );
+    // A body per setup: rank, symbol and score on its first row, then a row per signal.
+    const shown = await page.$$eval('#top-table tbody', (bodies) =>
+      (bodies as HTMLTableSectionElement[]).map((body) => ({
+        symbol: body.dataset.symbol,
+        rows: Array.from(body.rows, (tr) => Array.from(tr.cells, (td) => td.textContent)),
+      })),
+    );
+    const signed = (v: number, digits: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}`;
+    expect(shown).toEqual(
+      expected.map((setup) => ({
+        symbol: setup.symbol,
+        rows: setup.signals.map((s, i) => [
+          ...(i === 0 ? [String(setup.rank), setup.symbol, signed(setup.score, 4)] : []),
+          s.scanner,
+          s.signal,
+          s.n.toLocaleString('en-US'),
+          s.excessReturnPct === null ? '–' : `${signed(s.excessReturnPct, 2)}%`,
+          s.hitRatePct === null ? '–' : `${s.hitRatePct.toFixed(1)}%`,
+          signed(s.contribution, 4),
+          s.note === 'not enough history' ? `${s.note} (n=${s.n})` : (s.note ?? ''),
+        ]),
+      })),
+    );
+    // On the bundled data the MACD bearish crosses lead (docs/scorecard.md), and a squeeze has no direction.
+    expect(expected[0].signals[0]).toMatchObject({ scanner: 'macd', signal: 'bearish_cross' });
+    expect(expected[0].score).toBeLessThan(0);
+    expect(shown.flatMap((s) => s.rows).some((row) => row.at(-1) === 'no direction')).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: new URL('dashboard-top-setups.png', ARTIFACTS).pathname, fullPage: true });
+    // A symbol opens its panel, as in the scan tables.
+    await page.click(`#top-table tbody[data-symbol=${expected[1].symbol}]`);
+    await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+    expect(await page.textContent('#symbol-title')).toBe(expected[1].symbol);
+    await page.click('#close-symbol');
+    await page.click('[role=tab][data-scanner=ttm-squeeze]');
+    await page.waitForSelector('#results tbody tr');
+    expect(await page.isHidden('#top-view')).toBe(true);
+  });
+
+  it('says why there are no Top setups: no scorecard yet, or no signal to rank', async () => {
+    // A page of its own: the answers below are the API's, stood in for (a 404 logs an error in the page).
+    const other = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const answer = (status: number, body: unknown) => (route: Route) =>
+      route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+    try {
+      await other.goto(`${stack.url}/`);
+      await other.click('[role=tab][data-view=top]');
+      await other.waitForSelector('#top-table tbody tr');
+      await other.route(
+        '**/api/top?*',
+        answer(404, { error: { code: 'no_scorecard', message: 'no scorecard yet: …' } }),
+      );
+      await other.click('[role=tab][data-view=top]');
+      await other.waitForFunction(() => document.getElementById('top-note')?.textContent?.includes('no scorecard'));
+      expect(await other.textContent('#top-note')).toBe('Could not rank the setups: no scorecard yet: …');
+      expect(await other.$$('#top-table tbody')).toHaveLength(0);
+      await other.unroute('**/api/top?*');
+      const run = { runId: '20240308T210000Z-default', asOf: '2024-03-08' };
+      await other.route('**/api/top?*', answer(200, { run, horizon: 10, symbolsWithSignal: 0, setups: [] }));
+      await other.click('[role=tab][data-view=top]');
+      await other.waitForFunction(() => document.getElementById('top-note')?.textContent?.startsWith('No signals'));
+      expect(await other.textContent('#top-note')).toBe(
+        'No signals to rank in the shown run 20240308T210000Z-default, as of 2024-03-08.',
+      );
+      expect(await other.$$('#top-table tbody')).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('raised no error in the page', () => {

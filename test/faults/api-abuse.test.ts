@@ -337,6 +337,8 @@ describe('the API under malformed and hostile requests', () => {
     get('/api/symbols/GE/chart?runId=20200101T000000Z-gone', 404, 'unknown_run', 'runId'),
     get('/api/runs/20200101T000000Z-gone', 404, 'unknown_run', 'runId'),
     get('/api/runs?cursor=x', 400, 'bad_parameter', 'cursor'),
+    get('/api/top?n=0', 400, 'bad_parameter', 'n'),
+    get('/api/top?horizon=7d', 400, 'bad_parameter', 'horizon'),
     get('/api/health?x=1', 400, 'bad_parameter', 'x'),
     get('/api/debug/memory?x=1', 400, 'bad_parameter', 'x'),
     get('/api/unknown', 404, 'not_found'),

@@ -220,12 +220,16 @@ async function selectScanner(scanner) {
   render();
 }
 
-/** Either a scanner's results (their filters and table) or the scorecard. */
+/** Either a scanner's results (their filters and table), the scorecard or the Top setups; the tab of a view selected. */
 function showView(view) {
   document.querySelector('.controls').hidden = view !== 'results';
   $('results').hidden = view !== 'results';
-  if (view !== 'results') $('message').hidden = true;
   $('scorecard-view').hidden = view !== 'scorecard';
+  $('top-view').hidden = view !== 'top';
+  if (view === 'results') return;
+  $('message').hidden = true;
+  for (const tab of document.querySelectorAll('[role=tab]'))
+    tab.setAttribute('aria-selected', String(tab.dataset.view === view));
 }
 
 const SHORT_SIGNAL = {
@@ -237,14 +241,16 @@ const SHORT_SIGNAL = {
   buy: 'VPB buy',
   sell: 'VPB sell',
 };
-const pctText = (v, digits = 2) =>
-  typeof v === 'number' ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}%` : '–';
+const signedText = (v, digits) =>
+  typeof v === 'number' ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}` : '–';
+const pctText = (v, digits = 2) => (typeof v === 'number' ? `${signedText(v, digits)}%` : '–');
+const cell = (text, className = 'num') => Object.assign(document.createElement('td'), { textContent: text, className });
+const headCell = (text, className = '') =>
+  Object.assign(document.createElement('th'), { textContent: text, className });
 
 /** The Scorecard tab: GET /api/scorecard, a chart per horizon and the table under it. */
 async function showScorecard() {
   showView('scorecard');
-  for (const tab of document.querySelectorAll('[role=tab]'))
-    tab.setAttribute('aria-selected', String(tab.dataset.view === 'scorecard'));
   try {
     renderScorecard(await api('/api/scorecard'));
   } catch (error) {
@@ -261,16 +267,10 @@ async function showScorecard() {
 
 function renderScorecard(card) {
   $('scorecard-charts').replaceChildren(...card.horizons.map((h) => scorecardChart(card, h)));
-  const cell = (text, className = 'num') =>
-    Object.assign(document.createElement('td'), { textContent: text, className });
   const head = document.createElement('tr');
   head.append(
-    ...['Scanner', 'Signal'].map((t) => Object.assign(document.createElement('th'), { textContent: t })),
-    ...card.horizons.flatMap((h) =>
-      ['n', 'mean', 'hit', 'excess'].map((t) =>
-        Object.assign(document.createElement('th'), { textContent: `${h}d ${t}`, className: 'num' }),
-      ),
-    ),
+    ...['Scanner', 'Signal'].map((t) => headCell(t)),
+    ...card.horizons.flatMap((h) => ['n', 'mean', 'hit', 'excess'].map((t) => headCell(`${h}d ${t}`, 'num'))),
   );
   $('scorecard-table').tHead.replaceChildren(head);
   const keys = [...new Set(card.rows.map((r) => `${r.scanner} ${r.signal}`))];
@@ -374,6 +374,77 @@ function scorecardChart(card, h) {
       el('text', { x: W - 8, y: y(base) - 3, 'text-anchor': 'end' }, `all ${pctText(base)}`),
     );
   return svg;
+}
+
+/** How many setups the Top setups tab ranks. */
+const TOP_COUNT = 25;
+
+/** The Top setups tab: GET /api/top, the shown run's symbols ranked by the scorecard, a row per signal behind each. */
+async function showTop() {
+  showView('top');
+  try {
+    renderTop(await api(`/api/top?n=${TOP_COUNT}`));
+  } catch (error) {
+    $('top-note').textContent = `Could not rank the setups: ${error.message}`;
+    clearTable($('top-table'));
+  }
+}
+
+/** Empties a table of a body per row group. */
+function clearTable(table) {
+  table.tHead.replaceChildren();
+  for (const body of [...table.tBodies]) body.remove();
+}
+
+const scoreClass = (v) => (v > 0 ? 'bullish' : v < 0 ? 'bearish' : '');
+
+function renderTop(top) {
+  const table = $('top-table');
+  const run = `run ${top.run.runId}, as of ${top.run.asOf ?? '–'}`;
+  $('top-note').textContent =
+    top.setups.length === 0
+      ? `No signals to rank in the shown ${run}.`
+      : `The ${top.setups.length} strongest of the ${top.symbolsWithSignal} symbols with a signal in the shown ${run}, scored on what followed each signal ${top.horizon} sessions later (the scorecard). Click a symbol for its chart.`;
+  clearTable(table);
+  table
+    .createTHead()
+    .insertRow()
+    .append(
+      headCell('Rank', 'num'),
+      headCell('Symbol'),
+      headCell('Score', 'num'),
+      headCell('Scanner'),
+      headCell('Signal'),
+      ...['n', 'excess', 'hit'].map((t) => headCell(`${top.horizon}d ${t}`, 'num')),
+      headCell('adds', 'num'),
+      headCell('Note'),
+    );
+  for (const setup of top.setups) {
+    const body = table.createTBody();
+    body.dataset.symbol = setup.symbol;
+    setup.signals.forEach((s, i) => {
+      const tr = body.insertRow();
+      if (i === 0)
+        tr.append(
+          ...[
+            cell(String(setup.rank)),
+            cell(setup.symbol, ''),
+            cell(signedText(setup.score, 4), `num ${scoreClass(setup.score)}`),
+          ].map((td) => Object.assign(td, { rowSpan: setup.signals.length })),
+        );
+      tr.append(
+        cell(s.scanner, ''),
+        cell(s.signal, signalClass(s)),
+        cell(s.n.toLocaleString('en-US')),
+        cell(pctText(s.excessReturnPct)),
+        cell(s.hitRatePct === null ? '–' : `${s.hitRatePct.toFixed(1)}%`),
+        cell(signedText(s.contribution, 4), `num ${scoreClass(s.contribution)}`),
+        // Why a signal adds nothing; too few observations is the reason n gives.
+        cell(s.note === 'not enough history' ? `${s.note} (n=${s.n})` : (s.note ?? ''), ''),
+      );
+    });
+    body.addEventListener('click', () => openSymbol(setup.symbol));
+  }
 }
 
 let charts = [];
@@ -512,13 +583,13 @@ function drawCharts(series, history) {
   charts = [price, macd];
 }
 
-document
-  .querySelectorAll('[role=tab]')
-  .forEach((tab) =>
-    tab.addEventListener('click', () =>
-      tab.dataset.view === 'scorecard' ? showScorecard() : selectScanner(tab.dataset.scanner),
-    ),
-  );
+document.querySelectorAll('[role=tab]').forEach((tab) =>
+  tab.addEventListener('click', () => {
+    if (tab.dataset.view === 'scorecard') showScorecard();
+    else if (tab.dataset.view === 'top') showTop();
+    else selectScanner(tab.dataset.scanner);
+  }),
+);
 $('signal-filter').addEventListener('change', render);
 $('symbol-search').addEventListener('input', render);
 $('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));
