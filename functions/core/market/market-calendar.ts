@@ -1,4 +1,5 @@
 import { type EpochDay, epochDayOf, isoDay, parseIsoDay } from './trading-day.js';
+import { byCodeUnit } from '../text-order.js';
 
 /**
  * NYSE full-day closures, by the exchange's rules (NYSE Rule 7.2): a holiday on a Saturday
@@ -27,7 +28,7 @@ const BY_YEAR = new Map<number, Map<EpochDay, string>>();
 export function nyseHolidays(year: number): { date: string; name: string }[] {
   const all = holidaysOf(year).map(([name, day]) => ({ date: isoDay(day), name }));
   for (const [date, name] of SPECIAL_CLOSURES) if (date.startsWith(`${year}-`)) all.push({ date, name });
-  return all.sort((a, b) => a.date.localeCompare(b.date));
+  return all.sort((a, b) => byCodeUnit(a.date, b.date));
 }
 
 /** Closures outside the rules: national days of mourning, Hurricane Sandy. */

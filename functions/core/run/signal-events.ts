@@ -4,6 +4,7 @@ import type { SymbolScan } from '../scan/scan-symbol.js';
 import type { ScanValues } from '../scan/scanner.js';
 import type { ScannerName } from '../scan/scanners.js';
 import { type EpochDay, isoDay, parseIsoDay } from '../market/trading-day.js';
+import { byCodeUnit } from '../text-order.js';
 
 /**
  * An alert is an event, not a run's observation: (symbol, scanner, signal, start session). A
@@ -238,7 +239,7 @@ function retraction(f: FormingEntry): EventRecord {
 /** Whether two states say the same (a stored state's maps come back in any key order). */
 export function sameEventState(a: EventState, b: EventState): boolean {
   const entries = (r: Readonly<Record<string, string>>) =>
-    JSON.stringify(Object.entries(r).sort(([x], [y]) => x.localeCompare(y)));
+    JSON.stringify(Object.entries(r).sort(([x], [y]) => byCodeUnit(x, y)));
   const keys = (list: readonly FormingEntry[]) => JSON.stringify(list.map((f) => `${f.key}@${f.session}`).sort());
   return (
     a.session === b.session &&

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { isScannerName, SCANNER_NAMES, SCANNERS, type ScannerName } from '../scan/scanners.js';
 import { type Scorecard, type ScorecardRow, signalDirection } from './scorecard.js';
+import { byCodeUnit } from '../text-order.js';
 
 /**
  * Top setups: today's signals ranked by what the scorecard says about them.
@@ -104,7 +105,7 @@ export function rankTopSetups(input: TopSetupsInput): TopSetup[] {
         signals: scoredSignals.map((s) => s.shown),
       };
     })
-    .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || a.symbol.localeCompare(b.symbol));
+    .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || byCodeUnit(a.symbol, b.symbol));
   return scored.slice(0, input.limit).map((setup, i) => ({ rank: i + 1, ...setup }));
 }
 
