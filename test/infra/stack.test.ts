@@ -137,6 +137,10 @@ describe('scan pipeline', () => {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Handler).toBe('index.handler');
+      // glibc's arenas for V8's threads capped at two (lib/lambda-function.ts): 5–10 MB less at a warm soak.
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.MALLOC_ARENA_MAX).toBe(
+        '2',
+      );
     }
     // Sized by the bench (Node 24, 128 MB flags): 128 MB only where a warm soak stays within 85% of it.
     expect(
@@ -146,7 +150,7 @@ describe('scan pipeline', () => {
           resources[functionId(name)].Properties.MemorySize,
         ]),
       ),
-    ).toEqual({ Dispatch: 192, ScanBatch: 192, Api: 192, Authorizer: 128, Sweeper: 192 });
+    ).toEqual({ Dispatch: 128, ScanBatch: 192, Api: 192, Authorizer: 128, Sweeper: 192 });
     const env = (name: string) =>
       (resources[functionId(name)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env('Dispatch')).toMatchObject({
@@ -972,6 +976,7 @@ describe('the sweeper', () => {
     const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env).toEqual({
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      MALLOC_ARENA_MAX: '2',
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
       RESULTS_TTL_DAYS: '7',
       RUNS_TTL_DAYS: '30',
@@ -1356,7 +1361,7 @@ describe('alarms in Discord', () => {
     ]);
     expect((fn?.Properties.Code as { S3Key: string }).S3Key).toMatch(/\.zip$/);
     const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(env).sort()).toEqual(['DISCORD_SECRET_ID', 'POWERTOOLS_LOG_LEVEL']);
+    expect(Object.keys(env).sort()).toEqual(['DISCORD_SECRET_ID', 'MALLOC_ARENA_MAX', 'POWERTOOLS_LOG_LEVEL']);
     const topicId = Object.entries(res).find(([, r]) => r.Type === 'AWS::SNS::Topic')?.[0];
     const subscriptions = Object.values(res).filter((r) => r.Type === 'AWS::SNS::Subscription');
     expect(subscriptions.map((r) => r.Properties)).toEqual([
