@@ -4,7 +4,8 @@
 // kernel's peak (VmHWM, reset before each invocation by writing 5 to /proc/self/clear_refs) and
 // V8's heap after it. Nothing else runs in it: no forced GC, as on Lambda.
 // Usage: node <flags> bench/bench-worker.mjs <bundle.mjs> <input.json> <report.json> <memoryMb>
-// input: { mode: 'sqs' | 'invoke', events: [...], count } — invocation i gets events[i % events.length].
+// input: { mode: 'sqs' | 'invoke', events: [...], first?, count } — invocation i gets events[i % events.length],
+// but invocation 0 gets `first` when the input has one.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -59,8 +60,8 @@ const heapTotal = new Float64Array(count);
 const heapUsed = new Float64Array(count);
 const external = new Float64Array(count);
 for (let i = 0; i < count; i++) {
-  const event =
-    input.mode === 'sqs' ? sqsEvent(input.events[i % input.events.length], i) : input.events[i % input.events.length];
+  const body = i === 0 && 'first' in input ? input.first : input.events[i % input.events.length];
+  const event = input.mode === 'sqs' ? sqsEvent(body, i) : body;
   resetPeak();
   start[i] = now();
   const result = await handler(event, context);

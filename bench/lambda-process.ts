@@ -51,7 +51,9 @@ export interface ProcessReport {
 export interface LambdaProcessInput {
   mode: 'sqs' | 'invoke';
   events: unknown[];
-  /** Invocations; event i is events[i % events.length]. */
+  /** The first invocation's event, when it differs from the rest's (a store's first batch); else events[0]. */
+  first?: unknown;
+  /** Invocations; event i is events[i % events.length], but for `first`. */
   count: number;
   /** A regular expression every invoke-mode result (as JSON) must match. */
   expect?: string;

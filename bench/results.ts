@@ -90,7 +90,8 @@ export interface BenchResults {
     soakVmHwmMb: number;
     /** Each soak process's VmHWM; `soak` is the first's. */
     soakPeaksMb: number[];
-    writesPerInvocation: { items: number; kb: number };
+    /** What the floor writes: a store's first batch's items on its first invocation, a later batch's on the rest. */
+    writesPerInvocation: Record<'first' | 'later', { items: number; kb: number }>;
   };
   synths: Record<string, SynthResult>;
   throughput: Throughput;

@@ -1,7 +1,7 @@
 // The SDK's own floor: what the design card's client costs with nothing of ours around it.
 // DynamoDBDocumentClient over DynamoDBClient({}) with the default credential chain, bundled like
-// the functions (lib/bundling.ts, without the environment-only alias), writing a real batch's
-// items each invocation (recorded from scan-batch by the bench).
+// the functions (lib/bundling.ts, without the environment-only alias), writing a steady batch's
+// items each invocation (recorded by the bench from scan-batch's batch of a store's second run).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 

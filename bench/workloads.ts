@@ -3,6 +3,7 @@
 // a Schwab server, a fake Discord with real Ed25519 signatures).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
 import type { ScanMessage } from '../functions/core/run/scan-message.js';
 import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -97,11 +98,10 @@ let runClock = Date.UTC(2026, 0, 5, 14, 30);
 export async function scanMessages(store: EmbeddedStore, symbols: string[], count: number): Promise<ScanMessage[]> {
   const { runs } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
   const messages: ScanMessage[] = [];
-  const batchSize = 30;
   while (messages.length < count) {
     const scheduledAt = new Date((runClock += 60_000)).toISOString();
     const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-bench`;
-    const batches = Math.ceil(symbols.length / batchSize);
+    const batches = Math.ceil(symbols.length / DEFAULT_BATCH_SIZE);
     await runs.createRun({
       runId,
       watchlist: 'bench',
@@ -113,14 +113,14 @@ export async function scanMessages(store: EmbeddedStore, symbols: string[], coun
       asOf: AS_OF,
       symbols,
       scanners: [...SCANNER_NAMES],
-      batchSize,
+      batchSize: DEFAULT_BATCH_SIZE,
       batchesExpected: batches,
     });
     for (let batch = 0; batch < batches; batch++)
       messages.push({
         runId,
         batch,
-        symbols: symbols.slice(batch * batchSize, (batch + 1) * batchSize),
+        symbols: symbols.slice(batch * DEFAULT_BATCH_SIZE, (batch + 1) * DEFAULT_BATCH_SIZE),
         scanners: [...SCANNER_NAMES],
         scheduledAt,
         asOf: AS_OF,
