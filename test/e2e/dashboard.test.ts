@@ -291,7 +291,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.isHidden('#top-view')).toBe(true);
   });
 
-  it('says why there are no Top setups: no scorecard yet, or no signal to rank', async () => {
+  it('says why there are no Top setups: no scorecard yet, a run older than the scorecard, or no signal to rank', async () => {
     // A page of its own: the answers below are the API's, stood in for (a 404 logs an error in the page).
     const other = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const answer = (status: number, body: unknown) => (route: Route) =>
@@ -307,6 +307,15 @@ describe('dashboard in headless Chromium', () => {
       await other.click('[role=tab][data-view=top]');
       await other.waitForFunction(() => document.getElementById('top-note')?.textContent?.includes('no scorecard'));
       expect(await other.textContent('#top-note')).toBe('Could not rank the setups: no scorecard yet: …');
+      expect(await other.$$('#top-table tbody')).toHaveLength(0);
+      await other.unroute('**/api/top?*');
+      // The shown run is older than the scorecard (a newer run recorded 03-08): not ranked, both days named.
+      const stale =
+        'the shown run 20240307T210000Z-default is as of 2024-03-07, but the scorecard has sessions through 2024-03-08: ranking the run by it would count returns after its as-of (look-ahead), so Top setups wait for a run as of 2024-03-08 or later to finish';
+      await other.route('**/api/top?*', answer(409, { error: { code: 'stale_run', message: stale } }));
+      await other.click('[role=tab][data-view=top]');
+      await other.waitForFunction(() => document.getElementById('top-note')?.textContent?.startsWith('Not ranked'));
+      expect(await other.textContent('#top-note')).toBe(`Not ranked: ${stale}.`);
       expect(await other.$$('#top-table tbody')).toHaveLength(0);
       await other.unroute('**/api/top?*');
       const run = { runId: '20240308T210000Z-default', asOf: '2024-03-08' };

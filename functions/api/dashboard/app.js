@@ -106,7 +106,8 @@ async function api(path) {
     askForToken(response.status === 403);
     throw new Error('a token is needed');
   }
-  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  if (!response.ok)
+    throw Object.assign(new Error(body?.error?.message ?? `HTTP ${response.status}`), { code: body?.error?.code });
   return body;
 }
 
@@ -385,7 +386,9 @@ async function showTop() {
   try {
     renderTop(await api(`/api/top?n=${TOP_COUNT}`));
   } catch (error) {
-    $('top-note').textContent = `Could not rank the setups: ${error.message}`;
+    // stale_run: the scorecard is newer than the shown run, which is not ranked (no look-ahead).
+    $('top-note').textContent =
+      error.code === 'stale_run' ? `Not ranked: ${error.message}.` : `Could not rank the setups: ${error.message}`;
     clearTable($('top-table'));
   }
 }
