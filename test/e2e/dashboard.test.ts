@@ -213,6 +213,37 @@ describe('dashboard in headless Chromium', () => {
         ]),
     );
     expect(await page.$$eval('#scorecard-charts svg:nth-child(3) line.baseline', (l) => l.length)).toBe(1);
+    // The x-axis of each chart: every scanner's name once under its bars, each signal short under
+    // its own; no label overlaps another (their boxes as drawn, in the chart's units).
+    const axes = await page.$$eval('#scorecard-charts svg', (svgs) =>
+      svgs.map((svg) =>
+        Array.from(svg.querySelectorAll('text.axis'), (t) => {
+          const box = (t as SVGTextElement).getBBox();
+          return { text: t.textContent, x: box.x, y: box.y, width: box.width, height: box.height };
+        }),
+      ),
+    );
+    for (const labels of axes) {
+      expect(labels.map((l) => l.text)).toEqual([
+        'MACD',
+        'TTM Squeeze',
+        'VPB',
+        'cross ↑',
+        'cross ↓',
+        'on',
+        'fire ↑',
+        'fire ↓',
+        'buy',
+        'sell',
+      ]);
+      const overlapping = labels.flatMap((a, i) =>
+        labels
+          .slice(i + 1)
+          .filter((b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+          .map((b) => `${a.text} / ${b.text}`),
+      );
+      expect(overlapping).toEqual([]);
+    }
     // The table: a row per scanner × signal, the baseline last; n, mean, hit and excess per horizon.
     const rows = await page.$$eval('#scorecard-table tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.children, (td) => td.textContent)),
