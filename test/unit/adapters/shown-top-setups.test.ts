@@ -5,6 +5,7 @@ import type { RunRecord } from '../../../functions/core/run/run-record.js';
 import type { ScannerName } from '../../../functions/core/scan/scanners.js';
 import type { Scorecard } from '../../../functions/core/scorecard/scorecard.js';
 import { type CurrentSignal, rankTopSetups } from '../../../functions/core/scorecard/top-setups.js';
+import { edgeCard } from '../../helpers/scorecard.js';
 
 // shownTopSetups over stores that answer from memory: one run, its signal copies a page of two
 // at a time, and a scorecard at 10 sessions whose last session (`to`) each case sets.
@@ -15,29 +16,15 @@ const current: CurrentSignal[] = [
   { symbol: 'AAA', scanner: 'vpb', signal: 'buy' },
   { symbol: 'DDD', scanner: 'ttm-squeeze', signal: 'squeeze_on' },
 ];
-const row = (scanner: ScannerName, signal: string, count: number, excess: number, hit: number | null) => ({
-  scanner,
-  signal,
-  horizon: 10,
-  count,
-  missing: 0,
-  meanReturnPct: 0.5 + excess,
-  medianReturnPct: 0.5 + excess,
-  hitRatePct: hit,
-  excessReturnPct: excess,
-});
+/** top-setups.ts' worked example (baseline up rate 56.8 %), its last session `to`. */
 const card = (to: string): Scorecard => ({
-  from: '2023-01-03',
+  ...edgeCard(56.8, [
+    ['macd', 'bullish_cross', 90, 0.6, 62.48],
+    ['macd', 'bearish_cross', 90, -0.6, 47.52],
+    ['ttm-squeeze', 'squeeze_on', 400, 0.1, null],
+    ['vpb', 'buy', 30, 0.4, 56.8],
+  ]),
   to,
-  horizons: [10],
-  symbols: ['AAA', 'BBB', 'CCC', 'DDD'],
-  rows: [
-    row('macd', 'bullish_cross', 90, 0.6, 62.48),
-    row('macd', 'bearish_cross', 90, -0.6, 47.52),
-    row('ttm-squeeze', 'squeeze_on', 400, 0.1, null),
-    row('vpb', 'buy', 30, 0.4, 56.8),
-  ],
-  baseline: [{ horizon: 10, count: 5000, meanReturnPct: 0.5, upRatePct: 56.8 }],
 });
 const RUN = {
   runId: '20240308T210000Z-default',
