@@ -237,7 +237,9 @@ async function liveScorecard(request: ApiRequest, deps: ApiDeps): Promise<ApiRes
 
 /**
  * GET /api/top?n=&horizon= — the shown run's signals ranked by the live scorecard at the horizon
- * (docs/scorecard.md#top-setups): the top n setups, each with the signals behind its score.
+ * (docs/scorecard.md#top-setups): the top n setups, each with the signals behind its score; 409
+ * `stale_run` when the scorecard has sessions after the run's as-of (a newer run recorded them
+ * before it completed, or failed): ranking it would look ahead.
  */
 async function topSetups(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   allowQuery(request, ['n', 'horizon']);
@@ -246,6 +248,12 @@ async function topSetups(request: ApiRequest, deps: ApiDeps): Promise<ApiRespons
   const top = await shownTopSetups(deps, horizon, limit);
   if (top.status === 'no_complete_run') throw noCompleteRun();
   if (top.status === 'no_scorecard') throw noScorecard();
+  if (top.status === 'stale_run')
+    throw new HttpError(
+      409,
+      'stale_run',
+      `the shown run ${top.run.runId} is as of ${top.asOf}, but the scorecard has sessions through ${top.scorecardTo}: ranking the run by it would count returns after its as-of (look-ahead), so Top setups wait for a run as of ${top.scorecardTo} or later to finish`,
+    );
   return json(
     200,
     {

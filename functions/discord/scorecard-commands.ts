@@ -59,7 +59,10 @@ export async function scorecardCommand(
   };
 }
 
-/** /top [n]: the shown run's signals ranked by the scorecard at the default horizon. */
+/**
+ * /top [n]: the shown run's signals ranked by the scorecard at the default horizon; a line of
+ * why not when the scorecard is newer than the run (no look-ahead).
+ */
 export async function topCommand(countOption: unknown, deps: ScorecardCommandDeps): Promise<DiscordMessage> {
   const limit = countOption === undefined ? DEFAULT_TOP_COUNT : wholeOption(countOption, 'n', 1, MAX_TOP_COUNT);
   if (typeof limit === 'string') return ephemeral(limit);
@@ -67,6 +70,10 @@ export async function topCommand(countOption: unknown, deps: ScorecardCommandDep
   const top = await shownTopSetups(deps, horizon, limit);
   if (top.status === 'no_complete_run') return ephemeral('No scan has completed yet. Start one with /scan-now.');
   if (top.status === 'no_scorecard') return ephemeral(NO_SCORECARD);
+  if (top.status === 'stale_run')
+    return ephemeral(
+      `Not ranked: the latest finished run is as of ${top.asOf}, but the scorecard has sessions through ${top.scorecardTo}, so ranking that run would count returns after its as-of. /top ranks again once a run as of ${top.scorecardTo} or later finishes (/status shows the last run).`,
+    );
   const { run, setups } = top;
   const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · scored at ${horizon} sessions`;
   if (setups.length === 0) return { content: `No signals in the latest run to rank (${footer}).` };

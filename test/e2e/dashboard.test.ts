@@ -213,6 +213,37 @@ describe('dashboard in headless Chromium', () => {
         ]),
     );
     expect(await page.$$eval('#scorecard-charts svg:nth-child(3) line.baseline', (l) => l.length)).toBe(1);
+    // The x-axis of each chart: every scanner's name once under its bars, each signal short under
+    // its own; no label overlaps another (their boxes as drawn, in the chart's units).
+    const axes = await page.$$eval('#scorecard-charts svg', (svgs) =>
+      svgs.map((svg) =>
+        Array.from(svg.querySelectorAll('text.axis'), (t) => {
+          const box = (t as SVGTextElement).getBBox();
+          return { text: t.textContent, x: box.x, y: box.y, width: box.width, height: box.height };
+        }),
+      ),
+    );
+    for (const labels of axes) {
+      expect(labels.map((l) => l.text)).toEqual([
+        'MACD',
+        'TTM Squeeze',
+        'VPB',
+        'cross ↑',
+        'cross ↓',
+        'on',
+        'fire ↑',
+        'fire ↓',
+        'buy',
+        'sell',
+      ]);
+      const overlapping = labels.flatMap((a, i) =>
+        labels
+          .slice(i + 1)
+          .filter((b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+          .map((b) => `${a.text} / ${b.text}`),
+      );
+      expect(overlapping).toEqual([]);
+    }
     // The table: a row per scanner × signal, the baseline last; n, mean, hit and excess per horizon.
     const rows = await page.$$eval('#scorecard-table tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.children, (td) => td.textContent)),
@@ -291,7 +322,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.isHidden('#top-view')).toBe(true);
   });
 
-  it('says why there are no Top setups: no scorecard yet, or no signal to rank', async () => {
+  it('says why there are no Top setups: no scorecard yet, a run older than the scorecard, or no signal to rank', async () => {
     // A page of its own: the answers below are the API's, stood in for (a 404 logs an error in the page).
     const other = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const answer = (status: number, body: unknown) => (route: Route) =>
@@ -307,6 +338,15 @@ describe('dashboard in headless Chromium', () => {
       await other.click('[role=tab][data-view=top]');
       await other.waitForFunction(() => document.getElementById('top-note')?.textContent?.includes('no scorecard'));
       expect(await other.textContent('#top-note')).toBe('Could not rank the setups: no scorecard yet: …');
+      expect(await other.$$('#top-table tbody')).toHaveLength(0);
+      await other.unroute('**/api/top?*');
+      // The shown run is older than the scorecard (a newer run recorded 03-08): not ranked, both days named.
+      const stale =
+        'the shown run 20240307T210000Z-default is as of 2024-03-07, but the scorecard has sessions through 2024-03-08: ranking the run by it would count returns after its as-of (look-ahead), so Top setups wait for a run as of 2024-03-08 or later to finish';
+      await other.route('**/api/top?*', answer(409, { error: { code: 'stale_run', message: stale } }));
+      await other.click('[role=tab][data-view=top]');
+      await other.waitForFunction(() => document.getElementById('top-note')?.textContent?.startsWith('Not ranked'));
+      expect(await other.textContent('#top-note')).toBe(`Not ranked: ${stale}.`);
       expect(await other.$$('#top-table tbody')).toHaveLength(0);
       await other.unroute('**/api/top?*');
       const run = { runId: '20240308T210000Z-default', asOf: '2024-03-08' };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordCommands } from '../../functions/core/discord/discord-commands.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
+import { type ScorecardCommandDeps, topCommand } from '../../functions/discord/scorecard-commands.js';
 import { backfillScorecard, computeScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
@@ -267,6 +268,19 @@ describe('slash commands', () => {
       ['3', expect.any(String)],
     ]);
     expect(embed.footer.text).toMatch(/^run \d{8}T\d{6}Z-full · as of 2024-03-08 · scored at 10 sessions$/);
+  });
+
+  it('/top does not rank a run older than the scorecard: an ephemeral line naming both days', async () => {
+    // The stack's first run (as of 2024-03-07) as the one shown, as while the run after it is still
+    // going; the live scorecard backfilled above has sessions through 2024-03-08.
+    expect(stack.run.asOf).toBe('2024-03-07');
+    const stores = openStores(client(), { tableName: stack.store.tableName });
+    const runs = { shownRun: async () => stack.run } as unknown as ScorecardCommandDeps['runs'];
+    expect(await topCommand(undefined, { ...stores, runs })).toEqual({
+      content:
+        'Not ranked: the latest finished run is as of 2024-03-07, but the scorecard has sessions through 2024-03-08, so ranking that run would count returns after its as-of. /top ranks again once a run as of 2024-03-08 or later finishes (/status shows the last run).',
+      flags: 64,
+    });
   });
 
   it('/status answers the last run, its age and errors, and the next scheduled run', async () => {

@@ -106,7 +106,8 @@ async function api(path) {
     askForToken(response.status === 403);
     throw new Error('a token is needed');
   }
-  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  if (!response.ok)
+    throw Object.assign(new Error(body?.error?.message ?? `HTTP ${response.status}`), { code: body?.error?.code });
   return body;
 }
 
@@ -232,15 +233,17 @@ function showView(view) {
     tab.setAttribute('aria-selected', String(tab.dataset.view === view));
 }
 
+/** A chart's x-axis: each signal short under its bar, its scanner's name once under that scanner's bars. */
 const SHORT_SIGNAL = {
-  bullish_cross: 'MACD ↑',
-  bearish_cross: 'MACD ↓',
-  squeeze_on: 'squeeze',
+  bullish_cross: 'cross ↑',
+  bearish_cross: 'cross ↓',
+  squeeze_on: 'on',
   fired_long: 'fire ↑',
   fired_short: 'fire ↓',
-  buy: 'VPB buy',
-  sell: 'VPB sell',
+  buy: 'buy',
+  sell: 'sell',
 };
+const SCANNER_TITLE = { macd: 'MACD', 'ttm-squeeze': 'TTM Squeeze', vpb: 'VPB' };
 const signedText = (v, digits) =>
   typeof v === 'number' ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}` : '–';
 const pctText = (v, digits = 2) => (typeof v === 'number' ? `${signedText(v, digits)}%` : '–');
@@ -315,9 +318,10 @@ function scorecardChart(card, h) {
   const rows = card.rows.filter((r) => r.horizon === h);
   const base = card.baseline.find((b) => b.horizon === h)?.meanReturnPct ?? null;
   const W = 320;
-  const H = 200;
+  const H = 206;
   const top = 28;
-  const bottom = 30;
+  // Two lines under the plot: the signals, then the scanners.
+  const bottom = 36;
   const left = 44;
   const plotW = W - left - 8;
   const plotH = H - top - bottom;
@@ -340,14 +344,33 @@ function scorecardChart(card, h) {
     el('line', { x1: left, x2: W - 8, y1: y(0), y2: y(0), class: 'zero' }),
   );
   const slot = plotW / rows.length;
+  // The rows come scanner by scanner: a name under each run of them, a line over their width.
+  const groups = [];
+  rows.forEach((r, i) => {
+    if (groups.at(-1)?.scanner === r.scanner) groups.at(-1).last = i;
+    else groups.push({ scanner: r.scanner, first: i, last: i });
+  });
+  for (const g of groups) {
+    const x1 = left + g.first * slot + slot * 0.1;
+    const x2 = left + (g.last + 1) * slot - slot * 0.1;
+    svg.append(
+      el('line', { x1, x2, y1: H - 17, y2: H - 17, class: 'group' }),
+      el(
+        'text',
+        { x: (x1 + x2) / 2, y: H - 5, 'text-anchor': 'middle', class: 'axis' },
+        SCANNER_TITLE[g.scanner] ?? g.scanner,
+      ),
+    );
+  }
   rows.forEach((r, i) => {
     const x = left + i * slot + slot * 0.15;
-    const label = el(
-      'text',
-      { x: x + slot * 0.35, y: H - 10, 'text-anchor': 'middle' },
-      SHORT_SIGNAL[r.signal] ?? r.signal,
+    svg.append(
+      el(
+        'text',
+        { x: x + slot * 0.35, y: H - 21, 'text-anchor': 'middle', class: 'axis' },
+        SHORT_SIGNAL[r.signal] ?? r.signal,
+      ),
     );
-    svg.append(label);
     if (r.meanReturnPct === null) return;
     const y0 = y(Math.max(0, r.meanReturnPct));
     const bar = el('rect', {
@@ -385,7 +408,9 @@ async function showTop() {
   try {
     renderTop(await api(`/api/top?n=${TOP_COUNT}`));
   } catch (error) {
-    $('top-note').textContent = `Could not rank the setups: ${error.message}`;
+    // stale_run: the scorecard is newer than the shown run, which is not ranked (no look-ahead).
+    $('top-note').textContent =
+      error.code === 'stale_run' ? `Not ranked: ${error.message}.` : `Could not rank the setups: ${error.message}`;
     clearTable($('top-table'));
   }
 }

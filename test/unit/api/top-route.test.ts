@@ -192,6 +192,21 @@ describe('GET /api/top', () => {
     });
   });
 
+  it('answers 409 stale_run, naming both days, when the scorecard has sessions after the shown run’s as-of', async () => {
+    // A newer run recorded 2024-03-11 but has not completed (or failed): the run shown is as of
+    // 2024-03-08, and ranking it by the live scorecard would count returns after 03-08.
+    const { status, body, headers } = await get('/api/top', deps({ card: { ...card, to: '2024-03-11' } }));
+    expect(status).toBe(409);
+    expect(body.error).toEqual({
+      code: 'stale_run',
+      message:
+        'the shown run 20240308T210000Z-default is as of 2024-03-08, but the scorecard has sessions through 2024-03-11: ranking the run by it would count returns after its as-of (look-ahead), so Top setups wait for a run as of 2024-03-11 or later to finish',
+    });
+    expect(headers['cache-control']).toBe('no-store');
+    // A scorecard ending on the as-of (the reference's 2024-03-08) or before it ranks.
+    expect((await get('/api/top', deps({ card: { ...card, to: '2024-03-07' } }))).status).toBe(200);
+  });
+
   it('has no sub-resource', async () => {
     expect((await get('/api/top/COST')).body.error.code).toBe('not_found');
   });

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/core/errors.js';
 import { parseIsoDay } from '../../../functions/core/market/trading-day.js';
-import type { Scanner } from '../../../functions/core/scan/scanner.js';
-import { planScan, type ScanPlan } from '../../../functions/core/scan/scanners.js';
+import { planScan, type ScannerName } from '../../../functions/core/scan/scanners.js';
 import { countedSessions, symbolObservations } from '../../../functions/core/scorecard/observations.js';
 import { scorecardReading } from '../../../functions/core/scorecard/reading.js';
 import { buildScorecard, type Scorecard } from '../../../functions/core/scorecard/scorecard.js';
 import { barsFrom } from '../../helpers/bars.js';
-
-/** A plan whose one scanner (named vpb) says the hand-made signals, one per bar, needing `minBars`. */
-function handMadePlan(signals: (string | null)[], minBars = 1): ScanPlan {
-  const scanner: Scanner = {
-    name: 'hand-made',
-    description: '',
-    signals: ['buy', 'sell'],
-    bullishSignals: ['buy'],
-    bearishSignals: ['sell'],
-    defaults: {},
-    integerParams: [],
-    minBars: () => minBars,
-    scan: () => ({ signal: null, values: {} }),
-    signalSeries: () => signals,
-  };
-  return { lookback: 150, scanners: [{ name: 'vpb', scanner, params: {}, minBars }] };
-}
+import { handMadePlan, scorecardRow } from '../../helpers/scorecard.js';
 
 const row = (card: Scorecard, signal: string, horizon: number) =>
   card.rows.find((r) => r.signal === signal && r.horizon === horizon);
@@ -169,23 +152,15 @@ describe('the scorecard of constructed bars through the real scanners', () => {
 });
 
 describe('the reading', () => {
-  const card = (rows: [string, string, number | null][]): Scorecard => ({
+  const card = (rows: [ScannerName, string, number | null][]): Scorecard => ({
     from: '2024-01-01',
     to: '2024-02-01',
     horizons: [1, 5],
     symbols: [],
     baseline: [],
-    rows: rows.map(([scanner, signal, excessReturnPct], i) => ({
-      scanner: scanner as 'macd',
-      signal,
-      horizon: i % 2 === 0 ? 1 : 5,
-      count: 1,
-      missing: 0,
-      meanReturnPct: 0,
-      medianReturnPct: 0,
-      hitRatePct: 0,
-      excessReturnPct,
-    })),
+    rows: rows.map(([scanner, signal, excessReturnPct], i) =>
+      scorecardRow({ scanner, signal, horizon: i % 2 === 0 ? 1 : 5, count: 1, excessReturnPct }),
+    ),
   });
 
   it('names the signals that beat the baseline at every horizon', () => {

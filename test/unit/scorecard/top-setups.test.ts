@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/core/errors.js';
 import { parseIsoDay } from '../../../functions/core/market/trading-day.js';
-import type { Scanner } from '../../../functions/core/scan/scanner.js';
-import { SCANNER_NAMES, type ScannerName, type ScanPlan } from '../../../functions/core/scan/scanners.js';
-import { buildScorecard, type Scorecard, type ScorecardRow } from '../../../functions/core/scorecard/scorecard.js';
+import { SCANNER_NAMES, type ScannerName } from '../../../functions/core/scan/scanners.js';
+import { buildScorecard } from '../../../functions/core/scorecard/scorecard.js';
 import { type CurrentSignal, parseSignalFilter, rankTopSetups } from '../../../functions/core/scorecard/top-setups.js';
 import { barsFrom } from '../../helpers/bars.js';
-
-type Edge = [scanner: ScannerName, signal: string, n: number, excessPct: number, hitPct: number | null];
-
-/** A scorecard at horizon 10 with the given rows and the baseline's up rate. */
-function card(upRatePct: number, edges: Edge[]): Pick<Scorecard, 'rows' | 'baseline'> {
-  const rows = edges.map(([scanner, signal, n, excess, hit]): ScorecardRow => ({
-    scanner,
-    signal,
-    horizon: 10,
-    count: n,
-    missing: 0,
-    meanReturnPct: 1 + excess,
-    medianReturnPct: 1,
-    hitRatePct: hit,
-    excessReturnPct: excess,
-  }));
-  return { rows, baseline: [{ horizon: 10, count: 5_000, meanReturnPct: 1, upRatePct }] };
-}
+import { edgeCard as card, handMadePlan } from '../../helpers/scorecard.js';
 
 const now = (symbol: string, ...pairs: [ScannerName, string][]): CurrentSignal[] =>
   pairs.map(([scanner, signal]) => ({ symbol, scanner, signal }));
@@ -181,22 +163,6 @@ describe('parseSignalFilter', () => {
 });
 
 describe('no look-ahead: the scorecard a ranking stands on reads no bar after the as-of', () => {
-  /** One scanner (named vpb) saying the given signals, whatever the bars. */
-  function handMadePlan(signals: (string | null)[]): ScanPlan {
-    const scanner: Scanner = {
-      name: 'hand-made',
-      description: '',
-      signals: ['buy', 'sell'],
-      bullishSignals: ['buy'],
-      bearishSignals: ['sell'],
-      defaults: {},
-      integerParams: [],
-      minBars: () => 1,
-      scan: () => ({ signal: null, values: {} }),
-      signalSeries: () => signals,
-    };
-    return { lookback: 150, scanners: [{ name: 'vpb', scanner, params: {}, minBars: 1 }] };
-  }
   // 60 weekdays from 2024-01-01: a buy every 3rd bar, prices rising 1 % a bar then (in the
   // crashed copy) falling 60 % after the as-of, bar 49 (2024-03-08).
   const signals = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 'buy' : null));
