@@ -64,9 +64,13 @@ function newYorkWallClock(ms: number): WallClock | undefined {
   };
 }
 
+/** An instant as a zone's wall clock shows it: New York's by its rule, other zones (and years) by ICU. */
 export function wallClock(ms: number, timeZone: string): WallClock {
-  const newYork = timeZone === 'America/New_York' ? newYorkWallClock(ms) : undefined;
-  if (newYork) return newYork;
+  return (timeZone === 'America/New_York' ? newYorkWallClock(ms) : undefined) ?? icuWallClock(ms, timeZone);
+}
+
+/** An instant as ICU's zone data has a zone's wall clock (what `wallClock` does without a rule). */
+export function icuWallClock(ms: number, timeZone: string): WallClock {
   const p = Object.fromEntries(
     formatIn(timeZone)
       .formatToParts(new Date(ms))

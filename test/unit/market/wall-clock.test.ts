@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type WallClock, wallClock } from '../../../functions/core/market/wall-clock.js';
+import { icuWallClock, wallClock } from '../../../functions/core/market/wall-clock.js';
 
 const HOUR_MS = 3_600_000;
-const intl = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  weekday: 'short',
-});
 /** New York's wall clock as ICU's zone data has it: the reference for the rule-based one. */
-function icuNewYork(ms: number): WallClock {
-  const p = Object.fromEntries(intl.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return {
-    year: Number(p.year),
-    month: Number(p.month),
-    day: Number(p.day),
-    hour: Number(p.hour),
-    minute: Number(p.minute),
-    weekday: p.weekday,
-  };
-}
+const icuNewYork = (ms: number) => icuWallClock(ms, 'America/New_York');
 
 describe('New York wall clock by the US rule', () => {
   it("equals ICU's zone data at every hour from 2007 through 2040", () => {
