@@ -80,12 +80,14 @@ export class Operations extends Construct {
     });
     const { role, fn } = this.sweeper;
 
-    // Runs (read, query by the runs index, mark partial/failed, their alert logs), the outbox and
-    // the controls: its writes on those partitions only.
+    // Runs (read, query by the runs index, mark partial/failed, their alert logs), the outbox, the
+    // controls and the scorecard's document: its writes on those partitions only.
     role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
     );
     role.addToPolicy(onPartitions(table, ['PutItem', 'UpdateItem', 'BatchWriteItem'], ['runs', 'outbox', 'control']));
+    // A run it ends refreshes the live scorecard's document (the aggregates it only reads).
+    role.addToPolicy(onPartitions(table, ['UpdateItem'], ['scorecardDocument']));
     role.addToPolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],

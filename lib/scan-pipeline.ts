@@ -150,7 +150,8 @@ export class ScanPipeline extends Construct {
     // a conditional put), the alert outbox (its messages and leases), the runtime controls
     // (once-per-cause notices) and the bars it fetched; it reads the symbols' event states in one
     // batch, on their partitions only. For the live scorecard it reads and batch-writes the
-    // sessions and observations (no single-item write) and updates the aggregates (no put).
+    // sessions and observations (no single-item write) and updates the aggregates and, when it
+    // ends a run, the document folded from them (no put).
     this.scanBatch.role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
     );
@@ -158,7 +159,7 @@ export class ScanPipeline extends Construct {
       onPartitions(table, ['PutItem', 'UpdateItem', 'BatchWriteItem'], ['runs', 'events', 'outbox', 'control', 'bars']),
     );
     this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchWriteItem'], ['observations']));
-    this.scanBatch.role.addToPolicy(onPartitions(table, ['UpdateItem'], ['scorecard']));
+    this.scanBatch.role.addToPolicy(onPartitions(table, ['UpdateItem'], ['scorecard', 'scorecardDocument']));
     this.scanBatch.role.addToPolicy(onPartitions(table, ['BatchGetItem'], ['events', 'observations']));
     if (props.discordSecret)
       this.scanBatch.role.addToPolicy(

@@ -48,7 +48,7 @@ export interface WorkerStores {
   /** Operator notices: the provider refusing the credentials is told once, and its recovery. */
   readonly control: Pick<Stores['control'], 'raiseNotice' | 'resolveNotice'>;
   /** It records the scorecard's sessions, and reads its figures for the alert lines' edges. */
-  readonly scorecard: EventRecorder['scorecard'] & Pick<Stores['scorecard'], 'scorecard'>;
+  readonly scorecard: EventRecorder['scorecard'] & Pick<Stores['scorecard'], 'scorecard' | 'refresh'>;
 }
 
 export interface ScanBatchDeps {
@@ -302,6 +302,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         horizon: current.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
         scorecard: (filter) => stores.scorecard.scorecard(filter),
       },
+      refreshScorecard: () => stores.scorecard.refresh(),
       now: current.now,
     });
     if (finish.completed) metrics.addMetric('RunsCompleted', MetricUnit.Count, 1);

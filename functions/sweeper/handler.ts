@@ -50,7 +50,7 @@ export interface SweeperDeps {
   readonly stores: Pick<Stores, 'runs' | 'alerts' | 'outbox'> & {
     readonly control: Pick<ControlStore, 'raiseNotice' | 'resolveNotice' | 'paused' | 'recordTokenStatus'>;
     /** Read for the edges the alert lines of the runs it ends quote. */
-    readonly scorecard: Pick<Stores['scorecard'], 'scorecard'>;
+    readonly scorecard: Pick<Stores['scorecard'], 'scorecard' | 'refresh'>;
   };
   /** The horizon each alert line quotes its signal's edge at (default 10 sessions). */
   readonly edgeHorizon?: number;
@@ -150,6 +150,7 @@ function finishDeps(deps: SweeperDeps): FinishDeps {
       horizon: deps.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
       scorecard: (filter) => deps.stores.scorecard.scorecard(filter),
     },
+    refreshScorecard: () => deps.stores.scorecard.refresh(),
     now: deps.now,
   };
 }

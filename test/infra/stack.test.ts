@@ -331,14 +331,18 @@ describe('least privilege down to the key', () => {
           writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'],
           partitions: ['RUN#*', 'EVENT#*', 'OUTBOX', 'CONTROL', 'BARS#*'],
         },
-        // The live scorecard: sessions and observations batch-written, the aggregates updated; nothing else.
+        // The live scorecard: sessions and observations batch-written, the aggregates and the document updated; nothing else.
         { writes: ['BatchWriteItem'], partitions: ['OBS#*'] },
-        { writes: ['UpdateItem'], partitions: ['SCORECARD'] },
+        { writes: ['UpdateItem'], partitions: ['SCORECARD', 'SCORECARD#DOC'] },
       ],
     },
     sweeper: {
       fn: 'OperationsSweeperFunction',
-      grants: [{ writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'], partitions: ['RUN#*', 'OUTBOX', 'CONTROL'] }],
+      grants: [
+        { writes: ['BatchWriteItem', 'PutItem', 'UpdateItem'], partitions: ['RUN#*', 'OUTBOX', 'CONTROL'] },
+        // A run it ends folds the scorecard's document; the aggregates it only reads.
+        { writes: ['UpdateItem'], partitions: ['SCORECARD#DOC'] },
+      ],
     },
     discord: {
       fn: 'DiscordInteractionsFunction',
@@ -381,6 +385,7 @@ describe('least privilege down to the key', () => {
       bars: 'BARS#*',
       observations: 'OBS#*',
       scorecard: 'SCORECARD',
+      scorecardDocument: 'SCORECARD#DOC',
     });
     const owns = (partitions: string[], key: { pk: string }) => partitions.some((p) => like(p, key.pk));
     const runKeys = [
@@ -396,6 +401,7 @@ describe('least privilege down to the key', () => {
       KEYS.observation('AAPL', '2024-03-08', 'macd', 'bullish_cross'),
       KEYS.aggregate(10, 'macd', 'bullish_cross'),
     ];
+    const documentKeys = [KEYS.scorecardDocument()];
     const outboxKeys = [KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0), KEYS.outboxLease('alerts')];
     const controlKeys = [
       KEYS.pause(),
@@ -404,23 +410,25 @@ describe('least privilege down to the key', () => {
       KEYS.tokenStatus(),
     ];
     for (const key of runKeys) expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(true);
-    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys])
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys, ...documentKeys])
       expect(owns(partitionsOf('scan-batch'), key), key.pk).toBe(true);
-    for (const key of [...runKeys, ...outboxKeys, ...controlKeys])
+    for (const key of [...runKeys, ...outboxKeys, ...controlKeys, ...documentKeys])
       expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(true);
     for (const key of controlKeys) expect(owns(partitionsOf('discord'), key), key.pk).toBe(true);
     // And no further: dispatch cannot touch the controls, the events or the scorecard, the sweeper
-    // the events or the scorecard, Discord the runs; the worker's scorecard grants cover nothing else.
-    for (const key of [...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys])
+    // the events or the scorecard's items other than its document, Discord the runs; the worker's
+    // scorecard grants cover nothing else.
+    for (const key of [...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys, ...documentKeys])
       expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(false);
     for (const key of [...eventKeys, ...scorecardKeys]) expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
-    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...scorecardKeys])
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...scorecardKeys, ...documentKeys])
       expect(owns(partitionsOf('discord'), key), key.pk).toBe(false);
     const [, observations, aggregates] = OWNED['scan-batch'].grants;
     for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys]) {
       expect(owns(observations.partitions, key), key.pk).toBe(false);
       expect(owns(aggregates.partitions, key), key.pk).toBe(false);
     }
+    for (const key of documentKeys) expect(owns(observations.partitions, key), key.pk).toBe(false);
   });
 
   it('gives the API role no write at all: its whole policy reads the table and writes its own logs', () => {
@@ -1041,7 +1049,7 @@ describe('the sweeper', () => {
     ]);
   });
 
-  it('may read and update runs, the outbox and the controls and query the runs index — exactly; with Discord, send drain messages', () => {
+  it('may read and update runs, the outbox and the controls, update the scorecard’s document, and query the runs index — exactly; with Discord, send drain messages', () => {
     const table = { 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] };
     const dlq = { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'Arn'] };
     expect(
@@ -1062,6 +1070,7 @@ describe('the sweeper', () => {
         table,
         { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*', 'OUTBOX', 'CONTROL'] } },
       ],
+      [['dynamodb:UpdateItem'], table, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SCORECARD#DOC'] } }],
       [['dynamodb:Query'], { 'Fn::Join': ['', [table, '/index/gsi1']] }, undefined],
       [
         [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunPurpose } from '../../functions/core/run/dispatch-plan.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
@@ -12,7 +12,7 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { backfillScorecard, computeScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { type Bars, sliceBars } from '../../functions/core/scan/bars.js';
 import { planScan } from '../../functions/core/scan/scanners.js';
-import { parseIsoDay } from '../../functions/core/market/trading-day.js';
+import { isoDay, parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { countedSessions, symbolObservations } from '../../functions/core/scorecard/observations.js';
 import { buildScorecard, type Scorecard } from '../../functions/core/scorecard/scorecard.js';
 import { signalKey, type SymbolSessions } from '../../functions/core/scorecard/live-scorecard.js';
@@ -167,7 +167,10 @@ describe('the live scorecard', () => {
             start = end + 1;
           }
           if (liveSessions !== undefined) await record(all.map((h) => runInput(h, first, last, Infinity)));
-          expectSameFigures(await scorecard.scorecard(), cli);
+          // What the end of a run writes for readers, and what they read back.
+          const written = await scorecard.refresh();
+          expectSameFigures(written, cli);
+          expect(await scorecard.scorecard()).toEqual(written);
         },
       ),
       { numRuns: 5 },
@@ -176,6 +179,69 @@ describe('the live scorecard', () => {
     const faults = proxy.calls.filter((c) => c.fault !== undefined).map((c) => c.fault);
     expect(new Set(faults)).toEqual(new Set(['lost-response', 'reset']));
   }, 240_000);
+});
+
+describe('the scorecard’s readers', () => {
+  it('read the document the last run to end folded (one item), and a fold of the aggregates page by page before any', async () => {
+    const all = await histories();
+    const first = all[0].bars.day.indexOf(parseIsoDay(FROM));
+    const middle = first + 40;
+    const { scorecard } = await freshStores();
+    const queries = () => proxy.calls.filter((c) => c.operation === 'Query').length;
+    await scorecard.record(
+      all.map((h) => runInput(h, first, middle, Infinity)),
+      HORIZONS,
+    );
+    // No run has ended: readers fold the aggregates, 8 a Query (and one more that finds none after the last 8).
+    const table = `live-${tables}`;
+    const { Count: aggregates = 0 } = await db.client().send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': KEYS.aggregate(1, 'all', 'baseline').pk },
+        Select: 'COUNT',
+      }),
+    );
+    expect(aggregates).toBeGreaterThan(16);
+    let before = queries();
+    const folded = await scorecard.scorecard();
+    expect(queries() - before).toBe(Math.floor(aggregates / 8) + 1);
+    expect(folded?.to).toBe(isoDay(all[0].bars.day[middle]));
+    expect(
+      (await db.client().send(new GetCommand({ TableName: table, Key: KEYS.scorecardDocument() }))).Item,
+    ).toBeUndefined();
+
+    // A run ends: its document is written, and read back without a Query.
+    const written = await scorecard.refresh();
+    expect(written).toEqual(folded);
+    before = queries();
+    expect(await scorecard.scorecard()).toEqual(written);
+    expect(queries()).toBe(before);
+
+    // Sessions recorded since show once the next run ends, not before.
+    await scorecard.record(
+      all.map((h) => runInput(h, middle + 1, middle + 3)),
+      HORIZONS,
+    );
+    expect(await scorecard.scorecard()).toEqual(written);
+    const next = await scorecard.refresh();
+    expect(next?.to).toBe(isoDay(all[0].bars.day[middle + 3]));
+    expect(next?.baseline[0].count).toBe((written?.baseline[0].count ?? 0) + 3 * SYMBOLS.length);
+
+    // A reader's filter: one scanner at one horizon, and a horizon no run filled.
+    const squeeze = await scorecard.scorecard({ scanner: 'ttm-squeeze', horizon: 3 });
+    expect(squeeze?.horizons).toEqual([3]);
+    expect(squeeze?.baseline).toEqual(next?.baseline.filter((b) => b.horizon === 3));
+    expect(squeeze?.rows).toEqual(next?.rows.filter((r) => r.scanner === 'ttm-squeeze' && r.horizon === 3));
+    const unfilled = await scorecard.scorecard({ horizon: 7 });
+    expect(unfilled?.baseline).toEqual([{ horizon: 7, count: 0, meanReturnPct: null, upRatePct: null }]);
+    for (const row of unfilled?.rows ?? []) {
+      const at1 = next?.rows.find((r) => r.scanner === row.scanner && r.signal === row.signal && r.horizon === 1);
+      expect(row).toMatchObject({ horizon: 7, count: 0, meanReturnPct: null, excessReturnPct: null });
+      expect(row.missing).toBe((at1?.count ?? 0) + (at1?.missing ?? 0));
+    }
+    expect(unfilled?.rows.some((r) => r.missing > 0)).toBe(true);
+  }, 60_000);
 });
 
 /** After-close (or market-hours) runs of the schedule at New York instants over one store, with intraday alerts on. */

@@ -6,6 +6,7 @@ import { openStores } from '../../functions/adapters/store/stores.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import type { AlertLogEntry } from '../../functions/core/run/alert-log.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
+import { parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { DEFAULT_SCHEDULES, SCHEDULE_PURPOSES } from '../../functions/core/market/schedules.js';
 import { InProcessQueue } from '../../functions/local/in-process-queue.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
@@ -120,9 +121,23 @@ describe('the sweeper', () => {
     await newRun(runId, 4, '2026-11-24T14:30:00.000Z');
     await stores().runs.recordBatch(runId, 0, summary(2));
     await stores().runs.recordBatch(runId, 2, summary(2));
+    // A batch of it recorded a session for the live scorecard: no reader sees it while the run runs.
+    await stores().scorecard.record(
+      [
+        {
+          bars: { symbol: 'S0', day: Int32Array.of(parseIsoDay('2026-11-23')), close: Float64Array.of(10), length: 1 },
+          closed: [0],
+          observed: [{ index: 0, signals: [] }],
+        },
+      ],
+      [1],
+    );
+    const documentItem = async () =>
+      (await db.client().send(new GetCommand({ TableName: db.store().tableName, Key: KEYS.scorecardDocument() }))).Item;
     clock = new Date('2026-11-24T14:44:00Z');
     expect((await sweep()).ended).toEqual([]); // inside its deadline: left running
     expect((await stores().runs.getRun(runId))?.status).toBe('running');
+    expect(await documentItem()).toBeUndefined();
 
     clock = new Date('2026-11-24T14:46:00Z');
     const before = discord.received.length;
@@ -135,8 +150,14 @@ describe('the sweeper', () => {
       doneBatches: [0, 2],
       finishedAt: '2026-11-24T14:46:00.000Z',
     });
-    // Ended partial, it is the run the dashboard shows.
+    // Ended partial, it is the run the dashboard shows, and its session is in the scorecard's readers' document.
     expect(await stores().runs.shownRun()).toMatchObject({ runId, status: 'partial' });
+    expect(await documentItem()).toMatchObject({ type: 'scorecard-document' });
+    expect(await stores().scorecard.scorecard()).toMatchObject({
+      from: '2026-11-23',
+      to: '2026-11-23',
+      symbols: ['S0'],
+    });
     const told = postedTo(OPERATOR, before);
     expect(told.map((m) => m.content)).toEqual([`scanfleet: run ${runId} ended partial`]);
     expect(told[0].embeds[0].description).toMatch(/^2 of 4 batches missing .*\nWhat to do: /);

@@ -1,18 +1,19 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ScannerName } from '../../core/scan/scanners.js';
 import type { Scorecard } from '../../core/scorecard/scorecard.js';
 import { BUCKET_UNITS, ReturnTally } from '../../core/scorecard/return-tally.js';
 import {
   type AggregateDelta,
   aggregateDirection,
   type Contribution,
+  filterScorecard,
   planSymbolRecord,
   RECORDED,
   type SessionWrite,
   type SignalKey,
   sessionsToRead,
+  ScorecardFold,
+  type ScorecardFilter,
   type StoredAggregate,
-  scorecardFromAggregates,
   type SymbolSessions,
 } from '../../core/scorecard/live-scorecard.js';
 import { mapWithConcurrency } from '../market-data/http-client.js';
@@ -30,6 +31,11 @@ const BUCKETS_PER_UPDATE = 120;
 const SESSIONS_PER_PIECE = 50;
 /** Failed conditional updates of one symbol's pieces before its range is deemed contended beyond reason. */
 const MAX_UPDATE_ATTEMPTS = 8;
+/**
+ * Aggregates a fold reads a Query at a time: an aggregate carries ~32 bytes a symbol, so 8 of
+ * them at 5,000 symbols are ~1.3 MB, about one of DynamoDB's 1 MB pages.
+ */
+const AGGREGATES_PER_PAGE = 8;
 
 /** The aggregate item's attributes: one per histogram bucket, and each symbol's first and last session added. */
 const bucketAttribute = (bucket: number) => `b${bucket}`;
@@ -135,10 +141,46 @@ export class ScorecardStore {
     return { sessions: sessions.length, observations: observations.length, added };
   }
 
-  /** The scorecard document from the aggregates (one Query); null when nothing is recorded. */
-  async scorecard(filter: { scanner?: ScannerName; horizon?: number } = {}): Promise<Scorecard | null> {
-    const items = await this.table.all(KEYS.aggregates());
-    return scorecardFromAggregates(items.map(toAggregate), filter);
+  /**
+   * The scorecard document as the last run to end (or a backfill) left it: one GetItem of a
+   * few KB, whatever the number of symbols; folded from the aggregates when no run has yet
+   * written it. Null when nothing is recorded.
+   */
+  async scorecard(filter: ScorecardFilter = {}): Promise<Scorecard | null> {
+    const item = await this.table.get(KEYS.scorecardDocument());
+    const card = typeof item?.document === 'string' ? (JSON.parse(item.document) as Scorecard) : await this.fold();
+    return card && filterScorecard(card, filter);
+  }
+
+  /**
+   * Folds the aggregates into the document and writes it for readers (one UpdateItem); the
+   * document written. Called once a run has ended, and at the end of a backfill.
+   */
+  async refresh(): Promise<Scorecard | null> {
+    const card = await this.fold();
+    if (!card) return null;
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: KEYS.scorecardDocument(),
+        UpdateExpression: 'SET #type = :type, #document = :document, #expiresAt = :expiresAt',
+        ExpressionAttributeNames: { '#type': 'type', '#document': 'document', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: {
+          ':type': ITEM_TYPES.scorecardDocument,
+          ':document': JSON.stringify(card),
+          ':expiresAt': this.table.expiry(this.retentionDays),
+        },
+      }),
+    );
+    return card;
+  }
+
+  /** The whole document from the aggregates, read a few at a time (each page folded before the next). */
+  async fold(): Promise<Scorecard | null> {
+    const fold = new ScorecardFold();
+    for await (const page of this.table.pages(KEYS.aggregates(), AGGREGATES_PER_PAGE))
+      for (const item of page) fold.add(toAggregate(item));
+    return fold.document();
   }
 
   /**

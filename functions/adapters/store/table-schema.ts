@@ -17,6 +17,7 @@
  *   session      pk OBS#<symbol>    sk S#<session>                        a counted session: its signals and forward returns (the baseline's observation)
  *   observation  pk OBS#<symbol>    sk O#<session>#<scanner>#<signal>     one per (symbol, session, scanner, signal), stored once
  *   aggregate    pk SCORECARD       sk AGG#<horizon>#<scanner>#<signal>   the live scorecard's tally of one signal (or all#baseline) at one horizon
+ *   scorecard    pk SCORECARD#DOC   sk DOC                                the scorecard document folded from the aggregates when a run ended (what readers read)
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
  *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
  *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause> | TOKEN   runtime switches, once-per-cause notices, the provider token's age
@@ -48,6 +49,7 @@ export const ITEM_TYPES = {
   session: 'session',
   observation: 'observation',
   aggregate: 'aggregate',
+  scorecardDocument: 'scorecard-document',
   outboxMessage: 'outbox-message',
   outboxLease: 'outbox-lease',
   control: 'control',
@@ -77,6 +79,8 @@ const PREFIX = {
   observation: 'O#',
   scorecard: 'SCORECARD',
   aggregate: 'AGG#',
+  scorecardDocument: 'SCORECARD#DOC',
+  document: 'DOC',
   outbox: 'OUTBOX',
   message: 'MSG#',
   lease: 'LEASE#',
@@ -194,6 +198,8 @@ export const KEYS = {
     sk: `${PREFIX.aggregate}${String(horizon).padStart(3, '0')}#${scanner}#${signal}`,
   }),
   aggregates: (): KeyRange => ({ pk: PREFIX.scorecard, skPrefix: PREFIX.aggregate }),
+  /** The scorecard document as the last run to end (or a backfill) folded it from the aggregates. */
+  scorecardDocument: (): ItemKey => ({ pk: PREFIX.scorecardDocument, sk: PREFIX.document }),
   /** One message of the outbox: `source` sorts by time (a run id, or a notice's stamped cause). */
   outboxMessage: (source: string, seq: number): ItemKey => ({
     pk: PREFIX.outbox,
@@ -216,7 +222,7 @@ export const KEYS = {
  * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition, one per partition family: the
  * runs (with their results and alert logs), the signal events (with their states), the alert
  * outbox, the runtime controls, the cached bars, the scorecard's observations (with their
- * sessions) and its aggregates. A role writes only the families it owns.
+ * sessions), its aggregates and its document. A role writes only the families it owns.
  */
 export const LEADING_KEYS = {
   runs: `${PREFIX.run}*`,
@@ -226,4 +232,5 @@ export const LEADING_KEYS = {
   bars: `${PREFIX.bars}*`,
   observations: `${PREFIX.observations}*`,
   scorecard: PREFIX.scorecard,
+  scorecardDocument: PREFIX.scorecardDocument,
 } as const;

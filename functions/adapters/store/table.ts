@@ -162,26 +162,49 @@ export class Table {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const response = await this.client.send(
-        new QueryCommand({
-          TableName: this.name,
-          KeyConditionExpression: range.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
-          FilterExpression: `${TABLE_KEYS.ttlAttribute} > :now`,
-          ExpressionAttributeValues: {
-            ':pk': range.pk,
-            ':now': Math.floor(this.now().getTime() / 1000),
-            ...(range.skPrefix !== undefined && { ':prefix': range.skPrefix }),
-          },
-          ConsistentRead: true,
-          ScanIndexForward: !options.newestFirst,
-          ...(Number.isFinite(limit) && { Limit: limit - items.length }),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(response.Items ?? []));
-      startKey = response.LastEvaluatedKey;
+      const response = await this.queryConsistently(range, startKey, limit - items.length, options.newestFirst);
+      items.push(...response.items);
+      startKey = response.next;
     } while (startKey && items.length < limit);
     return items.slice(0, limit);
+  }
+
+  /**
+   * The unexpired items of a key range (consistent reads), a Query of at most `pageSize` items at
+   * a time: a caller that folds each page before the next holds one page, not the range.
+   */
+  async *pages(range: KeyRange, pageSize: number): AsyncGenerator<Record<string, unknown>[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.queryConsistently(range, startKey, pageSize);
+      yield response.items;
+      startKey = response.next;
+    } while (startKey);
+  }
+
+  private async queryConsistently(
+    range: KeyRange,
+    startKey: Record<string, unknown> | undefined,
+    limit: number,
+    newestFirst = false,
+  ): Promise<{ items: Record<string, unknown>[]; next?: Record<string, unknown> }> {
+    const response = await this.client.send(
+      new QueryCommand({
+        TableName: this.name,
+        KeyConditionExpression: range.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: `${TABLE_KEYS.ttlAttribute} > :now`,
+        ExpressionAttributeValues: {
+          ':pk': range.pk,
+          ':now': Math.floor(this.now().getTime() / 1000),
+          ...(range.skPrefix !== undefined && { ':prefix': range.skPrefix }),
+        },
+        ConsistentRead: true,
+        ScanIndexForward: !newestFirst,
+        ...(Number.isFinite(limit) && { Limit: limit }),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { items: response.Items ?? [], next: response.LastEvaluatedKey };
   }
 }
 

@@ -15,6 +15,8 @@ export interface FinishDeps extends Omit<QueueDeps, 'runs'> {
   readonly runs: FinishRuns & QueueDeps['runs'];
   /** Whether alerts are on (an alert webhook is configured): without, nothing is queued. */
   readonly alertsOn: () => Promise<boolean>;
+  /** Folds the live scorecard's document for its readers, once a run has ended (before its alert lines quote it). */
+  readonly refreshScorecard?: () => Promise<unknown>;
 }
 
 export interface FinishOutcome {
@@ -42,8 +44,9 @@ export function needsFinishing(run: RunRecord): boolean {
  * Brings a run as far as its record allows, idempotently: complete once every batch is counted
  * (a late batch may complete one that ended partial), ended partial or failed once every batch is
  * counted or dead-lettered, or — given `overdueAtMs` (the sweeper) — once its deadline has
- * passed; then, once it has ended, its alert lines not yet queued go to the outbox. Any caller
- * may call it at any time: the batch that counted last, a redelivered one, the sweeper.
+ * passed; then the one caller that ended it folds the live scorecard's document (the sessions
+ * the run recorded), and once it has ended, its alert lines not yet queued go to the outbox. Any
+ * caller may call it at any time: the batch that counted last, a redelivered one, the sweeper.
  */
 export async function finishRun(
   start: RunRecord,
@@ -63,6 +66,7 @@ export async function finishRun(
     if (ending && (await deps.runs.endRun(run, ending))) ended = ending;
     if (ending) run = await reread();
   }
+  if (completed || ended) await deps.refreshScorecard?.();
   let alert: AlertOutcome | undefined;
   if (alertsToQueue(run) && (await deps.alertsOn())) alert = await queueRunAlerts(run, deps);
   return { run, completed, ...(ended && { ended }), ...(alert && { alert }) };

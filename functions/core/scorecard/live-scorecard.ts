@@ -157,59 +157,118 @@ export function aggregateDirection(scanner: string, signal: string) {
   return entry ? signalDirection(entry, signal) : null;
 }
 
+/** Which rows of a scorecard a reader wants: one scanner's, one horizon's. */
+export interface ScorecardFilter {
+  readonly scanner?: ScannerName;
+  readonly horizon?: number;
+}
+
 /**
- * The scorecard document (as `scanfleet scorecard --json` prints it) from the stored aggregates,
- * optionally one scanner's rows and one horizon's; null when no session is recorded. `from`
- * and `to` are the first and last session recorded, `symbols` those with a session recorded,
- * `horizons` those the recorder fills (and any other an earlier configuration filled).
+ * The scorecard document (as `scanfleet scorecard --json` prints it) folded from the stored
+ * aggregates, one at a time: what it holds is one tally per (scanner, signal, horizon) and each
+ * symbol's name, whatever the number of aggregates or of pages they come in. `from` and `to`
+ * are the first and last session recorded, `symbols` those with a session recorded, `horizons`
+ * those the recorder fills (and any other an earlier configuration filled).
  */
-export function scorecardFromAggregates(
-  aggregates: readonly StoredAggregate[],
-  filter: { readonly scanner?: ScannerName; readonly horizon?: number } = {},
-): Scorecard | null {
-  const find = (scanner: string, signal: string, horizon: number) =>
-    aggregates.find((a) => a.scanner === scanner && a.signal === signal && a.horizon === horizon);
-  const recorded = find(BASELINE.scanner, BASELINE.signal, RECORDED);
-  if (!recorded || recorded.sessions.size === 0) return null;
-  const ranges = [...recorded.sessions.values()];
-  const from = ranges.reduce((min, r) => (r.first < min ? r.first : min), ranges[0].first);
-  const to = ranges.reduce((max, r) => (r.last > max ? r.last : max), ranges[0].last);
-  const horizons =
-    filter.horizon !== undefined
-      ? [filter.horizon]
-      : [...new Set([...(recorded.horizons ?? []), ...aggregates.map((a) => a.horizon)])]
-          .filter((h) => h !== RECORDED)
-          .sort((a, b) => a - b);
-  const baseline = horizons.map((horizon): BaselineRow => {
-    const stats = find(BASELINE.scanner, BASELINE.signal, horizon)?.tally.stats() ?? null;
-    return {
-      horizon,
-      count: stats?.count ?? 0,
-      meanReturnPct: stats?.meanReturnPct ?? null,
-      upRatePct: stats?.hitRatePct ?? null,
-    };
-  });
-  const rows: ScorecardRow[] = [];
-  for (const name of SCANNER_NAMES) {
-    if (filter.scanner !== undefined && filter.scanner !== name) continue;
-    for (const signal of SCANNERS[name].signals) {
-      const observed = find(name, signal, RECORDED)?.tally.count ?? 0;
-      horizons.forEach((horizon, k) => {
-        const stats = find(name, signal, horizon)?.tally.stats() ?? null;
-        const base = baseline[k].meanReturnPct;
-        rows.push({
-          scanner: name,
-          signal,
-          horizon,
-          count: stats?.count ?? 0,
-          missing: observed - (stats?.count ?? 0),
-          meanReturnPct: stats?.meanReturnPct ?? null,
-          medianReturnPct: stats?.medianReturnPct ?? null,
-          hitRatePct: stats?.hitRatePct ?? null,
-          excessReturnPct: stats && base !== null ? excessPct(stats.meanReturnPct, base) : null,
-        });
-      });
+export class ScorecardFold {
+  private readonly tallies = new Map<string, ReturnTally>();
+  private readonly symbols = new Set<string>();
+  private readonly configured = new Set<number>();
+  private from: string | undefined;
+  private to: string | undefined;
+
+  add(aggregate: StoredAggregate): void {
+    const key = tallyKey(aggregate.scanner, aggregate.signal, aggregate.horizon);
+    const tally = this.tallies.get(key);
+    if (tally) tally.merge(aggregate.tally);
+    else this.tallies.set(key, aggregate.tally);
+    if (aggregate.scanner !== BASELINE.scanner || aggregate.horizon !== RECORDED) return;
+    for (const h of aggregate.horizons ?? []) this.configured.add(h);
+    for (const [symbol, { first, last }] of aggregate.sessions) {
+      this.symbols.add(symbol);
+      if (this.from === undefined || first < this.from) this.from = first;
+      if (this.to === undefined || last > this.to) this.to = last;
     }
   }
-  return { from, to, horizons, symbols: [...recorded.sessions.keys()].sort(), rows, baseline };
+
+  /** The whole document: every scanner, every horizon; null when no session is recorded. */
+  document(): Scorecard | null {
+    if (this.from === undefined || this.to === undefined) return null;
+    const stats = (scanner: string, signal: string, horizon: number) =>
+      this.tallies.get(tallyKey(scanner, signal, horizon))?.stats() ?? null;
+    const horizons = [...new Set([...this.configured, ...[...this.tallies.keys()].map((k) => Number(k.split('#')[0]))])]
+      .filter((h) => h !== RECORDED)
+      .sort((a, b) => a - b);
+    const baseline = horizons.map((horizon): BaselineRow => {
+      const base = stats(BASELINE.scanner, BASELINE.signal, horizon);
+      return {
+        horizon,
+        count: base?.count ?? 0,
+        meanReturnPct: base?.meanReturnPct ?? null,
+        upRatePct: base?.hitRatePct ?? null,
+      };
+    });
+    const rows: ScorecardRow[] = [];
+    for (const name of SCANNER_NAMES)
+      for (const signal of SCANNERS[name].signals) {
+        const observed = this.tallies.get(tallyKey(name, signal, RECORDED))?.count ?? 0;
+        horizons.forEach((horizon, k) =>
+          rows.push(rowOf(name, signal, horizon, observed, stats(name, signal, horizon), baseline[k])),
+        );
+      }
+    const symbols = [...this.symbols].sort();
+    return { from: this.from, to: this.to, horizons, symbols, rows, baseline };
+  }
+}
+
+/**
+ * A whole scorecard's rows for one scanner and one horizon, as a fold filtered so would give
+ * them: a horizon the document lacks has rows of no return (each signal's observations missing).
+ */
+export function filterScorecard(card: Scorecard, filter: ScorecardFilter = {}): Scorecard {
+  const { scanner, horizon } = filter;
+  const ofScanner = (row: ScorecardRow) => scanner === undefined || row.scanner === scanner;
+  if (horizon === undefined) return { ...card, rows: card.rows.filter(ofScanner) };
+  if (card.horizons.includes(horizon))
+    return {
+      ...card,
+      horizons: [horizon],
+      rows: card.rows.filter((row) => ofScanner(row) && row.horizon === horizon),
+      baseline: card.baseline.filter((row) => row.horizon === horizon),
+    };
+  const baseline: BaselineRow = { horizon, count: 0, meanReturnPct: null, upRatePct: null };
+  const rows: ScorecardRow[] = [];
+  for (const name of SCANNER_NAMES)
+    for (const signal of SCANNERS[name].signals) {
+      if (scanner !== undefined && name !== scanner) continue;
+      const any = card.rows.find((row) => row.scanner === name && row.signal === signal);
+      rows.push(rowOf(name, signal, horizon, any ? any.count + any.missing : 0, null, baseline));
+    }
+  return { ...card, horizons: [horizon], rows, baseline: [baseline] };
+}
+
+function tallyKey(scanner: string, signal: string, horizon: number): string {
+  return `${horizon}#${scanner}#${signal}`;
+}
+
+function rowOf(
+  scanner: ScannerName,
+  signal: string,
+  horizon: number,
+  observed: number,
+  stats: ReturnType<ReturnTally['stats']>,
+  baseline: BaselineRow,
+): ScorecardRow {
+  return {
+    scanner,
+    signal,
+    horizon,
+    count: stats?.count ?? 0,
+    missing: observed - (stats?.count ?? 0),
+    meanReturnPct: stats?.meanReturnPct ?? null,
+    medianReturnPct: stats?.medianReturnPct ?? null,
+    hitRatePct: stats?.hitRatePct ?? null,
+    excessReturnPct:
+      stats && baseline.meanReturnPct !== null ? excessPct(stats.meanReturnPct, baseline.meanReturnPct) : null,
+  };
 }

@@ -104,11 +104,11 @@ export async function computeScorecard(options: ScorecardRunOptions): Promise<Sc
  * recorded into the live scorecard's store (each counted session in the range with its
  * observations, and every forward return the history holds), a batch of symbols at a time. The
  * store adds nothing twice: a backfill run again, or over sessions the live runs recorded, adds
- * only what is not in yet. Returns the store's scorecard afterwards.
+ * only what is not in yet. Then writes the scorecard's document for its readers, and returns it.
  */
 export async function backfillScorecard(
   options: ScorecardRunOptions & {
-    readonly store: Pick<ScorecardStore, 'record' | 'scorecard'>;
+    readonly store: Pick<ScorecardStore, 'record' | 'refresh'>;
     readonly onProgress?: (symbolsDone: number, symbolsTotal: number, counts: RecordCounts) => void;
   },
 ): Promise<{ counts: RecordCounts; scorecard: Scorecard | null }> {
@@ -128,7 +128,7 @@ export async function backfillScorecard(
     done += batch.length;
     options.onProgress?.(done, options.symbols.length, counts);
   });
-  return { counts, scorecard: await options.store.scorecard() };
+  return { counts, scorecard: await options.store.refresh() };
 }
 
 /**
