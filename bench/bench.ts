@@ -37,6 +37,7 @@ import {
   AS_OF,
   lambdaEnvironment,
   scanMessages,
+  scaledScorecard,
   BENCH_AWS,
   SECRET_IDS,
   type Services,
@@ -44,6 +45,8 @@ import {
   workload,
 } from './workloads.js';
 import { startWriteRecorder } from './write-recorder.js';
+import { createDocumentClient } from '../functions/adapters/store/dynamodb-client.js';
+import { openStores } from '../functions/adapters/store/stores.js';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
 import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
@@ -67,6 +70,8 @@ const thresholds = JSON.parse(
   readFileSync(join(root, smoke ? 'bench/thresholds.smoke.json' : 'bench/thresholds.json'), 'utf8'),
 ) as Thresholds;
 const FLAGS_MB = thresholds.flagsMemoryMb;
+/** The live scorecard's fold is measured at the largest watchlist total a stack allows. */
+const FOLD_SYMBOLS = 5_000;
 const {
   long: LONG,
   short: SHORT,
@@ -382,11 +387,26 @@ async function main(): Promise<void> {
       scorecardRuns.push(performance.now() - t0);
       observed = card.rows.filter((row) => row.horizon === card.horizons[0]).reduce((n, row) => n + row.count, 0);
     }
+    log(`the live scorecard's fold at a run's end, ${FOLD_SYMBOLS.toLocaleString('en')} symbols…`);
+    const scorecardFold = await withStore(async (store) => {
+      const largestAggregateKb = await scaledScorecard(store, FOLD_SYMBOLS);
+      const { scorecard } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+      const folds: number[] = [];
+      let documentKb = 0;
+      for (let i = 0; i < (smoke ? 1 : 3); i++) {
+        const t0 = performance.now();
+        const card = await scorecard.refresh();
+        folds.push(performance.now() - t0);
+        documentKb = round(JSON.stringify(card).length / 1024, 1);
+      }
+      return { symbols: FOLD_SYMBOLS, largestAggregateKb, documentKb, wallMs: round(median(folds)) };
+    });
     const throughput: Throughput = {
       node: process.version,
       wallMs: round(median(scans.map((x) => x.wallMs))),
       cpuMs: round(median(scans.map((x) => x.cpuMs))),
       scorecard: { symbols: watchlist.length, observations: observed, wallMs: round(median(scorecardRuns)) },
+      scorecardFold,
     };
 
     const results: BenchResults = {
@@ -427,6 +447,7 @@ async function main(): Promise<void> {
         itemBytes: 700,
         copiesPerSymbolRun: 0.35,
         barsItemBytes: 4_430,
+        scorecardAggregatesPerBatch: 25,
         apiRequests: 10_000,
         ...billed,
       }),
@@ -515,7 +536,7 @@ function print(
   }
   out.push(
     '',
-    `Throughput (this machine's Node ${r.throughput.node}): full 150-symbol local scan ${r.throughput.wallMs} ms wall, ${r.throughput.cpuMs} ms CPU; the scorecard of the bundled history (${r.throughput.scorecard.symbols} symbols, ${r.throughput.scorecard.observations.toLocaleString('en')} observations) ${r.throughput.scorecard.wallMs} ms`,
+    `Throughput (this machine's Node ${r.throughput.node}): full 150-symbol local scan ${r.throughput.wallMs} ms wall, ${r.throughput.cpuMs} ms CPU; the scorecard of the bundled history (${r.throughput.scorecard.symbols} symbols, ${r.throughput.scorecard.observations.toLocaleString('en')} observations) ${r.throughput.scorecard.wallMs} ms; the live scorecard's fold at ${r.throughput.scorecardFold.symbols.toLocaleString('en')} symbols (aggregates up to ${r.throughput.scorecardFold.largestAggregateKb} KB, a ${r.throughput.scorecardFold.documentKb} KB document) ${r.throughput.scorecardFold.wallMs} ms`,
   );
   out.push(
     `Cost a month (prices of ${PRICES.date}): ${r.cost.map((c) => `${c.symbols} symbols $${c.totalUsd.toFixed(2)} ($${c.afterFreeTierUsd.toFixed(2)} after the free tier)`).join(', ')}`,

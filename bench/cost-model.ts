@@ -57,6 +57,11 @@ export interface CostInputs {
    * Written once a session per symbol (when its last closed bar moves), kept as long as results.
    */
   readonly barsItemBytes: number;
+  /**
+   * The live scorecard's aggregates a recording batch updates (each once per shard its symbols
+   * fall in): measured on the bundled data, ~25 of the 40.
+   */
+  readonly scorecardAggregatesPerBatch: number;
   /** Dashboard / API requests a month (a guess the user can change). */
   readonly apiRequests: number;
   readonly apiDurationMs: number;
@@ -72,6 +77,13 @@ export const FULL_VCPU_MB = 1769;
 export function lambdaDurationMs(measuredMs: number, memoryMb: number): number {
   return measuredMs * Math.max(1, FULL_VCPU_MB / memoryMb);
 }
+
+/**
+ * The live scorecard's layout (docs/scorecard.md): 8 tallies × 5 horizons (0 and the default 4),
+ * each in 16 shards; an aggregate item holds ~32 bytes per symbol of its shard (the guard range)
+ * and ~2 KB besides (its tally and histogram).
+ */
+const SCORECARD = { aggregates: 40, shards: 16, bytesPerSymbol: 32, itemBytes: 2_048 } as const;
 
 /** Sessions a month (about 252 a year). */
 export const SESSIONS_PER_MONTH = 21;
@@ -131,6 +143,24 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
       inputs.symbols * SESSIONS_PER_MONTH * retained * inputs.barsItemBytes) /
     1e9;
 
+  // The live scorecard: two runs a session record it — the 16:45 run, and the 20:00 re-fetch, which
+  // derives the same closed session: it rewrites the session items and its aggregate updates fail
+  // their condition (billed as writes) and read the ranges. Each writes a symbol's new session,
+  // the 4 whose returns came due and its observations (one per signal: its copies), and reads
+  // the 5 sessions the returns fall on. Batches are cut in shard order, so a run's batches touch
+  // the shards + batches − 1 (batch, shard) pairs. Every run's end folds all aggregates (consistent).
+  const batchesPerRun = Math.ceil(inputs.symbols / inputs.batchSize);
+  const shardPairs = Math.min(batchesPerRun * SCORECARD.shards, SCORECARD.shards + batchesPerRun - 1);
+  const aggregateBytes = (inputs.symbols / SCORECARD.shards) * SCORECARD.bytesPerSymbol + SCORECARD.itemBytes;
+  const aggregateWritesPerRun = shardPairs * inputs.scorecardAggregatesPerBatch * Math.ceil(aggregateBytes / 1024);
+  const scorecardWrites =
+    SESSIONS_PER_MONTH * 2 * (inputs.symbols * (5 + inputs.copiesPerSymbolRun) + aggregateWritesPerRun);
+  const foldReads = runs * ((SCORECARD.aggregates * SCORECARD.shards * aggregateBytes) / 4096);
+  const scorecardReads =
+    SESSIONS_PER_MONTH *
+      (2 * inputs.symbols * 5 + shardPairs * inputs.scorecardAggregatesPerBatch * Math.ceil(aggregateBytes / 4096)) +
+    foldReads;
+
   const lines: CostLine[] = [
     {
       item: 'Lambda requests',
@@ -147,6 +177,18 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
       usd: (writes / 1e6) * PRICES.dynamoPerMillionWrites,
     },
     { item: 'DynamoDB reads', quantity: reads, unit: 'read units', usd: (reads / 1e6) * PRICES.dynamoPerMillionReads },
+    {
+      item: 'Scorecard writes',
+      quantity: scorecardWrites,
+      unit: 'write units',
+      usd: (scorecardWrites / 1e6) * PRICES.dynamoPerMillionWrites,
+    },
+    {
+      item: 'Scorecard reads',
+      quantity: scorecardReads,
+      unit: 'read units',
+      usd: (scorecardReads / 1e6) * PRICES.dynamoPerMillionReads,
+    },
     { item: 'DynamoDB storage', quantity: storedGb, unit: 'GB-month', usd: storedGb * PRICES.dynamoStoragePerGbMonth },
     {
       item: 'Scheduler',

@@ -73,6 +73,11 @@ export interface Throughput {
   cpuMs: number;
   /** `scanfleet scorecard` of the bundled history: the median run. */
   scorecard: { symbols: number; observations: number; wallMs: number };
+  /**
+   * The live scorecard's fold at a run's end over the aggregates of `symbols` symbols (each
+   * carrying every symbol's guard range): the largest aggregate, the document written, the median fold.
+   */
+  scorecardFold: { symbols: number; largestAggregateKb: number; documentKb: number; wallMs: number };
 }
 
 export interface BenchResults {
@@ -97,6 +102,9 @@ export interface BenchResults {
   throughput: Throughput;
 }
 
+/** DynamoDB's largest item. */
+const DYNAMODB_ITEM_KB = 400;
+
 /** The smallest size, in steps of `step` from 128 MB, at which `vmHwmMb` stays within `share` of it. */
 export function sizeFor(vmHwmMb: number, share: number, step: number): number {
   let size = 128;
@@ -118,6 +126,15 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
     out.push(
       `throughput: the scorecard of ${r.throughput.scorecard.symbols} symbols took ${r.throughput.scorecard.wallMs} ms > ${t.scorecardSeconds} s`,
     );
+  const fold = r.throughput.scorecardFold;
+  for (const [what, kb] of [
+    ['an aggregate', fold.largestAggregateKb],
+    ['the document', fold.documentKb],
+  ] as const)
+    if (kb > DYNAMODB_ITEM_KB)
+      out.push(
+        `throughput: at ${fold.symbols} symbols ${what} of the live scorecard is ${kb} KB > DynamoDB's ${DYNAMODB_ITEM_KB} KB item limit`,
+      );
   for (const [synth, { functions }] of Object.entries(r.synths))
     for (const [name, f] of Object.entries(functions)) {
       const at = `${synth} ${name}`;

@@ -5,10 +5,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
 import type { ScanMessage } from '../functions/core/run/scan-message.js';
-import { SCANNER_NAMES } from '../functions/core/scan/scanners.js';
-import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { SCANNER_NAMES, SCANNERS } from '../functions/core/scan/scanners.js';
+import { DEFAULT_HORIZONS } from '../functions/core/scorecard/horizons.js';
+import {
+  BASELINE,
+  inShardOrder,
+  RECORDED,
+  SCORECARD_SHARDS,
+  scorecardShard,
+} from '../functions/core/scorecard/live-scorecard.js';
+import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../functions/adapters/store/stores.js';
+import { ITEM_TYPES, KEYS } from '../functions/adapters/store/table-schema.js';
 import { ENV } from '../functions/adapters/settings.js';
 import type { EmbeddedStore } from '../functions/local/embedded-store.js';
 import { runLocalPipeline } from '../functions/local/local-pipeline.js';
@@ -102,6 +111,8 @@ export async function scanMessages(store: EmbeddedStore, symbols: string[], coun
     const scheduledAt = new Date((runClock += 60_000)).toISOString();
     const runId = `${scheduledAt.replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}-bench`;
     const batches = Math.ceil(symbols.length / DEFAULT_BATCH_SIZE);
+    // Cut as dispatch cuts them: in the live scorecard's shard order.
+    const ordered = inShardOrder(symbols);
     await runs.createRun({
       runId,
       watchlist: 'bench',
@@ -120,7 +131,7 @@ export async function scanMessages(store: EmbeddedStore, symbols: string[], coun
       messages.push({
         runId,
         batch,
-        symbols: symbols.slice(batch * DEFAULT_BATCH_SIZE, (batch + 1) * DEFAULT_BATCH_SIZE),
+        symbols: ordered.slice(batch * DEFAULT_BATCH_SIZE, (batch + 1) * DEFAULT_BATCH_SIZE),
         scanners: [...SCANNER_NAMES],
         scheduledAt,
         asOf: AS_OF,
@@ -310,4 +321,50 @@ export async function workload(
     default:
       throw new Error(`bench: no workload for the function ${fn.name}`);
   }
+}
+
+/**
+ * The live scorecard's aggregates as `symbols` symbols leave them, written into the store in
+ * their stored format (docs/store.md): every signal at every horizon of the default set (and 0,
+ * the observations), in every shard, each with its symbols' guard ranges — the worst case, every
+ * symbol having shown every signal — and a histogram of 300 buckets. Returns the largest item's
+ * size in KB (its attribute names and values, as DynamoDB counts them).
+ */
+export async function scaledScorecard(store: EmbeddedStore, symbols: number): Promise<number> {
+  const client = createDocumentClient(store.endpoint);
+  const ranges = Array.from({ length: SCORECARD_SHARDS }, () => ({}) as Record<string, string>);
+  for (let i = 0; i < symbols; i++) {
+    const symbol = `S${String(i).padStart(4, '0')}`;
+    Object.assign(ranges[scorecardShard(symbol)], { [`f#${symbol}`]: '2025-01-02', [`l#${symbol}`]: '2026-01-05' });
+  }
+  const buckets = Object.fromEntries(Array.from({ length: 300 }, (_, k) => [`b${k - 150}`, 3]));
+  const tallies = [
+    BASELINE,
+    ...SCANNER_NAMES.flatMap((scanner) => SCANNERS[scanner].signals.map((signal) => ({ scanner, signal }))),
+  ];
+  const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+  let largest = 0;
+  for (const { scanner, signal } of tallies)
+    for (const horizon of [RECORDED, ...DEFAULT_HORIZONS])
+      for (let shard = 0; shard < SCORECARD_SHARDS; shard++) {
+        const item = {
+          ...KEYS.aggregate(horizon, scanner, signal, shard),
+          type: ITEM_TYPES.aggregate,
+          scanner,
+          signal,
+          horizon,
+          shard,
+          expiresAt,
+          count: 900,
+          ...(horizon === RECORDED
+            ? { horizons: [...DEFAULT_HORIZONS] }
+            : { sum: 0, sumSq: 900_000_000, hits: 450, ...buckets }),
+          ...ranges[shard],
+        };
+        const bytes = Object.entries(item).reduce((n, [name, value]) => n + name.length + String(value).length, 0);
+        largest = Math.max(largest, bytes / 1024);
+        await client.send(new PutCommand({ TableName: store.tableName, Item: item }));
+      }
+  client.destroy();
+  return Math.round(largest * 10) / 10;
 }

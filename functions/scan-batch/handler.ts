@@ -204,7 +204,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         scans.flatMap((s) => s.outcomes),
         formingBars,
       );
-      const { logged, barsCached } = await recordEvents(stores, plan, scanned, {
+      const { logged, barsCached, scorecardSessions } = await recordEvents(stores, plan, scanned, {
         runId: run.runId,
         at: new Date(reference.referenceMs).toISOString(),
         newestClosed: reference.lastClosedSession,
@@ -221,6 +221,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         dataIssues,
         barDates,
         symbolsPartial,
+        scorecardSessions,
         session: isoDay(reference.session),
       });
       // Undefined: counted already, by a concurrent copy or by this very update whose response was

@@ -59,7 +59,7 @@ export async function recordEvents(
   plan: ScanPlan,
   symbols: readonly ScannedSymbol[],
   run: EventRun,
-): Promise<{ logged: number; barsCached: number }> {
+): Promise<{ logged: number; barsCached: number; scorecardSessions: number }> {
   const states = await events.readStates(symbols.map((s) => s.bars.symbol));
   const newBars = new Map<string, Bars>();
   for (const { bars } of symbols) {
@@ -82,7 +82,7 @@ export async function recordEvents(
     });
     return [{ bars, window, scan, stored, closed }];
   });
-  await scorecard.record(
+  const recorded = await scorecard.record(
     derived.map(({ bars, closed }) => scorecardSessions(bars, closed, plan, run.newestClosed)),
     run.horizons,
   );
@@ -130,7 +130,7 @@ export async function recordEvents(
     if (!stored || !sameEventState(stored.state, state) || barsDate !== stored.barsDate)
       await events.writeState(symbol, state, stored?.version, barsDate);
   });
-  return { logged, barsCached: newBars.size };
+  return { logged, barsCached: newBars.size, scorecardSessions: recorded.sessions };
 }
 
 /**

@@ -23,6 +23,7 @@ const inputs = {
   itemBytes: 600,
   copiesPerSymbolRun: 0.35,
   barsItemBytes: 4_430,
+  scorecardAggregatesPerBatch: 25,
   apiRequests: 10_000,
   apiDurationMs: 50,
 };
@@ -53,11 +54,31 @@ describe('monthly cost model', () => {
       cost.lines.reduce((s, l) => s + l.usd, 0),
       12,
     );
-    // Everything but the writes, reads and the HTTP API fits the always-free allowances.
+    // Everything but the writes, reads (the scorecard's too) and the HTTP API fits the always-free allowances.
     expect(cost.afterFreeTierUsd).toBeCloseTo(
-      line('DynamoDB writes')!.usd + line('DynamoDB reads')!.usd + line('HTTP API')!.usd,
+      line('DynamoDB writes')!.usd +
+        line('DynamoDB reads')!.usd +
+        line('Scorecard writes')!.usd +
+        line('Scorecard reads')!.usd +
+        line('HTTP API')!.usd,
       9,
     );
+  });
+
+  it('prices the live scorecard from the worked example: two recording runs a session, a fold at every run’s end', () => {
+    const line = (symbols: number, item: string) =>
+      monthlyCost({ ...inputs, symbols }).lines.find((l) => l.item === item)?.quantity;
+    // 5 batches in shard order touch 16 + 4 = 20 (batch, shard) pairs; an aggregate item is
+    // 150 / 16 × 32 B + 2,048 B = 2,348 B (3 write units, 1 read unit). Each of 2 runs a session
+    // writes 150 × (5 + 0.35) session and observation items and 20 × 25 × 3 units of updates.
+    expect(line(150, 'Scorecard writes')).toBeCloseTo(21 * 2 * (802.5 + 1_500), 6);
+    // 2 × 150 × 5 sessions read and the re-fetch's 20 × 25 range reads a session; each of 189
+    // runs folds 40 × 16 items of 2,348 B (consistent: 4 KB a unit).
+    expect(line(150, 'Scorecard reads')).toBeCloseTo(21 * (1_500 + 500) + (189 * 40 * 16 * 2_348) / 4_096, 6);
+    // At 5,000 symbols: 167 batches, 182 pairs, items of 5,000 / 16 × 32 B + 2,048 B = 12,048 B (12 units).
+    expect(line(5000, 'Scorecard writes')).toBeCloseTo(21 * 2 * (5_000 * 5.35 + 182 * 25 * 12), 6);
+    // Without shards (one item per aggregate, 162 KB) the updates alone would be 167 × 25 × 159 units a run: 8 times as much.
+    expect(21 * 2 * 167 * 25 * 159).toBeGreaterThan(8 * (line(5000, 'Scorecard writes') as number));
   });
 
   it('bills a cold start of every function for every run, as the worst case', () => {

@@ -59,6 +59,7 @@ function results(functions: Record<string, FunctionResult>): BenchResults {
       wallMs: 900,
       cpuMs: 540,
       scorecard: { symbols: 150, observations: 16021, wallMs: 2100 },
+      scorecardFold: { symbols: 5000, largestAggregateKb: 153, documentKb: 36, wallMs: 900 },
     },
   };
 }
@@ -136,6 +137,21 @@ describe('the bench’s bounds', () => {
     expect(breaches(slow, full)).toEqual([]);
     slow.throughput = { ...slow.throughput, scorecard: { symbols: 150, observations: 16021, wallMs: 10_400 } };
     expect(breaches(slow, full)).toEqual(['throughput: the scorecard of 150 symbols took 10400 ms > 10 s']);
+  });
+
+  it('hold the live scorecard’s items at its largest watchlist to DynamoDB’s 400 KB', () => {
+    const large = results({ api: fn() });
+    large.throughput = {
+      ...large.throughput,
+      scorecardFold: { symbols: 14000, largestAggregateKb: 428, documentKb: 101, wallMs: 2500 },
+    };
+    expect(breaches(large, full)).toEqual([
+      "throughput: at 14000 symbols an aggregate of the live scorecard is 428 KB > DynamoDB's 400 KB item limit",
+    ]);
+    large.throughput.scorecardFold = { ...large.throughput.scorecardFold, largestAggregateKb: 400, documentKb: 401 };
+    expect(breaches(large, full)).toEqual([
+      "throughput: at 14000 symbols the document of the live scorecard is 401 KB > DynamoDB's 400 KB item limit",
+    ]);
   });
 
   it('refuse figures from another runtime or other flags', () => {

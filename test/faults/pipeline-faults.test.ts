@@ -131,8 +131,9 @@ describe('provider faults: every symbol ends with a result or an error with its 
   });
 
   it('faults that outlast the retries become that symbol’s error, and only that symbol’s', async () => {
-    // Batches of 4: [AAPL MSFT NVDA GE] [MDB DDOG COST ARM] [AMD INTC META NFLX] [TSLA ZZZZ]; each
-    // keeps a healthy symbol (a batch whose every symbol fails is retried as a whole: next test).
+    // Batches of 4, in the live scorecard's shard order: [MDB MSFT ARM AMD] [ZZZZ NVDA INTC COST]
+    // [META GE NFLX AAPL] [DDOG TSLA]; each keeps a healthy symbol (a batch whose every symbol fails
+    // is retried as a whole: next test).
     const faults: [string, Parameters<ProviderServer['inject']>[1]][] = [
       ['AAPL', { kind: 'status', status: 500 }],
       ['MSFT', { kind: 'timeout' }],
@@ -238,8 +239,9 @@ describe('provider faults: every symbol ends with a result or an error with its 
       ALPACA_DATA_URL: alpaca.url,
     });
     try {
-      // Batch 1 (MDB, DDOG, COST, ARM) fails on every attempt of every delivery.
-      alpaca.inject((r) => (r.query.get('symbols') ?? '').includes('MDB'), { kind: 'status', status: 502 }, Infinity);
+      // Batch 1 (ZZZZ, NVDA, INTC, COST: dispatch cuts batches in the live scorecard's shard
+      // order) fails on every attempt of every delivery.
+      alpaca.inject((r) => (r.query.get('symbols') ?? '').includes('INTC'), { kind: 'status', status: 502 }, Infinity);
       const result = await run('alpaca');
       expect(result.deadLetters.map((d) => d.message.batch)).toEqual([1]);
       expect(result.run).toMatchObject({
@@ -252,7 +254,7 @@ describe('provider faults: every symbol ends with a result or an error with its 
         lastBatchError: expect.stringMatching(/^batch 1: .*HTTP 502/),
       });
       // Three deliveries of the batch, each with the client's 4 attempts.
-      expect(alpaca.requests.filter((r) => (r.query.get('symbols') ?? '').includes('MDB'))).toHaveLength(12);
+      expect(alpaca.requests.filter((r) => (r.query.get('symbols') ?? '').includes('INTC'))).toHaveLength(12);
     } finally {
       tally.faults += alpaca.faultsApplied();
       await alpaca.close();

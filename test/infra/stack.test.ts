@@ -399,7 +399,7 @@ describe('least privilege down to the key', () => {
     const scorecardKeys = [
       KEYS.session('AAPL', '2024-03-08'),
       KEYS.observation('AAPL', '2024-03-08', 'macd', 'bullish_cross'),
-      KEYS.aggregate(10, 'macd', 'bullish_cross'),
+      KEYS.aggregate(10, 'macd', 'bullish_cross', 15),
     ];
     const documentKeys = [KEYS.scorecardDocument()];
     const outboxKeys = [KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0), KEYS.outboxLease('alerts')];

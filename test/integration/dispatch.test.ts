@@ -6,6 +6,7 @@ import { openStores } from '../../functions/adapters/store/stores.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { batchTimeMs } from '../../functions/adapters/market-data/providers.js';
 import { runDeadlineMs } from '../../functions/core/run/run-lifecycle.js';
+import { inShardOrder } from '../../functions/core/scorecard/live-scorecard.js';
 import { startSqsServer, type SqsServer } from '../helpers/sqs-server.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
@@ -50,13 +51,12 @@ describe('dispatch handler', () => {
     const result = await dispatch({ watchlist: 'full', scheduledAt: '2026-11-24T14:30:00Z' }, context);
     expect(result).toEqual({ runId: '20261124T143000Z-full', status: 'dispatched', symbols: 150, batches: 5 });
     const sent = sentSince(before);
-    expect(sent.map((m) => [m.batch, m.symbols.length, m.symbols[0]])).toEqual([
-      [0, 30, 'S000'],
-      [1, 30, 'S030'],
-      [2, 30, 'S060'],
-      [3, 30, 'S090'],
-      [4, 30, 'S120'],
-    ]);
+    // Cut from the symbols in the live scorecard's shard order (each shard's in the list's order).
+    const ordered = inShardOrder(symbols);
+    expect(sent.map((m) => [m.batch, m.symbols])).toEqual(
+      [0, 1, 2, 3, 4].map((batch) => [batch, ordered.slice(batch * 30, batch * 30 + 30)]),
+    );
+    expect(sent.flatMap((m) => m.symbols).sort()).toEqual(symbols);
     expect(sent[0]).toMatchObject({
       runId: '20261124T143000Z-full',
       scanners: ['macd', 'ttm-squeeze', 'vpb'],

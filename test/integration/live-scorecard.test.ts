@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunPurpose } from '../../functions/core/run/dispatch-plan.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
@@ -15,7 +15,7 @@ import { planScan } from '../../functions/core/scan/scanners.js';
 import { isoDay, parseIsoDay } from '../../functions/core/market/trading-day.js';
 import { countedSessions, symbolObservations } from '../../functions/core/scorecard/observations.js';
 import { buildScorecard, type Scorecard } from '../../functions/core/scorecard/scorecard.js';
-import { signalKey, type SymbolSessions } from '../../functions/core/scorecard/live-scorecard.js';
+import { scorecardShard, signalKey, type SymbolSessions } from '../../functions/core/scorecard/live-scorecard.js';
 import { bundledBars } from '../helpers/bars.js';
 import { type StoreProxy, startStoreProxy } from '../helpers/store-proxy.js';
 import { useEmbeddedStore } from '../helpers/store.js';
@@ -51,9 +51,9 @@ interface History {
   readonly observed: Map<number, string[]>;
 }
 
-async function histories(): Promise<History[]> {
+async function histories(symbols = SYMBOLS): Promise<History[]> {
   return Promise.all(
-    SYMBOLS.map(async (symbol) => {
+    symbols.map(async (symbol) => {
       const bars = await bundledBars(symbol, '2024-03-08', 1000);
       const sessions = countedSessions(bars, plan, { from: parseIsoDay(FROM) });
       const observed = new Map<number, string[]>();
@@ -183,7 +183,9 @@ describe('the live scorecard', () => {
 
 describe('the scorecard’s readers', () => {
   it('read the document the last run to end folded (one item), and a fold of the aggregates page by page before any', async () => {
-    const all = await histories();
+    // Twelve symbols: their aggregates' shards take more than one Query of 100.
+    const symbols = [...SYMBOLS, 'AMZN', 'COST', 'GE', 'INTC', 'META', 'MSFT', 'NFLX', 'TGT'];
+    const all = await histories(symbols);
     const first = all[0].bars.day.indexOf(parseIsoDay(FROM));
     const middle = first + 40;
     const { scorecard } = await freshStores();
@@ -192,21 +194,52 @@ describe('the scorecard’s readers', () => {
       all.map((h) => runInput(h, first, middle, Infinity)),
       HORIZONS,
     );
-    // No run has ended: readers fold the aggregates, 8 a Query (and one more that finds none after the last 8).
     const table = `live-${tables}`;
+    // Aggregates of the layout before shards (no `shard`): left out of every fold.
+    for (const horizon of [0, 1])
+      await db.client().send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            pk: KEYS.aggregates().pk,
+            sk: `AGG#00${horizon}#all#baseline`,
+            type: 'aggregate',
+            scanner: 'all',
+            signal: 'baseline',
+            horizon,
+            count: 999,
+            'f#ZZZ': '2020-01-02',
+            'l#ZZZ': '2020-01-02',
+            expiresAt: Math.floor(Date.now() / 1000) + DAY_SECONDS,
+          },
+        }),
+      );
+    // No run has ended: readers fold the aggregates, 100 a Query (and one more that finds none after the last 100).
     const { Count: aggregates = 0 } = await db.client().send(
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': KEYS.aggregate(1, 'all', 'baseline').pk },
+        ExpressionAttributeValues: { ':pk': KEYS.aggregates().pk },
         Select: 'COUNT',
       }),
     );
-    expect(aggregates).toBeGreaterThan(16);
+    expect(aggregates).toBeGreaterThan(100);
     let before = queries();
     const folded = await scorecard.scorecard();
-    expect(queries() - before).toBe(Math.floor(aggregates / 8) + 1);
+    expect(queries() - before).toBe(Math.floor(aggregates / 100) + 1);
     expect(folded?.to).toBe(isoDay(all[0].bars.day[middle]));
+    expect(folded?.from).toBe(FROM);
+    expect(folded?.symbols).toEqual([...symbols].sort());
+    // Each symbol's sessions in its own shard: the baseline at horizon 1 adds up over the shards.
+    const shards = new Set(symbols.map(scorecardShard));
+    expect(shards.size).toBeGreaterThan(1);
+    const counts = await Promise.all(
+      [...shards].map(
+        async (shard) => (await item(db.store(), KEYS.aggregate(1, 'all', 'baseline', shard), table))?.count,
+      ),
+    );
+    expect(counts.reduce((a: number, b) => a + Number(b), 0)).toBe(folded?.baseline[0].count);
+    expect(folded?.baseline[0].count).toBe(symbols.length * (middle - first));
     expect(
       (await db.client().send(new GetCommand({ TableName: table, Key: KEYS.scorecardDocument() }))).Item,
     ).toBeUndefined();
@@ -226,7 +259,7 @@ describe('the scorecard’s readers', () => {
     expect(await scorecard.scorecard()).toEqual(written);
     const next = await scorecard.refresh();
     expect(next?.to).toBe(isoDay(all[0].bars.day[middle + 3]));
-    expect(next?.baseline[0].count).toBe((written?.baseline[0].count ?? 0) + 3 * SYMBOLS.length);
+    expect(next?.baseline[0].count).toBe((written?.baseline[0].count ?? 0) + 3 * symbols.length);
 
     // A reader's filter: one scanner at one horizon, and a horizon no run filled.
     const squeeze = await scorecard.scorecard({ scanner: 'ttm-squeeze', horizon: 3 });
@@ -270,9 +303,9 @@ async function runs(
     });
 }
 
-function item(store: EmbeddedStore, key: ItemKey) {
+function item(store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>, key: ItemKey, tableName = store.tableName) {
   return createDocumentClient(store.endpoint)
-    .send(new GetCommand({ TableName: store.tableName, Key: key }))
+    .send(new GetCommand({ TableName: tableName, Key: key }))
     .then((r) => r.Item);
 }
 
@@ -341,7 +374,7 @@ describe('the live scorecard in the worker', () => {
       for (const key of [
         KEYS.session('AAPL', '2024-03-05'),
         KEYS.observation('AAPL', '2024-03-05', 'vpb', 'sell'),
-        KEYS.aggregate(1, 'all', 'baseline'),
+        KEYS.aggregate(1, 'all', 'baseline', scorecardShard('AAPL')),
       ])
         expect(((await item(store, key))?.expiresAt as number) - now).toBeCloseTo(30 * DAY_SECONDS, -3);
       const cli = buildScorecard(await Promise.all(symbols.map((s) => bundledBars(s, '2024-03-06', 1000))), {

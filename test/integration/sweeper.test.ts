@@ -120,8 +120,8 @@ describe('the sweeper', () => {
     const runId = '20261124T143000Z-full';
     await newRun(runId, 4, '2026-11-24T14:30:00.000Z');
     await stores().runs.recordBatch(runId, 0, summary(2));
-    await stores().runs.recordBatch(runId, 2, summary(2));
-    // A batch of it recorded a session for the live scorecard: no reader sees it while the run runs.
+    // Batch 2 recorded a session for the live scorecard: no reader sees it while the run runs.
+    await stores().runs.recordBatch(runId, 2, { ...summary(2), scorecardSessions: 1 });
     await stores().scorecard.record(
       [
         {
@@ -167,7 +167,19 @@ describe('the sweeper', () => {
     await newRun(second, 1, '2026-11-24T15:30:00.000Z');
     clock = new Date('2026-11-24T15:46:00Z');
     const again = discord.received.length;
+    // A session recorded meanwhile by no batch of the second run (it recorded none): its end folds nothing.
+    await stores().scorecard.record(
+      [
+        {
+          bars: { symbol: 'S1', day: Int32Array.of(parseIsoDay('2026-11-24')), close: Float64Array.of(10), length: 1 },
+          closed: [0],
+          observed: [{ index: 0, signals: [] }],
+        },
+      ],
+      [1],
+    );
     expect((await sweep()).ended).toEqual([`${second}: failed`]);
+    expect(await stores().scorecard.scorecard()).toMatchObject({ to: '2026-11-23', symbols: ['S0'] });
     expect(postedTo(OPERATOR, again)).toEqual([]);
 
     // A late batch of the first completes it; a run completing again is the recovery, told once.

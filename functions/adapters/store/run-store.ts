@@ -297,6 +297,7 @@ function batchUpdate(batch: number, tally: BatchTally) {
   const totals: Record<string, number> = {
     symbolsDone: summary.symbols,
     symbolsPartial: tally.symbolsPartial ?? 0,
+    scorecardSessions: tally.scorecardSessions ?? 0,
     symbolsWithErrors: summary.symbolsWithErrors,
     symbolsInsufficient: summary.symbolsInsufficient,
     aboveSma50: summary.breadth.aboveSma50,
@@ -351,6 +352,7 @@ function toRunRecord(item: Record<string, unknown>): RunRecord {
     session: run.session ?? run.sessionDate,
     symbolCount: run.symbolCount ?? (Array.isArray(symbols) ? symbols.length : 0),
     symbolsPartial: run.symbolsPartial ?? 0,
+    scorecardSessions: run.scorecardSessions ?? 0,
     doneBatches: sortedNumbers(doneBatches),
     failedBatches: sortedNumbers(failedBatches),
     barDates: dates,

@@ -32,10 +32,10 @@ const SESSIONS_PER_PIECE = 50;
 /** Failed conditional updates of one symbol's pieces before its range is deemed contended beyond reason. */
 const MAX_UPDATE_ATTEMPTS = 8;
 /**
- * Aggregates a fold reads a Query at a time: an aggregate carries ~32 bytes a symbol, so 8 of
- * them at 5,000 symbols are ~1.3 MB, about one of DynamoDB's 1 MB pages.
+ * Aggregate items a fold reads a Query at a time: a shard carries ~32 bytes a symbol of its
+ * sixteenth, so 100 of them at 5,000 symbols are ~1.2 MB — DynamoDB's 1 MB page is reached first.
  */
-const AGGREGATES_PER_PAGE = 8;
+const AGGREGATES_PER_PAGE = 100;
 
 /** The aggregate item's attributes: one per histogram bucket, and each symbol's first and last session added. */
 const bucketAttribute = (bucket: number) => `b${bucket}`;
@@ -175,11 +175,15 @@ export class ScorecardStore {
     return card;
   }
 
-  /** The whole document from the aggregates, read a few at a time (each page folded before the next). */
+  /**
+   * The whole document from the aggregates, read a few at a time (each page folded before the
+   * next). Aggregates of the layout before shards (no `shard`) are left out: their guard ranges
+   * do not guard the shards, so a stack upgraded from it backfills again (docs/scorecard.md).
+   */
   async fold(): Promise<Scorecard | null> {
     const fold = new ScorecardFold();
     for await (const page of this.table.pages(KEYS.aggregates(), AGGREGATES_PER_PAGE))
-      for (const item of page) fold.add(toAggregate(item));
+      for (const item of page) if (typeof item.shard === 'number') fold.add(toAggregate(item));
     return fold.document();
   }
 
@@ -192,7 +196,7 @@ export class ScorecardStore {
    * below its first session go newest first, then those after its last oldest first.
    */
   private async addToAggregate(delta: AggregateDelta, horizons: readonly number[], expiresAt: number): Promise<number> {
-    const key = KEYS.aggregate(delta.horizon, delta.scanner, delta.signal);
+    const key = KEYS.aggregate(delta.horizon, delta.scanner, delta.signal, delta.shard);
     /** Each symbol's contributions not yet added, ascending. */
     const remaining = new Map(delta.bySymbol);
     /** The ranges read (null: none added), kept current as updates land; a symbol absent is not read. */
@@ -256,6 +260,7 @@ export class ScorecardStore {
       '#scanner': 'scanner',
       '#signal': 'signal',
       '#horizon': 'horizon',
+      '#shard': 'shard',
       '#expiresAt': 'expiresAt',
       '#count': 'count',
     };
@@ -264,6 +269,7 @@ export class ScorecardStore {
       ':scanner': delta.scanner,
       ':signal': delta.signal,
       ':horizon': delta.horizon,
+      ':shard': delta.shard,
       ':expiresAt': expiresAt,
     };
     const sets = [
@@ -271,6 +277,7 @@ export class ScorecardStore {
       '#scanner = :scanner',
       '#signal = :signal',
       '#horizon = :horizon',
+      '#shard = :shard',
       '#expiresAt = :expiresAt',
     ];
     const conditions: string[] = [];

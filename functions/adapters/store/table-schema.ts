@@ -16,7 +16,7 @@
  *   event state  pk EVENT#<symbol>  sk STATE                              what the symbol's events stand at
  *   session      pk OBS#<symbol>    sk S#<session>                        a counted session: its signals and forward returns (the baseline's observation)
  *   observation  pk OBS#<symbol>    sk O#<session>#<scanner>#<signal>     one per (symbol, session, scanner, signal), stored once
- *   aggregate    pk SCORECARD       sk AGG#<horizon>#<scanner>#<signal>   the live scorecard's tally of one signal (or all#baseline) at one horizon
+ *   aggregate    pk SCORECARD       sk AGG#<horizon>#<scanner>#<signal>#<shard>   the live scorecard's tally of one signal (or all#baseline) at one horizon, for one shard of the symbols
  *   scorecard    pk SCORECARD#DOC   sk DOC                                the scorecard document folded from the aggregates when a run ended (what readers read)
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
  *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
@@ -192,10 +192,10 @@ export const KEYS = {
     pk: `${PREFIX.observations}${symbol}`,
     sk: `${PREFIX.observation}${session}#${scanner}#${signal}`,
   }),
-  /** The live scorecard's tally of one scanner and signal at one horizon (0: the observations recorded). */
-  aggregate: (horizon: number, scanner: string, signal: string): ItemKey => ({
+  /** The live scorecard's tally of one scanner and signal at one horizon (0: the observations recorded), for one shard of the symbols. */
+  aggregate: (horizon: number, scanner: string, signal: string, shard: number): ItemKey => ({
     pk: PREFIX.scorecard,
-    sk: `${PREFIX.aggregate}${String(horizon).padStart(3, '0')}#${scanner}#${signal}`,
+    sk: `${PREFIX.aggregate}${String(horizon).padStart(3, '0')}#${scanner}#${signal}#${String(shard).padStart(2, '0')}`,
   }),
   aggregates: (): KeyRange => ({ pk: PREFIX.scorecard, skPrefix: PREFIX.aggregate }),
   /** The scorecard document as the last run to end (or a backfill) folded it from the aggregates. */

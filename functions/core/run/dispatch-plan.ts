@@ -1,3 +1,4 @@
+import { inShardOrder } from '../scorecard/live-scorecard.js';
 import { splitIntoBatches } from './batching.js';
 import { ValidationError } from '../errors.js';
 import { nyseHoliday } from '../market/market-calendar.js';
@@ -60,7 +61,11 @@ export function unchangedReason(instantMs: number, purpose?: RunPurpose): string
   return null;
 }
 
-/** What dispatch does, decided without I/O: the run id, the session, whether to skip, the batches. */
+/**
+ * What dispatch does, decided without I/O: the run id, the session, whether to skip, the batches
+ * (the symbols in the live scorecard's shard order, so that a batch's updates of each aggregate
+ * go to one or two of its items).
+ */
 export function planDispatch(request: DispatchRequest): DispatchPlan {
   if (request.symbols.length === 0)
     throw new ValidationError('symbols', `watchlist "${request.watchlist}" has no symbols`);
@@ -72,7 +77,7 @@ export function planDispatch(request: DispatchRequest): DispatchPlan {
   const scheduledAt = request.scheduledAt.toISOString();
   const messages = skippedReason
     ? []
-    : splitIntoBatches(request.symbols, request.batchSize).map((symbols, batch): ScanMessage => ({
+    : splitIntoBatches(inShardOrder(request.symbols), request.batchSize).map((symbols, batch): ScanMessage => ({
         runId,
         batch,
         symbols,

@@ -1,4 +1,5 @@
 import { type AlertLine, alertMessages } from '../discord/alert-messages.js';
+import { fnv1a32 } from '../fnv1a.js';
 import { SCANNERS } from '../scan/scanners.js';
 import { edgeFigures } from '../scorecard/edge.js';
 import { type Scorecard, signalDirection } from '../scorecard/scorecard.js';
@@ -79,14 +80,9 @@ function lineKey(e: AlertLogEntry): string {
   return `${e.symbol}#${e.scanner}#${e.signal}#${e.start}#${e.kind}`;
 }
 
-/** FNV-1a, 32 bits, as 8 hex digits: a short stable name for a set of lines (no crypto in core). */
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable name for a set of lines. */
 function digest(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
+  return fnv1a32(text).toString(16).padStart(8, '0');
 }
 
 /** Each line's edge at the source's horizon: `10d: 58% up (n=412), +1.1% vs all`. */

@@ -15,7 +15,7 @@ export interface FinishDeps extends Omit<QueueDeps, 'runs'> {
   readonly runs: FinishRuns & QueueDeps['runs'];
   /** Whether alerts are on (an alert webhook is configured): without, nothing is queued. */
   readonly alertsOn: () => Promise<boolean>;
-  /** Folds the live scorecard's document for its readers, once a run has ended (before its alert lines quote it). */
+  /** Folds the live scorecard's document for its readers, once a run that recorded sessions has ended (before its alert lines quote it). */
   readonly refreshScorecard?: () => Promise<unknown>;
 }
 
@@ -44,8 +44,8 @@ export function needsFinishing(run: RunRecord): boolean {
  * Brings a run as far as its record allows, idempotently: complete once every batch is counted
  * (a late batch may complete one that ended partial), ended partial or failed once every batch is
  * counted or dead-lettered, or — given `overdueAtMs` (the sweeper) — once its deadline has
- * passed; then the one caller that ended it folds the live scorecard's document (the sessions
- * the run recorded), and once it has ended, its alert lines not yet queued go to the outbox. Any
+ * passed; then the one caller that ended it folds the live scorecard's document if the run
+ * recorded sessions (a market-hours run records none), and once it has ended, its alert lines not yet queued go to the outbox. Any
  * caller may call it at any time: the batch that counted last, a redelivered one, the sweeper.
  */
 export async function finishRun(
@@ -66,7 +66,7 @@ export async function finishRun(
     if (ending && (await deps.runs.endRun(run, ending))) ended = ending;
     if (ending) run = await reread();
   }
-  if (completed || ended) await deps.refreshScorecard?.();
+  if ((completed || ended) && run.scorecardSessions > 0) await deps.refreshScorecard?.();
   let alert: AlertOutcome | undefined;
   if (alertsToQueue(run) && (await deps.alertsOn())) alert = await queueRunAlerts(run, deps);
   return { run, completed, ...(ended && { ended }), ...(alert && { alert }) };

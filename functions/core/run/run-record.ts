@@ -63,6 +63,8 @@ export interface RunRecord {
   readonly symbolsDone: number;
   /** Symbols whose last bar was still trading at the run's instant (their results are provisional). */
   readonly symbolsPartial: number;
+  /** Session items its batches wrote for the live scorecard: none, and its end need not fold the document. */
+  readonly scorecardSessions: number;
   readonly signalCounts: Record<string, Record<string, number>>;
   readonly symbolsWithErrors: number;
   readonly symbolsInsufficient: number;
@@ -132,6 +134,7 @@ export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
     barDates: [],
     symbolsDone: 0,
     symbolsPartial: 0,
+    scorecardSessions: 0,
     signalCounts,
     symbolsWithErrors: 0,
     symbolsInsufficient: 0,
@@ -150,6 +153,8 @@ export interface BatchTally {
   readonly dataIssues: RowIssueCounts;
   readonly barDates?: readonly string[];
   readonly symbolsPartial?: number;
+  /** Session items the batch wrote for the live scorecard. */
+  readonly scorecardSessions?: number;
   /** The session the data showed (the same for every batch of a run): it replaces dispatch's reading of the clock. */
   readonly session?: string;
 }

@@ -1,5 +1,6 @@
 import type { Bars } from '../scan/bars.js';
 import { SCANNER_NAMES, SCANNERS, type ScannerName } from '../scan/scanners.js';
+import { fnv1a32 } from '../fnv1a.js';
 import { type EpochDay, isoDay } from '../market/trading-day.js';
 import { forwardReturnUnits, returnUnits } from './forward-return.js';
 import type { ReturnTally } from './return-tally.js';
@@ -16,6 +17,29 @@ export const BASELINE = { scanner: 'all', signal: 'baseline' } as const;
 
 /** The aggregates at horizon 0 count the observations recorded (no return): `missing` is that count less the filled. */
 export const RECORDED = 0;
+
+/**
+ * Each aggregate is kept in this many items, a symbol always in the same one (its shard): an
+ * item carries its symbols' guard ranges (~32 bytes each), so at 5,000 symbols ~10 KB, not
+ * ~160 KB, and an update (its write units are the item's size) costs as much less.
+ */
+export const SCORECARD_SHARDS = 16;
+
+/** The aggregate item a symbol's contributions go to, of SCORECARD_SHARDS. */
+export function scorecardShard(symbol: string): number {
+  return fnv1a32(symbol) % SCORECARD_SHARDS;
+}
+
+/**
+ * The symbols in shard order (a stable sort: the given order within a shard), so that batches cut
+ * from them each touch one or two shards of every aggregate: one update per aggregate and shard.
+ */
+export function inShardOrder<T extends string>(symbols: readonly T[]): T[] {
+  return symbols
+    .map((symbol, i) => ({ symbol, i, shard: scorecardShard(symbol) }))
+    .sort((a, b) => a.shard - b.shard || a.i - b.i)
+    .map(({ symbol }) => symbol);
+}
 
 /** An observation's signal, as `scanner#signal`. */
 export type SignalKey = string;
@@ -55,11 +79,12 @@ export interface Contribution {
   readonly units: number;
 }
 
-/** What one aggregate (scanner, signal, horizon) receives from a record, per symbol, sessions ascending. */
+/** What one aggregate (scanner, signal, horizon) receives from a record in one shard, per symbol, sessions ascending. */
 export interface AggregateDelta {
   readonly scanner: string;
   readonly signal: string;
   readonly horizon: number;
+  readonly shard: number;
   readonly bySymbol: Map<string, Contribution[]>;
 }
 
@@ -122,7 +147,7 @@ export function planSymbolRecord(
     });
 }
 
-/** Adds a contribution; for one aggregate they come in ascending sessions (`closed` ascends), each once. */
+/** Adds a contribution to its aggregate's shard; for one aggregate they come in ascending sessions (`closed` ascends), each once. */
 function contribute(
   deltas: Map<string, AggregateDelta>,
   scanner: string,
@@ -131,15 +156,16 @@ function contribute(
   symbol: string,
   contribution: Contribution,
 ): void {
-  const key = `${horizon}#${scanner}#${signal}`;
+  const shard = scorecardShard(symbol);
+  const key = `${horizon}#${scanner}#${signal}#${shard}`;
   let delta = deltas.get(key);
-  if (!delta) deltas.set(key, (delta = { scanner, signal, horizon, bySymbol: new Map() }));
+  if (!delta) deltas.set(key, (delta = { scanner, signal, horizon, shard, bySymbol: new Map() }));
   const list = delta.bySymbol.get(symbol);
   if (list) list.push(contribution);
   else delta.bySymbol.set(symbol, [contribution]);
 }
 
-/** A stored aggregate: its tally, and each symbol's first and last session in it. */
+/** A stored aggregate (one shard of it): its tally, and each of its symbols' first and last session in it. */
 export interface StoredAggregate {
   readonly scanner: string;
   readonly signal: string;

@@ -1,4 +1,5 @@
 import { volumeShareAt } from '../../core/market/volume-curve.js';
+import { fnv1a32 } from '../../core/fnv1a.js';
 
 export interface DailyBar {
   readonly open: number;
@@ -39,9 +40,7 @@ export function partialBar(bar: DailyBar, elapsed: number, seed: string): DailyB
 
 /** The seeded per-day volume factor, in [0.75, 1.25]: FNV-1a of the seed, then one mulberry32 step. */
 export function volumeFactor(seed: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193);
-  let t = (hash + 0x6d2b79f5) | 0;
+  let t = (fnv1a32(seed) + 0x6d2b79f5) | 0;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   const unit = ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
