@@ -444,6 +444,7 @@ async function main(): Promise<void> {
         scannersPerSymbol: 3,
         memoryMb: fns['scan-batch'].memoryMb,
         resultsDays: 7,
+        scorecardDays: 400,
         itemBytes: 700,
         copiesPerSymbolRun: 0.35,
         barsItemBytes: 4_430,

@@ -44,6 +44,8 @@ export interface CostInputs {
   readonly memoryMb: number;
   /** Results retention (days) and an item's size, for storage. */
   readonly resultsDays: number;
+  /** The scorecard's sessions and observations retention (days). */
+  readonly scorecardDays: number;
   readonly itemBytes: number;
   /**
    * Results copied under their run's signals or problems (one item each, < 1 KB), per symbol-run:
@@ -81,9 +83,9 @@ export function lambdaDurationMs(measuredMs: number, memoryMb: number): number {
 /**
  * The live scorecard's layout (docs/scorecard.md): 8 tallies × 5 horizons (0 and the default 4),
  * each in 16 shards; an aggregate item holds ~32 bytes per symbol of its shard (the guard range)
- * and ~2 KB besides (its tally and histogram).
+ * and ~2 KB besides (its tally and histogram). A session or observation item is ~160 bytes.
  */
-const SCORECARD = { aggregates: 40, shards: 16, bytesPerSymbol: 32, itemBytes: 2_048 } as const;
+const SCORECARD = { aggregates: 40, shards: 16, bytesPerSymbol: 32, itemBytes: 2_048, observationBytes: 160 } as const;
 
 /** Sessions a month (about 252 a year). */
 export const SESSIONS_PER_MONTH = 21;
@@ -138,9 +140,16 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
   // Each batch reads its run once and each symbol's event state (consistent reads: one unit each); the API reads a page per request.
   const reads = batches + symbolRuns + inputs.apiRequests * 10;
   const retained = inputs.resultsDays / 30;
+  // The scorecard keeps a session item and its observations (one per signal) per symbol-session
+  // for scorecardDays.
   const storedGb =
     (inputs.symbols * runs * retained * (inputs.scannersPerSymbol + inputs.copiesPerSymbolRun) * inputs.itemBytes +
-      inputs.symbols * SESSIONS_PER_MONTH * retained * inputs.barsItemBytes) /
+      inputs.symbols * SESSIONS_PER_MONTH * retained * inputs.barsItemBytes +
+      inputs.symbols *
+        SESSIONS_PER_MONTH *
+        (inputs.scorecardDays / 30) *
+        (1 + inputs.copiesPerSymbolRun) *
+        SCORECARD.observationBytes) /
     1e9;
 
   // The live scorecard: two runs a session record it — the 16:45 run, and the 20:00 re-fetch, which
@@ -148,14 +157,15 @@ export function monthlyCost(inputs: CostInputs): CostEstimate {
   // their condition (billed as writes) and read the ranges. Each writes a symbol's new session,
   // the 4 whose returns came due and its observations (one per signal: its copies), and reads
   // the 5 sessions the returns fall on. Batches are cut in shard order, so a run's batches touch
-  // the shards + batches − 1 (batch, shard) pairs. Every run's end folds all aggregates (consistent).
+  // the shards + batches − 1 (batch, shard) pairs. The end of each of the two folds all
+  // aggregates (consistent reads); the other runs record nothing and fold nothing.
   const batchesPerRun = Math.ceil(inputs.symbols / inputs.batchSize);
   const shardPairs = Math.min(batchesPerRun * SCORECARD.shards, SCORECARD.shards + batchesPerRun - 1);
   const aggregateBytes = (inputs.symbols / SCORECARD.shards) * SCORECARD.bytesPerSymbol + SCORECARD.itemBytes;
   const aggregateWritesPerRun = shardPairs * inputs.scorecardAggregatesPerBatch * Math.ceil(aggregateBytes / 1024);
   const scorecardWrites =
     SESSIONS_PER_MONTH * 2 * (inputs.symbols * (5 + inputs.copiesPerSymbolRun) + aggregateWritesPerRun);
-  const foldReads = runs * ((SCORECARD.aggregates * SCORECARD.shards * aggregateBytes) / 4096);
+  const foldReads = SESSIONS_PER_MONTH * 2 * ((SCORECARD.aggregates * SCORECARD.shards * aggregateBytes) / 4096);
   const scorecardReads =
     SESSIONS_PER_MONTH *
       (2 * inputs.symbols * 5 + shardPairs * inputs.scorecardAggregatesPerBatch * Math.ceil(aggregateBytes / 4096)) +

@@ -20,6 +20,7 @@ const inputs = {
   workersPerRun: 2,
   memoryMb: 256,
   resultsDays: 7,
+  scorecardDays: 400,
   itemBytes: 600,
   copiesPerSymbolRun: 0.35,
   barsItemBytes: 4_430,
@@ -47,7 +48,8 @@ describe('monthly cost model', () => {
     expect(line('DynamoDB writes')?.quantity).toBeCloseTo(94_972.5 + 189 + 945 + 3_150 + 1_260 + 15_750, 6);
     expect(line('DynamoDB writes')?.usd).toBeCloseTo(0.1162665 * 0.625, 9);
     // Results and copies (28,350 × 7/30 × 3.35 × 600 B) + cached bars (150 × 21 × 7/30 × 4,430 B)
-    expect(line('DynamoDB storage')?.quantity).toBeCloseTo((13_296_150 + 3_256_050) / 1e9, 12);
+    // + the scorecard's sessions and observations (150 × 21 × 400/30 × 1.35 × 160 B)
+    expect(line('DynamoDB storage')?.quantity).toBeCloseTo((13_296_150 + 3_256_050 + 9_072_000) / 1e9, 12);
     // 945 run reads + 28,350 event-state reads + 10,000 × 10 API reads
     expect(line('DynamoDB reads')?.quantity).toBeCloseTo(129_295, 6);
     expect(cost.totalUsd).toBeCloseTo(
@@ -65,16 +67,16 @@ describe('monthly cost model', () => {
     );
   });
 
-  it('prices the live scorecard from the worked example: two recording runs a session, a fold at every run’s end', () => {
+  it('prices the live scorecard from the worked example: two recording runs a session, each folding at its end', () => {
     const line = (symbols: number, item: string) =>
       monthlyCost({ ...inputs, symbols }).lines.find((l) => l.item === item)?.quantity;
     // 5 batches in shard order touch 16 + 4 = 20 (batch, shard) pairs; an aggregate item is
     // 150 / 16 × 32 B + 2,048 B = 2,348 B (3 write units, 1 read unit). Each of 2 runs a session
     // writes 150 × (5 + 0.35) session and observation items and 20 × 25 × 3 units of updates.
     expect(line(150, 'Scorecard writes')).toBeCloseTo(21 * 2 * (802.5 + 1_500), 6);
-    // 2 × 150 × 5 sessions read and the re-fetch's 20 × 25 range reads a session; each of 189
+    // 2 × 150 × 5 sessions read and the re-fetch's 20 × 25 range reads a session; each of the 2
     // runs folds 40 × 16 items of 2,348 B (consistent: 4 KB a unit).
-    expect(line(150, 'Scorecard reads')).toBeCloseTo(21 * (1_500 + 500) + (189 * 40 * 16 * 2_348) / 4_096, 6);
+    expect(line(150, 'Scorecard reads')).toBeCloseTo(21 * (1_500 + 500) + (21 * 2 * 40 * 16 * 2_348) / 4_096, 6);
     // At 5,000 symbols: 167 batches, 182 pairs, items of 5,000 / 16 × 32 B + 2,048 B = 12,048 B (12 units).
     expect(line(5000, 'Scorecard writes')).toBeCloseTo(21 * 2 * (5_000 * 5.35 + 182 * 25 * 12), 6);
     // Without shards (one item per aggregate, 162 KB) the updates alone would be 167 × 25 × 159 units a run: 8 times as much.
