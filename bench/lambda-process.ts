@@ -44,8 +44,32 @@ export interface ProcessReport {
   /** Each invocation's own figure, in order. */
   invocations: MemoryFigure[];
   durationsMs: number[];
-  /** Gaps between two /proc samples: the 99th percentile and the longest. */
-  sampleGapMs: { p99: number; max: number };
+  /**
+   * Gaps between two /proc samples: the 99th percentile and the longest, and how many fell in
+   * each 0.1 ms from 0 (the last bucket takes every longer one), so the runs' gaps can be pooled.
+   */
+  sampleGapMs: { p99: number; max: number; counts: number[] };
+}
+
+/** Gap buckets of 0.1 ms: up to 100 ms, the last holding every longer gap. */
+const GAP_BUCKETS = 1_000;
+
+/** Gaps (ms) counted in 0.1 ms buckets. */
+export function gapCounts(gaps: ArrayLike<number>): number[] {
+  const counts = new Array<number>(GAP_BUCKETS).fill(0);
+  for (let i = 0; i < gaps.length; i++) counts[Math.min(GAP_BUCKETS - 1, Math.floor(gaps[i] * 10))]++;
+  return counts;
+}
+
+/** The gap (ms, a bucket's upper edge) that `share` of the counted gaps do not exceed. */
+export function gapPercentile(counts: readonly number[], share: number): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i];
+    if (seen >= share * total) return (i + 1) / 10;
+  }
+  return counts.length / 10;
 }
 
 export interface LambdaProcessInput {
@@ -187,6 +211,10 @@ export async function runLambdaProcess(options: {
       externalMb: round(inv.external[i]),
     })),
     durationsMs: inv.start.map((start, i) => inv.end[i] - start),
-    sampleGapMs: { p99: round(gaps[Math.floor(gaps.length * 0.99)]), max: round(gaps[gaps.length - 1]) },
+    sampleGapMs: {
+      p99: round(gaps[Math.floor(gaps.length * 0.99)]),
+      max: round(gaps[gaps.length - 1]),
+      counts: gapCounts(gaps),
+    },
   };
 }

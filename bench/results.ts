@@ -52,7 +52,7 @@ export interface Thresholds {
   sizeMarginMb: number;
   /** Whether the configured size must also be the smallest that holds the alarm line. */
   smallestSize: boolean;
-  /** The longest gap the /proc sampler may leave between two reads, 99 times in 100 (a loaded machine can delay a thread now and then). */
+  /** The longest gap the /proc sampler may leave between two reads, 99 times in 100 over all of them (a loaded machine can delay a thread now and then). */
   maxSampleGapMs: number;
   /** Fresh processes each import and first batch is measured in: the figure is their median. */
   freshProcesses: number;
@@ -86,8 +86,12 @@ export interface BenchResults {
     flags: string[];
     memoryMb: number;
     sampleIntervalMs: number;
-    /** Over every measured process: the highest 99th percentile of its gaps, and the longest gap. */
-    sampleGapMs: { p99: number; max: number };
+    /**
+     * The 99th percentile of the gaps between /proc reads over every read of every measured
+     * process (what `maxSampleGapMs` holds), the longest gap, and the highest of the processes'
+     * own 99th percentiles (a process of one invocation has a few hundred reads).
+     */
+    sampleGapMs: { p99: number; max: number; worstProcessP99: number };
   };
   bareNode: MemoryFigure;
   sdkFloor: MeasuredProcess & {
@@ -120,7 +124,7 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
   if (!r.runtime.node.startsWith('v24.')) out.push(`runtime: measured on Node ${r.runtime.node}, not 24.x`);
   if (r.runtime.sampleGapMs.p99 > t.maxSampleGapMs)
     out.push(
-      `runtime: /proc samples were ${r.runtime.sampleGapMs.p99} ms apart 1 time in 100 > ${t.maxSampleGapMs} ms`,
+      `runtime: /proc reads were ${r.runtime.sampleGapMs.p99} ms apart 1 time in 100 (over every process) > ${t.maxSampleGapMs} ms`,
     );
   if (r.throughput.scorecard.wallMs > t.scorecardSeconds * 1000)
     out.push(
