@@ -1,3 +1,5 @@
+import { SCORECARD_SHARDS } from '../functions/core/scorecard/live-scorecard.js';
+
 /**
  * Monthly AWS cost of the default schedule, from measured durations and the configured memory.
  * Prices: us-east-1 list prices as published in 2025 (checked 2025-06); Lambda on ARM64,
@@ -82,10 +84,17 @@ export function lambdaDurationMs(measuredMs: number, memoryMb: number): number {
 
 /**
  * The live scorecard's layout (docs/scorecard.md): 8 tallies × 5 horizons (0 and the default 4),
- * each in 16 shards; an aggregate item holds ~32 bytes per symbol of its shard (the guard range)
- * and ~2 KB besides (its tally and histogram). A session or observation item is ~160 bytes.
+ * each in the store's 16 shards; an aggregate item holds ~32 bytes per symbol of its shard (the
+ * guard range) and ~2 KB besides (its tally and histogram). A session or observation item is
+ * ~160 bytes.
  */
-const SCORECARD = { aggregates: 40, shards: 16, bytesPerSymbol: 32, itemBytes: 2_048, observationBytes: 160 } as const;
+const SCORECARD = {
+  aggregates: 40,
+  shards: SCORECARD_SHARDS,
+  bytesPerSymbol: 32,
+  itemBytes: 2_048,
+  observationBytes: 160,
+} as const;
 
 /** Sessions a month (about 252 a year). */
 export const SESSIONS_PER_MONTH = 21;

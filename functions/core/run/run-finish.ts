@@ -44,9 +44,10 @@ export function needsFinishing(run: RunRecord): boolean {
  * Brings a run as far as its record allows, idempotently: complete once every batch is counted
  * (a late batch may complete one that ended partial), ended partial or failed once every batch is
  * counted or dead-lettered, or — given `overdueAtMs` (the sweeper) — once its deadline has
- * passed; then the one caller that ended it folds the live scorecard's document if the run
- * recorded sessions (a market-hours run records none), and once it has ended, its alert lines not yet queued go to the outbox. Any
- * caller may call it at any time: the batch that counted last, a redelivered one, the sweeper.
+ * passed; then the one caller that ended it folds the live scorecard's document if the run's
+ * batches recorded sessions, and once it has ended, its alert lines not yet queued go to the
+ * outbox. Any caller may call it at any time: the batch that counted last, a redelivered one,
+ * the sweeper.
  */
 export async function finishRun(
   start: RunRecord,
