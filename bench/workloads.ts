@@ -1,9 +1,8 @@
 // What each function is fed in the bench: its real event shapes, against loopback services that
 // answer as the real ones do (dynalite, an SQS-protocol server, Secrets Manager's JSON protocol,
 // a Schwab server, a fake Discord with real Ed25519 signatures).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
+import { ALL_LISTS } from '../functions/core/lists/watchlist-rules.js';
 import type { ScanMessage } from '../functions/core/run/scan-message.js';
 import { SCANNER_NAMES, SCANNERS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_HORIZONS } from '../functions/core/scorecard/horizons.js';
@@ -220,13 +219,9 @@ export async function workload(
       return { mode: 'invoke', events: paths, count, expect: '"statusCode":200' };
     }
     case 'dispatch': {
-      const watchlists = JSON.parse(readFileSync(join(fn.assetDir, 'watchlists.json'), 'utf8')) as Record<
-        string,
-        string[]
-      >;
-      const watchlist = Object.keys(watchlists)[0];
+      // The schedules' run: every list, seeded with the bundled watchlist file on the first.
       const events = Array.from({ length: count }, () => ({
-        watchlist,
+        watchlist: ALL_LISTS,
         scheduledAt: new Date((runClock += 60_000)).toISOString(),
         asOf: AS_OF,
       }));

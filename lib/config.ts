@@ -20,7 +20,10 @@ import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../functio
 
 /** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */
 export interface ScanfleetConfig {
-  /** The full watchlist, one symbol a line; relative to the project root. */
+  /**
+   * A watchlist, one symbol a line, relative to the project root: the list `default` is seeded
+   * from it when the table has never had a list (docs/watchlists.md).
+   */
   readonly watchlistFile: string;
   readonly timeZone: string;
   readonly schedules: {
@@ -102,7 +105,8 @@ export interface ScanfleetConfig {
 }
 
 export interface ResolvedConfig extends ScanfleetConfig {
-  readonly watchlists: { readonly full: string[] };
+  /** The watchlist file's symbols: the list `default` is seeded from them in a table that never had a list. */
+  readonly seedWatchlist: string[];
 }
 
 /**
@@ -388,13 +392,13 @@ export function loadConfig(context: unknown, projectRoot: string): ResolvedConfi
   } catch {
     throw new ConfigError(`scanfleet.watchlistFile: cannot read ${path}`);
   }
-  let full: string[];
+  let seedWatchlist: string[];
   try {
-    full = parseWatchlist(watchlist, 'scanfleet.watchlistFile');
+    seedWatchlist = parseWatchlist(watchlist, 'scanfleet.watchlistFile');
   } catch (error) {
     throw new ConfigError((error as Error).message, { cause: error });
   }
-  return { ...config, watchlists: { full } };
+  return { ...config, seedWatchlist };
 }
 
 function parseJson(text: string): unknown {

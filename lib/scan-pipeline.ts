@@ -68,7 +68,7 @@ export class ScanPipeline extends Construct {
     });
 
     const concurrency = { [ENV.workerConcurrency]: String(config.scanBatch.maxConcurrency) };
-    const watchlists = JSON.stringify(config.watchlists);
+    const seedWatchlist = JSON.stringify(config.seedWatchlist);
     this.dispatch = new ScanfleetFunction(this, 'Dispatch', {
       projectRoot,
       config,
@@ -79,14 +79,14 @@ export class ScanPipeline extends Construct {
         ...ttl,
         [ENV.queueUrl]: this.queue.queueUrl,
         [ENV.batchSize]: String(config.batchSize),
-        [ENV.watchlistsFile]: '/var/task/watchlists.json',
+        [ENV.seedWatchlistFile]: '/var/task/seed-watchlist.json',
         // A run's deadline: its batches × the provider's per-batch time ÷ the workers in flight.
         [ENV.provider]: config.provider,
         ...concurrency,
         [ENV.schedulesEnabled]: String(config.schedules.enabled),
       },
       // Symbols are [A-Z0-9.-] only, so the JSON is safe inside single quotes.
-      afterBundling: (outputDir) => [`echo '${watchlists}' > "${outputDir}/watchlists.json"`],
+      afterBundling: (outputDir) => [`echo '${seedWatchlist}' > "${outputDir}/seed-watchlist.json"`],
     });
 
     if (config.providerSecret) {
@@ -134,9 +134,11 @@ export class ScanPipeline extends Construct {
 
     // Exactly the calls each function makes: no Scan, no DeleteItem; every write on the partitions
     // the function owns (dynamodb:LeadingKeys). Dispatch creates runs (a conditional put), reads a
-    // run it finds existing and queries the runs index alone (is a run still running?).
+    // run it finds existing and queries the runs index (is a run still running?) and the lists'
+    // partition (what to scan); it seeds `default` in a table that never had a list (a put).
     this.dispatch.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
-    this.dispatch.role.addToPolicy(onPartitions(table, ['PutItem'], ['runs']));
+    this.dispatch.role.addToPolicy(onPartitions(table, ['PutItem'], ['runs', 'lists']));
+    this.dispatch.role.addToPolicy(onPartitions(table, ['Query'], ['lists']));
     this.dispatch.role.addToPolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],

@@ -8,6 +8,7 @@ import {
   MAX_SCAN_NOW_COOLDOWN_MINUTES,
 } from '../core/discord/interaction-context.js';
 import { DEFAULT_BATCH_SIZE, MAX_RECEIVES } from '../core/run/batching.js';
+import { DEFAULT_LIST_LIMITS, type ListLimits } from '../core/lists/watchlist-rules.js';
 import { DEFAULT_COOLDOWN_SESSIONS } from '../core/run/signal-events.js';
 import { DEFAULT_LOOKBACK_BARS } from '../core/scan/scanners.js';
 import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON, MAX_HORIZON, parseHorizons } from '../core/scorecard/horizons.js';
@@ -108,8 +109,10 @@ export const ENV = {
   schedulesEnabled: 'SCHEDULES_ENABLED',
   /** Batches in flight at once (the event source's maxConcurrency): a run's deadline divides by it. */
   workerConcurrency: 'WORKER_CONCURRENCY',
-  /** JSON file { "<watchlist name>": ["AAPL", …] } that dispatch resolves names from. */
-  watchlistsFile: 'WATCHLISTS_FILE',
+  /** JSON file ["AAPL", …]: the stack's watchlistFile, which the list `default` is seeded from in a table that never had a list. */
+  seedWatchlistFile: 'SEED_WATCHLIST_FILE',
+  /** JSON { lists?, symbolsPerList?, symbolsPerAdd?, totalSymbols? }: the watchlists' limits over their defaults (config lists). */
+  listLimits: 'LIST_LIMITS',
   /** Set by the Lambda runtime: the function's own name (the Discord bot invokes itself to finish a command). */
   functionName: 'AWS_LAMBDA_FUNCTION_NAME',
 } as const;
@@ -172,6 +175,30 @@ const jsonStrings = () =>
   );
 
 const text = v.optional(v.string());
+
+function parsedJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const limitsRule =
+  'must be JSON { lists, symbolsPerList, symbolsPerAdd, totalSymbols } (any of them, positive whole numbers)';
+const limit = () => v.optional(v.pipe(v.number(limitsRule), v.integer(limitsRule), v.minValue(1, limitsRule)));
+
+/** The lists' limits: the variable's keys over the defaults. */
+const listLimits = () =>
+  v.pipe(
+    v.string(),
+    v.transform(parsedJson),
+    v.strictObject(
+      { lists: limit(), symbolsPerList: limit(), symbolsPerAdd: limit(), totalSymbols: limit() },
+      limitsRule,
+    ),
+    v.transform((given): ListLimits => ({ ...DEFAULT_LIST_LIMITS, ...given })),
+  );
 
 /**
  * Every variable's rule and default (as the variable's text: an unset one reads as it), keyed as
@@ -252,7 +279,8 @@ const fields = {
   ),
   schedulesEnabled: v.optional(flag(), 'true'),
   workerConcurrency: v.optional(positive(), '2'),
-  watchlistsFile: text,
+  seedWatchlistFile: text,
+  listLimits: v.optional(listLimits(), '{}'),
   functionName: text,
 } satisfies Record<Field, v.GenericSchema<string | undefined, unknown>>;
 

@@ -18,6 +18,8 @@ import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, type Stores } from '../adapters/store/stores.js';
+import type { ListStore } from '../adapters/store/list-store.js';
+import { ALL_LISTS, DEFAULT_LIST, requireListName } from '../core/lists/watchlist-rules.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
 /** Scheduler input: { watchlist, scheduledAt: "<aws.scheduler.scheduled-time>" }; the rest for manual runs. */
@@ -50,13 +52,16 @@ export interface DispatchResult {
 }
 
 export interface DispatchDeps {
-  /** Dispatch creates runs, and reads the recent ones (a scheduled run does not overlap one still running). */
-  readonly runs: Pick<Stores['runs'], 'createRun' | 'listRuns'>;
+  /**
+   * Dispatch creates runs, reads the recent ones (a scheduled run does not overlap one still
+   * running), and a run's frozen symbol list (a re-dispatch plans from it).
+   */
+  readonly runs: Pick<Stores['runs'], 'createRun' | 'listRuns' | 'runSymbols'>;
   /** How long a run of this many batches may take before the sweeper ends it (ms). */
   readonly runDeadlineMs: (batches: number) => number;
   readonly queue: ScanQueue;
-  /** Symbols of a named watchlist. */
-  readonly watchlist: (name: string) => string[];
+  /** Symbols of a named list, or of every list (ALL_LISTS: their union, each symbol once). */
+  readonly watchlist: (name: string) => Promise<readonly string[]> | readonly string[];
   readonly batchSize: number;
   readonly now: () => Date;
   /** The runtime pause: a scheduled run while paused is recorded skipped. */
@@ -80,13 +85,13 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     if (Number.isNaN(scheduledAt.getTime()))
       throw new ValidationError('scheduledAt', `scheduledAt is not a time: "${input.scheduledAt}"`);
     const name = requireWatchlistName(input.watchlist);
-    const symbols = input.symbols ? parseWatchlist(input.symbols.join('\n'), 'symbols') : watchlist(name);
+    const symbols = input.symbols ? parseWatchlist(input.symbols.join('\n'), 'symbols') : await watchlist(name);
     const scanners = input.scanners ? parseScannerNames(input.scanners.join(','), 'scanners') : SCANNER_NAMES;
     const asOf = input.asOf;
     if (asOf !== undefined) requireIsoDay(asOf, 'asOf');
     const kind = input.kind ?? (input.purpose ? 'scheduled' : 'manual');
     const explicitNow = input.now ? new Date(input.now) : undefined;
-    const planned = planDispatch({
+    const request = {
       watchlist: name,
       symbols,
       scanners,
@@ -97,8 +102,8 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       asOf,
       params: input.params,
       batchSize,
-    });
-    const plan = await unlessPaused(control, kind, planned);
+    };
+    const plan = await unlessPaused(control, kind, planDispatch(request));
 
     const startedAt = now();
     const skippedReason =
@@ -138,9 +143,13 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     } else if (!created && run.status === 'complete') {
       result = { runId: plan.runId, status: 'already_complete', symbols: symbols.length, batches: 0 };
     } else {
-      const pending = plan.messages.filter((m) => !run.doneBatches.includes(m.batch));
+      // A run created before plans from the symbols it froze then: a list changed since neither
+      // adds a symbol to it nor drops one from it.
+      const frozen = created ? symbols : await runs.runSymbols(plan.runId);
+      const messages = created ? plan.messages : planDispatch({ ...request, symbols: frozen }).messages;
+      const pending = messages.filter((m) => !run.doneBatches.includes(m.batch));
       await queue.send(pending);
-      result = { runId: plan.runId, status: 'dispatched', symbols: symbols.length, batches: pending.length };
+      result = { runId: plan.runId, status: 'dispatched', symbols: frozen.length, batches: pending.length };
       metrics.addMetric('BatchesDispatched', MetricUnit.Count, pending.length);
     }
     logger.info('dispatch finished', {
@@ -194,7 +203,6 @@ function parseEvent(event: unknown) {
 
 /** Dependencies from the settings, created once per container. */
 export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
-  const watchlists = new Map<string, string[]>();
   const stores = openStores(createDocumentClient(settings.dynamodbEndpoint), {
     tableName: required(settings, 'tableName'),
     retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
@@ -203,21 +211,7 @@ export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps
     runs: stores.runs,
     control: stores.control,
     queue: overrides.queue ?? new SqsScanQueue(required(settings, 'queueUrl')),
-    watchlist: (name) => {
-      if (watchlists.size === 0) {
-        const file = required(settings, 'watchlistsFile');
-        for (const [key, list] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>)) {
-          watchlists.set(key, parseWatchlist(list.join('\n'), `watchlist ${key}`));
-        }
-      }
-      const symbols = watchlists.get(name);
-      if (!symbols)
-        throw new ValidationError(
-          'watchlist',
-          `unknown watchlist "${name}"; configured: ${[...watchlists.keys()].join(', ')}`,
-        );
-      return symbols;
-    },
+    watchlist: (name) => listSymbols(stores.lists, name, settings.seedWatchlistFile),
     batchSize: settings.batchSize,
     runDeadlineMs: (batches) =>
       runDeadlineMs(
@@ -228,6 +222,28 @@ export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps
     now: () => new Date(),
     ...overrides,
   };
+}
+
+/**
+ * A list's symbols, or every list's (ALL_LISTS). A deployed table that has never had a list gets
+ * `default` from the stack's watchlist file first, so an upgraded stack keeps scanning its list.
+ */
+async function listSymbols(lists: ListStore, name: string, seedFile: string | undefined): Promise<string[]> {
+  if (name === ALL_LISTS) {
+    const union = await lists.union();
+    if (union.length > 0 || seedFile === undefined) return union;
+    const seed = parseWatchlist((JSON.parse(readFileSync(seedFile, 'utf8')) as string[]).join('\n'), 'watchlistFile');
+    return (await lists.seed(DEFAULT_LIST, seed, 'watchlistFile')) ? lists.union() : union;
+  }
+  const list = await lists.list(requireListName(name, 'watchlist'));
+  if (!list) {
+    const names = (await lists.lists()).map((l) => l.name);
+    throw new ValidationError(
+      'watchlist',
+      `no list named ${name}; ${names.length > 0 ? `lists: ${names.join(', ')}` : 'there is no list yet'}`,
+    );
+  }
+  return list.symbols;
 }
 
 let deps: DispatchDeps | undefined;

@@ -4,7 +4,8 @@ import { newYorkDayOfMs } from '../core/market/market-clock.js';
 import { isoDay } from '../core/market/trading-day.js';
 import { type Notice, NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, type FinishOutcome, finishRun, needsFinishing } from '../core/run/run-finish.js';
-import { deriveRunId } from '../core/run/run-id.js';
+import { deriveRunId, isWatchlistName } from '../core/run/run-id.js';
+import { ALL_LISTS } from '../core/lists/watchlist-rules.js';
 import { isShownRun, type RunRecord } from '../core/run/run-record.js';
 import { parseQueueMessage } from '../core/run/scan-message.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
@@ -331,7 +332,7 @@ async function dispatchFailed(
   const payload = (event.requestPayload ?? {}) as Record<string, unknown>;
   const error = event.responsePayload?.errorMessage ?? event.requestContext.condition ?? 'unknown error';
   const scheduledAt = new Date(typeof payload.scheduledAt === 'string' ? payload.scheduledAt : deps.now());
-  const watchlist = typeof payload.watchlist === 'string' ? payload.watchlist : 'full';
+  const watchlist = typeof payload.watchlist === 'string' ? payload.watchlist : ALL_LISTS;
   const asOf = typeof payload.asOf === 'string' ? payload.asOf : undefined;
   let runId: string;
   try {
@@ -345,7 +346,7 @@ async function dispatchFailed(
   const recorded = await deps.stores.runs.recordFailedDispatch(
     {
       runId,
-      watchlist: /^[a-z0-9][a-z0-9-]{0,39}$/.test(watchlist) ? watchlist : 'unknown',
+      watchlist: isWatchlistName(watchlist) ? watchlist : 'unknown',
       kind: purpose ? 'scheduled' : 'manual',
       ...((purpose === 'market-hours' || purpose === 'after-close' || purpose === 'refetch') && { purpose }),
       session: sessionDate,

@@ -157,7 +157,7 @@ describe('scan pipeline', () => {
       BATCH_SIZE: '30',
       RESULTS_TTL_DAYS: '7',
       RUNS_TTL_DAYS: '30',
-      WATCHLISTS_FILE: '/var/task/watchlists.json',
+      SEED_WATCHLIST_FILE: '/var/task/seed-watchlist.json',
       TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
       QUEUE_URL: { Ref: expect.stringMatching(/^PipelineScanQueue/) },
       // A run's deadline divides its batches by the workers in flight; a paused deployment expects no run.
@@ -190,11 +190,12 @@ describe('least privilege', () => {
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
   });
 
-  it('lets dispatch create and read runs, query the runs index, send batches and hand a failure to the sweeper — nothing else', () => {
+  it('lets dispatch create and read runs, query the runs index and the lists, send batches and hand a failure to the sweeper — nothing else', () => {
     const role = roleOf(functionId('Dispatch'));
     expect(actionsOf(role).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Query',
       'lambda:InvokeFunction',
       'logs:CreateLogStream',
@@ -203,11 +204,18 @@ describe('least privilege', () => {
     ]);
     const table = statementsOf(role).find((s) => [s.Action].flat().includes('dynamodb:PutItem'));
     expect(table?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] });
-    // Is a run still running? The runs index, and no other.
-    const index = statementsOf(role).find((s) => s.Action === 'dynamodb:Query');
-    expect(index?.Resource).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] }, '/index/gsi1']],
-    });
+    // Is a run still running? The runs index, and no other; on the table, the lists' partition only.
+    const queries = statementsOf(role).filter((s) => s.Action === 'dynamodb:Query');
+    expect(queries.map((s) => [s.Resource, s.Condition])).toEqual([
+      [
+        { 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS'] } },
+      ],
+      [
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] }, '/index/gsi1']] },
+        undefined,
+      ],
+    ]);
     const invoke = statementsOf(role).find((s) => s.Action === 'lambda:InvokeFunction');
     expect(invoke?.Resource).toEqual([
       { 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] },
@@ -323,7 +331,8 @@ describe('least privilege down to the key', () => {
   // Each function's writes and the partitions it owns, as the stores it uses write them: one
   // statement per grant.
   const OWNED = {
-    dispatch: { fn: 'PipelineDispatchFunction', grants: [{ writes: ['PutItem'], partitions: ['RUN#*'] }] },
+    // Runs, and the list `default` seeded once.
+    dispatch: { fn: 'PipelineDispatchFunction', grants: [{ writes: ['PutItem'], partitions: ['RUN#*', 'LISTS'] }] },
     'scan-batch': {
       fn: 'PipelineScanBatchFunction',
       grants: [
@@ -386,6 +395,7 @@ describe('least privilege down to the key', () => {
       observations: 'OBS#*',
       scorecard: 'SCORECARD',
       scorecardDocument: 'SCORECARD#DOC',
+      lists: 'LISTS',
     });
     const owns = (partitions: string[], key: { pk: string }) => partitions.some((p) => like(p, key.pk));
     const runKeys = [
@@ -402,6 +412,7 @@ describe('least privilege down to the key', () => {
       KEYS.aggregate(10, 'macd', 'bullish_cross', 15),
     ];
     const documentKeys = [KEYS.scorecardDocument()];
+    const listKeys = [KEYS.watchlist('semis'), KEYS.listsSeeded()];
     const outboxKeys = [KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0), KEYS.outboxLease('alerts')];
     const controlKeys = [
       KEYS.pause(),
@@ -409,7 +420,7 @@ describe('least privilege down to the key', () => {
       KEYS.notice('provider-credentials'),
       KEYS.tokenStatus(),
     ];
-    for (const key of runKeys) expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(true);
+    for (const key of [...runKeys, ...listKeys]) expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(true);
     for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys, ...documentKeys])
       expect(owns(partitionsOf('scan-batch'), key), key.pk).toBe(true);
     for (const key of [...runKeys, ...outboxKeys, ...controlKeys, ...documentKeys])
@@ -421,8 +432,12 @@ describe('least privilege down to the key', () => {
     for (const key of [...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys, ...documentKeys])
       expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(false);
     for (const key of [...eventKeys, ...scorecardKeys]) expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
-    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...scorecardKeys, ...documentKeys])
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...scorecardKeys, ...documentKeys, ...listKeys])
       expect(owns(partitionsOf('discord'), key), key.pk).toBe(false);
+    for (const key of listKeys) {
+      expect(owns(partitionsOf('scan-batch'), key), key.pk).toBe(false);
+      expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
+    }
     const [, observations, aggregates] = OWNED['scan-batch'].grants;
     for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys]) {
       expect(owns(observations.partitions, key), key.pk).toBe(false);
@@ -489,10 +504,10 @@ describe('schedules', () => {
     }
   });
 
-  it('bundle the watchlist dispatch resolves: 150 symbols', () => {
+  it('bundle the watchlist file dispatch seeds the list `default` from: 150 symbols', () => {
     const config = loadConfig({}, projectRoot);
-    expect(config.watchlists).toEqual({ full: expect.any(Array) });
-    expect(config.watchlists.full).toHaveLength(150);
+    expect(config.seedWatchlist).toHaveLength(150);
+    expect(config.seedWatchlist.slice(0, 2)).toEqual(['AAPL', 'MSFT']);
   });
 
   it('give the worker the alert settings and the provider its delay (and the budget its amount)', () => {

@@ -273,7 +273,7 @@ describe('dispatch handler', () => {
     const { dispatch, runs } = handlerWith();
     const cases: [unknown, string][] = [
       [{}, 'bad dispatch event: watchlist: Invalid input: expected string, received undefined'],
-      [{ watchlist: 'Full List' }, 'watchlist must be 1-40 lower-case letters, digits or dashes, got "Full List"'],
+      [{ watchlist: 'Full List' }, 'watchlist must be 1-40 lower-case letters, digits, "_" or "-", got "Full List"'],
       [{ watchlist: 'full', scanners: ['rsi'] }, 'unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb'],
       [{ watchlist: 'full', asOf: '2026-02-30' }, 'asOf must be a real date as YYYY-MM-DD, got "2026-02-30"'],
       [{ watchlist: 'full', scheduledAt: 'tomorrow' }, 'scheduledAt is not a time: "tomorrow"'],

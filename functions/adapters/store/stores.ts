@@ -3,6 +3,7 @@ import { AlertStore } from './alert-store.js';
 import { BarsStore } from './bars-store.js';
 import { ControlStore } from './control-store.js';
 import { EventStore } from './event-store.js';
+import { ListStore } from './list-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { ResultStore } from './result-store.js';
 import { RunStore } from './run-store.js';
@@ -33,6 +34,8 @@ export interface Stores {
   readonly control: ControlStore;
   /** The live scorecard: each observation once, and the aggregates the reads serve. */
   readonly scorecard: ScorecardStore;
+  /** The named watchlists a run of every list scans the union of. */
+  readonly lists: ListStore;
 }
 
 export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
@@ -47,6 +50,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     outbox: new OutboxStore(table, retention.runsDays),
     control: new ControlStore(table, retention.runsDays),
     scorecard: new ScorecardStore(table, retention.scorecardDays ?? DEFAULT_RETENTION.scorecardDays),
+    lists: new ListStore(table),
   };
 }
 

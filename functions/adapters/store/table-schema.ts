@@ -21,6 +21,8 @@
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
  *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
  *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause> | TOKEN   runtime switches, once-per-cause notices, the provider token's age
+ *   watchlist    pk LISTS           sk L#<name>                           a named list: its symbols (a string set), version, who changed it and when (kept until deleted)
+ *   lists seeded pk LISTS           sk SEEDED                             the table had `default` seeded from the stack's watchlist file (once)
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -53,6 +55,8 @@ export const ITEM_TYPES = {
   outboxMessage: 'outbox-message',
   outboxLease: 'outbox-lease',
   control: 'control',
+  watchlist: 'watchlist',
+  listsSeeded: 'lists-seeded',
 } as const;
 
 /** Items expire after these many days unless configured otherwise. */
@@ -89,6 +93,9 @@ const PREFIX = {
   scanNow: 'SCANNOW#',
   notice: 'NOTICE#',
   token: 'TOKEN',
+  lists: 'LISTS',
+  list: 'L#',
+  seeded: 'SEEDED',
 } as const;
 
 export interface ItemKey {
@@ -216,13 +223,18 @@ export const KEYS = {
   notices: (): KeyRange => ({ pk: PREFIX.control, skPrefix: PREFIX.notice }),
   /** When the provider's refresh token was issued, as last checked (Schwab's lasts 7 days). */
   tokenStatus: (): ItemKey => ({ pk: PREFIX.control, sk: PREFIX.token }),
+  /** A named watchlist. */
+  watchlist: (name: string): ItemKey => ({ pk: PREFIX.lists, sk: `${PREFIX.list}${name}` }),
+  watchlists: (): KeyRange => ({ pk: PREFIX.lists, skPrefix: PREFIX.list }),
+  /** Written once `default` has been seeded from the watchlist file: a table whose lists were all deleted is not seeded again. */
+  listsSeeded: (): ItemKey => ({ pk: PREFIX.lists, sk: PREFIX.seeded }),
 } as const;
 
 /**
  * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition, one per partition family: the
  * runs (with their results and alert logs), the signal events (with their states), the alert
  * outbox, the runtime controls, the cached bars, the scorecard's observations (with their
- * sessions), its aggregates and its document. A role writes only the families it owns.
+ * sessions), its aggregates and its document, the watchlists. A role writes only the families it owns.
  */
 export const LEADING_KEYS = {
   runs: `${PREFIX.run}*`,
@@ -233,4 +245,5 @@ export const LEADING_KEYS = {
   observations: `${PREFIX.observations}*`,
   scorecard: PREFIX.scorecard,
   scorecardDocument: PREFIX.scorecardDocument,
+  lists: PREFIX.lists,
 } as const;

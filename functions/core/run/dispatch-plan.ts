@@ -67,13 +67,19 @@ export function unchangedReason(instantMs: number, purpose?: RunPurpose): string
  * go to one or two of its items).
  */
 export function planDispatch(request: DispatchRequest): DispatchPlan {
-  if (request.symbols.length === 0)
+  // A person asked for a scan of nothing: an error. A schedule whose lists are all empty: a skipped run.
+  if (request.symbols.length === 0 && request.kind === 'manual')
     throw new ValidationError('symbols', `watchlist "${request.watchlist}" has no symbols`);
   planScan(request.scanners, request.params); // rejects bad parameters before anything is written
   const runId = deriveRunId(request.scheduledAt, request.watchlist, request.asOf);
   const instantMs = (request.now ?? request.scheduledAt).getTime();
   const session = request.asOf ? sessionOnOrBefore(parseIsoDay(request.asOf)) : sessionCoveredAt(instantMs);
-  const skippedReason = request.kind === 'manual' ? null : unchangedReason(instantMs, request.purpose);
+  const skippedReason =
+    request.kind === 'manual'
+      ? null
+      : request.symbols.length === 0
+        ? `nothing to scan: watchlist "${request.watchlist}" has no symbols (add some: docs/watchlists.md)`
+        : unchangedReason(instantMs, request.purpose);
   const scheduledAt = request.scheduledAt.toISOString();
   const messages = skippedReason
     ? []

@@ -1,12 +1,17 @@
 import { ValidationError } from '../errors.js';
 
-const WATCHLIST_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** What a run is of: a list's name, `full` (every list) or a label of the local runtime's (`replay`). */
+const WATCHLIST_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+export function isWatchlistName(name: string): boolean {
+  return WATCHLIST_NAME.test(name);
+}
 
 export function requireWatchlistName(name: string, parameter = 'watchlist'): string {
-  if (!WATCHLIST_NAME.test(name)) {
+  if (!isWatchlistName(name)) {
     throw new ValidationError(
       parameter,
-      `${parameter} must be 1-40 lower-case letters, digits or dashes, got "${name}"`,
+      `${parameter} must be 1-40 lower-case letters, digits, "_" or "-", got "${name}"`,
     );
   }
   return name;
