@@ -6,7 +6,8 @@ import { discordCommand } from '../functions/local/cli/discord-command.js';
 import { replayCommand } from '../functions/local/cli/replay-command.js';
 import { scanCommand } from '../functions/local/cli/scan-command.js';
 import { scorecardCommand } from '../functions/local/cli/scorecard-command.js';
-import { UsageError } from '../functions/local/cli/usage-error.js';
+import { CommandFailure, UsageError } from '../functions/local/cli/usage-error.js';
+import { watchlistCommand } from '../functions/local/cli/watchlist-command.js';
 
 const USAGE = `Usage: scanfleet <command> [options]
 
@@ -16,6 +17,7 @@ Commands:
   replay     replay the schedule over past sessions: what would the Discord channel have received?
   scorecard  what happened after each signal: forward returns per scanner and signal vs all sessions
   discord    register the Discord slash commands (discord register --guild ID | --global)
+  watchlist  the watchlists a run scans: ls, show, add, rm, import, export (--db DIR | --table NAME)
   pause      pause the scheduled runs (pause [--reason TEXT] --table NAME | --db DIR); resume undoes it
 
 Run "scanfleet <command> --help" for a command's options.`;
@@ -45,6 +47,9 @@ try {
     case 'discord':
       await discordCommand(rest, io);
       break;
+    case 'watchlist':
+      await watchlistCommand(rest, io);
+      break;
     case 'pause':
     case 'resume':
       await controlCommand(command, rest, io);
@@ -62,6 +67,9 @@ try {
   if (error instanceof UsageError) {
     process.stderr.write(`scanfleet: ${error.message}\n`);
     process.exitCode = 2;
+  } else if (error instanceof CommandFailure) {
+    process.stderr.write(`scanfleet: ${error.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(
       `scanfleet: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -25,7 +25,7 @@ function synth(context: unknown = {}, extra?: (stack: ScanfleetStack) => void) {
   return { app, stack, template: () => Template.fromStack(stack) };
 }
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 let template: Template;

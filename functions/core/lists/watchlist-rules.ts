@@ -137,3 +137,17 @@ export class ListError extends ScanfleetError {
     super(message);
   }
 }
+
+/**
+ * The entries of a watchlist file: a text file (one symbol a line, or separated by spaces or
+ * commas; `#` starts a comment) or a TradingView export (`###Section,NASDAQ:AAPL,NYSE:IBM`:
+ * sections dropped, exchange prefixes removed). The entries are checked by parseSymbolRequest.
+ */
+export function watchlistFileEntries(text: string): string[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .flatMap((line) => (/^\s*#(?!##)/.test(line) ? [] : line.replace(/\s#(?!##).*$/, '').split(/[\s,]+/)))
+    .filter((entry) => entry.length > 0 && !entry.startsWith('###'))
+    .map((entry) => entry.replace(/^[A-Za-z_]+:/, ''));
+}

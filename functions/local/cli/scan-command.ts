@@ -22,6 +22,10 @@ import {
 import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { peakRssBytes } from '../../adapters/observability.js';
 import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
+import { type EmbeddedStore, startEmbeddedStore } from '../embedded-store.js';
+import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
+import { openStores } from '../../adapters/store/stores.js';
+import { ALL_LISTS } from '../../core/lists/watchlist-rules.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
 import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
@@ -44,7 +48,8 @@ Options:
   --scanners LIST         comma-separated, from ${SCANNER_NAMES.join(', ')} (default: all)
   --set SCANNER.KEY=N     override a scanner parameter, e.g. --set macd.fastPeriod=8 (repeatable)
   --lookback N            bars fetched per symbol (default: ${DEFAULT_LOOKBACK_BARS})
-  --db DIR                keep the embedded store's data under DIR (default: in memory)
+  --db DIR                keep the embedded store's data under DIR (default: in memory); without --watchlist
+                          or --symbols, scan the union of the lists kept there (scanfleet watchlist), if any
   --top N                 then rank the top N setups: each symbol's signals scored by the scorecard of
                           the history through the as-of (docs/scorecard.md, "Top setups")
   --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_SCORE_HORIZON})
@@ -63,8 +68,39 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   const started = performance.now();
   const showProgress = !args.json && io.stderr.isTTY === true;
   configureLocalEnvironment({ verbose: args.verbose });
+  const store = args.dbPath === undefined ? undefined : await startEmbeddedStore({ path: args.dbPath });
+  try {
+    await scanAndReport(await withStoredLists(args, store), io, started, showProgress, store);
+  } finally {
+    await store?.close();
+  }
+}
+
+/**
+ * A local store's lists: `--db DIR` without --watchlist or --symbols scans the union of the
+ * lists kept there (`scanfleet watchlist`), when it has any.
+ */
+async function withStoredLists(args: ScanArgs, store: EmbeddedStore | undefined): Promise<ScanArgs> {
+  if (!store || !args.listsFromStore) return args;
+  const client = createDocumentClient(store.endpoint);
+  try {
+    const union = await openStores(client, { tableName: store.tableName }).lists.union();
+    return union.length > 0 ? { ...args, watchlistName: ALL_LISTS, symbols: union } : args;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function scanAndReport(
+  args: ScanArgs,
+  io: CommandIo,
+  started: number,
+  showProgress: boolean,
+  store: EmbeddedStore | undefined,
+): Promise<void> {
   const { run, symbols, outcomes, deadLetters } = await runLocalPipeline({
     ...pipelineOptions(args),
+    ...(store && { store }),
     env: io.env,
     onProgress: showProgress ? (done, total) => io.stderr.write(`\rScanning ${done}/${total} symbols…`) : undefined,
   });
@@ -158,6 +194,8 @@ export interface ScanArgs {
   readonly provider: ProviderName;
   readonly dataDir: string;
   readonly dbPath?: string;
+  /** Scan the lists of the --db store when it has any (neither --watchlist nor --symbols given). */
+  readonly listsFromStore?: boolean;
   /** "default" for the bundled watchlist, else the watchlist file's name, or "symbols". */
   readonly watchlistName: string;
   readonly symbols: string[];
@@ -243,6 +281,7 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
           : watchlistNameOf(values.watchlist);
     const dbPath = values.db === undefined ? undefined : resolve(values.db);
     return {
+      listsFromStore: dbPath !== undefined && values.symbols === undefined && values.watchlist === undefined,
       help: false,
       json: values.json,
       verbose: values.verbose,

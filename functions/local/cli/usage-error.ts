@@ -7,6 +7,12 @@ export class UsageError extends ScanfleetError {
   override readonly code = 'usage';
 }
 
+/** A command that could not do what it was asked (a refusal, a provider that cannot answer): one line, exit code 1. */
+export class CommandFailure extends ScanfleetError {
+  override readonly name = 'CommandFailure';
+  override readonly code = 'failed';
+}
+
 /** A command's options, strictly and without positionals: one it does not know is a UsageError. */
 export function parseOptions<const O extends NonNullable<ParseArgsConfig['options']>>(
   argv: readonly string[],

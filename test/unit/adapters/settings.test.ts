@@ -86,8 +86,35 @@ describe('the handlers’ settings', () => {
       { SCAN_NOW_COOLDOWN_MINUTES: '0' },
       'environment variable SCAN_NOW_COOLDOWN_MINUTES must be a whole number of minutes from 1 to 1440, got "0"',
     ],
+    [
+      { LIST_LIMITS: '{"lists":0}' },
+      'environment variable LIST_LIMITS must be JSON { lists, symbolsPerList, symbolsPerAdd, totalSymbols } (any of them, positive whole numbers)',
+    ],
+    [
+      { LIST_LIMITS: '{"symbols":10}' },
+      'environment variable LIST_LIMITS must be JSON { lists, symbolsPerList, symbolsPerAdd, totalSymbols } (any of them, positive whole numbers)',
+    ],
+    [
+      { LIST_LIMITS: 'fifty' },
+      'environment variable LIST_LIMITS must be JSON { lists, symbolsPerList, symbolsPerAdd, totalSymbols } (any of them, positive whole numbers)',
+    ],
   ])('refuse %j in one line naming the variable', (variables, message) => {
     expect(() => settingsFrom(variables)).toThrow(new SettingsError(message));
+  });
+
+  it('take the lists’ limits over their defaults', () => {
+    expect(settingsFrom({}).listLimits).toEqual({
+      lists: 50,
+      symbolsPerList: 1000,
+      symbolsPerAdd: 100,
+      totalSymbols: 5000,
+    });
+    expect(settingsFrom({ LIST_LIMITS: '{"lists":5,"totalSymbols":600}' }).listLimits).toEqual({
+      lists: 5,
+      symbolsPerList: 1000,
+      symbolsPerAdd: 100,
+      totalSymbols: 600,
+    });
   });
 
   it('name the variable a handler needs and was not given', () => {
