@@ -14,6 +14,7 @@ import { shownTopSetups } from '../adapters/store/shown-top-setups.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
 import { type ApiAccess, needsToken } from '../core/api/access.js';
+import { requireListName } from '../core/lists/watchlist-rules.js';
 import type { DashboardAssets } from './dashboard-assets.js';
 import {
   allowQuery,
@@ -113,12 +114,33 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
     case 'top':
       if (id) throw notFound(request.path);
       return topSetups(request, deps);
+    case 'watchlists':
+      if (sub) throw notFound(request.path);
+      return id ? watchlist(request, deps, id) : watchlists(request, deps);
     case 'debug':
       if (id !== 'memory' || sub) throw notFound(request.path);
       return debugMemory(request, deps);
     default:
       throw notFound(request.path);
   }
+}
+
+/** GET /api/watchlists — every list: name, symbol count, version, who changed it and when. */
+async function watchlists(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  allowQuery(request, []);
+  const lists = await deps.lists.lists();
+  return json(200, {
+    lists: lists.map(({ symbols, ...list }) => ({ ...list, symbolCount: symbols.length })),
+    symbolCount: new Set(lists.flatMap((l) => l.symbols)).size,
+  });
+}
+
+/** GET /api/watchlists/{name} — one list with its symbols. */
+async function watchlist(request: ApiRequest, deps: ApiDeps, name: string): Promise<ApiResponse> {
+  allowQuery(request, []);
+  const list = await deps.lists.list(requireListName(name, 'name'));
+  if (!list) throw new HttpError(404, 'not_found', `no list named ${name}`, 'name');
+  return json(200, { list });
 }
 
 /** GET /api/scans/{scanner}?signal=&limit=&cursor= — the latest complete (or partial) run's results. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type ApiAccess, needsToken } from '../core/api/access.js';
+import { type ApiAccess, isListWrite, needsToken } from '../core/api/access.js';
 import { CHALLENGE, checkBearer } from '../api/bearer-auth.js';
 import { localLambdaContext } from './lambda-context.js';
 
@@ -74,7 +74,7 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): void {
  * `auth`, the protected routes need the token first, as behind the stack's authorizer.
  */
 export async function startDevServer(
-  routes: { api: Handler; discord?: Handler },
+  routes: { api: Handler; discord?: Handler; lists?: Handler },
   options: { port?: number; host?: string; auth?: DevAuth } = {},
 ): Promise<DevServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -133,9 +133,14 @@ export async function startDevServer(
           ...(body.length > 0 && { body: body.toString('base64'), isBase64Encoded: true }),
         } as APIGatewayProxyEventV2;
         try {
-          // Two integrations on one HTTP API, as in the stack: interactions, and everything else.
-          const handler = url.pathname === '/discord/interactions' && routes.discord ? routes.discord : routes.api;
-          const response = await handler(event, localLambdaContext(handler === routes.api ? 'api' : 'discord'));
+          // Three integrations on one HTTP API, as in the stack: interactions, the lists' writes, and everything else.
+          const [name, handler] =
+            url.pathname === '/discord/interactions' && routes.discord
+              ? ['discord', routes.discord]
+              : routes.lists && isListWrite(req.method ?? 'GET', url.pathname)
+                ? ['lists-writer', routes.lists]
+                : ['api', routes.api];
+          const response = await handler(event, localLambdaContext(name));
           if (!response) throw new Error('the handler gave no response');
           res.writeHead(response.statusCode, response.headers ?? {});
           res.end(response.isBase64Encoded ? Buffer.from(response.body, 'base64') : response.body);

@@ -72,8 +72,11 @@ export async function startLocalStack(
       ...options.discord,
     });
     const discordHandler = createDiscordHandler(() => discordDepsOnce);
+    const { createListsWriterHandler, listsWriterDeps } = await import('../lists-writer/handler.js');
+    const listsDepsOnce = listsWriterDeps(settings);
+    const listsWriter = createListsWriterHandler(() => listsDepsOnce);
     server = await startDevServer(
-      { api, discord: discordHandler },
+      { api, discord: discordHandler, lists: listsWriter as Parameters<typeof startDevServer>[0]['api'] },
       { port: options.port, host: options.host, auth: options.auth },
     );
     const started = server;

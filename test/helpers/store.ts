@@ -62,6 +62,7 @@ export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 
       events: counted('events'),
       control: counted('control'),
       scorecard: counted('scorecard'),
+      lists: counted('lists'),
     },
     calls: () => calls,
   };

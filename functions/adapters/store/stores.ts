@@ -64,6 +64,7 @@ export type BarsReader = Pick<BarsStore, 'closedBars'>;
 export type EventReader = Pick<EventStore, 'eventsOf'>;
 export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
 export type ScorecardReader = Pick<ScorecardStore, 'scorecard'>;
+export type ListReader = Pick<ListStore, 'lists' | 'list'>;
 
 /** The stores as the API and the Discord commands see them: reads only. */
 export interface ReadStores {
@@ -73,10 +74,11 @@ export interface ReadStores {
   readonly events: EventReader;
   readonly control: ControlReader;
   readonly scorecard: ScorecardReader;
+  readonly lists: ListReader;
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, bars, events, control, scorecard }: Stores): ReadStores {
+export function readStores({ runs, results, bars, events, control, scorecard, lists }: Stores): ReadStores {
   return {
     runs: {
       getRun: runs.getRun.bind(runs),
@@ -96,5 +98,6 @@ export function readStores({ runs, results, bars, events, control, scorecard }: 
     events: { eventsOf: events.eventsOf.bind(events) },
     control: { paused: control.paused.bind(control), tokenStatus: control.tokenStatus.bind(control) },
     scorecard: { scorecard: scorecard.scorecard.bind(scorecard) },
+    lists: { lists: lists.lists.bind(lists), list: lists.list.bind(lists) },
   };
 }

@@ -13,7 +13,7 @@ export const API_ACCESS = ['open', 'token', 'public-reads'] as const;
 export type ApiAccess = (typeof API_ACCESS)[number];
 
 export interface RouteRule {
-  readonly method: 'GET';
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** API Gateway's path syntax: {name} is one path segment. */
   readonly path: string;
 }
@@ -31,6 +31,22 @@ export const PUBLIC_READS: readonly RouteRule[] = [
 
 /** Under /api and never public, named so that no public route can cover them. */
 export const NEVER_PUBLIC: readonly RouteRule[] = [{ method: 'GET', path: '/api/symbols/{symbol}/chart' }];
+
+/**
+ * The watchlists' writes: the lists-writer function's routes (the read API writes nothing), never
+ * public. Their reads (GET /api/watchlists…) are the read API's.
+ */
+export const LIST_WRITES: readonly RouteRule[] = [
+  { method: 'PUT', path: '/api/watchlists/{name}' },
+  { method: 'DELETE', path: '/api/watchlists/{name}' },
+  { method: 'POST', path: '/api/watchlists/{name}/symbols' },
+  { method: 'DELETE', path: '/api/watchlists/{name}/symbols/{symbol}' },
+];
+
+/** Whether a request is one of the lists-writer's routes (the dev server sends it there, as the gateway does). */
+export function isListWrite(method: string, path: string): boolean {
+  return LIST_WRITES.some((rule) => matches(rule, method, path));
+}
 
 /** The paths the gateway protects: /api itself and everything below it. */
 export const PROTECTED_PATHS = ['/api', '/api/{proxy+}'] as const;

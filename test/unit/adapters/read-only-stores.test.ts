@@ -27,6 +27,11 @@ const WRITES = [
   'resolveNotice',
   'recordTokenStatus',
   'record',
+  'add',
+  'remove',
+  'replace',
+  'delete',
+  'seed',
 ];
 
 /**
@@ -51,6 +56,10 @@ export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
   void commands.runs.recordBatch;
   // @ts-expect-error the API's scorecard is read only
   void deps.scorecard.record;
+  // @ts-expect-error the API's lists are read only (their writes are the lists-writer's)
+  void deps.lists.add;
+  // @ts-expect-error the Discord commands' lists are read only (they ask the lists-writer)
+  void commands.lists.remove;
 }
 
 describe('the API and the Discord commands get the stores without their write methods', () => {
@@ -63,6 +72,7 @@ describe('the API and the Discord commands get the stores without their write me
     expectTypeOf<keyof ApiDeps['events']>().toEqualTypeOf<'eventsOf'>();
     expectTypeOf<keyof ApiDeps['control']>().toEqualTypeOf<'paused' | 'tokenStatus'>();
     expectTypeOf<keyof ApiDeps['scorecard']>().toEqualTypeOf<'scorecard'>();
+    expectTypeOf<keyof ApiDeps['lists']>().toEqualTypeOf<'lists' | 'list'>();
     expectTypeOf<CommandDeps['runs']>().toEqualTypeOf<ApiDeps['runs']>();
   });
 
@@ -76,7 +86,9 @@ describe('the API and the Discord commands get the stores without their write me
       'eventsOf',
       'formingBar',
       'getRun',
+      'list',
       'listRuns',
+      'lists',
       'paused',
       'runProblems',
       'runResults',

@@ -1,0 +1,189 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import * as v from 'valibot';
+import { ProviderError, ValidationError } from '../core/errors.js';
+import { ListError } from '../core/lists/watchlist-rules.js';
+import { checkSchema, nonArray } from '../core/schemas.js';
+import { createMarketData } from '../adapters/market-data/create-market-data.js';
+import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
+import { injectLambdaContext } from '../adapters/telemetry/logger.js';
+import { logMetrics } from '../adapters/telemetry/metrics.js';
+import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
+import type { Watchlist } from '../adapters/store/list-store.js';
+import { openStores } from '../adapters/store/stores.js';
+import { environmentSettings, required, type Settings } from '../adapters/settings.js';
+import { type ApiResponse, errorResponse, HttpError, json } from '../api/http.js';
+import { type WatchlistChanges, watchlistChanges } from './watchlist-changes.js';
+
+const { logger, metrics } = createTelemetry('lists-writer');
+const isColdStart = coldStartTracker();
+
+/** A change as the Discord function asks for it (a direct invocation): who, what, which list. */
+const invocationSchema = nonArray(
+  v.strictObject({
+    action: v.picklist(['add', 'remove']),
+    list: v.string(),
+    symbols: v.array(v.string()),
+    /** Who asked: shown as the list's last change. */
+    by: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
+  }),
+);
+export type ListsWriterInvocation = v.InferInput<typeof invocationSchema>;
+
+/** The answer to an invocation: what changed, or the refusal in one line. */
+export type ListsWriterAnswer =
+  | { ok: true; action: 'add'; added: string[]; already: string[]; repeated: string[]; list: Watchlist }
+  | { ok: true; action: 'remove'; removed: string[]; absent: string[]; list: Watchlist }
+  | { ok: false; error: { code: string; message: string; parameter?: string } };
+
+export interface ListsWriterDeps {
+  readonly changes: WatchlistChanges;
+}
+
+/**
+ * The only writer of the watchlists: the API's write routes (behind the gateway's authorizer) and
+ * the Discord function's /watch (a direct invocation). Every change goes through WatchlistChanges:
+ * validated, checked with the provider, an atomic update.
+ */
+export function createListsWriterHandler(deps: () => ListsWriterDeps) {
+  const write = async (
+    event: APIGatewayProxyEventV2 | ListsWriterInvocation,
+    context: Context,
+  ): Promise<ApiResponse | ListsWriterAnswer> => {
+    const started = performance.now();
+    const { changes } = deps();
+    if ('requestContext' in event) {
+      const response = await httpWrite(event, changes, context);
+      logger.info('request', {
+        method: event.requestContext.http.method,
+        path: event.rawPath.slice(0, 200),
+        status: response.statusCode,
+        ...invocationFigures(metrics, started, isColdStart()),
+      });
+      return response;
+    }
+    const answer = await invocationWrite(event, changes);
+    logger.info('invocation', {
+      ok: answer.ok,
+      ...(!answer.ok && { code: answer.error.code }),
+      ...invocationFigures(metrics, started, isColdStart()),
+    });
+    return answer;
+  };
+  return middy(write).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+async function invocationWrite(event: unknown, changes: WatchlistChanges): Promise<ListsWriterAnswer> {
+  const parsed = checkSchema(invocationSchema, event);
+  if (!parsed.success) {
+    const [issue] = parsed.issues;
+    return {
+      ok: false,
+      error: { code: 'bad_parameter', message: `${issue.path}: ${issue.message}`, parameter: issue.path },
+    };
+  }
+  const { action, list, symbols, by } = parsed.output;
+  try {
+    return action === 'add'
+      ? { ok: true, action, ...(await changes.add(list, symbols, by)) }
+      : { ok: true, action, ...(await changes.remove(list, symbols, by)) };
+  } catch (error) {
+    const refusal = asHttpError(error);
+    return { ok: false, error: { code: refusal.code, message: refusal.message, parameter: refusal.parameter } };
+  }
+}
+
+/** A refusal as its HTTP answer: a bad request 400, a missing list 404, a stale version 409, a limit or unknown symbol 422, the provider 502. */
+function asHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof ValidationError) return new HttpError(400, error.code, error.message, error.parameter);
+  if (error instanceof ListError) {
+    const status = { not_found: 404, conflict: 409, limit: 422, unknown_symbol: 422 }[error.code];
+    return new HttpError(status, error.code, error.message, error.parameter);
+  }
+  if (error instanceof ProviderError)
+    return new HttpError(502, 'provider_error', error.message, 'symbols', { expose: true });
+  throw error;
+}
+
+const putBody = v.strictObject({
+  symbols: v.array(v.string()),
+  /** The version read: required to replace a list that exists, absent to create one. */
+  version: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+});
+const postBody = v.strictObject({ symbols: v.union([v.array(v.string()), v.string()]) });
+
+/** The routes: PUT/DELETE /api/watchlists/{name}, POST …/{name}/symbols, DELETE …/{name}/symbols/{symbol}. */
+async function httpWrite(
+  event: APIGatewayProxyEventV2,
+  changes: WatchlistChanges,
+  context: Context,
+): Promise<ApiResponse> {
+  const method = event.requestContext.http.method;
+  const [api, resource, name, sub, symbol, ...rest] = event.rawPath.split('/').filter((s) => s.length > 0);
+  const by = 'API';
+  try {
+    if (api !== 'api' || resource !== 'watchlists' || name === undefined || rest.length > 0)
+      throw new HttpError(404, 'not_found', `no route ${method} ${event.rawPath}`);
+    if (sub === undefined && method === 'PUT') {
+      const body = parseBody(event, putBody);
+      return json(200, { list: await changes.replace(name, body.symbols, by, body.version) });
+    }
+    if (sub === undefined && method === 'DELETE') return json(200, { deleted: await changes.delete(name) });
+    if (sub === 'symbols' && symbol === undefined && method === 'POST') {
+      const { added, already, repeated, list } = await changes.add(name, parseBody(event, postBody).symbols, by);
+      return json(200, { added, already, repeated, list });
+    }
+    if (sub === 'symbols' && symbol !== undefined && method === 'DELETE') {
+      const { removed, absent, list } = await changes.remove(name, decodeURIComponent(symbol), by);
+      return json(200, { removed, absent, list });
+    }
+    throw new HttpError(405, 'method_not_allowed', `${method} ${event.rawPath} is not a watchlist change`);
+  } catch (error) {
+    try {
+      return errorResponse(asHttpError(error));
+    } catch {
+      logger.error('request failed', { path: event.rawPath.slice(0, 200), error: error as Error });
+      return json(500, {
+        error: {
+          code: 'internal',
+          message: 'internal error; quote this request id when reporting it',
+          requestId: context.awsRequestId,
+        },
+      });
+    }
+  }
+}
+
+function parseBody<S extends v.GenericSchema>(event: APIGatewayProxyEventV2, schema: S): v.InferOutput<S> {
+  const text =
+    event.body === undefined
+      ? ''
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'bad_parameter', 'the body must be JSON', 'body');
+  }
+  const parsed = checkSchema(schema, value);
+  if (!parsed.success) {
+    const [issue] = parsed.issues;
+    throw new HttpError(400, 'bad_parameter', `${issue.path || 'body'}: ${issue.message}`, issue.path || 'body');
+  }
+  return parsed.output;
+}
+
+/** Dependencies from the settings, created once per container. */
+export function listsWriterDeps(settings: Settings): ListsWriterDeps {
+  const { lists } = openStores(createDocumentClient(settings.dynamodbEndpoint), {
+    tableName: required(settings, 'tableName'),
+  });
+  let marketData: ReturnType<typeof createMarketData> | undefined;
+  return { changes: watchlistChanges(settings, lists, () => (marketData ??= createMarketData(settings))) };
+}
+
+let deps: ListsWriterDeps | undefined;
+export const handler = createListsWriterHandler(() => (deps ??= listsWriterDeps(environmentSettings())));
