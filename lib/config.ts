@@ -14,6 +14,7 @@ import { DEFAULT_LOOKBACK_BARS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_SCHEDULES } from '../functions/core/market/schedules.js';
 import { DEFAULT_COOLDOWN_SESSIONS, MAX_GAP_FILL_SESSIONS } from '../functions/core/run/signal-events.js';
 import { parseWatchlist } from '../functions/core/scan/symbols.js';
+import { DEFAULT_LIST_LIMITS, type ListLimits, MAX_TOTAL_SYMBOLS } from '../functions/core/lists/watchlist-rules.js';
 import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/providers.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
 import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../functions/core/scorecard/horizons.js';
@@ -61,6 +62,8 @@ export interface ScanfleetConfig {
   readonly scanBatch: { readonly memoryMb: number; readonly timeoutSeconds: number; readonly maxConcurrency: number };
   /** The watchdog every 15 minutes: overdue runs, dead letters, undelivered alerts, the health metrics. */
   readonly sweeper: { readonly memoryMb: number; readonly timeoutSeconds: number };
+  /** The watchlists: their limits (docs/watchlists.md) and the lists-writer function that changes them. */
+  readonly lists: ListLimits & { readonly memoryMb: number; readonly timeoutSeconds: number };
   readonly api: {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
@@ -133,6 +136,8 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   scanBatch: { memoryMb: 192, timeoutSeconds: 60, maxConcurrency: 2 },
   // VmHWM 106.8–114.3 MB over 500 sweeps.
   sweeper: { memoryMb: 192, timeoutSeconds: 300 },
+  // The API's routes time out at 29 s (API Gateway's limit for an HTTP API integration).
+  lists: { ...DEFAULT_LIST_LIMITS, memoryMb: 192, timeoutSeconds: 29 },
   // VmHWM 108.5–115.3 MB over 2,000 requests.
   api: { memoryMb: 192, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
   discord: { adminPermission: DEFAULT_ADMIN_PERMISSION, scanNowCooldownMinutes: DEFAULT_SCAN_NOW_COOLDOWN_MINUTES },
@@ -298,6 +303,16 @@ const configSchema = v.pipe(
         {},
       ),
       sweeper: v.optional(settings(lambda(defaults.sweeper, 900)), {}),
+      lists: v.optional(
+        settings({
+          ...lambda(defaults.lists, 29),
+          lists: wholeNumber(defaults.lists.lists, 1, 1_000),
+          symbolsPerList: wholeNumber(defaults.lists.symbolsPerList, 1, MAX_TOTAL_SYMBOLS),
+          symbolsPerAdd: wholeNumber(defaults.lists.symbolsPerAdd, 1, 1_000),
+          totalSymbols: wholeNumber(defaults.lists.totalSymbols, 1, MAX_TOTAL_SYMBOLS),
+        }),
+        {},
+      ),
       api: v.optional(
         settings({
           ...lambda(defaults.api, 29),

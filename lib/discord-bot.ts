@@ -18,6 +18,8 @@ export interface DiscordBotProps {
   readonly table: Table;
   readonly api: HttpApi;
   readonly dispatch: IFunction;
+  /** /watch add and remove ask it: the Discord function holds no list write of its own. */
+  readonly listsWriter: IFunction;
   readonly secret: ISecret;
   readonly projectRoot: string;
 }
@@ -28,7 +30,7 @@ export class DiscordBot extends Construct {
 
   constructor(scope: Construct, id: string, props: DiscordBotProps) {
     super(scope, id);
-    const { config, table, api, dispatch, secret, projectRoot } = props;
+    const { config, table, api, dispatch, listsWriter, secret, projectRoot } = props;
     // A fixed name lets the function invoke itself for deferred replies without a reference cycle.
     const functionName = `${Stack.of(this).stackName}-discord`;
     this.handler = new ScanfleetFunction(this, 'Interactions', {
@@ -43,6 +45,7 @@ export class DiscordBot extends Construct {
         [ENV.tableName]: table.tableName,
         [ENV.discordSecretId]: secret.secretArn,
         [ENV.dispatchFunction]: dispatch.functionName,
+        [ENV.listsWriterFunction]: listsWriter.functionName,
         [ENV.schedules]: JSON.stringify([
           config.schedules.marketHours,
           config.schedules.afterClose,
@@ -71,6 +74,7 @@ export class DiscordBot extends Construct {
         actions: ['lambda:InvokeFunction'],
         resources: [
           dispatch.functionArn,
+          listsWriter.functionArn,
           Stack.of(this).formatArn({
             service: 'lambda',
             resource: 'function',

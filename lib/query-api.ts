@@ -57,6 +57,8 @@ export class QueryApi extends Construct {
   /** {"token": "…"}: the user's (api.tokenSecret) or one the stack generates. */
   readonly tokenSecret: ISecret;
   readonly stage: HttpStage;
+  /** The bearer-token authorizer every protected route uses (the lists-writer's routes too). */
+  readonly tokenAuthorizer: HttpLambdaAuthorizer;
 
   constructor(scope: Construct, id: string, props: QueryApiProps) {
     super(scope, id);
@@ -133,12 +135,13 @@ export class QueryApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
 
-    const authorizer = new HttpLambdaAuthorizer('Token', this.authorizer.fn, {
+    this.tokenAuthorizer = new HttpLambdaAuthorizer('Token', this.authorizer.fn, {
       authorizerName: 'scanfleet-token',
       identitySource: ['$request.header.Authorization'],
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
+    const authorizer = this.tokenAuthorizer;
     for (const path of PROTECTED_PATHS)
       this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration, authorizer });
     for (const rule of NEVER_PUBLIC) this.addRoute(rule, integration, authorizer);

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ResolvedConfig } from './config.js';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DiscordBot } from './discord-bot.js';
+import { ListsWriter } from './lists-writer.js';
 import { PermissionSourceAccount } from './guard.js';
 import { Observability } from './observability.js';
 import { Operations } from './operations.js';
@@ -22,6 +23,7 @@ export class ScanfleetStack extends Stack {
   readonly pipeline: ScanPipeline;
   readonly schedules: ScanSchedules;
   readonly queryApi: QueryApi;
+  readonly lists: ListsWriter;
   readonly discord?: DiscordBot;
   readonly operations: Operations;
   readonly observability: Observability;
@@ -48,12 +50,21 @@ export class ScanfleetStack extends Stack {
       table: this.results.table,
       projectRoot,
     });
+    this.lists = new ListsWriter(this, 'Lists', {
+      config,
+      table: this.results.table,
+      projectRoot,
+      api: this.queryApi.api,
+      authorizer: this.queryApi.tokenAuthorizer,
+      providerSecret: this.pipeline.providerSecret,
+    });
     this.discord = discordSecret
       ? new DiscordBot(this, 'Discord', {
           config,
           table: this.results.table,
           api: this.queryApi.api,
           dispatch: this.pipeline.dispatch.fn,
+          listsWriter: this.lists.handler.fn,
           secret: discordSecret,
           projectRoot,
         })
@@ -72,6 +83,7 @@ export class ScanfleetStack extends Stack {
         Api: this.queryApi.handler,
         Authorizer: this.queryApi.authorizer,
         Sweeper: this.operations.sweeper,
+        ListsWriter: this.lists.handler,
         ...(this.discord && { Discord: this.discord.handler }),
       },
       deadLetterQueues: { ScanQueueDlq: this.pipeline.deadLetterQueue, SchedulerDlq: this.schedules.deadLetterQueue },

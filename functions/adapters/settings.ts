@@ -93,6 +93,8 @@ export const ENV = {
   scanNowCooldownMinutes: 'SCAN_NOW_COOLDOWN_MINUTES',
   /** The dispatch function /scan-now starts (AWS). */
   dispatchFunction: 'DISPATCH_FUNCTION',
+  /** The lists-writer function /watch asks to change a list (AWS). */
+  listsWriterFunction: 'LISTS_WRITER_FUNCTION',
   /** JSON ["cron(…)", …] of the schedules (market hours, after close, re-fetch: SCHEDULE_PURPOSES' order), for /status's next run and the sweeper's watchdog. */
   schedules: 'SCHEDULES',
   scheduleTimeZone: 'SCHEDULE_TIME_ZONE',
@@ -261,6 +263,7 @@ const fields = {
     String(DEFAULT_SCAN_NOW_COOLDOWN_MINUTES),
   ),
   dispatchFunction: text,
+  listsWriterFunction: text,
   schedules: v.optional(jsonStrings(), '[]'),
   scheduleTimeZone: v.optional(v.string(), 'America/New_York'),
   appVersion: v.optional(v.string(), 'dev'),
