@@ -23,12 +23,13 @@ import { type ControlStore, SCAN_NOW_COOLDOWN_MS, type TokenStatus } from '../ad
 import type { ReadStores } from '../adapters/store/stores.js';
 import { type RunRecord, runAsOf } from '../core/run/run-record.js';
 import { scorecardCommand, topCommand } from './scorecard-commands.js';
+import { type Subcommand, watchCommand, type WatchDeps } from './watch-command.js';
 
 /**
  * The commands read runs, results and signal events; /scan-now starts a run through dispatch.
  * Of the runtime controls they may pause and resume the schedules and claim a /scan-now.
  */
-export interface CommandDeps extends ReadStores {
+export interface CommandDeps extends ReadStores, Pick<WatchDeps, 'changeList'> {
   readonly control: Pick<ControlStore, 'paused' | 'tokenStatus' | 'pause' | 'resume' | 'claimScanNow'>;
   /** Whether alerts include forming signals on the bar still trading (config alerts.intraday). */
   readonly intradayAlerts: boolean;
@@ -61,13 +62,19 @@ export interface Invocation {
 
 export interface CommandData {
   readonly name: string;
-  readonly options?: { name: string; value: unknown }[];
+  /** A command's options, or its subcommand (`/watch add …`) with the subcommand's. */
+  readonly options?: { name: string; value?: unknown; options?: { name: string; value: unknown }[] }[];
 }
 
 const EPHEMERAL = 64;
 const ephemeral = (content: string): DiscordMessage => ({ content, flags: EPHEMERAL });
 const HELP =
-  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /scan-now, /pause or /resume.';
+  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /scan-now, /pause or /resume.';
+
+/** /watch add and remove: a change made once, in the deferred reply (the provider check takes time). */
+export function isListChange(data: CommandData): boolean {
+  return data.name === 'watch' && (data.options?.[0]?.name === 'add' || data.options?.[0]?.name === 'remove');
+}
 
 /** Runs one slash command; bad input gets an ephemeral message saying what to type instead. */
 export async function runCommand(
@@ -93,6 +100,13 @@ export async function runCommand(
       return pauseCommand(option('reason'), deps, invocation);
     case 'resume':
       return resumeCommand(deps, invocation);
+    case 'watch': {
+      const admitted = () => {
+        const decision = admit('watch', deps, invocation);
+        return 'refused' in decision ? decision.refused : undefined;
+      };
+      return watchCommand(data.options?.[0] as Subcommand | undefined, deps, admitted, whoIs(invocation));
+    }
     default:
       return ephemeral(`Unknown command /${data.name.slice(0, 32)}. ${HELP}`);
   }
@@ -265,10 +279,11 @@ const ADMIN_ACTIONS = {
   'scan-now': 'start a scan',
   pause: 'pause the schedules',
   resume: 'resume the schedules',
+  watch: 'change the watchlists',
 } as const;
 
 /**
- * /scan-now, /pause and /resume: in a server, by a member with the admin permission (or
+ * /scan-now, /pause, /resume and /watch's changes: in a server, by a member with the admin permission (or
  * Administrator); anyone else is refused privately, saying why.
  */
 function admit(

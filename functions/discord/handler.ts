@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { InteractionResponseType, InteractionType } from 'discord-interactions';
-import { type Invoker, lambdaInvoker } from '../adapters/aws/lambda-invoker.js';
+import { type Invoker, lambdaInvoker, lambdaRequester, type Requester } from '../adapters/aws/lambda-invoker.js';
 import { DISCORD_API_URL, DiscordClient } from '../adapters/discord/discord-client.js';
 import { type DiscordSettings, discordSettings } from '../adapters/discord/discord-settings.js';
 import { MAX_BODY_BYTES, verifyDiscordRequest } from '../adapters/discord/verify-request.js';
@@ -11,7 +11,11 @@ import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStores, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
-import { type CommandData, type CommandDeps, type Invocation, runCommand } from './commands.js';
+import { type CommandData, type CommandDeps, type Invocation, isListChange, runCommand } from './commands.js';
+import type { ListsWriterAnswer } from '../lists-writer/handler.js';
+
+/** How long /watch waits for the lists-writer: within the follow-up invocation's 10 s. */
+const LIST_CHANGE_TIMEOUT_MS = 8_000;
 
 interface DiscordUser {
   readonly id?: string;
@@ -154,6 +158,11 @@ function invocationOf(interaction: Interaction): Invocation {
 
 /** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */
 async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unknown> {
+  // A list change is made once, in the follow-up: never started here and repeated there.
+  if (isListChange(interaction.data as CommandData)) {
+    await deps.deferToSelf(interaction);
+    return { type: InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE };
+  }
   const command = runCommand(interaction.data as CommandData, deps, invocationOf(interaction)).then((data) => ({
     type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE,
     data,
@@ -200,6 +209,7 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
     apiUrl: settings.discordApiUrl ?? DISCORD_API_URL,
     startScan: overrides.startScan ?? startScanVia(lambdaInvoker(required(settings, 'dispatchFunction'))),
     deferToSelf: overrides.deferToSelf ?? followUpVia(lambdaInvoker(required(settings, 'functionName'))),
+    changeList: overrides.changeList ?? changeListVia(settings),
     schedules: settings.schedules,
     timeZone: settings.scheduleTimeZone,
     adminPermission: settings.discordAdminPermission,
@@ -214,6 +224,15 @@ const startScanVia =
   (invoke: Invoker): DiscordDeps['startScan'] =>
   (watchlist, scheduledAt, requestId) =>
     invoke({ watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString(), ...(requestId && { requestId }) });
+
+/** The lists-writer, asked and waited for (within the follow-up's 10 s); made on the first /watch change. */
+function changeListVia(settings: Settings): DiscordDeps['changeList'] {
+  let request: Requester | undefined;
+  return async (change) => {
+    request ??= lambdaRequester(required(settings, 'listsWriterFunction'), { timeoutMs: LIST_CHANGE_TIMEOUT_MS });
+    return (await request(change)) as ListsWriterAnswer;
+  };
+}
 
 const followUpVia =
   (invoke: Invoker): DiscordDeps['deferToSelf'] =>

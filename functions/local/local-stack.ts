@@ -1,6 +1,7 @@
 import type { RunRecord } from '../core/run/run-record.js';
 import { ENV } from '../adapters/settings.js';
 import type { DiscordDeps, Interaction } from '../discord/handler.js';
+import type { ListsWriterAnswer } from '../lists-writer/handler.js';
 import { DEFAULT_SCHEDULES } from '../core/market/schedules.js';
 import { type DevAuth, type DevServer, startDevServer } from './dev-server.js';
 import { localLambdaContext } from './lambda-context.js';
@@ -55,6 +56,9 @@ export async function startLocalStack(
     const { createApiHandler, apiDeps } = await import('../api/handler.js');
     const apiDepsOnce = apiDeps(settings);
     const api = createApiHandler(() => apiDepsOnce);
+    const { createListsWriterHandler, listsWriterDeps } = await import('../lists-writer/handler.js');
+    const listsDepsOnce = listsWriterDeps(settings);
+    const listsWriter = createListsWriterHandler(() => listsDepsOnce);
     const { createDiscordHandler, discordDeps } = await import('../discord/handler.js');
     // Locally the two asynchronous invocations run in the background of this process.
     const background = new Set<Promise<unknown>>();
@@ -66,15 +70,15 @@ export async function startLocalStack(
       // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
       startScan: async (watchlist: string, scheduledAt: Date, requestId?: string) =>
         inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, requestId, store })),
+      // /watch asks the lists-writer, here in this process, and waits for its answer.
+      changeList: async (change) =>
+        (await listsWriter(change, localLambdaContext('lists-writer'))) as ListsWriterAnswer,
       deferToSelf: async (interaction: Interaction) =>
         inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),
       schedules: Object.values(DEFAULT_SCHEDULES).flat(),
       ...options.discord,
     });
     const discordHandler = createDiscordHandler(() => discordDepsOnce);
-    const { createListsWriterHandler, listsWriterDeps } = await import('../lists-writer/handler.js');
-    const listsDepsOnce = listsWriterDeps(settings);
-    const listsWriter = createListsWriterHandler(() => listsDepsOnce);
     server = await startDevServer(
       { api, discord: discordHandler, lists: listsWriter as Parameters<typeof startDevServer>[0]['api'] },
       { port: options.port, host: options.host, auth: options.auth },

@@ -27,6 +27,12 @@ export interface LambdaServerOptions {
   readonly region: string;
   /** The server's clock, for the signature's age. */
   readonly now: () => Date;
+  /**
+   * The functions that answer a RequestResponse invocation, by name: their answer is returned as
+   * JSON (200); one that throws is answered as Lambda answers a failed function (200 with
+   * X-Amz-Function-Error: Unhandled and its error). Without one, only Event is served.
+   */
+  readonly answers?: Readonly<Record<string, (payload: unknown) => unknown>>;
 }
 
 /** Invoke's payload limit for InvocationType Event (docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html). */
@@ -67,6 +73,20 @@ export async function startLambdaServer(options: LambdaServerOptions): Promise<L
         Message: `Function not found: arn:aws:lambda:${options.region}:${ACCOUNT}:function:${functionName}`,
       });
     const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const answer = options.answers?.[functionName];
+    if (invocationType === 'RequestResponse' && answer) {
+      const payload = body.toString('utf8');
+      invocations.push({ functionName, invocationType, payload });
+      let result: unknown;
+      try {
+        result = await answer(JSON.parse(payload));
+      } catch (error) {
+        response.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+        return response.end(JSON.stringify({ errorType: 'Error', errorMessage: (error as Error).message }));
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(JSON.stringify(result));
+    }
     if (invocationType !== 'Event')
       return refuse(response, 400, 'InvalidParameterValueException', {
         Type: 'User',

@@ -320,7 +320,7 @@ describe('slash commands', () => {
     ],
     [
       command('buy-everything'),
-      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /scan-now, /pause or /resume.',
+      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /scan-now, /pause or /resume.',
     ],
   ])('answers a bad command or option with an ephemeral, helpful message', async (interaction, message) => {
     const { body } = await interact(interaction);
@@ -385,7 +385,7 @@ describe('scanfleet discord register', () => {
     const guild = await runCliAsync(['discord', 'register', '--guild', GUILD], env);
     expect(guild.status, guild.stderr).toBe(0);
     expect(guild.stdout).toBe(
-      `Registered 8 commands in server ${GUILD}: /scan, /symbol, /scorecard, /top, /status, /scan-now, /pause, /resume; /scan-now, /pause and /resume for members with Manage Server\n`,
+      `Registered 9 commands in server ${GUILD}: /scan, /symbol, /scorecard, /top, /status, /watch, /scan-now, /pause, /resume; /scan-now, /pause, /resume and /watch add|remove for members with Manage Server\n`,
     );
     const [put] = puts().slice(before);
     expect(put.path).toBe(`/applications/123456789/guilds/${GUILD}/commands`);
@@ -404,7 +404,9 @@ describe('scanfleet discord register', () => {
     const before = puts().length;
     const run = await runCliAsync(['discord', 'register', '--global', '--permission', 'ADMINISTRATOR'], env);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/; \/scan-now, \/pause and \/resume for members with Administrator\n$/);
+    expect(run.stdout).toMatch(
+      /; \/scan-now, \/pause, \/resume and \/watch add\|remove for members with Administrator\n$/,
+    );
     expect(gates(puts()[before].body)).toEqual(['scan-now:8', 'pause:8', 'resume:8']);
   });
 

@@ -1,7 +1,12 @@
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { InvokeError, lambdaInvoker, type LambdaInvokerOptions } from '../../functions/adapters/aws/lambda-invoker.js';
+import {
+  InvokeError,
+  lambdaInvoker,
+  type LambdaInvokerOptions,
+  lambdaRequester,
+} from '../../functions/adapters/aws/lambda-invoker.js';
 import { send } from '../../functions/adapters/http-transport.js';
 import { settingsFrom } from '../../functions/adapters/settings.js';
 import { discordDeps, type Interaction } from '../../functions/discord/handler.js';
@@ -19,7 +24,13 @@ let lambda: LambdaServer;
 
 beforeAll(async () => {
   lambda = await startLambdaServer({
-    functions: ['scanfleet-dispatch', 'scanfleet-discord'],
+    functions: ['scanfleet-dispatch', 'scanfleet-discord', 'scanfleet-lists-writer'],
+    answers: {
+      'scanfleet-lists-writer': (payload) => {
+        if ((payload as { list?: string }).list === 'crash') throw new Error('Task timed out after 29.00 seconds');
+        return { ok: true, echo: payload };
+      },
+    },
     credentials: CREDENTIALS,
     region: REGION,
     now: () => clock,
@@ -49,6 +60,31 @@ async function refusal(promise: Promise<unknown>): Promise<InvokeError> {
   expect(error).toBeInstanceOf(InvokeError);
   return error as InvokeError;
 }
+
+describe('the Lambda requester (RequestResponse)', () => {
+  const requester = (functionName: string) =>
+    lambdaRequester(functionName, {
+      env: { AWS_REGION: REGION, AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint },
+      credentials: async () => CREDENTIALS,
+      now: () => clock,
+      timeoutMs: 2000,
+    });
+
+  it('waits for the function and returns its answer', async () => {
+    const change = { action: 'add', list: 'semis', symbols: ['NVDA'], by: '@alice' };
+    await expect(requester('scanfleet-lists-writer')(change)).resolves.toEqual({ ok: true, echo: change });
+    expect(lambda.invocations).toEqual([
+      { functionName: 'scanfleet-lists-writer', invocationType: 'RequestResponse', payload: JSON.stringify(change) },
+    ]);
+  });
+
+  it('is an InvokeError when the function failed, or Lambda refused the call', async () => {
+    const failed = await refusal(requester('scanfleet-lists-writer')({ list: 'crash' }));
+    expect([failed.errorType, failed.message]).toEqual(['FunctionError', 'scanfleet-lists-writer failed (Unhandled)']);
+    const missing = await refusal(requester('scanfleet-missing')({}));
+    expect(missing.errorType).toBe('ResourceNotFoundException');
+  });
+});
 
 describe('the Lambda invoker', () => {
   it('invokes asynchronously: Lambda answers 202 and the function receives the payload as sent', async () => {

@@ -36,16 +36,58 @@ const MAX_ANSWER_BYTES = 65_536;
  * answered to the user at once.
  */
 export function lambdaInvoker(functionName: string, options: LambdaInvokerOptions = {}): Invoker {
-  const post = awsSender({ signingName: 'lambda', endpointId: 'LAMBDA' }, options);
+  const invoke = invocation(functionName, 'Event', options, {
+    timeoutMs: INVOKE_TIMEOUT_MS,
+    maxBytes: MAX_ANSWER_BYTES,
+  });
   return async (payload) => {
+    await invoke(payload);
+  };
+}
+
+/** Calls a function and waits for its answer (its JSON, parsed). */
+export type Requester = (payload: unknown) => Promise<unknown>;
+
+/** The answer of a RequestResponse invocation is the function's JSON: a list change's outcome is small. */
+const MAX_RESPONSE_BYTES = 262_144;
+
+/**
+ * Lambda's Invoke with InvocationType RequestResponse, signed as `lambdaInvoker`'s: the callee's
+ * answer, or an InvokeError when Lambda refused the call or the function failed
+ * (`X-Amz-Function-Error`). Not retried: a failure is answered to the user.
+ */
+export function lambdaRequester(
+  functionName: string,
+  options: LambdaInvokerOptions & { timeoutMs: number },
+): Requester {
+  const invoke = invocation(functionName, 'RequestResponse', options, {
+    timeoutMs: options.timeoutMs,
+    maxBytes: MAX_RESPONSE_BYTES,
+  });
+  return async (payload) => {
+    const response = await invoke(payload);
+    const failed = headerValue(response.headers['x-amz-function-error']);
+    if (failed) throw new InvokeError(functionName, 'FunctionError', `${functionName} failed (${failed})`);
+    return JSON.parse(response.body) as unknown;
+  };
+}
+
+/** One signed Invoke call: Lambda's answer when it accepted the invocation, else an InvokeError. */
+function invocation(
+  functionName: string,
+  type: 'Event' | 'RequestResponse',
+  options: LambdaInvokerOptions,
+  limits: { timeoutMs: number; maxBytes: number },
+) {
+  const post = awsSender({ signingName: 'lambda', endpointId: 'LAMBDA' }, options);
+  return async (payload: unknown) => {
     let response;
     try {
       response = await post({
         path: `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
-        headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
+        headers: { 'content-type': 'application/json', 'x-amz-invocation-type': type },
         body: JSON.stringify(payload),
-        timeoutMs: INVOKE_TIMEOUT_MS,
-        maxBytes: MAX_ANSWER_BYTES,
+        ...limits,
       });
     } catch (error) {
       if (error instanceof MissingRegionError)
@@ -55,12 +97,12 @@ export function lambdaInvoker(functionName: string, options: LambdaInvokerOption
         cause: error,
       });
     }
-    if (response.status >= 200 && response.status < 300) return;
-    const { type, message } = awsErrorOf(headerValue(response.headers['x-amzn-errortype']), response.body);
+    if (response.status >= 200 && response.status < 300) return response;
+    const { type: errorType, message } = awsErrorOf(headerValue(response.headers['x-amzn-errortype']), response.body);
     throw new InvokeError(
       functionName,
-      type,
-      `Lambda refused to invoke ${functionName}: ${type} (HTTP ${response.status})${message ? `: ${message}` : ''}`,
+      errorType,
+      `Lambda refused to invoke ${functionName}: ${errorType} (HTTP ${response.status})${message ? `: ${message}` : ''}`,
     );
   };
 }

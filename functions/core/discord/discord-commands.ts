@@ -1,10 +1,29 @@
 import { SCANNERS, SCANNER_NAMES } from '../scan/scanners.js';
+import { DEFAULT_LIST } from '../lists/watchlist-rules.js';
 import { DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../scorecard/horizons.js';
 import { DEFAULT_TOP_COUNT, MAX_TOP_COUNT } from '../scorecard/top-setups.js';
 import { DEFAULT_ADMIN_PERMISSION, type DiscordPermission, permissionBits } from './interaction-context.js';
 
 /** Discord's interaction context for a server (as opposed to a DM with the bot or a group DM). */
 const IN_A_SERVER = 0;
+/** Discord's option types: a subcommand, a string. */
+const SUBCOMMAND = 1;
+const STRING = 3;
+
+const symbolsOption = {
+  type: STRING,
+  name: 'symbols',
+  description: 'e.g. NVDA AMD (separated by spaces or commas)',
+  required: true,
+  max_length: 1000,
+};
+const listOption = {
+  type: STRING,
+  name: 'list',
+  description: `Which list (default: ${DEFAULT_LIST})`,
+  required: false,
+  max_length: 32,
+};
 
 /**
  * The slash commands, as registered with Discord (application command JSON). The ones that change
@@ -78,6 +97,27 @@ export function discordCommands(adminPermission: DiscordPermission = DEFAULT_ADM
       ],
     },
     { name: 'status', description: 'The last run, its age and errors, and the next scheduled run' },
+    {
+      name: 'watch',
+      description: 'The watchlists a run scans (adding and removing need the admin permission)',
+      contexts: [IN_A_SERVER],
+      options: [
+        {
+          type: SUBCOMMAND,
+          name: 'add',
+          description: 'Add symbols to a list (made if new); each is checked with the provider',
+          options: [symbolsOption, listOption],
+        },
+        {
+          type: SUBCOMMAND,
+          name: 'remove',
+          description: 'Remove symbols from a list',
+          options: [symbolsOption, listOption],
+        },
+        { type: SUBCOMMAND, name: 'list', description: 'A list’s symbols', options: [listOption] },
+        { type: SUBCOMMAND, name: 'lists', description: 'Every list: its size, version and last change' },
+      ],
+    },
     { name: 'scan-now', description: 'Start a scan of the full watchlist now', ...admin },
     {
       name: 'pause',

@@ -49,7 +49,7 @@ describe('who may change how scanfleet runs', () => {
       expect(isDiscordPermission(name)).toBe(false);
   });
 
-  it('registers /scan-now, /pause and /resume for the admin permission, in servers only; the rest for everyone', () => {
+  it('registers /scan-now, /pause and /resume for the admin permission, in servers only; /watch in servers for everyone (its changes checked by the handler); the rest for everyone', () => {
     const gated = (commands: ReturnType<typeof discordCommands>) =>
       commands.map((c) => [
         c.name,
@@ -62,6 +62,7 @@ describe('who may change how scanfleet runs', () => {
       ['scorecard', undefined, undefined],
       ['top', undefined, undefined],
       ['status', undefined, undefined],
+      ['watch', undefined, [0]],
       ['scan-now', '32', [0]],
       ['pause', '32', [0]],
       ['resume', '32', [0]],
