@@ -132,6 +132,8 @@ async function watchlists(request: ApiRequest, deps: ApiDeps): Promise<ApiRespon
   return json(200, {
     lists: lists.map(({ symbols, ...list }) => ({ ...list, symbolCount: symbols.length })),
     symbolCount: new Set(lists.flatMap((l) => l.symbols)).size,
+    // Whether a change needs the token (the dashboard offers its buttons once it has one).
+    writesNeedToken: deps.access !== 'open',
   });
 }
 

@@ -120,9 +120,12 @@ async function httpWrite(
   context: Context,
 ): Promise<ApiResponse> {
   const method = event.requestContext.http.method;
-  const [api, resource, name, sub, symbol, ...rest] = event.rawPath.split('/').filter((s) => s.length > 0);
   const by = 'API';
   try {
+    const [api, resource, name, sub, symbol, ...rest] = event.rawPath
+      .split('/')
+      .filter((s) => s.length > 0)
+      .map(decodeSegment);
     if (api !== 'api' || resource !== 'watchlists' || name === undefined || rest.length > 0)
       throw new HttpError(404, 'not_found', `no route ${method} ${event.rawPath}`);
     if (sub === undefined && method === 'PUT') {
@@ -135,7 +138,7 @@ async function httpWrite(
       return json(200, { added, already, repeated, list });
     }
     if (sub === 'symbols' && symbol !== undefined && method === 'DELETE') {
-      const { removed, absent, list } = await changes.remove(name, decodeURIComponent(symbol), by);
+      const { removed, absent, list } = await changes.remove(name, symbol, by);
       return json(200, { removed, absent, list });
     }
     throw new HttpError(405, 'method_not_allowed', `${method} ${event.rawPath} is not a watchlist change`);
@@ -152,6 +155,20 @@ async function httpWrite(
         },
       });
     }
+  }
+}
+
+/** A path segment as the client meant it ("Bad%20Name" → "Bad Name"), for the error to name. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(
+      400,
+      'bad_parameter',
+      `the path segment "${segment.slice(0, 40)}" is not valid percent-encoding`,
+      'path',
+    );
   }
 }
 

@@ -367,6 +367,100 @@ describe('dashboard in headless Chromium', () => {
   });
 });
 
+describe('the watchlists on the dashboard', () => {
+  let tab: Page;
+  const errors: string[] = [];
+  const lists = () =>
+    openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName }).lists;
+  const limits = { lists: 50, symbolsPerList: 1000, symbolsPerAdd: 100, totalSymbols: 5000 };
+  beforeAll(async () => {
+    await lists().add('breakouts', ['GE', 'AAPL'], 'alice', limits);
+    tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    tab.on('pageerror', (error) => errors.push(error.message));
+    await tab.goto(`${stack.url}/`);
+    await tab.waitForSelector('#results tbody tr');
+    await tab.waitForSelector('#list-filter option[value=breakouts]', { state: 'attached' });
+  }, 60_000);
+  afterAll(async () => {
+    await tab?.close();
+  });
+  const tableSymbols = () =>
+    tab.$$eval('#results tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.symbol));
+
+  it('filters every scanner tab to the picked list', async () => {
+    expect(await tab.$$eval('#list-filter option', (o) => o.map((x) => x.textContent))).toEqual([
+      'All lists',
+      'breakouts (2)',
+    ]);
+    await tab.click('[role=tab][data-scanner=vpb]');
+    await tab.waitForSelector('#results tr[data-symbol=MDB]');
+    await tab.selectOption('#list-filter', 'breakouts');
+    await tab.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 1);
+    expect(await tableSymbols()).toEqual(['GE']);
+    await tab.selectOption('#signal-filter', 'all');
+    expect(await tableSymbols()).toEqual(['AAPL', 'GE']);
+    await tab.selectOption('#list-filter', '');
+    await tab.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 150);
+    await tab.selectOption('#signal-filter', 'signals');
+  });
+
+  it('adds and removes the open symbol from its panel', async () => {
+    await tab.click('#results tr[data-symbol=GE]');
+    await tab.waitForFunction(() => document.getElementById('symbol-lists')?.textContent?.includes('breakouts'));
+    expect(await tab.textContent('#symbol-lists')).toBe('On list: breakouts Remove from breakoutsAdd GE');
+    await tab.fill('#symbol-lists input', 'swing');
+    await tab.click('#symbol-lists button:text("Add GE")');
+    await tab.waitForFunction(() => document.getElementById('symbol-list-note')?.textContent !== '');
+    expect(await tab.textContent('#symbol-list-note')).toBe('Added to swing (1 symbols).');
+    expect(await tab.textContent('#symbol-lists')).toMatch(
+      /^On lists: breakouts Remove from breakoutsswing Remove from swing/,
+    );
+    await tab.click('#symbol-lists button:text("Remove from breakouts")');
+    await tab.waitForFunction(() => document.getElementById('symbol-list-note')?.textContent?.startsWith('Removed'));
+    expect(await tab.textContent('#symbol-list-note')).toBe('Removed from breakouts (1 symbols).');
+    expect((await lists().lists()).map((l) => [l.name, l.symbols])).toEqual([
+      ['breakouts', ['AAPL']],
+      ['swing', ['GE']],
+    ]);
+    // A refusal is shown with its reason; nothing changes.
+    await tab.fill('#symbol-lists input', 'Bad Name');
+    await tab.click('#symbol-lists button:text("Add GE")');
+    await tab.waitForFunction(() =>
+      document.getElementById('symbol-list-note')?.textContent?.startsWith('Not changed'),
+    );
+    expect(await tab.textContent('#symbol-list-note')).toMatch(/^Not changed: list name "Bad Name" is not valid/);
+    await tab.click('#close-symbol');
+  });
+
+  it('lists the lists and adds symbols to one from the Lists tab', async () => {
+    await tab.click('[role=tab][data-view=lists]');
+    await tab.waitForSelector('#lists-table tbody tr');
+    expect(await tab.$$eval('#lists-table tbody tr', (rows) => rows.map((r) => r.children[0].textContent))).toEqual([
+      'breakouts',
+      'swing',
+    ]);
+    await tab.fill('#list-add-name', 'semis');
+    await tab.fill('#list-add-symbols', 'NVDA amd');
+    await tab.click('#list-add button[type=submit]');
+    await tab.waitForFunction(() => document.getElementById('lists-note')?.textContent?.startsWith('Added'));
+    expect(await tab.textContent('#lists-note')).toBe('Added 2 to semis: 2 symbols.');
+    expect(await tab.$$eval('#lists-table tbody tr', (rows) => rows.map((r) => r.children[0].textContent))).toEqual([
+      'breakouts',
+      'semis',
+      'swing',
+    ]);
+    expect(await tab.$$eval('#list-filter option', (o) => o.map((x) => x.textContent))).toEqual([
+      'All lists',
+      'breakouts (1)',
+      'semis (2)',
+      'swing (1)',
+    ]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await tab.screenshot({ path: new URL('dashboard-lists.png', ARTIFACTS).pathname, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('dashboard of a run during the session', () => {
   let forming: LocalStack;
   let formingPage: Page;

@@ -80,7 +80,18 @@ function signalClass(row) {
   return BULLISH.has(row.signal) ? 'bullish' : BEARISH.has(row.signal) ? 'bearish' : 'neutral';
 }
 
-const state = { scanner: 'ttm-squeeze', rows: [], run: null, sort: null, cache: new Map() };
+const state = {
+  scanner: 'ttm-squeeze',
+  rows: [],
+  run: null,
+  sort: null,
+  cache: new Map(),
+  /** The watchlists (GET /api/watchlists), each list's symbols once read, and the picked list's. */
+  lists: [],
+  listSymbols: new Map(),
+  listFilter: null,
+  writesNeedToken: true,
+};
 const $ = (id) => document.getElementById(id);
 
 /** The API token, kept for this browser tab's session only. */
@@ -110,6 +121,66 @@ async function api(path) {
     throw Object.assign(new Error(body?.error?.message ?? `HTTP ${response.status}`), { code: body?.error?.code });
   return body;
 }
+
+/** A change to the lists (the lists-writer's routes): JSON in and out, the token as for reads. */
+async function write(method, path, body) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch(path, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body && { 'content-type': 'application/json' }),
+    },
+    ...(body && { body: JSON.stringify(body) }),
+  });
+  const answer = await response.json().catch(() => null);
+  if ((response.status === 401 || response.status === 403) && !answer?.error) {
+    askForToken(response.status === 403);
+    throw new Error('a token is needed to change the lists');
+  }
+  if (!response.ok) throw new Error(answer?.error?.message ?? `HTTP ${response.status}`);
+  return answer;
+}
+
+/** Changes are offered once the dashboard has the token, or when the API needs none. */
+const canWrite = () => !state.writesNeedToken || sessionStorage.getItem(TOKEN_KEY) !== null;
+
+/** The lists, into the picker (keeping the one picked); their symbols are read when needed. */
+async function loadLists() {
+  try {
+    const answer = await api('/api/watchlists');
+    state.lists = answer.lists;
+    state.writesNeedToken = answer.writesNeedToken;
+  } catch {
+    state.lists = [];
+  }
+  state.listSymbols.clear();
+  const picker = $('list-filter');
+  const picked = picker.value;
+  picker.replaceChildren(
+    Object.assign(document.createElement('option'), { value: '', textContent: 'All lists' }),
+    ...state.lists.map((l) =>
+      Object.assign(document.createElement('option'), { value: l.name, textContent: `${l.name} (${l.symbolCount})` }),
+    ),
+  );
+  picker.value = state.lists.some((l) => l.name === picked) ? picked : '';
+  if (picker.value !== picked) await pickList('');
+}
+
+async function symbolsOf(name) {
+  if (!state.listSymbols.has(name))
+    state.listSymbols.set(name, new Set((await api(`/api/watchlists/${encodeURIComponent(name)}`)).list.symbols));
+  return state.listSymbols.get(name);
+}
+
+/** Filters every tab to one list's symbols ('' for every list). */
+async function pickList(name) {
+  state.listFilter = name ? await symbolsOf(name) : null;
+  render();
+  if (!$('top-view').hidden) showTop();
+}
+
+const onPickedList = (symbol) => state.listFilter === null || state.listFilter.has(symbol);
 
 async function loadScanner(scanner) {
   if (state.cache.has(scanner)) return state.cache.get(scanner);
@@ -160,6 +231,7 @@ function render() {
     filter === 'all' ? true : filter === 'signals' ? r.signal !== null : r.signal === filter,
   );
   if (search) rows = rows.filter((r) => r.symbol.includes(search));
+  rows = rows.filter((r) => onPickedList(r.symbol));
   if (state.sort) {
     const [index, direction] = state.sort;
     const key = columns[index][1];
@@ -227,6 +299,7 @@ function showView(view) {
   $('results').hidden = view !== 'results';
   $('scorecard-view').hidden = view !== 'scorecard';
   $('top-view').hidden = view !== 'top';
+  $('lists-view').hidden = view !== 'lists';
   if (view === 'results') return;
   $('message').hidden = true;
   for (const tab of document.querySelectorAll('[role=tab]'))
@@ -444,7 +517,7 @@ function renderTop(top) {
       headCell('adds', 'num'),
       headCell('Note'),
     );
-  for (const setup of top.setups) {
+  for (const setup of top.setups.filter((s) => onPickedList(s.symbol))) {
     const body = table.createTBody();
     body.dataset.symbol = setup.symbol;
     setup.signals.forEach((s, i) => {
@@ -504,6 +577,92 @@ async function openSymbol(symbol) {
     ).map(({ text, cls }) => Object.assign(document.createElement('li'), { textContent: text, className: cls })),
   );
   drawCharts(series, info.history);
+  await showSymbolLists(symbol);
+}
+
+/** The symbol's lists on its panel: each with a remove button, and an add to another (when changes are offered). */
+async function showSymbolLists(symbol) {
+  const box = $('symbol-lists');
+  const on = [];
+  for (const list of state.lists) if ((await symbolsOf(list.name)).has(symbol)) on.push(list.name);
+  const parts = [
+    Object.assign(document.createElement('span'), {
+      textContent: on.length > 0 ? `On ${on.length === 1 ? 'list' : 'lists'}: ` : 'On no list',
+    }),
+  ];
+  for (const name of on) {
+    parts.push(Object.assign(document.createElement('span'), { textContent: `${name} `, className: 'list-name' }));
+    if (canWrite()) {
+      const remove = Object.assign(document.createElement('button'), {
+        textContent: `Remove from ${name}`,
+        type: 'button',
+      });
+      remove.addEventListener('click', () => changeSymbol(symbol, 'DELETE', name));
+      parts.push(remove);
+    }
+  }
+  if (canWrite()) {
+    const target = Object.assign(document.createElement('input'), {
+      placeholder: 'list',
+      value: state.lists.find((l) => !on.includes(l.name))?.name ?? 'default',
+      size: 10,
+    });
+    target.setAttribute('aria-label', `List to add ${symbol} to`);
+    const add = Object.assign(document.createElement('button'), { textContent: `Add ${symbol}`, type: 'button' });
+    add.addEventListener('click', () => changeSymbol(symbol, 'POST', target.value.trim()));
+    parts.push(target, add);
+  }
+  const note = Object.assign(document.createElement('span'), { id: 'symbol-list-note', className: 'list-change' });
+  note.setAttribute('role', 'status');
+  note.dataset.testid = 'symbol-list-note';
+  box.replaceChildren(...parts, note);
+}
+
+/** Adds the symbol to a list or removes it; the answer (or the refusal's reason) shown on the panel. */
+async function changeSymbol(symbol, method, name) {
+  let said;
+  try {
+    const path = `/api/watchlists/${encodeURIComponent(name)}/symbols`;
+    const answer =
+      method === 'POST'
+        ? await write('POST', path, { symbols: [symbol] })
+        : await write('DELETE', `${path}/${encodeURIComponent(symbol)}`);
+    said =
+      method === 'POST'
+        ? `${answer.added.length > 0 ? 'Added to' : 'Already on'} ${name} (${answer.list.symbols.length} symbols).`
+        : `Removed from ${name} (${answer.list.symbols.length} symbols).`;
+    await loadLists();
+    if (state.listFilter !== null) await pickList($('list-filter').value);
+    await showSymbolLists(symbol);
+  } catch (error) {
+    said = `Not changed: ${error.message}`;
+  }
+  $('symbol-list-note').textContent = said;
+}
+
+/** The Lists tab: every list, its size and last change; the add form when changes are offered. */
+async function showLists() {
+  showView('lists');
+  await loadLists();
+  const total = state.lists.reduce((n, l) => n + l.symbolCount, 0);
+  $('lists-note').textContent =
+    state.lists.length === 0
+      ? 'No list yet. A run scans every list, each symbol once.'
+      : `${state.lists.length} ${state.lists.length === 1 ? 'list' : 'lists'}, ${total} symbols in all; a run scans every list, each symbol once. Pick one above to filter every tab to it.`;
+  $('lists-table').tBodies[0].replaceChildren(
+    ...state.lists.map((l) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(l.name, ''),
+        cell(String(l.symbolCount)),
+        cell(String(l.version)),
+        cell(l.updatedBy, ''),
+        cell(l.updatedAt.slice(0, 16).replace('T', ' '), ''),
+      );
+      return tr;
+    }),
+  );
+  $('list-add').hidden = !canWrite();
 }
 
 /** One event, once: its bar, what it is, and when it was first seen and confirmed at the close. */
@@ -612,10 +771,27 @@ document.querySelectorAll('[role=tab]').forEach((tab) =>
   tab.addEventListener('click', () => {
     if (tab.dataset.view === 'scorecard') showScorecard();
     else if (tab.dataset.view === 'top') showTop();
+    else if (tab.dataset.view === 'lists') showLists();
     else selectScanner(tab.dataset.scanner);
   }),
 );
 $('signal-filter').addEventListener('change', render);
+$('list-filter').addEventListener('change', () => pickList($('list-filter').value));
+$('list-add').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const name = $('list-add-name').value.trim();
+  try {
+    const answer = await write('POST', `/api/watchlists/${encodeURIComponent(name)}/symbols`, {
+      symbols: $('list-add-symbols').value,
+    });
+    $('list-add-symbols').value = '';
+    await showLists();
+    $('lists-note').textContent =
+      `Added ${answer.added.length} to ${name}${answer.already.length > 0 ? ` (${answer.already.length} already on it)` : ''}: ${answer.list.symbols.length} symbols.`;
+  } catch (error) {
+    $('lists-note').textContent = `Not changed: ${error.message}`;
+  }
+});
 $('symbol-search').addEventListener('input', render);
 $('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));
 $('auth').addEventListener('submit', (event) => {
@@ -625,9 +801,11 @@ $('auth').addEventListener('submit', (event) => {
   state.cache.clear();
   selectScanner(state.scanner);
   showLatestRunNote();
+  loadLists();
 });
 selectScanner(state.scanner);
 showLatestRunNote();
+loadLists();
 
 /** When the newest run did not complete (partial, failed, skipped), the header says so and why. */
 async function showLatestRunNote() {
