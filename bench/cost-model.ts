@@ -294,8 +294,8 @@ export const HANDLER_METRICS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * What lib/ creates (the infra tests compare it with the synthesized template): dispatch,
- * scan-batch, the API, its authorizer and the sweeper, plus the Discord and alarm-notify functions
- * with a Discord secret; 7 stack-wide alarms (2 DLQ depths, queue age, API 5xx, failed batches, overdue run, stale
+ * scan-batch, the API, its authorizer, the sweeper and the lists-writer, plus the Discord and
+ * alarm-notify functions with a Discord secret; 7 stack-wide alarms (2 DLQ depths, queue age, API 5xx, failed batches, overdue run, stale
  * results) and 3 per function (errors, throttles, peak memory); one dashboard; one KMS key; the API
  * token's secret.
  */
@@ -304,7 +304,7 @@ export function stackInventory(shape: {
   /** The provider and Discord secrets named in the configuration; the API token's is always one more. */
   readonly secrets: number;
 }): StackInventory {
-  const functions = 5 + (shape.discord ? 2 : 0);
+  const functions = 6 + (shape.discord ? 2 : 0);
   const handlerMetrics = Object.values(HANDLER_METRICS).reduce((n, names) => n + names.length, 0);
   return {
     kmsKeys: 1,

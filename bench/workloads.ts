@@ -2,7 +2,7 @@
 // answer as the real ones do (dynalite, an SQS-protocol server, Secrets Manager's JSON protocol,
 // a Schwab server, a fake Discord with real Ed25519 signatures).
 import { DEFAULT_BATCH_SIZE } from '../functions/core/run/batching.js';
-import { ALL_LISTS } from '../functions/core/lists/watchlist-rules.js';
+import { ALL_LISTS, DEFAULT_LIST_LIMITS } from '../functions/core/lists/watchlist-rules.js';
 import type { ScanMessage } from '../functions/core/run/scan-message.js';
 import { SCANNER_NAMES, SCANNERS } from '../functions/core/scan/scanners.js';
 import { DEFAULT_HORIZONS } from '../functions/core/scorecard/horizons.js';
@@ -68,6 +68,7 @@ export function lambdaEnvironment(
     [ENV.schwabSecretId]: SECRET_IDS.schwab,
     [ENV.discordSecretId]: SECRET_IDS.discord,
     [ENV.dispatchFunction]: 'scanfleet-dispatch',
+    [ENV.listsWriterFunction]: 'scanfleet-lists-writer',
   };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.environment)) {
@@ -183,13 +184,23 @@ export async function seedStore(store: EmbeddedStore, symbols: readonly string[]
   }
 }
 
-const http = (path: string, query = '') => ({
+/** An HTTP API request (payload 2.0): a GET of the read API's, or a route's `method` with its JSON `body`. */
+const http = (
+  path: string,
+  query = '',
+  { method = 'GET', routeKey = '$default', body }: { method?: string; routeKey?: string; body?: unknown } = {},
+) => ({
   version: '2.0',
-  routeKey: '$default',
+  routeKey,
   rawPath: path,
   rawQueryString: query,
-  headers: { host: 'bench.execute-api.us-east-1.amazonaws.com', 'accept-encoding': 'gzip' },
-  requestContext: { http: { method: 'GET', path }, requestId: 'bench', stage: '$default' },
+  headers: {
+    host: 'bench.execute-api.us-east-1.amazonaws.com',
+    'accept-encoding': 'gzip',
+    ...(body !== undefined && { 'content-type': 'application/json' }),
+  },
+  requestContext: { http: { method, path }, requestId: 'bench', stage: '$default' },
+  ...(body !== undefined && { body: JSON.stringify(body) }),
   isBase64Encoded: false,
 });
 
@@ -217,6 +228,38 @@ export async function workload(
         http('/'),
       ];
       return { mode: 'invoke', events: paths, count, expect: '"statusCode":200' };
+    }
+    case 'lists-writer': {
+      // The list writes as the gateway sends them: two symbols POSTed to a list, then one of them
+      // DELETEd, alternating. Each POST adds MSFT back, a new symbol checked with the provider (the
+      // csv one reads the function's bundled copy of the data), and each DELETE removes it.
+      let removed = 'MSFT';
+      if (fn.environment[ENV.provider] !== 'csv') {
+        // The loopback providers serve the bundled history, which ends at AS_OF: a new symbol
+        // checked against today's sessions would be refused (422). Here the list holds both
+        // symbols already, so the POST checks none, and the DELETE removes one it does not hold.
+        const client = createDocumentClient(store.endpoint);
+        await openStores(client, { tableName: store.tableName }).lists.add(
+          'bench',
+          ['AAPL', 'MSFT'],
+          'bench',
+          DEFAULT_LIST_LIMITS,
+        );
+        client.destroy();
+        removed = 'NVDA';
+      }
+      const events = [
+        http('/api/watchlists/bench/symbols', '', {
+          method: 'POST',
+          routeKey: 'POST /api/watchlists/{name}/symbols',
+          body: { symbols: ['AAPL', 'MSFT'] },
+        }),
+        http(`/api/watchlists/bench/symbols/${removed}`, '', {
+          method: 'DELETE',
+          routeKey: 'DELETE /api/watchlists/{name}/symbols/{symbol}',
+        }),
+      ];
+      return { mode: 'invoke', events, count, expect: '"statusCode":200' };
     }
     case 'dispatch': {
       // The schedules' run: every list, seeded with the bundled watchlist file on the first.

@@ -105,18 +105,18 @@ describe('monthly cost model', () => {
 describe('fixed monthly items', () => {
   const sweep = { alarmNotifications: 100, sweepDurationMs: 1000, sweepMemoryMb: 192, sweepReadUnits: 10 };
 
-  it('counts what the default stack holds: 1 key, 22 alarms, 19 custom metrics, 1 dashboard, the API token’s secret', () => {
-    // 5 functions (the API's authorizer among them): 7 stack-wide alarms + 3 each; MaxRss of each +
-    // dispatch's 1, scan-batch's 7 and the sweeper's 6.
+  it('counts what the default stack holds: 1 key, 25 alarms, 20 custom metrics, 1 dashboard, the API token’s secret', () => {
+    // 6 functions (the API's authorizer and the lists-writer among them): 7 stack-wide alarms + 3
+    // each; MaxRss of each + dispatch's 1, scan-batch's 7 and the sweeper's 6.
     expect(stackInventory({ discord: false, secrets: 0 })).toEqual({
       kmsKeys: 1,
-      alarms: 22,
-      customMetrics: 19,
+      alarms: 25,
+      customMetrics: 20,
       dashboards: 1,
       secrets: 1,
     });
     // With Discord: its function and alarm-notify add 3 alarms and a MaxRss each.
-    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 28, customMetrics: 21, secrets: 3 });
+    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 31, customMetrics: 22, secrets: 3 });
   });
 
   it('sweeps every 15 minutes of a 30-day month: 2,880 times', () => {
@@ -128,8 +128,8 @@ describe('fixed monthly items', () => {
     const usd = Object.fromEntries(cost.lines.map((l) => [l.item, l.usd]));
     expect(usd['KMS key']).toBe(1);
     expect(usd['KMS requests']).toBeCloseTo((200 / 10_000) * 0.03, 12);
-    expect(usd['CloudWatch alarms']).toBeCloseTo(2.2, 12);
-    expect(usd['Custom metrics']).toBeCloseTo(5.7, 12);
+    expect(usd['CloudWatch alarms']).toBeCloseTo(2.5, 12);
+    expect(usd['Custom metrics']).toBeCloseTo(6, 12);
     expect(usd.Dashboards).toBe(3);
     expect(usd.Secrets).toBeCloseTo(0.4, 12);
     // 2,880 × 0.1875 GB × 1 s = 540 GB-s; 2,880 × 10 read units = 28,800
@@ -137,19 +137,19 @@ describe('fixed monthly items', () => {
     expect(usd['Sweeper compute']).toBeCloseTo(540 * 0.0000133334, 12);
     expect(usd['Sweeper DynamoDB reads']).toBeCloseTo(0.0036, 12);
     expect(cost.totalUsd).toBeCloseTo(
-      1 + 0.0006 + 2.2 + 5.7 + 3 + 0.4 + 0.000576 + 540 * 0.0000133334 + 0.00288 + 0.0036,
+      1 + 0.0006 + 2.5 + 6 + 3 + 0.4 + 0.000576 + 540 * 0.0000133334 + 0.00288 + 0.0036,
       12,
     );
     // Free: 10 alarms, 10 metrics, 3 dashboards, 20,000 KMS requests; the sweeper's Lambda and Scheduler use.
-    // Left: the key $1, 12 alarms $1.20, 9 metrics $2.70, the token's secret $0.40, the sweeper's reads $0.0036.
-    expect(cost.afterFreeTierUsd).toBeCloseTo(5.3036, 9);
+    // Left: the key $1, 15 alarms $1.50, 10 metrics $3.00, the token's secret $0.40, the sweeper's reads $0.0036.
+    expect(cost.afterFreeTierUsd).toBeCloseTo(5.9036, 9);
   });
 
   it('adds $0.40 a secret, and the Discord functions’ alarms and metrics', () => {
     const cost = fixedMonthlyCost({ ...stackInventory({ discord: true, secrets: 2 }), ...sweep });
     expect(cost.lines.find((l) => l.item === 'Secrets')?.usd).toBeCloseTo(1.2, 12);
-    // $1 key + 18 alarms beyond 10 + 11 metrics beyond 10 + 3 secrets + the sweeper's reads
-    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 1.8 + 3.3 + 1.2 + 0.0036, 9);
+    // $1 key + 21 alarms beyond 10 + 12 metrics beyond 10 + 3 secrets + the sweeper's reads
+    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 2.1 + 3.6 + 1.2 + 0.0036, 9);
   });
 
   it('leaves the sweeper room in the always-free Lambda and Scheduler allowances, even beside 5,000 symbols’ runs', () => {

@@ -44,7 +44,7 @@ const carries = (inputs: string[], pattern: RegExp) => inputs.some((input) => pa
 
 describe('what a bundle carries', () => {
   it('the default stack (csv, no Discord secret): no network provider and no Secrets Manager reader', async () => {
-    for (const name of ['scan-batch', 'sweeper', 'dispatch']) {
+    for (const name of ['scan-batch', 'sweeper', 'dispatch', 'lists-writer']) {
       const inputs = await bundle(`functions/${name}/handler.ts`, DEFAULT);
       expect(inputs.length, name).toBeGreaterThan(100);
       for (const [provider, pattern] of Object.entries(PROVIDER_MODULES))
@@ -53,6 +53,9 @@ describe('what a bundle carries', () => {
     }
     const scanBatch = await bundle('functions/scan-batch/handler.ts', DEFAULT);
     expect(carries(scanBatch, /market-data\/csv-market-data\.ts$/)).toBe(true);
+    // The lists-writer checks a new symbol with the csv files.
+    const listsWriter = await bundle('functions/lists-writer/handler.ts', DEFAULT);
+    expect(carries(listsWriter, /market-data\/csv-market-data\.ts$/)).toBe(true);
   });
 
   it('the SQS queue only with Discord: without it nothing fills the outbox, no drain is asked for', async () => {
@@ -61,10 +64,12 @@ describe('what a bundle carries', () => {
       expect(carries(await bundle(`functions/${name}/handler.ts`, SCHWAB_DISCORD), SQS_QUEUE), name).toBe(true);
     }
     expect(carries(await bundle('functions/dispatch/handler.ts', DEFAULT), SQS_QUEUE)).toBe(true);
+    // The lists-writer sends nothing to the queue.
+    expect(carries(await bundle('functions/lists-writer/handler.ts', SCHWAB_DISCORD), SQS_QUEUE)).toBe(false);
   });
 
   it("no function carries the SDK's SQS or Secrets Manager client: both are signed JSON calls (aws-json.ts)", async () => {
-    for (const name of ['dispatch', 'scan-batch', 'sweeper', 'discord', 'authorizer', 'alarm-notify'])
+    for (const name of ['dispatch', 'scan-batch', 'sweeper', 'discord', 'authorizer', 'alarm-notify', 'lists-writer'])
       for (const [label, config] of Object.entries({ DEFAULT, SCHWAB_DISCORD }))
         expect(carries(await bundle(`functions/${name}/handler.ts`, config), SDK_CLIENTS), `${name} ${label}`).toBe(
           false,
@@ -86,7 +91,10 @@ describe('what a bundle carries', () => {
     expect(carries(scanBatch, SECRETS_READER)).toBe(true);
     const sweeper = await bundle('functions/sweeper/handler.ts', SCHWAB_DISCORD);
     expect(carries(sweeper, /market-data\/schwab-token\.ts$/)).toBe(true);
-    for (const [name, inputs] of Object.entries({ scanBatch, sweeper })) {
+    const listsWriter = await bundle('functions/lists-writer/handler.ts', SCHWAB_DISCORD);
+    expect(carries(listsWriter, /market-data\/schwab-market-data\.ts$/)).toBe(true);
+    expect(carries(listsWriter, SECRETS_READER)).toBe(true);
+    for (const [name, inputs] of Object.entries({ scanBatch, sweeper, listsWriter })) {
       expect(carries(inputs, PROVIDER_MODULES.yahoo), `${name} carries yahoo`).toBe(false);
       expect(carries(inputs, PROVIDER_MODULES.alpaca), `${name} carries alpaca`).toBe(false);
       expect(carries(inputs, /market-data\/csv-market-data\.ts$/), `${name} carries csv`).toBe(false);

@@ -138,6 +138,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
         .sort();
     const functions = [
       'DiscordInteractionsFunction',
+      'ListsWriterFunction',
       'ObservabilityAlarmNotifyFunction',
       'OperationsSweeperFunction',
       'PipelineDispatchFunction',
@@ -147,6 +148,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
     ];
     const logGroups = [
       'DiscordInteractionsLogs',
+      'ListsWriterLogs',
       'ObservabilityAlarmNotifyLogs',
       'OperationsSweeperLogs',
       'PipelineDispatchLogs',
@@ -160,6 +162,7 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
     expect(suppressed(GUARD_RULES.logEncryption)).toEqual(logGroups);
     expect(suppressed(GUARD_RULES.tableKmsKey)).toEqual(['ResultsTable']);
     expect(suppressed(GUARD_RULES.queueDlq)).toEqual(['SchedulesDeadLetterQueue']);
+    // The list writes (the lists-writer's routes) are authorized: no suppression.
     expect(suppressed(GUARD_RULES.routeAuthorization)).toEqual([
       'QueryHttpDefaultRoute',
       'QueryHttpGETapihealth',
@@ -170,10 +173,14 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
     expect(suppressed(GUARD_RULES.permissionSource)).toEqual([
       'QueryHttpANYapiHandlerPermission',
       'QueryHttpANYapiproxyHandlerPermission',
+      'QueryHttpDELETEapiwatchlistsnameWriterPermission',
+      'QueryHttpDELETEapiwatchlistsnamesymbolssymbolWriterPermission',
       'QueryHttpDefaultRouteHandlerPermission',
       'QueryHttpGETapihealthHandlerPermission',
       'QueryHttpGETapisymbolssymbolchartHandlerPermission',
+      'QueryHttpPOSTapiwatchlistsnamesymbolsWriterPermission',
       'QueryHttpPOSTdiscordinteractionsInteractionsPermission',
+      'QueryHttpPUTapiwatchlistsnameWriterPermission',
       'QueryHttpScanfleetQueryHttpToken16061A96Permission',
     ]);
 
@@ -191,7 +198,8 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
     app.synth();
     const resources = (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Resources }).Resources;
     const permissions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Permission');
-    expect(permissions).toHaveLength(8);
+    // The API's 5 routes, the authorizer, the Discord route, the 4 list writes and the alarm topic.
+    expect(permissions).toHaveLength(12);
     for (const permission of permissions)
       expect(permission.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
     const dlq = Object.entries(resources).find(([id]) => id.startsWith('PipelineDeadLetterQueue'))?.[1];

@@ -37,6 +37,7 @@ type RoleName =
   | 'discord'
   | 'sweeper'
   | 'alarm-notify'
+  | 'lists-writer'
   | 'scheduler'
   | 'sweep-scheduler';
 type FunctionName = Exclude<RoleName, 'scheduler' | 'sweep-scheduler'>;
@@ -75,6 +76,7 @@ function model(resources: Resources) {
     discord: idOf('AWS::Lambda::Function', 'DiscordInteractionsFunction'),
     sweeper: idOf('AWS::Lambda::Function', 'OperationsSweeperFunction'),
     'alarm-notify': idOf('AWS::Lambda::Function', 'ObservabilityAlarmNotifyFunction'),
+    'lists-writer': idOf('AWS::Lambda::Function', 'ListsWriterFunction'),
   };
   const roleOfFunction = (fnId: string) =>
     (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -93,6 +95,7 @@ function model(resources: Resources) {
     discord: roleOfFunction(functions.discord),
     sweeper: roleOfFunction(functions.sweeper),
     'alarm-notify': roleOfFunction(functions['alarm-notify']),
+    'lists-writer': roleOfFunction(functions['lists-writer']),
     scheduler: idOf('AWS::IAM::Role', 'SchedulesSchedulerRole'),
     'sweep-scheduler': idOf('AWS::IAM::Role', 'OperationsSchedulerRole'),
   };
@@ -144,7 +147,7 @@ beforeAll(() => {
 describe('roles', () => {
   it('gives every function a role of its own, assumed by Lambda alone, with no managed or inline policies', () => {
     const roleIds = Object.values(m.roles);
-    expect(new Set(roleIds).size).toBe(9);
+    expect(new Set(roleIds).size).toBe(10);
     expect(
       m
         .ofType('AWS::IAM::Role')
@@ -203,17 +206,35 @@ describe('roles', () => {
 
 describe('the results table', () => {
   const CONTROL = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONTROL'] } };
+  const LISTS = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS'] } };
+  /** A role's statements that write the table: their actions and conditions. */
+  const tableWrites = (name: RoleName) =>
+    m.statements
+      .filter(
+        ({ role, statement }) => role === name && [statement.Action].flat().some((a) => TABLE_WRITES.test(a ?? '')),
+      )
+      .map(({ statement }) => [[statement.Action].flat().sort(), statement.Condition]);
   const arn = () => ({ 'Fn::GetAtt': [m.table, 'Arn'] });
   const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [arn(), `/index/${name}`]] });
 
-  it('is written by dispatch, scan-batch and the sweeper — and by the Discord function on the CONTROL partition alone', () => {
-    expect(m.who(TABLE_WRITES, m.table)).toEqual(['discord', 'dispatch', 'scan-batch', 'sweeper']);
-    const discordWrites = m.statements.filter(
-      ({ role, statement }) => role === 'discord' && [statement.Action].flat().some((a) => TABLE_WRITES.test(a ?? '')),
-    );
-    expect(discordWrites.map(({ statement }) => [[statement.Action].flat().sort(), statement.Condition])).toEqual([
+  it('is written by dispatch, scan-batch and the sweeper — by the Discord function on the CONTROL partition alone, by the lists-writer on the LISTS partition alone', () => {
+    expect(m.who(TABLE_WRITES, m.table)).toEqual(['discord', 'dispatch', 'lists-writer', 'scan-batch', 'sweeper']);
+    expect(tableWrites('discord')).toEqual([
       [['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], CONTROL],
     ]);
+    expect(tableWrites('lists-writer')).toEqual([
+      [['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], LISTS],
+    ]);
+    // Nothing else of the lists-writer's touches the table, and it reaches no index.
+    expect(
+      m.statements
+        .filter(
+          ({ role, statement }) => role === 'lists-writer' && /^dynamodb:/.test(String([statement.Action].flat()[0])),
+        )
+        .map(({ statement }) => [statement.Resource, statement.Condition]),
+    ).toEqual([[arn(), LISTS]]);
+    // Deletes: the lists-writer alone (a list deleted), and only on LISTS.
+    expect(m.who(/^dynamodb:DeleteItem$/, m.table)).toEqual(['lists-writer']);
   });
 
   it('is only read by the API: GetItem and Query, on the table and its two indexes', () => {
@@ -244,7 +265,14 @@ describe('the results table', () => {
   });
 
   it('is touched by no other role, and through an index only by the roles that query it (dispatch and the sweeper: the runs index, Query alone)', () => {
-    expect(m.who(/^dynamodb:/, m.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(m.who(/^dynamodb:/, m.table)).toEqual([
+      'api',
+      'discord',
+      'dispatch',
+      'lists-writer',
+      'scan-batch',
+      'sweeper',
+    ]);
     expect(m.who(/^dynamodb:/, '/index/')).toEqual(['api', 'discord', 'dispatch', 'sweeper']);
     for (const role of ['dispatch', 'sweeper'] as const)
       expect(
@@ -308,8 +336,16 @@ describe('the scan queue and the dead-letter queues', () => {
 });
 
 describe('secrets', () => {
-  it('lets the worker read the provider secret and the sweeper (the token’s age) — no one else: the API’s chart draws cached bars', () => {
-    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['scan-batch', 'sweeper']);
+  it('lets the worker read the provider secret, the sweeper (the token’s age) and the lists-writer (a new symbol checked) — no one else: the API’s chart draws cached bars', () => {
+    expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['lists-writer', 'scan-batch', 'sweeper']);
+    expect(
+      m.grants
+        .filter((g) => g.role === 'lists-writer' && g.action.startsWith('secretsmanager:'))
+        .map((g) => [g.action, g.resource.includes(SECRETS.provider) ? 'provider' : g.resource]),
+    ).toEqual([
+      ['secretsmanager:GetSecretValue', 'provider'],
+      ['secretsmanager:DescribeSecret', 'provider'],
+    ]);
     expect(
       m.grants
         .filter((g) => g.role === 'sweeper' && g.action.startsWith('secretsmanager:'))
@@ -362,6 +398,7 @@ describe('secrets', () => {
       'alarm-notify',
       'authorizer',
       'discord',
+      'lists-writer',
       'scan-batch',
       'sweeper',
     ]);
@@ -379,6 +416,8 @@ describe('invocations', () => {
             expect(g.action).toBe('lambda:InvokeFunction');
             if (g.resource.includes(m.functions.dispatch)) return 'dispatch';
             if (g.resource.includes(m.functions.sweeper)) return 'sweeper';
+            if (g.resource === JSON.stringify({ 'Fn::GetAtt': [m.functions['lists-writer'], 'Arn'] }))
+              return 'lists-writer';
             if (g.resource.includes(':function:Scanfleet-discord"')) return 'discord';
             return `unexpected ${g.resource}`;
           }),
@@ -390,8 +429,8 @@ describe('invocations', () => {
     expect(targets('sweep-scheduler')).toEqual(['sweeper']);
   });
 
-  it('lets the Discord function invoke dispatch (/scan-now) and itself (deferred replies) only', () => {
-    expect(targets('discord')).toEqual(['discord', 'dispatch']);
+  it('lets the Discord function invoke dispatch (/scan-now), the lists-writer (/watch) and itself (deferred replies) only', () => {
+    expect(targets('discord')).toEqual(['discord', 'dispatch', 'lists-writer']);
     expect(m.resources[m.functions.discord].Properties.FunctionName).toBe('Scanfleet-discord');
   });
 
@@ -400,22 +439,43 @@ describe('invocations', () => {
   });
 
   it('lets no other role invoke any function', () => {
-    for (const role of ['scan-batch', 'api', 'sweeper', 'alarm-notify'] as const)
+    for (const role of ['scan-batch', 'api', 'sweeper', 'alarm-notify', 'lists-writer'] as const)
       expect(targets(role), role).toEqual([]);
   });
 
-  it('lets API Gateway invoke the API function on its routes, the authorizer as this API’s authorizer and, on its one route, the Discord function, and SNS the alarm function from the alarm topic — nothing else', () => {
+  it('lets API Gateway invoke the API function on its routes, the lists-writer on the list writes, the authorizer as this API’s authorizer and, on its one route, the Discord function, and SNS the alarm function from the alarm topic — nothing else', () => {
     const permissions = m.ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
     const api = m.ofType('AWS::ApiGatewayV2::Api')[0][0];
     const topic = m.ofType('AWS::SNS::Topic')[0][0];
     const target = (p: Record<string, unknown>) => (p.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
     expect([...new Set(permissions.map(target))].sort()).toEqual(
-      [m.functions.discord, m.functions.api, m.functions.authorizer, m.functions['alarm-notify']].sort(),
+      [
+        m.functions.discord,
+        m.functions.api,
+        m.functions.authorizer,
+        m.functions['alarm-notify'],
+        m.functions['lists-writer'],
+      ].sort(),
     );
     // One permission per API route, each for that route's path only.
     const routes = m.ofType('AWS::ApiGatewayV2::Route').map(([, r]) => String(r.Properties.RouteKey));
-    const apiRoutes = routes.filter((key) => !key.includes('/discord/')).length;
+    const listWrites = [
+      'DELETE /api/watchlists/{name}',
+      'DELETE /api/watchlists/{name}/symbols/{symbol}',
+      'POST /api/watchlists/{name}/symbols',
+      'PUT /api/watchlists/{name}',
+    ];
+    expect(routes.filter((key) => key.includes('/watchlists')).sort()).toEqual(listWrites);
+    const apiRoutes = routes.filter((key) => !key.includes('/discord/') && !listWrites.includes(key)).length;
     expect(permissions.filter((p) => target(p) === m.functions.api)).toHaveLength(apiRoutes);
+    const sourcePath = (p: Record<string, unknown>) =>
+      (p.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1);
+    expect(
+      permissions
+        .filter((p) => target(p) === m.functions['lists-writer'])
+        .map(sourcePath)
+        .sort(),
+    ).toEqual(listWrites.map((key) => `/*/*${key.split(' ')[1]}`).sort());
     const authorizerId = m.ofType('AWS::ApiGatewayV2::Authorizer')[0][0];
     const authorizer = permissions.filter((p) => target(p) === m.functions.authorizer);
     expect(authorizer).toHaveLength(1);
@@ -445,7 +505,14 @@ describe('the analysis', () => {
       }),
     );
     expect(careless.who(/^sqs:SendMessage$/, careless.scanQueue)).toEqual(['api', 'dispatch', 'scan-batch', 'sweeper']);
-    expect(careless.who(TABLE_WRITES, careless.table)).toEqual(['api', 'discord', 'dispatch', 'scan-batch', 'sweeper']);
-    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['dispatch', 'scan-batch', 'sweeper']);
+    expect(careless.who(TABLE_WRITES, careless.table)).toEqual([
+      'api',
+      'discord',
+      'dispatch',
+      'lists-writer',
+      'scan-batch',
+      'sweeper',
+    ]);
+    expect(careless.who(SECRET_READ, SECRETS.provider)).toEqual(['dispatch', 'lists-writer', 'scan-batch', 'sweeper']);
   }, 60_000);
 });

@@ -42,6 +42,7 @@ beforeAll(() => {
     schedules: { enabled: false },
     budget: { enabled: false },
     sweeper: { memoryMb: 512, timeoutSeconds: 120 },
+    lists: { lists: 5, symbolsPerList: 200, memoryMb: 256, timeoutSeconds: 20 },
   })
     .template()
     .toJSON().Resources as Resources;
@@ -60,6 +61,7 @@ const FUNCTION_PREFIX: Record<string, string> = {
   Api: 'QueryApiFunction',
   Authorizer: 'QueryAuthorizerFunction',
   Sweeper: 'OperationsSweeperFunction',
+  ListsWriter: 'ListsWriterFunction',
 };
 const functionId = (name: string) =>
   ofType('AWS::Lambda::Function').find(([id]) =>
@@ -132,7 +134,7 @@ describe('scan pipeline', () => {
 
   it('runs every function on Node.js 24, ARM64, as an ESM bundle, with its settings in the environment', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -145,12 +147,12 @@ describe('scan pipeline', () => {
     // Sized by the bench (Node 24, 128 MB flags): 128 MB only where a warm soak stays within 85% of it.
     expect(
       Object.fromEntries(
-        ['Dispatch', 'ScanBatch', 'Api', 'Authorizer', 'Sweeper'].map((name) => [
+        ['Dispatch', 'ScanBatch', 'Api', 'Authorizer', 'Sweeper', 'ListsWriter'].map((name) => [
           name,
           resources[functionId(name)].Properties.MemorySize,
         ]),
       ),
-    ).toEqual({ Dispatch: 128, ScanBatch: 192, Api: 192, Authorizer: 128, Sweeper: 192 });
+    ).toEqual({ Dispatch: 128, ScanBatch: 192, Api: 192, Authorizer: 128, Sweeper: 192, ListsWriter: 192 });
     const env = (name: string) =>
       (resources[functionId(name)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env('Dispatch')).toMatchObject({
@@ -267,6 +269,26 @@ describe('least privilege', () => {
     expect(JSON.stringify(read?.Resource)).not.toContain('/index/*');
   });
 
+  it('lets the lists-writer read and write the lists’ partition (LISTS) and its own logs — nothing else', () => {
+    const role = roleOf(functionId('ListsWriter'));
+    // The default stack (csv) names no provider secret: nothing to read but the table.
+    expect(statementsOf(role).map((s) => [[s.Action].flat().sort(), s.Resource, s.Condition])).toEqual([
+      [
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        { 'Fn::GetAtt': [expect.stringMatching(/^ListsWriterLogs/), 'Arn'] },
+        undefined,
+      ],
+      [
+        ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        { 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.lists] } },
+      ],
+    ]);
+    expect(LEADING_KEYS.lists).toBe('LISTS');
+    // No index, no other partition, no queue, no invocation.
+    expect(JSON.stringify(statementsOf(role))).not.toContain('/index/');
+  });
+
   it('lets the schedules invoke dispatch only', () => {
     const schedulerRole = ofType('AWS::IAM::Role').find(
       ([id, r]) =>
@@ -357,6 +379,11 @@ describe('least privilege down to the key', () => {
       fn: 'DiscordInteractionsFunction',
       grants: [{ writes: ['PutItem', 'UpdateItem'], partitions: ['CONTROL'] }],
     },
+    // The lists: created, replaced, added to and removed from (atomic set updates), deleted; nothing else.
+    'lists-writer': {
+      fn: 'ListsWriterFunction',
+      grants: [{ writes: ['DeleteItem', 'PutItem', 'UpdateItem'], partitions: ['LISTS'] }],
+    },
     api: { fn: 'QueryApiFunction', grants: [] },
     'alarm-notify': { fn: 'ObservabilityAlarmNotifyFunction', grants: [] },
   };
@@ -426,6 +453,7 @@ describe('least privilege down to the key', () => {
     for (const key of [...runKeys, ...outboxKeys, ...controlKeys, ...documentKeys])
       expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(true);
     for (const key of controlKeys) expect(owns(partitionsOf('discord'), key), key.pk).toBe(true);
+    for (const key of listKeys) expect(owns(partitionsOf('lists-writer'), key), key.pk).toBe(true);
     // And no further: dispatch cannot touch the controls, the events or the scorecard, the sweeper
     // the events or the scorecard's items other than its document, Discord the runs; the worker's
     // scorecard grants cover nothing else.
@@ -438,6 +466,9 @@ describe('least privilege down to the key', () => {
       expect(owns(partitionsOf('scan-batch'), key), key.pk).toBe(false);
       expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
     }
+    // The lists-writer owns the lists and nothing else: no run, event, outbox message, control or scorecard item.
+    for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys, ...documentKeys])
+      expect(owns(partitionsOf('lists-writer'), key), key.pk).toBe(false);
     const [, observations, aggregates] = OWNED['scan-batch'].grants;
     for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys]) {
       expect(owns(observations.partitions, key), key.pk).toBe(false);
@@ -451,6 +482,32 @@ describe('least privilege down to the key', () => {
     expect(statementsOfFunction(full, 'QueryApiFunction').map((st) => [st.Action].flat().sort())).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['dynamodb:GetItem', 'dynamodb:Query'],
+    ]);
+  });
+
+  it('gives the lists-writer, with a live provider, the provider’s secret to check new symbols with — and no other secret', () => {
+    expect(
+      statementsOfFunction(full, 'ListsWriterFunction').map((st) => [
+        [st.Action].flat().sort(),
+        JSON.stringify(st.Resource),
+        st.Condition,
+      ]),
+    ).toEqual([
+      [
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        expect.stringMatching(/^\{"Fn::GetAtt":\["ListsWriterLogs/),
+        undefined,
+      ],
+      [
+        ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        expect.stringMatching(/^\{"Fn::GetAtt":\["ResultsTable[0-9A-F]{8}","Arn"\]\}$/),
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS'] } },
+      ],
+      [
+        ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        expect.stringMatching(/":secret:scanfleet\/schwab-\?{6}"\]\]\}$/),
+        undefined,
+      ],
     ]);
   });
 
@@ -613,6 +670,11 @@ describe('API authentication at the gateway', () => {
     'ANY /api': 'CUSTOM',
     'ANY /api/{proxy+}': 'CUSTOM',
     'GET /api/symbols/{symbol}/chart': 'CUSTOM',
+    // The watchlists' writes (the lists-writer's routes): never public.
+    'PUT /api/watchlists/{name}': 'CUSTOM',
+    'DELETE /api/watchlists/{name}': 'CUSTOM',
+    'POST /api/watchlists/{name}/symbols': 'CUSTOM',
+    'DELETE /api/watchlists/{name}/symbols/{symbol}': 'CUSTOM',
   };
 
   it('puts the authorizer on /api and everything below it; only the dashboard’s files and health are public', () => {
@@ -637,6 +699,64 @@ describe('API authentication at the gateway', () => {
     )?.[1];
     expect((api?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.API_ACCESS).toBe(
       'public-reads',
+    );
+  });
+
+  it('sends the four list writes, behind the token authorizer, to the lists-writer — and only them', () => {
+    const [authorizerId] = ofType('AWS::ApiGatewayV2::Authorizer')[0];
+    const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration'));
+    /** Each route's key → its authorization, its authorizer and the function its integration invokes. */
+    const routes = Object.fromEntries(
+      ofType('AWS::ApiGatewayV2::Route').map(([, r]) => {
+        const target = (r.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1];
+        expect(target[0]).toBe('integrations/');
+        const integration = integrations[target[1].Ref].Properties;
+        expect([integration.IntegrationType, integration.PayloadFormatVersion]).toEqual(['AWS_PROXY', '2.0']);
+        return [
+          r.Properties.RouteKey as string,
+          [
+            r.Properties.AuthorizationType,
+            r.Properties.AuthorizerId,
+            (integration.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'],
+          ],
+        ];
+      }),
+    );
+    const writer = [functionId('ListsWriter'), 'Arn'];
+    const writes = [
+      'PUT /api/watchlists/{name}',
+      'DELETE /api/watchlists/{name}',
+      'POST /api/watchlists/{name}/symbols',
+      'DELETE /api/watchlists/{name}/symbols/{symbol}',
+    ];
+    for (const key of writes) expect(routes[key], key).toEqual(['CUSTOM', { Ref: authorizerId }, writer]);
+    // Every other route (the read API's) goes to the API function: no read route reaches the writer.
+    for (const [key, [, , uri]] of Object.entries(routes).filter(([key]) => !writes.includes(key)))
+      expect(uri, key).toEqual([functionId('Api'), 'Arn']);
+    // API Gateway may invoke the lists-writer on these four paths of this API alone.
+    const invokes = ofType('AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes(functionId('ListsWriter')),
+    );
+    const api = ofType('AWS::ApiGatewayV2::Api')[0][0];
+    expect(
+      invokes
+        .map(([, p]) => {
+          expect([p.Properties.Action, p.Properties.Principal]).toEqual([
+            'lambda:InvokeFunction',
+            'apigateway.amazonaws.com',
+          ]);
+          const parts = (p.Properties.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+          expect(parts.at(-2)).toEqual({ Ref: api });
+          return parts.at(-1);
+        })
+        .sort(),
+    ).toEqual(
+      [
+        '/*/*/api/watchlists/{name}',
+        '/*/*/api/watchlists/{name}',
+        '/*/*/api/watchlists/{name}/symbols',
+        '/*/*/api/watchlists/{name}/symbols/{symbol}',
+      ].sort(),
     );
   });
 
@@ -831,18 +951,19 @@ describe('observability', () => {
       Api: 'api',
       Authorizer: 'authorizer',
       Sweeper: 'sweeper',
+      ListsWriter: 'lists-writer',
     };
     for (const [name, service] of Object.entries(services)) {
       expected[`${name}Errors`] = lambda(name, 'Errors');
       expected[`${name}Throttles`] = lambda(name, 'Throttles');
-      // 85% of the function's memory: 192 MB, dispatch's and the authorizer's 128 MB.
+      // 85% of the function's memory: 192 MB (the lists-writer's too), dispatch's and the authorizer's 128 MB.
       const threshold = name === 'Authorizer' || name === 'Dispatch' ? 108.8 : 163.2;
       expected[`${name}MaxRss`] = { ...custom(service, 'MaxRss', 'Maximum', threshold), ...above };
     }
     const actual = alarms();
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
     for (const [id, want] of Object.entries(expected)) expect(actual[id], id).toMatchObject(want);
-    expect(stack.observability.alarms).toHaveLength(22);
+    expect(stack.observability.alarms).toHaveLength(25);
   });
 
   it('sends every alarm’s ALARM and OK to the topic, with a description that says what to do', () => {
@@ -960,7 +1081,7 @@ describe('observability', () => {
     // Custom metrics: each handler's addMetric names (its own directory), MaxRss of every deployed
     // function, and the ones the alarms watch (the sweeper's, whose handler lives in the runtime work).
     const services = deployedServices();
-    expect(services.sort()).toEqual(['api', 'authorizer', 'dispatch', 'scan-batch', 'sweeper']);
+    expect(services.sort()).toEqual(['api', 'authorizer', 'dispatch', 'lists-writer', 'scan-batch', 'sweeper']);
     const metrics = new Set<string>();
     for (const service of services) {
       metrics.add(`${service}/MaxRss`);
@@ -1104,6 +1225,52 @@ describe('the sweeper', () => {
       (st) => st.Action === 'sqs:SendMessage',
     );
     expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineScanQueue/), 'Arn'] });
+  });
+});
+
+describe('the lists-writer', () => {
+  it('runs with 192 MB for 29 s (the HTTP API’s integration limit), with the table, the provider and the lists’ limits', () => {
+    const fn = resources[functionId('ListsWriter')].Properties;
+    expect([fn.MemorySize, fn.Timeout, fn.Runtime, fn.Architectures]).toEqual([192, 29, 'nodejs24.x', ['arm64']]);
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      MALLOC_ARENA_MAX: '2',
+      TABLE_NAME: { Ref: expect.stringMatching(/^ResultsTable/) },
+      // New symbols are checked against the provider: the csv one reads the bundled copy of the data.
+      PROVIDER: 'csv',
+      DATA_DIR: '/var/task/data/daily',
+      WORKER_CONCURRENCY: '2',
+      LIST_LIMITS: JSON.stringify({ lists: 50, symbolsPerList: 1000, symbolsPerAdd: 100, totalSymbols: 5000 }),
+    });
+    expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/^ListsWriterLogs/) } });
+  });
+
+  it('takes its size and the lists’ limits from the settings `lists`', () => {
+    const [, fn] =
+      Object.entries(configured.resources).find(
+        ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ListsWriterFunction'),
+      ) ?? [];
+    expect([fn?.Properties.MemorySize, fn?.Properties.Timeout]).toEqual([256, 20]);
+    expect(
+      JSON.parse((fn?.Properties.Environment as { Variables: Record<string, string> }).Variables.LIST_LIMITS),
+    ).toEqual({ lists: 5, symbolsPerList: 200, symbolsPerAdd: 100, totalSymbols: 5000 });
+    // Its MaxRss alarm follows its memory: 85% of 256 MB.
+    expect(configured.alarms.ListsWriterMaxRss.Threshold).toBe(217.6);
+  });
+
+  it('has resources of its own named ListsWriter…, none of them the API’s: no logical id contains "Api"', () => {
+    for (const res of [resources, configured.resources]) {
+      const own = Object.keys(res).filter((id) => id.startsWith('ListsWriter'));
+      expect(own.map((id) => `${res[id].Type} ${id.replace(/[0-9A-F]{8}$/, '')}`).sort()).toEqual([
+        'AWS::IAM::Policy ListsWriterRoleDefaultPolicy',
+        'AWS::IAM::Role ListsWriterRole',
+        'AWS::Lambda::Function ListsWriterFunction',
+        'AWS::Logs::LogGroup ListsWriterLogs',
+      ]);
+      for (const id of own) expect(id).not.toMatch(/Api/);
+    }
+    // The read API's function and role are another function's, with another role.
+    expect(roleOf(functionId('ListsWriter'))).not.toBe(roleOf(functionId('Api')));
   });
 });
 
@@ -1264,13 +1431,23 @@ describe('live providers', () => {
       const document = JSON.stringify(p.Properties.PolicyDocument);
       return document.includes('secretsmanager:GetSecretValue') && document.includes('scanfleet/schwab');
     });
-    // The worker fetches bars; the sweeper checks the refresh token's age. Neither the API (its
-    // chart draws the cached bars) nor dispatch reads it.
+    // The worker fetches bars; the sweeper checks the refresh token's age; the lists-writer checks
+    // a new symbol with one bars request. Neither the API (its chart draws the cached bars) nor
+    // dispatch reads it.
     const roles = readers.map((p) => JSON.stringify(p.Properties.Roles));
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     expect(roles.filter((r) => r.includes('PipelineScanBatchRole'))).toHaveLength(1);
     expect(roles.filter((r) => r.includes('QueryApiRole'))).toHaveLength(0);
     expect(roles.filter((r) => r.includes('OperationsSweeperRole'))).toHaveLength(1);
+    expect(roles.filter((r) => r.includes('ListsWriterRole'))).toHaveLength(1);
+    expect(roles.filter((r) => r.includes('PipelineDispatchRole'))).toHaveLength(0);
+    const writer = Object.entries(schwab).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ListsWriterFunction'),
+    );
+    const writerEnv = (writer?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(writerEnv).toMatchObject({ PROVIDER: 'schwab', PROVIDER_DELAY_MINUTES: '10' });
+    expect(JSON.stringify(writerEnv.SCHWAB_SECRET_ID)).toContain('secret:scanfleet/schwab');
+    expect(writerEnv.DATA_DIR).toBeUndefined();
     // The token's age comes with the secret's value (GetSecretValue's CreatedDate): nobody lists versions.
     expect(policies.some((p) => JSON.stringify(p.Properties.PolicyDocument).includes('ListSecretVersionIds'))).toBe(
       false,
@@ -1346,10 +1523,36 @@ describe('discord', () => {
       ],
     ]);
     expect(KEYS.scanNow('123456789012345678').pk).toBe(LEADING_KEYS.control);
-    const invoke = JSON.stringify(statements.find((st) => st.Action === 'lambda:InvokeFunction')?.Resource);
-    expect(invoke).toContain('PipelineDispatchFunction');
-    expect(invoke).toContain(':function:Scanfleet-discord');
-    expect(invoke).not.toContain('ScanBatch');
+    // No list write: /watch asks the lists-writer, whose role alone holds LISTS.
+    expect(JSON.stringify(statements)).not.toContain(LEADING_KEYS.lists);
+    expect(KEYS.watchlist('semis').pk).toBe(LEADING_KEYS.lists);
+    // It may invoke dispatch (/scan-now), the lists-writer (/watch) and itself (deferred replies): nothing else.
+    const invokes = statements.filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invokes.map((st) => [st.Action, st.Resource])).toEqual([
+      [
+        'lambda:InvokeFunction',
+        [
+          { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDispatchFunction[0-9A-F]{8}$/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^ListsWriterFunction[0-9A-F]{8}$/), 'Arn'] },
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':lambda:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':function:Scanfleet-discord',
+              ],
+            ],
+          },
+        ],
+      ],
+    ]);
+    expect(env.LISTS_WRITER_FUNCTION).toEqual({ Ref: expect.stringMatching(/^ListsWriterFunction[0-9A-F]{8}$/) });
+    expect(env.DISPATCH_FUNCTION).toEqual({ Ref: expect.stringMatching(/^PipelineDispatchFunction[0-9A-F]{8}$/) });
     expect(fnId).toBeDefined();
     // The worker may now post alerts: it reads the Discord secret (its event and outbox grants are the same with or without Discord).
     const scanBatch = Object.entries(res).find(
@@ -1407,12 +1610,12 @@ describe('alarms in Discord', () => {
       [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.stringContaining('ObservabilityAlarmNotifyLogs')],
       ['secretsmanager:GetSecretValue', expect.stringContaining(':secret:scanfleet/discord-??????')],
     ]);
-    // It is watched like every function: errors, throttles and peak memory, 28 alarms in all.
+    // It is watched like every function: errors, throttles and peak memory, 31 alarms in all.
     const alarms = Object.entries(res)
       .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
       .map(([id]) => id);
     expect(alarms.filter((id) => id.startsWith('ObservabilityAlarmNotify'))).toHaveLength(3);
-    expect(alarms).toHaveLength(28);
+    expect(alarms).toHaveLength(31);
     expect(alarms).toHaveLength(stackInventory({ discord: true, secrets: 1 }).alarms);
   });
 });
@@ -1428,7 +1631,7 @@ describe('cdk-nag AwsSolutions and the Control Tower rules', () => {
       api: { tokenSecret: 'scanfleet/api', public: true },
     });
     expect(() => full.synth()).not.toThrow();
-    // Two synths, each bundling every function (seven in the full one).
+    // Two synths, each bundling every function (eight in the full one).
   }, 60_000);
 
   it('is a check that can fail: an unencrypted queue without a DLQ fails synthesis', () => {
