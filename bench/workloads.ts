@@ -15,7 +15,7 @@ import {
 } from '../functions/core/scorecard/live-scorecard.js';
 import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/store/dynamodb-client.js';
-import { openStores } from '../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../functions/adapters/store/stores.js';
 import { ITEM_TYPES, KEYS } from '../functions/adapters/store/table-schema.js';
 import { ENV } from '../functions/adapters/settings.js';
 import type { EmbeddedStore } from '../functions/local/embedded-store.js';
@@ -105,7 +105,7 @@ let runClock = Date.UTC(2026, 0, 5, 14, 30);
 
 /** Runs of `symbols` created in the store (as dispatch would), and their batches' messages. */
 export async function scanMessages(store: EmbeddedStore, symbols: string[], count: number): Promise<ScanMessage[]> {
-  const { runs } = openStores(createDocumentClient(store.endpoint), { tableName: store.tableName });
+  const { runs } = openStoresWithLists(createDocumentClient(store.endpoint), { tableName: store.tableName });
   const messages: ScanMessage[] = [];
   while (messages.length < count) {
     const scheduledAt = new Date((runClock += 60_000)).toISOString();
@@ -239,7 +239,7 @@ export async function workload(
         // checked against today's sessions would be refused (422). Here the list holds both
         // symbols already, so the POST checks none, and the DELETE removes one it does not hold.
         const client = createDocumentClient(store.endpoint);
-        await openStores(client, { tableName: store.tableName }).lists.add(
+        await openStoresWithLists(client, { tableName: store.tableName }).lists.add(
           'bench',
           ['AAPL', 'MSFT'],
           'bench',

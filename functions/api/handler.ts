@@ -6,7 +6,7 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { openStores, readStores } from '../adapters/store/stores.js';
+import { openStoresWithLists, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { type ApiResponse, json } from './http.js';
@@ -62,7 +62,7 @@ export function apiDeps(settings: Settings): ApiDeps {
   const client = createDocumentClient(settings.dynamodbEndpoint);
   const tableName = required(settings, 'tableName');
   return {
-    ...readStores(openStores(client, { tableName })),
+    ...readStores(openStoresWithLists(client, { tableName })),
     assets: new DashboardAssets(
       settings.dashboardDir ?? `${here}dashboard`,
       () => settings.chartsFile ?? standaloneChartsBuild(),

@@ -9,7 +9,7 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { openStores, readStores } from '../adapters/store/stores.js';
+import { openStoresWithLists, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { type CommandData, type CommandDeps, type Invocation, isListChange, runCommand } from './commands.js';
 import type { ListsWriterAnswer } from '../lists-writer/handler.js';
@@ -197,7 +197,7 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
   const tableName = required(settings, 'tableName');
   // The stores keep the handler's time (a pause is stamped with it).
   const now = overrides.now ?? (() => new Date());
-  const stores = openStores(client, { tableName, now });
+  const stores = openStoresWithLists(client, { tableName, now });
   return {
     ...readStores(stores),
     control: stores.control,

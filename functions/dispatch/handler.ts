@@ -17,7 +17,7 @@ import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { openStores, type Stores } from '../adapters/store/stores.js';
+import { openStoresWithLists, type Stores } from '../adapters/store/stores.js';
 import type { ListStore } from '../adapters/store/list-store.js';
 import { ALL_LISTS, DEFAULT_LIST, requireListName } from '../core/lists/watchlist-rules.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
@@ -203,7 +203,7 @@ function parseEvent(event: unknown) {
 
 /** Dependencies from the settings, created once per container. */
 export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps> = {}): DispatchDeps {
-  const stores = openStores(createDocumentClient(settings.dynamodbEndpoint), {
+  const stores = openStoresWithLists(createDocumentClient(settings.dynamodbEndpoint), {
     tableName: required(settings, 'tableName'),
     retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
   });

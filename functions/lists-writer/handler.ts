@@ -10,7 +10,7 @@ import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import type { Watchlist } from '../adapters/store/list-store.js';
-import { openStores } from '../adapters/store/stores.js';
+import { openListStore } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { type ApiResponse, errorResponse, HttpError, json } from '../api/http.js';
 import { type WatchlistChanges, watchlistChanges } from './watchlist-changes.js';
@@ -195,7 +195,7 @@ function parseBody<S extends v.GenericSchema>(event: APIGatewayProxyEventV2, sch
 
 /** Dependencies from the settings, created once per container. */
 export function listsWriterDeps(settings: Settings): ListsWriterDeps {
-  const { lists } = openStores(createDocumentClient(settings.dynamodbEndpoint), {
+  const lists = openListStore(createDocumentClient(settings.dynamodbEndpoint), {
     tableName: required(settings, 'tableName'),
   });
   let marketData: ReturnType<typeof createMarketData> | undefined;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { rankTopSetups } from '../../functions/core/scorecard/top-setups.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
@@ -183,7 +183,9 @@ describe('dashboard in headless Chromium', () => {
   it('shows the live scorecard: a chart per horizon (bars, n, hit rate on hover, the baseline line) and the table', async () => {
     // The stack's store gets the first 30 symbols' history (scanfleet scorecard --backfill).
     const symbols = parseWatchlist(readFileSync(`${BUNDLED_DATA_DIR}/watchlist.txt`, 'utf8')).slice(0, 30);
-    const { scorecard } = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
+    const { scorecard } = openStoresWithLists(createDocumentClient(stack.store.endpoint), {
+      tableName: stack.store.tableName,
+    });
     await backfillScorecard({
       provider: 'csv',
       dataDir: BUNDLED_DATA_DIR,
@@ -264,7 +266,9 @@ describe('dashboard in headless Chromium', () => {
 
   it('ranks the Top setups: the shown run’s symbols by the scorecard, a row per signal, as GET /api/top and rankTopSetups', async () => {
     // The scorecard the test above backfilled, and the run's signals as the Python reference finds them.
-    const { scorecard } = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
+    const { scorecard } = openStoresWithLists(createDocumentClient(stack.store.endpoint), {
+      tableName: stack.store.tableName,
+    });
     const card = (await scorecard.scorecard({ horizon: 10 }))!;
     const current = SCANNER_NAMES.flatMap((scanner) =>
       Object.entries(reference.signals[scanner]).map(([symbol, signal]) => ({ symbol, scanner, signal })),
@@ -371,7 +375,7 @@ describe('the watchlists on the dashboard', () => {
   let tab: Page;
   const errors: string[] = [];
   const lists = () =>
-    openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName }).lists;
+    openStoresWithLists(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName }).lists;
   const limits = { lists: 50, symbolsPerList: 1000, symbolsPerAdd: 100, totalSymbols: 5000 };
   beforeAll(async () => {
     await lists().add('breakouts', ['GE', 'AAPL'], 'alice', limits);
@@ -499,7 +503,9 @@ describe('dashboard of a run during the session', () => {
   });
 
   it('says in the header when the newest run did not complete, and why', async () => {
-    const { runs } = openStores(createDocumentClient(forming.store.endpoint), { tableName: forming.store.tableName });
+    const { runs } = openStoresWithLists(createDocumentClient(forming.store.endpoint), {
+      tableName: forming.store.tableName,
+    });
     await runs.createRun({
       runId: '20240308T183000Z-midday',
       watchlist: 'midday',

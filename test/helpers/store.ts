@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import type { ControlStore } from '../../functions/adapters/store/control-store.js';
-import { openStores, type ReadStores, readStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists, type ReadStores, readStores } from '../../functions/adapters/store/stores.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -42,7 +42,7 @@ export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 
       get(_, property) {
         const { endpoint, tableName } = location();
         if (!real) {
-          const stores = openStores(createDocumentClient(endpoint), { tableName });
+          const stores = openStoresWithLists(createDocumentClient(endpoint), { tableName });
           real = { ...readStores(stores), control: stores.control };
         }
         const store = real[name] as unknown as Record<string | symbol, unknown>;

@@ -1,7 +1,11 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { openStores, readStores, type Stores } from '../../functions/adapters/store/stores.js';
+import {
+  openStoresWithLists,
+  readStores,
+  type StoresWithLists as Stores,
+} from '../../functions/adapters/store/stores.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import { type ApiDeps, handleApiRequest } from '../../functions/api/routes.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
@@ -60,7 +64,7 @@ function counted(on = db): { stores: Stores; reads: () => number; units: () => n
     { step: 'initialize', name: 'countScanned' },
   );
   return {
-    stores: openStores(client, { tableName: on.store().tableName, now: clock }),
+    stores: openStoresWithLists(client, { tableName: on.store().tableName, now: clock }),
     reads: () => reads,
     units: () => units,
     reset: () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import {
@@ -97,7 +97,9 @@ describe('/watch', () => {
     expect((await editOf(add.id)).content).toBe(
       '@alice added NVDA AMD to semis; named twice: NVDA. semis has 2 symbols (version 1); the next run scans it.',
     );
-    const lists = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName }).lists;
+    const lists = openStoresWithLists(createDocumentClient(stack.store.endpoint), {
+      tableName: stack.store.tableName,
+    }).lists;
     expect(await lists.list('semis')).toMatchObject({ symbols: ['AMD', 'NVDA'], version: 1, updatedBy: '@alice' });
 
     const shown = await interact(watch('list', { list: 'semis' }).body);
@@ -120,7 +122,9 @@ describe('/watch', () => {
     expect(await editOf(add.id)).toMatchObject({
       content: 'You need the Manage Server permission to change the watchlists.',
     });
-    const lists = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName }).lists;
+    const lists = openStoresWithLists(createDocumentClient(stack.store.endpoint), {
+      tableName: stack.store.tableName,
+    }).lists;
     expect((await lists.list('semis'))?.symbols).toEqual(['NVDA']);
     // Reads are open to every member.
     expect((await interact(watch('list', { list: 'semis' }, SEND_MESSAGES).body)).data?.content).toBe(

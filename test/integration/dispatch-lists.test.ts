@@ -6,7 +6,7 @@ import type { ScanMessage } from '../../functions/core/run/scan-message.js';
 import { DEFAULT_LIST_LIMITS } from '../../functions/core/lists/watchlist-rules.js';
 import { SqsScanQueue } from '../../functions/adapters/queue/scan-queue.js';
 import { ENV, settingsFrom } from '../../functions/adapters/settings.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { createResultsTableAt } from '../../functions/local/embedded-store.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { startSqsServer, type SqsServer } from '../helpers/sqs-server.js';
@@ -44,7 +44,7 @@ async function deployedDispatch(seed?: string[]) {
     queue: new SqsScanQueue(sqs.queueUrl, { client: sqs.client(), sleep: async () => {} }),
     now: () => new Date('2026-11-24T14:30:05Z'),
   });
-  const stores = openStores(db.client(), { tableName });
+  const stores = openStoresWithLists(db.client(), { tableName });
   return { dispatch: createDispatchHandler(() => deps), lists: stores.lists, runs: stores.runs };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ListError, type ListLimits, DEFAULT_LIST_LIMITS } from '../../functions/core/lists/watchlist-rules.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { createResultsTableAt } from '../../functions/local/embedded-store.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
@@ -11,7 +11,7 @@ let tables = 0;
 async function freshLists(now = () => new Date('2026-11-30T15:00:00Z')) {
   const tableName = `lists-${++tables}`;
   await createResultsTableAt(db.store().endpoint, tableName);
-  return openStores(db.client(), { tableName, now }).lists;
+  return openStoresWithLists(db.client(), { tableName, now }).lists;
 }
 
 async function refusal(work: Promise<unknown>): Promise<ListError> {

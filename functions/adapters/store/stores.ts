@@ -34,6 +34,10 @@ export interface Stores {
   readonly control: ControlStore;
   /** The live scorecard: each observation once, and the aggregates the reads serve. */
   readonly scorecard: ScorecardStore;
+}
+
+/** The stores and the watchlists: what dispatch, the readers and the lists-writer open (the worker and the sweeper need no list). */
+export interface StoresWithLists extends Stores {
   /** The named watchlists a run of every list scans the union of. */
   readonly lists: ListStore;
 }
@@ -50,8 +54,16 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     outbox: new OutboxStore(table, retention.runsDays),
     control: new ControlStore(table, retention.runsDays),
     scorecard: new ScorecardStore(table, retention.scorecardDays ?? DEFAULT_RETENTION.scorecardDays),
-    lists: new ListStore(table),
   };
+}
+
+/** The watchlists' store alone. Apart from openStores, so that a bundle that never reads a list carries none of it. */
+export function openListStore(client: DynamoDBDocumentClient, options: TableOptions): ListStore {
+  return new ListStore(new Table(client, options));
+}
+
+export function openStoresWithLists(client: DynamoDBDocumentClient, options: StoreOptions): StoresWithLists {
+  return { ...openStores(client, options), lists: openListStore(client, options) };
 }
 
 /** What a reader of runs may call: no write. */
@@ -78,7 +90,7 @@ export interface ReadStores {
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, bars, events, control, scorecard, lists }: Stores): ReadStores {
+export function readStores({ runs, results, bars, events, control, scorecard, lists }: StoresWithLists): ReadStores {
   return {
     runs: {
       getRun: runs.getRun.bind(runs),

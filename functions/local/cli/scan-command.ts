@@ -24,7 +24,7 @@ import { peakRssBytes } from '../../adapters/observability.js';
 import { configureLocalEnvironment, type LocalPipelineOptions, runLocalPipeline } from '../local-pipeline.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../embedded-store.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
-import { openStores } from '../../adapters/store/stores.js';
+import { openListStore } from '../../adapters/store/stores.js';
 import { ALL_LISTS } from '../../core/lists/watchlist-rules.js';
 import { renderScanReport, type ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
@@ -84,7 +84,7 @@ async function withStoredLists(args: ScanArgs, store: EmbeddedStore | undefined)
   if (!store || !args.listsFromStore) return args;
   const client = createDocumentClient(store.endpoint);
   try {
-    const union = await openStores(client, { tableName: store.tableName }).lists.union();
+    const union = await openListStore(client, { tableName: store.tableName }).union();
     return union.length > 0 ? { ...args, watchlistName: ALL_LISTS, symbols: union } : args;
   } finally {
     client.destroy();

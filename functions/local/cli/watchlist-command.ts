@@ -6,7 +6,7 @@ import { ListError, requireListName, watchlistFileEntries } from '../../core/lis
 import { createMarketData } from '../../adapters/market-data/create-market-data.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
 import type { Watchlist } from '../../adapters/store/list-store.js';
-import { openStores } from '../../adapters/store/stores.js';
+import { openListStore } from '../../adapters/store/stores.js';
 import { ENV, SettingsError, settingsFrom } from '../../adapters/settings.js';
 import { watchlistChanges, type WatchlistChanges } from '../../lists-writer/watchlist-changes.js';
 import { startEmbeddedStore } from '../embedded-store.js';
@@ -61,7 +61,7 @@ export async function watchlistCommand(argv: readonly string[], io: CommandIo): 
   const act = async (tableName: string, endpoint: string | undefined) => {
     const client = createDocumentClient(endpoint);
     try {
-      const { lists } = openStores(client, { tableName });
+      const lists = openListStore(client, { tableName });
       const changes = watchlistChanges(settings, lists, () => createMarketData(settings));
       io.stdout.write(await perform(changes, args, by));
     } finally {

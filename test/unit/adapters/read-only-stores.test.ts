@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiDeps } from '../../../functions/api/routes.js';
 import type { CommandDeps } from '../../../functions/discord/commands.js';
-import { openStores, readStores } from '../../../functions/adapters/store/stores.js';
+import { openStoresWithLists, readStores } from '../../../functions/adapters/store/stores.js';
 
 const WRITES = [
   'createRun',
@@ -78,7 +78,7 @@ describe('the API and the Discord commands get the stores without their write me
 
   it('at run time: readStores hands over objects that carry no write method at all', () => {
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local' }));
-    const read = readStores(openStores(client, { tableName: 'unused' }));
+    const read = readStores(openStoresWithLists(client, { tableName: 'unused' }));
     const methods = Object.values(read).flatMap((store) => Object.keys(store));
     expect(methods.sort()).toEqual([
       'allRunResults',
