@@ -136,7 +136,8 @@ export const DEFAULT_CONFIG: ScanfleetConfig = {
   scanBatch: { memoryMb: 192, timeoutSeconds: 60, maxConcurrency: 2 },
   // VmHWM 106.8–114.3 MB over 500 sweeps.
   sweeper: { memoryMb: 192, timeoutSeconds: 300 },
-  // The API's routes time out at 29 s (API Gateway's limit for an HTTP API integration).
+  // VmHWM 108.9–110.9 MB over its soaks (three runs of 2026-11-30): above 85% of 128 MB. The API's
+  // routes time out at 29 s (API Gateway's limit for an HTTP API integration).
   lists: { ...DEFAULT_LIST_LIMITS, memoryMb: 192, timeoutSeconds: 29 },
   // VmHWM 108.5–115.3 MB over 2,000 requests.
   api: { memoryMb: 192, timeoutSeconds: 10, throttleRate: 20, throttleBurst: 40, debugMemory: false, public: false },
