@@ -45,7 +45,7 @@ export interface ApiDeps extends ReadStores {
 }
 
 const MAX_QUERY_LENGTH = 1024;
-const RUN_ID = /^\d{8}T\d{6}Z-[a-z0-9_-]{1,60}$/;
+const RUN_ID = /^\d{8}T\d{6}Z-[a-z0-9][a-z0-9_-]{0,59}$/;
 const RESULTS_CACHE_SECONDS = 60;
 /** The most setups GET /api/top answers. */
 const MAX_API_TOP_COUNT = 100;

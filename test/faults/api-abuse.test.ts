@@ -392,7 +392,7 @@ describe('the API behind the token (dev --auth: the gateway’s route table and 
     ['a run', () => `/api/runs/${runId}`, 200],
     ['the memory breakdown', () => '/api/debug/memory', 200],
     ['/api itself', () => '/api', 404],
-    ['an unknown route', () => '/api/watchlists', 404],
+    ['an unknown route', () => '/api/portfolios', 404],
   ];
 
   it.each(routes)(
@@ -444,7 +444,7 @@ describe('the API behind the token (dev --auth: the gateway’s route table and 
       expect(needsToken(access, 'GET', '/api/health')).toBe(false);
       expect(needsToken(access, 'GET', '/')).toBe(false);
       expect(needsToken(access, 'GET', '/api')).toBe(true);
-      expect(needsToken(access, 'GET', '/api/watchlists')).toBe(true);
+      expect(needsToken(access, 'GET', '/api/portfolios')).toBe(true);
       expect(needsToken(access, 'POST', '/api/subscriptions')).toBe(true);
       expect(needsToken(access, 'HEAD', '/api/health')).toBe(true);
       expect(needsToken(access, 'GET', '/api/health/x')).toBe(true);

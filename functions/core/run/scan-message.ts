@@ -25,7 +25,7 @@ export interface ScanMessage {
 
 const scanMessageSchema = nonArray(
   v.strictObject({
-    runId: v.pipe(v.string(), v.regex(/^\d{8}T\d{6}Z-[a-z0-9_-]+$/, 'not a run id')),
+    runId: v.pipe(v.string(), v.regex(/^\d{8}T\d{6}Z-[a-z0-9][a-z0-9_-]*$/, 'not a run id')),
     batch: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000)),
     symbols: v.pipe(
       v.array(v.pipe(v.string(), v.check(isSymbol, 'not a ticker symbol'))),
