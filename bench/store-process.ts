@@ -1,6 +1,7 @@
 // The bench's store for one measured function: dynalite in its own process (bench/store-server.mjs),
 // below the bench's priority like the functions, with the results table the stack creates.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { belowBench } from './lambda-process.js';
 import { createResultsTableAt, type EmbeddedStore, LOCAL_TABLE_NAME } from '../functions/local/embedded-store.js';
@@ -31,5 +32,5 @@ export async function startStoreProcess(): Promise<EmbeddedStore> {
     await close();
     throw error;
   }
-  return { endpoint, tableName: LOCAL_TABLE_NAME, close };
+  return { endpoint, tableName: LOCAL_TABLE_NAME, subscriptionKey: randomBytes(32).toString('base64url'), close };
 }

@@ -115,6 +115,10 @@ export const ENV = {
   seedWatchlistFile: 'SEED_WATCHLIST_FILE',
   /** JSON { lists?, symbolsPerList?, symbolsPerAdd?, totalSymbols? }: the watchlists' limits over their defaults (config lists). */
   listLimits: 'LIST_LIMITS',
+  /** The stack's generated secret {"key": "…"} that subscriptions' webhook URLs are encrypted with (AWS). */
+  subscriptionKeySecretId: 'SUBSCRIPTION_KEY_SECRET_ID',
+  /** The same key given directly (local runs: 32 characters or more; the local runtime keeps one in its store directory). */
+  subscriptionKey: 'SUBSCRIPTION_KEY',
   /** Set by the Lambda runtime: the function's own name (the Discord bot invokes itself to finish a command). */
   functionName: 'AWS_LAMBDA_FUNCTION_NAME',
 } as const;
@@ -284,6 +288,8 @@ const fields = {
   workerConcurrency: v.optional(positive(), '2'),
   seedWatchlistFile: text,
   listLimits: v.optional(listLimits(), '{}'),
+  subscriptionKeySecretId: text,
+  subscriptionKey: text,
   functionName: text,
 } satisfies Record<Field, v.GenericSchema<string | undefined, unknown>>;
 

@@ -56,6 +56,8 @@ export async function watchCommand(
         by,
       });
       if (!answer.ok) return ephemeral(`Nothing changed: ${answer.error.message}`);
+      if (answer.action !== 'add' && answer.action !== 'remove')
+        throw new Error(`lists-writer answered ${answer.action} to ${sub.name}`);
       return { content: changeMessage(answer, by) };
     }
     default:
@@ -63,7 +65,7 @@ export async function watchCommand(
   }
 }
 
-function changeMessage(answer: ListsWriterAnswer & { ok: true }, by: string): string {
+function changeMessage(answer: ListsWriterAnswer & { ok: true; action: 'add' | 'remove' }, by: string): string {
   const { list } = answer;
   const size = `${list.name} has ${counted(list.symbols.length)} (version ${list.version})`;
   if (answer.action === 'add') {

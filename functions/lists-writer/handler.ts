@@ -10,8 +10,12 @@ import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import type { Watchlist } from '../adapters/store/list-store.js';
-import { openListStore } from '../adapters/store/stores.js';
-import { environmentSettings, required, type Settings } from '../adapters/settings.js';
+import { openListStore, openSubscriptionStore } from '../adapters/store/stores.js';
+import { ENV, environmentSettings, required, type Settings } from '../adapters/settings.js';
+import { DISCORD_API_URL } from '../adapters/discord/discord-client.js';
+import { settingsCipher, type WebhookCipher } from '../adapters/webhook-cipher.js';
+import type { Subscription } from '../core/lists/subscription-rules.js';
+import { lookupWebhook, SubscriptionChanges } from './subscription-changes.js';
 import { type ApiResponse, errorResponse, HttpError, json } from '../api/http.js';
 import { type WatchlistChanges, watchlistChanges } from './watchlist-changes.js';
 
@@ -19,14 +23,29 @@ const { logger, metrics } = createTelemetry('lists-writer');
 const isColdStart = coldStartTracker();
 
 /** A change as the Discord function asks for it (a direct invocation): who, what, which list. */
+const by = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 const invocationSchema = nonArray(
-  v.strictObject({
-    action: v.picklist(['add', 'remove']),
-    list: v.string(),
-    symbols: v.array(v.string()),
-    /** Who asked: shown as the list's last change. */
-    by: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
-  }),
+  v.variant('action', [
+    v.strictObject({
+      action: v.picklist(['add', 'remove']),
+      list: v.string(),
+      symbols: v.array(v.string()),
+      /** Who asked: shown as the list's last change. */
+      by,
+    }),
+    v.strictObject({
+      action: v.literal('subscribe'),
+      scanner: v.string(),
+      signal: v.optional(v.string()),
+      list: v.optional(v.string()),
+      /** The pasted webhook URL: a credential (never logged, never answered back). */
+      webhook: v.pipe(v.string(), v.maxLength(300)),
+      /** The Discord server asking: a webhook of another server is refused. */
+      guildId: v.optional(v.string()),
+      by,
+    }),
+    v.strictObject({ action: v.literal('unsubscribe'), id: v.string(), by }),
+  ]),
 );
 export type ListsWriterInvocation = v.InferInput<typeof invocationSchema>;
 
@@ -34,10 +53,13 @@ export type ListsWriterInvocation = v.InferInput<typeof invocationSchema>;
 export type ListsWriterAnswer =
   | { ok: true; action: 'add'; added: string[]; already: string[]; repeated: string[]; list: Watchlist }
   | { ok: true; action: 'remove'; removed: string[]; absent: string[]; list: Watchlist }
+  | { ok: true; action: 'subscribe'; created: boolean; subscription: Subscription }
+  | { ok: true; action: 'unsubscribe'; id: string }
   | { ok: false; error: { code: string; message: string; parameter?: string } };
 
 export interface ListsWriterDeps {
   readonly changes: WatchlistChanges;
+  readonly subscriptions: SubscriptionChanges;
 }
 
 /**
@@ -51,7 +73,7 @@ export function createListsWriterHandler(deps: () => ListsWriterDeps) {
     context: Context,
   ): Promise<ApiResponse | ListsWriterAnswer> => {
     const started = performance.now();
-    const { changes } = deps();
+    const { changes, subscriptions } = deps();
     if ('requestContext' in event) {
       const response = await httpWrite(event, changes, context);
       logger.info('request', {
@@ -62,7 +84,7 @@ export function createListsWriterHandler(deps: () => ListsWriterDeps) {
       });
       return response;
     }
-    const answer = await invocationWrite(event, changes);
+    const answer = await invocationWrite(event, changes, subscriptions);
     logger.info('invocation', {
       ok: answer.ok,
       ...(!answer.ok && { code: answer.error.code }),
@@ -73,7 +95,11 @@ export function createListsWriterHandler(deps: () => ListsWriterDeps) {
   return middy(write).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
 
-async function invocationWrite(event: unknown, changes: WatchlistChanges): Promise<ListsWriterAnswer> {
+async function invocationWrite(
+  event: unknown,
+  changes: WatchlistChanges,
+  subscriptions: SubscriptionChanges,
+): Promise<ListsWriterAnswer> {
   const parsed = checkSchema(invocationSchema, event);
   if (!parsed.success) {
     const [issue] = parsed.issues;
@@ -82,11 +108,18 @@ async function invocationWrite(event: unknown, changes: WatchlistChanges): Promi
       error: { code: 'bad_parameter', message: `${issue.path}: ${issue.message}`, parameter: issue.path },
     };
   }
-  const { action, list, symbols, by } = parsed.output;
+  const request = parsed.output;
   try {
-    return action === 'add'
-      ? { ok: true, action, ...(await changes.add(list, symbols, by)) }
-      : { ok: true, action, ...(await changes.remove(list, symbols, by)) };
+    switch (request.action) {
+      case 'add':
+        return { ok: true, action: 'add', ...(await changes.add(request.list, request.symbols, request.by)) };
+      case 'remove':
+        return { ok: true, action: 'remove', ...(await changes.remove(request.list, request.symbols, request.by)) };
+      case 'subscribe':
+        return { ok: true, action: 'subscribe', ...(await subscriptions.subscribe(request, request.by)) };
+      case 'unsubscribe':
+        return { ok: true, action: 'unsubscribe', ...(await subscriptions.unsubscribe(request.id, request.by)) };
+    }
   } catch (error) {
     const refusal = asHttpError(error);
     return { ok: false, error: { code: refusal.code, message: refusal.message, parameter: refusal.parameter } };
@@ -98,7 +131,7 @@ function asHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof ValidationError) return new HttpError(400, error.code, error.message, error.parameter);
   if (error instanceof ListError) {
-    const status = { not_found: 404, conflict: 409, limit: 422, unknown_symbol: 422 }[error.code];
+    const status = { not_found: 404, conflict: 409, limit: 422, unknown_symbol: 422, unknown_webhook: 422 }[error.code];
     return new HttpError(status, error.code, error.message, error.parameter);
   }
   if (error instanceof ProviderError)
@@ -195,11 +228,29 @@ function parseBody<S extends v.GenericSchema>(event: APIGatewayProxyEventV2, sch
 
 /** Dependencies from the settings, created once per container. */
 export function listsWriterDeps(settings: Settings): ListsWriterDeps {
-  const lists = openListStore(createDocumentClient(settings.dynamodbEndpoint), {
-    tableName: required(settings, 'tableName'),
-  });
+  const client = createDocumentClient(settings.dynamodbEndpoint);
+  const tableName = required(settings, 'tableName');
+  const lists = openListStore(client, { tableName });
   let marketData: ReturnType<typeof createMarketData> | undefined;
-  return { changes: watchlistChanges(settings, lists, () => (marketData ??= createMarketData(settings))) };
+  let cipher: WebhookCipher | undefined;
+  return {
+    changes: watchlistChanges(settings, lists, () => (marketData ??= createMarketData(settings))),
+    subscriptions: new SubscriptionChanges({
+      store: openSubscriptionStore(client, { tableName }),
+      cipher: () => {
+        cipher ??= settingsCipher(settings);
+        if (!cipher)
+          throw new ProviderError(
+            'subscriptions',
+            `${ENV.subscriptionKeySecretId} is not set: no key to seal webhooks with`,
+          );
+        return cipher;
+      },
+      apiUrl: settings.discordApiUrl ?? DISCORD_API_URL,
+      lookup: (url) => lookupWebhook(url),
+      now: () => new Date(),
+    }),
+  };
 }
 
 let deps: ListsWriterDeps | undefined;

@@ -4,7 +4,10 @@ import {
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../adapters/store/table-schema.js';
 
@@ -14,6 +17,11 @@ export interface EmbeddedStore {
   /** http://127.0.0.1:<port> — a DynamoDB API server on loopback. */
   readonly endpoint: string;
   readonly tableName: string;
+  /**
+   * The key subscriptions' webhook URLs are sealed with (the stack's generated secret, locally):
+   * kept in the store's directory when it has one, so a later process opens what an earlier sealed.
+   */
+  readonly subscriptionKey: string;
   close(): Promise<void>;
 }
 
@@ -26,7 +34,21 @@ export async function startEmbeddedStore(options: { path?: string; tableName?: s
   const endpoint = `http://127.0.0.1:${port}`;
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   await createResultsTableAt(endpoint, tableName);
-  return { endpoint, tableName, close };
+  return { endpoint, tableName, subscriptionKey: options.path ? keptKey(options.path) : newKey(), close };
+}
+
+const KEY_FILE = 'SCANFLEET-SUBSCRIPTION-KEY';
+const newKey = () => randomBytes(32).toString('base64url');
+
+/** The store directory's key, made on first use (readable by its owner only); LevelDB ignores a file it did not write. */
+function keptKey(path: string): string {
+  const file = join(path, KEY_FILE);
+  try {
+    writeFileSync(file, newKey(), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Creates the results table, with the stack's key schema, on a DynamoDB-compatible server. */

@@ -149,9 +149,10 @@ export function localSettings(
     LocalPipelineOptions,
     'env' | 'provider' | 'dataDir' | 'lookback' | 'maxReceives' | 'intraday' | 'batchSize'
   >,
-  store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>,
+  store: Pick<EmbeddedStore, 'endpoint' | 'tableName'> & Partial<Pick<EmbeddedStore, 'subscriptionKey'>>,
 ): Settings {
   return settingsFrom({
+    ...(store.subscriptionKey && { [ENV.subscriptionKey]: store.subscriptionKey }),
     ...options.env,
     [ENV.tableName]: store.tableName,
     [ENV.dynamodbEndpoint]: store.endpoint,

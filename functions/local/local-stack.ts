@@ -17,7 +17,7 @@ export interface LocalStack {
   readonly url: string;
   readonly run: RunRecord;
   /** The embedded store the stack scans into and serves from. */
-  readonly store: Pick<EmbeddedStore, 'endpoint' | 'tableName'>;
+  readonly store: Pick<EmbeddedStore, 'endpoint' | 'tableName' | 'subscriptionKey'>;
   /** Resolves when background work (a /scan-now run, a deferred reply) has finished. */
   background(): Promise<void>;
   close(): Promise<void>;
@@ -87,7 +87,7 @@ export async function startLocalStack(
     return {
       url: started.url,
       run,
-      store: { endpoint: store.endpoint, tableName: store.tableName },
+      store: { endpoint: store.endpoint, tableName: store.tableName, subscriptionKey: store.subscriptionKey },
       background: () => Promise.all([...background]).then(() => undefined),
       close: async () => {
         await started.close();

@@ -91,7 +91,12 @@ async function run(provider = 'yahoo'): Promise<LocalPipelineResult> {
     asOf: '2024-03-08',
     batchSize: 4,
     scheduledAt: new Date(Date.UTC(2026, 10, 2, 14, 30 + runs++)),
-    store: { endpoint: proxy.endpoint, tableName: db.tableName, close: async () => {} },
+    store: {
+      endpoint: proxy.endpoint,
+      tableName: db.tableName,
+      subscriptionKey: db.subscriptionKey,
+      close: async () => {},
+    },
     env,
   });
   expectRunAccountedFor(result, SYMBOLS, SCANNER_NAMES);

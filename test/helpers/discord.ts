@@ -39,6 +39,13 @@ export interface Received {
 export interface FakeDiscord {
   readonly url: string;
   readonly received: Received[];
+  /**
+   * A channel webhook as Discord makes one (an id, a 68-character token): its URL as the app's
+   * "Copy Webhook URL" gives it, on this server. GET answers its channel and server; a wrong token is a 401.
+   */
+  addWebhook(channelId: string, guildId?: string): { id: string; url: string };
+  /** What the registered webhooks received (POSTs), by channel, in arrival order. */
+  postsTo(channelId: string): unknown[];
   /** The next `times` requests get this status (429 with retry_after, or 5xx). */
   failNext(status: number, times: number): void;
   close(): Promise<void>;
@@ -51,7 +58,10 @@ export interface FakeDiscord {
  */
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const received: Received[] = [];
+  const webhooks = new Map<string, { token: string; channelId: string; guildId?: string }>();
+  const posts = new Map<string, unknown[]>();
   let failures = { status: 0, times: 0 };
+  const WEBHOOK = /^(?:\/api(?:\/v\d+)?)?\/webhooks\/(\d+)\/([\w-]+)$/;
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
@@ -73,7 +83,30 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         );
         return;
       }
-      if (req.method === 'POST' && /^\/api\/webhooks\/\d+\/[\w-]+$/.test(req.url ?? '')) {
+      const webhook = WEBHOOK.exec(req.url ?? '');
+      const registered = webhook && webhooks.get(webhook[1]);
+      if (webhook && registered && registered.token !== webhook[2]) {
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'Invalid Webhook Token', code: 50027 }));
+      } else if (webhook && req.method === 'GET') {
+        if (!registered)
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ message: 'Unknown Webhook', code: 10015 }));
+        else
+          res.writeHead(200, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              type: 1,
+              id: webhook[1],
+              name: 'scanfleet',
+              channel_id: registered.channelId,
+              ...(registered.guildId && { guild_id: registered.guildId }),
+              token: webhook[2],
+            }),
+          );
+      } else if (webhook && req.method === 'POST') {
+        if (registered) posts.set(registered.channelId, [...(posts.get(registered.channelId) ?? []), body]);
         res.writeHead(204).end();
       } else if (req.method === 'PATCH' && /^\/webhooks\/\d+\/[\w.-]+\/messages\/@original$/.test(req.url ?? '')) {
         res
@@ -91,9 +124,17 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: base,
     received,
+    addWebhook: (channelId, guildId) => {
+      const id = String(1_300_000_000_000_000_000n + BigInt(webhooks.size + 1));
+      const token = `FAKE-webhook-token-${channelId}-`.padEnd(68, 'x').slice(0, 68);
+      webhooks.set(id, { token, channelId, ...(guildId && { guildId }) });
+      return { id, url: `${base}/api/webhooks/${id}/${token}` };
+    },
+    postsTo: (channelId) => posts.get(channelId) ?? [],
     failNext: (status, times) => (failures = { status, times }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -63,6 +63,7 @@ export function countingStores(location: () => Pick<EmbeddedStore, 'endpoint' | 
       control: counted('control'),
       scorecard: counted('scorecard'),
       lists: counted('lists'),
+      subscriptions: counted('subscriptions'),
     },
     calls: () => calls,
   };

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ListLimits, ListError } from '../../core/lists/watchlist-rules.js';
 import { StoreError } from './batch-write.js';
 import { type Table, unlessConditionFails } from './table.js';
@@ -46,23 +46,7 @@ export class ListStore {
 
   /** Every list, by name. Lists do not expire: the partition is read without the TTL filter. */
   async lists(): Promise<Watchlist[]> {
-    const lists: Watchlist[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    const range = KEYS.watchlists();
-    do {
-      const response = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.skPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of response.Items ?? []) lists.push(watchlistOf(item));
-      startKey = response.LastEvaluatedKey;
-    } while (startKey);
-    return lists;
+    return (await this.table.all(KEYS.watchlists(), { kept: true })).map(watchlistOf);
   }
 
   async list(name: string): Promise<Watchlist | undefined> {

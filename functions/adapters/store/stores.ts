@@ -8,6 +8,7 @@ import { OutboxStore } from './outbox-store.js';
 import { ResultStore } from './result-store.js';
 import { RunStore } from './run-store.js';
 import { ScorecardStore } from './scorecard-store.js';
+import { SubscriptionStore } from './subscription-store.js';
 import { Table, type TableOptions } from './table.js';
 import { DEFAULT_RETENTION } from './table-schema.js';
 
@@ -34,6 +35,8 @@ export interface Stores {
   readonly control: ControlStore;
   /** The live scorecard: each observation once, and the aggregates the reads serve. */
   readonly scorecard: ScorecardStore;
+  /** Where alerts go besides the configured webhook: the subscriptions, their webhooks sealed. */
+  readonly subscriptions: SubscriptionStore;
 }
 
 /** The stores and the watchlists: what dispatch, the readers and the lists-writer open (the worker and the sweeper need no list). */
@@ -54,12 +57,18 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     outbox: new OutboxStore(table, retention.runsDays),
     control: new ControlStore(table, retention.runsDays),
     scorecard: new ScorecardStore(table, retention.scorecardDays ?? DEFAULT_RETENTION.scorecardDays),
+    subscriptions: new SubscriptionStore(table),
   };
 }
 
 /** The watchlists' store alone. Apart from openStores, so that a bundle that never reads a list carries none of it. */
 export function openListStore(client: DynamoDBDocumentClient, options: TableOptions): ListStore {
   return new ListStore(new Table(client, options));
+}
+
+/** The subscriptions' store alone: the lists-writer's. */
+export function openSubscriptionStore(client: DynamoDBDocumentClient, options: TableOptions): SubscriptionStore {
+  return new SubscriptionStore(new Table(client, options));
 }
 
 export function openStoresWithLists(client: DynamoDBDocumentClient, options: StoreOptions): StoresWithLists {
@@ -77,6 +86,7 @@ export type EventReader = Pick<EventStore, 'eventsOf'>;
 export type ControlReader = Pick<ControlStore, 'paused' | 'tokenStatus'>;
 export type ScorecardReader = Pick<ScorecardStore, 'scorecard'>;
 export type ListReader = Pick<ListStore, 'lists' | 'list'>;
+export type SubscriptionReader = Pick<SubscriptionStore, 'routes'>;
 
 /** The stores as the API and the Discord commands see them: reads only. */
 export interface ReadStores {
@@ -87,10 +97,20 @@ export interface ReadStores {
   readonly control: ControlReader;
   readonly scorecard: ScorecardReader;
   readonly lists: ListReader;
+  readonly subscriptions: SubscriptionReader;
 }
 
 /** Only the read methods of the stores, so a reader's dependencies cannot write. */
-export function readStores({ runs, results, bars, events, control, scorecard, lists }: StoresWithLists): ReadStores {
+export function readStores({
+  runs,
+  results,
+  bars,
+  events,
+  control,
+  scorecard,
+  lists,
+  subscriptions,
+}: StoresWithLists): ReadStores {
   return {
     runs: {
       getRun: runs.getRun.bind(runs),
@@ -111,5 +131,6 @@ export function readStores({ runs, results, bars, events, control, scorecard, li
     control: { paused: control.paused.bind(control), tokenStatus: control.tokenStatus.bind(control) },
     scorecard: { scorecard: scorecard.scorecard.bind(scorecard) },
     lists: { lists: lists.lists.bind(lists), list: lists.list.bind(lists) },
+    subscriptions: { routes: subscriptions.routes.bind(subscriptions) },
   };
 }

@@ -23,6 +23,8 @@
  *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause> | TOKEN   runtime switches, once-per-cause notices, the provider token's age
  *   watchlist    pk LISTS           sk L#<name>                           a named list: its symbols (a string set), version, who changed it and when (kept until deleted)
  *   lists seeded pk LISTS           sk SEEDED                             the table had `default` seeded from the stack's watchlist file (once)
+ *   subscription pk SUBS            sk S#<id>                             what it routes (scanner, signal, list), its channel, its webhook URL encrypted (kept until removed)
+ *   configured   pk SUBS            sk CONFIGURED                         the configured webhook's implicit subscription was removed (a tombstone)
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -57,6 +59,8 @@ export const ITEM_TYPES = {
   control: 'control',
   watchlist: 'watchlist',
   listsSeeded: 'lists-seeded',
+  subscription: 'subscription',
+  configuredRemoved: 'configured-removed',
 } as const;
 
 /** Items expire after these many days unless configured otherwise. */
@@ -96,6 +100,9 @@ const PREFIX = {
   lists: 'LISTS',
   list: 'L#',
   seeded: 'SEEDED',
+  subscriptions: 'SUBS',
+  subscription: 'S#',
+  configured: 'CONFIGURED',
 } as const;
 
 export interface ItemKey {
@@ -228,13 +235,18 @@ export const KEYS = {
   watchlists: (): KeyRange => ({ pk: PREFIX.lists, skPrefix: PREFIX.list }),
   /** Written once `default` has been seeded from the watchlist file: a table whose lists were all deleted is not seeded again. */
   listsSeeded: (): ItemKey => ({ pk: PREFIX.lists, sk: PREFIX.seeded }),
+  /** An alert subscription. */
+  subscription: (id: string): ItemKey => ({ pk: PREFIX.subscriptions, sk: `${PREFIX.subscription}${id}` }),
+  subscriptions: (): KeyRange => ({ pk: PREFIX.subscriptions, skPrefix: PREFIX.subscription }),
+  /** Present when the configured webhook's implicit subscription has been removed. */
+  configuredRemoved: (): ItemKey => ({ pk: PREFIX.subscriptions, sk: PREFIX.configured }),
 } as const;
 
 /**
  * Leading-key patterns for IAM's `dynamodb:LeadingKeys` condition, one per partition family: the
  * runs (with their results and alert logs), the signal events (with their states), the alert
  * outbox, the runtime controls, the cached bars, the scorecard's observations (with their
- * sessions), its aggregates and its document, the watchlists. A role writes only the families it owns.
+ * sessions), its aggregates and its document, the watchlists, the alert subscriptions. A role writes only the families it owns.
  */
 export const LEADING_KEYS = {
   runs: `${PREFIX.run}*`,
@@ -246,4 +258,5 @@ export const LEADING_KEYS = {
   scorecard: PREFIX.scorecard,
   scorecardDocument: PREFIX.scorecardDocument,
   lists: PREFIX.lists,
+  subscriptions: PREFIX.subscriptions,
 } as const;

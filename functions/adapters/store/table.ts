@@ -153,16 +153,19 @@ export class Table {
     };
   }
 
-  /** Every unexpired item of a key range (consistent reads), up to `limit` (each Query reads at most what is left of it). */
+  /**
+   * Every unexpired item of a key range (consistent reads), up to `limit` (each Query reads at most
+   * what is left of it). `kept`: items that never expire (the lists, the subscriptions), read without the TTL filter.
+   */
   async all(
     range: KeyRange,
-    options: { limit?: number; newestFirst?: boolean } = {},
+    options: { limit?: number; newestFirst?: boolean; kept?: boolean } = {},
   ): Promise<Record<string, unknown>[]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const response = await this.queryConsistently(range, startKey, limit - items.length, options.newestFirst);
+      const response = await this.queryConsistently(range, startKey, limit - items.length, options);
       items.push(...response.items);
       startKey = response.next;
     } while (startKey && items.length < limit);
@@ -176,7 +179,7 @@ export class Table {
   async *pages(range: KeyRange, pageSize: number): AsyncGenerator<Record<string, unknown>[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const response = await this.queryConsistently(range, startKey, pageSize);
+      const response = await this.queryConsistently(range, startKey, pageSize, {});
       yield response.items;
       startKey = response.next;
     } while (startKey);
@@ -186,16 +189,16 @@ export class Table {
     range: KeyRange,
     startKey: Record<string, unknown> | undefined,
     limit: number,
-    newestFirst = false,
+    { newestFirst = false, kept = false }: { newestFirst?: boolean; kept?: boolean },
   ): Promise<{ items: Record<string, unknown>[]; next?: Record<string, unknown> }> {
     const response = await this.client.send(
       new QueryCommand({
         TableName: this.name,
         KeyConditionExpression: range.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: `${TABLE_KEYS.ttlAttribute} > :now`,
+        ...(!kept && { FilterExpression: `${TABLE_KEYS.ttlAttribute} > :now` }),
         ExpressionAttributeValues: {
           ':pk': range.pk,
-          ':now': Math.floor(this.now().getTime() / 1000),
+          ...(!kept && { ':now': Math.floor(this.now().getTime() / 1000) }),
           ...(range.skPrefix !== undefined && { ':prefix': range.skPrefix }),
         },
         ConsistentRead: true,

@@ -130,7 +130,7 @@ export class ListError extends ScanfleetError {
   override readonly name = 'ListError';
 
   constructor(
-    override readonly code: 'limit' | 'not_found' | 'conflict' | 'unknown_symbol',
+    override readonly code: 'limit' | 'not_found' | 'conflict' | 'unknown_symbol' | 'unknown_webhook',
     readonly parameter: string,
     message: string,
   ) {
