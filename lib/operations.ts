@@ -23,6 +23,8 @@ export interface OperationsProps {
   readonly pipeline: ScanPipeline;
   /** Discord settings: the sweeper drains the alert outbox and tells the operator of failures. */
   readonly discordSecret?: ISecret;
+  /** The key subscriptions' webhooks are sealed with: the sweeper's drains unseal them to post. */
+  readonly subscriptionKey?: ISecret;
 }
 
 /** How often the sweeper runs: the watchdog metrics' period, and the alarms' on them. */
@@ -46,7 +48,7 @@ export class Operations extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
-    const { config, table, projectRoot, pipeline, discordSecret } = props;
+    const { config, table, projectRoot, pipeline, discordSecret, subscriptionKey } = props;
     const providerSecret = pipeline.providerSecret;
     this.sweeper = new ScanfleetFunction(this, 'Sweeper', {
       projectRoot,
@@ -76,6 +78,7 @@ export class Operations extends Construct {
           [ENV.discordSecretId]: discordSecret.secretArn,
           [ENV.alertEdgeHorizon]: String(config.alerts.edgeHorizon),
         }),
+        ...(subscriptionKey && { [ENV.subscriptionKeySecretId]: subscriptionKey.secretArn }),
       },
     });
     const { role, fn } = this.sweeper;
@@ -96,7 +99,7 @@ export class Operations extends Construct {
     );
     if (discordSecret)
       role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [pipeline.queue.queueArn] }));
-    const secrets = [discordSecret, providerSecret].filter((s): s is ISecret => s !== undefined);
+    const secrets = [discordSecret, providerSecret, subscriptionKey].filter((s): s is ISecret => s !== undefined);
     if (secrets.length > 0)
       role.addToPolicy(
         new PolicyStatement({

@@ -18,6 +18,8 @@ export interface ScanPipelineProps {
   readonly projectRoot: string;
   /** Discord settings; with them the worker posts run alerts. */
   readonly discordSecret?: ISecret;
+  /** The key subscriptions' webhooks are sealed with (with Discord only): the worker unseals them to post. */
+  readonly subscriptionKey?: ISecret;
 }
 
 /** The market-data provider's settings, for every function that fetches bars. */
@@ -118,6 +120,7 @@ export class ScanPipeline extends Construct {
           [ENV.discordSecretId]: props.discordSecret.secretArn,
           [ENV.alertEdgeHorizon]: String(config.alerts.edgeHorizon),
         }),
+        ...(props.subscriptionKey && { [ENV.subscriptionKeySecretId]: props.subscriptionKey.secretArn }),
       },
       afterBundling: (outputDir) =>
         config.provider === 'csv'
@@ -169,5 +172,6 @@ export class ScanPipeline extends Construct {
       );
     this.providerSecret?.grantRead(this.scanBatch.role);
     props.discordSecret?.grantRead(this.scanBatch.role);
+    props.subscriptionKey?.grantRead(this.scanBatch.role);
   }
 }

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { ResolvedConfig } from './config.js';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DiscordBot } from './discord-bot.js';
-import { ListsWriter } from './lists-writer.js';
+import { ListsWriter, subscriptionKeySecret } from './lists-writer.js';
 import { PermissionSourceAccount } from './guard.js';
 import { Observability } from './observability.js';
 import { Operations } from './operations.js';
@@ -38,11 +38,14 @@ export class ScanfleetStack extends Stack {
         ? Secret.fromSecretCompleteArn(this, 'DiscordSecret', config.discordSecret)
         : Secret.fromSecretNameV2(this, 'DiscordSecret', config.discordSecret)
       : undefined;
+    // Subscriptions come from Discord's /subscribe: without Discord there is nothing to seal.
+    const subscriptionKey = discordSecret ? subscriptionKeySecret(this) : undefined;
     this.pipeline = new ScanPipeline(this, 'Pipeline', {
       config,
       table: this.results.table,
       projectRoot,
       discordSecret,
+      subscriptionKey,
     });
     this.schedules = new ScanSchedules(this, 'Schedules', { config, dispatch: this.pipeline.dispatch.fn });
     this.queryApi = new QueryApi(this, 'Query', {
@@ -57,6 +60,7 @@ export class ScanfleetStack extends Stack {
       api: this.queryApi.api,
       authorizer: this.queryApi.tokenAuthorizer,
       providerSecret: this.pipeline.providerSecret,
+      subscriptionKey,
     });
     this.discord = discordSecret
       ? new DiscordBot(this, 'Discord', {
@@ -75,6 +79,7 @@ export class ScanfleetStack extends Stack {
       projectRoot,
       pipeline: this.pipeline,
       discordSecret,
+      subscriptionKey,
     });
     this.observability = new Observability(this, 'Observability', {
       functions: {

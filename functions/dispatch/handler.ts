@@ -62,6 +62,8 @@ export interface DispatchDeps {
   readonly queue: ScanQueue;
   /** Symbols of a named list, or of every list (ALL_LISTS: their union, each symbol once). */
   readonly watchlist: (name: string) => Promise<readonly string[]> | readonly string[];
+  /** The lists as they stand, so the run keeps which of its symbols each was on (subscriptions to a list route by it). */
+  readonly lists?: () => Promise<readonly { readonly name: string; readonly symbols: readonly string[] }[]>;
   readonly batchSize: number;
   readonly now: () => Date;
   /** The runtime pause: a scheduled run while paused is recorded skipped. */
@@ -79,7 +81,7 @@ const isColdStart = coldStartTracker();
 export function createDispatchHandler(deps: () => DispatchDeps) {
   const dispatch = async (event: DispatchEvent, _context: Context): Promise<DispatchResult> => {
     const started = performance.now();
-    const { runs, queue, watchlist, batchSize, now, runDeadlineMs, control } = deps();
+    const { runs, queue, watchlist, lists, batchSize, now, runDeadlineMs, control } = deps();
     const input = parseEvent(event);
     const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : now();
     if (Number.isNaN(scheduledAt.getTime()))
@@ -123,6 +125,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       sessionDate: plan.sessionDate,
       ...(asOf && { asOf }),
       symbols,
+      ...(lists && { lists: membership(symbols, await lists()) }),
       scanners,
       batchSize,
       batchesExpected: plan.messages.length,
@@ -161,6 +164,17 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     return result;
   };
   return middy(dispatch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+/** Each list's symbols that the run scans (a list with none of them is left out). */
+function membership(
+  symbols: readonly string[],
+  lists: readonly { readonly name: string; readonly symbols: readonly string[] }[],
+): Record<string, string[]> {
+  const scanned = new Set(symbols);
+  return Object.fromEntries(
+    lists.map((l) => [l.name, l.symbols.filter((s) => scanned.has(s))] as const).filter(([, on]) => on.length > 0),
+  );
 }
 
 /**
@@ -212,6 +226,7 @@ export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps
     control: stores.control,
     queue: overrides.queue ?? new SqsScanQueue(required(settings, 'queueUrl')),
     watchlist: (name) => listSymbols(stores.lists, name, settings.seedWatchlistFile),
+    lists: () => stores.lists.lists(),
     batchSize: settings.batchSize,
     runDeadlineMs: (batches) =>
       runDeadlineMs(

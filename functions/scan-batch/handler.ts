@@ -16,6 +16,8 @@ import { CredentialsError } from '../core/errors.js';
 import { NOTICE_CAUSES, type NoticeDeps, recover, tell } from '../core/run/notices.js';
 import { type FinishDeps, finishRun as finishRunRecord, type FinishRuns } from '../core/run/run-finish.js';
 import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
+import { type AlertRoutes, alertRoutes } from '../adapters/discord/alert-routing.js';
+import { settingsCipher, type WebhookCipher } from '../adapters/webhook-cipher.js';
 import type { PostLimits } from '../core/run/outbox.js';
 import { partialBatchResponse } from '../adapters/queue/partial-batch.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
@@ -39,12 +41,16 @@ export interface AlertSettings {
 
 /** The store calls the worker makes: it counts batches into runs, writes results and events, and alerts. */
 export interface WorkerStores {
-  readonly runs: Pick<Stores['runs'], 'recordBatch' | 'recordBatchFailure'> & FinishRuns & FinishDeps['runs'];
+  readonly runs: Pick<Stores['runs'], 'recordBatch' | 'recordBatchFailure' | 'runLists'> &
+    FinishRuns &
+    FinishDeps['runs'];
   readonly results: Pick<Stores['results'], 'writeOutcomes'>;
   readonly bars: EventRecorder['bars'];
   readonly events: EventRecorder['events'];
   readonly alerts: EventRecorder['alerts'] & AlertLogPort;
   readonly outbox: Stores['outbox'];
+  /** Where alerts go besides the configured webhook (each run's frozen lists route them with `runs.runLists`). */
+  readonly subscriptions?: Pick<Stores['subscriptions'], 'routes' | 'sealedWebhook'>;
   /** Operator notices: the provider refusing the credentials is told once, and its recovery. */
   readonly control: Pick<Stores['control'], 'raiseNotice' | 'resolveNotice'>;
   /** It records the scorecard's sessions, and reads its figures for the alert lines' edges. */
@@ -62,6 +68,8 @@ export interface ScanBatchDeps {
     readonly discord: DiscordClient;
     readonly webhookUrl: () => Promise<string | undefined>;
     readonly operatorWebhookUrl?: () => Promise<string | undefined>;
+    /** Unseals the subscriptions' webhooks; without it their messages wait in the outbox. */
+    readonly cipher?: WebhookCipher;
   };
   /** Where a drainer that could not send everything asks for a later drain (the scan queue, delayed). */
   readonly drainQueue?: DrainQueue;
@@ -294,11 +302,13 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     deadlineMs: number,
   ): Promise<{ completed: boolean; log: Record<string, unknown> }> => {
     const { stores, alerts } = current;
+    const routes = routesOf(current);
     const finish = await finishRunRecord(run, {
       runs: stores.runs,
       alerts: stores.alerts,
       enqueue: (messages) => stores.outbox.enqueue(messages),
-      alertsOn: async () => (await alerts?.webhookUrl()) !== undefined,
+      alertsOn: routes ? routes.alertsOn : async () => (await alerts?.webhookUrl()) !== undefined,
+      ...(routes && { routing: routes.routing }),
       edges: {
         horizon: current.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
         scorecard: (filter) => stores.scorecard.scorecard(filter),
@@ -330,6 +340,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
           webhookUrl: alerts.webhookUrl,
           operatorWebhookUrl: alerts.operatorWebhookUrl ?? (async () => undefined),
         },
+        subscriptions: routesOf(current)?.webhooks,
         queue: current.drainQueue,
         now: current.now,
         sleep: current.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
@@ -342,6 +353,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
     return {
       messagesSent: outcome.sent,
       ...(outcome.left > 0 && { messagesLeft: outcome.left }),
+      ...(outcome.discarded > 0 && { messagesDiscarded: outcome.discarded }),
       ...(outcome.laterSeconds !== undefined && { drainLaterSeconds: outcome.laterSeconds }),
       ...(outcome.errors.length > 0 && { alertError: outcome.errors[0] }),
     };
@@ -396,13 +408,24 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
     scorecardHorizons: settings.scorecardHorizons,
     edgeHorizon: settings.alertEdgeHorizon,
     maxReceives: settings.maxReceives,
-    alerts: { discord: new DiscordClient(), ...webhooks },
+    alerts: { discord: new DiscordClient(), ...webhooks, cipher: settingsCipher(settings) },
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,
     // and its bundle no SQS client (folded where bundled).
     ...(process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' &&
       settings.queueUrl && { drainQueue: new SqsScanQueue(settings.queueUrl) }),
     ...overrides,
   };
+}
+
+/** The alerts' routes when the worker has the subscriptions (and Discord): else every alert goes to the configured webhook. */
+function routesOf({ stores, alerts }: ScanBatchDeps): AlertRoutes | undefined {
+  if (!alerts || !stores.subscriptions) return undefined;
+  return alertRoutes({
+    subscriptions: stores.subscriptions,
+    runs: stores.runs,
+    webhookUrl: alerts.webhookUrl,
+    cipher: alerts.cipher,
+  });
 }
 
 /** The newest `count` bars (a view, no copy). */

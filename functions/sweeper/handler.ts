@@ -11,6 +11,8 @@ import { parseQueueMessage } from '../core/run/scan-message.js';
 import { DiscordClient } from '../adapters/discord/discord-client.js';
 import { discordSettings } from '../adapters/discord/discord-settings.js';
 import { drainToDiscord } from '../adapters/discord/outbox-sender.js';
+import { type AlertRoutes, alertRoutes } from '../adapters/discord/alert-routing.js';
+import { settingsCipher, type WebhookCipher } from '../adapters/webhook-cipher.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
 import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
@@ -49,6 +51,8 @@ export interface SweeperDeps {
    * told when it opens, and once when it recovers), the pause, the token's status.
    */
   readonly stores: Pick<Stores, 'runs' | 'alerts' | 'outbox'> & {
+    /** Where alerts go besides the configured webhook; absent, every alert goes there. */
+    readonly subscriptions?: Pick<Stores['subscriptions'], 'routes' | 'sealedWebhook'>;
     readonly control: Pick<ControlStore, 'raiseNotice' | 'resolveNotice' | 'paused' | 'recordTokenStatus'>;
     /** Read for the edges the alert lines of the runs it ends quote. */
     readonly scorecard: Pick<Stores['scorecard'], 'scorecard' | 'refresh'>;
@@ -63,6 +67,8 @@ export interface SweeperDeps {
     readonly discord: DiscordClient;
     readonly webhookUrl: () => Promise<string | undefined>;
     readonly operatorWebhookUrl: () => Promise<string | undefined>;
+    /** Unseals the subscriptions' webhooks; without it their messages wait in the outbox. */
+    readonly cipher?: WebhookCipher;
   };
   readonly drainQueue?: DrainQueue;
   readonly now: () => Date;
@@ -140,13 +146,26 @@ function noticeDeps(deps: SweeperDeps): NoticeDeps {
   };
 }
 
+/** The alerts' routes when the sweeper has the subscriptions: else every alert goes to the configured webhook. */
+function routesOf({ stores, webhooks }: SweeperDeps): AlertRoutes | undefined {
+  if (!stores.subscriptions) return undefined;
+  return alertRoutes({
+    subscriptions: stores.subscriptions,
+    runs: stores.runs,
+    webhookUrl: webhooks.webhookUrl,
+    cipher: webhooks.cipher,
+  });
+}
+
 function finishDeps(deps: SweeperDeps): FinishDeps {
   const { runs, alerts, outbox } = deps.stores;
+  const routes = routesOf(deps);
   return {
     runs,
     alerts,
     enqueue: (messages) => outbox.enqueue(messages),
-    alertsOn: async () => (await deps.webhooks.webhookUrl()) !== undefined,
+    alertsOn: routes ? routes.alertsOn : async () => (await deps.webhooks.webhookUrl()) !== undefined,
+    ...(routes && { routing: routes.routing }),
     edges: {
       horizon: deps.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
       scorecard: (filter) => deps.stores.scorecard.scorecard(filter),
@@ -377,6 +396,7 @@ async function drain(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
       outbox: deps.stores.outbox,
       discord: deps.webhooks.discord,
       webhooks: deps.webhooks,
+      subscriptions: routesOf(deps)?.webhooks,
       queue: deps.drainQueue,
       now: deps.now,
       sleep: deps.sleep,
@@ -388,6 +408,7 @@ async function drain(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
   return {
     messagesSent: outcome.sent,
     messagesLeft: outcome.left,
+    ...(outcome.discarded > 0 && { messagesDiscarded: outcome.discarded }),
     ...(outcome.errors.length > 0 && { alertError: outcome.errors[0] }),
   };
 }
@@ -414,7 +435,7 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
     ...((process.env.SCANFLEET_BUNDLED_PROVIDER ?? settings.provider) === 'schwab' && {
       schwabToken: () => schwabTokenIssue(settings),
     }),
-    webhooks: { discord: new DiscordClient(), webhookUrl, operatorWebhookUrl },
+    webhooks: { discord: new DiscordClient(), webhookUrl, operatorWebhookUrl, cipher: settingsCipher(settings) },
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,
     // and its bundle no SQS client (folded where bundled).
     ...(process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' &&

@@ -269,7 +269,7 @@ describe('least privilege', () => {
     expect(JSON.stringify(read?.Resource)).not.toContain('/index/*');
   });
 
-  it('lets the lists-writer read and write the lists’ partition (LISTS) and its own logs — nothing else', () => {
+  it('lets the lists-writer read and write the lists’ and subscriptions’ partitions (LISTS, SUBS) and its own logs — nothing else', () => {
     const role = roleOf(functionId('ListsWriter'));
     // The default stack (csv) names no provider secret: nothing to read but the table.
     expect(statementsOf(role).map((s) => [[s.Action].flat().sort(), s.Resource, s.Condition])).toEqual([
@@ -281,10 +281,10 @@ describe('least privilege', () => {
       [
         ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         { 'Fn::GetAtt': [expect.stringMatching(/^ResultsTable/), 'Arn'] },
-        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.lists] } },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LEADING_KEYS.lists, LEADING_KEYS.subscriptions] } },
       ],
     ]);
-    expect(LEADING_KEYS.lists).toBe('LISTS');
+    expect([LEADING_KEYS.lists, LEADING_KEYS.subscriptions]).toEqual(['LISTS', 'SUBS']);
     // No index, no other partition, no queue, no invocation.
     expect(JSON.stringify(statementsOf(role))).not.toContain('/index/');
   });
@@ -379,10 +379,11 @@ describe('least privilege down to the key', () => {
       fn: 'DiscordInteractionsFunction',
       grants: [{ writes: ['PutItem', 'UpdateItem'], partitions: ['CONTROL'] }],
     },
-    // The lists: created, replaced, added to and removed from (atomic set updates), deleted; nothing else.
+    // The lists (created, replaced, added to and removed from by atomic set updates, deleted) and
+    // the subscriptions (added, removed, the configured one's tombstone); nothing else.
     'lists-writer': {
       fn: 'ListsWriterFunction',
-      grants: [{ writes: ['DeleteItem', 'PutItem', 'UpdateItem'], partitions: ['LISTS'] }],
+      grants: [{ writes: ['DeleteItem', 'PutItem', 'UpdateItem'], partitions: ['LISTS', 'SUBS'] }],
     },
     api: { fn: 'QueryApiFunction', grants: [] },
     'alarm-notify': { fn: 'ObservabilityAlarmNotifyFunction', grants: [] },
@@ -423,6 +424,7 @@ describe('least privilege down to the key', () => {
       scorecard: 'SCORECARD',
       scorecardDocument: 'SCORECARD#DOC',
       lists: 'LISTS',
+      subscriptions: 'SUBS',
     });
     const owns = (partitions: string[], key: { pk: string }) => partitions.some((p) => like(p, key.pk));
     const runKeys = [
@@ -440,6 +442,7 @@ describe('least privilege down to the key', () => {
     ];
     const documentKeys = [KEYS.scorecardDocument()];
     const listKeys = [KEYS.watchlist('semis'), KEYS.listsSeeded()];
+    const subscriptionKeys = [KEYS.subscription('0a1b2c3d'), KEYS.configuredRemoved()];
     const outboxKeys = [KEYS.outboxMessage('20261124T214500Z-full#0a1b2c3d', 0), KEYS.outboxLease('alerts')];
     const controlKeys = [
       KEYS.pause(),
@@ -453,7 +456,8 @@ describe('least privilege down to the key', () => {
     for (const key of [...runKeys, ...outboxKeys, ...controlKeys, ...documentKeys])
       expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(true);
     for (const key of controlKeys) expect(owns(partitionsOf('discord'), key), key.pk).toBe(true);
-    for (const key of listKeys) expect(owns(partitionsOf('lists-writer'), key), key.pk).toBe(true);
+    for (const key of [...listKeys, ...subscriptionKeys])
+      expect(owns(partitionsOf('lists-writer'), key), key.pk).toBe(true);
     // And no further: dispatch cannot touch the controls, the events or the scorecard, the sweeper
     // the events or the scorecard's items other than its document, Discord the runs; the worker's
     // scorecard grants cover nothing else.
@@ -462,10 +466,12 @@ describe('least privilege down to the key', () => {
     for (const key of [...eventKeys, ...scorecardKeys]) expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
     for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...scorecardKeys, ...documentKeys, ...listKeys])
       expect(owns(partitionsOf('discord'), key), key.pk).toBe(false);
-    for (const key of listKeys) {
+    for (const key of [...listKeys, ...subscriptionKeys]) {
       expect(owns(partitionsOf('scan-batch'), key), key.pk).toBe(false);
       expect(owns(partitionsOf('sweeper'), key), key.pk).toBe(false);
+      expect(owns(partitionsOf('discord'), key), key.pk).toBe(false);
     }
+    for (const key of subscriptionKeys) expect(owns(partitionsOf('dispatch'), key), key.pk).toBe(false);
     // The lists-writer owns the lists and nothing else: no run, event, outbox message, control or scorecard item.
     for (const key of [...runKeys, ...eventKeys, ...outboxKeys, ...controlKeys, ...scorecardKeys, ...documentKeys])
       expect(owns(partitionsOf('lists-writer'), key), key.pk).toBe(false);
@@ -485,7 +491,7 @@ describe('least privilege down to the key', () => {
     ]);
   });
 
-  it('gives the lists-writer, with a live provider, the provider’s secret to check new symbols with — and no other secret', () => {
+  it('gives the lists-writer, with a live provider and Discord, the provider’s secret to check new symbols with and the subscriptions’ key — no other secret', () => {
     expect(
       statementsOfFunction(full, 'ListsWriterFunction').map((st) => [
         [st.Action].flat().sort(),
@@ -501,14 +507,46 @@ describe('least privilege down to the key', () => {
       [
         ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         expect.stringMatching(/^\{"Fn::GetAtt":\["ResultsTable[0-9A-F]{8}","Arn"\]\}$/),
-        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS'] } },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS', 'SUBS'] } },
       ],
       [
         ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
         expect.stringMatching(/":secret:scanfleet\/schwab-\?{6}"\]\]\}$/),
         undefined,
       ],
+      [
+        ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        expect.stringMatching(/^\{"Ref":"SubscriptionKey[0-9A-F]{8}"\}$/),
+        undefined,
+      ],
     ]);
+  });
+
+  it('generates the subscriptions’ key in Secrets Manager (never in the template) for the writer, the worker and the sweeper alone', () => {
+    const [[id, key]] = Object.entries(full).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
+    expect(id).toMatch(/^SubscriptionKey/);
+    expect(key.Properties.GenerateSecretString).toEqual({
+      SecretStringTemplate: '{}',
+      GenerateStringKey: 'key',
+      ExcludePunctuation: true,
+      PasswordLength: 64,
+    });
+    expect(key.Properties.SecretString).toBeUndefined();
+    const readers = Object.entries(full)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment).includes(id))
+      .map(([fn]) => fn.replace(/[0-9A-F]{8}$/, ''))
+      .sort();
+    expect(readers).toEqual(['ListsWriterFunction', 'OperationsSweeperFunction', 'PipelineScanBatchFunction']);
+    for (const fn of readers)
+      expect(
+        statementsOfFunction(full, fn).some(
+          (st) =>
+            [st.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(st.Resource).includes(id),
+        ),
+        fn,
+      ).toBe(true);
+    // Without Discord there is no /subscribe, and no key.
+    expect(JSON.stringify(resources)).not.toContain('SubscriptionKey');
   });
 
   it('is a check that can fail: an API given table writes and a wildcard is caught', () => {

@@ -152,7 +152,7 @@ describe('the alert outbox', () => {
       },
       clock.getTime() + 50_000,
     );
-    expect(outcome).toEqual({ sent: 3, failed: 0, left: 0, errors: [] });
+    expect(outcome).toEqual({ sent: 3, failed: 0, discarded: 0, left: 0, errors: [] });
     expect(waits).toEqual([50]); // the 429's retry_after: 0.05 s
     const messages = postedTo(ALERTS, before + 1);
     expect(messages.map((m) => m.content)).toEqual([
@@ -172,7 +172,7 @@ describe('the alert outbox', () => {
       ['sent', undefined],
     ]);
     // A drain with nothing pending posts nothing.
-    expect(await drain()).toEqual({ sent: 0, failed: 0, left: 0, errors: [] });
+    expect(await drain()).toEqual({ sent: 0, failed: 0, discarded: 0, left: 0, errors: [] });
     expect(discord.received.length).toBe(before + 4);
   });
 
@@ -196,6 +196,7 @@ describe('the alert outbox', () => {
     expect(failed).toEqual({
       sent: 0,
       failed: 1,
+      discarded: 0,
       left: 1,
       errors: ['alert webhook: HTTP 500 after 1 attempt'],
     });
@@ -245,7 +246,7 @@ describe('the alert outbox', () => {
     const first = await drain(70_000);
     // 5 every 2 s: 30 posts by t = 10 s; the 31st may not go before the first + 60 s, and a post
     // started then would not end inside the 70 s: the rest is left to a drain asked for later.
-    expect(first).toEqual({ sent: 30, failed: 0, left: 10, laterSeconds: 50, errors: [] });
+    expect(first).toEqual({ sent: 30, failed: 0, discarded: 0, left: 10, laterSeconds: 50, errors: [] });
     expect(queue.drains).toEqual([50]);
     expect(waits).toEqual([2000, 2000, 2000, 2000, 2000]);
     expect(postedTo(OPERATOR, before).map((m) => m.content)).toEqual(
@@ -253,7 +254,7 @@ describe('the alert outbox', () => {
     );
     // The lease carried the posts: a second drainer right away waits out the minute too.
     const second = await drain(200_000);
-    expect(second).toEqual({ sent: 10, failed: 0, left: 0, errors: [] });
+    expect(second).toEqual({ sent: 10, failed: 0, discarded: 0, left: 0, errors: [] });
     expect(clock.getTime() - start).toBe(62_000);
     expect(await stores().outbox.pending()).toEqual([]);
   });
@@ -270,7 +271,7 @@ describe('the alert outbox', () => {
       },
     ]);
     expect(await outbox.acquireLease('operator', 'other', clock.getTime() + 30_000)).toBeDefined();
-    expect(await drain()).toEqual({ sent: 0, failed: 0, left: 1, laterSeconds: 60, errors: [] });
+    expect(await drain()).toEqual({ sent: 0, failed: 0, discarded: 0, left: 1, laterSeconds: 60, errors: [] });
     await outbox.releaseLease('operator', 'other');
     expect((await drain()).sent).toBe(1);
   });

@@ -121,6 +121,29 @@ export class OutboxStore implements OutboxPort {
     );
   }
 
+  /** Discarded: its content goes, as a sent message's does; a message under a fresh claim is left to its drainer. */
+  async discard(message: OutboxMessage, reason: string): Promise<void> {
+    await unlessConditionFails(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.outboxMessage(message.source, message.seq),
+          UpdateExpression:
+            'SET #status = :discarded, lastError = :reason, expiresAt = :expires REMOVE message, claimToken, claimedAt',
+          ConditionExpression: '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':discarded': 'discarded',
+            ':pending': 'pending',
+            ':reason': reason.slice(0, 500),
+            ':stale': this.table.now().getTime() - STALE_CLAIM_MS,
+            ':expires': this.table.expiry(SENT_RETENTION_DAYS),
+          },
+        }),
+      ),
+    );
+  }
+
   async acquireLease(target: OutboxTarget, token: string, untilMs: number): Promise<number[] | undefined> {
     const now = this.table.now().getTime();
     const acquired = await unlessConditionFails(

@@ -40,6 +40,7 @@ export class RunStore {
             type: ITEM_TYPES.runSymbols,
             runId: run.runId,
             symbols: [...run.symbols],
+            ...(run.lists && { lists: listIndexes(run.symbols, run.lists) }),
             expiresAt: record.expiresAt,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -90,6 +91,17 @@ export class RunStore {
     if (item) return item.symbols as string[];
     const onRun = await this.table.attribute(KEYS.run(runId), 'symbols');
     return Array.isArray(onRun) ? (onRun as string[]) : [];
+  }
+
+  /**
+   * The lists the run's symbols were on when it was created (list → symbols): what routes its
+   * alerts to a subscription of one list. A run made before lists, or of inline symbols, has none.
+   */
+  async runLists(runId: string): Promise<Map<string, Set<string>>> {
+    const item = await this.table.get(KEYS.runSymbols(runId));
+    const symbols = (item?.symbols ?? []) as string[];
+    const lists = (item?.lists ?? {}) as Record<string, number[]>;
+    return new Map(Object.entries(lists).map(([name, at]) => [name, new Set(at.map((i) => symbols[i]))]));
   }
 
   /**
@@ -338,6 +350,23 @@ function batchUpdate(batch: number, tally: BatchTally) {
     names,
     values,
   };
+}
+
+/**
+ * Each list as the positions of its symbols in the run's list: a symbol on many lists is written
+ * once (50 lists of 1,000 symbols stay well inside an item's 400 KB).
+ */
+function listIndexes(
+  symbols: readonly string[],
+  lists: Readonly<Record<string, readonly string[]>>,
+): Record<string, number[]> {
+  const at = new Map(symbols.map((s, i) => [s, i]));
+  return Object.fromEntries(
+    Object.entries(lists).map(([name, members]) => [
+      name,
+      members.flatMap((s) => (at.has(s) ? [at.get(s) as number] : [])),
+    ]),
+  );
 }
 
 function toRunRecord(item: Record<string, unknown>): RunRecord {

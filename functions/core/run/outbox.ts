@@ -1,7 +1,19 @@
 import type { AlertMessage } from '../discord/alert-messages.js';
 
-/** Where a message goes: the alert channel, or the operator's (failures; the alert channel when none). */
-export type OutboxTarget = 'alerts' | 'operator';
+/**
+ * Where a message goes: the configured alert channel, the operator's (failures; the alert channel
+ * when none), or a subscription's webhook.
+ */
+export type OutboxTarget = 'alerts' | 'operator' | `sub:${string}`;
+
+export function subscriptionTarget(id: string): OutboxTarget {
+  return `sub:${id}`;
+}
+
+/** The subscription a target posts to; undefined for the configured targets. */
+export function subscriptionOf(target: OutboxTarget): string | undefined {
+  return target.startsWith('sub:') ? target.slice(4) : undefined;
+}
 
 /** A Discord message waiting in the outbox, or sent from it. */
 export interface OutboxMessage {
@@ -11,7 +23,8 @@ export interface OutboxMessage {
   readonly target: OutboxTarget;
   readonly message: AlertMessage;
   readonly createdAt: string;
-  readonly status: 'pending' | 'sent';
+  /** Discarded: its subscription was removed before it went. */
+  readonly status: 'pending' | 'sent' | 'discarded';
   readonly attempts: number;
   readonly lastError?: string;
 }
@@ -60,6 +73,8 @@ export interface OutboxPort {
   markSent(message: OutboxMessage, token: string): Promise<void>;
   /** Gives the message back with the reason it was not sent. */
   release(message: OutboxMessage, token: string, error: string): Promise<void>;
+  /** Drops a pending message whose target was removed, with the reason. */
+  discard(message: OutboxMessage, reason: string): Promise<void>;
   /** The right to post to a target until `untilMs`, with the instants of its recent posts; undefined when held. */
   acquireLease(target: OutboxTarget, token: string, untilMs: number): Promise<number[] | undefined>;
   /** Keeps the lease's record of recent posts current; false when the lease is no longer this drainer's. */
@@ -67,11 +82,17 @@ export interface OutboxPort {
   releaseLease(target: OutboxTarget, token: string): Promise<void>;
 }
 
+export type TargetState = 'ready' | 'unset' | 'removed';
+
 export interface DrainDeps {
   readonly outbox: OutboxPort;
   /** Posts to the target's webhook; throws when Discord did not take it. Undefined target: no webhook, kept. */
   readonly post: (target: OutboxTarget, message: AlertMessage) => Promise<unknown>;
-  readonly hasTarget: (target: OutboxTarget) => Promise<boolean>;
+  /**
+   * Whether a target can be posted to: `ready`; `unset` (no webhook configured: its messages wait
+   * for one); `removed` (the subscription was removed, or the configured webhook's: its messages are discarded).
+   */
+  readonly targetState: (target: OutboxTarget) => Promise<TargetState>;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   /** The instant (epoch ms) by which this drainer must have stopped: its invocation's end less a margin. */
@@ -86,6 +107,8 @@ export interface DrainDeps {
 export interface DrainOutcome {
   readonly sent: number;
   readonly failed: number;
+  /** Messages dropped because their target was removed. */
+  readonly discarded: number;
   /** Pending messages this drainer left (out of time, a target busy or failing). */
   readonly left: number;
   /** Seconds until the drain asked for, when it asked for one. */
@@ -108,13 +131,19 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
   for (const message of pending) byTarget.set(message.target, [...(byTarget.get(message.target) ?? []), message]);
   let sent = 0;
   let failed = 0;
+  let discarded = 0;
   let left = 0;
   let laterMs: number | undefined;
   const errors: string[] = [];
   const later = (ms: number) => (laterMs = Math.min(laterMs ?? ms, ms));
 
   for (const [target, messages] of byTarget) {
-    if (!(await deps.hasTarget(target))) continue;
+    const state = await deps.targetState(target);
+    if (state === 'removed') {
+      for (const message of messages) await deps.outbox.discard(message, `${target} was removed`);
+      discarded += messages.length;
+    }
+    if (state !== 'ready') continue;
     const token = deps.token();
     const recent = await deps.outbox.acquireLease(target, token, deps.deadlineMs);
     if (recent === undefined) {
@@ -166,5 +195,5 @@ export async function drainOutbox(deps: DrainDeps): Promise<DrainOutcome> {
     laterSeconds = Math.min(900, Math.max(1, Math.ceil(laterMs / 1000)));
     await deps.drainLater(laterSeconds);
   }
-  return { sent, failed, left, errors, ...(laterSeconds !== undefined && { laterSeconds }) };
+  return { sent, failed, discarded, left, errors, ...(laterSeconds !== undefined && { laterSeconds }) };
 }

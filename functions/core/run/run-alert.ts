@@ -3,8 +3,9 @@ import { fnv1a32 } from '../fnv1a.js';
 import { SCANNERS } from '../scan/scanners.js';
 import { edgeFigures } from '../scorecard/edge.js';
 import { type Scorecard, signalDirection } from '../scorecard/scorecard.js';
+import { type Subscription, subscriptionTakes } from '../lists/subscription-rules.js';
 import type { AlertLogEntry } from './alert-log.js';
-import type { OutboxMessage } from './outbox.js';
+import { type OutboxMessage, type OutboxTarget, subscriptionTarget } from './outbox.js';
 import { type RunAlert, type RunRecord, runAsOf } from './run-record.js';
 
 export type AlertOutcome = Omit<RunAlert, 'at'>;
@@ -27,8 +28,20 @@ export interface EdgeSource {
   readonly scorecard: (filter: { horizon: number }) => Promise<Pick<Scorecard, 'rows'> | null>;
 }
 
+/** Where a run's alert lines go. */
+export interface AlertRouting {
+  /** The configured alert webhook takes every line: one is configured and its implicit subscription stands. */
+  readonly configured: boolean;
+  /** Each takes the lines of its scanner, signal and list. */
+  readonly subscriptions: readonly Subscription[];
+  /** The run's lists as dispatch froze them (list → its symbols): a subscription to a list takes its symbols' lines. */
+  readonly lists: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
 export interface QueueDeps {
   readonly runs: AlertRuns;
+  /** Where the lines go; absent, every line goes to the configured webhook ('alerts'). */
+  readonly routing?: (runId: string) => Promise<AlertRouting>;
   readonly alerts: AlertLogPort;
   /** Where each line's edge comes from; without it (or a scorecard) lines carry none. */
   readonly edges?: EdgeSource;
@@ -45,9 +58,11 @@ export function alertsToQueue(run: RunRecord): boolean {
 
 /**
  * Puts an ended run's alert log in the outbox: the lines not queued yet (held-back events are
- * logged, not sent) become as many messages as Discord's limits need. The part's source is a
- * digest of its lines, so queueing the same lines again (a retried invocation, the sweeper after
- * a crash) writes nothing new; the lines are then marked queued and the run notes it.
+ * logged, not sent), for each target that takes them (the configured webhook every line, a
+ * subscription those of its scanner, signal and list), as many messages as Discord's limits need.
+ * A part's source is the run and a digest of its lines (and the subscription's id), so queueing
+ * the same lines again (a retried invocation, the sweeper after a crash) writes nothing new; the
+ * lines are then marked queued and the run notes it.
  */
 export async function queueRunAlerts(run: RunRecord, deps: QueueDeps): Promise<AlertOutcome> {
   const lines = (await deps.alerts.alertLog(run.runId)).filter((e) => e.suppressedBy === undefined && !e.queued);
@@ -57,23 +72,35 @@ export async function queueRunAlerts(run: RunRecord, deps: QueueDeps): Promise<A
     outcome = { status: before > 0 ? 'queued' : 'nothing_new', newSignals: before, batchesDone: run.batchesDone };
   } else {
     const footer = `run ${run.runId} · as of ${runAsOf(run) ?? '–'} · ${run.symbolsDone} symbols · ${run.symbolsWithErrors} with errors${run.status === 'complete' ? '' : ` · the run ended ${run.status}`}`;
-    const source = `${run.runId}#${digest(lines.map(lineKey).sort().join('\n'))}`;
+    const part = `${run.runId}#${digest(lines.map(lineKey).sort().join('\n'))}`;
     const createdAt = deps.now().toISOString();
     const edgeOf = await edgesFor(deps.edges);
-    await deps.enqueue(
-      alertMessages(lines, footer, edgeOf).map((message, seq) => ({
-        source,
-        seq,
-        target: 'alerts',
-        message,
-        createdAt,
-      })),
-    );
+    for (const { target, taken } of routed(lines, await deps.routing?.(run.runId))) {
+      const source = target === 'alerts' ? part : `${part}@${target}`;
+      await deps.enqueue(
+        alertMessages(taken, footer, edgeOf).map((message, seq) => ({ source, seq, target, message, createdAt })),
+      );
+    }
     await deps.alerts.markQueued(lines);
     outcome = { status: 'queued', newSignals: before + lines.length, batchesDone: run.batchesDone };
   }
   await deps.runs.recordAlert(run.runId, outcome);
   return outcome;
+}
+
+/** Each target and the lines it takes (a target that takes none is left out). */
+function routed(
+  lines: readonly AlertLogEntry[],
+  routing: AlertRouting | undefined,
+): { target: OutboxTarget; taken: AlertLogEntry[] }[] {
+  if (!routing) return [{ target: 'alerts', taken: [...lines] }];
+  return [
+    ...(routing.configured ? [{ target: 'alerts' as const, taken: [...lines] }] : []),
+    ...routing.subscriptions.map((s) => ({
+      target: subscriptionTarget(s.id),
+      taken: lines.filter((line) => subscriptionTakes(s, line, routing.lists)),
+    })),
+  ].filter((r) => r.taken.length > 0);
 }
 
 function lineKey(e: AlertLogEntry): string {

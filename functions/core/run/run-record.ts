@@ -95,8 +95,14 @@ export function isShownRun(run: RunRecord): boolean {
   return run.status === 'complete' || run.status === 'partial';
 }
 
-/** What dispatch knows when it creates a run, with its symbol list; the counters start at zero. */
-export type NewRun = { readonly symbols: readonly string[] } & Pick<
+/**
+ * What dispatch knows when it creates a run, with its symbol list and the lists its symbols were on
+ * (list → symbols, what a subscription to a list routes by); the counters start at zero.
+ */
+export type NewRun = {
+  readonly symbols: readonly string[];
+  readonly lists?: Readonly<Record<string, readonly string[]>>;
+} & Pick<
   RunRecord,
   | 'runId'
   | 'watchlist'
@@ -122,7 +128,7 @@ export function initialRunRecord(run: NewRun, expiresAt: number): RunRecord {
   for (const name of run.scanners) {
     signalCounts[name] = Object.fromEntries((SCANNERS[name].signals as readonly string[]).map((s) => [s, 0]));
   }
-  const { symbols, ...rest } = run;
+  const { symbols, lists: _lists, ...rest } = run;
   return {
     ...rest,
     symbolCount: symbols.length,
