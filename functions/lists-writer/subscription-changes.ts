@@ -72,7 +72,7 @@ export class SubscriptionChanges {
     return this.deps.store.subscribe(subscription, await this.deps.cipher().seal(url, id));
   }
 
-  unsubscribe(id: string, by: string): Promise<{ id: string }> {
+  async unsubscribe(id: string, by: string): Promise<{ id: string }> {
     return this.deps.store.unsubscribe(requireSubscriptionId(id), by);
   }
 }
