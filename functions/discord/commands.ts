@@ -32,8 +32,9 @@ import {
 } from './subscription-commands.js';
 
 /**
- * The commands read runs, results and signal events; /scan-now starts a run through dispatch.
- * Of the runtime controls they may pause and resume the schedules and claim a /scan-now.
+ * The commands read runs, results, signal events, lists and subscriptions; /scan-now starts a run
+ * through dispatch, and list and subscription changes are asked of the lists-writer. Of the
+ * runtime controls they may pause and resume the schedules and claim a /scan-now.
  */
 export interface CommandDeps extends ReadStores, Pick<SubscriptionDeps, 'askListsWriter' | 'settings'> {
   readonly control: Pick<ControlStore, 'paused' | 'tokenStatus' | 'pause' | 'resume' | 'claimScanNow'>;
@@ -312,8 +313,8 @@ const ADMIN_ACTIONS = {
 } as const;
 
 /**
- * /scan-now, /pause, /resume, /watch's changes, /subscribe and /unsubscribe: in a server, by a member with the admin permission (or
- * Administrator); anyone else is refused privately, saying why.
+ * /scan-now, /pause, /resume, /watch's changes, /subscribe and /unsubscribe: in a server, by a
+ * member with the admin permission (or Administrator); anyone else is refused privately, saying why.
  */
 function admit(
   command: keyof typeof ADMIN_ACTIONS,
