@@ -78,12 +78,15 @@ export async function unsubscribeCommand(
   };
 }
 
-/** /subscriptions: each subscription, then the configured webhook's implicit one. No URL, no token. */
+/**
+ * /subscriptions: the configured webhook's implicit subscription first (so a long list, cut at
+ * Discord's limit, never hides it), then each subscription. No URL, no token.
+ */
 export async function subscriptionsCommand(deps: SubscriptionDeps): Promise<DiscordMessage> {
   const [routes, configuredUrl] = await Promise.all([deps.subscriptions.routes(), deps.settings.webhookUrl()]);
   const lines = [
-    ...routes.subscriptions.map((s) => `\`${s.id}\` ${routeOf(s)}, by ${s.createdBy} at ${shortTime(s.createdAt)}`),
     `\`${CONFIGURED_SUBSCRIPTION}\` ${configuredLine(routes, configuredUrl)}`,
+    ...routes.subscriptions.map((s) => `\`${s.id}\` ${routeOf(s)}, by ${s.createdBy} at ${shortTime(s.createdAt)}`),
   ];
   return { content: linesWithin(lines, MAX_CONTENT) };
 }

@@ -191,7 +191,7 @@ describe('/subscribe, /subscriptions, /unsubscribe', () => {
     const listed = await subscriptions();
     expect(listed).toMatch(
       new RegExp(
-        `^\`${id}\` ${route}, by @alice at ${TIME}\n\`configured\` every signal of every list → the stack's alert webhook …${configured.id.slice(-4)}$`,
+        `^\`configured\` every signal of every list → the stack's alert webhook …${configured.id.slice(-4)}\n\`${id}\` ${route}, by @alice at ${TIME}$`,
       ),
     );
 
