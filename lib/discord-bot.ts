@@ -18,7 +18,10 @@ export interface DiscordBotProps {
   readonly table: Table;
   readonly api: HttpApi;
   readonly dispatch: IFunction;
-  /** /watch add and remove ask it: the Discord function holds no list write of its own. */
+  /**
+   * /watch add and remove, /subscribe and /unsubscribe ask it: the Discord function holds no list
+   * or subscription write of its own.
+   */
   readonly listsWriter: IFunction;
   readonly secret: ISecret;
   readonly projectRoot: string;
@@ -61,6 +64,8 @@ export class DiscordBot extends Construct {
         [ENV.scanNowCooldownMinutes]: String(config.discord.scanNowCooldownMinutes),
       },
     });
+    // Reads of the items (SUBS among them: /subscriptions) and the two indexes. No subscription
+    // write: /subscribe and /unsubscribe ask the lists-writer.
     const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map(
       (name) => `${table.tableArn}/index/${name}`,
     );

@@ -98,7 +98,9 @@ export class QueryApi extends Construct {
         `cp "${chartsBuild}" "${outputDir}/dashboard/vendor/lightweight-charts.js"`,
       ],
     });
-    // Read-only: the items and the two indexes, nothing else.
+    // Read-only: the items and the two indexes, nothing else. The items include the subscriptions
+    // (SUBS, for GET /api/subscriptions), whose webhooks are sealed with a key in a secret this
+    // role cannot read.
     const indexes = [TABLE_KEYS.runsIndex.name, TABLE_KEYS.symbolIndex.name].map(
       (name) => `${table.tableArn}/index/${name}`,
     );

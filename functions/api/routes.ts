@@ -15,6 +15,7 @@ import type { ReadStores } from '../adapters/store/stores.js';
 import { runAsOf } from '../core/run/run-record.js';
 import { type ApiAccess, needsToken } from '../core/api/access.js';
 import { requireListName } from '../core/lists/watchlist-rules.js';
+import { CONFIGURED_SUBSCRIPTION } from '../core/lists/subscription-rules.js';
 import type { DashboardAssets } from './dashboard-assets.js';
 import {
   allowQuery,
@@ -25,7 +26,7 @@ import {
   requireSymbolParam,
   withCursor,
 } from './params.js';
-import { ageSeconds, eventView, resultView, runView } from './views.js';
+import { ageSeconds, eventView, resultView, runView, subscriptionView } from './views.js';
 import { type ApiRequest, type ApiResponse, errorResponse, HttpError, json } from './http.js';
 
 /** The API reads runs, results, cached bars and signal events, writes nothing and calls no provider. */
@@ -117,6 +118,9 @@ async function route(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
     case 'watchlists':
       if (sub) throw notFound(request.path);
       return id ? watchlist(request, deps, id) : watchlists(request, deps);
+    case 'subscriptions':
+      if (id) throw notFound(request.path);
+      return subscriptions(request, deps);
     case 'debug':
       if (id !== 'memory' || sub) throw notFound(request.path);
       return debugMemory(request, deps);
@@ -134,6 +138,22 @@ async function watchlists(request: ApiRequest, deps: ApiDeps): Promise<ApiRespon
     symbolCount: new Set(lists.flatMap((l) => l.symbols)).size,
     // Whether a change needs the token (the dashboard offers its buttons once it has one).
     writesNeedToken: deps.access !== 'open',
+  });
+}
+
+/**
+ * GET /api/subscriptions — where alerts go: each subscription as subscriptionView shows it (no
+ * webhook), and whether the configured webhook's implicit one was removed.
+ */
+async function subscriptions(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  allowQuery(request, []);
+  const routes = await deps.subscriptions.routes();
+  return json(200, {
+    subscriptions: routes.subscriptions.map(subscriptionView),
+    configured: {
+      id: CONFIGURED_SUBSCRIPTION,
+      ...(routes.configuredRemoved && { removed: routes.configuredRemoved }),
+    },
   });
 }
 

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../adapters/store/event-store.js';
 import type { StoredOutcome } from '../adapters/store/result-store.js';
+import type { Subscription } from '../core/lists/subscription-rules.js';
 import { type RunRecord, runAsOf, runSummaryOf } from '../core/run/run-record.js';
 
 /** The API's JSON shapes of runs, results and events. */
@@ -56,6 +57,24 @@ export function eventView(e: StoredEvent) {
     ...(e.confirmedAt && { confirmedAt: e.confirmedAt }),
     ...(e.late && { late: true }),
     ...(e.suppressedBy && { suppressedBy: e.suppressedBy }),
+  };
+}
+
+/**
+ * A subscription field by field: what it routes, its channel and who made it. Named one by one so
+ * that nothing else the store keeps (the sealed webhook) can reach an answer.
+ */
+export function subscriptionView(s: Subscription) {
+  return {
+    id: s.id,
+    scanner: s.scanner,
+    ...(s.signal !== undefined && { signal: s.signal }),
+    ...(s.list !== undefined && { list: s.list }),
+    channelId: s.channelId,
+    ...(s.guildId !== undefined && { guildId: s.guildId }),
+    webhookLast4: s.webhookLast4,
+    createdBy: s.createdBy,
+    createdAt: s.createdAt,
   };
 }
 

@@ -23,13 +23,20 @@ import { type ControlStore, SCAN_NOW_COOLDOWN_MS, type TokenStatus } from '../ad
 import type { ReadStores } from '../adapters/store/stores.js';
 import { type RunRecord, runAsOf } from '../core/run/run-record.js';
 import { scorecardCommand, topCommand } from './scorecard-commands.js';
-import { type Subcommand, watchCommand, type WatchDeps } from './watch-command.js';
+import { type Subcommand, watchCommand } from './watch-command.js';
+import {
+  subscribeCommand,
+  subscriptionsCommand,
+  type SubscriptionDeps,
+  unsubscribeCommand,
+} from './subscription-commands.js';
 
 /**
- * The commands read runs, results and signal events; /scan-now starts a run through dispatch.
- * Of the runtime controls they may pause and resume the schedules and claim a /scan-now.
+ * The commands read runs, results, signal events, lists and subscriptions; /scan-now starts a run
+ * through dispatch, and list and subscription changes are asked of the lists-writer. Of the
+ * runtime controls they may pause and resume the schedules and claim a /scan-now.
  */
-export interface CommandDeps extends ReadStores, Pick<WatchDeps, 'changeList'> {
+export interface CommandDeps extends ReadStores, Pick<SubscriptionDeps, 'askListsWriter' | 'settings'> {
   readonly control: Pick<ControlStore, 'paused' | 'tokenStatus' | 'pause' | 'resume' | 'claimScanNow'>;
   /** Whether alerts include forming signals on the bar still trading (config alerts.intraday). */
   readonly intradayAlerts: boolean;
@@ -69,11 +76,19 @@ export interface CommandData {
 const EPHEMERAL = 64;
 const ephemeral = (content: string): DiscordMessage => ({ content, flags: EPHEMERAL });
 const HELP =
-  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /scan-now, /pause or /resume.';
+  'Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /subscriptions, /scan-now, /pause or /resume.';
 
-/** /watch add and remove: a change made once, in the deferred reply (the provider check takes time). */
-export function isListChange(data: CommandData): boolean {
-  return data.name === 'watch' && (data.options?.[0]?.name === 'add' || data.options?.[0]?.name === 'remove');
+/**
+ * The changes the lists-writer makes — /watch add and remove, /subscribe, /unsubscribe — are made
+ * once, in the deferred reply (a provider's or Discord's check takes time): how that reply is
+ * shown, or undefined for any other command. /subscribe's is private: the member pasted a
+ * webhook URL, and the answer is theirs.
+ */
+export function listsWriterChange(data: CommandData): 'public' | 'private' | undefined {
+  if (data.name === 'subscribe') return 'private';
+  if (data.name === 'unsubscribe') return 'public';
+  const sub = data.options?.[0]?.name;
+  return data.name === 'watch' && (sub === 'add' || sub === 'remove') ? 'public' : undefined;
 }
 
 /** Runs one slash command; bad input gets an ephemeral message saying what to type instead. */
@@ -107,6 +122,19 @@ export async function runCommand(
       };
       return watchCommand(data.options?.[0] as Subcommand | undefined, deps, admitted, whoIs(invocation));
     }
+    case 'subscribe':
+    case 'unsubscribe': {
+      const command = data.name;
+      const admitted = () => {
+        const decision = admit(command, deps, invocation);
+        return 'refused' in decision ? decision.refused : undefined;
+      };
+      return command === 'subscribe'
+        ? subscribeCommand(data.options, deps, admitted, whoIs(invocation), invocation.guildId)
+        : unsubscribeCommand(data.options, deps, admitted, whoIs(invocation));
+    }
+    case 'subscriptions':
+      return subscriptionsCommand(deps);
     default:
       return ephemeral(`Unknown command /${data.name.slice(0, 32)}. ${HELP}`);
   }
@@ -280,11 +308,13 @@ const ADMIN_ACTIONS = {
   pause: 'pause the schedules',
   resume: 'resume the schedules',
   watch: 'change the watchlists',
+  subscribe: 'subscribe a webhook to alerts',
+  unsubscribe: 'remove a subscription',
 } as const;
 
 /**
- * /scan-now, /pause, /resume and /watch's changes: in a server, by a member with the admin permission (or
- * Administrator); anyone else is refused privately, saying why.
+ * /scan-now, /pause, /resume, /watch's changes, /subscribe and /unsubscribe: in a server, by a
+ * member with the admin permission (or Administrator); anyone else is refused privately, saying why.
  */
 function admit(
   command: keyof typeof ADMIN_ACTIONS,

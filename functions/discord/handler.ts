@@ -11,11 +11,13 @@ import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStoresWithLists, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
-import { type CommandData, type CommandDeps, type Invocation, isListChange, runCommand } from './commands.js';
+import { type CommandData, type CommandDeps, type Invocation, listsWriterChange, runCommand } from './commands.js';
 import type { ListsWriterAnswer } from '../lists-writer/handler.js';
 
-/** How long /watch waits for the lists-writer: within the follow-up invocation's 10 s. */
-const LIST_CHANGE_TIMEOUT_MS = 8_000;
+/** Discord's message flag: shown to the member who ran the command alone. */
+const EPHEMERAL = 64;
+/** How long a change waits for the lists-writer: within the follow-up invocation's 10 s. */
+const LISTS_WRITER_TIMEOUT_MS = 8_000;
 
 interface DiscordUser {
   readonly id?: string;
@@ -158,10 +160,14 @@ function invocationOf(interaction: Interaction): Invocation {
 
 /** The command's message if it is ready in time; otherwise a deferred reply, finished elsewhere. */
 async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unknown> {
-  // A list change is made once, in the follow-up: never started here and repeated there.
-  if (isListChange(interaction.data as CommandData)) {
+  // A change is made once, in the follow-up: never started here and repeated there.
+  const change = listsWriterChange(interaction.data as CommandData);
+  if (change) {
     await deps.deferToSelf(interaction);
-    return { type: InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE };
+    return {
+      type: InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+      ...(change === 'private' && { data: { flags: EPHEMERAL } }),
+    };
   }
   const command = runCommand(interaction.data as CommandData, deps, invocationOf(interaction)).then((data) => ({
     type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE,
@@ -209,7 +215,7 @@ export function discordDeps(settings: Settings, overrides: Partial<DiscordDeps> 
     apiUrl: settings.discordApiUrl ?? DISCORD_API_URL,
     startScan: overrides.startScan ?? startScanVia(lambdaInvoker(required(settings, 'dispatchFunction'))),
     deferToSelf: overrides.deferToSelf ?? followUpVia(lambdaInvoker(required(settings, 'functionName'))),
-    changeList: overrides.changeList ?? changeListVia(settings),
+    askListsWriter: overrides.askListsWriter ?? listsWriterVia(settings),
     schedules: settings.schedules,
     timeZone: settings.scheduleTimeZone,
     adminPermission: settings.discordAdminPermission,
@@ -225,11 +231,11 @@ const startScanVia =
   (watchlist, scheduledAt, requestId) =>
     invoke({ watchlist, kind: 'manual', scheduledAt: scheduledAt.toISOString(), ...(requestId && { requestId }) });
 
-/** The lists-writer, asked and waited for (within the follow-up's 10 s); made on the first /watch change. */
-function changeListVia(settings: Settings): DiscordDeps['changeList'] {
+/** The lists-writer, asked and waited for (within the follow-up's 10 s); made on the first change asked of it. */
+function listsWriterVia(settings: Settings): DiscordDeps['askListsWriter'] {
   let request: Requester | undefined;
   return async (change) => {
-    request ??= lambdaRequester(required(settings, 'listsWriterFunction'), { timeoutMs: LIST_CHANGE_TIMEOUT_MS });
+    request ??= lambdaRequester(required(settings, 'listsWriterFunction'), { timeoutMs: LISTS_WRITER_TIMEOUT_MS });
     return (await request(change)) as ListsWriterAnswer;
   };
 }

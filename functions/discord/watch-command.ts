@@ -11,8 +11,11 @@ const MAX_CONTENT = 2000;
 
 export interface WatchDeps {
   readonly lists: ListReader;
-  /** Asks the lists-writer function to change a list: the Discord function holds no list write. */
-  readonly changeList: (request: ListsWriterInvocation) => Promise<ListsWriterAnswer>;
+  /**
+   * Asks the lists-writer function for a change (a list's symbols, a subscription): the Discord
+   * function holds no write of either.
+   */
+  readonly askListsWriter: (request: ListsWriterInvocation) => Promise<ListsWriterAnswer>;
 }
 
 /** A subcommand as the interaction carries it: `/watch add symbols:… list:…`. */
@@ -49,7 +52,7 @@ export async function watchCommand(
     case 'remove': {
       const refused = admit();
       if (refused) return refused;
-      const answer = await deps.changeList({
+      const answer = await deps.askListsWriter({
         action: sub.name,
         list,
         symbols: [option('symbols') ?? ''],

@@ -99,7 +99,13 @@ export async function lookupWebhook(url: string, timeoutMs = 5_000): Promise<Web
       `Discord does not know this webhook (HTTP ${status}): it was deleted, or the URL is incomplete`,
     );
   if (status < 200 || status >= 300) throw new ProviderError('discord', `webhook lookup: HTTP ${status}`);
-  const answer = JSON.parse(body) as { channel_id?: unknown; guild_id?: unknown; type?: unknown };
+  let answer: { channel_id?: unknown; guild_id?: unknown; type?: unknown };
+  try {
+    answer = JSON.parse(body) as typeof answer;
+  } catch {
+    // JSON.parse's message quotes the body, which may echo the URL's token.
+    throw new ProviderError('discord', 'webhook lookup: the answer is not JSON');
+  }
   if (typeof answer.channel_id !== 'string')
     throw new ListError('unknown_webhook', 'webhook', 'that webhook posts to no channel (not a channel webhook)');
   return { channelId: answer.channel_id, ...(typeof answer.guild_id === 'string' && { guildId: answer.guild_id }) };

@@ -70,8 +70,8 @@ export async function startLocalStack(
       // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
       startScan: async (watchlist: string, scheduledAt: Date, requestId?: string) =>
         inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, requestId, store })),
-      // /watch asks the lists-writer, here in this process, and waits for its answer.
-      changeList: async (change) =>
+      // /watch, /subscribe and /unsubscribe ask the lists-writer, here in this process, and wait for its answer.
+      askListsWriter: async (change) =>
         (await listsWriter(change, localLambdaContext('lists-writer'))) as ListsWriterAnswer,
       deferToSelf: async (interaction: Interaction) =>
         inBackground(discordHandler({ followUp: interaction }, localLambdaContext('discord'))),

@@ -320,7 +320,7 @@ describe('slash commands', () => {
     ],
     [
       command('buy-everything'),
-      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /scan-now, /pause or /resume.',
+      'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /subscriptions, /scan-now, /pause or /resume.',
     ],
   ])('answers a bad command or option with an ephemeral, helpful message', async (interaction, message) => {
     const { body } = await interact(interaction);
@@ -385,13 +385,13 @@ describe('scanfleet discord register', () => {
     const guild = await runCliAsync(['discord', 'register', '--guild', GUILD], env);
     expect(guild.status, guild.stderr).toBe(0);
     expect(guild.stdout).toBe(
-      `Registered 9 commands in server ${GUILD}: /scan, /symbol, /scorecard, /top, /status, /watch, /scan-now, /pause, /resume; /scan-now, /pause, /resume and /watch add|remove for members with Manage Server\n`,
+      `Registered 12 commands in server ${GUILD}: /scan, /symbol, /scorecard, /top, /status, /watch, /subscribe, /unsubscribe, /subscriptions, /scan-now, /pause, /resume; /subscribe, /unsubscribe, /scan-now, /pause, /resume and /watch add|remove for members with Manage Server\n`,
     );
     const [put] = puts().slice(before);
     expect(put.path).toBe(`/applications/123456789/guilds/${GUILD}/commands`);
     expect(put.headers.authorization).toBe('Bot fake-bot-token-7777');
     expect(put.body).toEqual(JSON.parse(JSON.stringify(discordCommands())));
-    expect(gates(put.body)).toEqual(['scan-now:32', 'pause:32', 'resume:32']);
+    expect(gates(put.body)).toEqual(['subscribe:32', 'unsubscribe:32', 'scan-now:32', 'pause:32', 'resume:32']);
     const global = await runCliAsync(['discord', 'register', '--global'], env);
     expect(global.status, global.stderr).toBe(0);
     expect(global.stdout).toContain('globally');
@@ -405,9 +405,9 @@ describe('scanfleet discord register', () => {
     const run = await runCliAsync(['discord', 'register', '--global', '--permission', 'ADMINISTRATOR'], env);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
-      /; \/scan-now, \/pause, \/resume and \/watch add\|remove for members with Administrator\n$/,
+      /; \/subscribe, \/unsubscribe, \/scan-now, \/pause, \/resume and \/watch add\|remove for members with Administrator\n$/,
     );
-    expect(gates(puts()[before].body)).toEqual(['scan-now:8', 'pause:8', 'resume:8']);
+    expect(gates(puts()[before].body)).toEqual(['subscribe:8', 'unsubscribe:8', 'scan-now:8', 'pause:8', 'resume:8']);
   });
 
   it.each([

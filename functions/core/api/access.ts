@@ -21,7 +21,13 @@ export interface RouteRule {
 /** Public whatever the configuration. */
 export const ALWAYS_PUBLIC: readonly RouteRule[] = [{ method: 'GET', path: '/api/health' }];
 
-/** Public with `api.public: true`: reads of scan results that call no provider. */
+/**
+ * Public with `api.public: true`: reads of scan results that call no provider. GET
+ * /api/subscriptions is not one of them: it says where alerts go (channels, who subscribed them),
+ * not what a scan found, so it stays in the protected rest of /api (behind `/api/{proxy+}`'s
+ * authorizer) whatever the access. It needs no NEVER_PUBLIC route of its own: no public route's
+ * path is near it.
+ */
 export const PUBLIC_READS: readonly RouteRule[] = [
   { method: 'GET', path: '/api/scans/{scanner}' },
   { method: 'GET', path: '/api/symbols/{symbol}' },

@@ -27,8 +27,8 @@ const listOption = {
 
 /**
  * The slash commands, as registered with Discord (application command JSON). The ones that change
- * how scanfleet runs (/scan-now, /pause, /resume) are offered in servers only, to members with
- * `adminPermission` by default (a server may change that in its settings; the handler checks the
+ * where alerts go or how scanfleet runs (/subscribe, /unsubscribe, /scan-now, /pause, /resume) are
+ * offered in servers only, to members with `adminPermission` by default (a server may change that in its settings; the handler checks the
  * permission again).
  */
 export function discordCommands(adminPermission: DiscordPermission = DEFAULT_ADMIN_PERMISSION) {
@@ -117,6 +117,48 @@ export function discordCommands(adminPermission: DiscordPermission = DEFAULT_ADM
         { type: SUBCOMMAND, name: 'list', description: 'A list’s symbols', options: [listOption] },
         { type: SUBCOMMAND, name: 'lists', description: 'Every list: its size, version and last change' },
       ],
+    },
+    {
+      name: 'subscribe',
+      description: 'Send a scanner’s alerts (one signal, one list) to a channel’s webhook too',
+      ...admin,
+      options: [
+        {
+          type: STRING,
+          name: 'scanner',
+          description: 'Which scanner',
+          required: true,
+          choices: SCANNER_NAMES.map((name) => ({ name, value: name })),
+        },
+        {
+          type: STRING,
+          name: 'webhook',
+          description: 'The channel’s webhook URL (Edit Channel → Integrations → Webhooks → Copy Webhook URL)',
+          required: true,
+          max_length: 300,
+        },
+        { type: STRING, name: 'signal', description: 'Only this signal of it', required: false, max_length: 40 },
+        {
+          type: STRING,
+          name: 'list',
+          description: 'Only the symbols of this list (default: every list)',
+          required: false,
+          max_length: 32,
+        },
+      ],
+    },
+    {
+      name: 'unsubscribe',
+      description: 'Remove a subscription (its id from /subscriptions, or configured)',
+      ...admin,
+      options: [
+        { type: STRING, name: 'id', description: 'e.g. 1a2b3c4d, or configured', required: true, max_length: 40 },
+      ],
+    },
+    {
+      name: 'subscriptions',
+      description: 'Where alerts go: each subscription, its filter and channel, and the configured webhook',
+      contexts: [IN_A_SERVER],
     },
     { name: 'scan-now', description: 'Start a scan of the full watchlist now', ...admin },
     {

@@ -68,6 +68,6 @@ export async function discordCommand(argv: readonly string[], io: CommandIo): Pr
     authorization: `Bot ${token}`,
   })) as { name: string }[];
   io.stdout.write(
-    `Registered ${registered.length} commands ${guild ? `in server ${guild}` : 'globally (they may take up to an hour to appear)'}: ${registered.map((c) => `/${c.name}`).join(', ')}; /scan-now, /pause, /resume and /watch add|remove for members with ${DISCORD_PERMISSIONS[permission].label}\n`,
+    `Registered ${registered.length} commands ${guild ? `in server ${guild}` : 'globally (they may take up to an hour to appear)'}: ${registered.map((c) => `/${c.name}`).join(', ')}; /subscribe, /unsubscribe, /scan-now, /pause, /resume and /watch add|remove for members with ${DISCORD_PERMISSIONS[permission].label}\n`,
   );
 }

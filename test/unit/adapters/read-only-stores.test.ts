@@ -32,6 +32,9 @@ const WRITES = [
   'replace',
   'delete',
   'seed',
+  'subscribe',
+  'unsubscribe',
+  'sealedWebhook',
 ];
 
 /**
@@ -60,6 +63,12 @@ export function apiCannotWrite(deps: ApiDeps, commands: CommandDeps): void {
   void deps.lists.add;
   // @ts-expect-error the Discord commands' lists are read only (they ask the lists-writer)
   void commands.lists.remove;
+  // @ts-expect-error the API's subscriptions are read only (their writes are the lists-writer's)
+  void deps.subscriptions.unsubscribe;
+  // @ts-expect-error the Discord commands' subscriptions are read only (they ask the lists-writer)
+  void commands.subscriptions.subscribe;
+  // @ts-expect-error nor can they read a subscription's sealed webhook
+  void commands.subscriptions.sealedWebhook;
 }
 
 describe('the API and the Discord commands get the stores without their write methods', () => {
@@ -73,6 +82,7 @@ describe('the API and the Discord commands get the stores without their write me
     expectTypeOf<keyof ApiDeps['control']>().toEqualTypeOf<'paused' | 'tokenStatus'>();
     expectTypeOf<keyof ApiDeps['scorecard']>().toEqualTypeOf<'scorecard'>();
     expectTypeOf<keyof ApiDeps['lists']>().toEqualTypeOf<'lists' | 'list'>();
+    expectTypeOf<keyof ApiDeps['subscriptions']>().toEqualTypeOf<'routes'>();
     expectTypeOf<CommandDeps['runs']>().toEqualTypeOf<ApiDeps['runs']>();
   });
 
@@ -90,6 +100,7 @@ describe('the API and the Discord commands get the stores without their write me
       'listRuns',
       'lists',
       'paused',
+      'routes',
       'runProblems',
       'runResults',
       'runSignals',

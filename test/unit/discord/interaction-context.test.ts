@@ -49,7 +49,7 @@ describe('who may change how scanfleet runs', () => {
       expect(isDiscordPermission(name)).toBe(false);
   });
 
-  it('registers /scan-now, /pause and /resume for the admin permission, in servers only; /watch in servers for everyone (its changes checked by the handler); the rest for everyone', () => {
+  it('registers /subscribe, /unsubscribe, /scan-now, /pause and /resume for the admin permission, in servers only; /watch and /subscriptions in servers for everyone (the changes of /watch checked by the handler); the rest for everyone', () => {
     const gated = (commands: ReturnType<typeof discordCommands>) =>
       commands.map((c) => [
         c.name,
@@ -63,11 +63,16 @@ describe('who may change how scanfleet runs', () => {
       ['top', undefined, undefined],
       ['status', undefined, undefined],
       ['watch', undefined, [0]],
+      ['subscribe', '32', [0]],
+      ['unsubscribe', '32', [0]],
+      ['subscriptions', undefined, [0]],
       ['scan-now', '32', [0]],
       ['pause', '32', [0]],
       ['resume', '32', [0]],
     ]);
     expect(gated(discordCommands('ADMINISTRATOR')).filter(([, bits]) => bits !== undefined)).toEqual([
+      ['subscribe', '8', [0]],
+      ['unsubscribe', '8', [0]],
       ['scan-now', '8', [0]],
       ['pause', '8', [0]],
       ['resume', '8', [0]],
