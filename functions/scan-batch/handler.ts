@@ -355,7 +355,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
       ...(outcome.left > 0 && { messagesLeft: outcome.left }),
       ...(outcome.discarded > 0 && { messagesDiscarded: outcome.discarded }),
       ...(outcome.laterSeconds !== undefined && { drainLaterSeconds: outcome.laterSeconds }),
-      ...(outcome.errors.length > 0 && { alertError: outcome.errors[0] }),
+      ...(outcome.errors.length > 0 && { alertError: outcome.errors.join('; ') }),
     };
   };
 

@@ -409,7 +409,7 @@ async function drain(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
     messagesSent: outcome.sent,
     messagesLeft: outcome.left,
     ...(outcome.discarded > 0 && { messagesDiscarded: outcome.discarded }),
-    ...(outcome.errors.length > 0 && { alertError: outcome.errors[0] }),
+    ...(outcome.errors.length > 0 && { alertError: outcome.errors.join('; ') }),
   };
 }
 

@@ -20,7 +20,8 @@ import { type ProviderServer, startAlpacaServer, startSchwabServer } from '../he
 // Every handler with obviously fake secrets configured, through the paths that handle them: a
 // Schwab scan that alerts Discord, an Alpaca scan whose alert the webhook refuses, runs whose
 // provider credentials are rejected, API requests with right and wrong tokens, chart requests
-// (which never reach a provider, whatever its credentials), signed and forged Discord interactions with a deferred reply.
+// (which never reach a provider, whatever its credentials), signed and forged Discord interactions with a deferred reply,
+// a /subscribe that pastes a channel webhook (sealed with the store's key) and alerts posted to it, once refused.
 // All output — the handlers' logs at DEBUG, anything on stdout or stderr — is kept, and no
 // secret may appear in it, as written or base64-encoded.
 vi.hoisted(() => {
@@ -63,6 +64,9 @@ const responses: string[] = [];
 let runs = 0;
 /** The handlers' provider, Discord and API settings: fake secrets, loopback endpoints. */
 const env: Record<string, string> = {};
+/** The channel webhook /subscribe pastes (its URL, whose path holds the token). */
+let subscribed: { id: string; url: string };
+const SUBSCRIBED_CHANNEL = '960000000000000001';
 
 /** Every form a secret could be written in: as is, base64, base64url, and the forms the code builds from it. */
 function forms(): [string, string][] {
@@ -102,6 +106,8 @@ beforeAll(async () => {
 
   keys = discordKeys();
   discord = await startFakeDiscord();
+  subscribed = discord.addWebhook(SUBSCRIBED_CHANNEL);
+  SECRETS.subscriptionWebhookToken = subscribed.url.split('/').at(-1) as string;
   schwab = await startSchwabServer(SCHWAB);
   alpaca = await startAlpacaServer(ALPACA);
   Object.assign(env, {
@@ -133,6 +139,7 @@ beforeAll(async () => {
     discord: { deadlineMs: 0 },
     auth: { token: SECRETS.apiToken, access: 'token' },
   });
+  SECRETS.subscriptionKey = stack.store.subscriptionKey;
 }, 60_000);
 
 afterAll(async () => {
@@ -298,6 +305,49 @@ describe('secrets in the output', () => {
     const requests = alpaca.requests.length;
     expect(await chartWith('alpaca', wrong)).toEqual([200, '2024-03-07']);
     expect(alpaca.requests).toHaveLength(requests);
+  });
+
+  it('seals a webhook pasted in /subscribe, posts alerts to it, and logs its refusal by the subscription’s id', async () => {
+    const subscribe = JSON.stringify({
+      type: 2,
+      id: '1300000000000000001',
+      application_id: '123456789',
+      token: `${SECRETS.interactionToken}-subscribe`,
+      guild_id: '777000111',
+      member: { permissions: String(1 << 5), user: { id: '4242', username: 'alice' } },
+      data: {
+        name: 'subscribe',
+        options: [
+          { name: 'scanner', type: 3, value: 'macd' },
+          { name: 'webhook', type: 3, value: subscribed.url },
+        ],
+      },
+    });
+    const answer = await call('/discord/interactions', {
+      method: 'POST',
+      body: subscribe,
+      headers: signedHeaders(keys, subscribe),
+    });
+    expect(JSON.parse(answer.text)).toEqual({ type: 5, data: { flags: 64 } });
+    await stack.background();
+    const reply = discord.received.findLast((r) => r.method === 'PATCH');
+    responses.push(JSON.stringify(reply?.body));
+    expect((reply?.body as { content: string }).content).toContain(`<#${SUBSCRIBED_CHANNEL}>`);
+
+    await scan('schwab', ['AMD'], '2024-02-28'); // AMD's first run: recorded, not alerted
+    discord.failNext(401, 2); // the configured webhook's post, then the subscription's
+    await scan('schwab', ['AMD'], '2024-02-29'); // AMD's MACD cross, its squeeze fired, its breakout
+    expect(discord.postsTo(SUBSCRIBED_CHANNEL)).toEqual([]);
+    expect(
+      logs
+        .lines()
+        .some((l) => l.service === 'scan-batch' && /; subscription [0-9a-f]{8}: HTTP 401/.test(String(l.alertError))),
+    ).toBe(true);
+    await scan('schwab', ['AMD'], '2024-02-29'); // a later drain sends what was refused
+    const posted = discord.postsTo(SUBSCRIBED_CHANNEL) as { embeds: { description: string }[] }[];
+    expect(posted.flatMap((m) => m.embeds.map((e) => e.description.split(' — ')[0]))).toEqual([
+      '**AMD** bullish_cross',
+    ]);
   });
 
   it('captures every channel: a marker logged by a handler, written to stdout and, base64-encoded, to stderr is found', async () => {
