@@ -64,7 +64,8 @@ export function settingsCipher(
   secrets?: () => AwsJsonCaller,
 ): WebhookCipher | undefined {
   const { subscriptionKeySecretId: secretId, subscriptionKey } = settings;
-  if (secretId) {
+  // Folded where bundled: a stack without Discord has no subscriptions, and no reader of their key's secret.
+  if (process.env.SCANFLEET_BUNDLED_DISCORD !== 'none' && secretId) {
     const read = secretJson(secretId, secrets);
     return webhookCipher(async () => {
       const key = (await read()).key;

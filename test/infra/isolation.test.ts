@@ -137,6 +137,8 @@ const SECRETS = {
   provider: 'secret:scanfleet/schwab-',
   apiToken: 'secret:scanfleet/api-token-',
   discord: 'secret:scanfleet/discord-',
+  /** Generated in the stack (with Discord): the key subscriptions' webhooks are sealed with. */
+  subscriptionKey: '"Ref":"SubscriptionKey',
 };
 
 let m: ReturnType<typeof model>;
@@ -206,7 +208,7 @@ describe('roles', () => {
 
 describe('the results table', () => {
   const CONTROL = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONTROL'] } };
-  const LISTS = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS'] } };
+  const LISTS = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LISTS', 'SUBS'] } };
   /** A role's statements that write the table: their actions and conditions. */
   const tableWrites = (name: RoleName) =>
     m.statements
@@ -217,7 +219,7 @@ describe('the results table', () => {
   const arn = () => ({ 'Fn::GetAtt': [m.table, 'Arn'] });
   const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [arn(), `/index/${name}`]] });
 
-  it('is written by dispatch, scan-batch and the sweeper — by the Discord function on the CONTROL partition alone, by the lists-writer on the LISTS partition alone', () => {
+  it('is written by dispatch, scan-batch and the sweeper — by the Discord function on the CONTROL partition alone, by the lists-writer on the LISTS and SUBS partitions alone', () => {
     expect(m.who(TABLE_WRITES, m.table)).toEqual(['discord', 'dispatch', 'lists-writer', 'scan-batch', 'sweeper']);
     expect(tableWrites('discord')).toEqual([
       [['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], CONTROL],
@@ -233,7 +235,7 @@ describe('the results table', () => {
         )
         .map(({ statement }) => [statement.Resource, statement.Condition]),
     ).toEqual([[arn(), LISTS]]);
-    // Deletes: the lists-writer alone (a list deleted), and only on LISTS.
+    // Deletes: the lists-writer alone (a list or a subscription deleted), and only on LISTS and SUBS.
     expect(m.who(/^dynamodb:DeleteItem$/, m.table)).toEqual(['lists-writer']);
   });
 
@@ -338,13 +340,16 @@ describe('the scan queue and the dead-letter queues', () => {
 describe('secrets', () => {
   it('lets the worker read the provider secret, the sweeper (the token’s age) and the lists-writer (a new symbol checked) — no one else: the API’s chart draws cached bars', () => {
     expect(m.who(SECRET_READ, SECRETS.provider)).toEqual(['lists-writer', 'scan-batch', 'sweeper']);
+    const named = (resource: string) => Object.entries(SECRETS).find(([, s]) => resource.includes(s))?.[0] ?? resource;
     expect(
       m.grants
         .filter((g) => g.role === 'lists-writer' && g.action.startsWith('secretsmanager:'))
-        .map((g) => [g.action, g.resource.includes(SECRETS.provider) ? 'provider' : g.resource]),
+        .map((g) => [g.action, named(g.resource)]),
     ).toEqual([
       ['secretsmanager:GetSecretValue', 'provider'],
       ['secretsmanager:DescribeSecret', 'provider'],
+      ['secretsmanager:GetSecretValue', 'subscriptionKey'],
+      ['secretsmanager:DescribeSecret', 'subscriptionKey'],
     ]);
     expect(
       m.grants
@@ -355,12 +360,19 @@ describe('secrets', () => {
             ? 'provider'
             : g.resource.includes(SECRETS.discord)
               ? 'discord'
-              : g.resource,
+              : g.resource.includes(SECRETS.subscriptionKey)
+                ? 'subscriptionKey'
+                : g.resource,
         ]),
     ).toEqual([
       ['secretsmanager:GetSecretValue', 'discord'],
       ['secretsmanager:GetSecretValue', 'provider'],
+      ['secretsmanager:GetSecretValue', 'subscriptionKey'],
     ]);
+  });
+
+  it('lets the lists-writer (sealing), the worker and the sweeper (posting) read the subscriptions’ key — no one else', () => {
+    expect(m.who(SECRET_READ, SECRETS.subscriptionKey)).toEqual(['lists-writer', 'scan-batch', 'sweeper']);
   });
 
   it('lets the authorizer alone read the API token secret, and nothing else but its logs', () => {
@@ -382,7 +394,7 @@ describe('secrets', () => {
     ).toEqual(['secretsmanager:GetSecretValue']);
   });
 
-  it('grants only reads of those three secrets, and nothing on any other secret', () => {
+  it('grants only reads of those four secrets, and nothing on any other secret', () => {
     const secrets = m.grants.filter((g) => g.action.startsWith('secretsmanager:'));
     expect([...new Set(secrets.map((g) => g.action))].sort()).toEqual([
       'secretsmanager:DescribeSecret',
