@@ -9,7 +9,7 @@ import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStoresWithLists, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import { DashboardAssets } from './dashboard-assets.js';
-import { type ApiResponse, json } from './http.js';
+import { type ApiResponse, internalError } from './http.js';
 import { type ApiDeps, handleApiRequest } from './routes.js';
 
 const { logger, metrics } = createTelemetry('api');
@@ -37,13 +37,7 @@ export function createApiHandler(deps: () => ApiDeps) {
     } catch (error) {
       // Whatever went wrong stays in the log; the client gets the request id, nothing internal.
       logger.error('request failed', { path: request.path, error: error as Error });
-      response = json(500, {
-        error: {
-          code: 'internal',
-          message: 'internal error; quote this request id when reporting it',
-          requestId: context.awsRequestId,
-        },
-      });
+      response = internalError(context.awsRequestId);
     }
     logger.info('request', {
       method: request.method,

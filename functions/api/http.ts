@@ -50,6 +50,13 @@ export function json(status: number, body: unknown, cacheSeconds = 0): ApiRespon
   };
 }
 
+/** An unexpected failure: the client gets the request id to quote, nothing internal (the log has the rest). */
+export function internalError(requestId: string): ApiResponse {
+  return json(500, {
+    error: { code: 'internal', message: 'internal error; quote this request id when reporting it', requestId },
+  });
+}
+
 export function errorResponse(error: HttpError): ApiResponse {
   return json(error.status, {
     error: {

@@ -16,7 +16,7 @@ import { DISCORD_API_URL } from '../adapters/discord/discord-client.js';
 import { settingsCipher, type WebhookCipher } from '../adapters/webhook-cipher.js';
 import type { Subscription } from '../core/lists/subscription-rules.js';
 import { lookupWebhook, SubscriptionChanges } from './subscription-changes.js';
-import { type ApiResponse, errorResponse, HttpError, json } from '../api/http.js';
+import { type ApiResponse, errorResponse, HttpError, internalError, json } from '../api/http.js';
 import { type WatchlistChanges, watchlistChanges } from './watchlist-changes.js';
 
 const { logger, metrics } = createTelemetry('lists-writer');
@@ -180,13 +180,7 @@ async function httpWrite(
       return errorResponse(asHttpError(error));
     } catch {
       logger.error('request failed', { path: event.rawPath.slice(0, 200), error: error as Error });
-      return json(500, {
-        error: {
-          code: 'internal',
-          message: 'internal error; quote this request id when reporting it',
-          requestId: context.awsRequestId,
-        },
-      });
+      return internalError(context.awsRequestId);
     }
   }
 }
