@@ -16,10 +16,16 @@ import {
 } from '../core/discord/interaction-context.js';
 import { describeDaysLeft, refreshTokenDaysLeft, tokenWarningDue } from '../core/market/refresh-token.js';
 import { deriveRunId } from '../core/run/run-id.js';
-import { isScannerName, SCANNER_NAMES, SCANNERS } from '../core/scan/scanners.js';
+import { isScannerName, SCANNER_NAMES, type ScannerName, SCANNERS } from '../core/scan/scanners.js';
+import type { ScanValues } from '../core/scan/scanner.js';
 import { isSymbol } from '../core/scan/symbols.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
-import { type ControlStore, SCAN_NOW_COOLDOWN_MS, type TokenStatus } from '../adapters/store/control-store.js';
+import {
+  type ControlStore,
+  LOOKUPS_PER_SERVER,
+  SCAN_NOW_COOLDOWN_MS,
+  type TokenStatus,
+} from '../adapters/store/control-store.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { type RunRecord, runAsOf } from '../core/run/run-record.js';
 import { scorecardCommand, topCommand } from './scorecard-commands.js';
@@ -34,10 +40,11 @@ import {
 /**
  * The commands read runs, results, signal events, lists and subscriptions; /scan-now starts a run
  * through dispatch, and list and subscription changes are asked of the lists-writer. Of the
- * runtime controls they may pause and resume the schedules and claim a /scan-now.
+ * runtime controls they may pause and resume the schedules and claim a /scan-now or an on-demand
+ * /symbol lookup (which the lists-writer makes: it holds the provider's credentials).
  */
 export interface CommandDeps extends ReadStores, Pick<SubscriptionDeps, 'askListsWriter' | 'settings'> {
-  readonly control: Pick<ControlStore, 'paused' | 'tokenStatus' | 'pause' | 'resume' | 'claimScanNow'>;
+  readonly control: Pick<ControlStore, 'paused' | 'tokenStatus' | 'pause' | 'resume' | 'claimScanNow' | 'claimLookup'>;
   /** Whether alerts include forming signals on the bar still trading (config alerts.intraday). */
   readonly intradayAlerts: boolean;
   /** Starts a run of a watchlist at a scheduled time, without waiting for it; `requestId` is stored on the run. */
@@ -102,7 +109,7 @@ export async function runCommand(
     case 'scan':
       return scanCommand(String(option('scanner') ?? ''), option('signal') as string | undefined, deps);
     case 'symbol':
-      return symbolCommand(String(option('ticker') ?? ''), deps);
+      return symbolCommand(String(option('ticker') ?? ''), deps, invocation);
     case 'status':
       return statusCommand(deps);
     case 'scorecard':
@@ -163,24 +170,97 @@ async function scanCommand(scanner: string, signal: string | undefined, deps: Co
   };
 }
 
-async function symbolCommand(ticker: string, deps: CommandDeps): Promise<DiscordMessage> {
+/**
+ * /symbol of a ticker with no stored results is scanned on demand by the lists-writer (it holds
+ * the provider's credentials), which takes longer than Discord's 3 s. So it is decided here, before
+ * the command runs: the member's lookup is claimed (a refusal answers at once, privately) and the
+ * reply deferred; the follow-up runs /symbol again, finds no stored results again, and its claim
+ * of the same interaction stands. `undefined`: the command runs as any other (a malformed ticker
+ * is refused, stored results are read).
+ */
+export async function symbolLookupDue(
+  data: CommandData,
+  deps: CommandDeps,
+  invocation: Invocation,
+): Promise<'defer' | DiscordMessage | undefined> {
+  if (data.name !== 'symbol') return undefined;
+  const symbol = symbolOf(String(data.options?.find((o) => o.name === 'ticker')?.value ?? ''));
+  if (symbol === undefined || (await deps.results.symbolHistory(symbol, 1)).items.length > 0) return undefined;
+  return (await claimLookup(deps, invocation)) ?? 'defer';
+}
+
+const symbolOf = (ticker: string): string | undefined => {
   const symbol = ticker.trim().toUpperCase();
-  if (!isSymbol(symbol))
+  return isSymbol(symbol) ? symbol : undefined;
+};
+
+/** The member's on-demand lookup claimed; a refusal says when to try again. */
+async function claimLookup(deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage | undefined> {
+  if (invocation.id === undefined || invocation.userId === undefined)
+    return ephemeral('This interaction names no member, so no lookup was made; try /symbol again.');
+  const now = deps.now();
+  const claim = await deps.control.claimLookup(invocation.guildId ?? 'dm', invocation.userId, invocation.id, now);
+  if (claim.granted) return undefined;
+  const wait = `${Math.max(1, Math.ceil((Date.parse(claim.retryAt) - now.getTime()) / 1000))} s`;
+  return ephemeral(
+    claim.by === 'member'
+      ? `You looked up a symbol on no list less than a minute ago; try again in ${wait}.`
+      : `This server has had its ${LOOKUPS_PER_SERVER} on-demand lookups of the minute; try again in ${wait}.`,
+  );
+}
+
+async function symbolCommand(ticker: string, deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
+  const symbol = symbolOf(ticker);
+  if (symbol === undefined)
     return ephemeral(`"${ticker.slice(0, 32)}" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).`);
   const [{ items }, events] = await Promise.all([
     deps.results.symbolHistory(symbol, 10),
     deps.events.eventsOf(symbol, 30),
   ]);
-  if (items.length === 0) return ephemeral(`No results for ${symbol} in the retained runs: is it on the watchlist?`);
+  if (items.length === 0) return lookupCommand(symbol, deps, invocation);
   const latestRun = items[0].runId;
   const latest = items.filter((r) => r.runId === latestRun);
   const history = events.map(
     (e) =>
       `${e.barDate} ${e.scanner} ${e.signal}${e.status === 'alerted' || e.status === 'seen' ? '' : ` (${e.status})`}`,
   );
-  const tones = latest.map((r) => signalTone(r.scanner, r.signal));
   const embed: Embed = {
     title: `${symbol} — as of ${latest[0].barDate ?? '–'}${latest.some((r) => r.partial) ? ' (bar still trading)' : ''}`,
+    ...resultFields(latest),
+    ...(history.length > 0 && { description: `Signal history:\n${linesWithin(history, 2000)}` }),
+    footer: { text: `run ${latestRun}` },
+  };
+  return { embeds: [embed] };
+}
+
+/** A symbol on no list, scanned on demand by the lists-writer: its results, and how to keep it scanned. */
+async function lookupCommand(symbol: string, deps: CommandDeps, invocation: Invocation): Promise<DiscordMessage> {
+  const refused = await claimLookup(deps, invocation);
+  if (refused) return refused;
+  const answer = await deps.askListsWriter({ action: 'lookup', symbol, by: whoIs(invocation) });
+  if (!answer.ok)
+    return ephemeral(`No results for ${symbol} in the retained runs, and no lookup: ${answer.error.message}`);
+  if (answer.action !== 'lookup') throw new Error(`lists-writer answered ${answer.action} to lookup`);
+  const embed: Embed = {
+    title: `${answer.symbol} — as of ${answer.asOf ?? '–'}${answer.partial ? ' (bar still trading)' : ''} (on-demand: on no list)`,
+    ...resultFields(answer.results),
+    description: `Add it to a list: /watch add symbols:${answer.symbol} [list]`,
+  };
+  return { embeds: [embed] };
+}
+
+/** One field per scanner (its signal or "no signal", with details), coloured by the strongest tone. */
+function resultFields(
+  rows: readonly {
+    scanner: ScannerName;
+    signal: string | null;
+    status: string;
+    values: ScanValues | null;
+    reason?: string;
+  }[],
+): Pick<Embed, 'color' | 'fields'> {
+  const tones = rows.map((r) => signalTone(r.scanner, r.signal));
+  return {
     color:
       COLOURS[
         tones.includes('bullish')
@@ -191,17 +271,14 @@ async function symbolCommand(ticker: string, deps: CommandDeps): Promise<Discord
               ? 'neutral'
               : 'info'
       ],
-    fields: latest.map((r) => ({
+    fields: rows.map((r) => ({
       name: r.scanner,
       value:
         r.status === 'ok'
           ? `${r.signal ?? 'no signal'} — ${signalDetail(r.scanner, r.values)}`.slice(0, 1024)
           : `${r.status}: ${r.reason ?? ''}`.slice(0, 1024),
     })),
-    ...(history.length > 0 && { description: `Signal history:\n${linesWithin(history, 2000)}` }),
-    footer: { text: `run ${latestRun}` },
   };
-  return { embeds: [embed] };
 }
 
 async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {

@@ -11,7 +11,14 @@ import { logMetrics } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import { openStoresWithLists, readStores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
-import { type CommandData, type CommandDeps, type Invocation, listsWriterChange, runCommand } from './commands.js';
+import {
+  type CommandData,
+  type CommandDeps,
+  type Invocation,
+  listsWriterChange,
+  runCommand,
+  symbolLookupDue,
+} from './commands.js';
 import type { ListsWriterAnswer } from '../lists-writer/handler.js';
 
 /** Discord's message flag: shown to the member who ran the command alone. */
@@ -169,6 +176,13 @@ async function answer(interaction: Interaction, deps: DiscordDeps): Promise<unkn
       ...(change === 'private' && { data: { flags: EPHEMERAL } }),
     };
   }
+  // An on-demand /symbol lookup is claimed here and made once, in the follow-up.
+  const lookup = await symbolLookupDue(interaction.data as CommandData, deps, invocationOf(interaction));
+  if (lookup === 'defer') {
+    await deps.deferToSelf(interaction);
+    return { type: InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE };
+  }
+  if (lookup) return { type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE, data: lookup };
   const command = runCommand(interaction.data as CommandData, deps, invocationOf(interaction)).then((data) => ({
     type: InteractionResponseType.CHANNEL_MESSAGE_WITH_SOURCE,
     data,

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { ProviderError, ValidationError } from '../core/errors.js';
-import { ListError } from '../core/lists/watchlist-rules.js';
+import { ListError, symbolFormOf } from '../core/lists/watchlist-rules.js';
 import { checkSchema, nonArray } from '../core/schemas.js';
 import { createMarketData } from '../adapters/market-data/create-market-data.js';
 import { coldStartTracker, createTelemetry, invocationFigures } from '../adapters/observability.js';
@@ -18,6 +18,7 @@ import type { Subscription } from '../core/lists/subscription-rules.js';
 import { lookupWebhook, SubscriptionChanges } from './subscription-changes.js';
 import { type ApiResponse, errorResponse, HttpError, internalError, json } from '../api/http.js';
 import { type WatchlistChanges, watchlistChanges } from './watchlist-changes.js';
+import { lookupSymbol, type SymbolLookup } from './symbol-lookup.js';
 
 const { logger, metrics } = createTelemetry('lists-writer');
 const isColdStart = coldStartTracker();
@@ -45,6 +46,8 @@ const invocationSchema = nonArray(
       by,
     }),
     v.strictObject({ action: v.literal('unsubscribe'), id: v.string(), by }),
+    /** /symbol of a symbol on no list: scanned on demand, nothing written. */
+    v.strictObject({ action: v.literal('lookup'), symbol: v.pipe(v.string(), v.maxLength(32)), by }),
   ]),
 );
 export type ListsWriterInvocation = v.InferInput<typeof invocationSchema>;
@@ -55,17 +58,21 @@ export type ListsWriterAnswer =
   | { ok: true; action: 'remove'; removed: string[]; absent: string[]; list: Watchlist }
   | { ok: true; action: 'subscribe'; created: boolean; subscription: Subscription }
   | { ok: true; action: 'unsubscribe'; id: string }
+  | ({ ok: true; action: 'lookup' } & SymbolLookup)
   | { ok: false; error: { code: string; message: string; parameter?: string } };
 
 export interface ListsWriterDeps {
   readonly changes: WatchlistChanges;
   readonly subscriptions: SubscriptionChanges;
+  /** Scans a symbol on demand (one bars request); makes no change. */
+  readonly lookup: (symbol: string) => Promise<SymbolLookup>;
 }
 
 /**
  * The only writer of the watchlists: the API's write routes (behind the gateway's authorizer) and
  * the Discord function's /watch (a direct invocation). Every change goes through WatchlistChanges:
- * validated, checked with the provider, an atomic update.
+ * validated, checked with the provider, an atomic update. It also answers /symbol's on-demand
+ * lookups, as the one function besides the workers that holds the provider's credentials.
  */
 export function createListsWriterHandler(deps: () => ListsWriterDeps) {
   const write = async (
@@ -73,7 +80,7 @@ export function createListsWriterHandler(deps: () => ListsWriterDeps) {
     context: Context,
   ): Promise<ApiResponse | ListsWriterAnswer> => {
     const started = performance.now();
-    const { changes, subscriptions } = deps();
+    const { changes, subscriptions, lookup } = deps();
     if ('requestContext' in event) {
       const response = await httpWrite(event, changes, context);
       logger.info('request', {
@@ -84,7 +91,7 @@ export function createListsWriterHandler(deps: () => ListsWriterDeps) {
       });
       return response;
     }
-    const answer = await invocationWrite(event, changes, subscriptions);
+    const answer = await invocationWrite(event, changes, subscriptions, lookup);
     logger.info('invocation', {
       ok: answer.ok,
       ...(!answer.ok && { code: answer.error.code }),
@@ -99,6 +106,7 @@ async function invocationWrite(
   event: unknown,
   changes: WatchlistChanges,
   subscriptions: SubscriptionChanges,
+  lookup: ListsWriterDeps['lookup'],
 ): Promise<ListsWriterAnswer> {
   const parsed = checkSchema(invocationSchema, event);
   if (!parsed.success) {
@@ -119,6 +127,8 @@ async function invocationWrite(
         return { ok: true, action: 'subscribe', ...(await subscriptions.subscribe(request, request.by)) };
       case 'unsubscribe':
         return { ok: true, action: 'unsubscribe', ...(await subscriptions.unsubscribe(request.id, request.by)) };
+      case 'lookup':
+        return { ok: true, action: 'lookup', ...(await lookup(request.symbol)) };
     }
   } catch (error) {
     const refusal = asHttpError(error);
@@ -227,8 +237,19 @@ export function listsWriterDeps(settings: Settings): ListsWriterDeps {
   const lists = openListStore(client, { tableName });
   let marketData: ReturnType<typeof createMarketData> | undefined;
   let cipher: WebhookCipher | undefined;
+  const market = () => (marketData ??= createMarketData(settings));
   return {
-    changes: watchlistChanges(settings, lists, () => (marketData ??= createMarketData(settings))),
+    changes: watchlistChanges(settings, lists, market),
+    lookup: (symbol) =>
+      lookupSymbol(
+        {
+          marketData: market,
+          form: symbolFormOf(settings.provider),
+          lookbackBars: settings.lookbackBars,
+          now: () => new Date(),
+        },
+        symbol,
+      ),
     subscriptions: new SubscriptionChanges({
       store: openSubscriptionStore(client, { tableName }),
       cipher: () => {

@@ -447,6 +447,8 @@ describe('least privilege down to the key', () => {
     const controlKeys = [
       KEYS.pause(),
       KEYS.scanNow('123456789012345678'),
+      KEYS.lookup('123456789012345678', '4242'),
+      KEYS.lookups('123456789012345678'),
       KEYS.notice('provider-credentials'),
       KEYS.tokenStatus(),
     ];
@@ -1552,7 +1554,7 @@ describe('discord', () => {
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
-    // Its writes: the pause flag and the /scan-now cooldown, on the CONTROL partition alone.
+    // Its writes: the pause flag, the /scan-now cooldown and the /symbol lookup claims, on the CONTROL partition alone.
     const writes = statements.filter((st) => [st.Action].flat().includes('dynamodb:PutItem'));
     expect(writes.map((st) => [[st.Action].flat().sort(), (st as { Condition?: unknown }).Condition])).toEqual([
       [
@@ -1561,6 +1563,7 @@ describe('discord', () => {
       ],
     ]);
     expect(KEYS.scanNow('123456789012345678').pk).toBe(LEADING_KEYS.control);
+    expect(KEYS.lookup('123456789012345678', '4242').pk).toBe(LEADING_KEYS.control);
     // No list write: /watch asks the lists-writer, whose role alone holds LISTS.
     expect(JSON.stringify(statements)).not.toContain(LEADING_KEYS.lists);
     expect(KEYS.watchlist('semis').pk).toBe(LEADING_KEYS.lists);

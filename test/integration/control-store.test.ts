@@ -64,6 +64,36 @@ describe('the pause switch', () => {
   });
 });
 
+describe('/symbol lookup claims', () => {
+  it("grants a member one lookup a minute (its own interaction again), counted in the server's 10", async () => {
+    const { control } = storesAt(() => T0);
+    expect(await control.claimLookup('lg', 'alice', 'i1', T0)).toEqual({ granted: true });
+    // The deferred follow-up of the same interaction, counted once.
+    expect(await control.claimLookup('lg', 'alice', 'i1', at(0.1))).toEqual({ granted: true });
+    expect(await control.claimLookup('lg', 'alice', 'i2', at(0.5))).toEqual({
+      granted: false,
+      by: 'member',
+      retryAt: '2026-11-24T15:01:00.000Z',
+    });
+    expect(await control.claimLookup('lg', 'alice', 'i3', at(1))).toEqual({ granted: true });
+    const { Item: window } = await db
+      .client()
+      .send(new GetCommand({ TableName: db.store().tableName, Key: KEYS.lookups('lg') }));
+    // alice's first lookup opened the window, her third the next one.
+    expect(window).toMatchObject({ windowStart: '2026-11-24T15:01:00.000Z', lookups: 1 });
+
+    const members = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => control.claimLookup('busy', `m${i}`, `busy-${i}`, T0)),
+    );
+    expect(members.filter((c) => c.granted)).toHaveLength(10);
+    expect(members.filter((c) => !c.granted)).toEqual([
+      { granted: false, by: 'server', retryAt: '2026-11-24T15:01:00.000Z' },
+      { granted: false, by: 'server', retryAt: '2026-11-24T15:01:00.000Z' },
+    ]);
+    expect(await control.claimLookup('busy', 'm12', 'busy-12', at(1))).toEqual({ granted: true });
+  });
+});
+
 describe('/scan-now claims', () => {
   it('starts one run per server within the cooldown; the same interaction again is the same run', async () => {
     const { control } = storesAt(() => T0);

@@ -315,10 +315,6 @@ describe('slash commands', () => {
       '"$$$" is not a ticker symbol (letters and digits, e.g. AAPL or BRK.B).',
     ],
     [
-      command('symbol', [{ name: 'ticker', value: 'NVDA' }]),
-      'No results for NVDA in the retained runs: is it on the watchlist?',
-    ],
-    [
       command('buy-everything'),
       'Unknown command /buy-everything. Try /scan scanner:<macd|ttm-squeeze|vpb> [signal], /symbol ticker:<SYMBOL>, /scorecard, /top, /status, /watch, /subscriptions, /scan-now, /pause or /resume.',
     ],

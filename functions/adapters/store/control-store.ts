@@ -36,6 +36,18 @@ export interface ScanNowClaim {
   readonly claimedAt: string;
 }
 
+/**
+ * The answer to an on-demand /symbol lookup's claim: granted, or refused until `retryAt` because
+ * the member (`by: 'member'`) or the server (`by: 'server'`) had its lookups of the minute.
+ */
+export type LookupClaim =
+  { readonly granted: true } | { readonly granted: false; readonly by: 'member' | 'server'; readonly retryAt: string };
+
+/** One on-demand lookup per member in this window. */
+export const LOOKUP_WINDOW_MS = 60_000;
+/** On-demand lookups per Discord server in one window: the provider's requests the server may spend. */
+export const LOOKUPS_PER_SERVER = 10;
+
 /** The default time between two /scan-now runs of one Discord server. */
 export const SCAN_NOW_COOLDOWN_MS = DEFAULT_SCAN_NOW_COOLDOWN_MINUTES * 60_000;
 
@@ -148,6 +160,72 @@ export class ControlStore {
     };
   }
 
+  /**
+   * Claims an on-demand /symbol lookup for this interaction: the member's one a minute (a claim of
+   * the same interaction stands for itself, so a deferred reply retried is not refused by it),
+   * then one of the server's LOOKUPS_PER_SERVER of the current minute. A member refused by the
+   * server's count has still spent their claim: the minute is theirs to wait either way.
+   */
+  async claimLookup(guild: string, user: string, interactionId: string, now: Date): Promise<LookupClaim> {
+    const claimedAt = now.toISOString();
+    const cutoff = new Date(now.getTime() - LOOKUP_WINDOW_MS).toISOString();
+    const expiresAt = Math.floor((now.getTime() + LOOKUP_WINDOW_MS) / 1000) + DAY_SECONDS;
+    const mine = await unlessConditionFails(
+      this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { ...KEYS.lookup(guild, user), type: ITEM_TYPES.control, interactionId, claimedAt, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR claimedAt <= :cutoff',
+          ExpressionAttributeValues: { ':cutoff': cutoff },
+        }),
+      ),
+    );
+    if (!mine) {
+      const { Item: standing = {} } = await this.table.client.send(
+        new GetCommand({ TableName: this.table.name, Key: KEYS.lookup(guild, user), ConsistentRead: true }),
+      );
+      if (standing.interactionId === interactionId) return { granted: true };
+      return { granted: false, by: 'member', retryAt: retryAfter(String(standing.claimedAt)) };
+    }
+    return this.countLookup(guild, now);
+  }
+
+  /** One of the server's lookups this minute: a window older than a minute starts again at one. */
+  private async countLookup(guild: string, now: Date): Promise<LookupClaim> {
+    const claimedAt = now.toISOString();
+    const cutoff = new Date(now.getTime() - LOOKUP_WINDOW_MS).toISOString();
+    const expiresAt = Math.floor((now.getTime() + LOOKUP_WINDOW_MS) / 1000) + DAY_SECONDS;
+    const opened = await unlessConditionFails(
+      this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { ...KEYS.lookups(guild), type: ITEM_TYPES.control, windowStart: claimedAt, lookups: 1, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR windowStart <= :cutoff',
+          ExpressionAttributeValues: { ':cutoff': cutoff },
+        }),
+      ),
+    );
+    if (opened) return { granted: true };
+    const counted = await unlessConditionFails(
+      this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: KEYS.lookups(guild),
+          UpdateExpression: 'ADD lookups :one',
+          ConditionExpression: 'windowStart > :cutoff AND lookups < :max',
+          ExpressionAttributeValues: { ':one': 1, ':cutoff': cutoff, ':max': LOOKUPS_PER_SERVER },
+        }),
+      ),
+    );
+    if (counted) return { granted: true };
+    const { Item: standing = {} } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.name, Key: KEYS.lookups(guild), ConsistentRead: true }),
+    );
+    // The window ended between the two writes: open the next one.
+    if (String(standing.windowStart) <= cutoff) return this.countLookup(guild, now);
+    return { granted: false, by: 'server', retryAt: retryAfter(String(standing.windowStart)) };
+  }
+
   /** Opens a notice; true only for the caller that opened it (it was not open already). */
   async raiseNotice(cause: string, text: string, now: Date): Promise<boolean> {
     return (
@@ -247,6 +325,11 @@ export class ControlStore {
       checkedAt: String(item.checkedAt),
     };
   }
+}
+
+/** When a claim made at `claimedAt` stops counting. */
+function retryAfter(claimedAt: string): string {
+  return new Date(Date.parse(claimedAt) + LOOKUP_WINDOW_MS).toISOString();
 }
 
 function pauseOf(item: Record<string, unknown>): Pause {

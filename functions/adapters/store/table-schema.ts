@@ -21,6 +21,7 @@
  *   outbox msg   pk OUTBOX          sk MSG#<source>#<seq>                 a Discord message to send (pending, then sent)
  *   outbox lease pk OUTBOX          sk LEASE#<target>                     who drains a webhook, and its recent posts
  *   control      pk CONTROL         sk PAUSE | SCANNOW#<guild> | NOTICE#<cause> | TOKEN   runtime switches, once-per-cause notices, the provider token's age
+ *   lookup claim pk CONTROL         sk LOOKUP#<guild>#<user> | LOOKUPS#<guild>   a member's last on-demand /symbol lookup, a server's lookups this minute (expire)
  *   watchlist    pk LISTS           sk L#<name>                           a named list: its symbols (a string set), version, who changed it and when (kept until deleted)
  *   lists seeded pk LISTS           sk SEEDED                             the table had `default` seeded from the stack's watchlist file (once)
  *   subscription pk SUBS            sk S#<id>                             what it routes (scanner, signal, list), its channel, its webhook URL encrypted (kept until removed)
@@ -95,6 +96,8 @@ const PREFIX = {
   control: 'CONTROL',
   pause: 'PAUSE',
   scanNow: 'SCANNOW#',
+  lookup: 'LOOKUP#',
+  lookups: 'LOOKUPS#',
   notice: 'NOTICE#',
   token: 'TOKEN',
   lists: 'LISTS',
@@ -225,6 +228,10 @@ export const KEYS = {
   pause: (): ItemKey => ({ pk: PREFIX.control, sk: PREFIX.pause }),
   /** The last /scan-now of a Discord server (its cooldown). */
   scanNow: (guild: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.scanNow}${guild}` }),
+  /** A member's last on-demand /symbol lookup in a server (a DM's guild is `dm`). */
+  lookup: (guild: string, user: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.lookup}${guild}#${user}` }),
+  /** A server's on-demand /symbol lookups in the current minute. */
+  lookups: (guild: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.lookups}${guild}` }),
   /** An operator notice's cause: open (told once) until it recovers. */
   notice: (cause: string): ItemKey => ({ pk: PREFIX.control, sk: `${PREFIX.notice}${cause}` }),
   notices: (): KeyRange => ({ pk: PREFIX.control, skPrefix: PREFIX.notice }),

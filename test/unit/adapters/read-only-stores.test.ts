@@ -23,6 +23,7 @@ const WRITES = [
   'pause',
   'resume',
   'claimScanNow',
+  'claimLookup',
   'raiseNotice',
   'resolveNotice',
   'recordTokenStatus',
