@@ -187,6 +187,7 @@ async function main(): Promise<void> {
         webhookUrl: `${discord.url}${WEBHOOK_PATH}`,
         operatorWebhookUrl: `${discord.url}${WEBHOOK_PATH}`,
       }),
+      [SECRET_IDS.subscriptionKey]: JSON.stringify({ key: 'fake-bench-subscription-key-0123456789abcdefghij' }),
     },
     {},
     BENCH_AWS,

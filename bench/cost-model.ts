@@ -273,7 +273,7 @@ export interface StackInventory {
   /** Custom metrics the handlers publish (namespace scanfleet, one per metric name and service). */
   readonly customMetrics: number;
   readonly dashboards: number;
-  /** Secrets: the API token's (generated, or named in api.tokenSecret) and the provider's and Discord's. */
+  /** Secrets: the API token's (generated, or named in api.tokenSecret), the provider's and Discord's, and with Discord the subscriptions' key (generated). */
   readonly secrets: number;
 }
 
@@ -297,7 +297,7 @@ export const HANDLER_METRICS: Readonly<Record<string, readonly string[]>> = {
  * scan-batch, the API, its authorizer, the sweeper and the lists-writer, plus the Discord and
  * alarm-notify functions with a Discord secret; 7 stack-wide alarms (2 DLQ depths, queue age, API 5xx, failed batches, overdue run, stale
  * results) and 3 per function (errors, throttles, peak memory); one dashboard; one KMS key; the API
- * token's secret.
+ * token's secret, and with Discord the subscriptions' key.
  */
 export function stackInventory(shape: {
   readonly discord: boolean;
@@ -311,7 +311,7 @@ export function stackInventory(shape: {
     alarms: 7 + 3 * functions,
     customMetrics: functions + handlerMetrics,
     dashboards: 1,
-    secrets: shape.secrets + 1,
+    secrets: shape.secrets + 1 + (shape.discord ? 1 : 0),
   };
 }
 

@@ -46,7 +46,12 @@ export const BENCH_AWS = {
 } as const;
 
 /** Secrets Manager ids the bench's server holds, standing in for the stack's secrets. */
-export const SECRET_IDS = { apiToken: 'bench/api-token', schwab: 'bench/schwab', discord: 'bench/discord' } as const;
+export const SECRET_IDS = {
+  apiToken: 'bench/api-token',
+  schwab: 'bench/schwab',
+  discord: 'bench/discord',
+  subscriptionKey: 'bench/subscription-key',
+} as const;
 export const WEBHOOK_PATH = '/api/webhooks/100000000000000001/fake-bench-webhook-token';
 /** The session the bundled data ends with: every run stands at it. */
 export const AS_OF = '2024-03-08';
@@ -67,6 +72,7 @@ export function lambdaEnvironment(
     [ENV.apiTokenSecretId]: SECRET_IDS.apiToken,
     [ENV.schwabSecretId]: SECRET_IDS.schwab,
     [ENV.discordSecretId]: SECRET_IDS.discord,
+    [ENV.subscriptionKeySecretId]: SECRET_IDS.subscriptionKey,
     [ENV.dispatchFunction]: 'scanfleet-dispatch',
     [ENV.listsWriterFunction]: 'scanfleet-lists-writer',
   };

@@ -20,12 +20,8 @@ import { isScannerName, SCANNER_NAMES, type ScannerName, SCANNERS } from '../cor
 import type { ScanValues } from '../core/scan/scanner.js';
 import { isSymbol } from '../core/scan/symbols.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
-import {
-  type ControlStore,
-  LOOKUPS_PER_SERVER,
-  SCAN_NOW_COOLDOWN_MS,
-  type TokenStatus,
-} from '../adapters/store/control-store.js';
+import { LOOKUPS_PER_SERVER, SCAN_NOW_COOLDOWN_MS, type TokenStatus } from '../adapters/store/control-store.js';
+import type { ControlStore } from '../adapters/store/control-changes.js';
 import type { ReadStores } from '../adapters/store/stores.js';
 import { type RunRecord, runAsOf } from '../core/run/run-record.js';
 import { scorecardCommand, topCommand } from './scorecard-commands.js';

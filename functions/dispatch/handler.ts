@@ -17,8 +17,8 @@ import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { type ScanQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { openStoresWithLists, type Stores } from '../adapters/store/stores.js';
-import type { ListStore } from '../adapters/store/list-store.js';
+import { openStoresWithLists, type Stores, type StoresWithLists } from '../adapters/store/stores.js';
+import { type ListStore, unionOf } from '../adapters/store/list-store.js';
 import { ALL_LISTS, DEFAULT_LIST, requireListName } from '../core/lists/watchlist-rules.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 
@@ -51,6 +51,21 @@ export interface DispatchResult {
   readonly reason?: string;
 }
 
+interface NamedList {
+  readonly name: string;
+  readonly symbols: readonly string[];
+}
+
+/**
+ * A watchlist's symbols as the store gave them, with the lists read to find them (one Query of the
+ * lists' partition): the run keeps which of its symbols each list holds, as subscriptions to a
+ * list route by it.
+ */
+export interface WatchlistRead {
+  readonly symbols: readonly string[];
+  readonly lists: readonly NamedList[];
+}
+
 export interface DispatchDeps {
   /**
    * Dispatch creates runs, reads the recent ones (a scheduled run does not overlap one still
@@ -61,13 +76,13 @@ export interface DispatchDeps {
   readonly runDeadlineMs: (batches: number) => number;
   readonly queue: ScanQueue;
   /** Symbols of a named list, or of every list (ALL_LISTS: their union, each symbol once). */
-  readonly watchlist: (name: string) => Promise<readonly string[]> | readonly string[];
-  /** The lists as they stand, so the run keeps which of its symbols each was on (subscriptions to a list route by it). */
-  readonly lists?: () => Promise<readonly { readonly name: string; readonly symbols: readonly string[] }[]>;
+  readonly watchlist: (name: string) => Promise<WatchlistRead> | readonly string[];
+  /** The lists as they stand, for a run of inline symbols (a local store's lists): which of its symbols each holds. */
+  readonly lists?: () => Promise<readonly NamedList[]>;
   readonly batchSize: number;
   readonly now: () => Date;
   /** The runtime pause: a scheduled run while paused is recorded skipped. */
-  readonly control: Pick<Stores['control'], 'paused'>;
+  readonly control: Pick<StoresWithLists['control'], 'paused'>;
 }
 
 const { logger, metrics } = createTelemetry('dispatch');
@@ -87,7 +102,13 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
     if (Number.isNaN(scheduledAt.getTime()))
       throw new ValidationError('scheduledAt', `scheduledAt is not a time: "${input.scheduledAt}"`);
     const name = requireWatchlistName(input.watchlist);
-    const symbols = input.symbols ? parseWatchlist(input.symbols.join('\n'), 'symbols') : await watchlist(name);
+    const read = input.symbols ? undefined : await watchlist(name);
+    const symbols = input.symbols
+      ? parseWatchlist(input.symbols.join('\n'), 'symbols')
+      : read && 'symbols' in read
+        ? read.symbols
+        : (read as readonly string[]);
+    const onLists = read && 'lists' in read ? read.lists : await lists?.();
     const scanners = input.scanners ? parseScannerNames(input.scanners.join(','), 'scanners') : SCANNER_NAMES;
     const asOf = input.asOf;
     if (asOf !== undefined) requireIsoDay(asOf, 'asOf');
@@ -125,7 +146,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
       sessionDate: plan.sessionDate,
       ...(asOf && { asOf }),
       symbols,
-      ...(lists && { lists: membership(symbols, await lists()) }),
+      ...(onLists && { lists: membership(symbols, onLists) }),
       scanners,
       batchSize,
       batchesExpected: plan.messages.length,
@@ -167,10 +188,7 @@ export function createDispatchHandler(deps: () => DispatchDeps) {
 }
 
 /** Each list's symbols that the run scans (a list with none of them is left out). */
-function membership(
-  symbols: readonly string[],
-  lists: readonly { readonly name: string; readonly symbols: readonly string[] }[],
-): Record<string, string[]> {
+function membership(symbols: readonly string[], lists: readonly NamedList[]): Record<string, string[]> {
   const scanned = new Set(symbols);
   return Object.fromEntries(
     lists.map((l) => [l.name, l.symbols.filter((s) => scanned.has(s))] as const).filter(([, on]) => on.length > 0),
@@ -243,22 +261,24 @@ export function dispatchDeps(settings: Settings, overrides: Partial<DispatchDeps
  * A list's symbols, or every list's (ALL_LISTS). A deployed table that has never had a list gets
  * `default` from the stack's watchlist file first, so an upgraded stack keeps scanning its list.
  */
-async function listSymbols(lists: ListStore, name: string, seedFile: string | undefined): Promise<string[]> {
+async function listSymbols(lists: ListStore, name: string, seedFile: string | undefined): Promise<WatchlistRead> {
+  if (name !== ALL_LISTS) requireListName(name, 'watchlist');
+  const read = await lists.lists();
   if (name === ALL_LISTS) {
-    const union = await lists.union();
-    if (union.length > 0 || seedFile === undefined) return union;
+    const union = unionOf(read);
+    if (union.length > 0 || seedFile === undefined) return { symbols: union, lists: read };
     const seed = parseWatchlist((JSON.parse(readFileSync(seedFile, 'utf8')) as string[]).join('\n'), 'watchlistFile');
-    return (await lists.seed(DEFAULT_LIST, seed, 'watchlistFile')) ? lists.union() : union;
+    if (!(await lists.seed(DEFAULT_LIST, seed, 'watchlistFile'))) return { symbols: union, lists: read };
+    const seeded = await lists.lists();
+    return { symbols: unionOf(seeded), lists: seeded };
   }
-  const list = await lists.list(requireListName(name, 'watchlist'));
-  if (!list) {
-    const names = (await lists.lists()).map((l) => l.name);
+  const list = read.find((l) => l.name === name);
+  if (!list)
     throw new ValidationError(
       'watchlist',
-      `no list named ${name}; ${names.length > 0 ? `lists: ${names.join(', ')}` : 'there is no list yet'}`,
+      `no list named ${name}; ${read.length > 0 ? `lists: ${read.map((l) => l.name).join(', ')}` : 'there is no list yet'}`,
     );
-  }
-  return list.symbols;
+  return { symbols: list.symbols, lists: read };
 }
 
 let deps: DispatchDeps | undefined;

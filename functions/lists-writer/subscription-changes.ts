@@ -10,7 +10,7 @@ import {
 } from '../core/lists/subscription-rules.js';
 import { ListError } from '../core/lists/watchlist-rules.js';
 import { send, TransportError } from '../adapters/http-transport.js';
-import type { SubscriptionStore } from '../adapters/store/subscription-store.js';
+import type { SubscriptionWriter } from '../adapters/store/subscription-writer.js';
 import type { WebhookCipher } from '../adapters/webhook-cipher.js';
 
 /** What Discord says of a webhook (GET /webhooks/{id}/{token}, no bot token needed). */
@@ -30,7 +30,7 @@ export interface SubscribeRequest {
 }
 
 export interface SubscriptionChangesDeps {
-  readonly store: Pick<SubscriptionStore, 'subscribe' | 'unsubscribe'>;
+  readonly store: Pick<SubscriptionWriter, 'subscribe' | 'unsubscribe'>;
   /** Made on first use: a container that only changes lists never reads the key's secret. */
   readonly cipher: () => WebhookCipher;
   /** Discord's REST API base: webhooks are looked up and posted to there. */

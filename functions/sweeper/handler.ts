@@ -18,9 +18,9 @@ import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { type DrainQueue, SqsScanQueue } from '../adapters/queue/scan-queue.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { openStores, type Stores } from '../adapters/store/stores.js';
+import { openControlStore, openStores, type Stores } from '../adapters/store/stores.js';
 import { DEFAULT_SCORE_HORIZON } from '../core/scorecard/horizons.js';
-import type { ControlStore } from '../adapters/store/control-store.js';
+import type { ControlStore } from '../adapters/store/control-changes.js';
 import { checkBundledProvider } from '../adapters/bundled.js';
 import { providerDelayMs } from '../adapters/market-data/providers.js';
 import { schwabTokenIssue, type TokenIssue } from '../adapters/market-data/schwab-token.js';
@@ -416,13 +416,15 @@ async function drain(deps: SweeperDeps, deadlineMs: number): Promise<Record<stri
 /** Dependencies from the settings, created once per container. */
 export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> = {}): SweeperDeps {
   checkBundledProvider(settings.provider, process.env.SCANFLEET_BUNDLED_PROVIDER);
-  const stores = openStores(createDocumentClient(settings.dynamodbEndpoint), {
+  const client = createDocumentClient(settings.dynamodbEndpoint);
+  const options = {
     tableName: required(settings, 'tableName'),
     retention: { resultsDays: settings.resultsTtlDays, runsDays: settings.runsTtlDays },
-  });
+  };
   const { webhookUrl, operatorWebhookUrl } = discordSettings(settings);
   return {
-    stores,
+    // The sweeper reads the pause and records the token's age besides the notices.
+    stores: { ...openStores(client, options), control: openControlStore(client, options) },
     edgeHorizon: settings.alertEdgeHorizon,
     watchdog: {
       schedules: settings.schedules.map((cron, i) => ({ cron, purpose: SCHEDULE_PURPOSES[i] ?? 'market-hours' })),

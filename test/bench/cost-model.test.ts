@@ -115,8 +115,8 @@ describe('fixed monthly items', () => {
       dashboards: 1,
       secrets: 1,
     });
-    // With Discord: its function and alarm-notify add 3 alarms and a MaxRss each.
-    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 31, customMetrics: 22, secrets: 3 });
+    // With Discord: its function and alarm-notify add 3 alarms and a MaxRss each, and the subscriptions' key a secret.
+    expect(stackInventory({ discord: true, secrets: 2 })).toMatchObject({ alarms: 31, customMetrics: 22, secrets: 4 });
   });
 
   it('sweeps every 15 minutes of a 30-day month: 2,880 times', () => {
@@ -147,9 +147,9 @@ describe('fixed monthly items', () => {
 
   it('adds $0.40 a secret, and the Discord functions’ alarms and metrics', () => {
     const cost = fixedMonthlyCost({ ...stackInventory({ discord: true, secrets: 2 }), ...sweep });
-    expect(cost.lines.find((l) => l.item === 'Secrets')?.usd).toBeCloseTo(1.2, 12);
-    // $1 key + 21 alarms beyond 10 + 12 metrics beyond 10 + 3 secrets + the sweeper's reads
-    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 2.1 + 3.6 + 1.2 + 0.0036, 9);
+    expect(cost.lines.find((l) => l.item === 'Secrets')?.usd).toBeCloseTo(1.6, 12);
+    // $1 key + 21 alarms beyond 10 + 12 metrics beyond 10 + 4 secrets + the sweeper's reads
+    expect(cost.afterFreeTierUsd).toBeCloseTo(1 + 2.1 + 3.6 + 1.6 + 0.0036, 9);
   });
 
   it('leaves the sweeper room in the always-free Lambda and Scheduler allowances, even beside 5,000 symbols’ runs', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
 import { CsvMarketData } from '../../functions/adapters/market-data/csv-market-data.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists, type Stores } from '../../functions/adapters/store/stores.js';
 import { DEFAULT_SCHEDULES, SCHEDULE_PURPOSES } from '../../functions/core/market/schedules.js';
 import type { ScanMessage } from '../../functions/core/run/scan-message.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
@@ -97,7 +97,7 @@ async function world() {
   let clock = new Date('2026-11-03T15:00:00Z');
   const now = () => clock;
   const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
-  const stores = openStores(client, { tableName: db.tableName, now });
+  const stores = openStoresWithLists(client, { tableName: db.tableName, now });
   const queue = new InProcessQueue();
   const { createScanBatchHandler } = await import('../../functions/scan-batch/handler.js');
   const { createSweeperHandler } = await import('../../functions/sweeper/handler.js');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import type { ControlStore } from '../../functions/adapters/store/control-store.js';
+import type { ControlStore } from '../../functions/adapters/store/control-changes.js';
 import { openStoresWithLists, type ReadStores, readStores } from '../../functions/adapters/store/stores.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 

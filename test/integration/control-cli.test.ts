@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { useEmbeddedStore } from '../helpers/store.js';
@@ -15,7 +15,7 @@ async function pausedIn(dir: string) {
   const store = await startEmbeddedStore({ path: dir });
   const client = createDocumentClient(store.endpoint);
   try {
-    return await openStores(client, { tableName: store.tableName }).control.paused();
+    return await openStoresWithLists(client, { tableName: store.tableName }).control.paused();
   } finally {
     client.destroy();
     await store.close();
@@ -53,7 +53,7 @@ describe('scanfleet pause | resume', () => {
     const env = { USER: 'frank', DYNAMODB_ENDPOINT: db.store().endpoint };
     const run = await runCliAsync(['pause', '--table', db.store().tableName], env);
     expect(run.status, run.stderr).toBe(0);
-    const control = openStores(db.client(), { tableName: db.store().tableName }).control;
+    const control = openStoresWithLists(db.client(), { tableName: db.store().tableName }).control;
     expect(await control.paused()).toMatchObject({ by: 'frank (CLI)' });
     expect((await runCliAsync(['resume', '--table', db.store().tableName], env)).stdout).toMatch(
       /^Resumed the schedules/,

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
@@ -10,7 +10,7 @@ const T0 = new Date('2026-11-24T15:00:00Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 function storesAt(clock: () => Date) {
-  return openStores(db.client(), { tableName: db.store().tableName, now: clock });
+  return openStoresWithLists(db.client(), { tableName: db.store().tableName, now: clock });
 }
 
 describe('the pause switch', () => {

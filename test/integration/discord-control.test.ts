@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
-import { openStores, type Stores } from '../../functions/adapters/store/stores.js';
+import { openStoresWithLists, type StoresWithLists } from '../../functions/adapters/store/stores.js';
 import { deriveRunId } from '../../functions/core/run/run-id.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
@@ -27,8 +27,8 @@ let stack: LocalStack;
 let deferred: LocalStack;
 /** Configured as a deployment may be: Administrator required, a 30-minute cooldown. */
 let strict: LocalStack;
-let stores: Stores;
-let strictStores: Stores;
+let stores: StoresWithLists;
+let strictStores: StoresWithLists;
 let clock = new Date();
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
@@ -67,8 +67,10 @@ beforeAll(async () => {
     env: { DISCORD_ADMIN_PERMISSION: 'ADMINISTRATOR', SCAN_NOW_COOLDOWN_MINUTES: '30' },
     discord: { settings, apiUrl: discord.url, now: () => clock },
   });
-  stores = openStores(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
-  strictStores = openStores(createDocumentClient(strict.store.endpoint), { tableName: strict.store.tableName });
+  stores = openStoresWithLists(createDocumentClient(stack.store.endpoint), { tableName: stack.store.tableName });
+  strictStores = openStoresWithLists(createDocumentClient(strict.store.endpoint), {
+    tableName: strict.store.tableName,
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -191,7 +193,7 @@ describe('/pause and /resume', () => {
 });
 
 /** The runs /scan-now started in a stack's store: of the full watchlist (the stack's own scan is of its watchlist). */
-async function manualRuns(target: Stores): Promise<string[]> {
+async function manualRuns(target: StoresWithLists): Promise<string[]> {
   return (await target.runs.listRuns(100)).items
     .filter((r) => r.kind === 'manual' && r.runId.endsWith('-full'))
     .map((r) => r.runId);
@@ -289,7 +291,7 @@ describe('/scan-now starts once', () => {
     expect(runs.filter((r) => r.kind === 'manual' && r.runId.endsWith('-full'))).toEqual([
       expect.objectContaining({ runId, status: 'complete' }),
     ]);
-    const deferredRuns = openStores(createDocumentClient(deferred.store.endpoint), {
+    const deferredRuns = openStoresWithLists(createDocumentClient(deferred.store.endpoint), {
       tableName: deferred.store.tableName,
     }).runs;
     expect(await deferredRuns.getRun(runId)).toMatchObject({ requestId: id, batchesDone: 1, symbolsDone: 2 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatchHandler, type DispatchDeps } from '../../functions/dispatch/handler.js';
 import { type ScanMessage } from '../../functions/core/run/scan-message.js';
 import { QueueError, SqsScanQueue } from '../../functions/adapters/queue/scan-queue.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openControlStore, openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import { batchTimeMs } from '../../functions/adapters/market-data/providers.js';
 import { runDeadlineMs } from '../../functions/core/run/run-lifecycle.js';
@@ -24,8 +24,8 @@ const context = localLambdaContext('dispatch');
 
 function handlerWith(overrides: Partial<DispatchDeps> = {}) {
   const deps: DispatchDeps = {
-    runs: openStores(db.client(), { tableName: db.store().tableName }).runs,
-    control: openStores(db.client(), { tableName: db.store().tableName }).control,
+    runs: openStoresWithLists(db.client(), { tableName: db.store().tableName }).runs,
+    control: openStoresWithLists(db.client(), { tableName: db.store().tableName }).control,
     queue: new SqsScanQueue(sqs.queueUrl, { client: sqs.client(), sleep: async () => {} }),
     watchlist: (name) => {
       if (name === 'full') return symbols;
@@ -38,7 +38,7 @@ function handlerWith(overrides: Partial<DispatchDeps> = {}) {
   };
   return {
     dispatch: createDispatchHandler(() => deps),
-    runs: openStores(db.client(), { tableName: db.store().tableName }).runs,
+    runs: openStoresWithLists(db.client(), { tableName: db.store().tableName }).runs,
   };
 }
 
@@ -176,7 +176,7 @@ describe('dispatch handler', () => {
 
   it('while paused, records a scheduled run skipped with who paused it, sends nothing, and still runs a manual one', async () => {
     const pausedAt = new Date('2026-11-23T14:00:00Z');
-    const { control } = openStores(db.client(), { tableName: db.store().tableName, now: () => pausedAt });
+    const control = openControlStore(db.client(), { tableName: db.store().tableName, now: () => pausedAt });
     const { dispatch, runs } = handlerWith({ now: () => new Date('2026-11-23T15:30:02Z') });
     expect(await control.pause('alice', 'provider outage')).toMatchObject({ paused: true });
     try {

@@ -1,3 +1,4 @@
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
@@ -6,7 +7,8 @@ import { discordKeys, type FakeDiscord, signedHeaders, snowflakeAt, startFakeDis
 import { tempDir } from '../helpers/temp-dir.js';
 
 // The issue's "done when", on the local runtime: the list `semis` gets NVDA and AMD (from Discord's
-// /watch, the API, or `scanfleet watchlist add` on the store), /subscribe routes ttm-squeeze's
+// /watch, the API, the dashboard's Lists tab in Chromium, or `scanfleet watchlist add` on the
+// store), /subscribe routes ttm-squeeze's
 // fired_long on semis to one channel's webhook and macd's bearish crosses on semis to another's,
 // then `scanfleet scan --db DIR --as-of 2024-02-29` delivers AMD's fired_long to the first channel
 // and nothing else to it, nothing to the second, and every new signal to the configured webhook
@@ -45,7 +47,27 @@ async function interact(stack: LocalStack, name: string, options: unknown[]): Pr
 
 const option = (name: string, value: string) => ({ name, type: 3, value });
 
-async function doneWhen(how: 'discord' | 'api' | 'cli') {
+/** The dashboard's Lists tab, in Debian's Chromium: the form a trader fills in. */
+async function addThroughDashboard(stack: LocalStack): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/`);
+    await page.click('[role=tab][data-view=lists]');
+    await page.fill('#list-add-name', 'semis');
+    await page.fill('#list-add-symbols', 'NVDA AMD');
+    await page.click('#list-add button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('lists-note')?.textContent?.startsWith('Added'));
+    expect(await page.textContent('#lists-note')).toBe('Added 2 to semis: 2 symbols.');
+  } finally {
+    await browser.close();
+  }
+}
+
+async function doneWhen(how: 'discord' | 'api' | 'dashboard' | 'cli') {
   const discord: FakeDiscord = await startFakeDiscord();
   const dir = tempDir(`done-when-${how}`);
   try {
@@ -72,7 +94,8 @@ async function doneWhen(how: 'discord' | 'api' | 'cli') {
       watchlist: 'semis-seed',
       dbPath: dir,
       env,
-      auth: { token: TOKEN, access: 'token' },
+      // The dashboard's add form is offered at once when the API needs no token (`scanfleet dev`).
+      ...(how !== 'dashboard' && { auth: { token: TOKEN, access: 'token' as const } }),
     });
     try {
       if (how === 'discord')
@@ -87,6 +110,7 @@ async function doneWhen(how: 'discord' | 'api' | 'cli') {
         });
         expect(put.status).toBe(200);
       }
+      if (how === 'dashboard') await addThroughDashboard(stack);
       await interact(stack, 'subscribe', [
         option('scanner', 'ttm-squeeze'),
         option('signal', 'fired_long'),
@@ -124,7 +148,7 @@ async function doneWhen(how: 'discord' | 'api' | 'cli') {
 }
 
 describe('subscriptions, end to end on the local runtime', () => {
-  it.each(['discord', 'api', 'cli'] as const)(
+  it.each(['discord', 'api', 'dashboard', 'cli'] as const)(
     'semis filled through %s: a run as of 2024-02-29 delivers AMD’s fired_long to the subscribed channel alone',
     (how) => doneWhen(how),
     120_000,

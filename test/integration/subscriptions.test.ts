@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertRoutes } from '../../functions/adapters/discord/alert-routing.js';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
 import { drainToDiscord } from '../../functions/adapters/discord/outbox-sender.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openStores, openSubscriptionStore } from '../../functions/adapters/store/stores.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import { webhookCipher } from '../../functions/adapters/webhook-cipher.js';
 import { MAX_SUBSCRIPTIONS } from '../../functions/core/lists/subscription-rules.js';
@@ -31,10 +31,11 @@ const sleep = async (ms: number) => {
   clock = new Date(clock.getTime() + ms);
 };
 const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: () => clock });
+const writer = () => openSubscriptionStore(db.client(), { tableName: db.store().tableName, now: () => clock });
 const cipher = webhookCipher(async () => KEY);
 const changes = () =>
   new SubscriptionChanges({
-    store: stores().subscriptions,
+    store: writer(),
     cipher: () => cipher,
     apiUrl: discord.url,
     lookup: (url) => lookupWebhook(url),
@@ -43,7 +44,7 @@ const changes = () =>
 
 /** Every subscription and the tombstone removed: each test starts from none. */
 async function clearSubscriptions() {
-  const { subscriptions } = stores();
+  const subscriptions = writer();
   for (const s of (await subscriptions.routes()).subscriptions) await subscriptions.unsubscribe(s.id, 'test');
   const { configuredRemoved } = await subscriptions.routes();
   if (configuredRemoved)

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
-import { openStores } from '../../functions/adapters/store/stores.js';
+import { openControlStore, openStoresWithLists } from '../../functions/adapters/store/stores.js';
 import { KEYS } from '../../functions/adapters/store/table-schema.js';
 import type { AlertLogEntry } from '../../functions/core/run/alert-log.js';
 import type { NewRun } from '../../functions/core/run/run-record.js';
@@ -27,7 +27,7 @@ afterAll(() => discord.close());
 const ALERTS = '/api/webhooks/1111111/fake-token';
 const OPERATOR = '/api/webhooks/2222222/fake-operator-token';
 let clock = new Date('2026-11-24T15:00:00Z');
-const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: () => clock });
+const stores = () => openStoresWithLists(db.client(), { tableName: db.store().tableName, now: () => clock });
 const queue = new InProcessQueue();
 
 let tokenIssuedAt: Date | undefined;
@@ -294,11 +294,14 @@ describe('the sweeper', () => {
     // Wednesday 17:05 without its after-close run: overdue and stale; paused, neither.
     clock = new Date('2026-12-02T22:05:00Z');
     expect(await sweep('schwab')).toMatchObject({ fullRunOverdue: 1, resultsStale: 1 });
-    await stores().control.pause('ops', 'maintenance');
+    await openControlStore(db.client(), { tableName: db.store().tableName, now: () => clock }).pause(
+      'ops',
+      'maintenance',
+    );
     const paused = await sweep('schwab');
     expect(paused).toMatchObject({ fullRunOverdue: 0, resultsStale: 0 });
     expect((paused.watchdog as string[])[0]).toMatch(/paused/);
-    await stores().control.resume('ops');
+    await openControlStore(db.client(), { tableName: db.store().tableName, now: () => clock }).resume('ops');
     // The csv provider's fixed history is never stale.
     expect(await sweep('csv')).toMatchObject({ resultsStale: 0 });
   });

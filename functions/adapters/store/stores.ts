@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlertStore } from './alert-store.js';
 import { BarsStore } from './bars-store.js';
-import { ControlStore } from './control-store.js';
+import { ControlStore } from './control-changes.js';
+import { OperatorNotices } from './control-store.js';
 import { EventStore } from './event-store.js';
 import { ListStore } from './list-store.js';
 import { OutboxStore } from './outbox-store.js';
@@ -9,6 +10,7 @@ import { ResultStore } from './result-store.js';
 import { RunStore } from './run-store.js';
 import { ScorecardStore } from './scorecard-store.js';
 import { SubscriptionStore } from './subscription-store.js';
+import { SubscriptionWriter } from './subscription-writer.js';
 import { Table, type TableOptions } from './table.js';
 import { DEFAULT_RETENTION } from './table-schema.js';
 
@@ -32,7 +34,7 @@ export interface Stores {
   /** Discord messages to send, at least once, within the rate limits. */
   readonly outbox: OutboxStore;
   /** The runtime controls: the pause switch, /scan-now's cooldown, operator notices, the token's age. */
-  readonly control: ControlStore;
+  readonly control: OperatorNotices;
   /** The live scorecard: each observation once, and the aggregates the reads serve. */
   readonly scorecard: ScorecardStore;
   /** Where alerts go besides the configured webhook: the subscriptions, their webhooks sealed. */
@@ -41,6 +43,8 @@ export interface Stores {
 
 /** The stores and the watchlists: what dispatch, the readers and the lists-writer open (the worker and the sweeper need no list). */
 export interface StoresWithLists extends Stores {
+  /** With the pause switch and Discord's claims (the readers, dispatch and the Discord function). */
+  readonly control: ControlStore;
   /** The named watchlists a run of every list scans the union of. */
   readonly lists: ListStore;
 }
@@ -55,7 +59,7 @@ export function openStores(client: DynamoDBDocumentClient, options: StoreOptions
     events: new EventStore(table, retention.runsDays),
     alerts: new AlertStore(table, retention.runsDays),
     outbox: new OutboxStore(table, retention.runsDays),
-    control: new ControlStore(table, retention.runsDays),
+    control: new OperatorNotices(table, retention.runsDays),
     scorecard: new ScorecardStore(table, retention.scorecardDays ?? DEFAULT_RETENTION.scorecardDays),
     subscriptions: new SubscriptionStore(table),
   };
@@ -66,13 +70,22 @@ export function openListStore(client: DynamoDBDocumentClient, options: TableOpti
   return new ListStore(new Table(client, options));
 }
 
-/** The subscriptions' store alone: the lists-writer's. */
-export function openSubscriptionStore(client: DynamoDBDocumentClient, options: TableOptions): SubscriptionStore {
-  return new SubscriptionStore(new Table(client, options));
+/** The runtime controls with their changes (pausing, Discord's claims): not in openStores, so the worker's bundle carries none of it. */
+export function openControlStore(client: DynamoDBDocumentClient, options: StoreOptions): ControlStore {
+  return new ControlStore(new Table(client, options), (options.retention ?? DEFAULT_RETENTION).runsDays);
+}
+
+/** The subscriptions with their writes: the lists-writer's. */
+export function openSubscriptionStore(client: DynamoDBDocumentClient, options: TableOptions): SubscriptionWriter {
+  return new SubscriptionWriter(new Table(client, options));
 }
 
 export function openStoresWithLists(client: DynamoDBDocumentClient, options: StoreOptions): StoresWithLists {
-  return { ...openStores(client, options), lists: openListStore(client, options) };
+  return {
+    ...openStores(client, options),
+    control: openControlStore(client, options),
+    lists: openListStore(client, options),
+  };
 }
 
 /** What a reader of runs may call: no write. */

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
-import { openStores } from '../../adapters/store/stores.js';
-import type { ControlStore, Pause } from '../../adapters/store/control-store.js';
+import { openControlStore } from '../../adapters/store/stores.js';
+import type { Pause } from '../../adapters/store/control-store.js';
+import type { ControlStore } from '../../adapters/store/control-changes.js';
 import { ENV } from '../../adapters/settings.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { startEmbeddedStore } from '../embedded-store.js';
@@ -61,7 +62,7 @@ export async function controlCommand(verb: 'pause' | 'resume', argv: readonly st
     // DYNAMODB_ENDPOINT points the deployed-table path at a DynamoDB-compatible server instead (tests, DynamoDB Local).
     const client = createDocumentClient(io.env[ENV.dynamodbEndpoint] || undefined);
     try {
-      await act(openStores(client, { tableName: values.table }).control);
+      await act(openControlStore(client, { tableName: values.table }));
     } catch (error) {
       if ((error as Error).name === 'ResourceNotFoundException')
         throw new UsageError(
@@ -79,7 +80,7 @@ export async function controlCommand(verb: 'pause' | 'resume', argv: readonly st
   const store = await startEmbeddedStore({ path: values.db });
   const client = createDocumentClient(store.endpoint);
   try {
-    await act(openStores(client, { tableName: store.tableName }).control);
+    await act(openControlStore(client, { tableName: store.tableName }));
   } finally {
     client.destroy();
     await store.close();
