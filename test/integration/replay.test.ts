@@ -22,13 +22,15 @@ beforeAll(async () => {
     expect(run.status).toBe(0);
     return JSON.parse(run.stdout) as ReplayReport;
   };
+  // Each replay is 234 runs through the real handlers (about 160 s alone on this 2-core machine);
+  // the two run at once beside the other test files, so the limits are a hang's, not a speed bound.
   const [a, b] = await Promise.all([
-    runCliAsync(['replay', '--from', FROM, '--to', TO, '--json'], {}, 240_000),
-    runCliAsync(['replay', '--from', FROM, '--to', TO, '--intraday', '--json'], {}, 240_000),
+    runCliAsync(['replay', '--from', FROM, '--to', TO, '--json'], {}, 600_000),
+    runCliAsync(['replay', '--from', FROM, '--to', TO, '--intraday', '--json'], {}, 600_000),
   ]);
   closedOnly = parse(a);
   intraday = parse(b);
-}, 300_000);
+}, 660_000);
 
 const key = (a: { symbol: string; scanner: string; signal: string }) => `${a.symbol} ${a.scanner} ${a.signal}`;
 const bySession = (alerts: ReplayAlert[]) =>

@@ -1,6 +1,6 @@
 import type { AlertRouting } from '../../core/run/run-alert.js';
 import type { RunStore } from '../store/run-store.js';
-import type { SubscriptionStore } from '../store/subscription-store.js';
+import type { SubscriptionRoutes, SubscriptionStore } from '../store/subscription-store.js';
 import type { WebhookCipher } from '../webhook-cipher.js';
 
 /** The subscriptions' webhooks as a drainer posts to them. */
@@ -21,9 +21,10 @@ export interface AlertRoutes {
 }
 
 /**
- * The routes from the subscriptions' store, the run's frozen lists and the configured webhook.
- * Each reader reads the store when called (a subscription added or removed takes effect at the
- * next run's alerts, a removal also for what is still pending).
+ * The routes from the subscriptions' store, the run's frozen lists and the configured webhook,
+ * the subscriptions read once for the routes' life: they are made for one run's finish or one
+ * drain, so a subscription added or removed takes effect at the next (a removal also for what is
+ * still pending).
  */
 export function alertRoutes(deps: {
   readonly subscriptions: Pick<SubscriptionStore, 'routes' | 'sealedWebhook'>;
@@ -32,10 +33,13 @@ export function alertRoutes(deps: {
   readonly cipher: WebhookCipher | undefined;
 }): AlertRoutes {
   const { subscriptions, runs, webhookUrl, cipher } = deps;
+  // Read once for the routes' life (one run's finish, or one drain): every target asks.
+  let read: Promise<SubscriptionRoutes> | undefined;
+  const routesRead = () => (read ??= subscriptions.routes());
   return {
-    alertsOn: async () => (await webhookUrl()) !== undefined || (await subscriptions.routes()).subscriptions.length > 0,
+    alertsOn: async () => (await webhookUrl()) !== undefined || (await routesRead()).subscriptions.length > 0,
     routing: async (runId) => {
-      const routes = await subscriptions.routes();
+      const routes = await routesRead();
       return {
         configured: routes.configuredRemoved === undefined && (await webhookUrl()) !== undefined,
         subscriptions: routes.subscriptions,
@@ -48,7 +52,7 @@ export function alertRoutes(deps: {
           const sealed = await subscriptions.sealedWebhook(id);
           return sealed === undefined ? undefined : cipher.open(sealed, id);
         },
-        configuredRemoved: async () => (await subscriptions.routes()).configuredRemoved !== undefined,
+        configuredRemoved: async () => (await routesRead()).configuredRemoved !== undefined,
       },
     }),
   };
