@@ -229,6 +229,11 @@ describe('scanfleet scan with bad arguments', () => {
     ['a malformed override', ['--set', 'fast=3'], /^scanfleet: --set must look like SCANNER\.KEY=NUMBER/],
     ['a bad lookback', ['--lookback', '0'], /^scanfleet: --lookback must be a whole number ≥ 1, got "0"$/],
     [
+      'a lookback shorter than the scanners need',
+      ['--lookback', '20'],
+      /^scanfleet: --lookback 20 is too short: these scanners and the breadth line's 50-day average need at least 50 bars$/,
+    ],
+    [
       'an instant without its zone',
       ['--now', '2024-03-08T12:30:00'],
       /^scanfleet: --now must be an ISO-8601 instant with Z or an offset \(e\.g\. 2024-03-08T12:30:00-05:00\), got "2024-03-08T12:30:00"$/,

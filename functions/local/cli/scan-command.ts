@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import {
+  BREADTH_SMA_PERIOD,
   DEFAULT_LOOKBACK_BARS,
   type ParamOverrides,
   parseScannerNames,
@@ -292,6 +293,13 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
     const overrides = parseOverrides(values.set ?? []);
     const plan = planScan(names, overrides, lookback);
+    // Below what the scanners and the breadth line need, the plan would fetch more than asked for,
+    // silently: refused instead, naming the minimum.
+    if (values.lookback !== undefined && plan.lookback > lookback)
+      throw new ValidationError(
+        '--lookback',
+        `--lookback ${lookback} is too short: these scanners and the breadth line's ${BREADTH_SMA_PERIOD}-day average need at least ${plan.lookback} bars`,
+      );
     const top = parseTopOptions(values, names);
     const watchlistName =
       values.symbols !== undefined
