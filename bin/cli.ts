@@ -1,4 +1,5 @@
 import { Console } from 'node:console';
+import { readFileSync } from 'node:fs';
 import { setTelemetryOutput } from '../functions/adapters/telemetry/output.js';
 import { controlCommand } from '../functions/local/cli/control-command.js';
 import { devCommand } from '../functions/local/cli/dev-command.js';
@@ -20,7 +21,7 @@ Commands:
   watchlist  the watchlists a run scans: ls, show, add, rm, import, export (--db DIR | --table NAME)
   pause      pause the scheduled runs (pause [--reason TEXT] --table NAME | --db DIR); resume undoes it
 
-Run "scanfleet <command> --help" for a command's options.`;
+Run "scanfleet <command> --help" for a command's options; "scanfleet --version" for the version.`;
 
 // stdout is the command's output (tables or one JSON document); the handlers' structured logs,
 // and whatever libraries print through the global console, go to stderr.
@@ -54,6 +55,15 @@ try {
     case 'resume':
       await controlCommand(command, rest, io);
       break;
+    case '--version':
+    case '-V':
+    case 'version': {
+      const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
+      process.stdout.write(`scanfleet ${version}\n`);
+      break;
+    }
     case undefined:
     case '-h':
     case '--help':
@@ -71,8 +81,15 @@ try {
     process.stderr.write(`scanfleet: ${error.message}\n`);
     process.exitCode = 1;
   } else {
+    // One line; the stack only when asked for (--verbose).
+    const detail =
+      error instanceof Error
+        ? rest.includes('--verbose')
+          ? (error.stack ?? error.message)
+          : error.message
+        : String(error);
     process.stderr.write(
-      `scanfleet: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `scanfleet: unexpected failure: ${detail}${rest.includes('--verbose') ? '' : ' (--verbose shows where)'}\n`,
     );
     process.exitCode = 1;
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
@@ -12,6 +12,7 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type EmbeddedStore, startEmbeddedStore } from '../../functions/local/embedded-store.js';
 import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { alertPreviewHtml } from '../helpers/alert-preview.js';
+import { chromiumPath } from '../helpers/chromium.js';
 import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
 
 // There is no Discord client here: the docs show an alert as a labelled preview of the exact
@@ -19,7 +20,6 @@ import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
 // semis holds NVDA and AMD, ttm-squeeze's fired_long on semis is subscribed to one channel's
 // webhook, and the run as of 2024-02-29 posts AMD's fire there. docs/alert-preview.html must be
 // what this test draws (it fails when the alert's format changes and the docs were not redrawn).
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const DOCS_PREVIEW = new URL('../../docs/alert-preview.html', import.meta.url);
 const CHANNEL = '970000000000000001';
@@ -29,8 +29,6 @@ let browser: Browser;
 let payload: AlertMessage;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the browser tests use Debian's package)`);
   discord = await startFakeDiscord();
   store = await startEmbeddedStore();
   const client = createDocumentClient(store.endpoint);
@@ -68,7 +66,7 @@ beforeAll(async () => {
       env: { DISCORD_API_URL: discord.url },
     });
   [payload] = discord.postsTo(CHANNEL) as AlertMessage[];
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
 }, 90_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
@@ -11,9 +11,8 @@ import { backfillScorecard } from '../../functions/local/cli/scorecard-command.j
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
+import { chromiumPath } from '../helpers/chromium.js';
 
-/** Debian's chromium (`.ci/run` installs it); never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const reference = JSON.parse(
   readFileSync(new URL('../fixtures/reference-signals-2024-03-08.json', import.meta.url), 'utf8'),
@@ -25,8 +24,6 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the browser tests use Debian's package)`);
   stack = await startLocalStack({
     watchlist: 'default',
     symbols: parseWatchlist(readFileSync(`${BUNDLED_DATA_DIR}/watchlist.txt`, 'utf8')),
@@ -36,7 +33,7 @@ beforeAll(async () => {
     port: 0,
   });
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     args: [
       '--no-sandbox',
       '--disable-gpu',

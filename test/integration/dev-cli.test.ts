@@ -1,7 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 
 // `scanfleet dev --auth` as a user runs it: a child process on a free port, read from its output.
 const CLI = fileURLToPath(new URL('../../bin/scanfleet.js', import.meta.url));
@@ -70,5 +71,21 @@ describe('scanfleet dev --auth', () => {
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('SCANFLEET_API_TOKEN: "token" contains white space');
+  });
+
+  it('refuses a port in use before scanning, in one line, exit 1', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const run = await runCliAsync(['dev', '--port', String(port)]);
+      expect(run).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: `scanfleet: port ${port} on 127.0.0.1 is in use: stop what serves it, or give --port N (0 picks a free one)\n`,
+      });
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
   });
 });

@@ -132,7 +132,7 @@ describe('/symbol of a symbol on no list', () => {
     // Checked by hand against the CLI's numbers: the squeeze fired on MSFT's 2024-03-08 bar.
     expect(embed.fields[1]).toEqual({
       name: 'ttm-squeeze',
-      value: 'squeeze_on — $406.22, 1 bars, momentum -3.429 rising',
+      value: 'squeeze_on — $406.22, 1 bar, momentum −3.429 rising',
     });
   });
 

@@ -123,10 +123,10 @@ describe('alerts', () => {
       ['New signals as of 2024-03-08 — ttm-squeeze (1)', 0xe0464e],
     ]);
     expect(message.embeds[0].description).toBe(
-      `**COST** bearish_cross — $725.56 (-7.64%), hist -0.736, trend bullish${edge('macd', 'bearish_cross')}`,
+      `**COST** bearish_cross — $725.56 (−7.64%), hist −0.736, trend bullish${edge('macd', 'bearish_cross')}`,
     );
     expect(message.embeds[1].description).toBe(
-      `**DDOG** fired_short — $121.31, 17 bars, momentum -6.324 falling${edge('ttm-squeeze', 'fired_short')}`,
+      `**DDOG** fired_short — $121.31, 17 bars, momentum −6.324 falling${edge('ttm-squeeze', 'fired_short')}`,
     );
     expect(message.embeds[0].footer.text).toMatch(
       /^run \d{8}T\d{6}Z-full · as of 2024-03-08 · 5 symbols · 0 with errors$/,
@@ -221,7 +221,7 @@ describe('slash commands', () => {
     expect(embed.title).toBe('DDOG — as of 2024-03-08');
     expect(embed.fields.map((f: { name: string }) => f.name).sort()).toEqual(['macd', 'ttm-squeeze', 'vpb']);
     expect(embed.fields.find((f: { name: string }) => f.name === 'ttm-squeeze').value).toMatch(
-      /^fired_short — \$121\.31, 17 bars, momentum -6\.324 falling$/,
+      /^fired_short — \$121\.31, 17 bars, momentum −6\.324 falling$/,
     );
     expect(embed.description).toMatch(/Signal history:\n2024-03-08 ttm-squeeze fired_short/);
   });

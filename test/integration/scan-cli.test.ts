@@ -15,6 +15,9 @@ interface Result {
   reason?: string;
 }
 
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const reference = JSON.parse(
   readFileSync(new URL('../fixtures/reference-signals-2024-01-19.json', import.meta.url), 'utf8'),
 ) as {
@@ -226,6 +229,11 @@ describe('scanfleet scan with bad arguments', () => {
     ['a malformed override', ['--set', 'fast=3'], /^scanfleet: --set must look like SCANNER\.KEY=NUMBER/],
     ['a bad lookback', ['--lookback', '0'], /^scanfleet: --lookback must be a whole number ≥ 1, got "0"$/],
     [
+      'a lookback shorter than the scanners need',
+      ['--lookback', '20'],
+      /^scanfleet: --lookback 20 is too short: these scanners and the breadth line's 50-day average need at least 50 bars$/,
+    ],
+    [
       'an instant without its zone',
       ['--now', '2024-03-08T12:30:00'],
       /^scanfleet: --now must be an ISO-8601 instant with Z or an offset \(e\.g\. 2024-03-08T12:30:00-05:00\), got "2024-03-08T12:30:00"$/,
@@ -251,6 +259,26 @@ describe('scanfleet scan with bad arguments', () => {
     const run = runCli(['scan', '--watchlist', join(dir, 'list.txt')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/is empty: no symbols in it/);
+  });
+
+  it('exits 1 with one line naming the data’s dates when no symbol could be scanned: an as-of past or before the data', () => {
+    for (const [asOf, counts] of [
+      ['2030-01-01', '2 with errors, 0 short of data'],
+      ['2020-01-01', '0 with errors, 2 short of data'],
+    ]) {
+      const run = runCli(['scan', '--symbols', 'AAPL,MSFT', '--as-of', asOf, '--json']);
+      expect(run.status, asOf).toBe(1);
+      expect(run.stderr).toBe(
+        `scanfleet: no symbol was scanned as of ${asOf}: ${counts}; the data (AAPL.csv) runs from 2022-08-05 to 2024-03-08\n`,
+      );
+      // The run happened and its results are still printed.
+      expect((JSON.parse(run.stdout) as { results: Result[] }).results).toHaveLength(6);
+    }
+  });
+
+  it('prints its version', () => {
+    const run = runCli(['--version']);
+    expect(run).toEqual({ status: 0, stdout: `scanfleet ${PACKAGE_VERSION}\n`, stderr: '' });
   });
 
   it('rejects an unknown command and prints help on request', () => {

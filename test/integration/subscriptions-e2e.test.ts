@@ -2,6 +2,7 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { chromiumPath } from '../helpers/chromium.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { discordKeys, type FakeDiscord, signedHeaders, snowflakeAt, startFakeDiscord } from '../helpers/discord.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -50,7 +51,7 @@ const option = (name: string, value: string) => ({ name, type: 3, value });
 /** The dashboard's Lists tab, in Debian's Chromium: the form a trader fills in. */
 async function addThroughDashboard(stack: LocalStack): Promise<void> {
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-gpu'],
   });
   try {

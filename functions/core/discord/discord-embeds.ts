@@ -1,3 +1,4 @@
+import { counted, fixed, signed, word } from './format.js';
 import { SCANNERS, type ScannerName } from '../scan/scanners.js';
 
 /** Discord's documented embed limits. */
@@ -96,14 +97,12 @@ export function signalEmbeds(title: string, lines: readonly SignalLine[], footer
 /** The figures a trader reads in one line, per scanner. */
 export function signalDetail(scanner: ScannerName, values: Record<string, unknown> | null): string {
   if (!values) return '';
-  const n = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '–');
-  const pct = (v: unknown) => (typeof v === 'number' ? `${v > 0 ? '+' : ''}${v.toFixed(2)}%` : '–');
   switch (scanner) {
     case 'macd':
-      return `$${n(values.price)} (${pct(values.changePct)}), hist ${n(values.histogram, 3)}, trend ${String(values.trend)}`;
+      return `$${fixed(values.price)} (${signed(values.changePct, 2, '%')}), hist ${signed(values.histogram, 3)}, trend ${word(values.trend)}`;
     case 'ttm-squeeze':
-      return `$${n(values.price)}, ${String(values.duration)} bars, momentum ${n(values.momentum, 3)} ${String(values.momentumDirection)}`;
+      return `$${fixed(values.price)}, ${counted(values.duration, 'bar')}, momentum ${signed(values.momentum, 3)} ${word(values.momentumDirection)}`;
     case 'vpb':
-      return `$${n(values.price)} (${pct(values.changePct)}), volume +${n(values.volumeSurgePct, 0)}%, ${String(values.pattern)}`;
+      return `$${fixed(values.price)} (${signed(values.changePct, 2, '%')}), volume ${signed(values.volumeSurgePct, 0, '%')}, ${word(values.pattern)}`;
   }
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { tokenOfSecret } from '../../api/bearer-auth.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { startLocalStack } from '../local-stack.js';
 import { parseScanArgs, pipelineOptions, SCAN_USAGE } from './scan-command.js';
 import type { CommandIo } from './symbol-source.js';
-import { UsageError } from './usage-error.js';
+import { CommandFailure, UsageError } from './usage-error.js';
 
 /** The variable `dev --auth` takes its token from; without it a random one is made and printed. */
 export const DEV_TOKEN_VARIABLE = 'SCANFLEET_API_TOKEN';
@@ -49,6 +50,8 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
   if (args.top) throw new UsageError('--top is for scanfleet scan; dev serves the results over HTTP');
   const token = auth ? devToken(io.env) : undefined;
   configureLocalEnvironment({ verbose: args.verbose });
+  // Checked before the scan: a port in use would otherwise fail only once the scan has run.
+  await requireFreePort(port, host);
   io.stderr.write(`Scanning ${args.symbols.length} symbols…\n`);
   const stack = await startLocalStack({
     ...pipelineOptions(args),
@@ -67,6 +70,25 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
     process.once('SIGTERM', resolve);
   });
   await stack.close();
+}
+
+/** A port something else serves is a CommandFailure naming it; 0 (any free port) always is free. */
+async function requireFreePort(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const server = createServer();
+  const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    server.once('error', resolve);
+    server.listen(port, host, () => resolve(undefined));
+  });
+  if (!failure) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return;
+  }
+  throw new CommandFailure(
+    failure.code === 'EADDRINUSE'
+      ? `port ${port} on ${host} is in use: stop what serves it, or give --port N (0 picks a free one)`
+      : `cannot listen on ${host}:${port} (${failure.code ?? failure.message})`,
+  );
 }
 
 /** The token `dev --auth` requires: the variable's (checked as the authorizer checks a secret's), else a random one. */

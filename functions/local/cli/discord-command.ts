@@ -9,12 +9,16 @@ import { DISCORD_API_URL, DiscordClient } from '../../adapters/discord/discord-c
 import type { CommandIo } from './symbol-source.js';
 import { UsageError } from './usage-error.js';
 
+const COMMANDS = discordCommands();
+/** The commands the admin permission gates (Discord shows them to its holders by default). */
+const GATED = COMMANDS.filter((c) => 'default_member_permissions' in c).map((c) => `/${c.name}`);
+
 export const DISCORD_USAGE = `Usage: scanfleet discord register (--guild ID | --global) [--permission NAME]
 
-Registers the slash commands (/scan, /symbol, /status, /scan-now, /pause, /resume) with Discord.
+Registers the slash commands (${COMMANDS.map((c) => `/${c.name}`).join(', ')}) with Discord.
   --guild ID          in one server (its id: 17 to 20 digits), where they appear at once
   --global            in every server the bot is in (they may take up to an hour to appear)
-  --permission NAME   who sees /scan-now, /pause and /resume by default: ${DISCORD_PERMISSION_NAMES.join(', ')}
+  --permission NAME   who sees ${GATED.join(', ')} by default: ${DISCORD_PERMISSION_NAMES.join(', ')}
                       (default ${DEFAULT_ADMIN_PERMISSION}; use the deployment's discord.adminPermission)
 Needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN in the environment.`;
 

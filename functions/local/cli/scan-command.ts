@@ -1,6 +1,8 @@
-import { basename, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import {
+  BREADTH_SMA_PERIOD,
   DEFAULT_LOOKBACK_BARS,
   type ParamOverrides,
   parseScannerNames,
@@ -148,6 +150,25 @@ async function scanAndReport(
     if (top) io.stdout.write(`\n${renderTopSetups(top)}`);
   }
   if (deadLetters.length > 0) process.exitCode = 1;
+  if (outcomes.length > 0 && !outcomes.some((o) => o.status === 'ok')) {
+    const failed = new Set(outcomes.filter((o) => o.status === 'error').map((o) => o.symbol)).size;
+    const short = new Set(outcomes.filter((o) => o.status === 'insufficient_data').map((o) => o.symbol)).size;
+    const range = args.provider === 'csv' ? await csvDataRange(args.dataDir, symbols) : undefined;
+    io.stderr.write(
+      `scanfleet: no symbol was scanned${asOf ? ` as of ${asOf}` : ''}: ${failed} with errors, ${short} short of data${range ? `; ${range}` : ''}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+/** The dates the data directory's files cover, for a scan that found none it could use: its first symbol's first and last rows. */
+async function csvDataRange(dataDir: string, symbols: readonly string[]): Promise<string | undefined> {
+  for (const symbol of symbols) {
+    const text = await readFile(join(dataDir, `${symbol}.csv`), 'utf8').catch(() => undefined);
+    const days = (text ?? '').match(/^\d{4}-\d{2}-\d{2}/gm);
+    if (days && days.length > 0) return `the data (${symbol}.csv) runs from ${days[0]} to ${days[days.length - 1]}`;
+  }
+  return undefined;
 }
 
 /**
@@ -272,6 +293,13 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
       values.lookback === undefined ? DEFAULT_LOOKBACK_BARS : parsePositiveInteger(values.lookback, '--lookback');
     const overrides = parseOverrides(values.set ?? []);
     const plan = planScan(names, overrides, lookback);
+    // Below what the scanners and the breadth line need, the plan would fetch more than asked for,
+    // silently: refused instead, naming the minimum.
+    if (values.lookback !== undefined && plan.lookback > lookback)
+      throw new ValidationError(
+        '--lookback',
+        `--lookback ${lookback} is too short: these scanners and the breadth line's ${BREADTH_SMA_PERIOD}-day average need at least ${plan.lookback} bars`,
+      );
     const top = parseTopOptions(values, names);
     const watchlistName =
       values.symbols !== undefined

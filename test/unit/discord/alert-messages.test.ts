@@ -156,7 +156,7 @@ describe('alert messages: a small run, exactly', () => {
         embeds: [
           {
             title: 'New signals as of 2026-11-24 — macd (1)',
-            description: '**AAPL** bullish_cross — $187.50 (-0.42%), hist 0.012, trend above_zero',
+            description: '**AAPL** bullish_cross — $187.50 (−0.42%), hist +0.012, trend above_zero',
             color: 0x26a65b,
             footer: { text: FOOTER },
           },

@@ -1,0 +1,36 @@
+/**
+ * How figures read in Discord's messages, written once: a sign on every change (`+27%`, `−27%`
+ * with a true minus sign, `0%`), a dash for a figure that is missing, singular and plural. No
+ * `null`, `undefined` or `NaN` can reach a message through these.
+ */
+
+const MINUS = '\u2212';
+const MISSING = '–';
+
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** A figure to `digits` places; a dash when there is none. */
+export function fixed(value: unknown, digits = 2): string {
+  if (!finite(value)) return MISSING;
+  const text = Math.abs(value).toFixed(digits);
+  return `${value < 0 && Number(text) !== 0 ? MINUS : ''}${text}`;
+}
+
+/** A change with its sign: `+9.06%`, `−7.64%`, `0.00%` (a figure that rounds to zero has none). */
+export function signed(value: unknown, digits = 2, unit = ''): string {
+  if (!finite(value)) return MISSING;
+  const text = Math.abs(value).toFixed(digits);
+  const zero = Number(text) === 0;
+  return `${zero ? '' : value > 0 ? '+' : MINUS}${text}${unit}`;
+}
+
+/** A word from the data (a trend, a pattern): as it is, or a dash when there is none. */
+export function word(value: unknown): string {
+  return typeof value === 'string' && value.length > 0 ? value : MISSING;
+}
+
+/** `1 bar`, `12 bars`; a dash and the plural when the count is missing. */
+export function counted(value: unknown, one: string, many = `${one}s`): string {
+  if (!finite(value)) return `${MISSING} ${many}`;
+  return `${value} ${value === 1 ? one : many}`;
+}
