@@ -201,14 +201,14 @@ describe('alert messages: a small run, exactly', () => {
       ['vpb (329) (5/7)', 'vpb (329) (6/7)'],
       ['vpb (329) (7/7)'],
     ]);
-    expect(messages.map(embedChars)).toEqual([5972, 5922, 5964, 5964, 3910]);
+    expect(messages.map(embedChars)).toEqual([5980, 5933, 5964, 5964, 3974]);
     expect(messages.flatMap((m) => m.embeds.map((e) => e.description!.split('\n').length))).toEqual([
-      56, 25, 2, 64, 23, 64, 27, 64, 27, 60,
+      56, 24, 3, 64, 22, 64, 27, 64, 27, 61,
     ]);
-    // Lines of 71 (macd) and 63 (vpb) characters: the first embed holds 56 macd lines (4,031
+    // Lines of 72 (macd) and 63 (vpb) characters: the first embed holds 56 macd lines (4,087
     // characters; a 57th would pass 4,096), ending with S275's; the second starts with S280's.
     expect(messages.flatMap((m) => m.embeds.map((e) => e.description!.length))).toEqual([
-      4031, 1799, 143, 4095, 1471, 4095, 1727, 4095, 1727, 3839,
+      4087, 1751, 218, 4095, 1407, 4095, 1727, 4095, 1727, 3903,
     ]);
     expect(messages[0].embeds[0].description!.split('\n').at(-1)).toMatch(/^\*\*S275\*\* bullish_cross/);
     expect(messages[0].embeds[1].description!.split('\n')[0]).toMatch(/^\*\*S280\*\* bullish_cross/);
