@@ -35,7 +35,11 @@ export default tseslint.config(
     files: ['functions/api/dashboard/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', fetch: 'readonly' },
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'URLSearchParams', 'setInterval'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
     },
   },
 );

@@ -9,6 +9,7 @@ import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON } from '../core/scorecard/horiz
 import { DEFAULT_TOP_COUNT } from '../core/scorecard/top-setups.js';
 import { sliceBars, withBar } from '../core/scan/bars.js';
 import type { TtmSqueezeParams } from '../core/scan/ttm-squeeze.js';
+import type { VpbParams } from '../core/scan/vpb.js';
 import { memoryFigures } from '../adapters/observability.js';
 import { shownTopSetups } from '../adapters/store/shown-top-setups.js';
 import type { ReadStores } from '../adapters/store/stores.js';
@@ -246,7 +247,7 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
       `no bars of ${symbol}${asOf ? ` up to ${asOf}` : ''}: charts are drawn from the watchlist's scans`,
       'symbol',
     );
-  const plan = planScan(['macd', 'ttm-squeeze'], {}, deps.lookbackBars);
+  const plan = planScan(['macd', 'ttm-squeeze', 'vpb'], {}, deps.lookbackBars);
   const bars = forming ? withBar(closed, forming) : closed;
   const params = (name: ScannerName) => plan.scanners.find((s) => s.name === name)?.params;
   return json(
@@ -255,6 +256,7 @@ async function symbolChart(request: ApiRequest, deps: ApiDeps, symbolParam: stri
       sliceBars(bars, Math.max(0, bars.length - plan.lookback), bars.length),
       params('ttm-squeeze') as TtmSqueezeParams,
       params('macd') as MacdParams,
+      params('vpb') as VpbParams,
     ),
     RESULTS_CACHE_SECONDS,
   );

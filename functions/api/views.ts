@@ -1,6 +1,8 @@
 import type { StoredEvent } from '../adapters/store/event-store.js';
 import type { StoredOutcome } from '../adapters/store/result-store.js';
 import type { Subscription } from '../core/lists/subscription-rules.js';
+import { lastClosedSession, previousSessionDay } from '../core/market/market-clock.js';
+import { parseIsoDay } from '../core/market/trading-day.js';
 import { type RunRecord, runAsOf, runSummaryOf } from '../core/run/run-record.js';
 
 /** The API's JSON shapes of runs, results and events. */
@@ -18,6 +20,8 @@ export function runView(run: RunRecord, now: Date) {
     ...(run.finishedAt && { finishedAt: run.finishedAt }),
     ageSeconds: ageSeconds(run, now),
     asOf: runAsOf(run),
+    /** Sessions closed after the data's last bar (0: the data is current), up to 99. */
+    sessionsBehind: sessionsBehind(runAsOf(run), now),
     progress: {
       batchesDone: run.batchesDone,
       batchesExpected: run.batchesExpected,
@@ -80,4 +84,13 @@ export function subscriptionView(s: Subscription) {
 
 export function ageSeconds(run: RunRecord, now: Date): number {
   return Math.max(0, Math.round((now.getTime() - Date.parse(run.finishedAt ?? run.startedAt)) / 1000));
+}
+
+/** The sessions that closed after `asOf` by `now`, counted up to `cap` (null with no as-of). */
+export function sessionsBehind(asOf: string | null, now: Date, cap = 99): number | null {
+  if (asOf === null) return null;
+  const last = parseIsoDay(asOf);
+  let behind = 0;
+  for (let day = lastClosedSession(now.getTime()); day > last && behind < cap; day = previousSessionDay(day)) behind++;
+  return behind;
 }

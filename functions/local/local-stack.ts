@@ -54,7 +54,8 @@ export async function startLocalStack(
       store,
     );
     const { createApiHandler, apiDeps } = await import('../api/handler.js');
-    const apiDepsOnce = apiDeps(settings);
+    // A stack standing at an instant (`dev --now`) answers as at that instant: the data's age too.
+    const apiDepsOnce = { ...apiDeps(settings), ...(options.now && { now: () => options.now as Date }) };
     const api = createApiHandler(() => apiDepsOnce);
     const { createListsWriterHandler, listsWriterDeps } = await import('../lists-writer/handler.js');
     const listsDepsOnce = listsWriterDeps(settings);

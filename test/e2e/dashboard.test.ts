@@ -71,7 +71,7 @@ describe('dashboard in headless Chromium', () => {
   it('shows the run header and the market breadth line', async () => {
     const header = await page.textContent('#run-header');
     expect(header).toMatch(
-      /^As of 2024-03-08 · session 2024-03-08 · manual run \d{8}T\d{6}Z-default · \d+ min ago · 150 symbols · 0 with errors · 0 short of data$/,
+      /^Data as of 2024-03-08 · session 2024-03-08 · manual run \d{8}T\d{6}Z-default · ran [A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d{2} [AP]M E[SD]T \(\d+ min ago\) · 150 symbols · 0 with errors · 0 short of data$/,
     );
     expect(await page.isHidden('#run-note')).toBe(true); // the latest run completed
     expect(await page.textContent('#breadth')).toMatch(
@@ -153,7 +153,7 @@ describe('dashboard in headless Chromium', () => {
       '2024-03-07 vpb buy · seen 2024-03-08 21:00 · after 1d +0.9%',
     ]);
     // The chart's canvases are drawn: count pixels that differ from the panel background.
-    const painted = await page.$$eval('#price-chart canvas, #macd-chart canvas', (canvases) =>
+    const painted = await page.$$eval('#price-chart canvas', (canvases) =>
       canvases.map((canvas) => {
         const c = canvas as HTMLCanvasElement;
         const context = c.getContext('2d');
@@ -363,8 +363,194 @@ describe('dashboard in headless Chromium', () => {
     }
   });
 
+  it('says in amber that the data is behind the market: its last bar is 2024-03-08, the clock today’s', async () => {
+    expect(await page.isVisible('#stale')).toBe(true);
+    expect(await page.textContent('#stale')).toBe(
+      'Data from 2024-03-08: 99+ sessions behind the market. The newest run saw no later bar.',
+    );
+    expect(await page.$eval('#stale', (el) => getComputedStyle(el).color)).toBe('rgb(226, 163, 61)');
+  });
+
+  it('follows deep links for the tab, its filters and a symbol, and keeps the address in step', async () => {
+    await page.goto(`${stack.url}/#/macd?signal=bearish_cross`);
+    await page.waitForFunction(() => document.querySelector('#results thead th:nth-child(7)')?.textContent === 'Trend');
+    expect(await page.getAttribute('[data-scanner=macd]', 'aria-selected')).toBe('true');
+    expect(await page.inputValue('#signal-filter')).toBe('bearish_cross');
+    expect(((await rowSymbols()) as string[]).sort()).toEqual(sortedSymbols('macd', (s) => s === 'bearish_cross'));
+    await page.fill('#symbol-search', 'co');
+    expect(await page.evaluate(() => location.hash)).toBe('#/macd?signal=bearish_cross&q=CO');
+    await page.click('[role=tab][data-view=top]');
+    expect(await page.evaluate(() => location.hash)).toBe('#/top');
+    await page.goto(`${stack.url}/#/vpb?signal=all&q=GE`);
+    await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length === 1);
+    expect(await rowSymbols()).toEqual(['GE']);
+    expect(await page.getAttribute('[data-scanner=vpb]', 'aria-selected')).toBe('true');
+    await page.goto(`${stack.url}/#/symbol/MDB`);
+    await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+    expect(await page.textContent('#symbol-title')).toBe('MDB');
+    await page.click('#close-symbol');
+    expect(await page.evaluate(() => location.hash)).toBe('#/vpb?signal=all&q=GE');
+  });
+
+  it('draws the volume pane with its 20-day average, the squeeze dots, and reads out the bar under the crosshair', async () => {
+    const series = (await (await fetch(`${stack.url}/api/symbols/GE/chart`)).json()) as {
+      bars: { time: string; open: number; high: number; low: number; close: number; volume: number }[];
+      volumeAverage: { values: (number | null)[] };
+      squeezeOn: (boolean | null)[];
+    };
+    await page.goto(`${stack.url}/#/symbol/GE`);
+    await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+    // Price, squeeze dots, volume, MACD: one chart, one time axis.
+    expect(await page.getAttribute('#price-chart', 'data-panes')).toBe('4');
+    const readout = async () => {
+      const text = (await page.textContent('#ohlcv')) ?? '';
+      const m = text.match(
+        /^(\d{4}-\d{2}-\d{2}) · O ([\d,.]+) H ([\d,.]+) L ([\d,.]+) C ([\d,.]+) \([+−]?[\d.]+%\) · V ([\d.]+)M · 20-day avg ([\d.]+)M · squeeze (on|off)$/,
+      );
+      expect(m, text).not.toBeNull();
+      const [, time, ...figures] = m as RegExpMatchArray;
+      const bar = series.bars.findIndex((b) => b.time === time);
+      expect(bar).toBeGreaterThanOrEqual(20);
+      const [open, high, low, close, volume, average] = figures.slice(0, 6).map((f) => Number(f.replace(/,/g, '')));
+      expect([open, high, low, close]).toEqual(
+        [series.bars[bar].open, series.bars[bar].high, series.bars[bar].low, series.bars[bar].close].map(
+          (v) => Math.round(v * 100) / 100,
+        ),
+      );
+      expect(volume).toBeCloseTo(series.bars[bar].volume / 1e6, 2);
+      expect(average).toBeCloseTo((series.volumeAverage.values[bar] as number) / 1e6, 2);
+      expect(figures[6]).toBe(series.squeezeOn[bar] ? 'on' : 'off');
+      return time;
+    };
+    // Off the chart it reads the last bar; on it, the bar under the crosshair.
+    expect(await readout()).toBe('2024-03-08');
+    const box = (await page.locator('#price-chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + 60);
+    const hovered = await readout();
+    expect(hovered < '2024-03-08').toBe(true);
+    // Each pane is drawn: the volume pane (the third) too, not only the candles.
+    const paintedPanes = await page.$$eval('#price-chart table tr', (rows) =>
+      rows
+        .filter((row) => row.getBoundingClientRect().height > 10)
+        .map((row) => {
+          let count = 0;
+          for (const canvas of Array.from(row.querySelectorAll('canvas'))) {
+            const context = canvas.getContext('2d');
+            if (!context || canvas.width === 0 || canvas.height === 0) continue;
+            const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+            for (let i = 0; i < data.length; i += 4)
+              if (data[i + 3] > 0 && !(data[i] === 0x17 && data[i + 1] === 0x1d && data[i + 2] === 0x24)) count++;
+          }
+          return count;
+        }),
+    );
+    // Four panes and the time axis.
+    expect(paintedPanes).toHaveLength(5);
+    expect(paintedPanes.slice(0, 4).every((n) => n > 500)).toBe(true);
+    await page.mouse.move(0, 0);
+  });
+
+  it('is usable from the keyboard: a focused row opens on Enter, Escape closes and returns to it, headers sort', async () => {
+    await page.goto(`${stack.url}/#/vpb`);
+    await page.waitForSelector('#results tr[data-symbol=GE]');
+    await page.focus('#results tr[data-symbol=GE]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+    expect(await page.textContent('#symbol-title')).toBe('GE');
+    expect(await page.evaluate(() => location.hash)).toBe('#/symbol/GE');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('close-symbol');
+    await page.keyboard.press('Escape');
+    expect(await page.isHidden('#symbol-view')).toBe(true);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.symbol)).toBe('GE');
+    expect(await page.evaluate(() => location.hash)).toBe('#/vpb');
+    await page.focus('#results thead th:nth-child(3) button');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#results thead th:nth-child(3)', 'aria-sort')).toBe('ascending');
+    const prices = (await column(2)).map((t) => Number(t.replace(/,/g, '')));
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    // The numeric headers sit over their numbers.
+    await page.goto(`${stack.url}/#/macd`);
+    await page.waitForFunction(
+      () => document.querySelector('#results thead th:nth-child(4)')?.textContent === 'Change %',
+    );
+    expect(await page.$eval('#results thead th:nth-child(4)', (th) => getComputedStyle(th).textAlign)).toBe('right');
+  });
+
   it('raised no error in the page', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+/** Where the screenshots the docs show are written: the docs with `npm run screenshots`, else test-artifacts. */
+const SHOTS = process.env.SCANFLEET_SCREENSHOTS === 'docs' ? new URL('../../docs/', import.meta.url) : ARTIFACTS;
+
+describe.each([
+  ['desktop', 1440, 900],
+  ['phone', 390, 844],
+])('the dashboard on a %s (%i×%i)', (name, width, height) => {
+  let tab: Page;
+  const errors: string[] = [];
+  beforeAll(async () => {
+    tab = await browser.newPage({ viewport: { width, height } });
+    tab.on('pageerror', (error) => errors.push(error.message));
+    await tab.goto(`${stack.url}/#/ttm-squeeze`);
+    await tab.waitForSelector('#results tbody tr');
+  }, 60_000);
+  afterAll(async () => {
+    await tab?.close();
+  });
+  const overflow = () => tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+  it('never scrolls sideways, on any tab or the symbol panel', async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await tab.screenshot({ path: new URL(`dashboard-${name}.png`, SHOTS).pathname });
+    for (const route of ['#/vpb?signal=all', '#/macd?signal=all', '#/scorecard', '#/top', '#/lists', '#/symbol/GE']) {
+      await tab.goto(`${stack.url}/${route}`);
+      if (route === '#/symbol/GE') await tab.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+      else await tab.waitForFunction((r) => location.hash === r, route);
+      await tab.waitForLoadState('networkidle');
+      expect([route, await overflow()]).toEqual([route, 0]);
+    }
+    await tab.screenshot({ path: new URL(`dashboard-${name}-symbol.png`, SHOTS).pathname });
+  });
+
+  it('gives every control an accessible name (Chromium’s accessibility tree)', async () => {
+    await tab.goto(`${stack.url}/#/vpb`);
+    await tab.waitForSelector('#results tbody tr');
+    /** The focusable controls of the page as Chromium's accessibility tree has them, and those without a name. */
+    const controls = async () => {
+      const cdp = await tab.context().newCDPSession(tab);
+      const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+        nodes: {
+          ignored: boolean;
+          role?: { value: string };
+          name?: { value: string };
+          properties?: { name: string; value: { value: unknown } }[];
+        }[];
+      };
+      await cdp.detach();
+      const focusable = (n: (typeof nodes)[number]) =>
+        n.properties?.some((p) => p.name === 'focusable' && p.value.value === true) === true;
+      const found = nodes.filter(
+        (n) =>
+          !n.ignored &&
+          (['button', 'tab', 'textbox', 'searchbox', 'combobox', 'link', 'checkbox'].includes(n.role?.value ?? '') ||
+            (n.role?.value === 'row' && focusable(n))),
+      );
+      return { count: found.length, unnamed: found.filter((n) => !n.name?.value?.trim()).map((n) => n.role?.value) };
+    };
+    // The list and signal pickers, the search, six tabs, six sort buttons, a row per signal.
+    const rows = (await tab.$$('#results tbody tr')).length;
+    expect(rows).toBeGreaterThan(0);
+    expect(await controls()).toEqual({ count: 15 + rows, unnamed: [] });
+    // With the symbol open: its close button, the list to add it to, the add button and the chart's attribution link.
+    await tab.goto(`${stack.url}/#/symbol/GE`);
+    await tab.waitForSelector('#symbol-view:not([hidden]) #symbol-lists button');
+    expect(await controls()).toEqual({ count: 15 + rows + 4, unnamed: [] });
+  });
+
+  it('raised no error in the page', () => {
+    expect(errors).toEqual([]);
   });
 });
 
@@ -489,8 +675,10 @@ describe('dashboard of a run during the session', () => {
 
   it('marks the rows of bars still trading as forming, and says so in the header', async () => {
     expect(await formingPage.textContent('#run-header')).toMatch(
-      /^As of 2024-03-08 · session 2024-03-08 · manual run 20240308T173000Z-midday · .* · 5 on a bar still trading \(forming\)$/,
+      /^Data as of 2024-03-08 · session 2024-03-08 · manual run 20240308T173000Z-midday · .* · 5 on a bar still trading \(forming\)$/,
     );
+    // The stack stands at 12:30 in New York on 2024-03-08: its data is current, no banner.
+    expect(await formingPage.isHidden('#stale')).toBe(true);
     const signals = await formingPage.$$eval('#results tbody tr', (rows) =>
       rows.map((r) => [r.classList.contains('forming'), r.children[1].textContent]),
     );

@@ -9,14 +9,15 @@ import { type LocalStack, startLocalStack } from '../../functions/local/local-st
 
 const SYMBOLS = ['AAPL', 'GE', 'MDB', 'DDOG', 'COST', 'ARM', 'ZZZZ'];
 
-/** [date, Close] of a bundled CSV, read as plain text. */
-function csvCloses(symbol: string): [string, number][] {
+/** [date, column] of a bundled CSV, read as plain text. */
+function csvColumn(symbol: string, name: string): [string, number][] {
   const [header, ...rows] = readFileSync(join(BUNDLED_DATA_DIR, `${symbol}.csv`), 'utf8')
     .trim()
     .split('\n');
-  const close = header.split(',').indexOf('Close');
-  return rows.map((row) => row.split(',')).map((cells) => [cells[0], Number(cells[close])]);
+  const index = header.split(',').indexOf(name);
+  return rows.map((row) => row.split(',')).map((cells) => [cells[0], Number(cells[index])]);
 }
+const csvCloses = (symbol: string) => csvColumn(symbol, 'Close');
 let stack: LocalStack;
 beforeAll(async () => {
   stack = await startLocalStack({
@@ -157,6 +158,28 @@ describe('GET /api/symbols/{symbol}', () => {
     // EMA(26) from bar 25, then EMA(9) of the MACD line from bar 25 + 8.
     expect(body.macd.histogram[32]).toBeNull();
     expect(typeof body.macd.histogram[33]).toBe('number');
+  });
+
+  it('answers the volume pane’s 20-day average and the squeeze dots, as VPB and TTM Squeeze saw them', async () => {
+    const [{ body }, vpb, squeeze] = await Promise.all([
+      get('/api/symbols/GE/chart'),
+      get('/api/symbols/GE'),
+      get('/api/scans/ttm-squeeze'),
+    ]);
+    // The mean of the 20 sessions before the last, from the CSV's own volumes.
+    const volumes = csvColumn('GE', 'Volume').map(([, v]) => v);
+    const prior20 = volumes.slice(-21, -1).reduce((a, b) => a + b, 0) / 20;
+    expect(body.volumeAverage.days).toBe(20);
+    expect(body.volumeAverage.values[149]).toBeCloseTo(prior20, 0);
+    expect(body.volumeAverage.values.slice(0, 20).every((v: unknown) => v === null)).toBe(true);
+    const vpbResult = vpb.body.latest.find((r: { scanner: string }) => r.scanner === 'vpb');
+    expect(body.volumeAverage.values[149]).toBeCloseTo(vpbResult.values.averageVolume, 0);
+    // The dots: null until the channels are defined, then the scanner's state on the last bar.
+    expect(body.squeezeOn.slice(0, 20).every((v: unknown) => v === null)).toBe(true);
+    expect(body.squeezeOn.slice(20).every((v: unknown) => typeof v === 'boolean')).toBe(true);
+    const ge = squeeze.body.results.find((r: { symbol: string }) => r.symbol === 'GE');
+    expect(body.squeezeOn[149]).toBe(ge.values.squeezeOn);
+    expect(body.squeezeOn.filter(Boolean).length).toBeGreaterThan(0);
   });
 });
 

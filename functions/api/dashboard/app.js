@@ -70,17 +70,25 @@ const COLUMNS = {
   ],
 };
 
-/** A result on a bar still trading is provisional: "forming". */
+/** A result on a bar still trading is provisional: "forming"; a symbol without one says why. */
 function signalText(row) {
+  if (row.status === 'error') return `error: ${row.reason ?? 'no reason recorded'}`;
+  if (row.status === 'insufficient_data') return `short of data: ${row.reason ?? 'too few bars'}`;
   return `${row.signal ?? '–'}${row.partial ? ' · forming' : ''}`;
 }
 
+const isProblem = (row) => row.status === 'error' || row.status === 'insufficient_data';
+
 function signalClass(row) {
+  if (isProblem(row)) return 'problem';
   if (!row.signal) return '';
   return BULLISH.has(row.signal) ? 'bullish' : BEARISH.has(row.signal) ? 'bearish' : 'neutral';
 }
 
 const state = {
+  /** What is shown: a scanner's results, 'scorecard', 'top' or 'lists'; and the symbol open over it. */
+  view: 'results',
+  symbol: null,
   scanner: 'ttm-squeeze',
   rows: [],
   run: null,
@@ -117,9 +125,17 @@ async function api(path) {
     askForToken(response.status === 403);
     throw new Error('a token is needed');
   }
-  if (!response.ok)
-    throw Object.assign(new Error(body?.error?.message ?? `HTTP ${response.status}`), { code: body?.error?.code });
+  if (!response.ok) throw apiError(response, body);
   return body;
+}
+
+/** An API refusal or failure as one line: its message, and the request id to quote when it has one. */
+function apiError(response, body) {
+  const message = body?.error?.message ?? `HTTP ${response.status}`;
+  const requestId = body?.error?.requestId ?? response.headers.get('x-request-id');
+  return Object.assign(new Error(requestId ? `${message} (request id ${requestId})` : message), {
+    code: body?.error?.code,
+  });
 }
 
 /** A change to the lists (the lists-writer's routes): JSON in and out, the token as for reads. */
@@ -138,7 +154,7 @@ async function write(method, path, body) {
     askForToken(response.status === 403);
     throw new Error('a token is needed to change the lists');
   }
-  if (!response.ok) throw new Error(answer?.error?.message ?? `HTTP ${response.status}`);
+  if (!response.ok) throw apiError(response, answer);
   return answer;
 }
 
@@ -198,6 +214,17 @@ async function loadScanner(scanner) {
   return loaded;
 }
 
+/** Times as a trader on the US market reads them: New York's, with its zone. */
+const NEW_YORK_TIME = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
+
+/** The header: the data's last bar and the run's time apart; an amber banner when the data is behind the market. */
 function showRun(run) {
   const age =
     run.ageSeconds < 3600
@@ -205,10 +232,17 @@ function showRun(run) {
       : run.ageSeconds < 172800
         ? `${Math.round(run.ageSeconds / 3600)} h ago`
         : `${Math.round(run.ageSeconds / 86400)} days ago`;
+  const ran = NEW_YORK_TIME.format(new Date(run.finishedAt ?? run.startedAt));
   const forming = run.symbolsPartial > 0 ? ` · ${run.symbolsPartial} on a bar still trading (forming)` : '';
   const partial = run.status === 'partial' ? ` · partial run: ${run.endReason ?? 'some batches missing'}` : '';
   $('run-header').textContent =
-    `As of ${run.asOf ?? '–'} · session ${run.session} · ${run.kind} run ${run.runId} · ${age} · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data${forming}${partial}`;
+    `Data as of ${run.asOf ?? '–'} · session ${run.session} · ${run.kind} run ${run.runId} · ran ${ran} (${age}) · ${run.symbols} symbols · ${run.symbolsWithErrors} with errors · ${run.symbolsInsufficient} short of data${forming}${partial}`;
+  const behind = run.sessionsBehind ?? 0;
+  $('stale').hidden = behind === 0;
+  $('stale').textContent =
+    behind === 0
+      ? ''
+      : `Data from ${run.asOf}: ${behind >= 99 ? '99+' : behind} ${behind === 1 ? 'session' : 'sessions'} behind the market. The newest run saw no later bar.`;
   const b = run.breadth;
   const pct = b.measured > 0 ? Math.round((b.aboveSma50 / b.measured) * 100) : 0;
   $('breadth').textContent =
@@ -217,7 +251,12 @@ function showRun(run) {
 
 function fillSignalFilter() {
   const select = $('signal-filter');
-  const options = [['signals', 'Any signal'], ...SIGNALS[state.scanner].map((s) => [s, s]), ['all', 'All symbols']];
+  const options = [
+    ['signals', 'Any signal'],
+    ...SIGNALS[state.scanner].map((s) => [s, s]),
+    ['problems', 'Errors and short data'],
+    ['all', 'All symbols'],
+  ];
   select.replaceChildren(
     ...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })),
   );
@@ -228,7 +267,13 @@ function render() {
   const filter = $('signal-filter').value;
   const search = $('symbol-search').value.trim().toUpperCase();
   let rows = state.rows.filter((r) =>
-    filter === 'all' ? true : filter === 'signals' ? r.signal !== null : r.signal === filter,
+    filter === 'all'
+      ? true
+      : filter === 'signals'
+        ? r.signal !== null
+        : filter === 'problems'
+          ? isProblem(r)
+          : r.signal === filter,
   );
   if (search) rows = rows.filter((r) => r.symbol.includes(search));
   rows = rows.filter((r) => onPickedList(r.symbol));
@@ -243,13 +288,17 @@ function render() {
   }
   const head = document.createElement('tr');
   columns.forEach(([label, , , cls], i) => {
-    const th = Object.assign(document.createElement('th'), { textContent: label, scope: 'col' });
-    if (cls && cls({ values: {} }) === 'num') th.className = 'num';
+    const th = Object.assign(document.createElement('th'), { scope: 'col' });
+    // A numeric column's header sits over its numbers, whatever colour its cells take.
+    if (cls?.({ values: {} }).split(' ').includes('num')) th.className = 'num';
     if (state.sort?.[0] === i) th.setAttribute('aria-sort', state.sort[1] > 0 ? 'ascending' : 'descending');
-    th.addEventListener('click', () => {
+    const sort = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
+    sort.addEventListener('click', () => {
       state.sort = state.sort?.[0] === i ? [i, -state.sort[1]] : [i, 1];
       render();
+      $('results').tHead.querySelectorAll('button')[i].focus();
     });
+    th.append(sort);
     head.append(th);
   });
   $('results').tHead.replaceChildren(head);
@@ -257,6 +306,8 @@ function render() {
     ...rows.map((row) => {
       const tr = document.createElement('tr');
       tr.dataset.symbol = row.symbol;
+      tr.tabIndex = 0;
+      tr.setAttribute('aria-label', `${row.symbol}: ${signalText(row)}`);
       if (row.partial) tr.classList.add('forming');
       for (const [, key, text, cls] of columns) {
         const td = Object.assign(document.createElement('td'), {
@@ -265,20 +316,32 @@ function render() {
         if (cls) td.className = cls(row);
         tr.append(td);
       }
-      tr.addEventListener('click', () => openSymbol(row.symbol));
+      opensSymbol(tr, row.symbol);
       return tr;
     }),
   );
   $('row-count').textContent = `${rows.length} of ${state.rows.length} symbols`;
+  showRoute();
 }
 
-async function selectScanner(scanner) {
+/** A row (or a Top setup's rows) opens its symbol on a click, and on Enter or Space when focused. */
+function opensSymbol(element, symbol) {
+  element.addEventListener('click', () => openSymbol(symbol));
+  element.addEventListener('keydown', (event) => {
+    if (event.target !== element || (event.key !== 'Enter' && event.key !== ' ')) return;
+    event.preventDefault();
+    openSymbol(symbol);
+  });
+}
+
+async function selectScanner(scanner, signal = 'signals') {
   showView('results');
   state.scanner = scanner;
   state.sort = null;
   for (const tab of document.querySelectorAll('[role=tab]'))
     tab.setAttribute('aria-selected', String(tab.dataset.scanner === scanner));
   fillSignalFilter();
+  if ([...$('signal-filter').options].some((o) => o.value === signal)) $('signal-filter').value = signal;
   try {
     const { rows, run } = await loadScanner(scanner);
     state.rows = rows;
@@ -295,8 +358,9 @@ async function selectScanner(scanner) {
 
 /** Either a scanner's results (their filters and table), the scorecard or the Top setups; the tab of a view selected. */
 function showView(view) {
+  state.view = view;
   document.querySelector('.controls').hidden = view !== 'results';
-  $('results').hidden = view !== 'results';
+  $('results-box').hidden = view !== 'results';
   $('scorecard-view').hidden = view !== 'scorecard';
   $('top-view').hidden = view !== 'top';
   $('lists-view').hidden = view !== 'lists';
@@ -304,6 +368,7 @@ function showView(view) {
   $('message').hidden = true;
   for (const tab of document.querySelectorAll('[role=tab]'))
     tab.setAttribute('aria-selected', String(tab.dataset.view === view));
+  showRoute();
 }
 
 /** A chart's x-axis: each signal short under its bar, its scanner's name once under that scanner's bars. */
@@ -541,28 +606,59 @@ function renderTop(top) {
         cell(s.note === 'not enough history' ? `${s.note} (n=${s.n})` : (s.note ?? ''), ''),
       );
     });
-    body.addEventListener('click', () => openSymbol(setup.symbol));
+    body.tabIndex = 0;
+    body.setAttribute('aria-label', `${setup.rank}. ${setup.symbol}, score ${signedText(setup.score, 4)}`);
+    opensSymbol(body, setup.symbol);
   }
 }
 
-let charts = [];
+let chart = null;
+/** The element that opened the symbol's panel, focused again when it closes. */
+let openedFrom = null;
+
+/**
+ * The symbol's panel: its chart, latest results, lists and history. Everything of the symbol
+ * shown before goes at once; a failed load says so in place, with its request id.
+ */
 async function openSymbol(symbol) {
+  if (state.symbol !== symbol) openedFrom = document.activeElement;
+  state.symbol = symbol;
   $('symbol-view').hidden = false;
   $('symbol-title').textContent = symbol;
-  for (const chart of charts) chart.remove();
-  charts = [];
+  chart?.remove();
+  chart = null;
+  $('symbol-latest').tBodies[0].replaceChildren();
+  $('signal-history').replaceChildren();
+  $('symbol-lists').replaceChildren();
+  $('ohlcv').textContent = '';
+  $('symbol-error').hidden = true;
+  $('symbol-body').hidden = true;
+  $('close-symbol').focus();
+  showRoute();
   const chartQuery = state.run ? `?runId=${encodeURIComponent(state.run.runId)}` : '';
-  const [info, series] = await Promise.all([
-    api(`/api/symbols/${encodeURIComponent(symbol)}`),
-    api(`/api/symbols/${encodeURIComponent(symbol)}/chart${chartQuery}`),
-  ]);
+  let info;
+  let series;
+  try {
+    [info, series] = await Promise.all([
+      api(`/api/symbols/${encodeURIComponent(symbol)}`),
+      api(`/api/symbols/${encodeURIComponent(symbol)}/chart${chartQuery}`),
+    ]);
+  } catch (error) {
+    if (state.symbol !== symbol) return;
+    $('symbol-error').textContent = `Could not load ${symbol}: ${error.message}`;
+    $('symbol-error').hidden = false;
+    return;
+  }
+  // Another symbol was opened (or the panel closed) while this one loaded.
+  if (state.symbol !== symbol) return;
+  $('symbol-body').hidden = false;
   $('symbol-latest').tBodies[0].replaceChildren(
     ...info.latest.map((r) => {
       const tr = document.createElement('tr');
       tr.append(
         Object.assign(document.createElement('td'), { textContent: r.scanner }),
         Object.assign(document.createElement('td'), {
-          textContent: `${r.signal ?? r.reason ?? 'no signal'}${r.partial ? ' · forming' : ''}`,
+          textContent: r.signal === null && !isProblem(r) ? 'no signal' : signalText(r),
           className: signalClass(r),
         }),
         Object.assign(document.createElement('td'), { textContent: r.barDate ?? '' }),
@@ -576,8 +672,18 @@ async function openSymbol(symbol) {
       : [{ text: 'no signal events recorded yet', cls: '' }]
     ).map(({ text, cls }) => Object.assign(document.createElement('li'), { textContent: text, className: cls })),
   );
-  drawCharts(series, info.history);
+  drawChart(series, info.history);
   await showSymbolLists(symbol);
+}
+
+function closeSymbol() {
+  state.symbol = null;
+  chart?.remove();
+  chart = null;
+  $('symbol-view').hidden = true;
+  showRoute();
+  if (openedFrom?.isConnected) openedFrom.focus();
+  openedFrom = null;
 }
 
 /** The symbol's lists on its panel: each with a remove button, and an add to another (when changes are offered). */
@@ -692,21 +798,45 @@ function outcomeOf(h) {
   return ` · after ${reached.map(([days, r]) => `${days}d ${pct(r)}`).join(', ')}`;
 }
 
-function drawCharts(series, history) {
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+
+/** The crosshair's bar (the last one when the pointer is off the chart), read out above the chart. */
+function showReadout(series, index) {
+  const b = series.bars[index];
+  if (!b) return;
+  const previous = series.bars[index - 1]?.close;
+  const change = previous ? ` (${pctText((b.close / previous - 1) * 100)})` : '';
+  const average = series.volumeAverage.values[index];
+  const squeeze = series.squeezeOn[index] === null ? '' : ` · squeeze ${series.squeezeOn[index] ? 'on' : 'off'}`;
+  $('ohlcv').textContent =
+    `${b.time} · O ${num(2)(b.open)} H ${num(2)(b.high)} L ${num(2)(b.low)} C ${num(2)(b.close)}${change}` +
+    ` · V ${compact.format(b.volume)}${average === null ? '' : ` · ${series.volumeAverage.days}-day avg ${compact.format(average)}`}${squeeze}`;
+}
+
+/**
+ * One chart in four panes on one time axis: the candles with the Bollinger Bands, the Keltner
+ * Channels and the signals; the squeeze dots (red on, green off); the volume with VPB's 20-day
+ * average; the MACD. It follows its box's size.
+ */
+function drawChart(series, history) {
   const LC = window.LightweightCharts;
-  const options = (el) => ({
-    width: el.clientWidth,
-    height: el.clientHeight,
-    layout: { background: { color: '#171d24' }, textColor: '#d7dde4' },
+  const box = $('price-chart');
+  chart = LC.createChart(box, {
+    autoSize: true,
+    layout: {
+      background: { color: '#171d24' },
+      textColor: '#d7dde4',
+      panes: { separatorColor: '#26303b', enableResize: false },
+    },
     grid: { vertLines: { color: '#1f2830' }, horzLines: { color: '#1f2830' } },
-    timeScale: { borderColor: '#26303b' },
+    // Room right of the last bar, so its markers are not clipped.
+    timeScale: { borderColor: '#26303b', rightOffset: 3 },
     rightPriceScale: { borderColor: '#26303b' },
   });
+  const quiet = { priceLineVisible: false, lastValueVisible: false };
   const line = (values) =>
     series.bars.map((b, i) => (values[i] === null ? { time: b.time } : { time: b.time, value: values[i] }));
-  const priceEl = $('price-chart');
-  const price = LC.createChart(priceEl, options(priceEl));
-  const candles = price.addSeries(LC.CandlestickSeries, {
+  const candles = chart.addSeries(LC.CandlestickSeries, {
     upColor: '#26a65b',
     downColor: '#e0464e',
     borderVisible: false,
@@ -719,17 +849,8 @@ function drawCharts(series, history) {
     [series.bollinger.lower, '#4aa3ff', 0],
     [series.keltner.upper, '#e2a33d', 2],
     [series.keltner.lower, '#e2a33d', 2],
-  ]) {
-    price
-      .addSeries(LC.LineSeries, {
-        color,
-        lineWidth: 1,
-        lineStyle: style,
-        priceLineVisible: false,
-        lastValueVisible: false,
-      })
-      .setData(line(values));
-  }
+  ])
+    chart.addSeries(LC.LineSeries, { color, lineWidth: 1, lineStyle: style, ...quiet }).setData(line(values));
   const dates = new Set(series.bars.map((b) => b.time));
   const markers = history
     .filter((h) => dates.has(h.barDate) && h.status !== 'retracted')
@@ -741,12 +862,40 @@ function drawCharts(series, history) {
       text: h.signal,
     }))
     .sort((a, b) => a.time.localeCompare(b.time));
-  if (markers.length > 0 && LC.createSeriesMarkers) LC.createSeriesMarkers(candles, markers);
-  price.timeScale().fitContent();
+  if (markers.length > 0) LC.createSeriesMarkers(candles, markers);
 
-  const macdEl = $('macd-chart');
-  const macd = LC.createChart(macdEl, options(macdEl));
-  macd.addSeries(LC.HistogramSeries, { priceLineVisible: false }).setData(
+  chart
+    .addSeries(
+      LC.LineSeries,
+      {
+        lineVisible: false,
+        pointMarkersVisible: true,
+        pointMarkersRadius: 2.5,
+        crosshairMarkerVisible: false,
+        ...quiet,
+      },
+      1,
+    )
+    .setData(
+      series.bars.map((b, i) =>
+        series.squeezeOn[i] === null
+          ? { time: b.time }
+          : { time: b.time, value: 0, color: series.squeezeOn[i] ? '#e0464e' : '#26a65b' },
+      ),
+    );
+
+  chart.addSeries(LC.HistogramSeries, { priceFormat: { type: 'volume' }, ...quiet }, 2).setData(
+    series.bars.map((b, i) => ({
+      time: b.time,
+      value: b.volume,
+      color: b.close >= (series.bars[i - 1]?.close ?? b.open) ? '#26a65b80' : '#e0464e80',
+    })),
+  );
+  chart
+    .addSeries(LC.LineSeries, { color: '#d7dde4', lineWidth: 1, priceFormat: { type: 'volume' }, ...quiet }, 2)
+    .setData(line(series.volumeAverage.values));
+
+  chart.addSeries(LC.HistogramSeries, quiet, 3).setData(
     series.bars.map((b, i) =>
       series.macd.histogram[i] === null
         ? { time: b.time }
@@ -757,18 +906,114 @@ function drawCharts(series, history) {
           },
     ),
   );
-  macd
-    .addSeries(LC.LineSeries, { color: '#4aa3ff', lineWidth: 1, priceLineVisible: false })
-    .setData(line(series.macd.macd));
-  macd
-    .addSeries(LC.LineSeries, { color: '#e2a33d', lineWidth: 1, priceLineVisible: false })
-    .setData(line(series.macd.signal));
-  macd.timeScale().fitContent();
-  charts = [price, macd];
+  chart.addSeries(LC.LineSeries, { color: '#4aa3ff', lineWidth: 1, ...quiet }, 3).setData(line(series.macd.macd));
+  chart.addSeries(LC.LineSeries, { color: '#e2a33d', lineWidth: 1, ...quiet }, 3).setData(line(series.macd.signal));
+
+  // The panes share the box's height: the price half, the dots a strip.
+  chart.panes().forEach((pane, i) => pane.setStretchFactor([0.5, 0.05, 0.2, 0.25][i]));
+  chart.timeScale().fitContent();
+  box.dataset.panes = String(chart.panes().length);
+
+  const indexOf = new Map(series.bars.map((b, i) => [b.time, i]));
+  const last = series.bars.length - 1;
+  showReadout(series, last);
+  chart.subscribeCrosshairMove((param) => showReadout(series, param.time ? indexOf.get(param.time) : last));
 }
+
+/**
+ * The address says what is shown, so it can be shared and reloaded: `#/macd?signal=bullish_cross`,
+ * `#/vpb?q=GE`, `#/top`, `#/symbol/AAPL`; `list=` with any of them filters to a list.
+ */
+function routeOf() {
+  const query = new URLSearchParams();
+  if (state.view === 'results' && state.symbol === null) {
+    const signal = $('signal-filter').value;
+    if (signal && signal !== 'signals') query.set('signal', signal);
+    const search = $('symbol-search').value.trim().toUpperCase();
+    if (search) query.set('q', search);
+  }
+  if ($('list-filter').value) query.set('list', $('list-filter').value);
+  const path =
+    state.symbol !== null
+      ? `symbol/${encodeURIComponent(state.symbol)}`
+      : state.view === 'results'
+        ? state.scanner
+        : state.view;
+  return `#/${path}${query.size > 0 ? `?${query}` : ''}`;
+}
+
+function showRoute() {
+  if (location.hash !== routeOf()) history.replaceState(null, '', routeOf());
+}
+
+/** Shows what an address names; an unknown one falls back to the first tab. */
+async function followRoute() {
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query ?? '');
+  const [first, second] = path.split('/').map(decodeURIComponent);
+  const list = params.get('list') ?? '';
+  if (list !== $('list-filter').value && state.lists.some((l) => l.name === list)) {
+    $('list-filter').value = list;
+    await pickList(list);
+  }
+  if (first === 'symbol' && second) {
+    if (state.cache.size === 0) await selectScanner(state.scanner);
+    if (state.symbol !== second.toUpperCase()) await openSymbol(second.toUpperCase());
+    return;
+  }
+  if (state.symbol !== null) closeSymbol();
+  if (first === 'scorecard') await showScorecard();
+  else if (first === 'top') await showTop();
+  else if (first === 'lists') await showLists();
+  else {
+    $('symbol-search').value = params.get('q') ?? '';
+    await selectScanner(SIGNALS[first] ? first : 'ttm-squeeze', params.get('signal') ?? 'signals');
+  }
+}
+
+/** The view shown, loaded again (after a newer run, or a token). */
+function reloadView() {
+  state.cache.clear();
+  if (state.view === 'scorecard') showScorecard();
+  else if (state.view === 'top') showTop();
+  else if (state.view === 'lists') showLists();
+  else selectScanner(state.scanner, $('signal-filter').value);
+}
+
+/** How often an open, visible dashboard asks whether a newer run has finished. */
+const REFRESH_MS = 60_000;
+
+/**
+ * The newest run: when it did not complete the header says so and why; when a newer run than
+ * the one shown has completed, the view loads it.
+ */
+async function checkLatestRun() {
+  let latest;
+  try {
+    [latest] = (await api('/api/runs?limit=1')).runs;
+  } catch {
+    return; // the results shown still stand; the next check tries again
+  }
+  if (!latest) return;
+  const why = latest.endReason ?? latest.skippedReason;
+  const unfinished = ['partial', 'failed', 'skipped'].includes(latest.status);
+  $('run-note').hidden = !unfinished;
+  $('run-note').textContent = unfinished
+    ? `Latest run ${latest.runId} (${latest.kind}): ${latest.status}${why ? ` — ${why}` : ''}`
+    : '';
+  if (latest.status === 'complete' && state.run && latest.runId > state.run.runId) reloadView();
+}
+
+setInterval(() => {
+  if (document.visibilityState === 'visible') checkLatestRun();
+}, REFRESH_MS);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') checkLatestRun();
+});
 
 document.querySelectorAll('[role=tab]').forEach((tab) =>
   tab.addEventListener('click', () => {
+    if (state.symbol !== null) closeSymbol();
     if (tab.dataset.view === 'scorecard') showScorecard();
     else if (tab.dataset.view === 'top') showTop();
     else if (tab.dataset.view === 'lists') showLists();
@@ -793,30 +1038,18 @@ $('list-add').addEventListener('submit', async (event) => {
   }
 });
 $('symbol-search').addEventListener('input', render);
-$('close-symbol').addEventListener('click', () => ($('symbol-view').hidden = true));
+$('close-symbol').addEventListener('click', closeSymbol);
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && state.symbol !== null) closeSymbol();
+});
+window.addEventListener('hashchange', followRoute);
 $('auth').addEventListener('submit', (event) => {
   event.preventDefault();
   sessionStorage.setItem(TOKEN_KEY, $('auth-token').value.trim());
   $('auth').hidden = true;
-  state.cache.clear();
-  selectScanner(state.scanner);
-  showLatestRunNote();
+  reloadView();
+  checkLatestRun();
   loadLists();
 });
-selectScanner(state.scanner);
-showLatestRunNote();
-loadLists();
-
-/** When the newest run did not complete (partial, failed, skipped), the header says so and why. */
-async function showLatestRunNote() {
-  try {
-    const [latest] = (await api('/api/runs?limit=1')).runs;
-    const why = latest?.endReason ?? latest?.skippedReason;
-    if (!latest || !['partial', 'failed', 'skipped'].includes(latest.status)) return;
-    $('run-note').textContent =
-      `Latest run ${latest.runId} (${latest.kind}): ${latest.status}${why ? ` — ${why}` : ''}`;
-    $('run-note').hidden = false;
-  } catch {
-    // the results above still show; the note is extra
-  }
-}
+loadLists().then(followRoute);
+checkLatestRun();

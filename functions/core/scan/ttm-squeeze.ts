@@ -94,6 +94,12 @@ function squeezeSignalAt(on: Uint8Array, momentum: number, i: number): TtmSqueez
   return null;
 }
 
+/** Whether the squeeze is on at each bar (null before it is defined), for the dashboard's dots. */
+export function squeezeOnSeries(bars: Bars, params: TtmSqueezeParams): (boolean | null)[] {
+  const { on } = squeezeState(bars, params);
+  return Array.from(on, (v, i) => (i < params.length ? null : v === 1));
+}
+
 /** Each bar's signal from one pass: the momentum's regression is run only on the bars that fire. */
 export function ttmSqueezeSignalSeries(bars: Bars, params: TtmSqueezeParams): (TtmSqueezeSignal | null)[] {
   const { length } = params;
