@@ -39,6 +39,9 @@ export function createApiHandler(deps: () => ApiDeps) {
       logger.error('request failed', { path: request.path, error: error as Error });
       response = internalError(context.awsRequestId);
     }
+    // A failure carries the request id its log line has, for the dashboard to show and a user to quote.
+    if (response.statusCode >= 400)
+      response = { ...response, headers: { ...response.headers, 'x-request-id': context.awsRequestId } };
     logger.info('request', {
       method: request.method,
       path: request.path.slice(0, 200),

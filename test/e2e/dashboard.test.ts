@@ -9,6 +9,7 @@ import { rankTopSetups } from '../../functions/core/scorecard/top-setups.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
 import { backfillScorecard } from '../../functions/local/cli/scorecard-command.js';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
+import { runLocalPipeline } from '../../functions/local/local-pipeline.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { ReplayMarketData } from '../../functions/local/replay/replay-market-data.js';
 import { chromiumPath } from '../helpers/chromium.js';
@@ -717,6 +718,115 @@ describe('dashboard of a run during the session', () => {
       expect(await later.textContent('#run-header')).toMatch(/manual run 20240308T173000Z-midday/);
     } finally {
       await later.close();
+    }
+  });
+});
+
+describe('what went wrong, in place, and a newer run without a reload', () => {
+  /** A stack standing after the close of 2024-03-08: its data is current. ZZZZ has no data. */
+  let closed: LocalStack;
+  let browserErrors: string[] = [];
+  const at = (instant: string) => ({
+    watchlist: 'evening',
+    symbols: ['GE', 'MDB', 'ZZZZ'],
+    scanners: SCANNER_NAMES,
+    dataDir: BUNDLED_DATA_DIR,
+    lookback: 150,
+    now: new Date(instant),
+    marketData: new ReplayMarketData(BUNDLED_DATA_DIR),
+  });
+  beforeAll(async () => {
+    closed = await startLocalStack({ ...at('2024-03-08T16:30:00-05:00'), port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await closed?.close();
+  });
+  const open = async (route: string) => {
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    tab.setDefaultTimeout(8000);
+    browserErrors = [];
+    tab.on('pageerror', (error) => browserErrors.push(error.message));
+    await tab.goto(`${closed.url}/${route}`);
+    return tab;
+  };
+
+  it('labels a symbol that has no result with its reason, in the problems filter', async () => {
+    const tab = await open('#/macd?signal=problems');
+    try {
+      await tab.waitForSelector('#results tr[data-symbol=ZZZZ]');
+      expect(await tab.isHidden('#stale')).toBe(true);
+      const { results } = (await (await fetch(`${closed.url}/api/scans/macd`)).json()) as {
+        results: { symbol: string; status: string; reason?: string }[];
+      };
+      const zzzz = results.find((r) => r.symbol === 'ZZZZ')!;
+      expect(zzzz.status).toBe('error');
+      expect(
+        await tab.$$eval('#results tbody tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.symbol)),
+      ).toEqual(['ZZZZ']);
+      expect(await tab.textContent('#results tr[data-symbol=ZZZZ] td:nth-child(2)')).toBe(`error: ${zzzz.reason}`);
+      expect(await tab.getAttribute('#results tr[data-symbol=ZZZZ] td:nth-child(2)', 'class')).toBe('problem');
+      expect(browserErrors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('says in the panel why a symbol could not load, with the request id, and shows nothing of the one before', async () => {
+    const tab = await open('#/symbol/GE');
+    try {
+      await tab.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+      await tab.waitForFunction(() => document.querySelectorAll('#signal-history li').length > 0);
+      const failed = tab.waitForResponse((r) => new URL(r.url()).pathname === '/api/symbols/ZZZZ/chart');
+      await tab.evaluate(() => (location.hash = '#/symbol/ZZZZ'));
+      const response = await failed;
+      expect(response.status()).toBe(404);
+      const requestId = response.headers()['x-request-id'];
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      await tab.waitForSelector('#symbol-error:not([hidden])');
+      expect(await tab.textContent('#symbol-title')).toBe('ZZZZ');
+      expect(await tab.textContent('#symbol-error')).toBe(
+        `Could not load ZZZZ: no bars of ZZZZ up to 2024-03-08: charts are drawn from the watchlist's scans (request id ${requestId})`,
+      );
+      // GE's chart, results and history are gone, not left under ZZZZ's title.
+      expect(await tab.isHidden('#symbol-body')).toBe(true);
+      expect(await tab.$$('#price-chart canvas')).toHaveLength(0);
+      expect(await tab.$$('#signal-history li')).toHaveLength(0);
+      expect(browserErrors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('loads a newer run once it completes: the open tab asks every minute, on a clock the test moves', async () => {
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    tab.setDefaultTimeout(8000);
+    try {
+      await tab.clock.install({ time: new Date('2024-03-08T16:31:00-05:00') });
+      await tab.goto(`${closed.url}/#/vpb?signal=all`);
+      await tab.waitForSelector('#results tbody tr');
+      const shown = closed.run.runId;
+      expect(await tab.textContent('#run-header')).toContain(`run ${shown}`);
+      let runsAskedCount = 0;
+      tab.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/api/runs') runsAskedCount++;
+      });
+      const asked = runsAskedCount;
+      // A later run of the same evening (a refetch) completes in the same store.
+      const later = await runLocalPipeline({
+        ...at('2024-03-08T20:00:00-05:00'),
+        store: { ...closed.store, close: async () => {} },
+      });
+      expect(later.run.runId > shown).toBe(true);
+      // Within the minute nothing is asked; at the minute the tab asks, sees it, and shows it.
+      await tab.clock.runFor(59_000);
+      expect(runsAskedCount).toBe(asked);
+      await tab.clock.runFor(1_000);
+      // The page's timers are the test's; its requests are real, so their answer is waited for.
+      await expect.poll(() => tab.textContent('#run-header'), { timeout: 8000 }).toContain(`run ${later.run.runId}`);
+      expect(runsAskedCount).toBe(asked + 1);
+      expect(await tab.inputValue('#signal-filter')).toBe('all');
+    } finally {
+      await tab.close();
     }
   });
 });

@@ -99,6 +99,8 @@ const state = {
   listSymbols: new Map(),
   listFilter: null,
   writesNeedToken: true,
+  /** Until when reads skip the browser's cache (a minute, the results' max-age, after a newer run). */
+  revalidateUntil: 0,
 };
 const $ = (id) => document.getElementById(id);
 
@@ -118,7 +120,11 @@ function askForToken(refused) {
 /** GET /api/…, with the token when there is one; 401 (none) and 403 (a wrong one) at the gateway ask for it. */
 async function api(path) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const response = await fetch(path, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    // Results are cached for a minute; after a newer run they are asked again, not taken from the cache.
+    ...(Date.now() < state.revalidateUntil && { cache: 'no-cache' }),
+  });
   const body = await response.json().catch(() => null);
   // The gateway's refusals are {"message": …}; the API's own errors are {"error": …}.
   if ((response.status === 401 || response.status === 403) && !body?.error) {
@@ -1001,7 +1007,10 @@ async function checkLatestRun() {
   $('run-note').textContent = unfinished
     ? `Latest run ${latest.runId} (${latest.kind}): ${latest.status}${why ? ` — ${why}` : ''}`
     : '';
-  if (latest.status === 'complete' && state.run && latest.runId > state.run.runId) reloadView();
+  if (latest.status === 'complete' && state.run && latest.runId > state.run.runId) {
+    state.revalidateUntil = Date.now() + REFRESH_MS;
+    reloadView();
+  }
 }
 
 setInterval(() => {
