@@ -15,6 +15,12 @@ import { ReplayMarketData } from '../../functions/local/replay/replay-market-dat
 import { chromiumPath } from '../helpers/chromium.js';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+/** A screenshot the docs show: into docs/ under its docs name with `npm run screenshots`, else test-artifacts/. */
+function shot(name: string): string {
+  const dir = process.env.SCANFLEET_SCREENSHOTS === 'docs' ? new URL('../../docs/', import.meta.url) : ARTIFACTS;
+  mkdirSync(dir, { recursive: true });
+  return new URL(name, dir).pathname;
+}
 const reference = JSON.parse(
   readFileSync(new URL('../fixtures/reference-signals-2024-03-08.json', import.meta.url), 'utf8'),
 ) as { signals: Record<string, Record<string, string>>; aboveSma50: number };
@@ -167,15 +173,12 @@ describe('dashboard in headless Chromium', () => {
       }),
     );
     expect(Math.max(...painted)).toBeGreaterThan(5000);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('dashboard-symbol.png', ARTIFACTS).pathname, fullPage: true });
     await page.click('#close-symbol');
     expect(await page.isHidden('#symbol-view')).toBe(true);
     await page.click('[role=tab][data-scanner=ttm-squeeze]');
     await page.waitForFunction(
       () => document.querySelector('#results thead th:nth-child(5)')?.textContent === 'Fire direction',
     );
-    await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });
   });
 
   it('shows the live scorecard: a chart per horizon (bars, n, hit rate on hover, the baseline line) and the table', async () => {
@@ -255,8 +258,7 @@ describe('dashboard in headless Chromium', () => {
       pct(base.meanReturnPct!),
       `${base.upRatePct!.toFixed(1)}% up`,
     ]);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('dashboard-scorecard.png', ARTIFACTS).pathname, fullPage: true });
+    await page.screenshot({ path: shot('scorecard-tab.png'), fullPage: true });
     await page.click('[role=tab][data-scanner=ttm-squeeze]');
     await page.waitForSelector('#results tbody tr');
     expect(await page.isHidden('#scorecard-view')).toBe(true);
@@ -312,8 +314,7 @@ describe('dashboard in headless Chromium', () => {
     expect(expected[0].signals[0]).toMatchObject({ scanner: 'macd', signal: 'bearish_cross' });
     expect(expected[0].score).toBeLessThan(0);
     expect(shown.flatMap((s) => s.rows).some((row) => row.at(-1) === 'no direction')).toBe(true);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('dashboard-top-setups.png', ARTIFACTS).pathname, fullPage: true });
+    await page.screenshot({ path: shot('top-setups-tab.png'), fullPage: true });
     // A symbol opens its panel, as in the scan tables.
     await page.click(`#top-table tbody[data-symbol=${expected[1].symbol}]`);
     await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
@@ -482,9 +483,6 @@ describe('dashboard in headless Chromium', () => {
   });
 });
 
-/** Where the screenshots the docs show are written: the docs with `npm run screenshots`, else test-artifacts. */
-const SHOTS = process.env.SCANFLEET_SCREENSHOTS === 'docs' ? new URL('../../docs/', import.meta.url) : ARTIFACTS;
-
 describe.each([
   ['desktop', 1440, 900],
   ['phone', 390, 844],
@@ -503,16 +501,15 @@ describe.each([
   const overflow = () => tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
   it('never scrolls sideways, on any tab or the symbol panel', async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await tab.screenshot({ path: new URL(`dashboard-${name}.png`, SHOTS).pathname });
+    await tab.screenshot({ path: shot(`dashboard-${name}.png`) });
     for (const route of ['#/vpb?signal=all', '#/macd?signal=all', '#/scorecard', '#/top', '#/lists', '#/symbol/GE']) {
       await tab.goto(`${stack.url}/${route}`);
       if (route === '#/symbol/GE') await tab.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
-      else await tab.waitForFunction((r) => location.hash === r, route);
+      else await tab.waitForFunction((r) => location.hash === r, route, { polling: 100 });
       await tab.waitForLoadState('networkidle');
       expect([route, await overflow()]).toEqual([route, 0]);
     }
-    await tab.screenshot({ path: new URL(`dashboard-${name}-symbol.png`, SHOTS).pathname });
+    await tab.screenshot({ path: shot(`dashboard-${name}-symbol.png`) });
   });
 
   it('gives every control an accessible name (Chromium’s accessibility tree)', async () => {
@@ -643,8 +640,7 @@ describe('the watchlists on the dashboard', () => {
       'semis (2)',
       'swing (1)',
     ]);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await tab.screenshot({ path: new URL('dashboard-lists.png', ARTIFACTS).pathname, fullPage: true });
+    await tab.screenshot({ path: shot('lists-tab.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });
@@ -685,6 +681,7 @@ describe('dashboard of a run during the session', () => {
     );
     expect(signals).toHaveLength(5);
     expect(signals.every(([isForming, text]) => isForming === true && String(text).endsWith(' · forming'))).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
     await formingPage.screenshot({ path: new URL('dashboard-forming.png', ARTIFACTS).pathname, fullPage: true });
   });
 
