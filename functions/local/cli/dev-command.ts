@@ -46,7 +46,9 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
     }
   }
   const args = parseScanArgs(rest);
-  if (args.json) throw new UsageError('--json is for scanfleet scan; dev serves the results over HTTP');
+  if (args.format !== 'table')
+    throw new UsageError('--format and --json are for scanfleet scan; dev serves the results over HTTP');
+  if (args.signals) throw new UsageError('--signal is for scanfleet scan; dev serves the results over HTTP');
   if (args.top) throw new UsageError('--top is for scanfleet scan; dev serves the results over HTTP');
   const token = auth ? devToken(io.env) : undefined;
   configureLocalEnvironment({ verbose: args.verbose });

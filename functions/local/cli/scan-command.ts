@@ -6,6 +6,7 @@ import {
   DEFAULT_LOOKBACK_BARS,
   type ParamOverrides,
   parseScannerNames,
+  parseSignalNames,
   planScan,
   SCANNER_NAMES,
   type ScannerName,
@@ -28,9 +29,11 @@ import { type EmbeddedStore, startEmbeddedStore } from '../embedded-store.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
 import { openListStore } from '../../adapters/store/stores.js';
 import { ALL_LISTS } from '../../core/lists/watchlist-rules.js';
-import { renderScanReport, type ScanReport } from '../scan-report.js';
+import type { ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
-import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
+import type { TopSetupsView } from '../top-setups-report.js';
+import { FORMAT_OPTIONS, type OutputFormat, parseFormat } from './output-format.js';
+import { renderScanOutput } from './scan-output.js';
 import { computeScorecard } from './scorecard-command.js';
 import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
 import { parseOptions, UsageError } from './usage-error.js';
@@ -57,7 +60,10 @@ Options:
   --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_SCORE_HORIZON})
   --where SCANNER=SIGNAL,…
                           with --top: only symbols with all these signals, e.g. ttm-squeeze=squeeze_on,macd=bullish_cross
-  --json                  print one JSON document instead of tables
+  --signal LIST           only the results with these signals, comma-separated (e.g. fired_long,bullish_cross),
+                          from the chosen scanners' signals; the summary stays the whole run's
+  --format FORMAT         table (default), json (one JSON document) or csv (a header row, then one row per result)
+  --json                  the same as --format json
   --verbose               show the handlers' structured logs on stderr
   -h, --help              show this help`;
 
@@ -68,7 +74,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
     return;
   }
   const started = performance.now();
-  const showProgress = !args.json && io.stderr.isTTY === true;
+  const showProgress = args.format === 'table' && io.stderr.isTTY === true;
   configureLocalEnvironment({ verbose: args.verbose });
   const store = args.dbPath === undefined ? undefined : await startEmbeddedStore({ path: args.dbPath });
   try {
@@ -120,6 +126,7 @@ async function scanAndReport(
     outcomes: outcomes.map(({ runId: _r, scheduledAt: _s, asOf: _a, ...outcome }) => outcome),
     summary: runSummaryOf(run),
     dataIssues: Object.fromEntries(Object.entries(run.dataIssues).filter(([, n]) => (n ?? 0) > 0)),
+    ...(args.signals && { shownSignals: args.signals }),
   };
   const top: TopSetupsView | undefined =
     args.top && asOf !== null
@@ -131,24 +138,9 @@ async function scanAndReport(
           ...(args.top.whereText !== undefined && { where: args.top.whereText }),
         }
       : undefined;
-  if (args.json) {
-    const document = {
-      runId: report.runId,
-      asOf: report.asOf,
-      symbols: report.symbols,
-      scanners: run.scanners,
-      results: report.outcomes,
-      summary: report.summary,
-      dataIssues: report.dataIssues,
-      ...(top && { top: top.setups }),
-    };
-    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  } else {
-    const figures = { wallMs: performance.now() - started, peakRssBytes: peakRssBytes() };
-    const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
-    io.stdout.write(renderScanReport(report, figures, { color }));
-    if (top) io.stdout.write(`\n${renderTopSetups(top)}`);
-  }
+  const figures = { wallMs: performance.now() - started, peakRssBytes: peakRssBytes() };
+  const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+  io.stdout.write(renderScanOutput(args.format, { report, scanners: run.scanners, top }, figures, { color }));
   if (deadLetters.length > 0) process.exitCode = 1;
   if (outcomes.length > 0 && !outcomes.some((o) => o.status === 'ok')) {
     const failed = new Set(outcomes.filter((o) => o.status === 'error').map((o) => o.symbol)).size;
@@ -210,7 +202,9 @@ async function topSetups(
 
 export interface ScanArgs {
   readonly help: boolean;
-  readonly json: boolean;
+  readonly format: OutputFormat;
+  /** --signal: only the results with one of these signals are printed. */
+  readonly signals?: readonly string[];
   readonly verbose: boolean;
   readonly provider: ProviderName;
   readonly dataDir: string;
@@ -267,14 +261,15 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     horizon: { type: 'string' },
     where: { type: 'string' },
     db: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    signal: { type: 'string' },
+    ...FORMAT_OPTIONS,
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help)
     return {
       help: true,
-      json: false,
+      format: 'table',
       verbose: false,
       provider: 'csv',
       dataDir: '',
@@ -300,7 +295,11 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
         '--lookback',
         `--lookback ${lookback} is too short: these scanners and the breadth line's ${BREADTH_SMA_PERIOD}-day average need at least ${plan.lookback} bars`,
       );
+    const format = parseFormat(values, ['table', 'json', 'csv']);
     const top = parseTopOptions(values, names);
+    if (top && format === 'csv')
+      throw new UsageError('--top prints a table or JSON, not CSV: drop --top or --format csv');
+    const signals = values.signal === undefined ? undefined : parseSignalNames(values.signal, names, '--signal');
     const watchlistName =
       values.symbols !== undefined
         ? 'symbols'
@@ -311,7 +310,8 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     return {
       listsFromStore: dbPath !== undefined && values.symbols === undefined && values.watchlist === undefined,
       help: false,
-      json: values.json,
+      format,
+      ...(signals && { signals }),
       verbose: values.verbose,
       provider,
       dataDir,
