@@ -1,6 +1,8 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/secrets.js';
 import { runCliAsync } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import {
   FAKE_ALPACA as ALPACA,
   FAKE_SCHWAB as SCHWAB,
@@ -76,15 +78,33 @@ describe.each(['yahoo', 'alpaca', 'schwab'])('scanfleet scan --provider %s', (pr
 });
 
 describe('credentials', () => {
-  it('names the missing variables, never values, when credentials are absent', async () => {
-    const run = await runCliAsync([...ARGS, '--provider', 'alpaca'], {
+  it('names the missing variables, never values, in one line before any request or run (exit 2)', async () => {
+    const asked = alpaca.requests.length + schwab.requests.length;
+    const db = tempDir('no-keys');
+    const alpacaRun = await runCliAsync([...ARGS, '--provider', 'alpaca', '--db', db], {
       ALPACA_DATA_URL: alpaca.url,
       ALPACA_KEY_ID: ALPACA.keyId,
       ALPACA_SECRET_KEY: '',
     });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('the environment lacks ALPACA_SECRET_KEY');
-    expect(run.stderr).not.toContain(ALPACA.keyId);
+    expect(alpacaRun).toEqual({
+      status: 2,
+      stdout: '',
+      stderr:
+        'scanfleet: --provider alpaca: the environment lacks ALPACA_SECRET_KEY (or set ALPACA_SECRET_ID to a Secrets Manager secret holding them; docs/providers.md)\n',
+    });
+    // No store was started under --db: no run was created.
+    expect(readdirSync(db)).toEqual([]);
+    const schwabRun = await runCliAsync([...ARGS, '--provider', 'schwab'], {
+      SCHWAB_BASE_URL: schwab.url,
+      SCHWAB_APP_KEY: SCHWAB.appKey,
+      SCHWAB_APP_SECRET: '',
+      SCHWAB_REFRESH_TOKEN: undefined,
+    });
+    expect(schwabRun.status).toBe(2);
+    expect(schwabRun.stderr).toBe(
+      'scanfleet: --provider schwab: the environment lacks SCHWAB_APP_SECRET, SCHWAB_REFRESH_TOKEN (or set SCHWAB_SECRET_ID to a Secrets Manager secret holding them; docs/providers.md)\n',
+    );
+    expect(alpaca.requests.length + schwab.requests.length).toBe(asked);
   });
 
   it('reports an expired Schwab refresh token with what to do, and no secret in any output', async () => {

@@ -35,7 +35,7 @@ import type { TopSetupsView } from '../top-setups-report.js';
 import { FORMAT_OPTIONS, type OutputFormat, parseFormat } from './output-format.js';
 import { renderScanOutput } from './scan-output.js';
 import { computeScorecard } from './scorecard-command.js';
-import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
+import { type CommandIo, requireProviderCredentials, resolveSymbolSource } from './symbol-source.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
 export const SCAN_USAGE = `Usage: scanfleet scan [options]
@@ -73,6 +73,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
     io.stdout.write(`${SCAN_USAGE}\n`);
     return;
   }
+  requireProviderCredentials(args.provider, io.env);
   const started = performance.now();
   const showProgress = args.format === 'table' && io.stderr.isTTY === true;
   configureLocalEnvironment({ verbose: args.verbose });

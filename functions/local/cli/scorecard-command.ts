@@ -26,7 +26,7 @@ import type { MarketData } from '../../adapters/market-data/market-data.js';
 import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { ENV, settingsFrom } from '../../adapters/settings.js';
 import { renderScorecard } from '../scorecard-report.js';
-import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
+import { type CommandIo, requireProviderCredentials, resolveSymbolSource } from './symbol-source.js';
 import { FORMAT_OPTIONS, parseFormat } from './output-format.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
@@ -266,6 +266,7 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
   let card: Scorecard | null;
   try {
     const source = resolveSymbolSource(values);
+    requireProviderCredentials(source.provider, io.env);
     const options: ScorecardRunOptions = {
       ...source,
       env: io.env,
