@@ -158,6 +158,42 @@ describe('credentials', () => {
   });
 });
 
+describe('a batch that fails every delivery', () => {
+  it('is named on stderr with its own error, one line a batch (the logs only with --verbose), and exits 1', async () => {
+    // One symbol a batch: AAPL's and MSFT's fail on every delivery, each with its own answer; GE's is served.
+    yahoo.inject((r) => r.path.endsWith('/AAPL'), { kind: 'status', status: 400 }, Infinity);
+    yahoo.inject((r) => r.path.endsWith('/MSFT'), { kind: 'status', status: 422 }, Infinity);
+    try {
+      const args = ['scan', '--provider', 'yahoo', '--symbols', 'AAPL,MSFT,GE', '--as-of', '2024-03-08', '--json'];
+      const run = await runCliAsync(args, { ...env(), BATCH_SIZE: '1' });
+      expect(run.status).toBe(1);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^scanfleet: batch \d \(1 symbol\) failed every delivery: yahoo failed for all 1 symbols of the batch: chart AAPL: HTTP 400$/,
+          ),
+          expect.stringMatching(
+            /^scanfleet: batch \d \(1 symbol\) failed every delivery: yahoo failed for all 1 symbols of the batch: chart MSFT: HTTP 422$/,
+          ),
+        ]),
+      );
+      const { results } = JSON.parse(run.stdout) as Doc;
+      expect(results.map((r) => [r.symbol, r.status])).toEqual([
+        ['GE', 'ok'],
+        ['GE', 'ok'],
+        ['GE', 'ok'],
+      ]);
+      const verbose = await runCliAsync([...args, '--verbose'], { ...env(), BATCH_SIZE: '1' });
+      expect(verbose.status).toBe(1);
+      expect(verbose.stderr).toContain('"message":"batch failed"');
+    } finally {
+      yahoo.clearFaults();
+    }
+  });
+});
+
 describe('provider settings from the environment', () => {
   it('Yahoo asking for a session: the handshake goes to YAHOO_COOKIE_URL, and the scan finds what the CSV finds', async () => {
     const crumbed = await startYahooServer({ crumb: true });

@@ -76,7 +76,8 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
   requireProviderCredentials(args.provider, io.env);
   const started = performance.now();
   const showProgress = args.format === 'table' && io.stderr.isTTY === true;
-  configureLocalEnvironment({ verbose: args.verbose });
+  // The report names each failed batch and symbol in one line: the handlers' logs only with --verbose.
+  configureLocalEnvironment({ verbose: args.verbose, quiet: true });
   const store = args.dbPath === undefined ? undefined : await startEmbeddedStore({ path: args.dbPath });
   try {
     await scanAndReport(await withStoredLists(args, store), io, started, showProgress, store);
@@ -116,7 +117,7 @@ async function scanAndReport(
   if (showProgress) io.stderr.write('\r\u001b[2K');
   for (const { message, reason } of deadLetters) {
     io.stderr.write(
-      `scanfleet: batch ${message.batch} (${message.symbols.length} symbols) failed every delivery: ${reason}\n`,
+      `scanfleet: batch ${message.batch} (${message.symbols.length} symbol${message.symbols.length === 1 ? '' : 's'}) failed every delivery: ${reason}\n`,
     );
   }
   const asOf = runAsOf(run);
