@@ -14,7 +14,7 @@ export interface ScanOutput {
 }
 
 /** The CSV's first columns; the results' value keys follow, sorted. */
-export const CSV_COLUMNS = ['symbol', 'scanner', 'status', 'signal', 'barDate', 'partial', 'reason'] as const;
+const CSV_COLUMNS = ['symbol', 'scanner', 'status', 'signal', 'barDate', 'partial', 'reason'] as const;
 
 export function renderScanOutput(
   format: OutputFormat,
@@ -44,7 +44,7 @@ export function renderScanOutput(
 }
 
 /** A header row, then one row per result; an absent or null value is an empty field. */
-export function scanCsv(results: readonly ScanOutcome[]): string {
+function scanCsv(results: readonly ScanOutcome[]): string {
   const valueKeys = [...new Set(results.flatMap((r) => Object.keys(r.values ?? {})))].sort();
   const field = (value: unknown) => (value === null || value === undefined ? '' : String(value));
   return toCsv([
