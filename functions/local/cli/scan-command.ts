@@ -9,6 +9,7 @@ import {
   parseSignalNames,
   planScan,
   SCANNER_NAMES,
+  SCANNERS,
   type ScannerName,
 } from '../../core/scan/scanners.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
@@ -60,8 +61,8 @@ Options:
   --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_SCORE_HORIZON})
   --where SCANNER=SIGNAL,…
                           with --top: only symbols with all these signals, e.g. ttm-squeeze=squeeze_on,macd=bullish_cross
-  --signal LIST           only the results with these signals, comma-separated (e.g. fired_long,bullish_cross),
-                          from the chosen scanners' signals; the summary stays the whole run's
+  --signal LIST           only the results with these signals, comma-separated, from the chosen scanners':
+                          ${SCANNER_NAMES.flatMap((name) => SCANNERS[name].signals).join(', ')}; the summary stays the run's
   --format FORMAT         table (default), json (one JSON document) or csv (a header row, then one row per result)
   --json                  the same as --format json
   --verbose               show the handlers' structured logs on stderr
