@@ -18,6 +18,35 @@ function required(
   return Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, source[key] as string]));
 }
 
+/**
+ * Where each provider that needs credentials takes them: a Secrets Manager secret when its id is
+ * set, else these variables (field → variable).
+ */
+export const PROVIDER_CREDENTIALS = {
+  schwab: {
+    secretId: ENV.schwabSecretId,
+    variables: { appKey: ENV.schwabAppKey, appSecret: ENV.schwabAppSecret, refreshToken: ENV.schwabRefreshToken },
+  },
+  alpaca: {
+    secretId: ENV.alpacaSecretId,
+    variables: { keyId: ENV.alpacaKeyId, secretKey: ENV.alpacaSecretKey },
+  },
+} as const;
+
+/**
+ * The credential variables `env` lacks (unset or empty) for a provider, checked before any
+ * request: none when the provider needs no credentials or a secret id says where they live.
+ */
+export function missingCredentialVariables(
+  provider: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  if (!Object.hasOwn(PROVIDER_CREDENTIALS, provider)) return [];
+  const { secretId, variables } = PROVIDER_CREDENTIALS[provider as keyof typeof PROVIDER_CREDENTIALS];
+  if (env[secretId]) return [];
+  return Object.values(variables).filter((name) => !env[name]);
+}
+
 export interface CredentialSource<T> {
   readonly load: () => Promise<T>;
   /** Where they come from, for error messages: a secret id or variable names. */
@@ -59,7 +88,7 @@ export function schwabCredentials(
           [ENV.schwabAppSecret]: settings.schwabAppSecret,
           [ENV.schwabRefreshToken]: settings.schwabRefreshToken,
         },
-        { appKey: ENV.schwabAppKey, appSecret: ENV.schwabAppSecret, refreshToken: ENV.schwabRefreshToken },
+        PROVIDER_CREDENTIALS.schwab.variables,
         'the environment',
       ) as unknown as SchwabCredentials,
   };
@@ -89,7 +118,7 @@ export function alpacaCredentials(
     load: async () =>
       required(
         { [ENV.alpacaKeyId]: settings.alpacaKeyId, [ENV.alpacaSecretKey]: settings.alpacaSecretKey },
-        { keyId: ENV.alpacaKeyId, secretKey: ENV.alpacaSecretKey },
+        PROVIDER_CREDENTIALS.alpaca.variables,
         'the environment',
       ) as unknown as AlpacaCredentials,
   };

@@ -10,6 +10,7 @@ import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
 import type { StoredOutcome } from '../adapters/store/result-store.js';
 import { openStores } from '../adapters/store/stores.js';
 import type { RunRecord } from '../core/run/run-record.js';
+import type { WorkerStores } from '../scan-batch/handler.js';
 import { type EmbeddedStore, startEmbeddedStore } from './embedded-store.js';
 import { InProcessQueue } from './in-process-queue.js';
 import { localLambdaContext } from './lambda-context.js';
@@ -98,10 +99,16 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
       localLambdaContext('dispatch'),
     );
 
-    const scanDeps = scanBatchDeps(settings, {
+    const workerDeps = scanBatchDeps(settings, {
       ...(options.marketData && { marketData: options.marketData }),
       ...(options.postLimits && { postLimits: options.postLimits }),
     });
+    // The run keeps only the last failed batch's error: each batch's own is noted here for the report.
+    const batchErrors = new Map<number, string>();
+    const scanDeps = {
+      ...workerDeps,
+      stores: { ...workerDeps.stores, runs: notingBatchFailures(workerDeps.stores.runs, batchErrors) },
+    };
     const scanBatch = createScanBatchHandler(() => scanDeps);
     let symbolsDone = 0;
     const dead = await deliverMessages(
@@ -116,11 +123,10 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
         },
       },
     );
-    const lastError = dead.length > 0 ? (await scanDeps.stores.runs.getRun(runId))?.lastBatchError : undefined;
-    const deadLetters = dead.map(({ body }) => ({
-      message: JSON.parse(body) as ScanMessage,
-      reason: lastError ?? 'failed every delivery',
-    }));
+    const deadLetters = dead.map(({ body }) => {
+      const message = JSON.parse(body) as ScanMessage;
+      return { message, reason: batchErrors.get(message.batch) ?? 'failed every delivery' };
+    });
 
     const { runs, results } = openStores(client, { tableName: store.tableName });
     const run = await runs.getRun(runId);
@@ -141,6 +147,20 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<L
     client.destroy();
     if (!options.store) await store.close();
   }
+}
+
+/**
+ * The worker's run store, noting each batch's error as the worker records its last delivery's
+ * failure on the run (every other call goes to the store itself, through the prototype).
+ */
+function notingBatchFailures(runs: WorkerStores['runs'], errors: Map<number, string>): WorkerStores['runs'] {
+  const noting = Object.create(runs) as WorkerStores['runs'];
+  return Object.assign(noting, {
+    recordBatchFailure: (runId: string, batch: number, reason: string) => {
+      errors.set(batch, reason);
+      return runs.recordBatchFailure(runId, batch, reason);
+    },
+  });
 }
 
 /** The handlers' settings for a local run: the run's own over `env`, on the given store. */
@@ -166,14 +186,15 @@ export function localSettings(
 }
 
 /**
- * Locally: handler logs at WARN (INFO when verbose), no EMF metrics, and no warning that the AWS
+ * Locally: handler logs at WARN (INFO when verbose; none when quiet, for a command that reports
+ * each failure itself in one line), no EMF metrics, and no warning that the AWS
  * SDK will want Node 22 (the deployed runtime is newer). The handlers' telemetry and the AWS SDK
  * read these from the process's environment themselves: the only variables the local runtime
  * writes (the handlers' own settings are passed as a record).
  */
-export function configureLocalEnvironment(options: { verbose?: boolean } = {}): void {
+export function configureLocalEnvironment(options: { verbose?: boolean; quiet?: boolean } = {}): void {
   if (options.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_LOG_LEVEL ??= options.quiet ? 'SILENT' : 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }

@@ -16,6 +16,14 @@ export interface ScanReport {
   readonly summary: RunSummary;
   /** Raw rows dropped or reordered by the row rules, summed over all symbols. */
   readonly dataIssues: RowIssueCounts;
+  /** --signal: only these signals' rows are shown; the summary and the problems stay the run's. */
+  readonly shownSignals?: readonly string[];
+}
+
+/** The outcomes a report shows: all of them, or with --signal those with one of its signals. */
+export function shownOutcomes(report: ScanReport): readonly ScanOutcome[] {
+  const shown = report.shownSignals;
+  return shown ? report.outcomes.filter((o) => o.signal !== null && shown.includes(o.signal)) : report.outcomes;
 }
 
 export interface ReportStyle {
@@ -65,9 +73,14 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
   const paint = painter(style.color);
   const sections: string[] = [];
   const scanners = Object.keys(report.summary.signals) as ScannerName[];
-  for (const name of scanners) {
+  const shown = shownOutcomes(report);
+  // With --signal, only the scanners that give one of its signals have a table.
+  const tabled = scanners.filter((name) =>
+    (SCANNERS[name].signals as readonly string[]).some((signal) => report.shownSignals?.includes(signal) ?? true),
+  );
+  for (const name of tabled) {
     const scanner = SCANNERS[name];
-    const rows = report.outcomes
+    const rows = shown
       .filter((o): o is Row => o.scanner === name && o.signal !== null)
       .sort(
         (a, b) =>

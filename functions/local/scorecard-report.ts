@@ -1,5 +1,6 @@
 import { scorecardReading } from '../core/scorecard/reading.js';
-import type { Scorecard } from '../core/scorecard/scorecard.js';
+import type { Scorecard, ScorecardRow } from '../core/scorecard/scorecard.js';
+import { toCsv } from './csv.js';
 import { type Column, renderTable } from './text-table.js';
 
 /** The figures of one horizon's column group; null where there is nothing to show. */
@@ -21,6 +22,23 @@ interface Line {
  * The human scorecard: one row per scanner × signal and the baseline last, a column group per
  * horizon (n, mean %, median %, hit %, excess %), then the reading.
  */
+const CSV_COLUMNS: readonly (keyof ScorecardRow)[] = [
+  'scanner',
+  'signal',
+  'horizon',
+  'count',
+  'missing',
+  'meanReturnPct',
+  'medianReturnPct',
+  'hitRatePct',
+  'excessReturnPct',
+];
+
+/** `scorecard --format csv`: a header row, then the JSON's rows (one per scanner, signal and horizon); null is an empty field. */
+export function scorecardCsv(card: Pick<Scorecard, 'rows'>): string {
+  return toCsv([CSV_COLUMNS, ...card.rows.map((row) => CSV_COLUMNS.map((column) => String(row[column] ?? '')))]);
+}
+
 export function renderScorecard(card: Scorecard): string {
   const bySignal = new Map<string, Line>();
   for (const row of card.rows) {

@@ -1,6 +1,8 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alpacaCredentials, schwabCredentials } from '../../functions/adapters/secrets.js';
 import { runCliAsync } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import {
   FAKE_ALPACA as ALPACA,
   FAKE_SCHWAB as SCHWAB,
@@ -76,15 +78,33 @@ describe.each(['yahoo', 'alpaca', 'schwab'])('scanfleet scan --provider %s', (pr
 });
 
 describe('credentials', () => {
-  it('names the missing variables, never values, when credentials are absent', async () => {
-    const run = await runCliAsync([...ARGS, '--provider', 'alpaca'], {
+  it('names the missing variables, never values, in one line before any request or run (exit 2)', async () => {
+    const asked = alpaca.requests.length + schwab.requests.length;
+    const db = tempDir('no-keys');
+    const alpacaRun = await runCliAsync([...ARGS, '--provider', 'alpaca', '--db', db], {
       ALPACA_DATA_URL: alpaca.url,
       ALPACA_KEY_ID: ALPACA.keyId,
       ALPACA_SECRET_KEY: '',
     });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('the environment lacks ALPACA_SECRET_KEY');
-    expect(run.stderr).not.toContain(ALPACA.keyId);
+    expect(alpacaRun).toEqual({
+      status: 2,
+      stdout: '',
+      stderr:
+        'scanfleet: --provider alpaca: the environment lacks ALPACA_SECRET_KEY (or set ALPACA_SECRET_ID to a Secrets Manager secret holding them; docs/providers.md)\n',
+    });
+    // No store was started under --db: no run was created.
+    expect(readdirSync(db)).toEqual([]);
+    const schwabRun = await runCliAsync([...ARGS, '--provider', 'schwab'], {
+      SCHWAB_BASE_URL: schwab.url,
+      SCHWAB_APP_KEY: SCHWAB.appKey,
+      SCHWAB_APP_SECRET: '',
+      SCHWAB_REFRESH_TOKEN: undefined,
+    });
+    expect(schwabRun.status).toBe(2);
+    expect(schwabRun.stderr).toBe(
+      'scanfleet: --provider schwab: the environment lacks SCHWAB_APP_SECRET, SCHWAB_REFRESH_TOKEN (or set SCHWAB_SECRET_ID to a Secrets Manager secret holding them; docs/providers.md)\n',
+    );
+    expect(alpaca.requests.length + schwab.requests.length).toBe(asked);
   });
 
   it('reports an expired Schwab refresh token with what to do, and no secret in any output', async () => {
@@ -134,6 +154,42 @@ describe('credentials', () => {
       ]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('a batch that fails every delivery', () => {
+  it('is named on stderr with its own error, one line a batch (the logs only with --verbose), and exits 1', async () => {
+    // One symbol a batch: AAPL's and MSFT's fail on every delivery, each with its own answer; GE's is served.
+    yahoo.inject((r) => r.path.endsWith('/AAPL'), { kind: 'status', status: 400 }, Infinity);
+    yahoo.inject((r) => r.path.endsWith('/MSFT'), { kind: 'status', status: 422 }, Infinity);
+    try {
+      const args = ['scan', '--provider', 'yahoo', '--symbols', 'AAPL,MSFT,GE', '--as-of', '2024-03-08', '--json'];
+      const run = await runCliAsync(args, { ...env(), BATCH_SIZE: '1' });
+      expect(run.status).toBe(1);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^scanfleet: batch \d \(1 symbol\) failed every delivery: yahoo failed for all 1 symbols of the batch: chart AAPL: HTTP 400$/,
+          ),
+          expect.stringMatching(
+            /^scanfleet: batch \d \(1 symbol\) failed every delivery: yahoo failed for all 1 symbols of the batch: chart MSFT: HTTP 422$/,
+          ),
+        ]),
+      );
+      const { results } = JSON.parse(run.stdout) as Doc;
+      expect(results.map((r) => [r.symbol, r.status])).toEqual([
+        ['GE', 'ok'],
+        ['GE', 'ok'],
+        ['GE', 'ok'],
+      ]);
+      const verbose = await runCliAsync([...args, '--verbose'], { ...env(), BATCH_SIZE: '1' });
+      expect(verbose.status).toBe(1);
+      expect(verbose.stderr).toContain('"message":"batch failed"');
+    } finally {
+      yahoo.clearFaults();
     }
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { parseCsv } from '../helpers/csv.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 interface Result {
@@ -192,6 +193,87 @@ describe('scanfleet scan --now over the bundled files', () => {
   });
 });
 
+describe('scanfleet scan --format csv', () => {
+  const args = ['scan', '--symbols', 'ARM,KVUE,ZZZZ', '--as-of', '2023-10-05'];
+  const csv = runCli([...args, '--format', 'csv']);
+  const json = runCli([...args, '--format', 'json']);
+  const { results } = JSON.parse(json.stdout) as { results: Result[] };
+  const [header, ...rows] = parseCsv(csv.stdout);
+
+  it('prints only CSV on stdout: a header row, then one row per result, as the JSON results', () => {
+    expect(csv.status).toBe(0);
+    expect(csv.stderr).toBe('');
+    expect(csv.stdout.endsWith('\r\n')).toBe(true);
+    const valueKeys = [...new Set(results.flatMap((r) => Object.keys(r.values ?? {})))].sort();
+    expect(valueKeys).toContain('histogram');
+    expect(header).toEqual(['symbol', 'scanner', 'status', 'signal', 'barDate', 'partial', 'reason', ...valueKeys]);
+    expect(rows).toHaveLength(9);
+    const field = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+    expect(rows).toEqual(
+      results.map((r) => [
+        r.symbol,
+        r.scanner,
+        r.status,
+        field(r.signal),
+        field(r.barDate),
+        field(r.partial),
+        field(r.reason),
+        ...valueKeys.map((key) => field(r.values?.[key])),
+      ]),
+    );
+  });
+
+  it('quotes a field with a comma and leaves absent values empty', () => {
+    expect(csv.stdout).toContain(
+      '\r\nARM,macd,insufficient_data,,2023-10-05,false,"16 bars, macd needs at least 35",,',
+    );
+    const kvue = rows.find((r) => r[0] === 'KVUE' && r[1] === 'macd') as string[];
+    expect(kvue.slice(0, 6)).toEqual(['KVUE', 'macd', 'ok', '', '2023-10-05', 'false']);
+    expect(Number(kvue[header.indexOf('price')])).toBe(results.find((r) => r.symbol === 'KVUE')?.values?.price);
+    // A macd row has no squeeze values: empty fields, not "null".
+    expect(kvue[header.indexOf('momentum')]).toBe('');
+  });
+
+  it('--json is --format json', () => {
+    const alias = JSON.parse(runCli([...args, '--json']).stdout) as Record<string, unknown>;
+    const { runId: _a, ...withoutId } = alias;
+    const { runId: _b, ...formatWithoutId } = JSON.parse(json.stdout) as Record<string, unknown>;
+    expect(withoutId).toEqual(formatWithoutId);
+  });
+});
+
+describe('scanfleet scan --signal', () => {
+  const args = ['scan', '--symbols', 'GE,MDB,AAPL,NVDA,ARM', '--as-of', '2024-03-08'];
+
+  it('prints only the results with those signals; the summary counts the whole run', () => {
+    const all = JSON.parse(runCli([...args, '--json']).stdout) as { results: Result[]; summary: unknown };
+    const run = runCli([...args, '--json', '--signal', 'buy,sell,fired_long']);
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as { results: Result[]; summary: { signals: Record<string, unknown> } };
+    expect(doc.results.map((r) => [r.symbol, r.scanner, r.signal])).toEqual([
+      ['GE', 'vpb', 'buy'],
+      ['MDB', 'vpb', 'sell'],
+    ]);
+    expect(doc.results).toEqual(all.results.filter((r) => ['buy', 'sell', 'fired_long'].includes(r.signal ?? '')));
+    expect(doc.summary).toEqual(all.summary);
+    expect(doc.summary.signals['ttm-squeeze']).toEqual({ squeeze_on: 1 });
+  });
+
+  it('narrows the tables and the CSV rows alike', () => {
+    const tables = runCli([...args, '--signal', 'sell']);
+    expect(tables.status).toBe(0);
+    expect(tables.stdout).not.toMatch(/^macd — /m);
+    expect(tables.stdout).not.toMatch(/^ttm-squeeze — /m);
+    expect(tables.stdout).toMatch(/^vpb — .*: 1 signal$/m);
+    expect(tables.stdout).toMatch(/^MDB\s+sell\s+383\.42/m);
+    expect(tables.stdout).not.toMatch(/^GE\s+buy/m);
+    // The run's summary line: its signals, not the filter's.
+    expect(tables.stdout).toMatch(/signals: macd \d+.*, ttm-squeeze 1 \(1 squeeze_on\), vpb 2 \(1 buy, 1 sell\)/);
+    const rows = parseCsv(runCli([...args, '--format', 'csv', '--signal', 'squeeze_on']).stdout);
+    expect(rows.slice(1).map((r) => r.slice(0, 4))).toEqual([['ARM', 'ttm-squeeze', 'ok', 'squeeze_on']]);
+  });
+});
+
 describe('scanfleet scan with bad arguments', () => {
   const cases: [string, string[], RegExp][] = [
     [
@@ -232,6 +314,23 @@ describe('scanfleet scan with bad arguments', () => {
       'a lookback shorter than the scanners need',
       ['--lookback', '20'],
       /^scanfleet: --lookback 20 is too short: these scanners and the breadth line's 50-day average need at least 50 bars$/,
+    ],
+    ['an unknown format', ['--format', 'xml'], /^scanfleet: --format must be one of table, json, csv, got "xml"$/],
+    [
+      '--json with another format',
+      ['--json', '--format', 'csv'],
+      /^scanfleet: --json is --format json: give one of --json and --format csv$/,
+    ],
+    ['--top as CSV', ['--top', '5', '--format', 'csv'], /^scanfleet: --top prints a table or JSON, not CSV/],
+    [
+      'an unknown signal',
+      ['--signal', 'fired_long,moon'],
+      /^scanfleet: unknown signal "moon"; choose from bullish_cross, bearish_cross, squeeze_on, fired_long, fired_short, buy, sell$/,
+    ],
+    [
+      'a signal of a scanner not in the scan',
+      ['--scanners', 'vpb', '--signal', 'squeeze_on'],
+      /^scanfleet: --signal: "squeeze_on" is a ttm-squeeze signal, and ttm-squeeze is not among the scanners of this scan; choose from buy, sell$/,
     ],
     [
       'an instant without its zone',

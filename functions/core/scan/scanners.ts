@@ -45,6 +45,31 @@ export function parseScannerNames(list: string, parameter = 'scanners'): Scanner
   return [...new Set(names as ScannerName[])];
 }
 
+/**
+ * Parses "fired_long,buy" against the signals the given scanners define (order kept, duplicates
+ * dropped); a name none of them gives is a ValidationError naming the ones they do.
+ */
+export function parseSignalNames(list: string, scanners: readonly ScannerName[], parameter = 'signals'): string[] {
+  const valid = scanners.flatMap((name): readonly string[] => SCANNERS[name].signals);
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  if (names.length === 0)
+    throw new ValidationError(parameter, `${parameter} is empty; choose from ${valid.join(', ')}`);
+  for (const name of names) {
+    if (valid.includes(name)) continue;
+    const owner = SCANNER_NAMES.find((scanner) => (SCANNERS[scanner].signals as readonly string[]).includes(name));
+    throw new ValidationError(
+      parameter,
+      owner
+        ? `${parameter}: "${name}" is a ${owner} signal, and ${owner} is not among the scanners of this scan; choose from ${valid.join(', ')}`
+        : `unknown signal "${name}"; choose from ${valid.join(', ')}`,
+    );
+  }
+  return [...new Set(names)];
+}
+
 export interface PlannedScanner {
   readonly name: ScannerName;
   readonly scanner: Scanner;

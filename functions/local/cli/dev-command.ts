@@ -4,7 +4,7 @@ import { tokenOfSecret } from '../../api/bearer-auth.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { startLocalStack } from '../local-stack.js';
 import { parseScanArgs, pipelineOptions, SCAN_USAGE } from './scan-command.js';
-import type { CommandIo } from './symbol-source.js';
+import { type CommandIo, requireProviderCredentials } from './symbol-source.js';
 import { CommandFailure, UsageError } from './usage-error.js';
 
 /** The variable `dev --auth` takes its token from; without it a random one is made and printed. */
@@ -46,8 +46,11 @@ export async function devCommand(argv: readonly string[], io: CommandIo): Promis
     }
   }
   const args = parseScanArgs(rest);
-  if (args.json) throw new UsageError('--json is for scanfleet scan; dev serves the results over HTTP');
+  if (args.format !== 'table')
+    throw new UsageError('--format and --json are for scanfleet scan; dev serves the results over HTTP');
+  if (args.signals) throw new UsageError('--signal is for scanfleet scan; dev serves the results over HTTP');
   if (args.top) throw new UsageError('--top is for scanfleet scan; dev serves the results over HTTP');
+  requireProviderCredentials(args.provider, io.env);
   const token = auth ? devToken(io.env) : undefined;
   configureLocalEnvironment({ verbose: args.verbose });
   // Checked before the scan: a port in use would otherwise fail only once the scan has run.

@@ -6,8 +6,9 @@ import {
   isDiscordPermission,
 } from '../../core/discord/interaction-context.js';
 import { DISCORD_API_URL, DiscordClient } from '../../adapters/discord/discord-client.js';
+import { ProviderError } from '../../core/errors.js';
 import type { CommandIo } from './symbol-source.js';
-import { UsageError } from './usage-error.js';
+import { CommandFailure, UsageError } from './usage-error.js';
 
 const COMMANDS = discordCommands();
 /** The commands the admin permission gates (Discord shows them to its holders by default). */
@@ -68,9 +69,13 @@ export async function discordCommand(argv: readonly string[], io: CommandIo): Pr
   const base = (io.env.DISCORD_API_URL ?? DISCORD_API_URL).replace(/\/$/, '');
   const url = `${base}/applications/${applicationId}${guild ? `/guilds/${guild}` : ''}/commands`;
   // PUT replaces the whole set: commands removed here disappear from Discord too.
-  const registered = (await new DiscordClient().send(url, 'PUT', discordCommands(permission), 'command registration', {
-    authorization: `Bot ${token}`,
-  })) as { name: string }[];
+  const registered = (await new DiscordClient()
+    .send(url, 'PUT', discordCommands(permission), 'command registration', { authorization: `Bot ${token}` })
+    .catch((error: unknown) => {
+      // Discord down, unreachable or refusing the token: one line, exit 1.
+      if (error instanceof ProviderError) throw new CommandFailure(`Discord: ${error.message}`, { cause: error });
+      throw error;
+    })) as { name: string }[];
   io.stdout.write(
     `Registered ${registered.length} commands ${guild ? `in server ${guild}` : 'globally (they may take up to an hour to appear)'}: ${registered.map((c) => `/${c.name}`).join(', ')}; /subscribe, /unsubscribe, /scan-now, /pause, /resume and /watch add|remove for members with ${DISCORD_PERMISSIONS[permission].label}\n`,
   );

@@ -5,6 +5,7 @@ import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js
 import { renderTable } from '../text-table.js';
 import { parseNowOption, watchlistNameOf } from './scan-command.js';
 import { BUNDLED_DATA_DIR, type CommandIo, readWatchlist, resolveDataDir } from './symbol-source.js';
+import { FORMAT_OPTIONS, parseFormat } from './output-format.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
 export const REPLAY_USAGE = `Usage: scanfleet replay --from YYYY-MM-DD --to YYYY-MM-DD [options]
@@ -22,7 +23,8 @@ Options:
                           are not replayed (default: the real clock)
   --data DIR              directory of <SYMBOL>.csv files (default: the bundled data set)
   --watchlist FILE        symbols, one a line (default: watchlist.txt in the data directory)
-  --json                  print one JSON document instead of tables
+  --format FORMAT         table (default) or json (one JSON document)
+  --json                  the same as --format json
   -h, --help              show this help`;
 
 export async function replayCommand(argv: readonly string[], io: CommandIo): Promise<void> {
@@ -34,13 +36,14 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
     now: { type: 'string' },
     data: { type: 'string' },
     watchlist: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...FORMAT_OPTIONS,
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     io.stdout.write(`${REPLAY_USAGE}\n`);
     return;
   }
+  const format = parseFormat(values, ['table', 'json']);
   if (values.from === undefined || values.to === undefined)
     throw new UsageError('replay needs --from YYYY-MM-DD and --to YYYY-MM-DD');
   let symbols: string[];
@@ -55,7 +58,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   const everyMinutes = values.every === undefined ? undefined : parseEvery(values.every);
   const now = values.now === undefined ? new Date() : parseNowOption(values.now);
   const dataDir = resolveDataDir(values.data);
-  const progress = !values.json && io.stderr.isTTY === true;
+  const progress = format === 'table' && io.stderr.isTTY === true;
   let report: ReplayReport;
   try {
     report = await replay({
@@ -78,7 +81,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   }
   if (progress) io.stderr.write('\r\u001b[2K');
   io.stdout.write(
-    values.json
+    format === 'json'
       ? `${JSON.stringify(report, null, 2)}\n`
       : renderReplay(report, symbols.length, dataDir === BUNDLED_DATA_DIR ? 'the bundled data' : dataDir),
   );

@@ -6,8 +6,10 @@ import {
   DEFAULT_LOOKBACK_BARS,
   type ParamOverrides,
   parseScannerNames,
+  parseSignalNames,
   planScan,
   SCANNER_NAMES,
+  SCANNERS,
   type ScannerName,
 } from '../../core/scan/scanners.js';
 import { newYorkDayOfMs, parseInstant } from '../../core/market/market-clock.js';
@@ -28,11 +30,13 @@ import { type EmbeddedStore, startEmbeddedStore } from '../embedded-store.js';
 import { createDocumentClient } from '../../adapters/store/dynamodb-client.js';
 import { openListStore } from '../../adapters/store/stores.js';
 import { ALL_LISTS } from '../../core/lists/watchlist-rules.js';
-import { renderScanReport, type ScanReport } from '../scan-report.js';
+import type { ScanReport } from '../scan-report.js';
 import { runAsOf, runSummaryOf } from '../../core/run/run-record.js';
-import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
+import type { TopSetupsView } from '../top-setups-report.js';
+import { FORMAT_OPTIONS, type OutputFormat, parseFormat } from './output-format.js';
+import { renderScanOutput } from './scan-output.js';
 import { computeScorecard } from './scorecard-command.js';
-import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
+import { type CommandIo, requireProviderCredentials, resolveSymbolSource } from './symbol-source.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
 export const SCAN_USAGE = `Usage: scanfleet scan [options]
@@ -57,7 +61,10 @@ Options:
   --horizon H             with --top: the scorecard's horizon, sessions in 1–${MAX_HORIZON} (default: ${DEFAULT_SCORE_HORIZON})
   --where SCANNER=SIGNAL,…
                           with --top: only symbols with all these signals, e.g. ttm-squeeze=squeeze_on,macd=bullish_cross
-  --json                  print one JSON document instead of tables
+  --signal LIST           only the results with these signals, comma-separated, from the chosen scanners':
+                          ${SCANNER_NAMES.flatMap((name) => SCANNERS[name].signals).join(', ')}; the summary stays the run's
+  --format FORMAT         table (default), json (one JSON document) or csv (a header row, then one row per result)
+  --json                  the same as --format json
   --verbose               show the handlers' structured logs on stderr
   -h, --help              show this help`;
 
@@ -67,9 +74,11 @@ export async function scanCommand(argv: readonly string[], io: CommandIo): Promi
     io.stdout.write(`${SCAN_USAGE}\n`);
     return;
   }
+  requireProviderCredentials(args.provider, io.env);
   const started = performance.now();
-  const showProgress = !args.json && io.stderr.isTTY === true;
-  configureLocalEnvironment({ verbose: args.verbose });
+  const showProgress = args.format === 'table' && io.stderr.isTTY === true;
+  // The report names each failed batch and symbol in one line: the handlers' logs only with --verbose.
+  configureLocalEnvironment({ verbose: args.verbose, quiet: true });
   const store = args.dbPath === undefined ? undefined : await startEmbeddedStore({ path: args.dbPath });
   try {
     await scanAndReport(await withStoredLists(args, store), io, started, showProgress, store);
@@ -109,7 +118,7 @@ async function scanAndReport(
   if (showProgress) io.stderr.write('\r\u001b[2K');
   for (const { message, reason } of deadLetters) {
     io.stderr.write(
-      `scanfleet: batch ${message.batch} (${message.symbols.length} symbols) failed every delivery: ${reason}\n`,
+      `scanfleet: batch ${message.batch} (${message.symbols.length} symbol${message.symbols.length === 1 ? '' : 's'}) failed every delivery: ${reason}\n`,
     );
   }
   const asOf = runAsOf(run);
@@ -120,6 +129,7 @@ async function scanAndReport(
     outcomes: outcomes.map(({ runId: _r, scheduledAt: _s, asOf: _a, ...outcome }) => outcome),
     summary: runSummaryOf(run),
     dataIssues: Object.fromEntries(Object.entries(run.dataIssues).filter(([, n]) => (n ?? 0) > 0)),
+    ...(args.signals && { shownSignals: args.signals }),
   };
   const top: TopSetupsView | undefined =
     args.top && asOf !== null
@@ -131,24 +141,9 @@ async function scanAndReport(
           ...(args.top.whereText !== undefined && { where: args.top.whereText }),
         }
       : undefined;
-  if (args.json) {
-    const document = {
-      runId: report.runId,
-      asOf: report.asOf,
-      symbols: report.symbols,
-      scanners: run.scanners,
-      results: report.outcomes,
-      summary: report.summary,
-      dataIssues: report.dataIssues,
-      ...(top && { top: top.setups }),
-    };
-    io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  } else {
-    const figures = { wallMs: performance.now() - started, peakRssBytes: peakRssBytes() };
-    const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
-    io.stdout.write(renderScanReport(report, figures, { color }));
-    if (top) io.stdout.write(`\n${renderTopSetups(top)}`);
-  }
+  const figures = { wallMs: performance.now() - started, peakRssBytes: peakRssBytes() };
+  const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+  io.stdout.write(renderScanOutput(args.format, { report, scanners: run.scanners, top }, figures, { color }));
   if (deadLetters.length > 0) process.exitCode = 1;
   if (outcomes.length > 0 && !outcomes.some((o) => o.status === 'ok')) {
     const failed = new Set(outcomes.filter((o) => o.status === 'error').map((o) => o.symbol)).size;
@@ -210,7 +205,9 @@ async function topSetups(
 
 export interface ScanArgs {
   readonly help: boolean;
-  readonly json: boolean;
+  readonly format: OutputFormat;
+  /** --signal: only the results with one of these signals are printed. */
+  readonly signals?: readonly string[];
   readonly verbose: boolean;
   readonly provider: ProviderName;
   readonly dataDir: string;
@@ -267,14 +264,15 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     horizon: { type: 'string' },
     where: { type: 'string' },
     db: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    signal: { type: 'string' },
+    ...FORMAT_OPTIONS,
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help)
     return {
       help: true,
-      json: false,
+      format: 'table',
       verbose: false,
       provider: 'csv',
       dataDir: '',
@@ -300,7 +298,11 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
         '--lookback',
         `--lookback ${lookback} is too short: these scanners and the breadth line's ${BREADTH_SMA_PERIOD}-day average need at least ${plan.lookback} bars`,
       );
+    const format = parseFormat(values, ['table', 'json', 'csv']);
     const top = parseTopOptions(values, names);
+    if (top && format === 'csv')
+      throw new UsageError('--top prints a table or JSON, not CSV: drop --top or --format csv');
+    const signals = values.signal === undefined ? undefined : parseSignalNames(values.signal, names, '--signal');
     const watchlistName =
       values.symbols !== undefined
         ? 'symbols'
@@ -311,7 +313,8 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs {
     return {
       listsFromStore: dbPath !== undefined && values.symbols === undefined && values.watchlist === undefined,
       help: false,
-      json: values.json,
+      format,
+      ...(signals && { signals }),
       verbose: values.verbose,
       provider,
       dataDir,

@@ -25,8 +25,9 @@ import { createMarketData } from '../../adapters/market-data/create-market-data.
 import type { MarketData } from '../../adapters/market-data/market-data.js';
 import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { ENV, settingsFrom } from '../../adapters/settings.js';
-import { renderScorecard } from '../scorecard-report.js';
-import { type CommandIo, resolveSymbolSource } from './symbol-source.js';
+import { renderScorecard, scorecardCsv } from '../scorecard-report.js';
+import { type CommandIo, requireProviderCredentials, resolveSymbolSource } from './symbol-source.js';
+import { FORMAT_OPTIONS, parseFormat } from './output-format.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
 /** Bars asked of a network provider: twenty years of sessions (a provider's longer history is cut there). */
@@ -48,7 +49,8 @@ Options:
   --to YYYY-MM-DD         last session counted (default: the last of the data); returns may end after it
   --horizons LIST         sessions after the signal, whole numbers in 1–${MAX_HORIZON} (default: ${DEFAULT_HORIZONS.join(',')})
   --scanners LIST         comma-separated, from ${SCANNER_NAMES.join(', ')} (default: all)
-  --json                  print one JSON document instead of the table
+  --format FORMAT         table (default), json (one JSON document) or csv (a header row, then the JSON's rows)
+  --json                  the same as --format json
   --backfill              record the scorecard into a live store instead (docs/scorecard.md#the-live-scorecard):
                           each counted session with its observations and every forward return, so a new
                           deployment starts with the history's evidence; run again, it adds nothing twice.
@@ -244,7 +246,7 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
     to: { type: 'string' },
     horizons: { type: 'string' },
     scanners: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...FORMAT_OPTIONS,
     backfill: { type: 'boolean', default: false },
     table: { type: 'string' },
     db: { type: 'string' },
@@ -254,6 +256,9 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
     io.stdout.write(`${SCORECARD_USAGE}\n`);
     return;
   }
+  const format = parseFormat(values, ['table', 'json', 'csv']);
+  if (values.backfill && format === 'csv')
+    throw new UsageError('--backfill prints its summary before the scorecard: give --format table or json');
   if (values.backfill && (values.table === undefined) === (values.db === undefined))
     throw new UsageError("--backfill needs one of --table NAME (a deployed stack's table) or --db DIR (a local store)");
   if (!values.backfill && (values.table !== undefined || values.db !== undefined))
@@ -263,6 +268,7 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
   let card: Scorecard | null;
   try {
     const source = resolveSymbolSource(values);
+    requireProviderCredentials(source.provider, io.env);
     const options: ScorecardRunOptions = {
       ...source,
       env: io.env,
@@ -286,5 +292,11 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
     throw error;
   }
   if (card === null) return;
-  io.stdout.write(values.json ? `${JSON.stringify(card, null, 2)}\n` : renderScorecard(card));
+  io.stdout.write(
+    format === 'json'
+      ? `${JSON.stringify(card, null, 2)}\n`
+      : format === 'csv'
+        ? scorecardCsv(card)
+        : renderScorecard(card),
+  );
 }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWatchlist } from '../../core/scan/symbols.js';
 import { isProviderName, PROVIDERS, type ProviderName } from '../../adapters/market-data/providers.js';
+import { missingCredentialVariables, PROVIDER_CREDENTIALS } from '../../adapters/secrets.js';
 import { UsageError } from './usage-error.js';
 
 export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/daily', import.meta.url));
@@ -42,6 +43,19 @@ export function resolveSymbolSource(values: {
       ? parseWatchlist(values.symbols, '--symbols')
       : readWatchlist(values.watchlist, dataDir);
   return { provider, dataDir, symbols };
+}
+
+/**
+ * A provider's credentials, checked before a run is created or a request made: the variables the
+ * environment lacks are a UsageError naming them.
+ */
+export function requireProviderCredentials(provider: string, env: NodeJS.ProcessEnv): void {
+  const missing = missingCredentialVariables(provider, env);
+  if (missing.length === 0) return;
+  const { secretId } = PROVIDER_CREDENTIALS[provider as keyof typeof PROVIDER_CREDENTIALS];
+  throw new UsageError(
+    `--provider ${provider}: the environment lacks ${missing.join(', ')} (or set ${secretId} to a Secrets Manager secret holding them; docs/providers.md)`,
+  );
 }
 
 /** --data: an existing directory (default: the bundled data set). */

@@ -12,7 +12,7 @@ import { watchlistChanges, type WatchlistChanges } from '../../lists-writer/watc
 import { startEmbeddedStore } from '../embedded-store.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { renderTable } from '../text-table.js';
-import { type CommandIo, resolveDataDir } from './symbol-source.js';
+import { type CommandIo, requireProviderCredentials, resolveDataDir } from './symbol-source.js';
 import { CommandFailure, UsageError } from './usage-error.js';
 import { isProviderName, PROVIDERS } from '../../adapters/market-data/providers.js';
 
@@ -51,6 +51,7 @@ export async function watchlistCommand(argv: readonly string[], io: CommandIo): 
     io.stdout.write(`${WATCHLIST_USAGE}\n`);
     return;
   }
+  if (args.action === 'add' || args.action === 'import') requireProviderCredentials(args.provider, io.env);
   configureLocalEnvironment();
   const settings = settingsFrom({
     ...io.env,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitIntoBatches } from '../../../functions/core/run/batching.js';
 import { ValidationError } from '../../../functions/core/errors.js';
-import { parseScannerNames, planScan } from '../../../functions/core/scan/scanners.js';
+import { parseScannerNames, parseSignalNames, planScan } from '../../../functions/core/scan/scanners.js';
 import { parseWatchlist, requireSymbol } from '../../../functions/core/scan/symbols.js';
 import { isoDay, isWeekend, parseIsoDay, requireIsoDay } from '../../../functions/core/market/trading-day.js';
 
@@ -51,6 +51,20 @@ describe('scanner selection and batching', () => {
       'unknown scanner "rsi"; choose from macd, ttm-squeeze, vpb',
     );
     expect(() => parseScannerNames(' , ', '--scanners')).toThrow('--scanners is empty');
+  });
+
+  it('parses signal lists against the chosen scanners’ definitions and names the valid ones', () => {
+    expect(parseSignalNames('fired_long, buy,fired_long', ['macd', 'ttm-squeeze', 'vpb'])).toEqual([
+      'fired_long',
+      'buy',
+    ]);
+    expect(() => parseSignalNames('fired_long,rocket', ['macd', 'ttm-squeeze', 'vpb'], '--signal')).toThrow(
+      'unknown signal "rocket"; choose from bullish_cross, bearish_cross, squeeze_on, fired_long, fired_short, buy, sell',
+    );
+    expect(() => parseSignalNames('squeeze_on', ['macd'], '--signal')).toThrow(
+      '--signal: "squeeze_on" is a ttm-squeeze signal, and ttm-squeeze is not among the scanners of this scan; choose from bullish_cross, bearish_cross',
+    );
+    expect(() => parseSignalNames(' , ', ['vpb'], '--signal')).toThrow('--signal is empty; choose from buy, sell');
   });
 
   it('fetches at least what the hungriest scanner and the 50-day breadth need', () => {
