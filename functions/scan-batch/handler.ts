@@ -27,7 +27,7 @@ import { coldStartTracker, createTelemetry, invocationFigures } from '../adapter
 import { injectLambdaContext } from '../adapters/telemetry/logger.js';
 import { logMetrics, MetricUnit } from '../adapters/telemetry/metrics.js';
 import { createDocumentClient } from '../adapters/store/dynamodb-client.js';
-import { openStores, type Stores } from '../adapters/store/stores.js';
+import { openWorkerStores, type Stores } from '../adapters/store/stores.js';
 import { environmentSettings, required, type Settings } from '../adapters/settings.js';
 import type { RunRecord } from '../core/run/run-record.js';
 import { type EventRecorder, recordEvents, type ScannedSymbol } from './record-events.js';
@@ -393,7 +393,7 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
   const { webhookUrl, operatorWebhookUrl } = discordSettings(settings);
   const webhooks = { webhookUrl, operatorWebhookUrl };
   return {
-    stores: openStores(client, {
+    stores: openWorkerStores(client, {
       tableName: required(settings, 'tableName'),
       retention: {
         resultsDays: settings.resultsTtlDays,

@@ -16,65 +16,16 @@ import type { Page } from './cursor.js';
 import { type Table, unlessConditionFails, withoutKeys } from './table.js';
 import { ITEM_TYPES, KEYS, runOrder } from './table-schema.js';
 
-/** Runs that dispatch creates, batches count into and the last batch completes; each read is consistent. */
-export class RunStore {
+/**
+ * A run's progress: what the worker reads and writes — its record, its symbols and lists, the
+ * batches counted in, its alerts, its end. Each read is consistent. Apart from RunStore so that
+ * the worker's bundle carries none of creating and listing runs.
+ */
+export class RunProgress {
   constructor(
-    private readonly table: Table,
-    private readonly retentionDays: number,
+    protected readonly table: Table,
+    protected readonly retentionDays: number,
   ) {}
-
-  /**
-   * Creates the run unless it exists; either way returns the stored record. Its symbol list goes
-   * first, to an item of its own, then the run; each is written only if absent. So a run is never
-   * without its list, a retry after a crash between the two writes the run, and a run created
-   * again keeps the list it was created with.
-   */
-  async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
-    const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
-    await unlessConditionFails(
-      this.table.client.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            ...KEYS.runSymbols(run.runId),
-            type: ITEM_TYPES.runSymbols,
-            runId: run.runId,
-            symbols: [...run.symbols],
-            ...(run.lists && { lists: listIndexes(run.symbols, run.lists) }),
-            expiresAt: record.expiresAt,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    if (await this.putNew(record)) return { created: true, run: record };
-    const existing = await this.getRun(run.runId);
-    if (!existing) throw new StoreError(`run ${run.runId} exists but has expired; use a new schedule time`);
-    return { created: false, run: existing };
-  }
-
-  /** Writes a run record unless its run exists; true when written. Sets are written by the batches (ADD). */
-  private async putNew(record: RunRecord): Promise<boolean> {
-    return (
-      (await unlessConditionFails(
-        this.table.client.send(
-          new PutCommand({
-            TableName: this.table.name,
-            Item: {
-              ...KEYS.run(record.runId),
-              ...KEYS.runIndex(record.scheduledAt, record.runId),
-              type: ITEM_TYPES.run,
-              ...record,
-              doneBatches: undefined,
-              failedBatches: undefined,
-              barDates: undefined,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      )) !== undefined
-    );
-  }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const item = await this.table.get(KEYS.run(runId));
@@ -258,6 +209,62 @@ export class RunStore {
           },
         }),
       ),
+    );
+  }
+}
+
+/** Runs that dispatch creates, batches count into and the last batch completes; listed newest first. */
+export class RunStore extends RunProgress {
+  /**
+   * Creates the run unless it exists; either way returns the stored record. Its symbol list goes
+   * first, to an item of its own, then the run; each is written only if absent. So a run is never
+   * without its list, a retry after a crash between the two writes the run, and a run created
+   * again keeps the list it was created with.
+   */
+  async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    const record = initialRunRecord(run, this.table.expiry(this.retentionDays));
+    await unlessConditionFails(
+      this.table.client.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...KEYS.runSymbols(run.runId),
+            type: ITEM_TYPES.runSymbols,
+            runId: run.runId,
+            symbols: [...run.symbols],
+            ...(run.lists && { lists: listIndexes(run.symbols, run.lists) }),
+            expiresAt: record.expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (await this.putNew(record)) return { created: true, run: record };
+    const existing = await this.getRun(run.runId);
+    if (!existing) throw new StoreError(`run ${run.runId} exists but has expired; use a new schedule time`);
+    return { created: false, run: existing };
+  }
+
+  /** Writes a run record unless its run exists; true when written. Sets are written by the batches (ADD). */
+  private async putNew(record: RunRecord): Promise<boolean> {
+    return (
+      (await unlessConditionFails(
+        this.table.client.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...KEYS.run(record.runId),
+              ...KEYS.runIndex(record.scheduledAt, record.runId),
+              type: ITEM_TYPES.run,
+              ...record,
+              doneBatches: undefined,
+              failedBatches: undefined,
+              barDates: undefined,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      )) !== undefined
     );
   }
 

@@ -7,7 +7,7 @@ import { EventStore } from './event-store.js';
 import { ListStore } from './list-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { ResultStore } from './result-store.js';
-import { RunStore } from './run-store.js';
+import { RunProgress, RunStore } from './run-store.js';
 import { ScorecardStore } from './scorecard-store.js';
 import { SubscriptionStore } from './subscription-store.js';
 import { SubscriptionWriter } from './subscription-writer.js';
@@ -50,10 +50,25 @@ export interface StoresWithLists extends Stores {
 }
 
 export function openStores(client: DynamoDBDocumentClient, options: StoreOptions): Stores {
+  return openStoresOf(client, options, (table, days) => new RunStore(table, days));
+}
+
+/** The worker's stores: its runs only progress (no creating or listing), so its bundle carries none of it. */
+export function openWorkerStores(client: DynamoDBDocumentClient, options: StoreOptions): WorkerStoreSet {
+  return openStoresOf(client, options, (table, days) => new RunProgress(table, days));
+}
+
+export type WorkerStoreSet = Omit<Stores, 'runs'> & { readonly runs: RunProgress };
+
+function openStoresOf<R>(
+  client: DynamoDBDocumentClient,
+  options: StoreOptions,
+  runs: (table: Table, runsDays: number) => R,
+): Omit<Stores, 'runs'> & { readonly runs: R } {
   const table = new Table(client, options);
   const retention = options.retention ?? DEFAULT_RETENTION;
   return {
-    runs: new RunStore(table, retention.runsDays),
+    runs: runs(table, retention.runsDays),
     results: new ResultStore(table, retention.resultsDays),
     bars: new BarsStore(table, retention.resultsDays),
     events: new EventStore(table, retention.runsDays),
