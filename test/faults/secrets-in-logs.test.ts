@@ -284,9 +284,9 @@ describe('secrets in the output', () => {
       ),
     ).toBe(true);
     expect(result.deadLetters).toHaveLength(1);
-    expect(result.deadLetters[0].reason).toMatch(
-      /^batch 0: Schwab rejected the refresh token \(HTTP 400: invalid_grant\)/,
-    );
+    // The dead letter names its own batch's error.
+    expect(result.deadLetters[0].message.batch).toBe(0);
+    expect(result.deadLetters[0].reason).toMatch(/^Schwab rejected the refresh token \(HTTP 400: invalid_grant\)/);
     expect(
       logs
         .lines()
@@ -301,7 +301,8 @@ describe('secrets in the output', () => {
     const wrong = { ALPACA_SECRET_KEY: SECRETS.alpacaWrongSecretKey };
     const result = await scan('alpaca', ['AAPL', 'GE'], '2024-03-08', wrong);
     expect(alpaca.requests.at(-1)?.headers['apca-api-secret-key']).toBe(SECRETS.alpacaWrongSecretKey);
-    expect(result.deadLetters[0].reason).toMatch(/^batch 0: Alpaca refused the API key \(HTTP 401\)/);
+    expect(result.deadLetters[0].message.batch).toBe(0);
+    expect(result.deadLetters[0].reason).toMatch(/^Alpaca refused the API key \(HTTP 401\)/);
     const requests = alpaca.requests.length;
     expect(await chartWith('alpaca', wrong)).toEqual([200, '2024-03-07']);
     expect(alpaca.requests).toHaveLength(requests);
