@@ -1,3 +1,4 @@
+import { newYorkTime } from '../core/discord/format.js';
 import { nextCronTime } from '../core/market/cron-next.js';
 import {
   COLOURS,
@@ -314,14 +315,14 @@ async function statusCommand(deps: CommandDeps): Promise<DiscordMessage> {
         ? 'off in the deployed configuration (schedules.enabled false)'
         : pause
           ? within(
-              `paused by ${pause.by} since ${shortIso(pause.at)} (${age(pause.at)} ago)${pause.reason ? `: ${pause.reason}` : ''}; scheduled runs are recorded skipped until /resume`,
+              `paused by ${pause.by} since ${newYorkTime(pause.at)} (${age(pause.at)} ago)${pause.reason ? `: ${pause.reason}` : ''}; scheduled runs are recorded skipped until /resume`,
             )
           : 'on',
     },
     {
       name: 'Next scheduled run',
       value: next
-        ? `${shortIso(next.toISOString())} (in ${humanAge(next.getTime() - now.getTime())})${pause ? ', skipped while paused' : ''}`
+        ? `${newYorkTime(next)} (in ${humanAge(next.getTime() - now.getTime())})${pause ? ', skipped while paused' : ''}`
         : 'no schedule configured',
     },
     ...(schwab ? [tokenField(token, now)] : []),
@@ -360,7 +361,7 @@ function tokenField(token: TokenStatus | undefined, now: Date): { name: string; 
   if (!token) return { name, value: 'age unknown: not checked yet' };
   const issuedAt = new Date(token.issuedAt);
   const left = describeDaysLeft(refreshTokenDaysLeft(issuedAt, now));
-  const origin = `issued ${shortIso(token.issuedAt)}, by ${TOKEN_SOURCES[token.source] ?? token.source}`;
+  const origin = `issued ${newYorkTime(token.issuedAt)}, by ${TOKEN_SOURCES[token.source] ?? token.source}`;
   return {
     name,
     value: tokenWarningDue(issuedAt, now)
@@ -412,7 +413,7 @@ async function pauseCommand(reasonOption: unknown, deps: CommandDeps, invocation
   const { paused, pause } = await deps.control.pause(whoIs(invocation), reason || undefined);
   if (!paused)
     return ephemeral(
-      `The schedules are already paused (by ${pause.by} since ${shortIso(pause.at)}${pause.reason ? `: ${pause.reason}` : ''}); /resume restarts them.`,
+      `The schedules are already paused (by ${pause.by} since ${newYorkTime(pause.at)}${pause.reason ? `: ${pause.reason}` : ''}); /resume restarts them.`,
     );
   return {
     content: `${pause.by} paused the schedules${pause.reason ? `: ${pause.reason}` : ''}. Scheduled runs are recorded skipped until /resume; /scan-now still works.`,
@@ -426,7 +427,7 @@ async function resumeCommand(deps: CommandDeps, invocation: Invocation): Promise
   const { resumed, was } = await deps.control.resume(by);
   if (!resumed) return ephemeral('The schedules are not paused.');
   return {
-    content: `${by} resumed the schedules${was ? ` (paused by ${was.by} since ${shortIso(was.at)})` : ''}. The next scheduled run goes ahead.`,
+    content: `${by} resumed the schedules${was ? ` (paused by ${was.by} since ${newYorkTime(was.at)})` : ''}. The next scheduled run goes ahead.`,
   };
 }
 
@@ -467,7 +468,6 @@ function progressOf(run: RunRecord | undefined): string {
 
 /** An embed field's value at most 1,024 characters. */
 const within = (text: string) => (text.length <= 1024 ? text : `${text.slice(0, 1023)}…`);
-const shortIso = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 
 function humanAge(ms: number): string {
   const minutes = Math.round(ms / 60_000);

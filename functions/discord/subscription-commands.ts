@@ -1,3 +1,4 @@
+import { newYorkTime } from '../core/discord/format.js';
 import { CONFIGURED_SUBSCRIPTION, describeFilter, last4, type Subscription } from '../core/lists/subscription-rules.js';
 import { linesWithin } from '../core/discord/discord-embeds.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
@@ -53,7 +54,7 @@ export async function subscribeCommand(
   return answer.created
     ? { content: `${by} subscribed ${routeOf(subscription)}: subscription \`${subscription.id}\`.` }
     : {
-        content: `Already subscribed: subscription \`${subscription.id}\` routes ${routeOf(subscription)} (since ${subscription.createdBy} at ${shortTime(subscription.createdAt)}); nothing changed.`,
+        content: `Already subscribed: subscription \`${subscription.id}\` routes ${routeOf(subscription)} (since ${subscription.createdBy} at ${newYorkTime(subscription.createdAt)}); nothing changed.`,
       };
 }
 
@@ -86,7 +87,7 @@ export async function subscriptionsCommand(deps: SubscriptionDeps): Promise<Disc
   const [routes, configuredUrl] = await Promise.all([deps.subscriptions.routes(), deps.settings.webhookUrl()]);
   const lines = [
     `\`${CONFIGURED_SUBSCRIPTION}\` ${configuredLine(routes, configuredUrl)}`,
-    ...routes.subscriptions.map((s) => `\`${s.id}\` ${routeOf(s)}, by ${s.createdBy} at ${shortTime(s.createdAt)}`),
+    ...routes.subscriptions.map((s) => `\`${s.id}\` ${routeOf(s)}, by ${s.createdBy} at ${newYorkTime(s.createdAt)}`),
   ];
   return { content: linesWithin(lines, MAX_CONTENT) };
 }
@@ -98,10 +99,8 @@ function routeOf(s: Subscription): string {
 
 function configuredLine(routes: SubscriptionRoutes, url: string | undefined): string {
   if (routes.configuredRemoved)
-    return `${describeFilter({})}: removed by ${routes.configuredRemoved.by} at ${shortTime(routes.configuredRemoved.at)}`;
+    return `${describeFilter({})}: removed by ${routes.configuredRemoved.by} at ${newYorkTime(routes.configuredRemoved.at)}`;
   if (url === undefined) return 'none configured: the stack has no alert webhook';
   const webhookId = /\/webhooks\/(\d+)\//.exec(url)?.[1];
   return `${describeFilter({})} → the stack's alert webhook${webhookId ? ` …${last4(webhookId)}` : ''}`;
 }
-
-const shortTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;

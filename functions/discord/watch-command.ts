@@ -1,3 +1,4 @@
+import { newYorkTime } from '../core/discord/format.js';
 import { DEFAULT_LIST } from '../core/lists/watchlist-rules.js';
 import type { DiscordMessage } from '../adapters/discord/discord-client.js';
 import type { ListReader } from '../adapters/store/stores.js';
@@ -96,7 +97,7 @@ function listsMessage(lists: readonly Watchlist[]): DiscordMessage {
   const total = new Set(lists.flatMap((l) => l.symbols)).size;
   const lines = lists.map(
     (l) =>
-      `**${l.name}**: ${counted(l.symbols.length)}, version ${l.version}, changed by ${l.updatedBy} at ${l.updatedAt.slice(0, 16).replace('T', ' ')} UTC`,
+      `**${l.name}**: ${counted(l.symbols.length)}, version ${l.version}, changed by ${l.updatedBy} at ${newYorkTime(l.updatedAt)}`,
   );
   return { content: within(`${lines.join('\n')}\nA run scans ${counted(total)}: every list, each symbol once.`) };
 }

@@ -32,6 +32,12 @@ let strictStores: StoresWithLists;
 let clock = new Date();
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+/** How the replies give an instant: New York's date and time with the zone (read here through another locale). */
+const inNewYork = (d: Date) =>
+  `${d.toLocaleString('sv-SE', { timeZone: 'America/New_York' }).slice(0, 16)} ${d
+    .toLocaleString('en-US', { timeZone: 'America/New_York', timeZoneName: 'short' })
+    .split(' ')
+    .at(-1)}`;
 
 const options = {
   symbols: ['GE', 'MDB'],
@@ -157,7 +163,7 @@ describe('/pause and /resume', () => {
           '@alice paused the schedules: Schwab maintenance. Scheduled runs are recorded skipped until /resume; /scan-now still works.',
       },
     });
-    const since = clock.toISOString().replace('.000Z', 'Z');
+    const since = inNewYork(clock);
     expect(await stores.control.paused()).toEqual({
       by: '@alice',
       at: clock.toISOString(),
@@ -178,7 +184,7 @@ describe('/pause and /resume', () => {
 
   it('resumes for an Administrator; a second /resume says there is nothing to resume', async () => {
     clock = at(32);
-    const since = at(1).toISOString().replace('.000Z', 'Z');
+    const since = inNewYork(at(1));
     const { body } = await interact(
       stack,
       interaction('resume', snowflakeAt(clock), { guild: GUILD, permissions: ADMINISTRATOR, user: 'carol' }),
@@ -400,7 +406,7 @@ describe('/status tells how the last run ended, and the Schwab token’s days le
       source: 'version',
       checkedAt: at(0).toISOString(),
     });
-    const issued = at(0).toISOString().replace('.000Z', 'Z');
+    const issued = inNewYork(at(0));
     clock = at(36 * 60); // 1.5 days after issue
     expect((await statusFields())['Schwab refresh token']).toBe(
       `5.5 days left (issued ${issued}, by the secret version's date)`,

@@ -20,7 +20,7 @@ const SEND_MESSAGES = String(1 << 11);
 const GUILD = '777000111';
 const CHANNEL = '900000000000000001';
 const TOKEN = 'fake-api-token-for-subscriptions';
-const TIME = /\d{4}-\d\d-\d\d \d\d:\d\d UTC/.source;
+const TIME = /\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T/.source;
 let keys: DiscordKeys;
 let discord: FakeDiscord;
 let stack: LocalStack;

@@ -106,7 +106,7 @@ describe('/watch', () => {
     expect(shown).toEqual({ type: 4, data: { content: '**semis** (2 symbols, version 1): AMD NVDA' } });
     const all = await interact(watch('lists', {}).body);
     expect(all.data?.content).toMatch(
-      /^\*\*semis\*\*: 2 symbols, version 1, changed by @alice at \d{4}-\d\d-\d\d \d\d:\d\d UTC\nA run scans 2 symbols: every list, each symbol once\.$/,
+      /^\*\*semis\*\*: 2 symbols, version 1, changed by @alice at \d{4}-\d\d-\d\d \d\d:\d\d E[SD]T\nA run scans 2 symbols: every list, each symbol once\.$/,
     );
 
     const remove = watch('remove', { symbols: 'AMD TSLA', list: 'semis' });

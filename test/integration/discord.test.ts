@@ -295,7 +295,7 @@ describe('slash commands', () => {
     expect(fields['Last complete run']).toMatch(
       /^as of 2024-03-08, finished \d+ min ago: 5 symbols, 0 with errors, 0 short of data$/,
     );
-    expect(fields['Next scheduled run']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z \(in \d+ (min|h)\)$/);
+    expect(fields['Next scheduled run']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T \(in \d+ (min|h)\)$/);
   });
 
   it.each([

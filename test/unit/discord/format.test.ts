@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alertMessages } from '../../../functions/core/discord/alert-messages.js';
 import { signalDetail } from '../../../functions/core/discord/discord-embeds.js';
-import { counted, fixed, signed, word } from '../../../functions/core/discord/format.js';
+import { counted, fixed, newYorkTime, signed, word } from '../../../functions/core/discord/format.js';
 import { SCANNER_NAMES, SCANNERS, type ScannerName } from '../../../functions/core/scan/scanners.js';
 
 describe('Discord’s figures', () => {
@@ -18,6 +18,30 @@ describe('Discord’s figures', () => {
       '0.00',
       '−3.5',
       '–',
+      '–',
+    ]);
+  });
+
+  it('gives times in New York with the zone, standard or daylight, across the changes and midnight', () => {
+    expect(
+      [
+        '2024-03-08T21:30:00Z', // a Friday's close + 30 min, EST
+        '2024-03-10T06:59:00Z', // 01:59 EST, a minute before the change
+        '2024-03-10T07:00:00Z', // 03:00 EDT: the clocks went forward
+        '2024-11-03T05:30:00.000Z', // 01:30 EDT, the first of two
+        '2024-11-03T06:30:00.000Z', // 01:30 EST, the second
+        '2024-07-01T03:15:00Z', // 23:15 the evening before, EDT
+      ].map(newYorkTime),
+    ).toEqual([
+      '2024-03-08 16:30 EST',
+      '2024-03-10 01:59 EST',
+      '2024-03-10 03:00 EDT',
+      '2024-11-03 01:30 EDT',
+      '2024-11-03 01:30 EST',
+      '2024-06-30 23:15 EDT',
+    ]);
+    expect([newYorkTime(new Date('2024-03-08T14:30:00Z')), newYorkTime('not a time')]).toEqual([
+      '2024-03-08 09:30 EST',
       '–',
     ]);
   });

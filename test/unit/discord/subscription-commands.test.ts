@@ -39,7 +39,7 @@ describe('/subscriptions', () => {
     const { content } = await subscriptionsCommand(deps({ subscriptions: [subscription(1)] }, url));
     expect(content).toBe(
       "`configured` every signal of every list → the stack's alert webhook …1234\n" +
-        '`00000001` ttm-squeeze fired_long · list semis → <#900000000000000001> (webhook …0042), by @alice at 2026-11-30 19:40 UTC',
+        '`00000001` ttm-squeeze fired_long · list semis → <#900000000000000001> (webhook …0042), by @alice at 2026-11-30 14:40 EST',
     );
     expect(content).not.toContain('FAKE-TOKEN');
   });
@@ -48,7 +48,7 @@ describe('/subscriptions', () => {
     const removed = { subscriptions: [], configuredRemoved: { by: '@bob', at: '2026-11-30T20:01:00.000Z' } };
     for (const url of [undefined, 'https://discord.com/api/webhooks/000000000000001234/token'])
       expect((await subscriptionsCommand(deps(removed, url))).content).toBe(
-        '`configured` every signal of every list: removed by @bob at 2026-11-30 20:01 UTC',
+        '`configured` every signal of every list: removed by @bob at 2026-11-30 15:01 EST',
       );
   });
 
@@ -64,7 +64,7 @@ describe('/subscriptions', () => {
         .slice(0, lines.length - 2)
         .map(
           (s) =>
-            `\`${s.id}\` ttm-squeeze fired_long · list semis → <#900000000000000001> (webhook …0042), by @alice at 2026-11-30 19:40 UTC`,
+            `\`${s.id}\` ttm-squeeze fired_long · list semis → <#900000000000000001> (webhook …0042), by @alice at 2026-11-30 14:40 EST`,
         ),
     );
   });
