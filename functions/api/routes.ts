@@ -359,12 +359,22 @@ async function runDetail(request: ApiRequest, deps: ApiDeps, runId: string): Pro
   });
 }
 
+/**
+ * GET /api/health — 200 while the function answers; `degraded`, with the reason, when the newest
+ * run failed or ended partial (what is shown is older, or there is nothing to show).
+ */
 async function health(deps: ApiDeps): Promise<ApiResponse> {
-  const run = await deps.runs.shownRun();
+  const [run, newest] = await Promise.all([deps.runs.shownRun(), deps.runs.listRuns(1)]);
+  const latest = newest.items[0];
+  const reason =
+    latest && (latest.status === 'failed' || latest.status === 'partial')
+      ? `the newest run ${latest.runId} ended ${latest.status}${latest.endReason ? `: ${latest.endReason}` : ''}`
+      : undefined;
   const now = deps.now();
   const memory = memoryFigures();
   return json(200, {
-    status: 'ok',
+    status: reason ? 'degraded' : 'ok',
+    ...(reason && { reason }),
     version: deps.version,
     lastRun: run ? { runId: run.runId, finishedAt: run.finishedAt, ageSeconds: ageSeconds(run, now) } : null,
     memory: { rssMb: memory.rssMb, heapUsedMb: memory.heapUsedMb, heapTotalMb: memory.heapTotalMb },

@@ -255,13 +255,45 @@ describe('runs that did not complete', () => {
 });
 
 describe('GET /api/health and /api/debug/memory', () => {
-  it('reports status, version, the last run’s age and this container’s memory', async () => {
+  it('reports status, version, the last run’s age and this container’s memory; degraded behind a failed run', async () => {
     const { status, body } = await get('/api/health');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', version: 'dev', lastRun: { runId: stack.run.runId } });
+    // The newest run is the one the sweeper ended failed above; the shown run is still the stack's.
+    const [newest] = (await get('/api/runs?limit=1')).body.runs;
+    expect(newest.status).toBe('failed');
+    expect(body).toMatchObject({
+      status: 'degraded',
+      reason: `the newest run ${newest.runId} ended failed: no batch done by its deadline: batch 0 missing`,
+      version: 'dev',
+      lastRun: { runId: stack.run.runId },
+    });
     expect(body.lastRun.ageSeconds).toBeGreaterThanOrEqual(0);
     expect(body.memory.rssMb).toBeGreaterThan(20);
     expect(body.memory.heapUsedMb).toBeGreaterThan(1);
+  });
+
+  it('answers 200 and degraded, with the reason, when the newest run failed (a dev stack whose scan failed)', async () => {
+    // A stack whose scan failed (Alpaca without keys: every batch fails every delivery) still serves.
+    const failing = await startLocalStack({
+      watchlist: 'api-test',
+      symbols: ['GE', 'AAPL'],
+      scanners: ['vpb'],
+      dataDir: BUNDLED_DATA_DIR,
+      lookback: 150,
+      provider: 'alpaca',
+      maxReceives: 1,
+      port: 0,
+    });
+    try {
+      expect(failing.run.status).toBe('failed');
+      const response = await fetch(`${failing.url}/api/health`);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect([response.status, body.status, body.lastRun]).toEqual([200, 'degraded', null]);
+      expect(body.reason).toBe(`the newest run ${failing.run.runId} ended failed: ${failing.run.endReason}`);
+      expect(body.reason).toMatch(/ALPACA_KEY_ID/);
+    } finally {
+      await failing.close();
+    }
   });
 
   it('gives the memory breakdown when enabled (the dev server enables it)', async () => {
