@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { coreBoundary } from './eslint/core-boundary.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'test-artifacts/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

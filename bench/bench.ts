@@ -20,6 +20,7 @@ import {
   runLambdaProcess,
   SAMPLE_INTERVAL_MS,
 } from './lambda-process.js';
+import { measureCli } from './cli-figures.js';
 // @ts-expect-error a plain ES module (CI runs it before anything is compiled)
 import { node24 } from './node24.mjs';
 import {
@@ -412,6 +413,9 @@ async function main(): Promise<void> {
       scorecardFold,
     };
 
+    log(`the CLI on ${node}: --help against a bare start, and a 150-symbol scan…`);
+    const cli = measureCli(node, root, smoke ? 5 : 15);
+
     const results: BenchResults = {
       runtime: {
         node: floor[0].node,
@@ -430,6 +434,7 @@ async function main(): Promise<void> {
         },
       },
       bareNode: medianFigure(bare.map((r) => r.import)),
+      cli,
       sdkFloor,
       synths: synthResults,
       throughput,
@@ -547,6 +552,9 @@ function print(
   out.push(
     '',
     `Throughput (this machine's Node ${r.throughput.node}): full 150-symbol local scan ${r.throughput.wallMs} ms wall, ${r.throughput.cpuMs} ms CPU; the scorecard of the bundled history (${r.throughput.scorecard.symbols} symbols, ${r.throughput.scorecard.observations.toLocaleString('en')} observations) ${r.throughput.scorecard.wallMs} ms; the live scorecard's fold at ${r.throughput.scorecardFold.symbols.toLocaleString('en')} symbols (aggregates up to ${r.throughput.scorecardFold.largestAggregateKb} KB, a ${r.throughput.scorecardFold.documentKb} KB document) ${r.throughput.scorecardFold.wallMs} ms`,
+  );
+  out.push(
+    `CLI (built, Node ${r.runtime.node} without Lambda's flags): --help ${r.cli.helpMs} ms (${r.cli.helpToBareStart}× a bare start's ${r.cli.bareStartMs} ms), peak ${r.cli.helpPeakMb} MB; a 150-symbol scan ${r.cli.scanMs} ms, peak ${r.cli.scanPeakMb} MB (the deployed scan-batch's soak: ${r.synths.default.functions['scan-batch'].soak.peak.vmHwmMb} MB)`,
   );
   out.push(
     `Cost a month (prices of ${PRICES.date}): ${r.cost.map((c) => `${c.symbols} symbols $${c.totalUsd.toFixed(2)} ($${c.afterFreeTierUsd.toFixed(2)} after the free tier)`).join(', ')}`,

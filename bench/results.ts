@@ -1,6 +1,8 @@
 // bench/results.json's shape, and `--check`: the results held to bench/thresholds.json.
 import type { MemoryFigure } from './lambda-process.js';
 
+import type { CliFigures } from './cli-figures.js';
+
 export interface SoakSample extends MemoryFigure {
   /** The sample covers the invocations after the previous sample's, up to this one. */
   invocation: number;
@@ -58,6 +60,8 @@ export interface Thresholds {
   freshProcesses: number;
   /** The longest `scanfleet scorecard` of the bundled history may take. */
   scorecardSeconds: number;
+  /** How many times a bare Node's start `scanfleet --help` may take (the CLI ships built). */
+  cliHelpToBareStart: number;
   /**
    * Soak lengths, a sample every `sampleEvery` invocations, and the floor's soak: `floor`
    * invocations in each of `floorProcesses` processes.
@@ -94,6 +98,8 @@ export interface BenchResults {
     sampleGapMs: { p99: number; max: number; worstProcessP99: number };
   };
   bareNode: MemoryFigure;
+  /** The built CLI on the Lambda runtime's Node (no Lambda flags): its start and a scan's peak. */
+  cli: CliFigures;
   sdkFloor: MeasuredProcess & {
     /** The median of its soaks' VmHWM: what every function's soak is held to. */
     soakVmHwmMb: number;
@@ -125,6 +131,10 @@ export function breaches(r: BenchResults, t: Thresholds): string[] {
   if (r.runtime.sampleGapMs.p99 > t.maxSampleGapMs)
     out.push(
       `runtime: /proc reads were ${r.runtime.sampleGapMs.p99} ms apart 1 time in 100 (over every process) > ${t.maxSampleGapMs} ms`,
+    );
+  if (r.cli.helpToBareStart > t.cliHelpToBareStart)
+    out.push(
+      `cli: scanfleet --help took ${r.cli.helpMs} ms, ${r.cli.helpToBareStart}× a bare Node's ${r.cli.bareStartMs} ms > ${t.cliHelpToBareStart}×`,
     );
   if (r.throughput.scorecard.wallMs > t.scorecardSeconds * 1000)
     out.push(

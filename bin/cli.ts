@@ -1,14 +1,7 @@
 import { Console } from 'node:console';
 import { readFileSync } from 'node:fs';
 import { setTelemetryOutput } from '../functions/adapters/telemetry/output.js';
-import { controlCommand } from '../functions/local/cli/control-command.js';
-import { devCommand } from '../functions/local/cli/dev-command.js';
-import { discordCommand } from '../functions/local/cli/discord-command.js';
-import { replayCommand } from '../functions/local/cli/replay-command.js';
-import { scanCommand } from '../functions/local/cli/scan-command.js';
-import { scorecardCommand } from '../functions/local/cli/scorecard-command.js';
 import { CommandFailure, UsageError } from '../functions/local/cli/usage-error.js';
-import { watchlistCommand } from '../functions/local/cli/watchlist-command.js';
 
 const USAGE = `Usage: scanfleet <command> [options]
 
@@ -32,28 +25,29 @@ const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 const [command, ...rest] = process.argv.slice(2);
 
 try {
+  // Each command is loaded when run: `--help` and `--version` load none (the built CLI splits here).
   switch (command) {
     case 'scan':
-      await scanCommand(rest, io);
+      await (await import('../functions/local/cli/scan-command.js')).scanCommand(rest, io);
       break;
     case 'dev':
-      await devCommand(rest, io);
+      await (await import('../functions/local/cli/dev-command.js')).devCommand(rest, io);
       break;
     case 'replay':
-      await replayCommand(rest, io);
+      await (await import('../functions/local/cli/replay-command.js')).replayCommand(rest, io);
       break;
     case 'scorecard':
-      await scorecardCommand(rest, io);
+      await (await import('../functions/local/cli/scorecard-command.js')).scorecardCommand(rest, io);
       break;
     case 'discord':
-      await discordCommand(rest, io);
+      await (await import('../functions/local/cli/discord-command.js')).discordCommand(rest, io);
       break;
     case 'watchlist':
-      await watchlistCommand(rest, io);
+      await (await import('../functions/local/cli/watchlist-command.js')).watchlistCommand(rest, io);
       break;
     case 'pause':
     case 'resume':
-      await controlCommand(command, rest, io);
+      await (await import('../functions/local/cli/control-command.js')).controlCommand(command, rest, io);
       break;
     case '--version':
     case '-V':

@@ -44,6 +44,7 @@ function results(functions: Record<string, FunctionResult>): BenchResults {
       sampleGapMs: { p99: 2.3, max: 12, worstProcessP99: 4.1 },
     },
     bareNode: figure(47, 9),
+    cli: { bareStartMs: 40, helpMs: 60, helpPeakMb: 49, helpToBareStart: 1.5, scanMs: 3400, scanPeakMb: 146 },
     sdkFloor: {
       bundleKb: 337,
       import: { ...figure(62), importMs: 100 },
@@ -138,6 +139,13 @@ describe('the bench’s bounds', () => {
     expect(breaches(slow, full)).toEqual([]);
     slow.throughput = { ...slow.throughput, scorecard: { symbols: 150, observations: 16021, wallMs: 10_400 } };
     expect(breaches(slow, full)).toEqual(['throughput: the scorecard of 150 symbols took 10400 ms > 10 s']);
+  });
+
+  it('hold the built CLI’s --help to twice a bare Node start', () => {
+    const slow = results({ api: fn() });
+    expect(breaches(slow, full)).toEqual([]);
+    slow.cli = { ...slow.cli, helpMs: 84, helpToBareStart: 2.1 };
+    expect(breaches(slow, full)).toEqual(["cli: scanfleet --help took 84 ms, 2.1× a bare Node's 40 ms > 2×"]);
   });
 
   it('hold the live scorecard’s items at its largest watchlist to DynamoDB’s 400 KB', () => {
