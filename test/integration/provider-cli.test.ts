@@ -194,6 +194,33 @@ describe('a batch that fails every delivery', () => {
   });
 });
 
+describe('a provider that is down', () => {
+  it('is asked no more after the first requests fail every retry: the scan ends in seconds, not minutes, naming the error', async () => {
+    const symbols = ['AAPL', 'MSFT', 'GE', 'MDB', 'DDOG', 'KO', 'PEP', 'JPM', 'XOM', 'CVX', 'NVDA', 'AMD'];
+    yahoo.inject(() => true, { kind: 'status', status: 503 }, Infinity);
+    const before = yahoo.requests.length;
+    try {
+      const run = await runCliAsync(
+        ['scan', '--provider', 'yahoo', '--symbols', symbols.join(','), '--as-of', '2024-03-08'],
+        env(),
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(
+          /^scanfleet: batch 0 \(12 symbols\) failed every delivery: yahoo failed for all 12 symbols of the batch: chart \w+: not sent: yahoo looks down \([3-6] requests in a row failed every retry\)$/,
+        ),
+      ]);
+      // Three requests fail every attempt (4 each), with at most three more in flight beside them
+      // (4 at a time); the other symbols and the two redeliveries ask nothing. Without it: 12 × 4 × 3.
+      const asked = yahoo.requests.length - before;
+      expect(asked).toBeGreaterThanOrEqual(3 * 4);
+      expect(asked).toBeLessThanOrEqual(6 * 4);
+    } finally {
+      yahoo.clearFaults();
+    }
+  });
+});
+
 describe('provider settings from the environment', () => {
   it('Yahoo asking for a session: the handshake goes to YAHOO_COOKIE_URL, and the scan finds what the CSV finds', async () => {
     const crumbed = await startYahooServer({ crumb: true });

@@ -339,6 +339,62 @@ describe('Retry-After', () => {
   });
 });
 
+describe('a provider that is down', () => {
+  it('is asked no more once 3 requests in a row failed every retry, until a minute has passed; an answer resets the count', async () => {
+    const server = await startYahooServer();
+    try {
+      let clock = Date.parse('2024-03-08T15:00:00Z');
+      const http = new HttpJsonClient(
+        'yahoo',
+        { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 300 },
+        async () => {},
+        () => clock,
+      );
+      const chart = (symbol: string) =>
+        http
+          .json({
+            url: `${server.url}/v8/finance/chart/${symbol}?range=1mo&interval=1d`,
+            headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36' },
+            label: `chart ${symbol}`,
+          })
+          .then(
+            () => 'ok',
+            (e: Error) => e.message,
+          );
+      server.inject(() => true, { kind: 'status', status: 503 }, Infinity);
+      // Two fail every retry, then an answer (a 404 is one) resets the count.
+      expect([await chart('AAPL'), await chart('MSFT')]).toEqual([
+        'chart AAPL: HTTP 503 (after 2 attempts)',
+        'chart MSFT: HTTP 503 (after 2 attempts)',
+      ]);
+      server.clearFaults();
+      server.inject(() => true, { kind: 'status', status: 404 }, 1);
+      expect(await chart('GE')).toBe('chart GE: HTTP 404');
+      server.inject(() => true, { kind: 'status', status: 503 }, Infinity);
+      const before = server.requests.length;
+      const answers = [];
+      for (const symbol of ['AAPL', 'MSFT', 'GE', 'MDB', 'DDOG']) answers.push(await chart(symbol));
+      expect(answers).toEqual([
+        'chart AAPL: HTTP 503 (after 2 attempts)',
+        'chart MSFT: HTTP 503 (after 2 attempts)',
+        'chart GE: HTTP 503 (after 2 attempts)',
+        'chart MDB: not sent: yahoo looks down (3 requests in a row failed every retry)',
+        'chart DDOG: not sent: yahoo looks down (3 requests in a row failed every retry)',
+      ]);
+      expect(server.requests.length - before).toBe(3 * 2);
+      // 59 s on it is still down; at a minute one request is tried, and its answer closes it.
+      clock += 59_000;
+      expect(await chart('KO')).toMatch(/^chart KO: not sent/);
+      clock += 1_000;
+      server.clearFaults();
+      expect(await chart('KO')).toBe('ok');
+      expect(await chart('PEP')).toBe('ok');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 const MINUTE = 60_000;
 const day = (iso: string) => parseIsoDay(iso);
 const lastDay = (entry: SymbolBars) =>

@@ -12,6 +12,13 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 8_000, timeoutMs: 10_000 };
 
+/**
+ * A provider is taken to be down once this many requests in a row (no answer between them) have
+ * failed every retry on 5xx, 429, timeouts or dropped connections: for the next minute its
+ * requests fail at once instead of each retrying; then one is tried again.
+ */
+export const PROVIDER_DOWN = { afterFailures: 3, forMs: 60_000 };
+
 export interface HttpRequest {
   readonly url: string;
   readonly method?: 'GET' | 'POST';
@@ -49,7 +56,12 @@ export class HttpJsonClient {
     readonly provider: string,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** Requests that failed every retry since the provider last answered; when it was taken to be down. */
+  private failedInARow = 0;
+  private downAt = Number.NEGATIVE_INFINITY;
 
   async json(request: HttpRequest): Promise<unknown> {
     const text = await this.text(request);
@@ -85,6 +97,24 @@ export class HttpJsonClient {
   private async exchange(
     request: HttpRequest,
   ): Promise<{ response: TransportResponse; exhausted: boolean; attempts: number }> {
+    if (this.now() - this.downAt < PROVIDER_DOWN.forMs)
+      throw new ProviderError(
+        this.provider,
+        `${request.label}: not sent: ${this.provider} looks down (${this.failedInARow} requests in a row failed every retry)`,
+      );
+    const exchanged = await this.attempts(request);
+    if (exchanged.exhausted) this.failed();
+    else this.failedInARow = 0;
+    return exchanged;
+  }
+
+  private failed(): void {
+    if (++this.failedInARow >= PROVIDER_DOWN.afterFailures) this.downAt = this.now();
+  }
+
+  private async attempts(
+    request: HttpRequest,
+  ): Promise<{ response: TransportResponse; exhausted: boolean; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       let response: TransportResponse;
       try {
@@ -100,10 +130,12 @@ export class HttpJsonClient {
         const reason = `${error.message}${error.duringBody ? ' while reading the body' : ''}`;
         if (error.final)
           throw new ProviderError(this.provider, `${request.label}: ${reason}`, undefined, { cause: error });
-        if (attempt >= this.policy.maxAttempts)
+        if (attempt >= this.policy.maxAttempts) {
+          this.failed();
           throw new ProviderError(this.provider, `${request.label}: ${reason} (after ${attempt} attempts)`, undefined, {
             cause: error,
           });
+        }
         await this.sleep(this.backoff(attempt));
         continue;
       }
