@@ -17,6 +17,7 @@ import { parseWatchlist } from '../functions/core/scan/symbols.js';
 import { DEFAULT_LIST_LIMITS, type ListLimits, MAX_TOTAL_SYMBOLS } from '../functions/core/lists/watchlist-rules.js';
 import { PROVIDERS, type ProviderName } from '../functions/adapters/market-data/providers.js';
 import { DEFAULT_RETENTION } from '../functions/adapters/store/table-schema.js';
+import { DASHBOARD_URL, DASHBOARD_URL_RULE } from '../functions/adapters/settings.js';
 import { DEFAULT_HORIZONS, DEFAULT_SCORE_HORIZON, MAX_HORIZON } from '../functions/core/scorecard/horizons.js';
 
 /** Everything a user may set, in cdk.json under context.scanfleet (or `-c scanfleet='{…}'`). */
@@ -44,6 +45,11 @@ export interface ScanfleetConfig {
     readonly cooldownSessions: number;
     /** The horizon, in sessions, each alert line quotes its signal's edge at: one of scorecardHorizons. */
     readonly edgeHorizon: number;
+    /**
+     * The dashboard each alert line's symbol links to (`<it>/#/symbol/AMD`), such as a custom
+     * domain; the stack's HTTP API address when unset.
+     */
+    readonly dashboardUrl?: string;
   };
   readonly provider: ProviderName;
   /** Secrets Manager secret (name or ARN) with the provider's credentials; required for schwab and alpaca. */
@@ -265,6 +271,7 @@ const configSchema = v.pipe(
           intraday: flag(defaults.alerts.intraday),
           cooldownSessions: wholeNumber(defaults.alerts.cooldownSessions, 0, 20),
           edgeHorizon: wholeNumber(defaults.alerts.edgeHorizon, 1, MAX_HORIZON),
+          dashboardUrl: v.optional(matching(DASHBOARD_URL, DASHBOARD_URL_RULE)),
         }),
         {},
       ),

@@ -25,6 +25,8 @@ export interface OperationsProps {
   readonly discordSecret?: ISecret;
   /** The key subscriptions' webhooks are sealed with: the sweeper's drains unseal them to post. */
   readonly subscriptionKey?: ISecret;
+  /** The dashboard the alert lines of the runs it ends link each symbol to (with Discord only). */
+  readonly dashboardUrl: string;
 }
 
 /** How often the sweeper runs: the watchdog metrics' period, and the alarms' on them. */
@@ -77,6 +79,7 @@ export class Operations extends Construct {
         ...(discordSecret && {
           [ENV.discordSecretId]: discordSecret.secretArn,
           [ENV.alertEdgeHorizon]: String(config.alerts.edgeHorizon),
+          [ENV.dashboardUrl]: props.dashboardUrl,
         }),
         ...(subscriptionKey && { [ENV.subscriptionKeySecretId]: subscriptionKey.secretArn }),
       },

@@ -20,6 +20,8 @@ export interface ScanPipelineProps {
   readonly discordSecret?: ISecret;
   /** The key subscriptions' webhooks are sealed with (with Discord only): the worker unseals them to post. */
   readonly subscriptionKey?: ISecret;
+  /** The dashboard the alert lines link each symbol to (with Discord only). */
+  readonly dashboardUrl: string;
 }
 
 /** The market-data provider's settings, for every function that fetches bars. */
@@ -119,6 +121,7 @@ export class ScanPipeline extends Construct {
         ...(props.discordSecret && {
           [ENV.discordSecretId]: props.discordSecret.secretArn,
           [ENV.alertEdgeHorizon]: String(config.alerts.edgeHorizon),
+          [ENV.dashboardUrl]: props.dashboardUrl,
         }),
         ...(props.subscriptionKey && { [ENV.subscriptionKeySecretId]: props.subscriptionKey.secretArn }),
       },

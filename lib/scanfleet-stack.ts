@@ -40,19 +40,22 @@ export class ScanfleetStack extends Stack {
       : undefined;
     // Subscriptions come from Discord's /subscribe: without Discord there is nothing to seal.
     const subscriptionKey = discordSecret ? subscriptionKeySecret(this) : undefined;
+    this.queryApi = new QueryApi(this, 'Query', {
+      config,
+      table: this.results.table,
+      projectRoot,
+    });
+    // Alert lines link each symbol to the dashboard: the HTTP API's own address unless the config names one.
+    const dashboardUrl = config.alerts.dashboardUrl ?? this.queryApi.api.apiEndpoint;
     this.pipeline = new ScanPipeline(this, 'Pipeline', {
       config,
       table: this.results.table,
       projectRoot,
       discordSecret,
       subscriptionKey,
+      dashboardUrl,
     });
     this.schedules = new ScanSchedules(this, 'Schedules', { config, dispatch: this.pipeline.dispatch.fn });
-    this.queryApi = new QueryApi(this, 'Query', {
-      config,
-      table: this.results.table,
-      projectRoot,
-    });
     this.lists = new ListsWriter(this, 'Lists', {
       config,
       table: this.results.table,
@@ -80,6 +83,7 @@ export class ScanfleetStack extends Stack {
       pipeline: this.pipeline,
       discordSecret,
       subscriptionKey,
+      dashboardUrl,
     });
     this.observability = new Observability(this, 'Observability', {
       functions: {

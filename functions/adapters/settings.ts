@@ -107,6 +107,11 @@ export const ENV = {
   alertCooldownSessions: 'ALERT_COOLDOWN_SESSIONS',
   /** The horizon, in sessions, alert lines quote each signal's scorecard edge at (default 10). */
   alertEdgeHorizon: 'ALERT_EDGE_HORIZON',
+  /**
+   * The dashboard alert lines link each symbol to (`<it>/#/symbol/AMD`): the stack's HTTP API, or
+   * config alerts.dashboardUrl; `scanfleet dev` its own address. Unset: lines without links.
+   */
+  dashboardUrl: 'DASHBOARD_URL',
   /** "false": the schedules are off (config schedules.enabled); the sweeper then expects no run. */
   schedulesEnabled: 'SCHEDULES_ENABLED',
   /** Batches in flight at once (the event source's maxConcurrency): a run's deadline divides by it. */
@@ -181,6 +186,10 @@ const jsonStrings = () =>
   );
 
 const text = v.optional(v.string());
+
+/** A dashboard's address: https, or http on this machine (`scanfleet dev`); no query or fragment. */
+export const DASHBOARD_URL = /^(https:\/\/[^\s()<>#?/]+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)(\/[^\s()<>#?]*)?$/;
+export const DASHBOARD_URL_RULE = 'must be an https URL (http only on 127.0.0.1 or localhost), without ? or #';
 
 function parsedJson(raw: string): unknown {
   try {
@@ -283,6 +292,13 @@ const fields = {
       (n) => Number.isInteger(n) && n >= 1 && n <= MAX_HORIZON,
     ),
     String(DEFAULT_SCORE_HORIZON),
+  ),
+  dashboardUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(DASHBOARD_URL, got(DASHBOARD_URL_RULE)),
+      v.transform((url) => url.replace(/\/+$/, '')),
+    ),
   ),
   schedulesEnabled: v.optional(flag(), 'true'),
   workerConcurrency: v.optional(positive(), '2'),

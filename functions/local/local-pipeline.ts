@@ -55,6 +55,11 @@ export interface LocalPipelineOptions {
   readonly postLimits?: PostLimits;
   /** Read every outcome of the run back (default); a replay reads only its alert log. */
   readonly collectOutcomes?: boolean;
+  /**
+   * The dashboard alert lines link each symbol to: `scanfleet dev`'s own address. Only this sets
+   * it (a DASHBOARD_URL in `env` is ignored): `scan` and `replay` have no dashboard.
+   */
+  readonly dashboardUrl?: string;
 }
 
 export interface LocalPipelineResult {
@@ -167,7 +172,7 @@ function notingBatchFailures(runs: WorkerStores['runs'], errors: Map<number, str
 export function localSettings(
   options: Pick<
     LocalPipelineOptions,
-    'env' | 'provider' | 'dataDir' | 'lookback' | 'maxReceives' | 'intraday' | 'batchSize'
+    'env' | 'provider' | 'dataDir' | 'lookback' | 'maxReceives' | 'intraday' | 'batchSize' | 'dashboardUrl'
   >,
   store: Pick<EmbeddedStore, 'endpoint' | 'tableName'> & Partial<Pick<EmbeddedStore, 'subscriptionKey'>>,
 ): Settings {
@@ -181,6 +186,7 @@ export function localSettings(
     [ENV.lookbackBars]: String(options.lookback),
     [ENV.maxReceives]: String(options.maxReceives ?? 3),
     [ENV.alertsIntraday]: String(options.intraday === true),
+    [ENV.dashboardUrl]: options.dashboardUrl,
     ...(options.batchSize && { [ENV.batchSize]: String(options.batchSize) }),
   });
 }

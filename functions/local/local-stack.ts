@@ -1,5 +1,5 @@
 import type { RunRecord } from '../core/run/run-record.js';
-import { ENV } from '../adapters/settings.js';
+import { DASHBOARD_URL, ENV } from '../adapters/settings.js';
 import type { DiscordDeps, Interaction } from '../discord/handler.js';
 import type { ListsWriterAnswer } from '../lists-writer/handler.js';
 import { DEFAULT_SCHEDULES } from '../core/market/schedules.js';
@@ -24,8 +24,9 @@ export interface LocalStack {
 }
 
 /**
- * What `scanfleet dev` runs: the embedded store, one scan through the pipeline so there is data
- * to see, then the API handler (API + dashboard) on loopback over the same store.
+ * What `scanfleet dev` runs: the embedded store, the API handler (API + dashboard) on loopback
+ * over it, then one scan through the pipeline so there is data to see. Its runs' alert lines
+ * link each symbol to this dashboard.
  */
 export async function startLocalStack(
   options: Omit<LocalPipelineOptions, 'store'> & {
@@ -40,7 +41,6 @@ export async function startLocalStack(
   const store = await startEmbeddedStore({ path: options.dbPath });
   let server: DevServer | undefined;
   try {
-    const { run } = await runLocalPipeline({ ...options, store });
     // Locally /api/debug/memory is served unless the environment says otherwise.
     const settings = localSettings(
       {
@@ -68,9 +68,12 @@ export async function startLocalStack(
       background.add(tracked);
     };
     const discordDepsOnce = discordDeps(settings, {
-      // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names.
+      // As on AWS, /scan-now scans the latest bars (no as-of) at the time its reply names; its
+      // alert lines link to this dashboard (known by then: commands come once the server listens).
       startScan: async (watchlist: string, scheduledAt: Date, requestId?: string) =>
-        inBackground(runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, requestId, store })),
+        inBackground(
+          runLocalPipeline({ ...options, asOf: undefined, watchlist, scheduledAt, requestId, store, dashboardUrl }),
+        ),
       // /watch, /subscribe and /unsubscribe ask the lists-writer, here in this process, and wait for its answer.
       askListsWriter: async (change) =>
         (await listsWriter(change, localLambdaContext('lists-writer'))) as ListsWriterAnswer,
@@ -85,6 +88,10 @@ export async function startLocalStack(
       { port: options.port, host: options.host, auth: options.auth },
     );
     const started = server;
+    // The server listens before the first scan, so its alerts link to it too; only a loopback
+    // address (the default host) is linked: plain http elsewhere is refused.
+    const dashboardUrl = DASHBOARD_URL.test(started.url) ? started.url : undefined;
+    const { run } = await runLocalPipeline({ ...options, store, dashboardUrl });
     return {
       url: started.url,
       run,

@@ -82,6 +82,8 @@ export interface ScanBatchDeps {
   readonly scorecardHorizons?: readonly number[];
   /** The horizon each alert line quotes its signal's edge at (default 10 sessions). */
   readonly edgeHorizon?: number;
+  /** The dashboard each alert line's symbol links to; absent, lines carry no link. */
+  readonly dashboardUrl?: string;
   /** Deliveries before SQS moves a message to the DLQ (the queue's maxReceiveCount). */
   readonly maxReceives: number;
   /** The worker's clock; a message's explicit instant (`--now`, a replay) stands in for it. */
@@ -313,6 +315,7 @@ export function createScanBatchHandler(deps: () => ScanBatchDeps) {
         horizon: current.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
         scorecard: (filter) => stores.scorecard.scorecard(filter),
       },
+      dashboardUrl: current.dashboardUrl,
       refreshScorecard: () => stores.scorecard.refresh(),
       now: current.now,
     });
@@ -407,6 +410,7 @@ export function scanBatchDeps(settings: Settings, overrides: Partial<ScanBatchDe
     lookbackBars: settings.lookbackBars,
     scorecardHorizons: settings.scorecardHorizons,
     edgeHorizon: settings.alertEdgeHorizon,
+    dashboardUrl: settings.dashboardUrl,
     maxReceives: settings.maxReceives,
     alerts: { discord: new DiscordClient(), ...webhooks, cipher: settingsCipher(settings) },
     // Only Discord's messages fill the outbox: a stack without its secret has no drains to ask for,

@@ -59,6 +59,8 @@ export interface SweeperDeps {
   };
   /** The horizon each alert line quotes its signal's edge at (default 10 sessions). */
   readonly edgeHorizon?: number;
+  /** The dashboard each alert line's symbol links to; absent, lines carry no link. */
+  readonly dashboardUrl?: string;
   readonly watchdog: WatchdogSettings;
   /** When the Schwab refresh token was issued (Schwab deployments only). */
   readonly schwabToken?: () => Promise<TokenIssue | undefined>;
@@ -170,6 +172,7 @@ function finishDeps(deps: SweeperDeps): FinishDeps {
       horizon: deps.edgeHorizon ?? DEFAULT_SCORE_HORIZON,
       scorecard: (filter) => deps.stores.scorecard.scorecard(filter),
     },
+    dashboardUrl: deps.dashboardUrl,
     refreshScorecard: () => deps.stores.scorecard.refresh(),
     now: deps.now,
   };
@@ -426,6 +429,7 @@ export function sweeperDeps(settings: Settings, overrides: Partial<SweeperDeps> 
     // The sweeper reads the pause and records the token's age besides the notices.
     stores: { ...openStores(client, options), control: openControlStore(client, options) },
     edgeHorizon: settings.alertEdgeHorizon,
+    dashboardUrl: settings.dashboardUrl,
     watchdog: {
       schedules: settings.schedules.map((cron, i) => ({ cron, purpose: SCHEDULE_PURPOSES[i] ?? 'market-hours' })),
       timeZone: settings.scheduleTimeZone,

@@ -1339,6 +1339,10 @@ describe('configuration', () => {
       { alerts: { cooldownSessions: 30 } },
       'scanfleet.alerts.cooldownSessions must be a whole number from 0 to 20, got 30',
     ],
+    [
+      { alerts: { dashboardUrl: 'http://scans.example.com' } },
+      'scanfleet.alerts.dashboardUrl must be an https URL (http only on 127.0.0.1 or localhost), without ? or #, got "http://scans.example.com"',
+    ],
     [{ alpacaFeed: 'otc' }, 'scanfleet.alpacaFeed must be "sip" or "iex", got "otc"'],
     [{ provider: 'bloomberg' }, 'scanfleet.provider must be one of csv, schwab, alpaca, yahoo, got "bloomberg"'],
     [{ provider: 'schwab' }, 'scanfleet.providerSecret is required for provider "schwab"'],
@@ -1611,6 +1615,28 @@ describe('discord', () => {
     expect(
       (scanBatch?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.DISCORD_SECRET_ID,
     ).toBeDefined();
+  });
+
+  it('gives the worker and the sweeper the dashboard their alert lines link to: the HTTP API’s address, or alerts.dashboardUrl', () => {
+    const posters = ['PipelineScanBatchFunction', 'OperationsSweeperFunction'];
+    const dashboardIn = (res: Resources) =>
+      posters.map(
+        (prefix) =>
+          (
+            Object.entries(res).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix))?.[1]
+              .Properties.Environment as { Variables: Record<string, unknown> }
+          ).Variables.DASHBOARD_URL,
+      );
+    const [apiId] = Object.entries(discordTemplate).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api') ?? [];
+    expect(apiId).toMatch(/^QueryHttp[0-9A-F]{8}$/);
+    const endpoint = { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] };
+    expect(dashboardIn(discordTemplate)).toEqual([endpoint, endpoint]);
+    // Without Discord nothing posts alerts: no address.
+    expect(dashboardIn(resources)).toEqual([undefined, undefined]);
+    const custom = synth({ discordSecret: 'scanfleet/discord', alerts: { dashboardUrl: 'https://scans.example.com' } })
+      .template()
+      .toJSON().Resources as Resources;
+    expect(dashboardIn(custom)).toEqual(['https://scans.example.com', 'https://scans.example.com']);
   });
 });
 

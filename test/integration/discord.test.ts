@@ -122,12 +122,18 @@ describe('alerts', () => {
       ['New signals as of 2024-03-08 — macd (1)', 0xe0464e],
       ['New signals as of 2024-03-08 — ttm-squeeze (1)', 0xe0464e],
     ]);
+    // Each symbol links to its page on this stack's own dashboard.
+    expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(message.embeds[0].description).toBe(
-      `**COST** bearish_cross — $725.56 (−7.64%), hist −0.736, trend bullish${edge('macd', 'bearish_cross')}`,
+      `[**COST**](${stack.url}/#/symbol/COST) bearish_cross — $725.56 (−7.64%), hist −0.736, trend bullish${edge('macd', 'bearish_cross')}`,
     );
     expect(message.embeds[1].description).toBe(
-      `**DDOG** fired_short — $121.31, 17 bars, momentum −6.324 falling${edge('ttm-squeeze', 'fired_short')}`,
+      `[**DDOG**](${stack.url}/#/symbol/DDOG) fired_short — $121.31, 17 bars, momentum −6.324 falling${edge('ttm-squeeze', 'fired_short')}`,
     );
+    const [, link] = /^\[\*\*COST\*\*\]\((\S+)\) /.exec(message.embeds[0].description) ?? [];
+    expect(new URL(link).hash).toBe('#/symbol/COST');
+    const page = await fetch(link);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     expect(message.embeds[0].footer.text).toMatch(
       /^run \d{8}T\d{6}Z-full · as of 2024-03-08 · 5 symbols · 0 with errors$/,
     );

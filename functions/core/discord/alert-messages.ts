@@ -28,9 +28,18 @@ const LABEL: Record<AlertLine['kind'], [string, string]> = {
   forming: ['forming', 'forming'],
 };
 
+/** What alert lines carry besides the events: each signal's edge, and where the dashboard is. */
+export interface AlertLineOptions {
+  /** The signal's edge from the scorecard, when there is one. */
+  readonly edgeOf?: (line: AlertLine) => string | undefined;
+  /** The dashboard's address (no trailing slash): each symbol links to `<it>/#/symbol/<SYM>`. */
+  readonly dashboardUrl?: string;
+}
+
 /**
  * A run's alerts as Discord messages, every line in full (with its signal's edge from the
- * scorecard when `edgeOf` gives one): messages per kind (new
+ * scorecard when `edgeOf` gives one, its symbol a link to the dashboard when `dashboardUrl`
+ * is given: links count toward the limits like any text): messages per kind (new
  * signals on closed bars, forming signals on a bar still trading, and the confirmation or
  * retraction of earlier forming ones), each with an embed per scanner. A late event (found by
  * gap-fill after a missed run) says so.
@@ -40,14 +49,14 @@ const LABEL: Record<AlertLine['kind'], [string, string]> = {
  * titles, descriptions and footers in a message). Lines keep a stable order (kind, then scanner
  * as SCANNER_NAMES lists them, then the order given); a scanner's lines that span several embeds
  * say "(2/3)" in their titles, and a kind's content "(message 2 of 5)". A line is split only
- * when it is longer than any embed can hold (no real line is: tickers are ≤ 10 characters):
- * it ends one embed and goes on at the start of the next. Lengths are counted in UTF-16 units,
+ * when it is longer than any embed can hold (no real line is: tickers are ≤ 10 characters and a
+ * dashboard's address a few dozen): it ends one embed and goes on at the start of the next. Lengths are counted in UTF-16 units,
  * at least Discord's count, and a split never parts a surrogate pair.
  */
 export function alertMessages(
   lines: readonly AlertLine[],
   footer: string,
-  edgeOf: (line: AlertLine) => string | undefined = () => undefined,
+  { edgeOf, dashboardUrl }: AlertLineOptions = {},
 ): AlertMessage[] {
   const footerText = footer ? clip(footer, EMBED_LIMITS.footer) : undefined;
   const messages: AlertMessage[] = [];
@@ -66,8 +75,10 @@ export function alertMessages(
     const streams = scannersInOrder(group).map((scanner): Stream => {
       const own = group.filter((l) => l.scanner === scanner);
       const texts = own.map((l) => {
-        const edge = edgeOf(l);
-        return `**${l.symbol}** ${l.signal} — ${detailOf(l)}${edge ? ` · ${edge}` : ''}`;
+        const edge = edgeOf?.(l);
+        const name = `**${l.symbol}**`;
+        const symbol = dashboardUrl ? `[${name}](${dashboardUrl}/#/symbol/${encodeURIComponent(l.symbol)})` : name;
+        return `${symbol} ${l.signal} — ${detailOf(l)}${edge ? ` · ${edge}` : ''}`;
       });
       return {
         scanner,

@@ -45,6 +45,8 @@ export interface QueueDeps {
   readonly alerts: AlertLogPort;
   /** Where each line's edge comes from; without it (or a scorecard) lines carry none. */
   readonly edges?: EdgeSource;
+  /** The dashboard each line's symbol links to; without it lines carry no link. */
+  readonly dashboardUrl?: string;
   /** Adds messages to the outbox; a message already there (same source and seq) is left as it is. */
   readonly enqueue: (messages: readonly Omit<OutboxMessage, 'status' | 'attempts'>[]) => Promise<void>;
   readonly now: () => Date;
@@ -78,7 +80,13 @@ export async function queueRunAlerts(run: RunRecord, deps: QueueDeps): Promise<A
     for (const { target, taken } of routed(lines, await deps.routing?.(run.runId))) {
       const source = target === 'alerts' ? part : `${part}@${target}`;
       await deps.enqueue(
-        alertMessages(taken, footer, edgeOf).map((message, seq) => ({ source, seq, target, message, createdAt })),
+        alertMessages(taken, footer, { edgeOf, dashboardUrl: deps.dashboardUrl }).map((message, seq) => ({
+          source,
+          seq,
+          target,
+          message,
+          createdAt,
+        })),
       );
     }
     await deps.alerts.markQueued(lines);

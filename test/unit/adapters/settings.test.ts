@@ -117,6 +117,32 @@ describe('the handlers’ settings', () => {
     });
   });
 
+  it('take the dashboard alert lines link to: https, or http on this machine, without a trailing slash', () => {
+    expect(settingsFrom({}).dashboardUrl).toBeUndefined();
+    expect(settingsFrom({ DASHBOARD_URL: 'https://abc123defg.execute-api.us-east-1.amazonaws.com' }).dashboardUrl).toBe(
+      'https://abc123defg.execute-api.us-east-1.amazonaws.com',
+    );
+    expect(settingsFrom({ DASHBOARD_URL: 'https://scans.example.com/desk/' }).dashboardUrl).toBe(
+      'https://scans.example.com/desk',
+    );
+    expect(settingsFrom({ DASHBOARD_URL: 'http://127.0.0.1:8787' }).dashboardUrl).toBe('http://127.0.0.1:8787');
+    expect(settingsFrom({ DASHBOARD_URL: 'http://localhost:8787/' }).dashboardUrl).toBe('http://localhost:8787');
+    const rule = 'must be an https URL (http only on 127.0.0.1 or localhost), without ? or #';
+    for (const bad of [
+      'http://scans.example.com',
+      'ftp://scans.example.com',
+      'scans.example.com',
+      'https://',
+      'https://scans.example.com/?tab=top',
+      'https://scans.example.com/#/top',
+      'https://scans.example.com/a)b',
+      'https://scans example.com',
+    ])
+      expect(() => settingsFrom({ DASHBOARD_URL: bad })).toThrow(
+        new SettingsError(`environment variable DASHBOARD_URL ${rule}, got "${bad}"`),
+      );
+  });
+
   it('name the variable a handler needs and was not given', () => {
     expect(() => required(settingsFrom({}), 'tableName')).toThrow(
       new SettingsError('environment variable TABLE_NAME is not set'),
@@ -152,12 +178,14 @@ describe('a handler’s cold start', () => {
         LOOKBACK_BARS: '200',
         MAX_RECEIVES: '5',
         ALERTS_INTRADAY: 'true',
+        DASHBOARD_URL: 'https://scans.example.com/',
       }),
     );
-    expect([worker.lookbackBars, worker.maxReceives, worker.alertSettings]).toEqual([
+    expect([worker.lookbackBars, worker.maxReceives, worker.alertSettings, worker.dashboardUrl]).toEqual([
       200,
       5,
       { intraday: true, cooldownSessions: 3 },
+      'https://scans.example.com',
     ]);
     expect(worker.marketData.name).toBe('csv');
   });

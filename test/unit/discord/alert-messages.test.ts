@@ -24,15 +24,18 @@ const line = (over: Partial<AlertLine> & Pick<AlertLine, 'symbol'>): AlertLine =
   ...over,
 });
 
-/** A line as a reader sees it: the format the alert messages promise. */
-function text(l: AlertLine): string {
+/** A line as a reader sees it: the format the alert messages promise (its symbol linked when a dashboard is given). */
+function text(l: AlertLine, dashboardUrl?: string): string {
   const detail = [
     l.kind === 'retracted' ? 'no longer there at the close' : signalDetail(l.scanner, l.values),
     l.late ? `late (from ${l.barDate})` : '',
   ]
     .filter((p) => p.length > 0)
     .join(' · ');
-  return `**${l.symbol}** ${l.signal} — ${detail}`;
+  const symbol = dashboardUrl
+    ? `[**${l.symbol}**](${dashboardUrl}/#/symbol/${encodeURIComponent(l.symbol)})`
+    : `**${l.symbol}**`;
+  return `${symbol} ${l.signal} — ${detail}`;
 }
 
 const embedChars = (m: AlertMessage) =>
@@ -53,11 +56,16 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * next embed), one kind a message and one scanner an embed, the part and message numbering, and
  * that no message but a kind's last could have taken the next message's first line.
  */
-function checkSplit(lines: readonly AlertLine[], footer: string, messages: readonly AlertMessage[]): void {
+function checkSplit(
+  lines: readonly AlertLine[],
+  footer: string,
+  messages: readonly AlertMessage[],
+  dashboardUrl?: string,
+): void {
   const footerText = footer.length > EMBED_LIMITS.footer ? `${footer.slice(0, EMBED_LIMITS.footer - 1)}…` : footer;
   const expected = KINDS.flatMap((kind) =>
     SCANNER_NAMES.flatMap((scanner) =>
-      lines.filter((l) => l.kind === kind && l.scanner === scanner).map((l) => ({ l, text: text(l) })),
+      lines.filter((l) => l.kind === kind && l.scanner === scanner).map((l) => ({ l, text: text(l, dashboardUrl) })),
     ),
   );
   // The limits.
@@ -184,6 +192,53 @@ describe('alert messages: a small run, exactly', () => {
     expect(alertMessages([], FOOTER)).toEqual([]);
   });
 
+  it('with a dashboard, each symbol links to its #/symbol/ page; without one, the line is as before', () => {
+    const lines = [
+      line({ symbol: 'AMD', scanner: 'macd', signal: 'bullish_cross', values: MACD }),
+      line({ symbol: 'BRK.B' }),
+    ];
+    const descriptions = (dashboardUrl?: string) =>
+      alertMessages(lines, FOOTER, { dashboardUrl }).flatMap((m) => m.embeds.map((e) => e.description));
+    expect(descriptions('https://abc123defg.execute-api.us-east-1.amazonaws.com')).toEqual([
+      '[**AMD**](https://abc123defg.execute-api.us-east-1.amazonaws.com/#/symbol/AMD) bullish_cross — $187.50 (−0.42%), hist +0.012, trend above_zero',
+      '[**BRK.B**](https://abc123defg.execute-api.us-east-1.amazonaws.com/#/symbol/BRK.B) buy — $100.00 (+1.00%), volume +80%, breakout_20d_high',
+    ]);
+    expect(descriptions('http://127.0.0.1:8787')).toEqual([
+      '[**AMD**](http://127.0.0.1:8787/#/symbol/AMD) bullish_cross — $187.50 (−0.42%), hist +0.012, trend above_zero',
+      '[**BRK.B**](http://127.0.0.1:8787/#/symbol/BRK.B) buy — $100.00 (+1.00%), volume +80%, breakout_20d_high',
+    ]);
+    expect(descriptions()).toEqual([
+      '**AMD** bullish_cross — $187.50 (−0.42%), hist +0.012, trend above_zero',
+      '**BRK.B** buy — $100.00 (+1.00%), volume +80%, breakout_20d_high',
+    ]);
+  });
+
+  it('412 linked signals: the links count toward the limits, so the same lines need twice the messages', () => {
+    const dashboardUrl = 'https://abc123defg.execute-api.us-east-1.amazonaws.com';
+    const lines = Array.from({ length: 412 }, (_, i) =>
+      i % 5 === 0
+        ? line({ symbol: `S${String(i).padStart(3, '0')}`, scanner: 'macd', signal: 'bullish_cross', values: MACD })
+        : line({ symbol: `S${String(i).padStart(3, '0')}` }),
+    );
+    const messages = alertMessages(lines, FOOTER, { dashboardUrl });
+    // The link adds 72 characters to each line (the 54 of the address, `/#/symbol/S000`, the brackets):
+    // 144 (macd) and 135 (vpb), where the same lines unlinked need five messages (the test above).
+    expect(messages[0].embeds[0].description!.split('\n')[0]).toBe(
+      `[**S000**](${dashboardUrl}/#/symbol/S000) bullish_cross — $187.50 (−0.42%), hist +0.012, trend above_zero`,
+    );
+    expect([text(lines[0], dashboardUrl).length, text(lines[1], dashboardUrl).length]).toEqual([144, 135]);
+    expect(messages.map((m) => m.content)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `scanfleet: 412 new signals (message ${i + 1} of 10)`),
+    );
+    expect(messages.map(embedChars)).toEqual([5940, 5940, 5951, 5854, 5854, 5854, 5855, 5856, 5856, 5312]);
+    // Every description within 4,096 characters: 28 macd lines (4,059), then 30 vpb lines (4,079).
+    expect(messages.flatMap((m) => m.embeds.map((e) => e.description!.length))).toEqual([
+      4059, 1739, 4059, 1739, 434, 4079, 1223, 4079, 1631, 4079, 1631, 4079, 1631, 4079, 1631, 4079, 1631, 4079, 1631,
+      4079, 1087,
+    ]);
+    checkSplit(lines, FOOTER, messages, dashboardUrl);
+  });
+
   it('412 new signals: five messages filled to the 6,000-character limit, nothing cut', () => {
     const lines = Array.from({ length: 412 }, (_, i) =>
       i % 5 === 0
@@ -231,7 +286,7 @@ describe('alert messages: a small run, exactly', () => {
     expect(
       descriptions[2].endsWith(`XXX** buy — $100.00 (+1.00%), volume +80%, breakout_20d_high\n${text(lines[2])}`),
     ).toBe(true);
-    expect(descriptions.join('\n').replace(/\n(?!\*\*)/g, '')).toBe(lines.map(text).join('\n'));
+    expect(descriptions.join('\n').replace(/\n(?!\*\*)/g, '')).toBe(lines.map((l) => text(l)).join('\n'));
     checkSplit(lines, FOOTER, messages);
   });
 
@@ -289,6 +344,16 @@ describe('alert messages: properties', () => {
           values: nullValues ? null : values,
         };
       });
+  /** Symbols as watchlists take them (functions/core/scan/symbols.ts). */
+  const ticker = fc.stringMatching(/^[A-Z][A-Z0-9]{0,5}(?:[.-][A-Z0-9]{1,3})?$/);
+  /** A dashboard's address as settings take it: the stack's HTTP API, a custom domain with a path, or `scanfleet dev`. */
+  const dashboard = fc.oneof(
+    fc.stringMatching(/^[a-z0-9]{10}$/).map((id) => `https://${id}.execute-api.us-east-1.amazonaws.com`),
+    fc
+      .tuple(fc.domain(), fc.stringMatching(/^(\/[a-z0-9-]{1,12}){0,3}$/))
+      .map(([host, path]) => `https://${host}${path}`),
+    fc.integer({ min: 1, max: 65_535 }).map((port) => `http://127.0.0.1:${port}`),
+  );
   const alertLine = lineOf(fc.oneof({ weight: 30, arbitrary: ordinary }, { weight: 1, arbitrary: long }), words);
   const ordinaryLine = lineOf(ordinary, fc.constantFrom('up', 'above_zero', 'breakout_20d_high', 'rising'));
   const footer = fc.oneof(
@@ -297,12 +362,38 @@ describe('alert messages: properties', () => {
     fc.string({ maxLength: 3_000 }).map((s) => s.replace(/\n/g, ' ')),
   );
 
-  it('every line exactly once, in order, within every limit, for any mix of lines', () => {
+  it('every line exactly once, in order, within every limit, for any mix of lines, linked or not', () => {
     fc.assert(
-      fc.property(fc.array(alertLine, { maxLength: 400 }), footer, (lines, foot) => {
-        checkSplit(lines, foot, alertMessages(lines, foot));
+      fc.property(fc.array(alertLine, { maxLength: 400 }), footer, fc.option(dashboard), (lines, foot, url) => {
+        const dashboardUrl = url ?? undefined;
+        checkSplit(lines, foot, alertMessages(lines, foot, { dashboardUrl }), dashboardUrl);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('with a dashboard, every line’s symbol is a well-formed link to its own #/symbol/SYM', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(ticker, { minLength: 1, maxLength: 300 }),
+        dashboard,
+        fc.constantFrom(...KINDS),
+        (symbols, dashboardUrl, kind) => {
+          const lines = symbols.map((symbol) => line({ symbol, kind }));
+          const messages = alertMessages(lines, FOOTER, { dashboardUrl });
+          checkSplit(lines, FOOTER, messages, dashboardUrl);
+          const linked = messages.flatMap((m) => m.embeds.flatMap((e) => e.description!.split('\n')));
+          expect(linked).toHaveLength(symbols.length);
+          linked.forEach((l, i) => {
+            const [, name, href] = /^\[\*\*([^*\]]+)\*\*\]\(([^()\s<>]+)\) buy — /.exec(l) ?? [];
+            expect(name).toBe(symbols[i]);
+            const target = new URL(href);
+            expect(`${target.origin}${target.pathname}`).toBe(`${dashboardUrl}/`);
+            expect(target.hash).toBe(`#/symbol/${symbols[i]}`);
+          });
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
@@ -334,7 +425,7 @@ describe('an alert line’s edge', () => {
     const buy = line({ symbol: 'GE' });
     const sell = line({ symbol: 'MDB', signal: 'sell' });
     const edge = '10d: 57% up (n=980), −0.1% vs all';
-    const [message] = alertMessages([buy, sell], FOOTER, (l) => (l.signal === 'buy' ? edge : undefined));
+    const [message] = alertMessages([buy, sell], FOOTER, { edgeOf: (l) => (l.signal === 'buy' ? edge : undefined) });
     expect(message.embeds.map((e) => e.description)).toEqual([`${text(buy)} · ${edge}\n${text(sell)}`]);
   });
 });
