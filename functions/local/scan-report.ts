@@ -133,7 +133,7 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
       `Data rows set aside by the row rules: ${dropped.length > 0 ? dropped.join(', ') : 'none'}`,
       paint(
         'bold',
-        `Run ${report.runId}: scanned ${summary.symbols} symbols as of ${report.asOf ?? '–'}` +
+        `Run ${report.runId}: ${scanned(summary.symbols, report.symbols.length, report.asOf)}` +
           `${forming > 0 ? ` (${forming} on a bar still trading: forming, may change by the close)` : ''} · signals: ${perScanner} · ` +
           `${summary.symbolsWithErrors} with errors, ${summary.symbolsInsufficient} with insufficient data · ` +
           `${(figures.wallMs / 1000).toFixed(2)} s · peak RSS ${(figures.peakRssBytes / 1_048_576).toFixed(0)} MB`,
@@ -141,6 +141,13 @@ export function renderScanReport(report: ScanReport, figures: RunFigures, style:
     ].join('\n'),
   );
   return `${sections.join('\n\n')}\n`;
+}
+
+/** `scanned 150 symbols as of 2024-03-08`, or what is missing: `scanned 0 of 12 symbols (12 in batches that failed every delivery)`. */
+function scanned(done: number, total: number, asOf: string | null): string {
+  const when = asOf ? ` as of ${asOf}` : '';
+  if (done >= total) return `scanned ${done} ${done === 1 ? 'symbol' : 'symbols'}${when}`;
+  return `scanned ${done} of ${total} symbols${when} (${total - done} in batches that failed every delivery)`;
 }
 
 /** One line per symbol that lacks a result, grouped so a short history reads as one line. */

@@ -491,6 +491,7 @@ describe.each([
   const errors: string[] = [];
   beforeAll(async () => {
     tab = await browser.newPage({ viewport: { width, height } });
+    tab.setDefaultTimeout(10_000);
     tab.on('pageerror', (error) => errors.push(error.message));
     await tab.goto(`${stack.url}/#/ttm-squeeze`);
     await tab.waitForSelector('#results tbody tr');
@@ -501,16 +502,25 @@ describe.each([
   const overflow = () => tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
   it('never scrolls sideways, on any tab or the symbol panel', async () => {
+    await tab.bringToFront();
     await tab.screenshot({ path: shot(`dashboard-${name}.png`) });
-    for (const route of ['#/vpb?signal=all', '#/macd?signal=all', '#/scorecard', '#/top', '#/lists', '#/symbol/GE']) {
+    // Each address, and what shows it has loaded (checked on a timer: a page in the background gets no animation frames).
+    const routes: [string, () => boolean][] = [
+      ['#/vpb?signal=all', () => document.querySelectorAll('#results tbody tr').length === 150],
+      ['#/macd?signal=all', () => document.querySelector('#results thead th:nth-child(7)')?.textContent === 'Trend'],
+      ['#/scorecard', () => document.querySelector('#scorecard-charts')!.childElementCount > 0],
+      ['#/top', () => document.querySelector('#top-note')!.textContent !== ''],
+      ['#/lists', () => document.querySelector('#lists-note')!.textContent !== ''],
+      ['#/symbol/GE', () => document.querySelector('#symbol-view:not([hidden]) #price-chart canvas') !== null],
+    ];
+    for (const [route, loaded] of routes) {
       await tab.goto(`${stack.url}/${route}`);
-      if (route === '#/symbol/GE') await tab.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
-      else await tab.waitForFunction((r) => location.hash === r, route, { polling: 100 });
-      await tab.waitForLoadState('networkidle');
+      await tab.waitForFunction((r) => location.hash === r, route, { polling: 100 });
+      await tab.waitForFunction(loaded, undefined, { polling: 100 });
       expect([route, await overflow()]).toEqual([route, 0]);
     }
     await tab.screenshot({ path: shot(`dashboard-${name}-symbol.png`) });
-  });
+  }, 60_000);
 
   it('gives every control an accessible name (Chromium’s accessibility tree)', async () => {
     await tab.goto(`${stack.url}/#/vpb`);

@@ -210,6 +210,9 @@ describe('a provider that is down', () => {
           /^scanfleet: batch 0 \(12 symbols\) failed every delivery: yahoo failed for all 12 symbols of the batch: chart \w+: not sent: yahoo looks down \([3-6] requests in a row failed every retry\)$/,
         ),
       ]);
+      expect(run.stdout).toMatch(
+        /^Run \S+: scanned 0 of 12 symbols as of 2024-03-08 \(12 in batches that failed every delivery\) · signals: /m,
+      );
       // Three requests fail every attempt (4 each), with at most three more in flight beside them
       // (4 at a time); the other symbols and the two redeliveries ask nothing. Without it: 12 × 4 × 3.
       const asked = yahoo.requests.length - before;
