@@ -35,21 +35,23 @@ export function counted(value: unknown, one: string, many = `${one}s`): string {
   return `${value} ${value === 1 ? one : many}`;
 }
 
-const NEW_YORK = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-  timeZoneName: 'short',
-});
+/** Made on first use: a formatter with a time zone loads ICU's zone data (~7 MB), which the worker never needs. */
+let newYork: Intl.DateTimeFormat | undefined;
 
 /** An instant as a trader on the US market reads it: New York's date and time with the zone, `2024-03-08 16:30 EST`. */
 export function newYorkTime(instant: string | Date): string {
   const date = typeof instant === 'string' ? new Date(instant) : instant;
   if (Number.isNaN(date.getTime())) return MISSING;
-  const part = Object.fromEntries(NEW_YORK.formatToParts(date).map((p) => [p.type, p.value]));
+  newYork ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
+  const part = Object.fromEntries(newYork.formatToParts(date).map((p) => [p.type, p.value]));
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
 }
