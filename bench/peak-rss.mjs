@@ -1,5 +1,9 @@
-// Preloaded (--import) into a process the bench measures: at exit, its peak resident set (maxRSS,
-// KB) into the file SCANFLEET_BENCH_PEAK_FILE names.
-import { writeFileSync } from 'node:fs';
+// Preloaded (--import) into a process the bench measures: at exit, its peak resident set (VmHWM,
+// KB) into the file SCANFLEET_BENCH_PEAK_FILE names. Not maxRSS: Linux keeps the parent's across
+// the exec that starts the process.
+import { readFileSync, writeFileSync } from 'node:fs';
 
-process.on('exit', () => writeFileSync(process.env.SCANFLEET_BENCH_PEAK_FILE, String(process.resourceUsage().maxRSS)));
+process.on('exit', () => {
+  const vmHwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  writeFileSync(process.env.SCANFLEET_BENCH_PEAK_FILE, vmHwm ?? '');
+});

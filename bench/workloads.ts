@@ -75,6 +75,8 @@ export function lambdaEnvironment(
     [ENV.subscriptionKeySecretId]: SECRET_IDS.subscriptionKey,
     [ENV.dispatchFunction]: 'scanfleet-dispatch',
     [ENV.listsWriterFunction]: 'scanfleet-lists-writer',
+    // The HTTP API's address, which the alert lines link to (an obviously fake one: no request goes there).
+    [ENV.dashboardUrl]: 'https://dashboard.example.com',
   };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.environment)) {
