@@ -18,10 +18,6 @@ interface Line {
   readonly cells: HorizonCells[];
 }
 
-/**
- * The human scorecard: one row per scanner × signal and the baseline last, a column group per
- * horizon (n, mean %, median %, hit %, excess %), then the reading.
- */
 const CSV_COLUMNS: readonly (keyof ScorecardRow)[] = [
   'scanner',
   'signal',
@@ -39,6 +35,10 @@ export function scorecardCsv(card: Pick<Scorecard, 'rows'>): string {
   return toCsv([CSV_COLUMNS, ...card.rows.map((row) => CSV_COLUMNS.map((column) => String(row[column] ?? '')))]);
 }
 
+/**
+ * The human scorecard: one row per scanner × signal and the baseline last, a column group per
+ * horizon (n, mean %, median %, hit %, excess %), then the reading.
+ */
 export function renderScorecard(card: Scorecard): string {
   const bySignal = new Map<string, Line>();
   for (const row of card.rows) {
