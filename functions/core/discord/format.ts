@@ -29,10 +29,14 @@ export function word(value: unknown): string {
   return typeof value === 'string' && value.length > 0 ? value : MISSING;
 }
 
-/** `1 bar`, `12 bars`; a dash and the plural when the count is missing. */
+/**
+ * `1 bar`, `12 bars`. A count is whole (`2.6` reads `3 bars`); a dash and the plural when there is
+ * none or it is below zero.
+ */
 export function counted(value: unknown, one: string, many = `${one}s`): string {
-  if (!finite(value)) return `${MISSING} ${many}`;
-  return `${value} ${value === 1 ? one : many}`;
+  const count = finite(value) ? Math.round(value) : -1;
+  if (count < 0) return `${MISSING} ${many}`;
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Made on first use: a formatter with a time zone loads ICU's zone data (~7 MB), which the worker never needs. */
