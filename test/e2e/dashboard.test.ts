@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStoresWithLists } from '../../functions/adapters/store/stores.js';
+import { signed } from '../../functions/core/discord/format.js';
 import { SCANNER_NAMES } from '../../functions/core/scan/scanners.js';
 import { rankTopSetups } from '../../functions/core/scorecard/top-setups.js';
 import { parseWatchlist } from '../../functions/core/scan/symbols.js';
@@ -109,6 +110,18 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.getAttribute('#results tr[data-symbol=GE] td:nth-child(2)', 'class')).toBe('bullish');
     expect(await page.getAttribute('#results tr[data-symbol=MDB] td:nth-child(2)', 'class')).toBe('bearish');
     expect(await page.textContent('#results tr[data-symbol=GE] td:nth-child(6)')).toBe('breakout_20d_high');
+    // Change % signed as Discord's messages sign it: a plus, or a true minus.
+    const { results } = (await (await fetch(`${stack.url}/api/scans/vpb`)).json()) as {
+      results: { symbol: string; values: { changePct: number } }[];
+    };
+    const change = (symbol: string) => results.find((r) => r.symbol === symbol)!.values.changePct;
+    expect(change('GE')).toBeGreaterThan(0);
+    expect(change('MDB')).toBeLessThan(0);
+    for (const symbol of ['GE', 'MDB']) {
+      expect(await page.textContent(`#results tr[data-symbol=${symbol}] td:nth-child(4)`)).toBe(
+        signed(change(symbol), 2),
+      );
+    }
   });
 
   it('sorts by a column, ascending then descending', async () => {
@@ -206,7 +219,7 @@ describe('dashboard in headless Chromium', () => {
     const bars = await page.$$eval('#scorecard-charts svg:nth-child(3) rect.bar', (rects) =>
       rects.map((r) => [r.getAttribute('data-signal'), r.querySelector('title')?.textContent]),
     );
-    const pct = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(2)}%`;
+    const pct = (v: number) => signed(v, 2, '%');
     expect(bars).toEqual(
       tenDays
         .filter((r) => r.meanReturnPct !== null)
@@ -294,7 +307,6 @@ describe('dashboard in headless Chromium', () => {
         rows: Array.from(body.rows, (tr) => Array.from(tr.cells, (td) => td.textContent)),
       })),
     );
-    const signed = (v: number, digits: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}`;
     expect(shown).toEqual(
       expected.map((setup) => ({
         symbol: setup.symbol,
@@ -402,8 +414,6 @@ describe('dashboard in headless Chromium', () => {
     };
     await page.goto(`${stack.url}/#/symbol/GE`);
     await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
-    // Price, squeeze dots, volume, MACD: one chart, one time axis.
-    expect(await page.getAttribute('#price-chart', 'data-panes')).toBe('4');
     const readout = async () => {
       const text = (await page.textContent('#ohlcv')) ?? '';
       const m = text.match(

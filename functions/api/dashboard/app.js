@@ -13,7 +13,12 @@ const num = (digits) => (v) =>
   typeof v === 'number'
     ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
     : '–';
-const signed = (v) => (typeof v === 'number' ? `${v > 0 ? '+' : ''}${v.toFixed(2)}` : '–');
+/** A change with its sign as Discord's messages write it: `+1.25`, `−0.40` (a true minus), `0.00` (none on what rounds to zero). */
+const signedText = (v, digits) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  const text = Math.abs(v).toFixed(digits);
+  return `${Number(text) === 0 ? '' : v > 0 ? '+' : '−'}${text}`;
+};
 const fireDirection = (row) => (row.signal === 'fired_long' ? 'long' : row.signal === 'fired_short' ? 'short' : '–');
 
 /** The columns of the seed dashboard, per scanner: [header, value for sorting, text, css class]. */
@@ -43,7 +48,7 @@ const COLUMNS = {
     [
       'Change %',
       (r) => r.values?.changePct ?? -Infinity,
-      (r) => signed(r.values?.changePct),
+      (r) => signedText(r.values?.changePct, 2),
       (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
     ],
     [
@@ -61,7 +66,7 @@ const COLUMNS = {
     [
       'Change %',
       (r) => r.values?.changePct ?? -Infinity,
-      (r) => signed(r.values?.changePct),
+      (r) => signedText(r.values?.changePct, 2),
       (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
     ],
     ['MACD', (r) => r.values?.macd ?? -Infinity, (r) => num(3)(r.values?.macd), () => 'num'],
@@ -388,8 +393,6 @@ const SHORT_SIGNAL = {
   sell: 'sell',
 };
 const SCANNER_TITLE = { macd: 'MACD', 'ttm-squeeze': 'TTM Squeeze', vpb: 'VPB' };
-const signedText = (v, digits) =>
-  typeof v === 'number' ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(digits)}` : '–';
 const pctText = (v, digits = 2) => (typeof v === 'number' ? `${signedText(v, digits)}%` : '–');
 const cell = (text, className = 'num') => Object.assign(document.createElement('td'), { textContent: text, className });
 const headCell = (text, className = '') =>
@@ -918,7 +921,6 @@ function drawChart(series, history) {
   // The panes share the box's height: the price half, the dots a strip.
   chart.panes().forEach((pane, i) => pane.setStretchFactor([0.5, 0.05, 0.2, 0.25][i]));
   chart.timeScale().fitContent();
-  box.dataset.panes = String(chart.panes().length);
 
   const indexOf = new Map(series.bars.map((b, i) => [b.time, i]));
   const last = series.bars.length - 1;
