@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { countingStores } from '../helpers/store.js';
-import { type DiscordKeys, discordKeys, signedHeaders, snowflakeAt } from '../helpers/discord.js';
+import {
+  type DiscordKeys,
+  discordKeys,
+  discordSettings,
+  PERMISSIONS,
+  signedHeaders,
+  slashCommand,
+  snowflakeAt,
+} from '../helpers/discord.js';
 import { createDocumentClient } from '../../functions/adapters/store/dynamodb-client.js';
 import { openStores } from '../../functions/adapters/store/stores.js';
 
@@ -28,11 +36,7 @@ beforeAll(async () => {
     port: 0,
     discord: {
       ...counted.stores,
-      settings: {
-        publicKey: async () => keys.publicKey,
-        webhookUrl: async () => undefined,
-        operatorWebhookUrl: async () => undefined,
-      },
+      settings: discordSettings(keys),
     },
   });
 }, 60_000);
@@ -230,15 +234,16 @@ describe('the interactions endpoint under abuse', () => {
 
 describe('/scan-now under abuse', () => {
   const scanNow = (id: string, permissions: string, guild = '888000111000111000') =>
-    JSON.stringify({
-      type: 2,
-      id,
-      application_id: '123456789',
-      token: 'abuse-token',
-      guild_id: guild,
-      member: { permissions, user: { id: '666', username: 'clicker' } },
-      data: { name: 'scan-now' },
-    });
+    JSON.stringify(
+      slashCommand('scan-now', [], {
+        id,
+        guild,
+        permissions,
+        userId: '666',
+        username: 'clicker',
+        token: 'abuse-token',
+      }),
+    );
   /** The full-watchlist runs /scan-now started, read past the counter. */
   const scanNowRuns = async () =>
     (
@@ -250,7 +255,7 @@ describe('/scan-now under abuse', () => {
   it('refuses a member without Manage Server every time, privately, before any store call: no run', async () => {
     const before = counted.calls();
     for (let i = 0; i < 5; i++) {
-      const body = scanNow(snowflakeAt(new Date(), i), String(1 << 11));
+      const body = scanNow(snowflakeAt(new Date(), i), PERMISSIONS.sendMessages);
       const response = await post(body, signedHeaders(keys, body));
       expect(response.status).toBe(200);
       expect(JSON.parse(response.text)).toEqual({
@@ -266,7 +271,7 @@ describe('/scan-now under abuse', () => {
   it('starts one run for an admin clicking five times; the other four are told privately when they may', async () => {
     const answers: { content: string; flags?: number }[] = [];
     for (let i = 0; i < 5; i++) {
-      const body = scanNow(snowflakeAt(new Date(), 100 + i), String(1 << 5));
+      const body = scanNow(snowflakeAt(new Date(), 100 + i), PERMISSIONS.manageServer);
       answers.push(
         (JSON.parse((await post(body, signedHeaders(keys, body))).text) as { data: (typeof answers)[0] }).data,
       );

@@ -11,8 +11,11 @@ import {
   type DiscordKeys,
   discordKeys,
   type FakeDiscord,
+  PERMISSIONS,
   signedHeaders,
+  slashCommand,
   startFakeDiscord,
+  textOptions,
 } from '../helpers/discord.js';
 import { captureLogs } from '../helpers/logs.js';
 import { type ProviderServer, startAlpacaServer, startSchwabServer } from '../helpers/provider-servers.js';
@@ -309,21 +312,14 @@ describe('secrets in the output', () => {
   });
 
   it('seals a webhook pasted in /subscribe, posts alerts to it, and logs its refusal by the subscription’s id', async () => {
-    const subscribe = JSON.stringify({
-      type: 2,
-      id: '1300000000000000001',
-      application_id: '123456789',
-      token: `${SECRETS.interactionToken}-subscribe`,
-      guild_id: '777000111',
-      member: { permissions: String(1 << 5), user: { id: '4242', username: 'alice' } },
-      data: {
-        name: 'subscribe',
-        options: [
-          { name: 'scanner', type: 3, value: 'macd' },
-          { name: 'webhook', type: 3, value: subscribed.url },
-        ],
-      },
-    });
+    const subscribe = JSON.stringify(
+      slashCommand('subscribe', textOptions({ scanner: 'macd', webhook: subscribed.url }), {
+        id: '1300000000000000001',
+        guild: '777000111',
+        permissions: PERMISSIONS.manageServer,
+        token: `${SECRETS.interactionToken}-subscribe`,
+      }),
+    );
     const answer = await call('/discord/interactions', {
       method: 'POST',
       body: subscribe,

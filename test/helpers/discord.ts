@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DiscordSettings } from '../../functions/adapters/discord/discord-settings.js';
 
 export interface DiscordKeys {
   /** Hex of the raw 32-byte Ed25519 public key, as the developer portal shows it. */
@@ -144,3 +145,75 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 export function snowflakeAt(at: Date, increment = 0): string {
   return (((BigInt(at.getTime()) - 1_420_070_400_000n) << 22n) | BigInt(increment & 0xfff)).toString();
 }
+
+/** The permission bits a member's `permissions` string carries, as Discord writes them (decimal). */
+export const PERMISSIONS = {
+  administrator: String(1 << 3),
+  manageServer: String(1 << 5),
+  sendMessages: String(1 << 11),
+} as const;
+
+/** The Discord settings of a local stack verifying with these keys: no webhooks unless given. */
+export function discordSettings(
+  keys: DiscordKeys,
+  webhooks: { alerts?: string; operator?: string } = {},
+): DiscordSettings {
+  return {
+    publicKey: async () => keys.publicKey,
+    webhookUrl: async () => webhooks.alerts,
+    operatorWebhookUrl: async () => webhooks.operator,
+  };
+}
+
+export interface Sender {
+  /** The interaction's id, made at this instant unless given. */
+  id?: string;
+  /** In a server unless undefined: then a direct message, with no member or permissions. */
+  guild?: string;
+  permissions?: string;
+  userId?: string;
+  username?: string;
+  /** The interaction token; `token-<id>` unless given. */
+  token?: string;
+}
+
+let sequence = 0;
+
+/** A slash command's interaction as Discord sends it (type 2), from a member of a server or a direct message. */
+export function slashCommand(name: string, options: readonly unknown[] = [], from: Sender = {}) {
+  const id = from.id ?? snowflakeAt(new Date(), ++sequence);
+  const user = { id: from.userId ?? '4242', username: from.username ?? 'alice' };
+  return {
+    type: 2,
+    id,
+    application_id: '123456789',
+    token: from.token ?? `token-${id}`,
+    ...(from.guild === undefined
+      ? { user }
+      : { guild_id: from.guild, member: { permissions: from.permissions ?? '0', user } }),
+    data: { name, options },
+  };
+}
+
+/** String options (type 3), in the order given. */
+export const textOptions = (options: Record<string, string>) =>
+  Object.entries(options).map(([name, value]) => ({ name, type: 3, value }));
+
+/** POSTs an interaction to a stack's `/discord/interactions`, signed with `keys` at `at`. */
+export function postInteraction(
+  stackUrl: string,
+  keys: DiscordKeys,
+  body: unknown,
+  at = new Date(),
+): Promise<Response> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return fetch(`${stackUrl}/discord/interactions`, {
+    method: 'POST',
+    body: text,
+    headers: signedHeaders(keys, text, Math.floor(at.getTime() / 1000)),
+  });
+}
+
+/** What Discord received to edit an interaction's deferred reply (its `@original` message), in order. */
+export const replyEdits = (discord: FakeDiscord, token: string) =>
+  discord.received.filter((r) => r.method === 'PATCH' && r.path === `/webhooks/123456789/${token}/messages/@original`);

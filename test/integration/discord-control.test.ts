@@ -8,8 +8,11 @@ import { type LocalStack, startLocalStack } from '../../functions/local/local-st
 import {
   type DiscordKeys,
   discordKeys,
+  discordSettings,
   type FakeDiscord,
-  signedHeaders,
+  PERMISSIONS,
+  postInteraction,
+  slashCommand,
   snowflakeAt,
   startFakeDiscord,
 } from '../helpers/discord.js';
@@ -17,9 +20,7 @@ import {
 // The pause switch and /scan-now's once-only start, through signed interactions to the local
 // stack's real handler and store. The handler's clock is injected (and the signatures are made
 // at it), so "10 minutes later" is a clock moved, not a wait.
-const MANAGE_SERVER = String(1 << 5);
-const ADMINISTRATOR = String(1 << 3);
-const SEND_MESSAGES = String(1 << 11);
+const { manageServer: MANAGE_SERVER, administrator: ADMINISTRATOR, sendMessages: SEND_MESSAGES } = PERMISSIONS;
 const GUILD = '777000111';
 let keys: DiscordKeys;
 let discord: FakeDiscord;
@@ -51,11 +52,7 @@ const options = {
 beforeAll(async () => {
   keys = discordKeys();
   discord = await startFakeDiscord();
-  const settings = {
-    publicKey: async () => keys.publicKey,
-    webhookUrl: async () => undefined,
-    operatorWebhookUrl: async () => undefined,
-  };
+  const settings = discordSettings(keys);
   stack = await startLocalStack({
     ...options,
     watchlist: 'control',
@@ -92,28 +89,12 @@ interface Who {
   user?: string;
 }
 
-function interaction(name: string, id: string, who: Who = {}, opts: { name: string; value: string }[] = []) {
-  const user = { id: '4242', username: who.user ?? 'alice' };
-  return {
-    type: 2,
-    id,
-    application_id: '123456789',
-    token: `token-${id}`,
-    ...(who.guild !== undefined
-      ? { guild_id: who.guild, member: { permissions: who.permissions ?? MANAGE_SERVER, user } }
-      : { user }),
-    data: { name, options: opts },
-  };
-}
+const interaction = (name: string, id: string, who: Who = {}, opts: { name: string; value: string }[] = []) =>
+  slashCommand(name, opts, { id, guild: who.guild, permissions: who.permissions ?? MANAGE_SERVER, username: who.user });
 
 /** Posts a signed interaction to a stack at the handler's clock. */
 async function interact(target: LocalStack, body: unknown) {
-  const text = JSON.stringify(body);
-  const response = await fetch(`${target.url}/discord/interactions`, {
-    method: 'POST',
-    body: text,
-    headers: signedHeaders(keys, text, Math.floor(clock.getTime() / 1000)),
-  });
+  const response = await postInteraction(target.url, keys, body, clock);
   return { status: response.status, body: (await response.json()) as { type: number; data?: any } }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 

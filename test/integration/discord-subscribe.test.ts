@@ -4,10 +4,14 @@ import { type LocalStack, startLocalStack } from '../../functions/local/local-st
 import {
   type DiscordKeys,
   discordKeys,
+  discordSettings,
   type FakeDiscord,
-  signedHeaders,
-  snowflakeAt,
+  PERMISSIONS,
+  postInteraction,
+  replyEdits,
+  slashCommand,
   startFakeDiscord,
+  textOptions,
 } from '../helpers/discord.js';
 import { captureLogs } from '../helpers/logs.js';
 
@@ -15,8 +19,6 @@ import { captureLogs } from '../helpers/logs.js';
 // Discord handler, which asks the lists-writer (in this process); the lists-writer looks each
 // webhook up on the loopback stand-in for Discord. Then GET /api/subscriptions behind the token.
 // A webhook URL is a credential: none may come back in an answer, a follow-up or a log line.
-const MANAGE_SERVER = String(1 << 5);
-const SEND_MESSAGES = String(1 << 11);
 const GUILD = '777000111';
 const CHANNEL = '900000000000000001';
 const TOKEN = 'fake-api-token-for-subscriptions';
@@ -53,13 +55,7 @@ beforeAll(async () => {
     watchlist: 'subscribe',
     env: { DISCORD_API_URL: discord.url },
     auth: { token: TOKEN, access: 'public-reads' },
-    discord: {
-      settings: {
-        publicKey: async () => keys.publicKey,
-        webhookUrl: async () => configured.url,
-        operatorWebhookUrl: async () => undefined,
-      },
-    },
+    discord: { settings: discordSettings(keys, { alerts: configured.url }) },
   });
 }, 60_000);
 
@@ -71,32 +67,13 @@ afterAll(async () => {
   await discord?.close();
 });
 
-let sequence = 0;
-
-function command(name: string, options: Record<string, string>, permissions = MANAGE_SERVER) {
-  const id = snowflakeAt(new Date(), ++sequence);
-  return {
-    id,
-    body: {
-      type: 2,
-      id,
-      application_id: '123456789',
-      token: `token-${id}`,
-      guild_id: GUILD,
-      member: { permissions, user: { id: '4242', username: 'alice' } },
-      data: { name, options: Object.entries(options).map(([option, value]) => ({ name: option, type: 3, value })) },
-    },
-  };
+function command(name: string, options: Record<string, string>, permissions: string = PERMISSIONS.manageServer) {
+  const body = slashCommand(name, textOptions(options), { guild: GUILD, permissions });
+  return { id: body.id, body };
 }
 
 async function interact(body: unknown) {
-  const text = JSON.stringify(body);
-  const response = await fetch(`${stack.url}/discord/interactions`, {
-    method: 'POST',
-    body: text,
-    headers: signedHeaders(keys, text, Math.floor(Date.now() / 1000)),
-  });
-  const answer = await response.text();
+  const answer = await (await postInteraction(stack.url, keys, body)).text();
   answers.push(answer);
   return JSON.parse(answer) as { type: number; data?: { content?: string; flags?: number } };
 }
@@ -106,9 +83,7 @@ async function deferred(name: string, options: Record<string, string>, permissio
   const { id, body } = command(name, options, permissions);
   const first = await interact(body);
   await stack.background();
-  const edits = discord.received.filter(
-    (r) => r.method === 'PATCH' && r.path === `/webhooks/123456789/token-${id}/messages/@original`,
-  );
+  const edits = replyEdits(discord, `token-${id}`);
   expect(edits).toHaveLength(1);
   return { first, edit: edits[0].body as { content: string; flags?: number } };
 }
@@ -128,13 +103,17 @@ async function api(path: string, token?: string) {
 
 describe('/subscribe, /subscriptions, /unsubscribe', () => {
   it('refuses a member without the admin permission, in a private deferred reply, asking nothing of the lists-writer', async () => {
-    const { first, edit } = await deferred('subscribe', { scanner: 'macd', webhook: webhook.url }, SEND_MESSAGES);
+    const { first, edit } = await deferred(
+      'subscribe',
+      { scanner: 'macd', webhook: webhook.url },
+      PERMISSIONS.sendMessages,
+    );
     expect(first).toEqual({ type: 5, data: { flags: 64 } });
     expect(edit).toEqual({
       content: 'You need the Manage Server permission to subscribe a webhook to alerts.',
       flags: 64,
     });
-    const { edit: removal } = await deferred('unsubscribe', { id: 'configured' }, SEND_MESSAGES);
+    const { edit: removal } = await deferred('unsubscribe', { id: 'configured' }, PERMISSIONS.sendMessages);
     expect(removal.content).toBe('You need the Manage Server permission to remove a subscription.');
     expect(discord.received.filter((r) => r.method === 'GET')).toEqual([]);
   });

@@ -7,10 +7,14 @@ import { runCli } from '../helpers/cli.js';
 import {
   type DiscordKeys,
   discordKeys,
+  discordSettings,
   type FakeDiscord,
-  signedHeaders,
+  postInteraction,
+  replyEdits,
+  slashCommand,
   snowflakeAt,
   startFakeDiscord,
+  textOptions,
 } from '../helpers/discord.js';
 
 // /symbol of a symbol on no list through signed interactions to the local stack's Discord handler:
@@ -35,15 +39,7 @@ beforeAll(async () => {
     asOf: '2024-03-08',
     port: 0,
     watchlist: 'symbol',
-    discord: {
-      settings: {
-        publicKey: async () => keys.publicKey,
-        webhookUrl: async () => undefined,
-        operatorWebhookUrl: async () => undefined,
-      },
-      apiUrl: discord.url,
-      now: () => clock,
-    },
+    discord: { settings: discordSettings(keys), apiUrl: discord.url, now: () => clock },
   });
 }, 60_000);
 
@@ -55,19 +51,13 @@ afterAll(async () => {
 let sequence = 0;
 
 function symbol(ticker: string, user = '4242', guild = GUILD) {
-  const id = snowflakeAt(clock, ++sequence);
-  return {
-    id,
-    body: {
-      type: 2,
-      id,
-      application_id: '123456789',
-      token: `token-${id}`,
-      guild_id: guild,
-      member: { permissions: '0', user: { id: user, username: `user${user}` } },
-      data: { name: 'symbol', options: [{ name: 'ticker', value: ticker }] },
-    },
-  };
+  const body = slashCommand('symbol', textOptions({ ticker }), {
+    id: snowflakeAt(clock, ++sequence),
+    guild,
+    userId: user,
+    username: `user${user}`,
+  });
+  return { id: body.id, body };
 }
 
 interface Embed {
@@ -78,19 +68,13 @@ interface Embed {
 }
 
 async function interact(body: unknown) {
-  const text = JSON.stringify(body);
-  const response = await fetch(`${stack.url}/discord/interactions`, {
-    method: 'POST',
-    body: text,
-    headers: signedHeaders(keys, text, Math.floor(clock.getTime() / 1000)),
-  });
-  return (await response.json()) as { type: number; data?: { content?: string; flags?: number; embeds?: Embed[] } };
+  return (await (await postInteraction(stack.url, keys, body, clock)).json()) as {
+    type: number;
+    data?: { content?: string; flags?: number; embeds?: Embed[] };
+  };
 }
 
-const editsOf = (id: string) =>
-  discord.received.filter(
-    (r) => r.method === 'PATCH' && r.path === `/webhooks/123456789/token-${id}/messages/@original`,
-  );
+const editsOf = (id: string) => replyEdits(discord, `token-${id}`);
 
 /** The deferred reply's edit, once the follow-up has run. */
 async function editOf(id: string) {

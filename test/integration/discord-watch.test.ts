@@ -6,17 +6,19 @@ import { type LocalStack, startLocalStack } from '../../functions/local/local-st
 import {
   type DiscordKeys,
   discordKeys,
+  discordSettings,
   type FakeDiscord,
-  signedHeaders,
-  snowflakeAt,
+  PERMISSIONS,
+  postInteraction,
+  replyEdits,
+  slashCommand,
   startFakeDiscord,
+  textOptions,
 } from '../helpers/discord.js';
 
 // /watch through signed interactions to the local stack's real Discord handler, which asks the
 // lists-writer handler (in this process, as the deployed function invokes the deployed one) and
 // edits its deferred reply on the loopback stand-in for Discord's API.
-const MANAGE_SERVER = String(1 << 5);
-const SEND_MESSAGES = String(1 << 11);
 const GUILD = '777000111';
 let keys: DiscordKeys;
 let discord: FakeDiscord;
@@ -33,14 +35,7 @@ beforeAll(async () => {
     asOf: '2024-03-08',
     port: 0,
     watchlist: 'watch',
-    discord: {
-      settings: {
-        publicKey: async () => keys.publicKey,
-        webhookUrl: async () => undefined,
-        operatorWebhookUrl: async () => undefined,
-      },
-      apiUrl: discord.url,
-    },
+    discord: { settings: discordSettings(keys), apiUrl: discord.url },
   });
 }, 60_000);
 
@@ -49,43 +44,25 @@ afterAll(async () => {
   await discord?.close();
 });
 
-let sequence = 0;
-
-function watch(sub: string, options: Record<string, string>, permissions = MANAGE_SERVER) {
-  const id = snowflakeAt(new Date(), ++sequence);
-  return {
-    id,
-    body: {
-      type: 2,
-      id,
-      application_id: '123456789',
-      token: `token-${id}`,
-      guild_id: GUILD,
-      member: { permissions, user: { id: '4242', username: 'alice' } },
-      data: {
-        name: 'watch',
-        options: [{ name: sub, type: 1, options: Object.entries(options).map(([name, value]) => ({ name, value })) }],
-      },
-    },
-  };
+function watch(sub: string, options: Record<string, string>, permissions: string = PERMISSIONS.manageServer) {
+  const body = slashCommand('watch', [{ name: sub, type: 1, options: textOptions(options) }], {
+    guild: GUILD,
+    permissions,
+  });
+  return { id: body.id, body };
 }
 
 async function interact(body: unknown) {
-  const text = JSON.stringify(body);
-  const response = await fetch(`${stack.url}/discord/interactions`, {
-    method: 'POST',
-    body: text,
-    headers: signedHeaders(keys, text, Math.floor(Date.now() / 1000)),
-  });
-  return (await response.json()) as { type: number; data?: { content?: string; flags?: number } };
+  return (await (await postInteraction(stack.url, keys, body)).json()) as {
+    type: number;
+    data?: { content?: string; flags?: number };
+  };
 }
 
 /** The deferred reply's edit, once the follow-up has run. */
 async function editOf(id: string) {
   await stack.background();
-  const edits = discord.received.filter(
-    (r) => r.method === 'PATCH' && r.path === `/webhooks/123456789/token-${id}/messages/@original`,
-  );
+  const edits = replyEdits(discord, `token-${id}`);
   expect(edits).toHaveLength(1);
   return edits[0].body as { content: string; flags?: number };
 }
@@ -117,7 +94,7 @@ describe('/watch', () => {
   });
 
   it('refuses a member without the admin permission, server-side, before anything is asked of the lists-writer', async () => {
-    const add = watch('add', { symbols: 'TSLA', list: 'semis' }, SEND_MESSAGES);
+    const add = watch('add', { symbols: 'TSLA', list: 'semis' }, PERMISSIONS.sendMessages);
     expect(await interact(add.body)).toEqual({ type: 5 });
     expect(await editOf(add.id)).toMatchObject({
       content: 'You need the Manage Server permission to change the watchlists.',
@@ -127,7 +104,7 @@ describe('/watch', () => {
     }).lists;
     expect((await lists.list('semis'))?.symbols).toEqual(['NVDA']);
     // Reads are open to every member.
-    expect((await interact(watch('list', { list: 'semis' }, SEND_MESSAGES).body)).data?.content).toBe(
+    expect((await interact(watch('list', { list: 'semis' }, PERMISSIONS.sendMessages).body)).data?.content).toBe(
       '**semis** (1 symbol, version 2): NVDA',
     );
   });

@@ -11,8 +11,12 @@ import { countingStores } from '../helpers/store.js';
 import {
   type DiscordKeys,
   discordKeys,
+  discordSettings,
   type FakeDiscord,
+  PERMISSIONS,
+  postInteraction,
   signedHeaders,
+  slashCommand,
   snowflakeAt,
   startFakeDiscord,
 } from '../helpers/discord.js';
@@ -40,11 +44,7 @@ beforeAll(async () => {
     env: { DISCORD_WEBHOOK_URL: `${discord.url}${WEBHOOK_PATH}` },
     discord: {
       ...counted.stores,
-      settings: {
-        publicKey: async () => keys.publicKey,
-        webhookUrl: async () => `${discord.url}${WEBHOOK_PATH}`,
-        operatorWebhookUrl: async () => undefined,
-      },
+      settings: discordSettings(keys, { alerts: `${discord.url}${WEBHOOK_PATH}` }),
       apiUrl: discord.url,
     },
   });
@@ -57,14 +57,11 @@ afterAll(async () => {
 
 async function interact(body: unknown, headers?: Record<string, string>) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const response = await fetch(`${stack.url}/discord/interactions`, {
-    method: 'POST',
-    body: text,
-    headers: headers ?? signedHeaders(keys, text),
-  });
+  const response = headers
+    ? await fetch(`${stack.url}/discord/interactions`, { method: 'POST', body: text, headers })
+    : await postInteraction(stack.url, keys, text);
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
-const MANAGE_SERVER = String(1 << 5);
 // Each interaction a second after the last (a /scan-now run's id is its interaction's time, to the second).
 let interactionClock = Date.now();
 /** A member without permissions, unless given (Manage Server, 32, for /scan-now). */
@@ -73,15 +70,15 @@ const command = (
   options: { name: string; value: string }[] = [],
   guild = '555000111',
   permissions = '0',
-) => ({
-  type: 2,
-  id: snowflakeAt(new Date((interactionClock += 1_000))),
-  application_id: '123456789',
-  token: 'fake-interaction-token',
-  guild_id: guild,
-  member: { permissions, user: { id: '42', username: 'member' } },
-  data: { name, options },
-});
+) =>
+  slashCommand(name, options, {
+    id: snowflakeAt(new Date((interactionClock += 1_000))),
+    guild,
+    permissions,
+    userId: '42',
+    username: 'member',
+    token: 'fake-interaction-token',
+  });
 
 describe('alerts', () => {
   it('records what the store’s first run sees, as of 2024-03-07, and alerts nothing of it', () => {
@@ -108,7 +105,7 @@ describe('alerts', () => {
     expect(edge('ttm-squeeze', 'fired_short')).toMatch(/not enough history \(n=\d+\)$/);
     // /scan-now scans the latest bars: 2024-03-08. GE's buy (one on 03-07) and MDB's sell (one on
     // 03-05) fall within 3 sessions of an alerted one; COST's cross and DDOG's fire are new.
-    const { body } = await interact(command('scan-now', [], '555000111', MANAGE_SERVER));
+    const { body } = await interact(command('scan-now', [], '555000111', PERMISSIONS.manageServer));
     expect(body.type).toBe(4);
     await stack.background();
     const posts = discord.received.filter((r) => r.path === WEBHOOK_PATH);
@@ -142,7 +139,7 @@ describe('alerts', () => {
   it('does not send a signal again: a second run of the same bars alerts nothing', async () => {
     const before = discord.received.filter((r) => r.path === WEBHOOK_PATH).length;
     // Another server: this one's /scan-now is within its 10-minute cooldown.
-    const { body } = await interact(command('scan-now', [], '555000222', MANAGE_SERVER));
+    const { body } = await interact(command('scan-now', [], '555000222', PERMISSIONS.manageServer));
     expect(body.type).toBe(4);
     expect(body.data.content).toMatch(/^Started a scan of the full watchlist: run \d{8}T\d{6}Z-full\./);
     await stack.background();
@@ -341,22 +338,13 @@ describe('deferred replies', () => {
       asOf: '2024-03-08',
       port: 0,
       discord: {
-        settings: {
-          publicKey: async () => keys.publicKey,
-          webhookUrl: async () => undefined,
-          operatorWebhookUrl: async () => undefined,
-        },
+        settings: discordSettings(keys),
         apiUrl: discord.url,
         deadlineMs: 0,
       },
     });
     try {
-      const text = JSON.stringify(command('scan', [{ name: 'scanner', value: 'vpb' }]));
-      const response = await fetch(`${slow.url}/discord/interactions`, {
-        method: 'POST',
-        body: text,
-        headers: signedHeaders(keys, text),
-      });
+      const response = await postInteraction(slow.url, keys, command('scan', [{ name: 'scanner', value: 'vpb' }]));
       expect(await response.json()).toEqual({ type: 5 });
       await slow.background();
       const edit = discord.received.find((r) => r.method === 'PATCH');

@@ -4,7 +4,15 @@ import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
 import { chromiumPath } from '../helpers/chromium.js';
 import { runCliAsync } from '../helpers/cli.js';
-import { discordKeys, type FakeDiscord, signedHeaders, snowflakeAt, startFakeDiscord } from '../helpers/discord.js';
+import {
+  discordKeys,
+  type FakeDiscord,
+  PERMISSIONS,
+  postInteraction,
+  slashCommand,
+  startFakeDiscord,
+  textOptions,
+} from '../helpers/discord.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // The issue's "done when", on the local runtime: the list `semis` gets NVDA and AMD (from Discord's
@@ -16,7 +24,6 @@ import { tempDir } from '../helpers/temp-dir.js';
 // (the implicit subscription to every signal of every list). Discord is the loopback stand-in.
 const GUILD = '777000111';
 const TOKEN = 'fake-api-token-for-the-done-when';
-const MANAGE_SERVER = String(1 << 5);
 const keys = discordKeys();
 
 type Posted = { embeds: { description: string }[] };
@@ -25,28 +32,12 @@ const linesOf = (posts: unknown[]) =>
     m.embeds.flatMap((e) => [...e.description.matchAll(/\*\*(\S+)\*\* (\w+)/g)].map((x) => `${x[1]} ${x[2]}`)),
   );
 
-let sequence = 0;
 async function interact(stack: LocalStack, name: string, options: unknown[]): Promise<void> {
-  const id = snowflakeAt(new Date(), ++sequence);
-  const body = JSON.stringify({
-    type: 2,
-    id,
-    application_id: '123456789',
-    token: `token-${id}`,
-    guild_id: GUILD,
-    member: { permissions: MANAGE_SERVER, user: { id: '4242', username: 'alice' } },
-    data: { name, options },
-  });
-  const response = await fetch(`${stack.url}/discord/interactions`, {
-    method: 'POST',
-    body,
-    headers: signedHeaders(keys, body, Math.floor(Date.now() / 1000)),
-  });
+  const body = slashCommand(name, options, { guild: GUILD, permissions: PERMISSIONS.manageServer });
+  const response = await postInteraction(stack.url, keys, body);
   expect(((await response.json()) as { type: number }).type).toBe(5);
   await stack.background();
 }
-
-const option = (name: string, value: string) => ({ name, type: 3, value });
 
 /** The dashboard's Lists tab, in Debian's Chromium: the form a trader fills in. */
 async function addThroughDashboard(stack: LocalStack): Promise<void> {
@@ -101,7 +92,7 @@ async function doneWhen(how: 'discord' | 'api' | 'dashboard' | 'cli') {
     try {
       if (how === 'discord')
         await interact(stack, 'watch', [
-          { name: 'add', type: 1, options: [option('symbols', 'NVDA AMD'), option('list', 'semis')] },
+          { name: 'add', type: 1, options: textOptions({ symbols: 'NVDA AMD', list: 'semis' }) },
         ]);
       if (how === 'api') {
         const put = await fetch(`${stack.url}/api/watchlists/semis`, {
@@ -112,18 +103,26 @@ async function doneWhen(how: 'discord' | 'api' | 'dashboard' | 'cli') {
         expect(put.status).toBe(200);
       }
       if (how === 'dashboard') await addThroughDashboard(stack);
-      await interact(stack, 'subscribe', [
-        option('scanner', 'ttm-squeeze'),
-        option('signal', 'fired_long'),
-        option('list', 'semis'),
-        option('webhook', squeezes.url),
-      ]);
-      await interact(stack, 'subscribe', [
-        option('scanner', 'macd'),
-        option('signal', 'bearish_cross'),
-        option('list', 'semis'),
-        option('webhook', crosses.url),
-      ]);
+      await interact(
+        stack,
+        'subscribe',
+        textOptions({
+          scanner: 'ttm-squeeze',
+          signal: 'fired_long',
+          list: 'semis',
+          webhook: squeezes.url,
+        }),
+      );
+      await interact(
+        stack,
+        'subscribe',
+        textOptions({
+          scanner: 'macd',
+          signal: 'bearish_cross',
+          list: 'semis',
+          webhook: crosses.url,
+        }),
+      );
       const subscriptions = await fetch(`${stack.url}/api/subscriptions`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       });

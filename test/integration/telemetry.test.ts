@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_DATA_DIR } from '../../functions/local/cli/symbol-source.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
-import { type DiscordKeys, discordKeys, signedHeaders } from '../helpers/discord.js';
+import { type DiscordKeys, discordKeys, discordSettings, signedHeaders } from '../helpers/discord.js';
 import { captureLogs } from '../helpers/logs.js';
 
 vi.hoisted(() => {
@@ -25,13 +25,7 @@ beforeAll(async () => {
     lookback: 150,
     asOf: '2024-03-08',
     port: 0,
-    discord: {
-      settings: {
-        publicKey: async () => keys.publicKey,
-        webhookUrl: async () => undefined,
-        operatorWebhookUrl: async () => undefined,
-      },
-    },
+    discord: { settings: discordSettings(keys) },
   });
 }, 60_000);
 afterAll(async () => {
