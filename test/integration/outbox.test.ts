@@ -7,6 +7,7 @@ import { STALE_CLAIM_MS } from '../../functions/core/run/outbox.js';
 import { queueRunAlerts } from '../../functions/core/run/run-alert.js';
 import { InProcessQueue } from '../../functions/local/in-process-queue.js';
 import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
+import { manualClock } from '../helpers/clock.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
 // The outbox on dynalite, posting to a loopback Discord: a run's alert log queued as messages,
@@ -21,17 +22,13 @@ afterAll(() => discord.close());
 
 const ALERTS = '/api/webhooks/1111111/fake-token';
 const OPERATOR = '/api/webhooks/2222222/fake-operator-token';
-let clock = new Date('2026-11-24T21:45:00Z');
-let waits: number[] = [];
-const sleep = async (ms: number) => {
-  waits.push(ms);
-  clock = new Date(clock.getTime() + ms);
-};
-const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: () => clock });
+const clock = manualClock('2026-11-24T21:45:00Z');
+const { sleep } = clock;
+const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: clock.now });
 const client = new DiscordClient({ maxAttempts: 1, sleep });
 let queue: InProcessQueue;
 beforeEach(() => {
-  waits = [];
+  clock.waits.length = 0;
   queue = new InProcessQueue();
 });
 
@@ -46,10 +43,10 @@ const drain = (budgetMs = 50_000, operator = true) =>
         operatorWebhookUrl: async () => (operator ? `${discord.url}${OPERATOR}` : undefined),
       },
       queue,
-      now: () => clock,
+      now: clock.now,
       sleep,
     },
-    clock.getTime() + budgetMs,
+    clock.now().getTime() + budgetMs,
   );
 
 const entry = (runId: string, symbol: string, signal: string, kind: AlertLogEntry['kind'], extra = {}) =>
@@ -108,7 +105,7 @@ async function endedRun(runId: string, log: AlertLogEntry[]) {
 
 const queueDeps = () => {
   const s = stores();
-  return { runs: s.runs, alerts: s.alerts, enqueue: s.outbox.enqueue.bind(s.outbox), now: () => clock };
+  return { runs: s.runs, alerts: s.alerts, enqueue: s.outbox.enqueue.bind(s.outbox), now: clock.now };
 };
 
 type Posted = { content: string; embeds: { title: string; description: string; footer?: { text: string } }[] };
@@ -147,13 +144,13 @@ describe('the alert outbox', () => {
         discord: single,
         webhooks: { webhookUrl: async () => `${discord.url}${ALERTS}`, operatorWebhookUrl: async () => undefined },
         queue,
-        now: () => clock,
+        now: clock.now,
         sleep,
       },
-      clock.getTime() + 50_000,
+      clock.now().getTime() + 50_000,
     );
     expect(outcome).toEqual({ sent: 3, failed: 0, discarded: 0, left: 0, errors: [] });
-    expect(waits).toEqual([50]); // the 429's retry_after: 0.05 s
+    expect(clock.waits).toEqual([50]); // the 429's retry_after: 0.05 s
     const messages = postedTo(ALERTS, before + 1);
     expect(messages.map((m) => m.content)).toEqual([
       'scanfleet: 2 new signals',
@@ -224,22 +221,22 @@ describe('the alert outbox', () => {
     const before = discord.received.length;
     expect((await drain()).sent).toBe(0); // its claim is fresh: it may still be posting
     expect(discord.received.length).toBe(before);
-    clock = new Date(clock.getTime() + STALE_CLAIM_MS + 1);
+    clock.advance(STALE_CLAIM_MS + 1);
     expect((await drain()).sent).toBe(1);
     expect(await stores().outbox.pending()).toEqual([]);
   });
 
   it('keeps to 5 posts per 2 s and 30 a minute, waits while its time allows, then leaves the rest to a delayed drain', async () => {
     const { outbox } = stores();
-    clock = new Date('2026-11-26T12:00:00Z');
-    const start = clock.getTime();
+    clock.set('2026-11-26T12:00:00Z');
+    const start = clock.now().getTime();
     await outbox.enqueue(
       Array.from({ length: 40 }, (_, seq) => ({
         source: '20261126T120000Z-notice-burst',
         seq,
         target: 'operator' as const,
         message: { content: `message ${seq}`, embeds: [] },
-        createdAt: clock.toISOString(),
+        createdAt: clock.now().toISOString(),
       })),
     );
     const before = discord.received.length;
@@ -248,14 +245,14 @@ describe('the alert outbox', () => {
     // started then would not end inside the 70 s: the rest is left to a drain asked for later.
     expect(first).toEqual({ sent: 30, failed: 0, discarded: 0, left: 10, laterSeconds: 50, errors: [] });
     expect(queue.drains).toEqual([50]);
-    expect(waits).toEqual([2000, 2000, 2000, 2000, 2000]);
+    expect(clock.waits).toEqual([2000, 2000, 2000, 2000, 2000]);
     expect(postedTo(OPERATOR, before).map((m) => m.content)).toEqual(
       Array.from({ length: 30 }, (_, i) => `message ${i}`),
     );
     // The lease carried the posts: a second drainer right away waits out the minute too.
     const second = await drain(200_000);
     expect(second).toEqual({ sent: 10, failed: 0, discarded: 0, left: 0, errors: [] });
-    expect(clock.getTime() - start).toBe(62_000);
+    expect(clock.now().getTime() - start).toBe(62_000);
     expect(await stores().outbox.pending()).toEqual([]);
   });
 
@@ -267,10 +264,10 @@ describe('the alert outbox', () => {
         seq: 0,
         target: 'operator',
         message: { content: 'held', embeds: [] },
-        createdAt: clock.toISOString(),
+        createdAt: clock.now().toISOString(),
       },
     ]);
-    expect(await outbox.acquireLease('operator', 'other', clock.getTime() + 30_000)).toBeDefined();
+    expect(await outbox.acquireLease('operator', 'other', clock.now().getTime() + 30_000)).toBeDefined();
     expect(await drain()).toEqual({ sent: 0, failed: 0, discarded: 0, left: 1, laterSeconds: 60, errors: [] });
     await outbox.releaseLease('operator', 'other');
     expect((await drain()).sent).toBe(1);
@@ -283,7 +280,7 @@ describe('the alert outbox', () => {
         seq: 0,
         target: 'operator',
         message: { content: 'to the alert channel', embeds: [] },
-        createdAt: clock.toISOString(),
+        createdAt: clock.now().toISOString(),
       },
     ]);
     const before = discord.received.length;

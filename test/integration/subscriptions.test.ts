@@ -12,6 +12,7 @@ import { queueRunAlerts } from '../../functions/core/run/run-alert.js';
 import type { ScannerName } from '../../functions/core/scan/scanners.js';
 import { lookupWebhook, SubscriptionChanges } from '../../functions/lists-writer/subscription-changes.js';
 import { type FakeDiscord, startFakeDiscord } from '../helpers/discord.js';
+import { manualClock } from '../helpers/clock.js';
 import { useEmbeddedStore } from '../helpers/store.js';
 
 // Subscriptions on dynalite, their webhooks looked up at and posted to a loopback Discord that
@@ -26,12 +27,10 @@ afterAll(() => discord.close());
 
 const GUILD = '880000000000000001';
 const KEY = 'a-test-key-that-is-obviously-fake-000000000000';
-let clock = new Date('2024-02-29T22:00:00Z');
-const sleep = async (ms: number) => {
-  clock = new Date(clock.getTime() + ms);
-};
-const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: () => clock });
-const writer = () => openSubscriptionStore(db.client(), { tableName: db.store().tableName, now: () => clock });
+const clock = manualClock('2024-02-29T22:00:00Z');
+const { sleep } = clock;
+const stores = () => openStores(db.client(), { tableName: db.store().tableName, now: clock.now });
+const writer = () => openSubscriptionStore(db.client(), { tableName: db.store().tableName, now: clock.now });
 const cipher = webhookCipher(async () => KEY);
 const changes = () =>
   new SubscriptionChanges({
@@ -39,7 +38,7 @@ const changes = () =>
     cipher: () => cipher,
     apiUrl: discord.url,
     lookup: (url) => lookupWebhook(url),
-    now: () => clock,
+    now: clock.now,
   });
 
 /** Every subscription and the tombstone removed: each test starts from none. */
@@ -69,7 +68,7 @@ describe('subscribing', () => {
       guildId: GUILD,
       webhookLast4: hook.id.slice(-4),
       createdBy: '@alice',
-      createdAt: clock.toISOString(),
+      createdAt: clock.now().toISOString(),
     });
     const { Item } = await db
       .client()
@@ -167,7 +166,7 @@ describe('subscribing', () => {
     expect((await subscriptions.routes()).subscriptions).toHaveLength(MAX_SUBSCRIPTIONS - 1);
 
     expect(await changes().unsubscribe('configured', '@alice')).toEqual({ id: 'configured' });
-    expect((await subscriptions.routes()).configuredRemoved).toEqual({ by: '@alice', at: clock.toISOString() });
+    expect((await subscriptions.routes()).configuredRemoved).toEqual({ by: '@alice', at: clock.now().toISOString() });
     await expect(changes().unsubscribe('configured', '@bob')).rejects.toThrow(
       "the configured webhook's subscription was removed already",
     );
@@ -189,7 +188,7 @@ const line = (runId: string, symbol: string, scanner: ScannerName, signal: strin
 /** A run of these symbols (the lists as dispatch froze them) that ended complete with this alert log. */
 async function endedRun(runId: string, symbols: string[], lists: Record<string, string[]>, log: AlertLogEntry[]) {
   const { runs, alerts } = stores();
-  const scheduledAt = clock.toISOString();
+  const scheduledAt = clock.now().toISOString();
   await runs.createRun({
     runId,
     watchlist: 'full',
@@ -243,7 +242,7 @@ function pipeline(configured: string | undefined, client = new DiscordClient({ m
         alerts: s.alerts,
         enqueue: s.outbox.enqueue.bind(s.outbox),
         routing: routes.routing,
-        now: () => clock,
+        now: clock.now,
       }),
     drain: (budgetMs = 60_000) =>
       drainToDiscord(
@@ -252,10 +251,10 @@ function pipeline(configured: string | undefined, client = new DiscordClient({ m
           discord: client,
           webhooks: { webhookUrl: async () => configured, operatorWebhookUrl: async () => undefined },
           subscriptions: routes.webhooks,
-          now: () => clock,
+          now: clock.now,
           sleep,
         },
-        clock.getTime() + budgetMs,
+        clock.now().getTime() + budgetMs,
       ),
   };
 }
