@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   type OutboxMessage,
   type OutboxPort,
@@ -60,25 +60,19 @@ export class OutboxStore implements OutboxPort {
   async claim(message: OutboxMessage, token: string): Promise<boolean> {
     const now = this.table.now().getTime();
     return (
-      (await unlessConditionFails(
-        this.table.client.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key: KEYS.outboxMessage(message.source, message.seq),
-            UpdateExpression: 'SET claimToken = :token, claimedAt = :now ADD attempts :one',
-            ConditionExpression:
-              '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale OR claimToken = :token)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':token': token,
-              ':now': now,
-              ':one': 1,
-              ':pending': 'pending',
-              ':stale': now - STALE_CLAIM_MS,
-            },
-          }),
-        ),
-      )) !== undefined
+      (await this.updateMessage(message, {
+        UpdateExpression: 'SET claimToken = :token, claimedAt = :now ADD attempts :one',
+        ConditionExpression:
+          '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale OR claimToken = :token)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':now': now,
+          ':one': 1,
+          ':pending': 'pending',
+          ':stale': now - STALE_CLAIM_MS,
+        },
+      })) !== undefined
     );
   }
 
@@ -87,58 +81,59 @@ export class OutboxStore implements OutboxPort {
    * the claim was taken over meanwhile (this drainer was presumed dead), the new holder marks it.
    */
   async markSent(message: OutboxMessage, token: string): Promise<void> {
-    await unlessConditionFails(
-      this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.outboxMessage(message.source, message.seq),
-          UpdateExpression:
-            'SET #status = :sent, sentAt = :now, expiresAt = :expires REMOVE message, claimToken, claimedAt',
-          ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':sent': 'sent',
-            ':now': this.table.now().toISOString(),
-            ':expires': this.table.expiry(SENT_RETENTION_DAYS),
-            ':token': token,
-          },
-        }),
-      ),
-    );
+    await this.close(message, 'sent', ['sentAt', this.table.now().toISOString()], 'claimToken = :token', {
+      ':token': token,
+    });
   }
 
   async release(message: OutboxMessage, token: string, error: string): Promise<void> {
-    await unlessConditionFails(
-      this.table.client.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: KEYS.outboxMessage(message.source, message.seq),
-          UpdateExpression: 'SET lastError = :error REMOVE claimToken, claimedAt',
-          ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeValues: { ':error': error.slice(0, 500), ':token': token },
-        }),
-      ),
-    );
+    await this.updateMessage(message, {
+      UpdateExpression: 'SET lastError = :error REMOVE claimToken, claimedAt',
+      ConditionExpression: 'claimToken = :token',
+      ExpressionAttributeValues: { ':error': error.slice(0, 500), ':token': token },
+    });
   }
 
   /** Discarded: its content goes, as a sent message's does; a message under a fresh claim is left to its drainer. */
   async discard(message: OutboxMessage, reason: string): Promise<void> {
-    await unlessConditionFails(
+    await this.close(
+      message,
+      'discarded',
+      ['lastError', reason.slice(0, 500)],
+      '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale)',
+      { ':pending': 'pending', ':stale': this.table.now().getTime() - STALE_CLAIM_MS },
+    );
+  }
+
+  /** A message's last state (`sent`, `discarded`) with one field saying when or why; its content and claim go. */
+  private close(
+    message: OutboxMessage,
+    status: string,
+    [field, value]: [string, string],
+    condition: string,
+    values: Record<string, unknown>,
+  ) {
+    return this.updateMessage(message, {
+      UpdateExpression: `SET #status = :status, ${field} = :value, expiresAt = :expires REMOVE message, claimToken, claimedAt`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': status,
+        ':value': value,
+        ':expires': this.table.expiry(SENT_RETENTION_DAYS),
+        ...values,
+      },
+    });
+  }
+
+  /** One conditional update of a message; undefined when its condition failed. */
+  private updateMessage(message: OutboxMessage, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>) {
+    return unlessConditionFails(
       this.table.client.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: KEYS.outboxMessage(message.source, message.seq),
-          UpdateExpression:
-            'SET #status = :discarded, lastError = :reason, expiresAt = :expires REMOVE message, claimToken, claimedAt',
-          ConditionExpression: '#status = :pending AND (attribute_not_exists(claimedAt) OR claimedAt < :stale)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':discarded': 'discarded',
-            ':pending': 'pending',
-            ':reason': reason.slice(0, 500),
-            ':stale': this.table.now().getTime() - STALE_CLAIM_MS,
-            ':expires': this.table.expiry(SENT_RETENTION_DAYS),
-          },
+          ...update,
         }),
       ),
     );
