@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertRoutes } from '../../functions/adapters/discord/alert-routing.js';
 import { DiscordClient } from '../../functions/adapters/discord/discord-client.js';
 import { drainToDiscord } from '../../functions/adapters/discord/outbox-sender.js';
@@ -334,8 +334,12 @@ describe('routing alerts', () => {
     expect(new Set(pending.map((m) => m.target)).size).toBe(1);
     const before = discord.received.length;
     discord.failNext(429, 2);
+    const opened = vi.spyOn(cipher, 'open');
     const outcome = await drain(10 * 60_000);
     expect(outcome).toMatchObject({ sent: pending.length, failed: 0, left: 0, errors: [] });
+    // The subscription's webhook was read and unsealed once for the drain, not once a post.
+    expect(opened).toHaveBeenCalledTimes(1);
+    opened.mockRestore();
     // The two refused posts were answered 429 and posted again after retry_after; nothing else was refused.
     const statuses = discord.received.slice(before).filter((r) => r.method === 'POST');
     expect(statuses).toHaveLength(pending.length + 2);

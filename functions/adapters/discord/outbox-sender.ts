@@ -53,10 +53,22 @@ const LABELS: Record<string, string> = { alerts: 'alert webhook', operator: 'ope
 
 /** Drains the outbox to Discord until `deadlineMs` (epoch ms), asking the queue for a later drain for what is left. */
 export function drainToDiscord(deps: OutboxSenderDeps, deadlineMs: number): Promise<DrainOutcome> {
+  // Each target's webhook looked up once for the drain (a subscription's is read and unsealed),
+  // not once a post; a lookup that failed is tried again.
+  const found = new Map<OutboxTarget, ReturnType<typeof webhookFor>>();
+  const lookup = (target: OutboxTarget) => {
+    let webhook = found.get(target);
+    if (!webhook) {
+      webhook = webhookFor(deps, target);
+      webhook.catch(() => found.delete(target));
+      found.set(target, webhook);
+    }
+    return webhook;
+  };
   return drainOutbox({
     outbox: deps.outbox,
     post: async (target, message) => {
-      const webhook = await webhookFor(deps, target);
+      const webhook = await lookup(target);
       if (!('url' in webhook)) throw new Error(`no webhook for ${target} messages`);
       return deps.discord.send(
         webhook.url,
@@ -66,7 +78,7 @@ export function drainToDiscord(deps: OutboxSenderDeps, deadlineMs: number): Prom
       );
     },
     targetState: async (target) => {
-      const webhook = await webhookFor(deps, target);
+      const webhook = await lookup(target);
       return 'url' in webhook ? 'ready' : webhook.state;
     },
     now: deps.now,
