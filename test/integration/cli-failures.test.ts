@@ -135,6 +135,12 @@ const FAILURES: Failure[] = [
     stderr: /^scanfleet: --provider alpaca: the environment lacks ALPACA_KEY_ID, ALPACA_SECRET_KEY/,
   },
   {
+    name: 'watchlist add: --json, which only ls and show take',
+    args: () => ['watchlist', 'add', 'tech', 'AAPL', '--json', '--db', tempDir('cli-failures')],
+    code: 2,
+    stderr: /^scanfleet: watchlist add prints a sentence; --format and --json are for ls and show$/,
+  },
+  {
     name: 'scorecard: a horizon out of range',
     args: () => ['scorecard', '--horizons', '1,0'],
     code: 2,

@@ -33,6 +33,23 @@ describe('scanfleet watchlist', () => {
       '─────  ───────  ───────  ──────────  ────────────────────────',
       expect.stringMatching(/^semis {8}3 {8}2 {2}dana \(CLI\) {2}\d{4}-\d\d-\d\dT[\d:.]+Z$/),
     ]);
+    // The same as one JSON document, and as CSV (a row per list, its symbols space-separated).
+    const lsJson = JSON.parse((await watchlist(['ls', '--db', dir, '--json'])).stdout) as {
+      lists: { name: string; symbols: string[]; version: number; updatedBy: string; updatedAt: string }[];
+    };
+    expect(lsJson.lists).toEqual([
+      expect.objectContaining({ name: 'semis', symbols: ['AMD', 'INTC', 'NVDA'], version: 2, updatedBy: 'dana (CLI)' }),
+    ]);
+    const changedAt = lsJson.lists[0].updatedAt;
+    expect((await watchlist(['ls', '--db', dir, '--format', 'csv'])).stdout).toBe(
+      `list,version,updatedBy,updatedAt,symbols\r\nsemis,2,dana (CLI),${changedAt},AMD INTC NVDA\r\n`,
+    );
+    expect((await watchlist(['show', 'semis', '--db', dir, '--format', 'csv'])).stdout).toBe(
+      'symbol\r\nAMD\r\nINTC\r\nNVDA\r\n',
+    );
+    expect(JSON.parse((await watchlist(['show', 'semis', '--db', dir, '--format', 'json'])).stdout)).toEqual(
+      lsJson.lists[0],
+    );
     expect((await watchlist(['rm', 'semis', 'INTC', 'TSLA', '--db', dir])).stdout).toBe(
       'removed 1 symbol from semis (INTC); not on it (TSLA). semis has 2 symbols (version 3).\n',
     );

@@ -11,7 +11,9 @@ import { ENV, SettingsError, settingsFrom } from '../../adapters/settings.js';
 import { watchlistChanges, type WatchlistChanges } from '../../lists-writer/watchlist-changes.js';
 import { startEmbeddedStore } from '../embedded-store.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
+import { toCsv } from '../csv.js';
 import { renderTable } from '../text-table.js';
+import { FORMAT_OPTIONS, type OutputFormat, parseFormat } from './output-format.js';
 import { type CommandIo, requireProviderCredentials, resolveDataDir } from './symbol-source.js';
 import { CommandFailure, UsageError } from './usage-error.js';
 import { isProviderName, PROVIDERS } from '../../adapters/market-data/providers.js';
@@ -37,6 +39,8 @@ Options:
                           default credentials and region (AWS_PROFILE, AWS_REGION …)
   --provider NAME         the provider symbols are checked with: csv (default), schwab, alpaca or yahoo
   --data DIR              the csv provider's directory (default: the bundled data set)
+  --format NAME           how ls and show print: table (default), json or csv
+  --json                  the same as --format json
   -h, --help              show this help
 
 List names: 1-32 lower-case letters, digits, "_" or "-", starting with a letter or digit.`;
@@ -102,9 +106,9 @@ async function perform(changes: WatchlistChanges, args: WatchlistArgs, by: strin
   const { action, list } = args;
   switch (action) {
     case 'ls':
-      return listsTable(await changes.lists());
+      return printLists(await changes.lists(), args.format);
     case 'show':
-      return (await changes.show(list)).symbols.map((s) => `${s}\n`).join('');
+      return printList(await changes.show(list), args.format);
     case 'export':
       return `${(await changes.show(list)).symbols.join(',')}\n`;
     case 'add': {
@@ -143,7 +147,24 @@ function sentence(what: string, symbols: readonly string[]): string {
   return `${what} (${shown}${symbols.length > 10 ? ' …' : ''})`;
 }
 
-function listsTable(lists: readonly Watchlist[]): string {
+/** A list as JSON gives it: its name, symbols, version, last change and creation. */
+const listDocument = (l: Watchlist) => ({
+  name: l.name,
+  symbols: l.symbols,
+  version: l.version,
+  updatedBy: l.updatedBy,
+  updatedAt: l.updatedAt,
+  createdAt: l.createdAt,
+});
+
+/** ls: a table, `{ "lists": [...] }`, or CSV with a row per list (its symbols space-separated). */
+function printLists(lists: readonly Watchlist[], format: OutputFormat): string {
+  if (format === 'json') return `${JSON.stringify({ lists: lists.map(listDocument) }, null, 2)}\n`;
+  if (format === 'csv')
+    return toCsv([
+      ['list', 'version', 'updatedBy', 'updatedAt', 'symbols'],
+      ...lists.map((l) => [l.name, String(l.version), l.updatedBy, l.updatedAt, l.symbols.join(' ')]),
+    ]);
   if (lists.length === 0) return 'No lists yet: scanfleet watchlist add LIST SYMBOL… creates one.\n';
   return renderTable<Watchlist>(
     [
@@ -157,18 +178,28 @@ function listsTable(lists: readonly Watchlist[]): string {
   ).concat('\n');
 }
 
-type WatchlistArgs =
-  | { action: 'ls'; list: string; db?: string; table?: string; provider: string; data?: string }
-  | {
-      action: Exclude<Action, 'ls' | 'import'>;
-      list: string;
-      symbols: string[];
-      db?: string;
-      table?: string;
-      provider: string;
-      data?: string;
-    }
-  | { action: 'import'; list: string; file: string; db?: string; table?: string; provider: string; data?: string };
+/** show: a symbol a line, the list as one JSON document, or CSV with a `symbol` column. */
+function printList(list: Watchlist, format: OutputFormat): string {
+  if (format === 'json') return `${JSON.stringify(listDocument(list), null, 2)}\n`;
+  if (format === 'csv') return toCsv([['symbol'], ...list.symbols.map((symbol) => [symbol])]);
+  return list.symbols.map((symbol) => `${symbol}\n`).join('');
+}
+
+interface CommonArgs {
+  db?: string;
+  table?: string;
+  provider: string;
+  data?: string;
+  /** How ls and show print. */
+  format: OutputFormat;
+}
+
+type WatchlistArgs = CommonArgs &
+  (
+    | { action: 'ls'; list: string }
+    | { action: Exclude<Action, 'ls' | 'import'>; list: string; symbols: string[] }
+    | { action: 'import'; list: string; file: string }
+  );
 
 function parseWatchlistArgs(argv: readonly string[]): WatchlistArgs | 'help' {
   let parsed;
@@ -180,6 +211,7 @@ function parseWatchlistArgs(argv: readonly string[]): WatchlistArgs | 'help' {
         table: { type: 'string' },
         provider: { type: 'string' },
         data: { type: 'string' },
+        ...FORMAT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -205,7 +237,10 @@ function parseWatchlistArgs(argv: readonly string[]): WatchlistArgs | 'help' {
     throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
   if (provider !== 'csv' && values.data !== undefined)
     throw new UsageError(`--data is for the csv provider; --provider ${provider} fetches over HTTP`);
-  const common = { db: values.db, table: values.table, provider, data: values.data };
+  const format = parseFormat(values, ['table', 'json', 'csv']);
+  if (format !== 'table' && action !== 'ls' && action !== 'show')
+    throw new UsageError(`watchlist ${action} prints a sentence; --format and --json are for ls and show`);
+  const common = { db: values.db, table: values.table, provider, data: values.data, format };
   if (action === 'ls') {
     if (list !== undefined) throw new UsageError('watchlist ls takes no list name; "watchlist show LIST" shows one');
     return { action, list: '', ...common };
