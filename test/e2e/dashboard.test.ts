@@ -462,6 +462,33 @@ describe('dashboard in headless Chromium', () => {
     await page.mouse.move(0, 0);
   });
 
+  it('redraws the chart to its box when the window is resized, narrower and back', async () => {
+    await page.goto(`${stack.url}/#/symbol/GE`);
+    await page.waitForSelector('#symbol-view:not([hidden]) #price-chart canvas');
+    /** The box's width, and the drawn chart's (its panes' table) once it has come to fill the box (within its 1 px border). */
+    const fitted = async () => {
+      const handle = await page.waitForFunction(
+        () => {
+          const box = document.querySelector('#price-chart') as HTMLElement;
+          const drawn = box.querySelector('table')?.getBoundingClientRect().width ?? 0;
+          return Math.abs(drawn - box.clientWidth) < 2 && [box.clientWidth, drawn];
+        },
+        undefined,
+        { timeout: 10_000 },
+      );
+      return (await handle.jsonValue()) as [number, number];
+    };
+    const [wide] = await fitted();
+    try {
+      await page.setViewportSize({ width: 500, height: 900 });
+      // The box narrowed with the window, and the drawn chart with it.
+      expect((await fitted())[0]).toBeLessThan(wide - 150);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 900 });
+    }
+    expect((await fitted())[0]).toBe(wide);
+  });
+
   it('is usable from the keyboard: a focused row opens on Enter, Escape closes and returns to it, headers sort', async () => {
     await page.goto(`${stack.url}/#/vpb`);
     await page.waitForSelector('#results tr[data-symbol=GE]');
