@@ -22,10 +22,19 @@ const signedText = (v, digits) => {
 const fireDirection = (row) => (row.signal === 'fired_long' ? 'long' : row.signal === 'fired_short' ? 'short' : '–');
 
 /** The columns of the seed dashboard, per scanner: [header, value for sorting, text, css class]. */
+const SYMBOL = ['Symbol', (r) => r.symbol];
+const SIGNAL = ['Signal', (r) => r.signal ?? '', signalText, signalClass];
+const PRICE = ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'];
+const CHANGE = [
+  'Change %',
+  (r) => r.values?.changePct ?? -Infinity,
+  (r) => signedText(r.values?.changePct, 2),
+  (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
+];
 const COLUMNS = {
   'ttm-squeeze': [
-    ['Symbol', (r) => r.symbol],
-    ['Signal', (r) => r.signal ?? '', signalText, signalClass],
+    SYMBOL,
+    SIGNAL,
     [
       'Momentum',
       (r) => r.values?.momentumDirection ?? '',
@@ -35,22 +44,20 @@ const COLUMNS = {
     [
       'Duration',
       (r) => r.values?.duration ?? -1,
-      (r) => (r.values ? `${r.values.duration} ${r.values.duration === 1 ? 'bar' : 'bars'}` : '–'),
+      (r) => {
+        const bars = r.values?.duration;
+        return typeof bars === 'number' ? `${bars} ${bars === 1 ? 'bar' : 'bars'}` : '–';
+      },
       () => 'num',
     ],
     ['Fire direction', fireDirection, null, (r) => (fireDirection(r) === '–' ? '' : signalClass(r))],
-    ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
+    PRICE,
   ],
   vpb: [
-    ['Symbol', (r) => r.symbol],
-    ['Signal', (r) => r.signal ?? '', signalText, signalClass],
-    ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
-    [
-      'Change %',
-      (r) => r.values?.changePct ?? -Infinity,
-      (r) => signedText(r.values?.changePct, 2),
-      (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
-    ],
+    SYMBOL,
+    SIGNAL,
+    PRICE,
+    CHANGE,
     [
       'Volume surge %',
       (r) => r.values?.volumeSurgePct ?? -Infinity,
@@ -60,15 +67,10 @@ const COLUMNS = {
     ['Pattern', (r) => r.values?.pattern ?? ''],
   ],
   macd: [
-    ['Symbol', (r) => r.symbol],
-    ['Signal', (r) => r.signal ?? '', signalText, signalClass],
-    ['Price', (r) => r.values?.price ?? -1, (r) => num(2)(r.values?.price), () => 'num'],
-    [
-      'Change %',
-      (r) => r.values?.changePct ?? -Infinity,
-      (r) => signedText(r.values?.changePct, 2),
-      (r) => `num ${(r.values?.changePct ?? 0) >= 0 ? 'up' : 'down'}`,
-    ],
+    SYMBOL,
+    SIGNAL,
+    PRICE,
+    CHANGE,
     ['MACD', (r) => r.values?.macd ?? -Infinity, (r) => num(3)(r.values?.macd), () => 'num'],
     ['Histogram', (r) => r.values?.histogram ?? -Infinity, (r) => num(3)(r.values?.histogram), () => 'num'],
     ['Trend', (r) => r.values?.trend ?? '', null, (r) => (r.values?.trend === 'bullish' ? 'up' : 'down')],
