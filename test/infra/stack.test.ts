@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -1412,6 +1413,19 @@ describe('configuration', () => {
     [{ api: ['public'] }, 'scanfleet.api must be an object'],
   ])('reports a bad nested key %j with its full path, as the whole message', (context, message) => {
     expect(() => loadConfig(context, projectRoot)).toThrow(new ConfigError(message));
+  });
+
+  it('ends the app as cdk runs it in one line naming the setting, exit 2, no stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: projectRoot,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ scanfleet: { batchSize: -1 } }) },
+      encoding: 'utf8',
+    });
+    expect([run.status, run.stdout, run.stderr]).toEqual([
+      2,
+      '',
+      "scanfleet settings: scanfleet.batchSize must be a whole number from 1 to 100, got -1 (cdk.json's context.scanfleet, or cdk -c scanfleet='{…}')\n",
+    ]);
   });
 });
 
