@@ -21,3 +21,6 @@ export function parseFormat(
     throw new UsageError(`--json is --format json: give one of --json and --format ${format}`);
   return json ? 'json' : ((format as OutputFormat | undefined) ?? formats[0]);
 }
+
+/** What --format json prints: one document, indented, ending in a newline. */
+export const jsonDocument = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

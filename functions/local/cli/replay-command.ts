@@ -5,7 +5,7 @@ import { type ReplayReport, ReplayRangeError, replay } from '../replay/replay.js
 import { renderTable } from '../text-table.js';
 import { parseNowOption, watchlistNameOf } from './scan-command.js';
 import { BUNDLED_DATA_DIR, type CommandIo, readWatchlist, resolveDataDir } from './symbol-source.js';
-import { FORMAT_OPTIONS, parseFormat } from './output-format.js';
+import { FORMAT_OPTIONS, jsonDocument, parseFormat } from './output-format.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
 export const REPLAY_USAGE = `Usage: scanfleet replay --from YYYY-MM-DD --to YYYY-MM-DD [options]
@@ -82,7 +82,7 @@ export async function replayCommand(argv: readonly string[], io: CommandIo): Pro
   if (progress) io.stderr.write('\r\u001b[2K');
   io.stdout.write(
     format === 'json'
-      ? `${JSON.stringify(report, null, 2)}\n`
+      ? jsonDocument(report)
       : renderReplay(report, symbols.length, dataDir === BUNDLED_DATA_DIR ? 'the bundled data' : dataDir),
   );
 }

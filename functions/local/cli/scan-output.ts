@@ -5,7 +5,7 @@ import type { ScanOutcome } from '../../core/scan/scan-symbol.js';
 import { toCsv } from '../csv.js';
 import { renderScanReport, type ReportStyle, type RunFigures, type ScanReport, shownOutcomes } from '../scan-report.js';
 import { renderTopSetups, type TopSetupsView } from '../top-setups-report.js';
-import type { OutputFormat } from './output-format.js';
+import { jsonDocument, type OutputFormat } from './output-format.js';
 
 export interface ScanOutput {
   readonly report: ScanReport;
@@ -34,7 +34,7 @@ export function renderScanOutput(
         dataIssues: report.dataIssues,
         ...(top && { top: top.setups }),
       };
-      return `${JSON.stringify(document, null, 2)}\n`;
+      return jsonDocument(document);
     }
     case 'csv':
       return scanCsv(shownOutcomes(report));

@@ -27,7 +27,7 @@ import type { ProviderName } from '../../adapters/market-data/providers.js';
 import { ENV, settingsFrom } from '../../adapters/settings.js';
 import { renderScorecard, scorecardCsv } from '../scorecard-report.js';
 import { type CommandIo, requireProviderCredentials, resolveSymbolSource } from './symbol-source.js';
-import { FORMAT_OPTIONS, parseFormat } from './output-format.js';
+import { FORMAT_OPTIONS, jsonDocument, parseFormat } from './output-format.js';
 import { parseOptions, UsageError } from './usage-error.js';
 
 /** Bars asked of a network provider: twenty years of sessions (a provider's longer history is cut there). */
@@ -293,10 +293,6 @@ export async function scorecardCommand(argv: readonly string[], io: CommandIo): 
   }
   if (card === null) return;
   io.stdout.write(
-    format === 'json'
-      ? `${JSON.stringify(card, null, 2)}\n`
-      : format === 'csv'
-        ? scorecardCsv(card)
-        : renderScorecard(card),
+    format === 'json' ? jsonDocument(card) : format === 'csv' ? scorecardCsv(card) : renderScorecard(card),
   );
 }

@@ -13,7 +13,7 @@ import { startEmbeddedStore } from '../embedded-store.js';
 import { configureLocalEnvironment } from '../local-pipeline.js';
 import { toCsv } from '../csv.js';
 import { renderTable } from '../text-table.js';
-import { FORMAT_OPTIONS, type OutputFormat, parseFormat } from './output-format.js';
+import { FORMAT_OPTIONS, jsonDocument, type OutputFormat, parseFormat } from './output-format.js';
 import { type CommandIo, requireProviderCredentials, resolveDataDir } from './symbol-source.js';
 import { CommandFailure, UsageError } from './usage-error.js';
 import { isProviderName, PROVIDERS } from '../../adapters/market-data/providers.js';
@@ -159,7 +159,7 @@ const listDocument = (l: Watchlist) => ({
 
 /** ls: a table, `{ "lists": [...] }`, or CSV with a row per list (its symbols space-separated). */
 function printLists(lists: readonly Watchlist[], format: OutputFormat): string {
-  if (format === 'json') return `${JSON.stringify({ lists: lists.map(listDocument) }, null, 2)}\n`;
+  if (format === 'json') return jsonDocument({ lists: lists.map(listDocument) });
   if (format === 'csv')
     return toCsv([
       ['list', 'version', 'updatedBy', 'updatedAt', 'symbols'],
@@ -180,7 +180,7 @@ function printLists(lists: readonly Watchlist[], format: OutputFormat): string {
 
 /** show: a symbol a line, the list as one JSON document, or CSV with a `symbol` column. */
 function printList(list: Watchlist, format: OutputFormat): string {
-  if (format === 'json') return `${JSON.stringify(listDocument(list), null, 2)}\n`;
+  if (format === 'json') return jsonDocument(listDocument(list));
   if (format === 'csv') return toCsv([['symbol'], ...list.symbols.map((symbol) => [symbol])]);
   return list.symbols.map((symbol) => `${symbol}\n`).join('');
 }
